@@ -1,0 +1,23 @@
+//! Countersign's domain model: what a run, a tool call, a citation, a pending high-risk write
+//! and a budget are, and the pure rules over them. This crate does no I/O and knows nothing of
+//! Tauri, SQLite or HTTP, so every rule here is testable headless.
+
+pub mod action;
+pub mod backend;
+pub mod budget;
+pub mod money;
+pub mod page;
+pub mod run;
+pub mod text;
+
+pub use action::{
+    ActionStatus, ConfirmMode, Decision, DecisionKind, FieldKind, PendingAction, ReviewField,
+    RiskLevel, TargetRecord,
+};
+pub use backend::{KnowledgeSource, Role, SourceDoc, Whoami};
+pub use budget::{Budget, BudgetLimits, BudgetScope, Enforcement, Period, ScopeKind};
+pub use money::{Micros, MoneyError};
+pub use page::Page;
+pub use run::{
+    Citation, Outcome, PolicyCheck, RecordChange, Run, RunSummary, TokenUsage, ToolCall,
+};
