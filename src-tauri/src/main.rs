@@ -1,1 +1,52 @@
-fn main() {}
+//! Countersign desktop app: a thin Tauri shell over the core, store and sync crates.
+//! Each command is a few lines; the work happens in the crates under `crates/`.
+#![cfg_attr(all(not(debug_assertions), target_os = "windows"), windows_subsystem = "windows")]
+
+mod commands;
+mod embedded;
+mod error;
+mod events;
+mod secrets;
+mod state;
+mod worker;
+
+use std::sync::Arc;
+use tauri::Manager;
+
+fn main() {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("COUNTERSIGN_LOG")
+                .unwrap_or_else(|_| "info".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let result = tauri::Builder::default()
+        .setup(|app| {
+            let state = state::AppState::init(app.handle())?;
+            let state = Arc::new(state);
+            app.manage(state.clone());
+            worker::spawn(app.handle().clone(), state);
+            Ok(())
+        })
+        .invoke_handler(tauri::generate_handler![
+            commands::system::app_info,
+            commands::system::open_url,
+            commands::backends::list_backends,
+            commands::backends::add_backend,
+            commands::backends::remove_backend,
+            commands::backends::sync_now,
+            commands::backends::cancel_sync,
+            commands::backends::list_quarantine,
+            commands::runs::list_runs,
+            commands::runs::get_run,
+            commands::runs::list_facets,
+            commands::approvals::list_actions,
+            commands::budgets::list_budgets,
+        ])
+        .run(tauri::generate_context!());
+    if let Err(e) = result {
+        tracing::error!(error = %e, "Countersign could not start");
+        std::process::exit(1);
+    }
+}

@@ -1,1 +1,296 @@
-//! placeholder
+//! The Countersign reference backend: the `/v1` protocol served for real over its own SQLite.
+//!
+//! It simulates a small organisation whose agents run support, refund, CRM and invoice
+//! workflows, holds their high-risk writes for review, executes approved writes exactly once
+//! against its own system-of-record tables, and can misbehave on purpose (faults, hostile and
+//! malformed records) so clients can be tested against it. Everything is deterministic given
+//! the seed, except the demo tokens and the wall clock of live (trickled/simulated) runs.
+
+mod api;
+mod corpus;
+mod db;
+mod faults;
+mod generate;
+
+use countersign_core::{Role, Whoami};
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+/// Why the backend could not start or seed.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// Reading or writing the data directory failed.
+    #[error("i/o: {0}")]
+    Io(#[from] std::io::Error),
+    /// The database failed.
+    #[error("database: {0}")]
+    Db(#[from] rusqlite::Error),
+    /// A stored record could not be (de)serialised.
+    #[error("json: {0}")]
+    Json(#[from] serde_json::Error),
+    /// A background task failed.
+    #[error("task: {0}")]
+    Task(String),
+    /// The configuration or stored data is not usable.
+    #[error("invalid: {0}")]
+    Invalid(String),
+}
+
+/// How to run the backend.
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// Address to listen on; `127.0.0.1:0` picks a free port (see [`Handle::addr`]).
+    pub listen: SocketAddr,
+    /// Directory of its SQLite file (`backend.db`) and tokens (`token.txt`, `tokens.json`).
+    pub data_dir: PathBuf,
+    /// Runs to seed on first start when the database is empty.
+    pub seed_runs: u64,
+    /// RNG seed; the data set is deterministic given it.
+    pub seed: u64,
+    /// Share (0.0..=1.0) of responses that misbehave (500, 503, 429, slow, reset, truncated).
+    pub faults: f64,
+    /// Mix hostile (valid but nasty) and malformed records into generated data.
+    pub hostile: bool,
+    /// New runs per second while running; 0 keeps the data set fixed.
+    pub trickle: f64,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            data_dir: PathBuf::from("countersign-backend-data"),
+            seed_runs: 200,
+            seed: 7,
+            faults: 0.0,
+            hostile: false,
+            trickle: 0.0,
+        }
+    }
+}
+
+/// A running backend. Drop does not stop it; call [`Handle::shutdown`].
+#[derive(Debug)]
+pub struct Handle {
+    /// Base URL, `http://127.0.0.1:PORT`.
+    pub url: String,
+    /// The demo token, holding every role.
+    pub token: String,
+    addr: SocketAddr,
+    data_dir: PathBuf,
+    stop: watch::Sender<bool>,
+    server: JoinHandle<()>,
+    trickle: Option<JoinHandle<()>>,
+}
+
+impl Handle {
+    /// The address actually bound.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The data directory in use.
+    pub fn data_dir(&self) -> &Path {
+        &self.data_dir
+    }
+
+    /// Stops accepting, lets in-flight requests finish, and waits for the server and the
+    /// trickle task to end.
+    pub async fn shutdown(self) {
+        let _ = self.stop.send(true);
+        if let Some(t) = self.trickle {
+            let _ = t.await;
+        }
+        let _ = self.server.await;
+    }
+}
+
+/// Shared state of the running server.
+pub(crate) struct State {
+    pub db: std::sync::Mutex<rusqlite::Connection>,
+    pub tokens: BTreeMap<String, Whoami>,
+    pub seed: u64,
+    pub faults: f64,
+    pub hostile: bool,
+    pub fault_counter: std::sync::atomic::AtomicU64,
+}
+
+/// Opens the data directory, seeds it if empty, binds, and serves until [`Handle::shutdown`].
+pub async fn start(config: Config) -> Result<Handle, Error> {
+    if !(0.0..=1.0).contains(&config.faults) {
+        return Err(Error::Invalid(format!("faults {} outside 0..=1", config.faults)));
+    }
+    if !(config.trickle.is_finite() && config.trickle >= 0.0) {
+        return Err(Error::Invalid(format!("trickle {} must be >= 0", config.trickle)));
+    }
+    let dir = config.data_dir.clone();
+    let (seed, seed_runs, hostile) = (config.seed, config.seed_runs, config.hostile);
+    let (conn, token, tokens) = tokio::task::spawn_blocking(move || -> Result<_, Error> {
+        let (token, tokens) = ensure_tokens(&dir)?;
+        let mut conn = db::open(&dir)?;
+        if seed_runs > 0 && db::run_count(&conn)? == 0 {
+            db::seed(&mut conn, seed_runs, seed, hostile)?;
+        }
+        db::expire_due(&mut conn, chrono::Utc::now())?;
+        Ok((conn, token, tokens))
+    })
+    .await
+    .map_err(|e| Error::Task(e.to_string()))??;
+
+    let state = Arc::new(State {
+        db: std::sync::Mutex::new(conn),
+        tokens,
+        seed: config.seed,
+        faults: config.faults,
+        hostile: config.hostile,
+        fault_counter: std::sync::atomic::AtomicU64::new(0),
+    });
+    let listener = tokio::net::TcpListener::bind(config.listen).await?;
+    let addr = listener.local_addr()?;
+    let (stop, stop_rx) = watch::channel(false);
+    let app = api::router(state.clone());
+    let mut rx = stop_rx.clone();
+    let server = tokio::spawn(async move {
+        let shutdown = async move {
+            let _ = rx.wait_for(|s| *s).await;
+        };
+        if let Err(e) = axum::serve(listener, app).with_graceful_shutdown(shutdown).await {
+            tracing::error!("backend server failed: {e}");
+        }
+    });
+    let trickle = (config.trickle > 0.0)
+        .then(|| tokio::spawn(trickle_loop(state, config.trickle, stop_rx)));
+    tracing::info!("reference backend listening on http://{addr}");
+    Ok(Handle {
+        url: format!("http://{addr}"),
+        token,
+        addr,
+        data_dir: config.data_dir,
+        stop,
+        server,
+        trickle,
+    })
+}
+
+async fn trickle_loop(state: Arc<State>, rate: f64, mut stop: watch::Receiver<bool>) {
+    let period = std::time::Duration::from_secs_f64((1.0 / rate).clamp(0.01, 3600.0));
+    let per_tick = rate * period.as_secs_f64();
+    let mut owed = 0.0_f64;
+    let mut tick = tokio::time::interval(period);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = stop.wait_for(|s| *s) => break,
+            _ = tick.tick() => {}
+        }
+        owed += per_tick;
+        let n = owed.floor() as u64;
+        if n == 0 {
+            continue;
+        }
+        owed -= n as f64;
+        let st = state.clone();
+        let res = tokio::task::spawn_blocking(move || -> Result<Vec<String>, Error> {
+            let mut conn = st.db.lock().map_err(|_| Error::Task("database lock poisoned".into()))?;
+            db::simulate(&mut conn, n, st.seed, st.hostile)
+        })
+        .await;
+        match res {
+            Ok(Ok(ids)) => tracing::debug!("trickled {} runs", ids.len()),
+            Ok(Err(e)) => tracing::warn!("trickle failed: {e}"),
+            Err(e) => tracing::warn!("trickle task failed: {e}"),
+        }
+    }
+}
+
+/// Seeds `n` runs (with their pending actions) straight into `data_dir`'s database in one
+/// transaction, without starting a server. Returns the number of runs written.
+pub fn seed_runs_direct(data_dir: &Path, n: u64, seed: u64) -> Result<u64, Error> {
+    db::seed_direct(data_dir, n, seed)
+}
+
+/// Every token of the backend in `data_dir` with its identity, the all-roles demo token first,
+/// then `reviewer-only`, `finance-only` and `operator-only`. Creates them if absent.
+pub fn tokens(data_dir: &Path) -> Result<Vec<(String, Whoami)>, Error> {
+    let (admin, map) = ensure_tokens(data_dir)?;
+    let mut out: Vec<(String, Whoami)> = Vec::new();
+    if let Some(w) = map.get(&admin) {
+        out.push((admin.clone(), w.clone()));
+    }
+    let mut rest: Vec<(String, Whoami)> =
+        map.into_iter().filter(|(t, _)| *t != admin).collect();
+    let rank = |w: &Whoami| match w.subject.as_str() {
+        "reviewer-only" => 0,
+        "finance-only" => 1,
+        "operator-only" => 2,
+        _ => 3,
+    };
+    rest.sort_by_key(|(_, w)| rank(w));
+    out.extend(rest);
+    Ok(out)
+}
+
+const TENANTS: [&str; 3] = ["northwind-eu", "northwind-us", "contoso"];
+
+fn random_token(prefix: &str) -> String {
+    use base64::Engine;
+    use rand::RngCore;
+    let mut bytes = [0u8; 24];
+    rand::rng().fill_bytes(&mut bytes);
+    format!("{prefix}_{}", base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes))
+}
+
+fn write_private(path: &Path, text: &str) -> Result<(), Error> {
+    use std::io::Write;
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    let mut f = opts.open(path)?;
+    f.write_all(text.as_bytes())?;
+    Ok(())
+}
+
+/// Loads (or creates on first use) `token.txt` and `tokens.json`.
+fn ensure_tokens(dir: &Path) -> Result<(String, BTreeMap<String, Whoami>), Error> {
+    std::fs::create_dir_all(dir)?;
+    let tpath = dir.join("token.txt");
+    let mpath = dir.join("tokens.json");
+    if tpath.exists() && mpath.exists() {
+        let admin = std::fs::read_to_string(&tpath)?.trim().to_string();
+        let map: BTreeMap<String, Whoami> = serde_json::from_str(&std::fs::read_to_string(&mpath)?)?;
+        if !map.contains_key(&admin) {
+            return Err(Error::Invalid("token.txt is not listed in tokens.json".into()));
+        }
+        return Ok((admin, map));
+    }
+    let who = |subject: &str, name: &str, roles: Vec<Role>| Whoami {
+        subject: subject.into(),
+        display_name: name.into(),
+        roles,
+        tenants: TENANTS.iter().map(|t| t.to_string()).collect(),
+    };
+    let admin = random_token("cs_admin");
+    let mut map = BTreeMap::new();
+    map.insert(
+        admin.clone(),
+        who(
+            "demo-admin",
+            "Demo admin",
+            vec![Role::Reviewer, Role::Finance, Role::Operator, Role::Admin],
+        ),
+    );
+    map.insert(random_token("cs_reviewer"), who("reviewer-only", "Riley Reviewer", vec![Role::Reviewer]));
+    map.insert(random_token("cs_finance"), who("finance-only", "Fran Finance", vec![Role::Finance]));
+    map.insert(random_token("cs_operator"), who("operator-only", "Omar Operator", vec![Role::Operator]));
+    write_private(&mpath, &serde_json::to_string_pretty(&map)?)?;
+    write_private(&tpath, &format!("{admin}\n"))?;
+    Ok((admin, map))
+}

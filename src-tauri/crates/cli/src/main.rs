@@ -1,1 +1,361 @@
-fn main() {}
+//! `countersign`: headless commands for operators and scripts — run the reference backend,
+//! sync a backend into a store, list and show runs and approvals. Same store and queries as
+//! the desktop app.
+
+mod output;
+
+use clap::{Args, Parser, Subcommand};
+use countersign_store::runs::{RunQuery, Sort};
+use countersign_store::{Store, backends, paths};
+use countersign_sync::{Cancel, Client, ClientOptions, SyncOptions, sync_backend};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Countersign: govern AI teammates — runs, approvals, budgets, audit.
+#[derive(Parser)]
+#[command(name = "countersign", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// The reference backend (the /v1 protocol served for real).
+    #[command(subcommand)]
+    Backend(BackendCmd),
+    /// Sync one backend into a store (created if missing) and print what was applied.
+    Sync(SyncArgs),
+    /// Stored runs.
+    #[command(subcommand)]
+    Runs(RunsCmd),
+    /// Synced pending actions.
+    #[command(subcommand)]
+    Approvals(ApprovalsCmd),
+}
+
+#[derive(Subcommand)]
+enum BackendCmd {
+    /// Serve the reference backend until interrupted; prints `url: …` and `token: …`.
+    Serve(ServeArgs),
+}
+
+#[derive(Args)]
+struct StoreArg {
+    /// Store file (default: $COUNTERSIGN_STORE, else the app's store in the app-data directory).
+    #[arg(long)]
+    store: Option<PathBuf>,
+}
+
+impl StoreArg {
+    fn path(&self) -> PathBuf {
+        self.store.clone().unwrap_or_else(paths::default_store_path)
+    }
+    fn open(&self) -> Result<Store, String> {
+        let p = self.path();
+        Store::open(&p).map_err(|e| format!("cannot open store {}: {e}", p.display()))
+    }
+}
+
+#[derive(Args)]
+struct ServeArgs {
+    /// Address to listen on (loopback; port 0 picks a free port).
+    #[arg(long, default_value = "127.0.0.1:8787")]
+    listen: SocketAddr,
+    /// Folder for the backend's own database and tokens.
+    #[arg(long)]
+    data: PathBuf,
+    /// Runs to seed on first start.
+    #[arg(long, default_value_t = 200)]
+    seed_runs: u64,
+    /// Seed of every random choice (data, faults).
+    #[arg(long, default_value_t = 7)]
+    seed: u64,
+    /// Share of responses that misbehave (5xx, 429, slow, reset, truncated), 0..1.
+    #[arg(long, default_value_t = 0.0)]
+    faults: f64,
+    /// Mix malformed and hostile records into the data.
+    #[arg(long)]
+    hostile: bool,
+    /// New runs (and pending actions) per second while running; 0 for a fixed data set.
+    #[arg(long, default_value_t = 0.2)]
+    trickle: f64,
+}
+
+#[derive(Args)]
+struct SyncArgs {
+    #[command(flatten)]
+    store: StoreArg,
+    /// Backend base URL.
+    #[arg(long)]
+    url: String,
+    /// Environment variable holding the backend token (the token never goes on the command line).
+    #[arg(long, default_value = "COUNTERSIGN_TOKEN")]
+    token_env: String,
+    /// Name to show for the backend.
+    #[arg(long, default_value = "")]
+    name: String,
+    /// Records per page.
+    #[arg(long, default_value_t = 1000)]
+    page_size: u32,
+    /// Print the report as JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Subcommand)]
+enum RunsCmd {
+    /// List stored runs, newest first.
+    List(ListArgs),
+    /// One run in full: tool calls, citations, policy checks, cost.
+    Show(ShowArgs),
+}
+
+#[derive(Args)]
+struct ListArgs {
+    #[command(flatten)]
+    store: StoreArg,
+    /// One JSON object per line.
+    #[arg(long)]
+    json: bool,
+    /// At most this many runs.
+    #[arg(long, default_value_t = 50)]
+    limit: u32,
+    /// Text that must appear in the run.
+    #[arg(long)]
+    search: Option<String>,
+    /// Only this workflow.
+    #[arg(long)]
+    workflow: Option<String>,
+    /// Only this outcome (success, fail, escalated, denied, pending, budget_stopped).
+    #[arg(long)]
+    outcome: Option<String>,
+    /// Only this backend id.
+    #[arg(long)]
+    backend: Option<String>,
+    /// Started at or after (RFC 3339).
+    #[arg(long)]
+    since: Option<chrono::DateTime<chrono::Utc>>,
+    /// Started before (RFC 3339).
+    #[arg(long)]
+    until: Option<chrono::DateTime<chrono::Utc>>,
+    /// Cost at least this many US dollars (exact decimal).
+    #[arg(long)]
+    min_cost: Option<String>,
+    /// Sort: time, cost or latency.
+    #[arg(long, default_value = "time")]
+    sort: String,
+}
+
+#[derive(Args)]
+struct ShowArgs {
+    /// The run id.
+    run_id: String,
+    #[command(flatten)]
+    store: StoreArg,
+    /// Only look in this backend.
+    #[arg(long)]
+    backend: Option<String>,
+    /// Print the run as JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Subcommand)]
+enum ApprovalsCmd {
+    /// List synced actions with their required review fields.
+    List(ApprovalsListArgs),
+}
+
+#[derive(Args)]
+struct ApprovalsListArgs {
+    #[command(flatten)]
+    store: StoreArg,
+    /// One JSON object per line.
+    #[arg(long)]
+    json: bool,
+    /// Only this status (pending, approved, denied, expired, executed, rolled_back).
+    #[arg(long)]
+    status: Option<String>,
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("COUNTERSIGN_LOG")
+                .unwrap_or_else(|_| "warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let rt = match tokio::runtime::Runtime::new() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match rt.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> Result<(), String> {
+    match cli.command {
+        Command::Backend(BackendCmd::Serve(a)) => serve(a).await,
+        Command::Sync(a) => sync(a).await,
+        Command::Runs(RunsCmd::List(a)) => list_runs(a),
+        Command::Runs(RunsCmd::Show(a)) => show_run(a),
+        Command::Approvals(ApprovalsCmd::List(a)) => list_approvals(a),
+    }
+}
+
+async fn serve(a: ServeArgs) -> Result<(), String> {
+    let config = countersign_backend::Config {
+        listen: a.listen,
+        data_dir: a.data,
+        seed_runs: a.seed_runs,
+        seed: a.seed,
+        faults: a.faults,
+        hostile: a.hostile,
+        trickle: a.trickle,
+    };
+    let handle = countersign_backend::start(config).await.map_err(|e| e.to_string())?;
+    output::line(&format!("url: {}", handle.url));
+    output::line(&format!("token: {}", handle.token));
+    wait_for_stop().await;
+    handle.shutdown().await;
+    Ok(())
+}
+
+async fn wait_for_stop() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        if let Ok(mut term) = signal(SignalKind::terminate()) {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            }
+            return;
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
+}
+
+async fn sync(a: SyncArgs) -> Result<(), String> {
+    let token = std::env::var(&a.token_env).ok().filter(|t| !t.is_empty());
+    let path = a.store.path();
+    let backend = {
+        let store = a.store.open()?;
+        backends::upsert(store.conn(), &a.name, &a.url, "countersign", false).map_err(|e| e.to_string())?
+    };
+    let client = Client::new(&backend.url, token, ClientOptions::default()).map_err(|e| e.to_string())?;
+    let opts = SyncOptions { page_size: a.page_size, ..Default::default() };
+    let report = sync_backend(&path, &backend.backend_id, &client, &opts, &Cancel::default(), &|_| {}).await;
+    if a.json {
+        output::json_line(&report);
+    } else {
+        output::line(&format!(
+            "backend {} ({}): {} runs, {} actions, {} budgets, {} sources applied; {} quarantined; {} pages",
+            backend.backend_id, backend.url, report.runs, report.actions, report.budgets, report.sources,
+            report.quarantined, report.pages
+        ));
+    }
+    match report.error {
+        Some(e) => Err(format!("sync stopped: [{}] {}", e.code, e.message)),
+        None => Ok(()),
+    }
+}
+
+fn list_runs(a: ListArgs) -> Result<(), String> {
+    let store = a.store.open()?;
+    let min_cost_micros = a
+        .min_cost
+        .as_deref()
+        .map(countersign_core::Micros::parse_usd)
+        .transpose()
+        .map_err(|e| format!("--min-cost: {e}"))?
+        .map(|m| m.0);
+    let sort = match a.sort.as_str() {
+        "time" => Sort::TimeDesc,
+        "cost" => Sort::CostDesc,
+        "latency" => Sort::LatencyDesc,
+        other => return Err(format!("--sort must be time, cost or latency, not {other:?}")),
+    };
+    if let Some(o) = &a.outcome
+        && countersign_core::Outcome::parse(o).is_none()
+    {
+        return Err(format!("--outcome {o:?} is not an outcome"));
+    }
+    let q = RunQuery {
+        backend_id: a.backend,
+        workflow: a.workflow,
+        outcome: a.outcome,
+        search: a.search,
+        since: a.since,
+        until: a.until,
+        min_cost_micros,
+        sort,
+        limit: Some(a.limit),
+        ..Default::default()
+    };
+    let page = countersign_store::runs::list(store.conn(), &q).map_err(|e| e.to_string())?;
+    if a.json {
+        page.items.iter().for_each(output::json_line);
+    } else {
+        output::run_table(&page.items, page.total);
+    }
+    Ok(())
+}
+
+fn show_run(a: ShowArgs) -> Result<(), String> {
+    let store = a.store.open()?;
+    let found = match &a.backend {
+        Some(b) => countersign_store::runs::get(store.conn(), b, &a.run_id)
+            .map(|r| r.map(|r| (b.clone(), r))),
+        None => countersign_store::runs::find(store.conn(), &a.run_id),
+    }
+    .map_err(|e| e.to_string())?;
+    let (backend, run) = found.ok_or_else(|| format!("no run {:?} in the store", a.run_id))?;
+    if a.json {
+        output::json_line(&serde_json::json!({"backend_id": backend, "run": run}));
+    } else {
+        output::run_detail(&backend, &run);
+    }
+    Ok(())
+}
+
+fn list_approvals(a: ApprovalsListArgs) -> Result<(), String> {
+    if let Some(s) = &a.status
+        && countersign_core::ActionStatus::parse(s).is_none()
+    {
+        return Err(format!("--status {s:?} is not an action status"));
+    }
+    let store = a.store.open()?;
+    let rows = countersign_store::actions::list(store.conn(), a.status.as_deref()).map_err(|e| e.to_string())?;
+    let now = chrono::Utc::now();
+    for (backend, action) in rows {
+        if a.json {
+            output::json_line(&serde_json::json!({
+                "backend_id": backend,
+                "action_id": action.action_id,
+                "run_id": action.run_id,
+                "status": action.status,
+                "effective_status": action.effective_status(now),
+                "kind": action.kind,
+                "risk": action.risk,
+                "fields": action.fields,
+                "expires_at": action.expires_at,
+            }));
+        } else {
+            output::action_line(&backend, &action, now);
+        }
+    }
+    Ok(())
+}

@@ -1,1 +1,23 @@
-//! placeholder
+//! Countersign's local store: one SQLite file (bundled SQLite with FTS5) holding what was
+//! synced from every backend, so history works offline. Schema changes are numbered SQL files
+//! in `migrations/`, applied in order and tracked by `PRAGMA user_version`.
+//!
+//! Each module holds one table's row type and its read/write functions over a `Connection`
+//! (reads) or `Transaction` (writes).
+
+pub mod actions;
+pub mod backends;
+pub mod budgets;
+pub mod cursors;
+pub mod db;
+pub mod error;
+pub mod health;
+pub mod paths;
+pub mod quarantine;
+pub mod runs;
+pub mod sources;
+mod time;
+
+pub use db::{Store, migrations};
+pub use error::{Result, StoreError};
+pub use rusqlite;

@@ -1,1 +1,15 @@
-//! placeholder
+//! Countersign's sync engine. A [`client::Client`] speaks the backend protocol (`/v1`) over
+//! HTTP with timeouts, bounded bodies and retries; [`plan`] turns a fetched page into what to
+//! store and what to quarantine (pure, no I/O); [`engine`] applies each page in one store
+//! transaction together with its cursor, so a crash at any point resumes without loss or
+//! duplicates.
+
+pub mod client;
+pub mod engine;
+pub mod error;
+pub mod plan;
+pub mod retry;
+
+pub use client::{Client, ClientOptions};
+pub use engine::{Cancel, Progress, SyncOptions, SyncReport, sync_backend};
+pub use error::{ErrorView, SyncError};

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Runs every Countersign check: formatting, lints, Rust unit + integration tests (real SQLite,
+# real reference backend over HTTP on 127.0.0.1), UI unit tests, and the end-to-end suite
+# (the real app in a real WebView under Xvfb, through tauri-driver + WebKitWebDriver).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh
+step() { printf '\n==> %s\n' "$*"; }
+
+step "UI: typecheck + build (ui/dist is embedded by the app build)"
+(cd ui && npm run build --silent)
+step "cargo fmt --check"
+cargo fmt --all --check
+step "cargo clippy"
+cargo clippy --workspace --all-targets -- -D warnings
+step "cargo test"
+cargo test --workspace
+step "UI unit tests"
+(cd ui && npm test --silent)
+step "build the app and CLI for end-to-end tests"
+cargo build -p countersign-app --features custom-protocol
+cargo build -p countersign-cli
+step "end-to-end (real app, WebDriver, Xvfb)"
+node --test --test-concurrency=1 tests/e2e/

@@ -1,0 +1,22 @@
+//! Declares the app's commands so each needs an explicit permission in `capabilities/`.
+
+fn main() {
+    tauri_build::try_build(tauri_build::Attributes::new().app_manifest(
+        tauri_build::AppManifest::new().commands(&[
+            "app_info",
+            "list_backends",
+            "add_backend",
+            "remove_backend",
+            "sync_now",
+            "cancel_sync",
+            "list_runs",
+            "get_run",
+            "list_facets",
+            "list_actions",
+            "list_budgets",
+            "list_quarantine",
+            "open_url",
+        ]),
+    ))
+    .expect("failed to run tauri-build");
+}

@@ -1,0 +1,148 @@
+//! The `countersign` CLI as operators and scripts use it: a real reference backend process,
+//! real syncs into a store file, and a sync killed with SIGKILL at random points that resumes
+//! to exactly the backend's data.
+
+use countersign_tests::{backend_revisions, store_revisions};
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+
+const BIN: &str = env!("CARGO_BIN_EXE_countersign");
+
+/// A backend process, killed by pid when dropped.
+struct Served {
+    child: Child,
+    url: String,
+    token: String,
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn serve(data: &Path, seed_runs: u32) -> Served {
+    let mut child = Command::new(BIN)
+        .args(["backend", "serve", "--listen", "127.0.0.1:0", "--trickle", "0", "--seed-runs"])
+        .arg(seed_runs.to_string())
+        .arg("--data")
+        .arg(data)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("backend starts");
+    let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
+    let mut next = |prefix: &str| -> String {
+        let line = lines.next().expect("a line").expect("utf-8");
+        line.strip_prefix(prefix).unwrap_or_else(|| panic!("expected {prefix:?}, got {line:?}")).to_string()
+    };
+    let url = next("url: ");
+    let token = next("token: ");
+    Served { child, url, token }
+}
+
+fn cli(args: &[&str], token: Option<&str>) -> std::process::Output {
+    let mut cmd = Command::new(BIN);
+    cmd.args(args).env_remove("COUNTERSIGN_STORE");
+    if let Some(t) = token {
+        cmd.env("CS_TEST_TOKEN", t);
+    }
+    cmd.output().expect("cli runs")
+}
+
+fn text(out: &[u8]) -> String {
+    String::from_utf8_lossy(out).into_owned()
+}
+
+#[test]
+fn serve_sync_list_show_and_approvals() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let backend = serve(&dir.path().join("backend"), 60);
+    let store = dir.path().join("store.db");
+    let store_s = store.to_str().expect("utf-8 path");
+    let out = cli(&["sync", "--store", store_s, "--url", &backend.url, "--token-env", "CS_TEST_TOKEN"], Some(&backend.token));
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("60 runs"), "{}", text(&out.stdout));
+
+    let out = cli(&["runs", "list", "--store", store_s, "--json", "--limit", "500"], None);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let rows: Vec<serde_json::Value> = text(&out.stdout).lines().map(|l| serde_json::from_str(l).expect("json line")).collect();
+    assert_eq!(rows.len(), 60);
+    let first = rows[0]["run_id"].as_str().expect("run_id").to_string();
+
+    let out = cli(&["runs", "list", "--store", store_s, "--json", "--workflow", "refund_request", "--limit", "500"], None);
+    let refunds: Vec<serde_json::Value> = text(&out.stdout).lines().map(|l| serde_json::from_str(l).expect("json")).collect();
+    assert!(!refunds.is_empty() && refunds.len() < 60);
+    assert!(refunds.iter().all(|r| r["workflow"] == "refund_request"));
+
+    let out = cli(&["runs", "show", &first, "--store", store_s, "--json"], None);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let shown: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(shown["run"]["run_id"], first.as_str());
+    assert!(shown["run"]["tool_calls"].as_array().is_some_and(|c| !c.is_empty()));
+
+    let out = cli(&["runs", "show", &first, "--store", store_s], None);
+    let human = text(&out.stdout);
+    assert!(human.contains("tool calls:") && human.contains("policy checks:") && human.contains("cost"), "{human}");
+
+    let out = cli(&["approvals", "list", "--store", store_s, "--json"], None);
+    assert!(out.status.success());
+    let actions: Vec<serde_json::Value> = text(&out.stdout).lines().map(|l| serde_json::from_str(l).expect("json")).collect();
+    assert!(!actions.is_empty());
+    assert!(actions.iter().all(|a| a["fields"].as_array().is_some_and(|f| !f.is_empty())));
+
+    let out = cli(&["runs", "show", "no-such-run", "--store", store_s], None);
+    assert!(!out.status.success());
+    assert!(text(&out.stderr).contains("no run"));
+    let out = cli(&["runs", "list", "--store", store_s, "--outcome", "maybe"], None);
+    assert!(!out.status.success());
+}
+
+#[test]
+fn sync_killed_at_random_points_resumes_to_exactly_the_backend() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let backend = serve(&dir.path().join("backend"), 2500);
+    let store = dir.path().join("store.db");
+    let store_s = store.to_str().expect("utf-8 path").to_string();
+    countersign_tests::register(&store, &backend.url);
+    let sync_args = ["sync", "--store", &store_s, "--url", &backend.url, "--token-env", "CS_TEST_TOKEN", "--page-size", "25"];
+    // Deterministic "random" kill points (an LCG), each further into the data.
+    let mut x: u64 = 0x5eed;
+    let mut floor = 0usize;
+    for round in 0..4 {
+        x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        let kill_at = floor + 50 + (x >> 33) as usize % 400;
+        let mut child = Command::new(BIN)
+            .args(sync_args)
+            .env("CS_TEST_TOKEN", &backend.token)
+            .stdout(Stdio::null())
+            .spawn()
+            .expect("sync starts");
+        // Wait on the condition (the store holds at least `kill_at` runs), then SIGKILL.
+        let reached = loop {
+            if let Ok(Some(_)) = child.try_wait() {
+                break false;
+            }
+            let n = store_revisions(&store, "runs", "run_id").len();
+            if n >= kill_at {
+                break true;
+            }
+            std::thread::yield_now();
+        };
+        if reached {
+            child.kill().expect("SIGKILL");
+        }
+        let _ = child.wait();
+        let n = store_revisions(&store, "runs", "run_id").len();
+        assert!(n >= floor, "round {round}: nothing already stored is lost ({n} < {floor})");
+        floor = n;
+    }
+    let out = Command::new(BIN).args(sync_args).env("CS_TEST_TOKEN", &backend.token).output().expect("final sync");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    let truth = rt.block_on(backend_revisions(&backend.url, &backend.token, "runs", "run_id"));
+    assert_eq!(truth.len(), 2500);
+    assert_eq!(store_revisions(&store, "runs", "run_id"), truth, "exactly the backend's runs, once each");
+}

@@ -1,0 +1,138 @@
+//! Store-level tests for the runs table: idempotent upserts, revisions, filters, sorting.
+
+use chrono::{DateTime, Duration, Utc};
+use countersign_core::{Citation, Micros, Outcome, PolicyCheck, Run, ToolCall, TokenUsage};
+use countersign_store::runs::{self, Applied, RunQuery, Sort};
+use countersign_store::{Result, Store, backends};
+use serde_json::json;
+
+fn t0() -> DateTime<Utc> {
+    "2026-11-01T10:00:00Z".parse().unwrap_or_default()
+}
+
+fn run(id: &str, workflow: &str, minutes: i64, cost: i64, outcome: Outcome) -> Run {
+    let start = t0() + Duration::minutes(minutes);
+    Run {
+        run_id: id.into(),
+        revision: 1,
+        tenant: "acme".into(),
+        user_id: "u_1".into(),
+        team: Some("support".into()),
+        workflow: workflow.into(),
+        workflow_version: "v2".into(),
+        model: "gpt-4.1-mini".into(),
+        inputs: json!({"ticket_id": format!("zd_{id}")}),
+        tool_calls: vec![ToolCall {
+            call_id: "c1".into(),
+            parent_id: None,
+            tool: "kb_search".into(),
+            arguments: json!({"query": "refund policy EU"}),
+            result_summary: Some("2 documents".into()),
+            result: Some(json!({"hits": ["kb_102"], "note": format!("needle-{id}")})),
+            started_at: start,
+            ended_at: Some(start + Duration::milliseconds(300)),
+            cost_micros: Micros(1_000),
+            documents: vec!["kb_102".into()],
+            error: None,
+        }],
+        citations: vec![Citation {
+            doc_id: "kb_102".into(),
+            title: "Refund policy".into(),
+            url: None,
+            call_id: Some("c1".into()),
+            passage: "14 days".into(),
+            start: 10,
+            end: 17,
+            context: "within 14 days".into(),
+            context_start: 3,
+            source_version: "v1".into(),
+            source_updated_at: Some(t0() - Duration::days(800)),
+            deprecated: false,
+        }],
+        outputs: json!({"label": "refund_request"}),
+        confidence: Some(0.86),
+        cost_micros: Micros(cost),
+        tokens: TokenUsage { input: 100, output: 20 },
+        latency_ms: 1000 + cost as u64,
+        outcome,
+        decision: "auto".into(),
+        rationale: None,
+        policy_checks: vec![PolicyCheck { name: "pii".into(), passed: cost % 2 == 0, detail: None }],
+        changes: vec![],
+        started_at: start,
+        ended_at: Some(start + Duration::seconds(8)),
+        updated_at: start + Duration::seconds(8),
+    }
+}
+
+fn store_with_backend() -> Result<(Store, String)> {
+    let store = Store::open_in_memory()?;
+    let b = backends::upsert(store.conn(), "ref", "http://127.0.0.1:1", "countersign", false)?;
+    Ok((store, b.backend_id))
+}
+
+#[test]
+fn upsert_is_idempotent_and_later_revisions_win() -> Result<()> {
+    let (store, b) = store_with_backend()?;
+    let c = store.conn();
+    let mut r = run("r1", "support_triage", 0, 120_000, Outcome::Pending);
+    assert_eq!(runs::upsert(c, &b, &r, t0(), 365)?, Applied::Inserted);
+    assert_eq!(runs::upsert(c, &b, &r, t0(), 365)?, Applied::Unchanged);
+    r.revision = 2;
+    r.outcome = Outcome::Success;
+    assert_eq!(runs::upsert(c, &b, &r, t0(), 365)?, Applied::Updated);
+    let mut stale = r.clone();
+    stale.revision = 1;
+    stale.outcome = Outcome::Fail;
+    assert_eq!(runs::upsert(c, &b, &stale, t0(), 365)?, Applied::Unchanged);
+    let got = runs::get(c, &b, "r1")?;
+    assert_eq!(got.as_ref().map(|r| r.outcome), Some(Outcome::Success));
+    assert_eq!(got, Some(r));
+    assert_eq!(runs::count(c, &b)?, 1);
+    Ok(())
+}
+
+#[test]
+fn filters_combine_and_sorts_order() -> Result<()> {
+    let (store, b) = store_with_backend()?;
+    let c = store.conn();
+    runs::upsert(c, &b, &run("a", "support_triage", 0, 100, Outcome::Success), t0(), 365)?;
+    runs::upsert(c, &b, &run("b", "refund_request", 1, 900, Outcome::Escalated), t0(), 365)?;
+    runs::upsert(c, &b, &run("c", "refund_request", 2, 500, Outcome::Success), t0(), 365)?;
+    let ids = |q: RunQuery| -> Result<Vec<String>> {
+        Ok(runs::list(c, &q)?.items.into_iter().map(|r| r.run_id).collect())
+    };
+    assert_eq!(ids(RunQuery::default())?, ["c", "b", "a"]);
+    assert_eq!(ids(RunQuery { sort: Sort::CostDesc, ..Default::default() })?, ["b", "c", "a"]);
+    assert_eq!(
+        ids(RunQuery {
+            workflow: Some("refund_request".into()),
+            outcome: Some("success".into()),
+            ..Default::default()
+        })?,
+        ["c"]
+    );
+    assert_eq!(ids(RunQuery { search: Some("NEEDLE-b".into()), ..Default::default() })?, ["b"]);
+    assert_eq!(ids(RunQuery { min_cost_micros: Some(500), ..Default::default() })?, ["c", "b"]);
+    assert_eq!(
+        ids(RunQuery { since: Some(t0() + Duration::minutes(1)), until: Some(t0() + Duration::minutes(2)), ..Default::default() })?,
+        ["b"]
+    );
+    let page = runs::list(c, &RunQuery { limit: Some(1), offset: Some(1), ..Default::default() })?;
+    assert_eq!(page.total, 3);
+    assert_eq!(page.items.len(), 1);
+    assert_eq!(page.items[0].run_id, "b");
+    // Derived columns: the cited source is 800 days old, so it counts as a warning at 365 days.
+    assert_eq!(page.items[0].citation_warnings, 1);
+    assert_eq!(page.items[0].tool_calls, 1);
+    Ok(())
+}
+
+#[test]
+fn removing_a_backend_removes_its_runs() -> Result<()> {
+    let (store, b) = store_with_backend()?;
+    runs::upsert(store.conn(), &b, &run("a", "w", 0, 1, Outcome::Success), t0(), 365)?;
+    backends::remove(store.conn(), &b)?;
+    assert_eq!(runs::list(store.conn(), &RunQuery::default())?.total, 0);
+    Ok(())
+}

@@ -1,0 +1,244 @@
+//! HTTP client of the backend protocol (`/v1`): bearer auth, connect and read timeouts,
+//! bounded bodies, retries with backoff and jitter that honour Retry-After.
+
+use crate::error::SyncError;
+use crate::retry::Backoff;
+use countersign_core::{Budget, KnowledgeSource, Whoami};
+use rand::Rng;
+use reqwest::{Method, StatusCode, header};
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+use serde_json::value::RawValue;
+use std::time::Duration;
+
+/// Limits and timeouts of a [`Client`].
+#[derive(Clone, Debug)]
+pub struct ClientOptions {
+    /// Time to establish a connection.
+    pub connect_timeout: Duration,
+    /// Time for a whole request, body included.
+    pub request_timeout: Duration,
+    /// Largest response body accepted.
+    pub max_body_bytes: usize,
+    /// Retry policy.
+    pub backoff: Backoff,
+}
+
+impl Default for ClientOptions {
+    fn default() -> Self {
+        ClientOptions {
+            connect_timeout: Duration::from_secs(5),
+            request_timeout: Duration::from_secs(30),
+            max_body_bytes: 64 << 20,
+            backoff: Backoff::default(),
+        }
+    }
+}
+
+/// A page as it arrives: items kept as raw JSON so each can be judged on its own.
+#[derive(Debug, Deserialize)]
+pub struct RawPage {
+    /// Items in change order.
+    pub items: Vec<Box<RawValue>>,
+    /// Cursor to resume after this page.
+    pub next_cursor: String,
+    /// More changes wait.
+    #[serde(default)]
+    pub has_more: bool,
+}
+
+#[derive(Deserialize)]
+struct Items<T> {
+    items: Vec<T>,
+}
+
+/// A connection to one backend. The token lives only in memory here; it is never logged.
+#[derive(Clone)]
+pub struct Client {
+    base: String,
+    token: Option<String>,
+    http: reqwest::Client,
+    opts: ClientOptions,
+}
+
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client").field("base", &self.base).field("token", &"<redacted>").finish()
+    }
+}
+
+enum Attempt {
+    Done(Vec<u8>),
+    Retry(SyncError, Option<Duration>),
+    Fail(SyncError),
+}
+
+impl Client {
+    /// A client of the backend at `base_url` (`http://127.0.0.1:8080`).
+    pub fn new(base_url: &str, token: Option<String>, opts: ClientOptions) -> Result<Client, SyncError> {
+        let http = reqwest::Client::builder()
+            .connect_timeout(opts.connect_timeout)
+            .timeout(opts.request_timeout)
+            .user_agent(concat!("countersign/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| SyncError::Protocol(format!("http client: {e}")))?;
+        Ok(Client { base: base_url.trim_end_matches('/').to_string(), token, http, opts })
+    }
+
+    /// The base URL.
+    pub fn base_url(&self) -> &str {
+        &self.base
+    }
+
+    async fn attempt(&self, method: &Method, path: &str, query: &[(&str, String)], body: Option<&[u8]>) -> Attempt {
+        let mut req = self.http.request(method.clone(), format!("{}{path}", self.base)).query(query);
+        if let Some(t) = &self.token {
+            req = req.bearer_auth(t);
+        }
+        if let Some(b) = body {
+            req = req.header(header::CONTENT_TYPE, "application/json").body(b.to_vec());
+        }
+        let resp = match req.send().await {
+            Ok(r) => r,
+            Err(e) => return Attempt::Retry(SyncError::Unreachable(describe(&e)), None),
+        };
+        let status = resp.status();
+        let retry_after = resp
+            .headers()
+            .get(header::RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<u64>().ok())
+            .map(Duration::from_secs);
+        if let Some(len) = resp.content_length()
+            && len as usize > self.opts.max_body_bytes
+        {
+            return Attempt::Fail(SyncError::Protocol(format!(
+                "response of {len} bytes exceeds the {}-byte limit",
+                self.opts.max_body_bytes
+            )));
+        }
+        let bytes = match read_bounded(resp, self.opts.max_body_bytes).await {
+            Ok(b) => b,
+            Err(e) => return Attempt::Retry(e, None),
+        };
+        if status.is_success() {
+            return Attempt::Done(bytes);
+        }
+        let detail = problem_detail(&bytes);
+        match status {
+            StatusCode::UNAUTHORIZED => Attempt::Fail(SyncError::Unauthorized(detail)),
+            StatusCode::FORBIDDEN => Attempt::Fail(SyncError::Forbidden(detail)),
+            StatusCode::TOO_MANY_REQUESTS | StatusCode::REQUEST_TIMEOUT => {
+                Attempt::Retry(SyncError::Status { status: status.as_u16(), detail }, retry_after)
+            }
+            s if s.is_server_error() => {
+                Attempt::Retry(SyncError::Status { status: s.as_u16(), detail }, retry_after)
+            }
+            s => Attempt::Fail(SyncError::Status { status: s.as_u16(), detail }),
+        }
+    }
+
+    /// Sends a request, retrying transient failures, and returns the body bytes. Only
+    /// idempotent requests may be retried; the protocol makes decisions idempotent by key.
+    pub async fn send(&self, method: Method, path: &str, query: &[(&str, String)], body: Option<&[u8]>) -> Result<Vec<u8>, SyncError> {
+        let mut retry = 0;
+        loop {
+            match self.attempt(&method, path, query, body).await {
+                Attempt::Done(b) => return Ok(b),
+                Attempt::Fail(e) => return Err(e),
+                Attempt::Retry(e, after) => {
+                    if retry + 1 >= self.opts.backoff.attempts {
+                        return Err(e);
+                    }
+                    let jitter: f64 = rand::rng().random();
+                    let wait = self.opts.backoff.delay(retry, after, jitter);
+                    tracing::debug!(path, retry, ?wait, error = %e, "retrying");
+                    tokio::time::sleep(wait).await;
+                    retry += 1;
+                }
+            }
+        }
+    }
+
+    async fn get<T: DeserializeOwned>(&self, path: &str, query: &[(&str, String)]) -> Result<T, SyncError> {
+        let bytes = self.send(Method::GET, path, query, None).await?;
+        serde_json::from_slice(&bytes).map_err(|e| SyncError::Protocol(format!("{path}: {e}")))
+    }
+
+    /// Who the token belongs to.
+    pub async fn whoami(&self) -> Result<Whoami, SyncError> {
+        self.get("/v1/whoami", &[]).await
+    }
+
+    /// One page of a stream (`runs` or `actions`) after `cursor`. A body that cannot be read as
+    /// a page (cut off mid-way, not JSON) is retried like a dropped connection.
+    pub async fn page(&self, stream: &str, cursor: Option<&str>, limit: u32) -> Result<RawPage, SyncError> {
+        let mut query = vec![("limit", limit.to_string())];
+        if let Some(c) = cursor {
+            query.push(("cursor", c.to_string()));
+        }
+        let path = format!("/v1/{stream}");
+        let mut tries = 0;
+        loop {
+            let bytes = self.send(Method::GET, &path, &query, None).await?;
+            match serde_json::from_slice::<RawPage>(&bytes) {
+                Ok(p) => return Ok(p),
+                Err(e) if tries + 1 < self.opts.backoff.attempts => {
+                    tracing::warn!(path, error = %e, "unreadable page, fetching again");
+                    tries += 1;
+                }
+                Err(e) => return Err(SyncError::Protocol(format!("{path}: unreadable page: {e}"))),
+            }
+        }
+    }
+
+    /// Budgets in force.
+    pub async fn budgets(&self) -> Result<Vec<Budget>, SyncError> {
+        Ok(self.get::<Items<Budget>>("/v1/budgets", &[]).await?.items)
+    }
+
+    /// Connected knowledge sources.
+    pub async fn sources(&self) -> Result<Vec<KnowledgeSource>, SyncError> {
+        Ok(self.get::<Items<KnowledgeSource>>("/v1/sources", &[]).await?.items)
+    }
+}
+
+async fn read_bounded(mut resp: reqwest::Response, max: usize) -> Result<Vec<u8>, SyncError> {
+    let mut out = Vec::new();
+    loop {
+        match resp.chunk().await {
+            Ok(Some(chunk)) => {
+                if out.len() + chunk.len() > max {
+                    return Err(SyncError::Protocol(format!("response exceeds the {max}-byte limit")));
+                }
+                out.extend_from_slice(&chunk);
+            }
+            Ok(None) => return Ok(out),
+            Err(e) => return Err(SyncError::Unreachable(format!("body cut off: {}", describe(&e)))),
+        }
+    }
+}
+
+fn describe(e: &reqwest::Error) -> String {
+    let mut msg = e.to_string();
+    let mut src = std::error::Error::source(e);
+    while let Some(s) = src {
+        msg.push_str(": ");
+        msg.push_str(&s.to_string());
+        src = s.source();
+    }
+    msg
+}
+
+fn problem_detail(body: &[u8]) -> String {
+    #[derive(Deserialize)]
+    struct Problem {
+        title: Option<String>,
+        detail: Option<String>,
+    }
+    match serde_json::from_slice::<Problem>(body) {
+        Ok(Problem { detail: Some(d), .. }) => d,
+        Ok(Problem { title: Some(t), .. }) => t,
+        _ => String::from_utf8_lossy(&body[..body.len().min(300)]).into_owned(),
+    }
+}

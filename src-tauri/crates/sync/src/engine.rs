@@ -1,0 +1,260 @@
+//! The sync loop: for each stream, fetch a page after the saved cursor, plan it, and apply it
+//! in one transaction together with the new cursor. Health is recorded either way.
+
+use crate::client::Client;
+use crate::error::{ErrorView, SyncError};
+use crate::plan::{PagePlan, Record, Stream, plan_page};
+use chrono::{DateTime, Utc};
+use countersign_core::{PendingAction, Run};
+use countersign_store::rusqlite::Connection;
+use countersign_store::runs::Applied;
+use countersign_store::{Store, actions, backends, budgets, cursors, health, quarantine, runs, sources};
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+/// Tuning of one sync.
+#[derive(Clone, Debug)]
+pub struct SyncOptions {
+    /// Records asked for per page.
+    pub page_size: u32,
+    /// Largest single record accepted; larger ones are quarantined.
+    pub max_record_bytes: usize,
+    /// Stop after this many pages per stream (for tests of resumption); `None` = until done.
+    pub max_pages: Option<u32>,
+}
+
+impl Default for SyncOptions {
+    fn default() -> Self {
+        SyncOptions { page_size: 1000, max_record_bytes: 1 << 20, max_pages: None }
+    }
+}
+
+/// A cancellation flag shared with whoever may cancel; checked between pages.
+#[derive(Clone, Debug, Default)]
+pub struct Cancel(Arc<AtomicBool>);
+
+impl Cancel {
+    /// Asks the sync to stop after the page in flight.
+    pub fn cancel(&self) {
+        self.0.store(true, Ordering::SeqCst);
+    }
+
+    /// Whether cancellation was asked for.
+    pub fn is_cancelled(&self) -> bool {
+        self.0.load(Ordering::SeqCst)
+    }
+}
+
+/// Progress after each applied page; the app turns it into one UI event per page.
+#[derive(Clone, Debug, Serialize)]
+pub struct Progress {
+    /// Backend being synced.
+    pub backend_id: String,
+    /// Stream (`runs`, `actions`).
+    pub stream: &'static str,
+    /// Pages applied so far in this stream.
+    pub pages: u32,
+    /// Records stored or replaced by this page.
+    pub changed: u64,
+    /// Records quarantined by this page.
+    pub quarantined: u64,
+}
+
+/// What one sync of one backend did.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct SyncReport {
+    /// Backend synced.
+    pub backend_id: String,
+    /// Runs inserted or replaced.
+    pub runs: u64,
+    /// Actions inserted or replaced.
+    pub actions: u64,
+    /// Budgets now in force.
+    pub budgets: u64,
+    /// Knowledge sources reported.
+    pub sources: u64,
+    /// Records quarantined.
+    pub quarantined: u64,
+    /// Pages applied.
+    pub pages: u32,
+    /// Why the sync stopped early, if it did.
+    pub error: Option<ErrorView>,
+    /// When it finished.
+    pub finished_at: Option<DateTime<Utc>>,
+}
+
+struct Applier {
+    path: PathBuf,
+    store: Option<Store>,
+}
+
+impl Applier {
+    /// Runs `f` with the store on a blocking thread.
+    async fn with<R: Send + 'static>(
+        &mut self,
+        f: impl FnOnce(&mut Store) -> Result<R, SyncError> + Send + 'static,
+    ) -> Result<R, SyncError> {
+        let store = self.store.take();
+        let path = self.path.clone();
+        let (store, result) = tokio::task::spawn_blocking(move || {
+            let mut store = match store {
+                Some(s) => s,
+                None => match Store::open(&path) {
+                    Ok(s) => s,
+                    Err(e) => return (None, Err(SyncError::Store(e))),
+                },
+            };
+            let r = f(&mut store);
+            (Some(store), r)
+        })
+        .await
+        .map_err(|e| SyncError::Protocol(format!("store task failed: {e}")))?;
+        self.store = store;
+        result
+    }
+}
+
+/// Syncs one backend into the store at `store_path`: identity, runs, actions, budgets and
+/// sources. Pages applied before an error or a cancellation stay applied, with their cursor,
+/// so the next sync resumes after them. Health is recorded in the store either way.
+pub async fn sync_backend(
+    store_path: &Path,
+    backend_id: &str,
+    client: &Client,
+    opts: &SyncOptions,
+    cancel: &Cancel,
+    on_progress: &(dyn Fn(&Progress) + Send + Sync),
+) -> SyncReport {
+    let mut applier = Applier { path: store_path.to_path_buf(), store: None };
+    let mut report = SyncReport { backend_id: backend_id.to_string(), ..Default::default() };
+    let result = run_sync(&mut applier, backend_id, client, opts, cancel, on_progress, &mut report).await;
+    let id = backend_id.to_string();
+    let now = Utc::now();
+    let outcome = match &result {
+        Ok(()) => {
+            let id = id.clone();
+            applier.with(move |s| Ok(health::record_success(s.conn(), &id, now)?)).await
+        }
+        Err(e) => {
+            tracing::warn!(backend = %id, code = e.code(), error = %e, "sync failed");
+            let (code, msg) = (e.code(), e.to_string());
+            applier.with(move |s| Ok(health::record_failure(s.conn(), &id, now, code, &msg)?)).await
+        }
+    };
+    if let Err(e) = outcome {
+        tracing::error!(backend = %backend_id, error = %e, "could not record sync health");
+    }
+    report.error = result.err().map(|e| e.view());
+    report.finished_at = Some(Utc::now());
+    report
+}
+
+async fn run_sync(
+    applier: &mut Applier,
+    backend_id: &str,
+    client: &Client,
+    opts: &SyncOptions,
+    cancel: &Cancel,
+    on_progress: &(dyn Fn(&Progress) + Send + Sync),
+    report: &mut SyncReport,
+) -> Result<(), SyncError> {
+    let id = backend_id.to_string();
+    let backend = applier
+        .with(move |s| Ok(backends::get(s.conn(), &id)?))
+        .await?
+        .ok_or_else(|| SyncError::Protocol(format!("unknown backend {backend_id}")))?;
+    let who = client.whoami().await?;
+    let id = backend_id.to_string();
+    applier.with(move |s| Ok(backends::set_whoami(s.conn(), &id, &who)?)).await?;
+
+    let fresh = backend.freshness_days;
+    report.runs = sync_stream::<Run>(applier, backend_id, Stream::Runs, client, opts, cancel, on_progress, report, move |c, b, r, raw| {
+        Ok(runs::upsert_with_body(c, b, r, raw, Utc::now(), fresh)?)
+    })
+    .await?;
+    report.actions = sync_stream::<PendingAction>(applier, backend_id, Stream::Actions, client, opts, cancel, on_progress, report, |c, b, a, _| {
+        Ok(actions::upsert(c, b, a)?)
+    })
+    .await?;
+
+    let caps = client.budgets().await?;
+    let srcs = client.sources().await?;
+    report.budgets = caps.len() as u64;
+    report.sources = srcs.len() as u64;
+    let id = backend_id.to_string();
+    applier
+        .with(move |s| {
+            let tx = s.write()?;
+            budgets::replace_all(&tx, &id, &caps)?;
+            sources::replace_all(&tx, &id, &srcs)?;
+            tx.commit().map_err(countersign_store::StoreError::from)?;
+            Ok(())
+        })
+        .await
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn sync_stream<T: Record + Send + 'static>(
+    applier: &mut Applier,
+    backend_id: &str,
+    stream: Stream,
+    client: &Client,
+    opts: &SyncOptions,
+    cancel: &Cancel,
+    on_progress: &(dyn Fn(&Progress) + Send + Sync),
+    report: &mut SyncReport,
+    upsert: impl Fn(&Connection, &str, &T, &str) -> Result<Applied, SyncError> + Send + Sync + Copy + 'static,
+) -> Result<u64, SyncError> {
+    let mut changed_total = 0;
+    let mut pages = 0;
+    loop {
+        if cancel.is_cancelled() {
+            return Err(SyncError::Cancelled);
+        }
+        if opts.max_pages.is_some_and(|m| pages >= m) {
+            return Ok(changed_total);
+        }
+        let id = backend_id.to_string();
+        let cursor = applier.with(move |s| Ok(cursors::get(s.conn(), &id, stream.as_str())?)).await?;
+        let page = client.page(stream.as_str(), cursor.as_deref(), opts.page_size).await?;
+        let has_more = page.has_more && !page.items.is_empty();
+        let plan: PagePlan<T> = plan_page(&page.items, opts.max_record_bytes);
+        let id = backend_id.to_string();
+        let next = page.next_cursor;
+        let (changed, quarantined) = applier
+            .with(move |s| {
+                let tx = s.write()?;
+                let mut changed = 0u64;
+                for a in &plan.accepted {
+                    if upsert(&tx, &id, &a.record, &a.raw)? != Applied::Unchanged {
+                        changed += 1;
+                    }
+                }
+                for (reason, raw) in &plan.quarantined {
+                    quarantine::insert(&tx, &id, stream.as_str(), reason, raw)?;
+                }
+                if !next.is_empty() {
+                    cursors::set(&tx, &id, stream.as_str(), &next)?;
+                }
+                tx.commit().map_err(countersign_store::StoreError::from)?;
+                Ok((changed, plan.quarantined.len() as u64))
+            })
+            .await?;
+        pages += 1;
+        changed_total += changed;
+        report.pages += 1;
+        report.quarantined += quarantined;
+        on_progress(&Progress {
+            backend_id: backend_id.to_string(),
+            stream: stream.as_str(),
+            pages,
+            changed,
+            quarantined,
+        });
+        if !has_more {
+            return Ok(changed_total);
+        }
+    }
+}

@@ -1,0 +1,123 @@
+//! Backends: list with health, add (token to the secret store), remove, sync now, quarantine.
+
+use crate::error::{CmdError, CmdResult};
+use crate::state::{AppState, with_store};
+use crate::worker;
+use countersign_core::Whoami;
+use countersign_store::health::Health;
+use countersign_store::quarantine::QuarantineRow;
+use countersign_store::{actions, backends, health, quarantine, runs};
+use countersign_sync::{Client, ClientOptions, SyncReport};
+use serde::Serialize;
+use std::sync::Arc;
+use tauri::{AppHandle, State};
+
+/// Counts shown beside a backend.
+#[derive(Serialize)]
+pub struct Counts {
+    runs: i64,
+    actions_pending: i64,
+    quarantined: i64,
+}
+
+/// A backend as the Backends view shows it.
+#[derive(Serialize)]
+pub struct BackendView {
+    backend_id: String,
+    name: String,
+    url: String,
+    kind: String,
+    added_at: chrono::DateTime<chrono::Utc>,
+    embedded: bool,
+    health: Health,
+    whoami: Option<Whoami>,
+    counts: Counts,
+}
+
+fn view(conn: &countersign_store::rusqlite::Connection, b: backends::BackendRow) -> CmdResult<BackendView> {
+    Ok(BackendView {
+        health: health::get(conn, &b.backend_id)?,
+        counts: Counts {
+            runs: runs::count(conn, &b.backend_id)?,
+            actions_pending: actions::count_pending(conn, &b.backend_id)?,
+            quarantined: quarantine::count(conn, &b.backend_id)?,
+        },
+        backend_id: b.backend_id,
+        name: b.name,
+        url: b.url,
+        kind: b.kind,
+        added_at: b.added_at,
+        embedded: b.embedded,
+        whoami: b.whoami,
+    })
+}
+
+/// Every connected backend with its health and counts.
+#[tauri::command]
+pub async fn list_backends(state: State<'_, Arc<AppState>>) -> CmdResult<Vec<BackendView>> {
+    with_store(&state, |s| backends::list(s.conn())?.into_iter().map(|b| view(s.conn(), b)).collect()).await
+}
+
+/// Adds a backend after checking the token with `/v1/whoami`; the token goes to the secret
+/// store, never to SQLite.
+#[tauri::command]
+pub async fn add_backend(
+    app: AppHandle,
+    state: State<'_, Arc<AppState>>,
+    name: String,
+    url: String,
+    token: String,
+) -> CmdResult<BackendView> {
+    let url = backends::normalize_url(&url)?;
+    let token = Some(token.trim().to_string()).filter(|t| !t.is_empty());
+    let who = Client::new(&url, token.clone(), ClientOptions::default())?.whoami().await?;
+    let id = backends::backend_id_for_url(&url);
+    if let Some(t) = &token {
+        state.secrets.set(&id, t).map_err(|m| CmdError::new("secret_store", m))?;
+    }
+    let row = with_store(&state, move |s| {
+        let row = backends::upsert(s.conn(), &name, &url, "countersign", false)?;
+        backends::set_whoami(s.conn(), &row.backend_id, &who)?;
+        let row = backends::get(s.conn(), &row.backend_id)?.ok_or_else(|| CmdError::new("not_found", "backend vanished"))?;
+        view(s.conn(), row)
+    })
+    .await?;
+    tracing::info!(backend = %row.backend_id, url = %row.url, "backend added");
+    let (app2, st, bid) = (app.clone(), state.inner().clone(), row.backend_id.clone());
+    tauri::async_runtime::spawn(async move {
+        let _ = worker::sync_all(&app2, &st, Some(bid)).await;
+    });
+    Ok(row)
+}
+
+/// Removes a backend, everything synced from it, and its token.
+#[tauri::command]
+pub async fn remove_backend(state: State<'_, Arc<AppState>>, backend_id: String) -> CmdResult<()> {
+    let id = backend_id.clone();
+    let existed = with_store(&state, move |s| Ok(backends::remove(s.conn(), &id)?)).await?;
+    if !existed {
+        return Err(CmdError::new("not_found", format!("no backend {backend_id}")));
+    }
+    state.secrets.delete(&backend_id).map_err(|m| CmdError::new("secret_store", m))?;
+    tracing::info!(backend = %backend_id, "backend removed");
+    Ok(())
+}
+
+/// Syncs one backend (or all) now and reports what was applied.
+#[tauri::command]
+pub async fn sync_now(app: AppHandle, state: State<'_, Arc<AppState>>, backend_id: Option<String>) -> CmdResult<Vec<SyncReport>> {
+    worker::sync_all(&app, &state, backend_id).await
+}
+
+/// Cancels the sync in flight after its current page; applied pages stay applied.
+#[tauri::command]
+pub fn cancel_sync(state: State<'_, Arc<AppState>>) -> CmdResult<()> {
+    state.cancel.lock().map_err(|e| CmdError::new("internal", e.to_string()))?.cancel();
+    Ok(())
+}
+
+/// Records a backend sent that could not be accepted.
+#[tauri::command]
+pub async fn list_quarantine(state: State<'_, Arc<AppState>>, backend_id: Option<String>) -> CmdResult<Vec<QuarantineRow>> {
+    with_store(&state, move |s| Ok(quarantine::list(s.conn(), backend_id.as_deref(), 500)?)).await
+}

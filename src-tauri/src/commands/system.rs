@@ -1,0 +1,36 @@
+//! App information and opening links outside the app.
+
+use crate::error::{CmdError, CmdResult};
+use crate::state::AppState;
+use serde::Serialize;
+use std::sync::Arc;
+use tauri::State;
+
+/// What the About/status line shows.
+#[derive(Serialize)]
+pub struct AppInfo {
+    version: &'static str,
+    store_path: String,
+    embedded_backend_url: Option<String>,
+    secret_store: String,
+}
+
+/// App version, store location, embedded backend and where tokens are kept.
+#[tauri::command]
+pub fn app_info(state: State<'_, Arc<AppState>>) -> AppInfo {
+    AppInfo {
+        version: env!("CARGO_PKG_VERSION"),
+        store_path: state.store_path.display().to_string(),
+        embedded_backend_url: state.embedded.as_ref().map(|e| e.url.clone()),
+        secret_store: state.secrets.describe(),
+    }
+}
+
+/// Opens an http(s) URL in the system browser; anything else is refused.
+#[tauri::command]
+pub fn open_url(url: String) -> CmdResult<()> {
+    if !countersign_core::text::is_openable_url(&url) {
+        return Err(CmdError::new("invalid_input", "only http(s) links can be opened"));
+    }
+    tauri_plugin_opener::open_url(&url, None::<&str>).map_err(|e| CmdError::new("internal", e.to_string()))
+}

@@ -1,0 +1,92 @@
+//! What the app holds while it runs: the store (behind a mutex, used from blocking tasks), the
+//! secret store, tokens of this session's embedded backend, and the sync gate.
+
+use crate::embedded::Embedded;
+use crate::error::{CmdError, CmdResult};
+use crate::secrets::{self, SecretStore};
+use countersign_store::{Store, paths};
+use countersign_sync::Cancel;
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use tauri::Manager;
+
+/// Shared app state.
+pub struct AppState {
+    /// Path of the store file.
+    pub store_path: PathBuf,
+    /// The UI's connection to the store. Never held across an `.await`.
+    pub store: Mutex<Store>,
+    /// Where backend tokens are kept.
+    pub secrets: Box<dyn SecretStore>,
+    /// Tokens that live only for this session (the embedded backend's).
+    pub session_tokens: Mutex<HashMap<String, String>>,
+    /// The embedded reference backend, when running.
+    pub embedded: Option<Embedded>,
+    /// One sync at a time.
+    pub sync_gate: tokio::sync::Mutex<()>,
+    /// Cancels the sync in flight.
+    pub cancel: Mutex<Cancel>,
+}
+
+impl AppState {
+    /// Opens the store (in `$COUNTERSIGN_STORE` or the app-data directory), picks the secret
+    /// store, and starts the embedded reference backend unless `COUNTERSIGN_EMBEDDED=0`.
+    pub fn init(app: &tauri::AppHandle) -> Result<AppState, Box<dyn std::error::Error>> {
+        let store_path = match std::env::var_os(paths::STORE_ENV).filter(|p| !p.is_empty()) {
+            Some(p) => PathBuf::from(p),
+            None => app.path().app_data_dir()?.join("countersign.db"),
+        };
+        let data_dir = store_path.parent().map(PathBuf::from).unwrap_or_else(|| PathBuf::from("."));
+        let store = Store::open(&store_path)?;
+        tracing::info!(store = %store_path.display(), "store open");
+        let secrets = secrets::from_env(&data_dir);
+        let mut session_tokens = HashMap::new();
+        let embedded = if std::env::var("COUNTERSIGN_EMBEDDED").as_deref() == Ok("0") {
+            None
+        } else {
+            let e = tauri::async_runtime::block_on(Embedded::start(&data_dir.join("reference-backend")))?;
+            let row = countersign_store::backends::upsert_with_id(
+                store.conn(),
+                Embedded::BACKEND_ID,
+                "Reference backend (embedded)",
+                &e.url,
+                "countersign",
+                true,
+            )?;
+            session_tokens.insert(row.backend_id, e.token.clone());
+            Some(e)
+        };
+        Ok(AppState {
+            store_path,
+            store: Mutex::new(store),
+            secrets,
+            session_tokens: Mutex::new(session_tokens),
+            embedded,
+            sync_gate: tokio::sync::Mutex::new(()),
+            cancel: Mutex::new(Cancel::default()),
+        })
+    }
+
+    /// The token for a backend: this session's, else the secret store's.
+    pub fn token(&self, backend_id: &str) -> Result<Option<String>, String> {
+        if let Some(t) = self.session_tokens.lock().map_err(|e| e.to_string())?.get(backend_id) {
+            return Ok(Some(t.clone()));
+        }
+        self.secrets.get(backend_id)
+    }
+}
+
+/// Runs `f` with the store on a blocking thread.
+pub async fn with_store<R: Send + 'static>(
+    state: &Arc<AppState>,
+    f: impl FnOnce(&mut Store) -> CmdResult<R> + Send + 'static,
+) -> CmdResult<R> {
+    let st = state.clone();
+    tauri::async_runtime::spawn_blocking(move || {
+        let mut store = st.store.lock().map_err(|e| CmdError::new("internal", e.to_string()))?;
+        f(&mut store)
+    })
+    .await
+    .map_err(|e| CmdError::new("internal", e.to_string()))?
+}

@@ -1,0 +1,204 @@
+// End-to-end harness: a real reference backend (the `countersign` CLI), a real X server
+// (Xvfb), tauri-driver + WebKitWebDriver, and the real built app. Each test gets its own
+// processes and temp folders and stops them by process id (process group) when done.
+
+import { spawn } from 'node:child_process';
+import { mkdtempSync, mkdirSync, writeFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { Session } from './webdriver.mjs';
+
+const root = resolve(import.meta.dirname, '..', '..');
+const targetDir = process.env.CARGO_TARGET_DIR ? resolve(process.env.CARGO_TARGET_DIR) : join(root, 'target');
+export const APP = process.env.COUNTERSIGN_APP ?? join(targetDir, 'debug', 'countersign-app');
+export const CLI = process.env.COUNTERSIGN_CLI ?? join(targetDir, 'debug', 'countersign');
+export const ARTIFACTS = join(root, 'artifacts', 'e2e');
+
+/** Polls `probe` until it returns a truthy value or `timeoutMs` passes (waits on a condition). */
+export async function waitFor(what, probe, timeoutMs = 20_000, everyMs = 100) {
+  const deadline = Date.now() + timeoutMs;
+  let last;
+  while (Date.now() < deadline) {
+    try {
+      const v = await probe();
+      if (v) return v;
+    } catch (e) {
+      last = e;
+    }
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+  throw new Error(`timed out waiting for ${what}${last ? `: ${last.message}` : ''}`);
+}
+
+export function freePort() {
+  return new Promise((ok, fail) => {
+    const srv = createServer();
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => ok(port));
+    });
+    srv.on('error', fail);
+  });
+}
+
+/** Tracks what a test started, so `stop` ends all of it by process group id. */
+export class Rig {
+  constructor(name) {
+    this.name = name;
+    this.procs = [];
+    this.dirs = [];
+  }
+
+  tempDir(label) {
+    const d = mkdtempSync(join(tmpdir(), `countersign-e2e-${label}-`));
+    this.dirs.push(d);
+    return d;
+  }
+
+  spawn(cmd, args, opts = {}) {
+    const p = spawn(cmd, args, { detached: true, stdio: ['ignore', 'pipe', 'pipe'], ...opts });
+    this.procs.push(p);
+    p.stderrText = '';
+    p.stderr?.on('data', (d) => {
+      p.stderrText = (p.stderrText + d).slice(-20_000);
+    });
+    return p;
+  }
+
+  /** Starts Xvfb on a free display (it tells us which through -displayfd). */
+  async xvfb() {
+    if (process.env.DISPLAY && process.env.COUNTERSIGN_E2E_OWN_X !== '1') return process.env.DISPLAY;
+    const p = this.spawn('Xvfb', ['-displayfd', '3', '-screen', '0', '1280x800x24', '-nolisten', 'tcp'], {
+      stdio: ['ignore', 'ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    const display = await new Promise((ok, fail) => {
+      p.stdio[3].on('data', (d) => {
+        out += d;
+        if (out.includes('\n')) ok(`:${out.trim()}`);
+      });
+      p.on('exit', (c) => fail(new Error(`Xvfb exited ${c}: ${p.stderrText}`)));
+    });
+    return display;
+  }
+
+  /** Starts the reference backend through the CLI; resolves to {url, token, data}. */
+  async backend(extraArgs = []) {
+    const data = this.tempDir('backend');
+    const p = this.spawn(CLI, ['backend', 'serve', '--listen', '127.0.0.1:0', '--data', data, ...extraArgs]);
+    let out = '';
+    const info = await new Promise((ok, fail) => {
+      p.stdout.on('data', (d) => {
+        out += d;
+        const url = /^url: (\S+)$/m.exec(out);
+        const token = /^token: (\S+)$/m.exec(out);
+        if (url && token) ok({ url: url[1], token: token[1], data });
+      });
+      p.on('exit', (c) => fail(new Error(`backend exited ${c}: ${p.stderrText}`)));
+    });
+    return info;
+  }
+
+  /** Starts tauri-driver with the app's environment and opens a WebDriver session on the app. */
+  async app(env = {}) {
+    const display = await this.xvfb();
+    const appData = this.tempDir('app');
+    const port = await freePort();
+    const nativePort = await freePort();
+    const fullEnv = {
+      ...process.env,
+      DISPLAY: display,
+      COUNTERSIGN_STORE: join(appData, 'countersign.db'),
+      COUNTERSIGN_SECRET_STORE: 'file',
+      COUNTERSIGN_EMBEDDED: '0',
+      COUNTERSIGN_SYNC_INTERVAL_MS: '500',
+      XDG_DATA_HOME: join(appData, 'xdg-data'),
+      XDG_CONFIG_HOME: join(appData, 'xdg-config'),
+      XDG_CACHE_HOME: join(appData, 'xdg-cache'),
+      ...env,
+    };
+    const driver = this.spawn('tauri-driver', ['--port', String(port), '--native-port', String(nativePort)], { env: fullEnv });
+    const base = `http://127.0.0.1:${port}`;
+    await waitFor('tauri-driver', async () => (await fetch(`${base}/status`, { signal: AbortSignal.timeout(1000) })).ok, 20_000)
+      .catch((e) => {
+        throw new Error(`${e.message}\n${driver.stderrText}`);
+      });
+    this.session = await Session.create(base, { browserName: 'wry', 'tauri:options': { application: APP } });
+    return { session: this.session, appData, env: fullEnv };
+  }
+
+  /** Saves a screenshot of the app (called on failure, and where a test wants proof). */
+  async screenshot(label = 'failure') {
+    if (!this.session) return null;
+    try {
+      mkdirSync(ARTIFACTS, { recursive: true });
+      const file = join(ARTIFACTS, `${this.name}-${label}.png`);
+      writeFileSync(file, await this.session.screenshotPng());
+      return file;
+    } catch {
+      return null;
+    }
+  }
+
+  async stop() {
+    if (this.session) await this.session.close();
+    for (const p of this.procs.reverse()) {
+      if (p.exitCode === null && p.signalCode === null) {
+        try {
+          process.kill(-p.pid, 'SIGTERM');
+        } catch {
+          // already gone
+        }
+        const exited = new Promise((r) => p.once('exit', r));
+        const timer = new Promise((r) => setTimeout(r, 5000, 'timeout'));
+        if ((await Promise.race([exited, timer])) === 'timeout') {
+          try {
+            process.kill(-p.pid, 'SIGKILL');
+          } catch {
+            // already gone
+          }
+        }
+      }
+    }
+    for (const d of this.dirs) rmSync(d, { recursive: true, force: true });
+  }
+}
+
+/** Wraps a test body: on failure saves a screenshot and the app's log, always stops the rig. */
+export function withRig(name, body) {
+  return async (t) => {
+    const rig = new Rig(name);
+    try {
+      await body(rig, t);
+    } catch (e) {
+      const shot = await rig.screenshot();
+      const logs = rig.procs.map((p) => `--- ${p.spawnfile} ---\n${p.stderrText}`).join('\n');
+      mkdirSync(ARTIFACTS, { recursive: true });
+      writeFileSync(join(ARTIFACTS, `${name}-logs.txt`), logs);
+      e.message += `\n(screenshot: ${shot ?? 'none'}; logs: ${join(ARTIFACTS, `${name}-logs.txt`)})`;
+      throw e;
+    } finally {
+      await rig.stop();
+    }
+  };
+}
+
+/** Fetches a backend endpoint with the token, as the tests' independent view of the truth. */
+export async function backendGet(info, path) {
+  const res = await fetch(info.url + path, {
+    headers: { authorization: `Bearer ${info.token}` },
+    signal: AbortSignal.timeout(10_000),
+  });
+  if (!res.ok) throw new Error(`${path} → ${res.status}`);
+  return res.json();
+}
+
+/** Formats micro-dollars as the UI does: `$0.12`, `$0.0042`. */
+export function usd(micros) {
+  const neg = micros < 0;
+  const abs = Math.abs(micros);
+  let frac = String(abs % 1_000_000).padStart(6, '0');
+  while (frac.length > 2 && frac.endsWith('0')) frac = frac.slice(0, -1);
+  return `${neg ? '-' : ''}$${Math.floor(abs / 1_000_000)}.${frac}`;
+}

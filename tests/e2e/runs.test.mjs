@@ -1,0 +1,38 @@
+// End-to-end: the real app syncs from a real reference backend and shows its runs.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { withRig, waitFor, backendGet, usd } from './harness.mjs';
+
+test('a backend added in the app syncs and its runs appear with workflow and cost', withRig('add-backend-sync', async (rig) => {
+  const backend = await rig.backend(['--seed-runs', '40', '--trickle', '0', '--seed', '11']);
+  const { session: s } = await rig.app();
+
+  await (await s.find('[data-testid="nav-backends"]')).click();
+  await (await s.find('[data-testid="backend-name"]')).type('Reference under test');
+  await (await s.find('[data-testid="backend-url"]')).type(backend.url);
+  await (await s.find('[data-testid="backend-token"]')).type(backend.token);
+  await (await s.find('[data-testid="backend-add"]')).click();
+
+  await waitFor('the backend to report healthy', async () => {
+    const badges = await s.findAll('[data-testid="health-badge"]');
+    for (const b of badges) if ((await b.text()).toLowerCase().includes('healthy')) return true;
+    return false;
+  });
+
+  // The backend's own newest run, read independently over HTTP.
+  const page = await backendGet(backend, '/v1/runs?limit=1000');
+  assert.ok(page.items.length > 0, 'backend serves runs');
+  const newest = page.items.reduce((a, b) => (a.started_at > b.started_at ? a : b));
+
+  await (await s.find('[data-testid="nav-runs"]')).click();
+  const row = await waitFor('the newest run in the list', async () => {
+    const rows = await s.findAll(`[data-testid="run-row"][data-run-id="${newest.run_id}"]`);
+    return rows[0];
+  });
+  assert.equal(await (await row.find('[data-col="workflow"]')).text(), newest.workflow);
+  assert.equal(await (await row.find('[data-col="cost"]')).text(), usd(newest.cost_micros));
+  const rows = await s.findAll('[data-testid="run-row"]');
+  assert.ok(rows.length >= Math.min(page.items.length, 40), `list shows the synced runs (${rows.length})`);
+  await rig.screenshot('runs-list');
+}));

@@ -1,0 +1,90 @@
+// A minimal W3C WebDriver client (std-lib fetch), enough to drive the real Countersign app
+// through tauri-driver. Every call has a timeout so a hung driver fails the test, not CI.
+
+const ELEMENT = 'element-6066-11e4-a6e6-4d4c2a4a6e7f';
+
+export class WebDriverError extends Error {}
+
+export class Session {
+  constructor(base, id) {
+    this.base = base;
+    this.id = id;
+  }
+
+  static async create(base, capabilities, timeoutMs = 60_000) {
+    const v = await call(base, 'POST', '/session', { capabilities: { alwaysMatch: capabilities } }, timeoutMs);
+    return new Session(base, v.sessionId);
+  }
+
+  cmd(method, path, body, timeoutMs = 15_000) {
+    return call(this.base, method, `/session/${this.id}${path}`, body, timeoutMs);
+  }
+
+  async find(css) {
+    const v = await this.cmd('POST', '/element', { using: 'css selector', value: css });
+    return new Element(this, v[ELEMENT]);
+  }
+
+  async findAll(css) {
+    const v = await this.cmd('POST', '/elements', { using: 'css selector', value: css });
+    return v.map((e) => new Element(this, e[ELEMENT]));
+  }
+
+  /** Runs a script in the page (used only to read state, never to bypass the UI). */
+  execute(script, args = []) {
+    return this.cmd('POST', '/execute/sync', { script, args });
+  }
+
+  async screenshotPng() {
+    return Buffer.from(await this.cmd('GET', '/screenshot'), 'base64');
+  }
+
+  async close() {
+    try {
+      await this.cmd('DELETE', '', undefined, 10_000);
+    } catch {
+      // the app may already be gone; the harness kills the process group anyway
+    }
+  }
+}
+
+export class Element {
+  constructor(session, id) {
+    this.s = session;
+    this.id = id;
+  }
+  click() {
+    return this.s.cmd('POST', `/element/${this.id}/click`, {});
+  }
+  type(text) {
+    return this.s.cmd('POST', `/element/${this.id}/value`, { text });
+  }
+  clear() {
+    return this.s.cmd('POST', `/element/${this.id}/clear`, {});
+  }
+  text() {
+    return this.s.cmd('GET', `/element/${this.id}/text`);
+  }
+  attr(name) {
+    return this.s.cmd('GET', `/element/${this.id}/attribute/${name}`);
+  }
+  async find(css) {
+    const v = await this.s.cmd('POST', `/element/${this.id}/element`, { using: 'css selector', value: css });
+    return new Element(this.s, v[ELEMENT]);
+  }
+}
+
+async function call(base, method, path, body, timeoutMs) {
+  const res = await fetch(base + path, {
+    method,
+    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+    signal: AbortSignal.timeout(timeoutMs),
+  });
+  const json = await res.json().catch(() => ({}));
+  if (!res.ok) {
+    const v = json.value ?? {};
+    throw new WebDriverError(`${method} ${path} → ${res.status} ${v.error ?? ''}: ${v.message ?? ''}`);
+  }
+  return json.value;
+}

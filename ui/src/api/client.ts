@@ -1,0 +1,98 @@
+// The one typed client for the Rust backend. Components call these functions, never `invoke`.
+// Every function rejects with an ApiError `{code, message}`.
+import { invoke } from '@tauri-apps/api/core';
+import { toApiError } from './errors';
+import { requireTauri } from './runtime';
+import { isOpenableUrl } from '../lib/url';
+import type {
+  ActionItem,
+  AppInfo,
+  BackendView,
+  BudgetItem,
+  Facets,
+  NewBackend,
+  QuarantineRecord,
+  RunDetail,
+  RunPage,
+  RunQuery,
+  SyncReport,
+} from './types';
+
+/** Command names as the Rust side registers them. */
+export const COMMANDS = {
+  appInfo: 'app_info',
+  listBackends: 'list_backends',
+  addBackend: 'add_backend',
+  removeBackend: 'remove_backend',
+  syncNow: 'sync_now',
+  listRuns: 'list_runs',
+  getRun: 'get_run',
+  listActions: 'list_actions',
+  listBudgets: 'list_budgets',
+  listQuarantine: 'list_quarantine',
+  openUrl: 'open_url',
+  listFacets: 'list_facets',
+} as const;
+
+async function call<T>(cmd: string, args?: Record<string, unknown>): Promise<T> {
+  try {
+    requireTauri();
+    return await invoke<T>(cmd, args);
+  } catch (e) {
+    throw toApiError(e);
+  }
+}
+
+export function appInfo(): Promise<AppInfo> {
+  return call(COMMANDS.appInfo);
+}
+
+export function listBackends(): Promise<BackendView[]> {
+  return call(COMMANDS.listBackends);
+}
+
+export function addBackend(input: NewBackend): Promise<BackendView> {
+  return call(COMMANDS.addBackend, { name: input.name, url: input.url, token: input.token });
+}
+
+export async function removeBackend(backendId: string): Promise<void> {
+  await call<null>(COMMANDS.removeBackend, { backendId });
+}
+
+/** Syncs one backend, or all of them when `backendId` is null. */
+export function syncNow(backendId: string | null): Promise<SyncReport[]> {
+  return call(COMMANDS.syncNow, { backendId });
+}
+
+export function listRuns(query: RunQuery): Promise<RunPage> {
+  return call(COMMANDS.listRuns, { query });
+}
+
+export function getRun(backendId: string, runId: string): Promise<RunDetail> {
+  return call(COMMANDS.getRun, { backendId, runId });
+}
+
+/** Actions, optionally filtered by status (null = all). */
+export function listActions(status: string | null): Promise<ActionItem[]> {
+  return call(COMMANDS.listActions, { status });
+}
+
+export function listBudgets(): Promise<BudgetItem[]> {
+  return call(COMMANDS.listBudgets);
+}
+
+export function listQuarantine(backendId: string | null): Promise<QuarantineRecord[]> {
+  return call(COMMANDS.listQuarantine, { backendId });
+}
+
+/** Opens an absolute http(s) URL in the system browser; anything else is refused here. */
+export async function openUrl(url: string): Promise<void> {
+  if (!isOpenableUrl(url)) {
+    throw { code: 'unsafe_url', message: 'Only absolute http(s) URLs can be opened.' };
+  }
+  await call<null>(COMMANDS.openUrl, { url });
+}
+
+export function listFacets(): Promise<Facets> {
+  return call(COMMANDS.listFacets);
+}

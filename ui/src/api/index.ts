@@ -1,0 +1,6 @@
+export * from './client';
+export * from './events';
+export * from './errors';
+export { hasTauri } from './runtime';
+export type * from './types';
+export { OUTCOMES, ACTION_STATUSES } from './types';

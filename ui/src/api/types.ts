@@ -1,0 +1,374 @@
+// Wire types: mirrors of the Rust serde JSON (snake_case fields) the Tauri commands return.
+// Timestamps are RFC 3339 UTC strings; money is integer micro-dollars.
+
+/** JSON value as serde_json::Value carries it. */
+export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+
+/** RFC 3339 UTC timestamp, e.g. "2026-11-25T15:18:51Z". */
+export type Rfc3339 = string;
+
+/** Integer micro-dollars (1 USD = 1_000_000). */
+export type Micros = number;
+
+export interface ApiError {
+  code: string;
+  message: string;
+}
+
+// ---- run.rs ----
+
+export type Outcome = 'success' | 'fail' | 'escalated' | 'denied' | 'pending' | 'budget_stopped';
+
+export const OUTCOMES: readonly Outcome[] = [
+  'success',
+  'fail',
+  'escalated',
+  'denied',
+  'pending',
+  'budget_stopped',
+];
+
+export interface TokenUsage {
+  input: number;
+  output: number;
+}
+
+export interface ToolCall {
+  call_id: string;
+  parent_id?: string | null;
+  tool: string;
+  arguments: Json;
+  result_summary?: string | null;
+  result?: Json;
+  started_at: Rfc3339;
+  ended_at?: Rfc3339 | null;
+  cost_micros: Micros;
+  documents: string[];
+  error?: string | null;
+}
+
+export interface Citation {
+  doc_id: string;
+  title: string;
+  url?: string | null;
+  call_id?: string | null;
+  passage: string;
+  /** Start of the passage in the source, in Unicode scalar values. */
+  start: number;
+  /** End (exclusive) of the passage in the source, in Unicode scalar values. */
+  end: number;
+  context: string;
+  /** Offset (Unicode scalar values) of `context` within the source. */
+  context_start: number;
+  source_version: string;
+  source_updated_at?: Rfc3339 | null;
+  deprecated: boolean;
+}
+
+export interface PolicyCheck {
+  name: string;
+  passed: boolean;
+  detail?: string | null;
+}
+
+export interface RecordChange {
+  system: string;
+  record_id: string;
+  field: string;
+  before: Json;
+  after: Json;
+  action_id?: string | null;
+}
+
+export interface Run {
+  run_id: string;
+  revision: number;
+  tenant: string;
+  user_id: string;
+  team?: string | null;
+  workflow: string;
+  workflow_version: string;
+  model: string;
+  inputs: Json;
+  tool_calls: ToolCall[];
+  citations: Citation[];
+  outputs: Json;
+  confidence?: number | null;
+  cost_micros: Micros;
+  tokens: TokenUsage;
+  latency_ms: number;
+  outcome: Outcome;
+  decision: string;
+  rationale?: string | null;
+  policy_checks: PolicyCheck[];
+  changes: RecordChange[];
+  started_at: Rfc3339;
+  ended_at?: Rfc3339 | null;
+  updated_at: Rfc3339;
+}
+
+export interface RunSummary {
+  backend_id: string;
+  run_id: string;
+  tenant: string;
+  workflow: string;
+  workflow_version: string;
+  user_id: string;
+  model: string;
+  outcome: Outcome;
+  decision: string;
+  cost_micros: Micros;
+  latency_ms: number;
+  tool_calls: number;
+  policy_failures: number;
+  citation_warnings: number;
+  started_at: Rfc3339;
+}
+
+export type RunSort = 'time_desc' | 'cost_desc' | 'latency_desc';
+
+export interface RunQuery {
+  backend_id?: string | null;
+  workflow?: string | null;
+  outcome?: string | null;
+  search?: string | null;
+  sort?: RunSort;
+  limit?: number;
+  offset?: number;
+}
+
+export interface RunPage {
+  items: RunSummary[];
+  total: number;
+}
+
+export interface RunDetail {
+  backend_id: string;
+  backend_name: string;
+  run: Run;
+  actions: PendingAction[];
+}
+
+// ---- action.rs ----
+
+export type RiskLevel = 'low' | 'medium' | 'high' | 'critical';
+
+export type ActionStatus =
+  | 'pending'
+  | 'approved'
+  | 'denied'
+  | 'expired'
+  | 'executed'
+  | 'rolled_back'
+  | 'failed';
+
+export const ACTION_STATUSES: readonly ActionStatus[] = [
+  'pending',
+  'approved',
+  'denied',
+  'expired',
+  'executed',
+  'rolled_back',
+  'failed',
+];
+
+export type FieldKind = 'money' | 'currency' | 'region' | 'identifier' | 'text' | 'bool';
+
+export type ConfirmMode = 'tick' | 'reenter';
+
+export interface ReviewField {
+  name: string;
+  label: string;
+  kind: FieldKind;
+  value: string;
+  current?: string | null;
+  confirm: ConfirmMode;
+  editable: boolean;
+}
+
+export interface TargetRecord {
+  system: string;
+  record_id: string;
+}
+
+export interface PendingAction {
+  action_id: string;
+  revision: number;
+  run_id: string;
+  tenant: string;
+  kind: string;
+  title: string;
+  target: TargetRecord;
+  risk: RiskLevel;
+  fields: ReviewField[];
+  proposed: Json;
+  rationale: string;
+  confidence?: number | null;
+  policy_checks: PolicyCheck[];
+  deny_reasons: string[];
+  escalate_to?: string | null;
+  rollback_supported: boolean;
+  status: ActionStatus;
+  requested_at: Rfc3339;
+  expires_at: Rfc3339;
+  decided_by?: string | null;
+  decided_at?: Rfc3339 | null;
+  updated_at: Rfc3339;
+}
+
+export interface ActionItem {
+  backend_id: string;
+  backend_name: string;
+  action: PendingAction;
+  effective_status: ActionStatus | string;
+}
+
+// ---- budget.rs ----
+
+export type ScopeKind = 'backend' | 'workflow' | 'team' | 'user';
+export type Period = 'run' | 'day' | 'week' | 'month';
+export type Enforcement = 'hard' | 'soft';
+
+export interface BudgetScope {
+  kind: ScopeKind;
+  value?: string | null;
+}
+
+export interface BudgetLimits {
+  max_cost_micros?: Micros | null;
+  max_tool_calls?: number | null;
+  max_wall_ms?: number | null;
+  max_runs?: number | null;
+}
+
+export interface Budget {
+  budget_id: string;
+  scope: BudgetScope;
+  period: Period;
+  time_zone: string;
+  limits: BudgetLimits;
+  enforcement: Enforcement;
+  alert_at_percent: number;
+  updated_at: Rfc3339;
+}
+
+export interface BudgetItem {
+  backend_id: string;
+  backend_name: string;
+  budget: Budget;
+}
+
+// ---- backend.rs ----
+
+export type Role = 'reviewer' | 'finance' | 'operator' | 'admin';
+
+export interface Whoami {
+  subject: string;
+  display_name: string;
+  roles: Role[];
+  tenants: string[];
+}
+
+export interface SourceDoc {
+  doc_id: string;
+  title: string;
+  version: string;
+  updated_at: Rfc3339;
+  deprecated: boolean;
+}
+
+export interface KnowledgeSource {
+  source_id: string;
+  name: string;
+  kind: string;
+  access: string[];
+  last_indexed_at: Rfc3339;
+  documents: SourceDoc[];
+}
+
+// ---- console (Tauri app) views ----
+
+export interface AppInfo {
+  version: string;
+  store_path: string;
+  embedded_backend_url: string | null;
+  secret_store: string;
+}
+
+export type HealthState = 'healthy' | 'degraded' | 'down' | 'never_synced';
+
+export interface BackendHealth {
+  state: HealthState;
+  last_success_at: Rfc3339 | null;
+  last_attempt_at: Rfc3339 | null;
+  last_error: string | null;
+  consecutive_failures: number;
+}
+
+export interface BackendCounts {
+  runs: number;
+  actions_pending: number;
+  quarantined: number;
+}
+
+export interface BackendView {
+  backend_id: string;
+  name: string;
+  url: string;
+  kind: string;
+  added_at: Rfc3339;
+  embedded: boolean;
+  health: BackendHealth;
+  whoami: Whoami | null;
+  counts: BackendCounts;
+}
+
+export interface NewBackend {
+  name: string;
+  url: string;
+  token: string;
+}
+
+export interface SyncReport {
+  backend_id: string;
+  runs: number;
+  actions: number;
+  budgets: number;
+  sources: number;
+  quarantined: number;
+  pages: number;
+  error: ApiError | null;
+  finished_at: Rfc3339;
+}
+
+export interface QuarantineRecord {
+  id: number;
+  backend_id: string;
+  stream: string;
+  reason: string;
+  raw_preview: string;
+  received_at: Rfc3339;
+}
+
+export interface Facets {
+  workflows: string[];
+  models: string[];
+  backends: { backend_id: string; name: string }[];
+}
+
+// ---- events ----
+
+export interface StoreChangedPayload {
+  backend_id: string;
+  runs: number;
+  actions: number;
+  origin: 'sync' | 'user';
+}
+
+export type SyncState = 'running' | 'idle' | 'error';
+
+export interface SyncStatusPayload {
+  backend_id: string;
+  state: SyncState;
+  message: string | null;
+}

@@ -1,0 +1,58 @@
+import { appInfo, type AppInfo } from '../api';
+import { useEffect, useState } from 'react';
+import { useStore } from './store';
+import { SafeText } from '../components/SafeText';
+
+export type ViewId = 'runs' | 'approvals' | 'budgets' | 'backends' | 'audit';
+
+const ITEMS: { id: ViewId; label: string }[] = [
+  { id: 'runs', label: 'Runs' },
+  { id: 'approvals', label: 'Approvals' },
+  { id: 'budgets', label: 'Budgets' },
+  { id: 'backends', label: 'Backends' },
+  { id: 'audit', label: 'Audit' },
+];
+
+export function Nav({ view, onView }: { view: ViewId; onView: (v: ViewId) => void }) {
+  const { backends, syncing } = useStore();
+  const [info, setInfo] = useState<AppInfo | null>(null);
+  useEffect(() => {
+    // Errors here are already visible through the other commands; the footer just stays empty.
+    appInfo().then(setInfo, () => setInfo(null));
+  }, []);
+  const pending = (backends ?? []).reduce((n, b) => n + b.counts.actions_pending, 0);
+  const unhealthy = (backends ?? []).filter((b) => b.health.state === 'down' || b.health.state === 'degraded').length;
+  return (
+    <nav className="nav" aria-label="Main">
+      <div className="brand">
+        Countersign
+        {syncing ? <span className="spinner" aria-label="syncing" /> : null}
+      </div>
+      <ul>
+        {ITEMS.map((it) => (
+          <li key={it.id}>
+            <button
+              type="button"
+              data-testid={`nav-${it.id}`}
+              className={view === it.id ? 'active' : ''}
+              aria-current={view === it.id ? 'page' : undefined}
+              onClick={() => onView(it.id)}
+            >
+              {it.label}
+              {it.id === 'approvals' && pending > 0 ? <span className="count">{pending}</span> : null}
+              {it.id === 'backends' && unhealthy > 0 ? <span className="count warn">{unhealthy}</span> : null}
+            </button>
+          </li>
+        ))}
+      </ul>
+      <div className="nav-foot muted">
+        {info ? (
+          <>
+            <div>v<SafeText text={info.version} /></div>
+            <div title={info.store_path}>secrets: <SafeText text={info.secret_store} /></div>
+          </>
+        ) : null}
+      </div>
+    </nav>
+  );
+}

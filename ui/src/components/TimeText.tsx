@@ -1,0 +1,12 @@
+import { formatDateTime } from '../lib/time';
+import { SafeText } from './SafeText';
+
+/** A timestamp in the user's zone, with the UTC value in the tooltip. */
+export function TimeText({ value }: { value: string | null | undefined }) {
+  const t = formatDateTime(value);
+  return (
+    <time className="time" dateTime={t.valid ? value ?? undefined : undefined} title={t.title}>
+      {t.valid ? t.text : <SafeText text={t.text} />}
+    </time>
+  );
+}

@@ -1,0 +1,122 @@
+import type { PendingAction } from '../../api';
+import { RiskBadge, StatusBadge } from '../../components/Badges';
+import { JsonBlock } from '../../components/JsonBlock';
+import { PolicyChecks } from '../../components/PolicyChecks';
+import { SafeText } from '../../components/SafeText';
+import { TimeText } from '../../components/TimeText';
+import { isEmptyJson } from '../../lib/json';
+import { ReviewFields } from './ReviewFields';
+
+export interface ActionCardProps {
+  action: PendingAction;
+  effectiveStatus?: string;
+  backendName?: string;
+  onOpenRun?: () => void;
+  testId?: string;
+}
+
+/** One pending (or decided) high-risk write, read-only. */
+export function ActionCard({ action: a, effectiveStatus, backendName, onOpenRun, testId }: ActionCardProps) {
+  const status = effectiveStatus ?? a.status;
+  return (
+    <article className={`card action risk-border-${a.risk}`} data-testid={testId} data-action-id={a.action_id}>
+      <header className="card-head">
+        <h3>
+          <SafeText text={a.title} />
+        </h3>
+        <RiskBadge risk={a.risk} />
+        <StatusBadge status={status} />
+        {status !== a.status ? (
+          <span className="muted" title="Status recorded by the backend">
+            (recorded: {a.status})
+          </span>
+        ) : null}
+      </header>
+      <dl className="kv">
+        <dt>Target</dt>
+        <dd>
+          <code>
+            <SafeText text={a.target.system} />/<SafeText text={a.target.record_id} />
+          </code>{' '}
+          <span className="muted">
+            (<SafeText text={a.kind} />)
+          </span>
+        </dd>
+        {backendName !== undefined ? (
+          <>
+            <dt>Backend</dt>
+            <dd>
+              <SafeText text={backendName} />
+            </dd>
+          </>
+        ) : null}
+        <dt>Run</dt>
+        <dd>
+          {onOpenRun ? (
+            <button type="button" className="link-button" onClick={onOpenRun}>
+              <SafeText text={a.run_id} />
+            </button>
+          ) : (
+            <code>
+              <SafeText text={a.run_id} />
+            </code>
+          )}
+          {a.tenant ? (
+            <span className="muted">
+              {' '}
+              · tenant <SafeText text={a.tenant} />
+            </span>
+          ) : null}
+        </dd>
+        <dt>Requested</dt>
+        <dd>
+          <TimeText value={a.requested_at} />
+        </dd>
+        <dt>Expires</dt>
+        <dd>
+          <TimeText value={a.expires_at} />
+          {a.escalate_to ? (
+            <span className="muted">
+              {' '}
+              · escalates to <SafeText text={a.escalate_to} />
+            </span>
+          ) : null}
+        </dd>
+        {a.decided_by || a.decided_at ? (
+          <>
+            <dt>Decided</dt>
+            <dd>
+              <SafeText text={a.decided_by ?? '?'} /> <TimeText value={a.decided_at} />
+            </dd>
+          </>
+        ) : null}
+        <dt>Confidence</dt>
+        <dd>{a.confidence != null ? `${Math.round(a.confidence * 100)}%` : '—'}</dd>
+        <dt>Rollback</dt>
+        <dd>{a.rollback_supported ? 'supported' : 'not supported'}</dd>
+      </dl>
+      <h4>Fields to review</h4>
+      <ReviewFields fields={a.fields} />
+      {a.rationale ? (
+        <>
+          <h4>Rationale</h4>
+          <p className="prose">
+            <SafeText text={a.rationale} />
+          </p>
+        </>
+      ) : null}
+      {a.policy_checks.length > 0 ? (
+        <>
+          <h4>Policy checks</h4>
+          <PolicyChecks checks={a.policy_checks} />
+        </>
+      ) : null}
+      {!isEmptyJson(a.proposed) ? (
+        <details>
+          <summary>Proposed payload</summary>
+          <JsonBlock value={a.proposed} />
+        </details>
+      ) : null}
+    </article>
+  );
+}

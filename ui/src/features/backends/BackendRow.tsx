@@ -1,0 +1,129 @@
+import { useState } from 'react';
+import { removeBackend, type BackendView } from '../../api';
+import { useReportError } from '../../app/errors';
+import { useStore } from '../../app/store';
+import { HealthBadge } from '../../components/Badges';
+import { SafeText } from '../../components/SafeText';
+import { SyncButton } from '../../components/SyncButton';
+import { TimeText } from '../../components/TimeText';
+
+export function BackendRow({ b, onRemoved }: { b: BackendView; onRemoved: () => void }) {
+  const report = useReportError();
+  const { syncStatus } = useStore();
+  const [confirming, setConfirming] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const live = syncStatus[b.backend_id];
+  const h = b.health;
+
+  const remove = async () => {
+    setBusy(true);
+    try {
+      await removeBackend(b.backend_id);
+      onRemoved();
+    } catch (e) {
+      report(e, 'remove_backend');
+    } finally {
+      setBusy(false);
+      setConfirming(false);
+    }
+  };
+
+  return (
+    <article className="card backend" data-testid="backend-row" data-backend-id={b.backend_id}>
+      <header className="card-head">
+        <h3>
+          <SafeText text={b.name} />
+        </h3>
+        <HealthBadge state={h.state} />
+        {b.embedded ? <span className="tag">embedded</span> : null}
+        <span className="tag">
+          <SafeText text={b.kind} />
+        </span>
+        {live?.state === 'running' ? <span className="muted">syncing…</span> : null}
+        <span className="spacer" />
+        <SyncButton backendId={b.backend_id} testId="backend-sync" />
+        {confirming ? (
+          <>
+            <button type="button" className="btn danger" data-testid="backend-remove-confirm" disabled={busy} onClick={remove}>
+              Confirm remove
+            </button>
+            <button type="button" className="btn" onClick={() => setConfirming(false)}>
+              Cancel
+            </button>
+          </>
+        ) : (
+          <button type="button" className="btn" data-testid="backend-remove" onClick={() => setConfirming(true)}>
+            Remove
+          </button>
+        )}
+      </header>
+      <dl className="kv">
+        <dt>URL</dt>
+        <dd>
+          <code>
+            <SafeText text={b.url} />
+          </code>
+        </dd>
+        <dt>Last success</dt>
+        <dd>{h.last_success_at ? <TimeText value={h.last_success_at} /> : <span className="muted">never</span>}</dd>
+        <dt>Last attempt</dt>
+        <dd>{h.last_attempt_at ? <TimeText value={h.last_attempt_at} /> : <span className="muted">never</span>}</dd>
+        {h.last_error || h.consecutive_failures > 0 ? (
+          <>
+            <dt>Last error</dt>
+            <dd className="warn-text" data-testid="backend-last-error">
+              <SafeText text={h.last_error ?? 'unknown'} />
+              {h.consecutive_failures > 0 ? ` (${h.consecutive_failures} consecutive failures)` : ''}
+            </dd>
+          </>
+        ) : null}
+        {live?.state === 'error' && live.message ? (
+          <>
+            <dt>Sync status</dt>
+            <dd className="warn-text">
+              <SafeText text={live.message} />
+            </dd>
+          </>
+        ) : null}
+        <dt>Counts</dt>
+        <dd data-testid="backend-counts">
+          {b.counts.runs} runs · {b.counts.actions_pending} actions pending ·{' '}
+          <span className={b.counts.quarantined > 0 ? 'warn-text' : ''}>{b.counts.quarantined} quarantined</span>
+        </dd>
+        <dt>Identity</dt>
+        <dd>
+          {b.whoami ? (
+            <>
+              <SafeText text={b.whoami.display_name} />{' '}
+              <span className="muted">
+                (<SafeText text={b.whoami.subject} />)
+              </span>{' '}
+              roles:{' '}
+              {b.whoami.roles.length ? (
+                b.whoami.roles.map((r) => (
+                  <span key={r} className="tag role">
+                    {r}
+                  </span>
+                ))
+              ) : (
+                <span className="muted">none</span>
+              )}
+              {b.whoami.tenants.length ? (
+                <span className="muted">
+                  {' '}
+                  · tenants <SafeText text={b.whoami.tenants.join(', ')} />
+                </span>
+              ) : null}
+            </>
+          ) : (
+            <span className="muted">unknown (not yet synced)</span>
+          )}
+        </dd>
+        <dt>Added</dt>
+        <dd>
+          <TimeText value={b.added_at} />
+        </dd>
+      </dl>
+    </article>
+  );
+}

@@ -1,0 +1,90 @@
+import type { Citation } from '../../api';
+import { ExternalLink } from '../../components/ExternalLink';
+import { SafeText } from '../../components/SafeText';
+import { TimeText } from '../../components/TimeText';
+import { highlightParts } from '../../lib/highlight';
+import { parseTime } from '../../lib/time';
+
+/** A source updated longer ago than this is flagged as possibly stale. */
+export const STALE_AFTER_DAYS = 180;
+
+function staleDays(c: Citation, now: Date): number | null {
+  const t = parseTime(c.source_updated_at ?? null);
+  if (!t) return null;
+  const days = Math.floor((now.getTime() - t.getTime()) / 86_400_000);
+  return days > STALE_AFTER_DAYS ? days : null;
+}
+
+export function Citations({ citations }: { citations: Citation[] }) {
+  if (citations.length === 0) return <p className="muted">No citations.</p>;
+  const now = new Date();
+  return (
+    <ul className="citations">
+      {citations.map((c, i) => {
+        const parts = highlightParts(c);
+        const stale = staleDays(c, now);
+        return (
+          <li key={`${c.doc_id}-${i}`} className="card citation" data-testid="citation" data-doc-id={c.doc_id}>
+            <header className="card-head">
+              <h3>
+                <SafeText text={c.title} />
+              </h3>
+              <code className="muted">
+                <SafeText text={c.doc_id} />
+              </code>
+              {c.source_version ? (
+                <span className="tag">
+                  version <SafeText text={c.source_version} />
+                </span>
+              ) : null}
+              {c.deprecated ? <span className="badge fail">deprecated source</span> : null}
+              {stale !== null ? (
+                <span className="badge warn" title={`Older than ${STALE_AFTER_DAYS} days`}>
+                  stale: updated {stale} days ago
+                </span>
+              ) : null}
+            </header>
+            <div className="muted small">
+              Updated {c.source_updated_at ? <TimeText value={c.source_updated_at} /> : 'unknown'}
+              {c.call_id ? (
+                <>
+                  {' '}
+                  · via call <code><SafeText text={c.call_id} /></code>
+                </>
+              ) : null}
+              {' '}· chars {c.start}–{c.end}
+            </div>
+            <blockquote className="context">
+              {parts.found ? (
+                <>
+                  <SafeText text={parts.before} />
+                  <mark data-testid="citation-passage">
+                    <SafeText text={parts.passage} />
+                  </mark>
+                  <SafeText text={parts.after} />
+                </>
+              ) : (
+                <SafeText text={c.context} />
+              )}
+            </blockquote>
+            {!parts.found ? (
+              <p className="warn-text small">
+                The cited span ({c.start}–{c.end}) is not inside the stored context; quoted passage: “
+                <SafeText text={c.passage} />”
+              </p>
+            ) : !parts.matchesPassage ? (
+              <p className="warn-text small">
+                The highlighted text differs from the quoted passage: “<SafeText text={c.passage} />”
+              </p>
+            ) : null}
+            {c.url ? (
+              <div className="small">
+                Source: <ExternalLink url={c.url} />
+              </div>
+            ) : null}
+          </li>
+        );
+      })}
+    </ul>
+  );
+}

@@ -1,0 +1,85 @@
+import type { Run } from '../../api';
+import { OutcomeBadge } from '../../components/Badges';
+import { Money } from '../../components/Money';
+import { SafeText } from '../../components/SafeText';
+import { TimeText } from '../../components/TimeText';
+import { formatDuration } from '../../lib/time';
+
+export function RunHeader({ run, backendName }: { run: Run; backendName: string }) {
+  return (
+    <div className="run-header card">
+      <dl className="kv wide">
+        <dt>User</dt>
+        <dd>
+          <SafeText text={run.user_id} />
+          {run.team ? (
+            <span className="muted">
+              {' '}
+              · team <SafeText text={run.team} />
+            </span>
+          ) : null}
+          {run.tenant ? (
+            <span className="muted">
+              {' '}
+              · tenant <SafeText text={run.tenant} />
+            </span>
+          ) : null}
+        </dd>
+        <dt>Workflow</dt>
+        <dd>
+          <SafeText text={run.workflow} />{' '}
+          {run.workflow_version ? (
+            <span className="muted">
+              <SafeText text={run.workflow_version} />
+            </span>
+          ) : null}
+        </dd>
+        <dt>Model</dt>
+        <dd>
+          <SafeText text={run.model} />
+        </dd>
+        <dt>Backend</dt>
+        <dd>
+          <SafeText text={backendName} />
+        </dd>
+        <dt>Outcome</dt>
+        <dd>
+          <OutcomeBadge outcome={run.outcome} />
+        </dd>
+        <dt>Decision</dt>
+        <dd>
+          <code>
+            <SafeText text={run.decision || '—'} />
+          </code>
+        </dd>
+        <dt>Confidence</dt>
+        <dd>{run.confidence != null ? `${(run.confidence * 100).toFixed(1)}%` : '—'}</dd>
+        <dt>Cost</dt>
+        <dd data-testid="run-cost">
+          <Money micros={run.cost_micros} />
+        </dd>
+        <dt>Tokens</dt>
+        <dd>
+          {run.tokens.input.toLocaleString()} in · {run.tokens.output.toLocaleString()} out
+        </dd>
+        <dt>Latency</dt>
+        <dd>{formatDuration(run.latency_ms)}</dd>
+        <dt>Started</dt>
+        <dd>
+          <TimeText value={run.started_at} />
+        </dd>
+        <dt>Ended</dt>
+        <dd>{run.ended_at ? <TimeText value={run.ended_at} /> : <span className="muted">not finished</span>}</dd>
+        <dt>Revision</dt>
+        <dd>
+          {run.revision} <span className="muted">· updated </span>
+          <TimeText value={run.updated_at} />
+        </dd>
+      </dl>
+      <div className="rationale">
+        <h3>Rationale</h3>
+        <p className="prose">{run.rationale ? <SafeText text={run.rationale} /> : <span className="muted">None recorded.</span>}</p>
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,43 @@
+import { describe, expect, it } from 'vitest';
+import { hasHiddenCharacters, revealHidden, segmentHidden } from './hidden';
+
+describe('segmentHidden', () => {
+  it('leaves ordinary text alone', () => {
+    expect(segmentHidden('Refund €12.50 to EU 🎉')).toEqual([
+      { kind: 'text', text: 'Refund €12.50 to EU 🎉' },
+    ]);
+    expect(segmentHidden('')).toEqual([]);
+  });
+
+  it('turns a bidi override into a visible marker', () => {
+    expect(segmentHidden('\u202Edlrow')).toEqual([
+      { kind: 'hidden', codePoint: 0x202e, label: 'U+202E', marker: '⟦U+202E⟧' },
+      { kind: 'text', text: 'dlrow' },
+    ]);
+  });
+
+  it('marks zero-width characters between text', () => {
+    const segs = segmentHidden('E\u200BU');
+    expect(segs.map((s) => s.kind)).toEqual(['text', 'hidden', 'text']);
+    expect(revealHidden('E\u200BU')).toBe('E⟦U+200B⟧U');
+  });
+
+  it('marks every listed bidi/zero-width character', () => {
+    for (const cp of [0x200b, 0x200f, 0x202a, 0x202e, 0x2060, 0x2064, 0x2066, 0x2069, 0xfeff, 0x061c, 0x180e]) {
+      expect(hasHiddenCharacters(`a${String.fromCodePoint(cp)}b`)).toBe(true);
+    }
+  });
+
+  it('marks raw control characters but keeps tab and newline', () => {
+    expect(revealHidden('a\u0000b\u001bc')).toBe('a⟦U+0000⟧b⟦U+001B⟧c');
+    expect(revealHidden('line1\n\tline2\r\n')).toBe('line1\n\tline2\r\n');
+    expect(revealHidden('a\u2028b')).toBe('a⟦U+2028⟧b');
+  });
+
+  it('keeps emoji and other non-BMP characters whole', () => {
+    expect(revealHidden('🎉\u202E👍')).toBe('🎉⟦U+202E⟧👍');
+    // A zero-width joiner is marked even inside an emoji sequence: safety over looks.
+    expect(revealHidden('👩\u200D💻')).toBe('👩⟦U+200D⟧💻');
+    expect(hasHiddenCharacters('EU')).toBe(false);
+  });
+});
