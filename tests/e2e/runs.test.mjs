@@ -8,8 +8,8 @@ test('a backend added in the app syncs and its runs appear with workflow and cos
   const backend = await rig.backend(['--seed-runs', '40', '--trickle', '0', '--seed', '11']);
   const { session: s } = await rig.app();
 
-  await (await s.find('[data-testid="nav-backends"]')).click();
-  await (await s.find('[data-testid="backend-name"]')).type('Reference under test');
+  await (await s.waitFind('[data-testid="nav-backends"]')).click();
+  await (await s.waitFind('[data-testid="backend-name"]')).type('Reference under test');
   await (await s.find('[data-testid="backend-url"]')).type(backend.url);
   await (await s.find('[data-testid="backend-token"]')).type(backend.token);
   await (await s.find('[data-testid="backend-add"]')).click();
@@ -30,7 +30,7 @@ test('a backend added in the app syncs and its runs appear with workflow and cos
     const rows = await s.findAll(`[data-testid="run-row"][data-run-id="${newest.run_id}"]`);
     return rows[0];
   });
-  assert.equal(await (await row.find('[data-col="workflow"]')).text(), newest.workflow);
+  assert.equal(await (await row.find('[data-col="workflow"]')).text(), `${newest.workflow} ${newest.workflow_version}`);
   assert.equal(await (await row.find('[data-col="cost"]')).text(), usd(newest.cost_micros));
   const rows = await s.findAll('[data-testid="run-row"]');
   assert.ok(rows.length >= Math.min(page.items.length, 40), `list shows the synced runs (${rows.length})`);

@@ -1,7 +1,7 @@
 // A minimal W3C WebDriver client (std-lib fetch), enough to drive the real Countersign app
 // through tauri-driver. Every call has a timeout so a hung driver fails the test, not CI.
 
-const ELEMENT = 'element-6066-11e4-a6e6-4d4c2a4a6e7f';
+const ELEMENT = 'element-6066-11e4-a52e-4f735466cecf';
 
 export class WebDriverError extends Error {}
 
@@ -23,6 +23,17 @@ export class Session {
   async find(css) {
     const v = await this.cmd('POST', '/element', { using: 'css selector', value: css });
     return new Element(this, v[ELEMENT]);
+  }
+
+  /** Finds an element, waiting (polling) until it is present, up to `timeoutMs`. */
+  async waitFind(css, timeoutMs = 20_000) {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const found = await this.findAll(css);
+      if (found.length) return found[0];
+      if (Date.now() > deadline) throw new WebDriverError(`no element ${css} after ${timeoutMs} ms`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
   }
 
   async findAll(css) {

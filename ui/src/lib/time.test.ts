@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { durationBetween, formatClock, formatDateTime, formatDuration } from './time';
+import { durationBetween, formatClock, formatDateTime, formatDateTimeCompact, formatDuration } from './time';
 
 describe('formatDateTime', () => {
   it('shows the time in the requested zone and keeps UTC in the title', () => {
@@ -51,5 +51,14 @@ describe('formatDuration', () => {
   it('measures between times', () => {
     expect(durationBetween('2026-11-25T15:00:00Z', '2026-11-25T15:00:01.5Z')).toBe(1500);
     expect(durationBetween('2026-11-25T15:00:00Z', null)).toBeNull();
+  });
+});
+
+describe('formatDateTimeCompact', () => {
+  it('drops the year and uses 24-hour time, keeping UTC in the title', () => {
+    const t = formatDateTimeCompact('2026-11-25T15:18:51Z', { locale: 'en-US', timeZone: 'Europe/Berlin' });
+    expect(t.text).toBe('Nov 25, 16:18:51');
+    expect(t.title).toBe('2026-11-25T15:18:51.000Z (UTC)');
+    expect(formatDateTimeCompact('nope').text).toBe('nope');
   });
 });

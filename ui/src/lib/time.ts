@@ -37,6 +37,15 @@ export function formatDateTime(value: string | null | undefined, o: TimeOptions 
   };
 }
 
+/** Short date and time for dense tables, e.g. "Nov 25, 16:18:51" in the user's zone. */
+export function formatDateTimeCompact(value: string | null | undefined, o: TimeOptions = {}): FormattedTime {
+  const full = formatDateTime(value, o);
+  const d = parseTime(value);
+  if (!d) return full;
+  const text = fmt(d, { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' }, o);
+  return { ...full, text };
+}
+
 /** Hours and minutes only ("15:32"), for "data as of" lines. */
 export function formatClock(value: string | Date | null | undefined, o: TimeOptions = {}): string {
   const d = value instanceof Date ? value : parseTime(value);

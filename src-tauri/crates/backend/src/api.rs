@@ -34,7 +34,12 @@ pub(crate) struct Problem {
 }
 
 /// Builds a problem; `kind` becomes the last segment of its `type` URI.
-pub(crate) fn problem(status: StatusCode, kind: &'static str, title: &str, detail: &str) -> Problem {
+pub(crate) fn problem(
+    status: StatusCode,
+    kind: &'static str,
+    title: &str,
+    detail: &str,
+) -> Problem {
     Problem {
         status,
         kind,
@@ -60,14 +65,19 @@ impl Problem {
 impl IntoResponse for Problem {
     fn into_response(self) -> Response {
         let mut body = Map::new();
-        body.insert("type".into(), json!(format!("https://countersign.dev/problems/{}", self.kind)));
+        body.insert(
+            "type".into(),
+            json!(format!("https://countersign.dev/problems/{}", self.kind)),
+        );
         body.insert("title".into(), json!(self.title));
         body.insert("status".into(), json!(self.status.as_u16()));
         body.insert("detail".into(), json!(self.detail));
         body.extend(self.extra);
         let mut resp = (self.status, Value::Object(body).to_string()).into_response();
-        resp.headers_mut()
-            .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
+        resp.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/problem+json"),
+        );
         if let Some(s) = self.retry_after
             && let Ok(v) = HeaderValue::from_str(&s.to_string())
         {
@@ -80,7 +90,12 @@ impl IntoResponse for Problem {
 impl From<Error> for Problem {
     fn from(e: Error) -> Self {
         tracing::error!("backend error: {e}");
-        problem(StatusCode::INTERNAL_SERVER_ERROR, "internal", "Internal server error", &e.to_string())
+        problem(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "Internal server error",
+            &e.to_string(),
+        )
     }
 }
 
@@ -100,7 +115,10 @@ type ApiResult = Result<Response, Problem>;
 
 fn json_response(text: String) -> Response {
     let mut resp = (StatusCode::OK, text).into_response();
-    resp.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    resp.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
     resp
 }
 
@@ -117,12 +135,24 @@ where
     let st = st.clone();
     tokio::task::spawn_blocking(move || {
         let mut conn = st.db.lock().map_err(|_| {
-            problem(StatusCode::INTERNAL_SERVER_ERROR, "internal", "Internal server error", "database lock poisoned")
+            problem(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal",
+                "Internal server error",
+                "database lock poisoned",
+            )
         })?;
         f(&mut conn)
     })
     .await
-    .map_err(|e| problem(StatusCode::INTERNAL_SERVER_ERROR, "internal", "Internal server error", &e.to_string()))?
+    .map_err(|e| {
+        problem(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "Internal server error",
+            &e.to_string(),
+        )
+    })?
 }
 
 /// The `/v1` router with auth and fault injection.
@@ -143,12 +173,20 @@ pub(crate) fn router(state: Arc<State>) -> Router {
     authed
         .route("/v1/health", get(health))
         .fallback(not_found)
-        .layer(middleware::from_fn_with_state(state.clone(), faults::inject))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            faults::inject,
+        ))
         .with_state(state)
 }
 
 async fn not_found() -> Problem {
-    problem(StatusCode::NOT_FOUND, "not-found", "Not found", "no such endpoint")
+    problem(
+        StatusCode::NOT_FOUND,
+        "not-found",
+        "Not found",
+        "no such endpoint",
+    )
 }
 
 async fn auth(axum::extract::State(st): AppState, mut req: Request, next: Next) -> Response {
@@ -171,7 +209,8 @@ async fn auth(axum::extract::State(st): AppState, mut req: Request, next: Next) 
                 "send Authorization: Bearer <token>",
             )
             .into_response();
-            resp.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+            resp.headers_mut()
+                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
             resp
         }
     }
@@ -181,8 +220,10 @@ fn require(who: &Whoami, roles: &[Role]) -> Result<(), Problem> {
     if roles.iter().any(|r| who.has(*r)) {
         Ok(())
     } else {
-        let names: Vec<String> =
-            roles.iter().map(|r| format!("{r:?}").to_lowercase()).collect();
+        let names: Vec<String> = roles
+            .iter()
+            .map(|r| format!("{r:?}").to_lowercase())
+            .collect();
         Err(problem(
             StatusCode::FORBIDDEN,
             "forbidden",
@@ -205,10 +246,22 @@ fn encode_cursor(seq: i64) -> String {
 }
 
 fn decode_cursor(c: &str) -> Result<i64, Problem> {
-    let bad = || problem(StatusCode::BAD_REQUEST, "invalid-cursor", "Invalid cursor", "the cursor was not issued by this backend");
-    let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(c).map_err(|_| bad())?;
+    let bad = || {
+        problem(
+            StatusCode::BAD_REQUEST,
+            "invalid-cursor",
+            "Invalid cursor",
+            "the cursor was not issued by this backend",
+        )
+    };
+    let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(c)
+        .map_err(|_| bad())?;
     let text = String::from_utf8(raw).map_err(|_| bad())?;
-    let n: i64 = text.strip_prefix("seq:").and_then(|n| n.parse().ok()).ok_or_else(bad)?;
+    let n: i64 = text
+        .strip_prefix("seq:")
+        .and_then(|n| n.parse().ok())
+        .ok_or_else(bad)?;
     if n < 0 {
         return Err(bad());
     }
@@ -223,7 +276,12 @@ fn page_params(q: &HashMap<String, String>) -> Result<(i64, usize, Option<String
     };
     let limit = match q.get("limit").filter(|l| !l.is_empty()) {
         Some(l) => l.parse::<i64>().map_err(|_| {
-            problem(StatusCode::BAD_REQUEST, "invalid-limit", "Invalid limit", "limit must be an integer")
+            problem(
+                StatusCode::BAD_REQUEST,
+                "invalid-limit",
+                "Invalid limit",
+                "limit must be an integer",
+            )
         })?,
         None => 500,
     };
@@ -280,7 +338,12 @@ async fn get_one(st: &Arc<State>, table: &'static str, id: String) -> ApiResult 
     .await?;
     match found {
         Some(j) => Ok(json_response(j)),
-        None => Err(problem(StatusCode::NOT_FOUND, "not-found", "Not found", &detail)),
+        None => Err(problem(
+            StatusCode::NOT_FOUND,
+            "not-found",
+            "Not found",
+            &detail,
+        )),
     }
 }
 
@@ -294,7 +357,12 @@ async fn get_action(st: AppState, Path(id): Path<String>) -> ApiResult {
 
 fn parse_body<T: for<'de> Deserialize<'de>>(body: &Bytes) -> Result<T, Problem> {
     serde_json::from_slice(body).map_err(|e| {
-        problem(StatusCode::BAD_REQUEST, "invalid-body", "Invalid request body", &e.to_string())
+        problem(
+            StatusCode::BAD_REQUEST,
+            "invalid-body",
+            "Invalid request body",
+            &e.to_string(),
+        )
     })
 }
 
@@ -303,8 +371,14 @@ fn unprocessable(kind: &'static str, title: &str, detail: &str) -> Problem {
 }
 
 fn load_action(c: &Connection, id: &str) -> Result<PendingAction, Problem> {
-    let j = db::get_json(c, "actions", id)?
-        .ok_or_else(|| problem(StatusCode::NOT_FOUND, "not-found", "Not found", &format!("no action {id}")))?;
+    let j = db::get_json(c, "actions", id)?.ok_or_else(|| {
+        problem(
+            StatusCode::NOT_FOUND,
+            "not-found",
+            "Not found",
+            &format!("no action {id}"),
+        )
+    })?;
     Ok(serde_json::from_str(&j)?)
 }
 
@@ -312,7 +386,12 @@ fn load_run(c: &Connection, id: &str) -> Result<Option<Run>, Problem> {
     Ok(db::get_json(c, "runs", id)?.and_then(|j| serde_json::from_str(&j).ok()))
 }
 
-fn stored_response(c: &Connection, op: &str, id: &str, key: &str) -> Result<Option<Value>, Problem> {
+fn stored_response(
+    c: &Connection,
+    op: &str,
+    id: &str,
+    key: &str,
+) -> Result<Option<Value>, Problem> {
     let r: Option<String> = c
         .query_row(
             "SELECT response FROM decisions WHERE op = ?1 AND action_id = ?2 AND idempotency_key = ?3",
@@ -375,32 +454,50 @@ fn confirmed_values(a: &PendingAction, d: &Decision) -> Result<HashMap<String, S
         };
         if *v != f.value {
             let mismatch = |why: &str| {
-                unprocessable("field-mismatch", "Confirmed value differs", &format!("field {}: {why}", f.name))
-                    .with("field", json!(f.name))
+                unprocessable(
+                    "field-mismatch",
+                    "Confirmed value differs",
+                    &format!("field {}: {why}", f.name),
+                )
+                .with("field", json!(f.name))
             };
             if d.decision == DecisionKind::Approve {
-                return Err(mismatch("the confirmed value differs from the proposed value"));
+                return Err(mismatch(
+                    "the confirmed value differs from the proposed value",
+                ));
             }
             if !f.editable {
                 return Err(mismatch("this field cannot be edited"));
             }
             validate_kind(f.kind, v).map_err(|why| {
-                unprocessable("invalid-field", "Invalid field value", &format!("field {}: {why}", f.name))
-                    .with("field", json!(f.name))
+                unprocessable(
+                    "invalid-field",
+                    "Invalid field value",
+                    &format!("field {}: {why}", f.name),
+                )
+                .with("field", json!(f.name))
             })?;
         }
         out.insert(f.name.clone(), v.clone());
     }
     let known: BTreeSet<&str> = a.fields.iter().map(|f| f.name.as_str()).collect();
     if let Some(extra) = d.fields.keys().find(|k| !known.contains(k.as_str())) {
-        return Err(unprocessable("unknown-field", "Unknown field", &format!("the action has no field {extra}"))
-            .with("field", json!(extra)));
+        return Err(unprocessable(
+            "unknown-field",
+            "Unknown field",
+            &format!("the action has no field {extra}"),
+        )
+        .with("field", json!(extra)));
     }
     Ok(out)
 }
 
 fn proposed_str(a: &PendingAction, key: &str) -> String {
-    a.proposed.get(key).and_then(Value::as_str).unwrap_or_default().to_string()
+    a.proposed
+        .get(key)
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string()
 }
 
 /// Executes the write against the system-of-record tables; returns the change made.
@@ -416,8 +513,12 @@ fn execute(
             let order = get("order_id");
             let amount_text = get("amount");
             let amount = Micros::parse_usd(&amount_text).map_err(|e| {
-                unprocessable("invalid-field", "Invalid field value", &format!("field amount: {e}"))
-                    .with("field", json!("amount"))
+                unprocessable(
+                    "invalid-field",
+                    "Invalid field value",
+                    &format!("field amount: {e}"),
+                )
+                .with("field", json!("amount"))
             })?;
             let currency = get("currency");
             c.execute(
@@ -425,7 +526,13 @@ fn execute(
                  VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)",
                 params![format!("rf_{}", a.action_id), a.action_id, order, amount.0, currency, get("region"), now.to_rfc3339()],
             )?;
-            ("billing", order, "refund".to_string(), Value::Null, json!({"amount": amount_text, "currency": currency}))
+            (
+                "billing",
+                order,
+                "refund".to_string(),
+                Value::Null,
+                json!({"amount": amount_text, "currency": currency}),
+            )
         }
         "update_crm_field" => {
             let record = get("record_id");
@@ -438,14 +545,24 @@ fn execute(
                     |r| r.get(0),
                 )
                 .optional()?;
-            let before = current
-                .or_else(|| a.fields.iter().find(|f| f.name == "value").and_then(|f| f.current.clone()));
+            let before = current.or_else(|| {
+                a.fields
+                    .iter()
+                    .find(|f| f.name == "value")
+                    .and_then(|f| f.current.clone())
+            });
             c.execute(
                 "INSERT INTO crm_fields(record_id, field, value, updated_at) VALUES(?1, ?2, ?3, ?4)
                  ON CONFLICT(record_id, field) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
                 params![record, field, value, now.to_rfc3339()],
             )?;
-            ("crm", record, field, before.map(Value::String).unwrap_or(Value::Null), json!(value))
+            (
+                "crm",
+                record,
+                field,
+                before.map(Value::String).unwrap_or(Value::Null),
+                json!(value),
+            )
         }
         other => {
             return Err(problem(
@@ -460,7 +577,14 @@ fn execute(
         "INSERT INTO executions(action_id, system, record_id, field, before, after) VALUES(?1, ?2, ?3, ?4, ?5, ?6)",
         params![a.action_id, system, record_id, field, before.to_string(), after.to_string()],
     )?;
-    Ok(RecordChange { system: system.into(), record_id, field, before, after, action_id: Some(a.action_id.clone()) })
+    Ok(RecordChange {
+        system: system.into(),
+        record_id,
+        field,
+        before,
+        after,
+        action_id: Some(a.action_id.clone()),
+    })
 }
 
 async fn decide(
@@ -472,7 +596,11 @@ async fn decide(
     require(&who, &[Role::Reviewer])?;
     let d: Decision = parse_body(&body)?;
     if d.idempotency_key.trim().is_empty() {
-        return Err(unprocessable("missing-idempotency-key", "Idempotency key required", "idempotency_key must not be empty"));
+        return Err(unprocessable(
+            "missing-idempotency-key",
+            "Idempotency key required",
+            "idempotency_key must not be empty",
+        ));
     }
     let v = with_db(&st.0, move |c| decide_tx(c, &who, &id, &d)).await?;
     ok_json(&v)
@@ -491,18 +619,30 @@ fn decide_tx(c: &mut Connection, who: &Whoami, id: &str, d: &Decision) -> Result
         a.updated_at = now;
         db::save_action(&tx, &a)?;
         tx.commit()?;
-        return Err(problem(StatusCode::CONFLICT, "expired", "Action expired", &format!("action {id} expired at {}", a.expires_at.to_rfc3339()))
-            .with("current_status", json!("expired")));
+        return Err(problem(
+            StatusCode::CONFLICT,
+            "expired",
+            "Action expired",
+            &format!("action {id} expired at {}", a.expires_at.to_rfc3339()),
+        )
+        .with("current_status", json!("expired")));
     }
     if !a.status.is_decidable() {
-        return Err(conflict(&a, &format!("action {id} is already {}", a.status.as_str())));
+        return Err(conflict(
+            &a,
+            &format!("action {id} is already {}", a.status.as_str()),
+        ));
     }
     let mut run = load_run(&tx, &a.run_id)?;
     let executed = match d.decision {
         DecisionKind::Deny => {
             let reason = d.reason.as_deref().map(str::trim).unwrap_or_default();
             if reason.is_empty() {
-                return Err(unprocessable("reason-required", "Reason required", "a denial needs a non-empty reason"));
+                return Err(unprocessable(
+                    "reason-required",
+                    "Reason required",
+                    "a denial needs a non-empty reason",
+                ));
             }
             a.status = ActionStatus::Denied;
             if let Some(r) = run.as_mut() {
@@ -560,7 +700,11 @@ async fn rollback(
     require(&who, &[Role::Reviewer])?;
     let b: RollbackBody = parse_body(&body)?;
     if b.idempotency_key.trim().is_empty() {
-        return Err(unprocessable("missing-idempotency-key", "Idempotency key required", "idempotency_key must not be empty"));
+        return Err(unprocessable(
+            "missing-idempotency-key",
+            "Idempotency key required",
+            "idempotency_key must not be empty",
+        ));
     }
     let v = with_db(&st.0, move |c| rollback_tx(c, &id, &b)).await?;
     ok_json(&v)
@@ -574,7 +718,10 @@ fn rollback_tx(c: &mut Connection, id: &str, b: &RollbackBody) -> Result<Value, 
     }
     let mut a = load_action(&tx, id)?;
     if a.status != ActionStatus::Executed {
-        return Err(conflict(&a, &format!("action {id} is {}, not executed", a.status.as_str())));
+        return Err(conflict(
+            &a,
+            &format!("action {id} is {}, not executed", a.status.as_str()),
+        ));
     }
     if !a.rollback_supported {
         return Err(conflict(&a, &format!("action {id} cannot be rolled back")));
@@ -601,7 +748,10 @@ fn rollback_tx(c: &mut Connection, id: &str, b: &RollbackBody) -> Result<Value, 
                 )?;
             }
             None => {
-                tx.execute("DELETE FROM crm_fields WHERE record_id = ?1 AND field = ?2", params![record_id, field])?;
+                tx.execute(
+                    "DELETE FROM crm_fields WHERE record_id = ?1 AND field = ?2",
+                    params![record_id, field],
+                )?;
             }
         },
         _ => return Err(conflict(&a, "rollback unsupported for this system")),
@@ -648,12 +798,20 @@ async fn put_budgets(st: AppState, Extension(who): Extension<Whoami>, body: Byte
     let mut seen = BTreeSet::new();
     for budget in &b.items {
         if let Err(why) = budget.validate() {
-            return Err(unprocessable("invalid-budget", "Invalid budget", &format!("budget {}: {why}", budget.budget_id))
-                .with("budget_id", json!(budget.budget_id)));
+            return Err(unprocessable(
+                "invalid-budget",
+                "Invalid budget",
+                &format!("budget {}: {why}", budget.budget_id),
+            )
+            .with("budget_id", json!(budget.budget_id)));
         }
         if !seen.insert(budget.budget_id.clone()) {
-            return Err(unprocessable("invalid-budget", "Invalid budget", &format!("budget {} appears twice", budget.budget_id))
-                .with("budget_id", json!(budget.budget_id)));
+            return Err(unprocessable(
+                "invalid-budget",
+                "Invalid budget",
+                &format!("budget {} appears twice", budget.budget_id),
+            )
+            .with("budget_id", json!(budget.budget_id)));
         }
     }
     let items = b.items;
@@ -680,20 +838,41 @@ async fn simulate(st: AppState, Extension(who): Extension<Whoami>, body: Bytes) 
     require(&who, &[Role::Admin])?;
     let b: SimulateBody = parse_body(&body)?;
     if b.runs > 10_000 {
-        return Err(unprocessable("too-many", "Too many runs", "simulate at most 10000 runs at once"));
+        return Err(unprocessable(
+            "too-many",
+            "Too many runs",
+            "simulate at most 10000 runs at once",
+        ));
     }
     let (seed, hostile) = (st.seed, st.hostile);
     let created = with_db(&st.0, move |c| Ok(db::simulate(c, b.runs, seed, hostile)?)).await?;
     ok_json(&json!({"created": created}))
 }
 
-async fn system(st: AppState, Extension(who): Extension<Whoami>, Path(table): Path<String>) -> ApiResult {
+async fn system(
+    st: AppState,
+    Extension(who): Extension<Whoami>,
+    Path(table): Path<String>,
+) -> ApiResult {
     require(&who, &[Role::Admin])?;
     let sql = match table.as_str() {
-        "refunds" => "SELECT json_object('refund_id', refund_id, 'action_id', action_id, 'order_id', order_id, 'amount_micros', amount_micros, 'currency', currency, 'region', region, 'created_at', created_at) FROM refunds ORDER BY created_at, refund_id",
-        "crm" => "SELECT json_object('record_id', record_id, 'field', field, 'value', value, 'updated_at', updated_at) FROM crm_fields ORDER BY record_id, field",
-        "tickets" => "SELECT json_object('ticket_id', ticket_id, 'status', status, 'updated_at', updated_at) FROM tickets ORDER BY ticket_id",
-        _ => return Err(problem(StatusCode::NOT_FOUND, "not-found", "Not found", &format!("no system table {table}"))),
+        "refunds" => {
+            "SELECT json_object('refund_id', refund_id, 'action_id', action_id, 'order_id', order_id, 'amount_micros', amount_micros, 'currency', currency, 'region', region, 'created_at', created_at) FROM refunds ORDER BY created_at, refund_id"
+        }
+        "crm" => {
+            "SELECT json_object('record_id', record_id, 'field', field, 'value', value, 'updated_at', updated_at) FROM crm_fields ORDER BY record_id, field"
+        }
+        "tickets" => {
+            "SELECT json_object('ticket_id', ticket_id, 'status', status, 'updated_at', updated_at) FROM tickets ORDER BY ticket_id"
+        }
+        _ => {
+            return Err(problem(
+                StatusCode::NOT_FOUND,
+                "not-found",
+                "Not found",
+                &format!("no system table {table}"),
+            ));
+        }
     };
     let rows = with_db(&st.0, move |c| {
         let mut stmt = c.prepare(sql)?;

@@ -24,7 +24,9 @@ pub(crate) struct Doc {
 impl Doc {
     pub fn updated_at(&self) -> DateTime<Utc> {
         let (y, m, d) = self.updated;
-        Utc.with_ymd_and_hms(y, m, d, 9, 0, 0).single().unwrap_or_default()
+        Utc.with_ymd_and_hms(y, m, d, 9, 0, 0)
+            .single()
+            .unwrap_or_default()
     }
 }
 
@@ -203,7 +205,10 @@ pub(crate) fn passages() -> &'static [Passage] {
 
 /// Passages of one document.
 pub(crate) fn passages_of(doc_id: &str) -> Vec<&'static Passage> {
-    passages().iter().filter(|p| DOCS[p.doc].doc_id == doc_id).collect()
+    passages()
+        .iter()
+        .filter(|p| DOCS[p.doc].doc_id == doc_id)
+        .collect()
 }
 
 /// The knowledge sources the backend reports.
@@ -220,7 +225,10 @@ pub(crate) fn sources() -> Vec<KnowledgeSource> {
             })
             .collect()
     };
-    let indexed = Utc.with_ymd_and_hms(2026, 11, 19, 3, 0, 0).single().unwrap_or_default();
+    let indexed = Utc
+        .with_ymd_and_hms(2026, 11, 19, 3, 0, 0)
+        .single()
+        .unwrap_or_default();
     vec![
         KnowledgeSource {
             source_id: "src_policy_wiki".into(),

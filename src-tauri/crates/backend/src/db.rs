@@ -79,14 +79,18 @@ pub(crate) fn open(data_dir: &Path) -> Result<Connection, Error> {
     conn.busy_timeout(std::time::Duration::from_secs(10))?;
     conn.execute_batch("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;")?;
     conn.execute_batch(SCHEMA)?;
-    let has_budgets: bool =
-        conn.query_row("SELECT EXISTS(SELECT 1 FROM meta WHERE key='budgets_seeded')", [], |r| {
-            r.get(0)
-        })?;
+    let has_budgets: bool = conn.query_row(
+        "SELECT EXISTS(SELECT 1 FROM meta WHERE key='budgets_seeded')",
+        [],
+        |r| r.get(0),
+    )?;
     if !has_budgets {
         let tx = conn.unchecked_transaction()?;
         replace_budgets(&tx, &default_budgets())?;
-        tx.execute("INSERT INTO meta(key, value) VALUES('budgets_seeded', '1')", [])?;
+        tx.execute(
+            "INSERT INTO meta(key, value) VALUES('budgets_seeded', '1')",
+            [],
+        )?;
         tx.commit()?;
     }
     Ok(conn)
@@ -98,17 +102,26 @@ pub(crate) fn default_budgets() -> Vec<Budget> {
     vec![
         Budget {
             budget_id: "bud_backend_daily".into(),
-            scope: BudgetScope { kind: ScopeKind::Backend, value: None },
+            scope: BudgetScope {
+                kind: ScopeKind::Backend,
+                value: None,
+            },
             period: Period::Day,
             time_zone: "UTC".into(),
-            limits: BudgetLimits { max_cost_micros: Some(Micros::from_usd(25)), ..Default::default() },
+            limits: BudgetLimits {
+                max_cost_micros: Some(Micros::from_usd(25)),
+                ..Default::default()
+            },
             enforcement: Enforcement::Soft,
             alert_at_percent: 80,
             updated_at: at,
         },
         Budget {
             budget_id: "bud_refund_per_run".into(),
-            scope: BudgetScope { kind: ScopeKind::Workflow, value: Some("refund_request".into()) },
+            scope: BudgetScope {
+                kind: ScopeKind::Workflow,
+                value: Some("refund_request".into()),
+            },
             period: Period::Run,
             time_zone: "UTC".into(),
             limits: BudgetLimits {
@@ -148,7 +161,9 @@ pub(crate) fn next_seq(conn: &Connection, table: &str) -> Result<i64, Error> {
 }
 
 fn next_index(conn: &Connection) -> Result<u64, Error> {
-    let v: i64 = conn.query_row("SELECT COALESCE(MAX(idx) + 1, 0) FROM runs", [], |r| r.get(0))?;
+    let v: i64 = conn.query_row("SELECT COALESCE(MAX(idx) + 1, 0) FROM runs", [], |r| {
+        r.get(0)
+    })?;
     Ok(v as u64)
 }
 
@@ -212,7 +227,8 @@ impl<'c> Inserter<'c> {
             self.action_seq += 1;
         }
         if let Some((tid, status)) = &g.ticket {
-            self.ticket.execute(params![tid, status, r.updated_at.to_rfc3339()])?;
+            self.ticket
+                .execute(params![tid, status, r.updated_at.to_rfc3339()])?;
         }
         Ok(())
     }
@@ -227,7 +243,9 @@ fn tally(budgets: &[Budget], tallies: &mut HashMap<UsageKey, (i64, u32)>, run: &
             continue;
         }
         let (from, _) = generate::period_bounds(b.period, run.started_at);
-        let e = tallies.entry((b.budget_id.clone(), from.timestamp())).or_insert((0, 0));
+        let e = tallies
+            .entry((b.budget_id.clone(), from.timestamp()))
+            .or_insert((0, 0));
         e.0 += run.cost_micros.0;
         e.1 += 1;
     }
@@ -250,9 +268,19 @@ pub(crate) fn seed(conn: &mut Connection, n: u64, seed: u64, hostile: bool) -> R
             let g = {
                 let t = &tallies;
                 let mut usage = |b: &Budget, from: DateTime<Utc>, _to: DateTime<Utc>| {
-                    t.get(&(b.budget_id.clone(), from.timestamp())).copied().unwrap_or((0, 0))
+                    t.get(&(b.budget_id.clone(), from.timestamp()))
+                        .copied()
+                        .unwrap_or((0, 0))
                 };
-                generate::generate(seed, idx, started, Mode::Seeded, hostile, &budgets, &mut usage)
+                generate::generate(
+                    seed,
+                    idx,
+                    started,
+                    Mode::Seeded,
+                    hostile,
+                    &budgets,
+                    &mut usage,
+                )
             };
             tally(&budgets, &mut tallies, &g.run);
             ins.insert(idx, &g)?;
@@ -283,7 +311,15 @@ pub(crate) fn simulate(
                 let mut usage = |b: &Budget, from: DateTime<Utc>, to: DateTime<Utc>| {
                     period_usage(t, b, from, to).unwrap_or((i64::MAX / 4, u32::MAX))
                 };
-                generate::generate(seed, idx, started, Mode::Live, hostile, &budgets, &mut usage)
+                generate::generate(
+                    seed,
+                    idx,
+                    started,
+                    Mode::Live,
+                    hostile,
+                    &budgets,
+                    &mut usage,
+                )
             };
             ins.insert(idx, &g)?;
             ids.push(g.run.run_id.clone());
@@ -344,7 +380,12 @@ pub(crate) fn save_action(conn: &Connection, a: &PendingAction) -> Result<(), Er
     let seq = next_seq(conn, "actions")?;
     conn.execute(
         "UPDATE actions SET seq = ?2, status = ?3, json = ?4 WHERE action_id = ?1",
-        params![a.action_id, seq, a.status.as_str(), serde_json::to_string(a)?],
+        params![
+            a.action_id,
+            seq,
+            a.status.as_str(),
+            serde_json::to_string(a)?
+        ],
     )?;
     Ok(())
 }
@@ -359,7 +400,11 @@ pub(crate) fn save_run(conn: &Connection, r: &Run) -> Result<(), Error> {
 }
 
 pub(crate) fn get_json(conn: &Connection, table: &str, id: &str) -> Result<Option<String>, Error> {
-    let key = if table == "runs" { "run_id" } else { "action_id" };
+    let key = if table == "runs" {
+        "run_id"
+    } else {
+        "action_id"
+    };
     let sql = format!("SELECT json FROM {table} WHERE {key} = ?1");
     Ok(conn.query_row(&sql, [id], |r| r.get(0)).optional()?)
 }

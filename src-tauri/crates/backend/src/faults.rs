@@ -108,7 +108,9 @@ pub(crate) async fn inject(
         Fault::Truncated => {
             let resp = next.run(req).await;
             let (mut parts, body) = resp.into_parts();
-            let bytes = axum::body::to_bytes(body, usize::MAX).await.unwrap_or_default();
+            let bytes = axum::body::to_bytes(body, usize::MAX)
+                .await
+                .unwrap_or_default();
             if let Ok(v) = HeaderValue::from_str(&bytes.len().to_string()) {
                 parts.headers.insert(header::CONTENT_LENGTH, v);
             }

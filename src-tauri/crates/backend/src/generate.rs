@@ -13,7 +13,9 @@ use serde_json::{Value, json};
 
 /// The fixed base time seeded data is spread before: 2026-11-20T00:00:00Z.
 pub(crate) fn base_time() -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2026, 11, 20, 0, 0, 0).single().unwrap_or_default()
+    Utc.with_ymd_and_hms(2026, 11, 20, 0, 0, 0)
+        .single()
+        .unwrap_or_default()
 }
 
 /// Where the seeded (historical) data ends and how expiry is decided.
@@ -78,7 +80,15 @@ struct Step {
 }
 
 fn step(tool: &'static str, arguments: Value, result: Value, summary: String, cost: i64) -> Step {
-    Step { tool, arguments, result, summary, cost, documents: vec![], error: None }
+    Step {
+        tool,
+        arguments,
+        result,
+        summary,
+        cost,
+        documents: vec![],
+        error: None,
+    }
 }
 
 fn cite(rng: &mut ChaCha8Rng, doc_id: &str, call_id: &str) -> Option<Citation> {
@@ -149,14 +159,27 @@ pub(crate) fn generate(
     } else {
         "invoice_reconcile"
     };
-    let swap = Utc.with_ymd_and_hms(2026, 10, 15, 0, 0, 0).single().unwrap_or_default();
+    let swap = Utc
+        .with_ymd_and_hms(2026, 10, 15, 0, 0, 0)
+        .single()
+        .unwrap_or_default();
     let (version, model) = match workflow {
-        "support_triage" => {
-            ("v2", if started_at < swap { "gpt-4.1-mini" } else { "claude-sonnet-4" })
-        }
-        "refund_request" => {
-            ("v3", if rng.random_bool(0.8) { "claude-sonnet-4" } else { "gpt-4.1-mini" })
-        }
+        "support_triage" => (
+            "v2",
+            if started_at < swap {
+                "gpt-4.1-mini"
+            } else {
+                "claude-sonnet-4"
+            },
+        ),
+        "refund_request" => (
+            "v3",
+            if rng.random_bool(0.8) {
+                "claude-sonnet-4"
+            } else {
+                "gpt-4.1-mini"
+            },
+        ),
         "crm_update" => ("v1", "llama-3.3-70b"),
         _ => ("v1", "gpt-4.1-mini"),
     };
@@ -173,7 +196,11 @@ pub(crate) fn generate(
             passed: !rng.random_bool(0.03),
             detail: None,
         },
-        PolicyCheck { name: "role_allowed".into(), passed: true, detail: None },
+        PolicyCheck {
+            name: "role_allowed".into(),
+            passed: true,
+            detail: None,
+        },
     ];
     if !checks[0].passed {
         checks[0].detail = Some("an email address was found in the tool arguments".into());
@@ -192,11 +219,26 @@ pub(crate) fn generate(
             let (subject, message) = *pick(
                 &mut rng,
                 &[
-                    ("Refund for damaged blender", "My blender arrived with a cracked jug. Can I get my money back?"),
-                    ("Where is my order?", "I ordered two weeks ago and the tracking has not moved since Monday."),
-                    ("Price question", "Is the Team plan still 19 USD per seat? Your page says something else."),
-                    ("Cancel subscription", "Please cancel my subscription at the end of this month."),
-                    ("Chargeback warning", "If I don't hear back by Friday I will file a chargeback with my bank."),
+                    (
+                        "Refund for damaged blender",
+                        "My blender arrived with a cracked jug. Can I get my money back?",
+                    ),
+                    (
+                        "Where is my order?",
+                        "I ordered two weeks ago and the tracking has not moved since Monday.",
+                    ),
+                    (
+                        "Price question",
+                        "Is the Team plan still 19 USD per seat? Your page says something else.",
+                    ),
+                    (
+                        "Cancel subscription",
+                        "Please cancel my subscription at the end of this month.",
+                    ),
+                    (
+                        "Chargeback warning",
+                        "If I don't hear back by Friday I will file a chargeback with my bank.",
+                    ),
                 ],
             );
             inputs = json!({"ticket_id": ticket_id, "channel": "email", "subject": subject, "message": message});
@@ -210,7 +252,16 @@ pub(crate) fn generate(
             for d in docs {
                 citations_from.push((0, d));
             }
-            let label = *pick(&mut rng, &["refund_question", "shipping_delay", "pricing", "cancellation", "complaint"]);
+            let label = *pick(
+                &mut rng,
+                &[
+                    "refund_question",
+                    "shipping_delay",
+                    "pricing",
+                    "cancellation",
+                    "complaint",
+                ],
+            );
             steps.push(step(
                 "classify",
                 json!({"labels": ["refund_question", "shipping_delay", "pricing", "cancellation", "complaint"], "text": message}),
@@ -218,7 +269,9 @@ pub(crate) fn generate(
                 format!("classified as {label} ({confidence:.2})"),
                 rng.random_range(50..200),
             ));
-            let draft = format!("Hi, thanks for reaching out about \"{subject}\". We are looking into it and will get back to you within one business day.");
+            let draft = format!(
+                "Hi, thanks for reaching out about \"{subject}\". We are looking into it and will get back to you within one business day."
+            );
             steps.push(step(
                 "draft_reply",
                 json!({"tone": "friendly", "label": label, "max_words": 120}),
@@ -246,13 +299,17 @@ pub(crate) fn generate(
                 ));
                 outcome = Outcome::Escalated;
                 decision = "escalated_to_human";
-                rationale = format!("Confidence {confidence:.2} is below the 0.70 threshold of the escalation SOP, or the customer mentioned a chargeback.");
+                rationale = format!(
+                    "Confidence {confidence:.2} is below the 0.70 threshold of the escalation SOP, or the customer mentioned a chargeback."
+                );
                 outputs = json!({"label": label, "reply": draft, "queue": "tier2"});
                 ticket = Some((ticket_id.clone(), "escalated".to_string()));
             } else {
                 outcome = Outcome::Success;
                 decision = "auto_resolved";
-                rationale = format!("Classified as {label} with confidence {confidence:.2}; a standard reply applies.");
+                rationale = format!(
+                    "Classified as {label} with confidence {confidence:.2}; a standard reply applies."
+                );
                 outputs = json!({"label": label, "reply": draft});
                 ticket = Some((ticket_id.clone(), "resolved".to_string()));
             }
@@ -272,7 +329,16 @@ pub(crate) fn generate(
             let (region, currency) = if us { ("US", "USD") } else { ("EU", "EUR") };
             let order_id = format!("ORD-{}", rng.random_range(100000..999999));
             let customer = format!("cus_{}", rng.random_range(1000..9999));
-            let reason = *pick(&mut rng, &["damaged on arrival", "wrong size", "changed my mind", "item never arrived", "duplicate charge"]);
+            let reason = *pick(
+                &mut rng,
+                &[
+                    "damaged on arrival",
+                    "wrong size",
+                    "changed my mind",
+                    "item never arrived",
+                    "duplicate charge",
+                ],
+            );
             inputs = json!({"order_id": order_id, "customer_id": customer, "reason": reason, "region": region});
             let total_cents: i64 = rng.random_range(500..60000);
             let found = !rng.random_bool(0.06);
@@ -291,16 +357,39 @@ pub(crate) fn generate(
                 s
             });
             if !found {
+                let mut s = step(
+                    "search_orders",
+                    json!({"customer_id": customer, "status": "delivered"}),
+                    json!({"matches": []}),
+                    "no matching orders".into(),
+                    rng.random_range(100..250),
+                );
+                s.error = Some(format!("no delivered order for {customer}"));
+                steps.push(s);
                 outcome = Outcome::Fail;
                 decision = "failed";
                 rationale = format!("Order {order_id} does not exist in the order system.");
                 outputs = json!({"error": "order not found"});
             } else {
-                let doc = if us { "kb_110" } else if rng.random_bool(0.2) { "kb_100" } else { "kb_101" };
-                steps.push(kb_search(&mut rng, "refund policy withdrawal period", &[doc]));
+                let doc = if us {
+                    "kb_110"
+                } else if rng.random_bool(0.2) {
+                    "kb_100"
+                } else {
+                    "kb_101"
+                };
+                steps.push(kb_search(
+                    &mut rng,
+                    "refund policy withdrawal period",
+                    &[doc],
+                ));
                 citations_from.push((1, doc));
                 let partial = rng.random_bool(0.2);
-                let amount_cents = if partial { total_cents * rng.random_range(30..90) / 100 } else { total_cents };
+                let amount_cents = if partial {
+                    total_cents * rng.random_range(30..90) / 100
+                } else {
+                    total_cents
+                };
                 let amount = money_text(amount_cents);
                 steps.push(step(
                     "compute_refund",
@@ -314,9 +403,18 @@ pub(crate) fn generate(
                 checks.push(PolicyCheck {
                     name: "amount_within_policy".into(),
                     passed: within,
-                    detail: (!within).then(|| format!("{amount} {currency} is above the agent limit of {} {currency}", money_text(limit))),
+                    detail: (!within).then(|| {
+                        format!(
+                            "{amount} {currency} is above the agent limit of {} {currency}",
+                            money_text(limit)
+                        )
+                    }),
                 });
-                checks.push(PolicyCheck { name: "region_allowed".into(), passed: true, detail: Some(format!("region {region}")) });
+                checks.push(PolicyCheck {
+                    name: "region_allowed".into(),
+                    passed: true,
+                    detail: Some(format!("region {region}")),
+                });
                 steps.push(step(
                     "issue_refund",
                     json!({"order_id": order_id, "amount": amount, "currency": currency}),
@@ -326,7 +424,10 @@ pub(crate) fn generate(
                 ));
                 outcome = Outcome::Pending;
                 decision = "awaiting_approval";
-                rationale = format!("Customer reports '{reason}'; delivery {} days ago is inside the window of {doc}.", (started_at - delivered).num_days());
+                rationale = format!(
+                    "Customer reports '{reason}'; delivery {} days ago is inside the window of {doc}.",
+                    (started_at - delivered).num_days()
+                );
                 outputs = json!({"proposed_refund": {"amount": amount, "currency": currency}});
                 changes.push(RecordChange {
                     system: "billing".into(),
@@ -336,15 +437,16 @@ pub(crate) fn generate(
                     after: json!({"amount": amount, "currency": currency}),
                     action_id: Some(action_id.clone()),
                 });
-                let field = |name: &str, label: &str, kind, value: &str, confirm, editable| ReviewField {
-                    name: name.into(),
-                    label: label.into(),
-                    kind,
-                    value: value.into(),
-                    current: None,
-                    confirm,
-                    editable,
-                };
+                let field =
+                    |name: &str, label: &str, kind, value: &str, confirm, editable| ReviewField {
+                        name: name.into(),
+                        label: label.into(),
+                        kind,
+                        value: value.into(),
+                        current: None,
+                        confirm,
+                        editable,
+                    };
                 action = Some(PendingAction {
                     action_id: action_id.clone(),
                     revision: 1,
@@ -352,14 +454,56 @@ pub(crate) fn generate(
                     tenant: tenant.into(),
                     kind: "issue_refund".into(),
                     title: format!("Issue refund for {order_id}"),
-                    target: TargetRecord { system: "billing".into(), record_id: order_id.clone() },
-                    risk: if within { RiskLevel::Medium } else { RiskLevel::High },
+                    target: TargetRecord {
+                        system: "billing".into(),
+                        record_id: order_id.clone(),
+                    },
+                    risk: if within {
+                        RiskLevel::Medium
+                    } else {
+                        RiskLevel::High
+                    },
                     fields: vec![
-                        field("amount", "Refund amount", FieldKind::Money, &amount, ConfirmMode::Reenter, true),
-                        field("currency", "Currency", FieldKind::Currency, currency, ConfirmMode::Tick, true),
-                        field("region", "Region", FieldKind::Region, region, ConfirmMode::Tick, true),
-                        field("order_id", "Order", FieldKind::Identifier, &order_id, ConfirmMode::Tick, false),
-                        field("exceptions", "Policy exceptions", FieldKind::Text, if within { "none" } else { "above agent limit" }, ConfirmMode::Tick, false),
+                        field(
+                            "amount",
+                            "Refund amount",
+                            FieldKind::Money,
+                            &amount,
+                            ConfirmMode::Reenter,
+                            true,
+                        ),
+                        field(
+                            "currency",
+                            "Currency",
+                            FieldKind::Currency,
+                            currency,
+                            ConfirmMode::Tick,
+                            true,
+                        ),
+                        field(
+                            "region",
+                            "Region",
+                            FieldKind::Region,
+                            region,
+                            ConfirmMode::Tick,
+                            true,
+                        ),
+                        field(
+                            "order_id",
+                            "Order",
+                            FieldKind::Identifier,
+                            &order_id,
+                            ConfirmMode::Tick,
+                            false,
+                        ),
+                        field(
+                            "exceptions",
+                            "Policy exceptions",
+                            FieldKind::Text,
+                            if within { "none" } else { "above agent limit" },
+                            ConfirmMode::Tick,
+                            false,
+                        ),
                     ],
                     proposed: json!({"order_id": order_id, "amount": amount, "currency": currency, "region": region}),
                     rationale: rationale.clone(),
@@ -385,14 +529,28 @@ pub(crate) fn generate(
         }
         "crm_update" => {
             let record_id = format!("ACC-{}", rng.random_range(1000..9999));
-            let company = *pick(&mut rng, &["Acme GmbH", "Globex Ltd", "Initech SA", "Umbrella BV", "Hooli Inc"]);
+            let company = *pick(
+                &mut rng,
+                &[
+                    "Acme GmbH",
+                    "Globex Ltd",
+                    "Initech SA",
+                    "Umbrella BV",
+                    "Hooli Inc",
+                ],
+            );
             let (field, kind, current, value) = *pick(
                 &mut rng,
                 &[
                     ("industry", FieldKind::Text, "Retail", "E-commerce"),
                     ("employee_band", FieldKind::Text, "50-199", "200-499"),
                     ("billing_region", FieldKind::Region, "DE", "NL"),
-                    ("industry", FieldKind::Text, "Manufacturing", "Industrial machinery"),
+                    (
+                        "industry",
+                        FieldKind::Text,
+                        "Manufacturing",
+                        "Industrial machinery",
+                    ),
                 ],
             );
             inputs = json!({"record_id": record_id, "request": format!("Refresh company attributes for {company}")});
@@ -411,7 +569,11 @@ pub(crate) fn generate(
                 format!("{field} → {value}"),
                 rng.random_range(500..1500),
             ));
-            steps.push(kb_search(&mut rng, "CRM automated update rules", &["kb_201"]));
+            steps.push(kb_search(
+                &mut rng,
+                "CRM automated update rules",
+                &["kb_201"],
+            ));
             citations_from.push((2, "kb_201"));
             steps.push(step(
                 "update_crm_field",
@@ -422,7 +584,10 @@ pub(crate) fn generate(
             ));
             outcome = Outcome::Pending;
             decision = "awaiting_approval";
-            rationale = format!("The companies registry reports {field} = {value} (retrieved {}); the CRM says {current}.", retrieved.date_naive());
+            rationale = format!(
+                "The companies registry reports {field} = {value} (retrieved {}); the CRM says {current}.",
+                retrieved.date_naive()
+            );
             outputs = json!({"proposed_update": {"field": field, "value": value}});
             changes.push(RecordChange {
                 system: "crm".into(),
@@ -440,18 +605,57 @@ pub(crate) fn generate(
                 tenant: tenant.into(),
                 kind: "update_crm_field".into(),
                 title: format!("Update {field} of {company}"),
-                target: TargetRecord { system: "crm".into(), record_id: record_id.clone() },
-                risk: if high { RiskLevel::High } else { RiskLevel::Low },
+                target: TargetRecord {
+                    system: "crm".into(),
+                    record_id: record_id.clone(),
+                },
+                risk: if high {
+                    RiskLevel::High
+                } else {
+                    RiskLevel::Low
+                },
                 fields: vec![
-                    ReviewField { name: "record_id".into(), label: "Record".into(), kind: FieldKind::Identifier, value: record_id.clone(), current: None, confirm: ConfirmMode::Tick, editable: false },
-                    ReviewField { name: "field".into(), label: "Field".into(), kind: FieldKind::Identifier, value: field.into(), current: None, confirm: ConfirmMode::Tick, editable: false },
-                    ReviewField { name: "value".into(), label: "New value".into(), kind, value: value.into(), current: Some(current.into()), confirm: if high { ConfirmMode::Reenter } else { ConfirmMode::Tick }, editable: true },
+                    ReviewField {
+                        name: "record_id".into(),
+                        label: "Record".into(),
+                        kind: FieldKind::Identifier,
+                        value: record_id.clone(),
+                        current: None,
+                        confirm: ConfirmMode::Tick,
+                        editable: false,
+                    },
+                    ReviewField {
+                        name: "field".into(),
+                        label: "Field".into(),
+                        kind: FieldKind::Identifier,
+                        value: field.into(),
+                        current: None,
+                        confirm: ConfirmMode::Tick,
+                        editable: false,
+                    },
+                    ReviewField {
+                        name: "value".into(),
+                        label: "New value".into(),
+                        kind,
+                        value: value.into(),
+                        current: Some(current.into()),
+                        confirm: if high {
+                            ConfirmMode::Reenter
+                        } else {
+                            ConfirmMode::Tick
+                        },
+                        editable: true,
+                    },
                 ],
                 proposed: json!({"record_id": record_id, "field": field, "value": value}),
                 rationale: rationale.clone(),
                 confidence: Some(confidence),
                 policy_checks: vec![],
-                deny_reasons: vec!["Source not traceable".into(), "Wrong record".into(), "Value incorrect".into()],
+                deny_reasons: vec![
+                    "Source not traceable".into(),
+                    "Wrong record".into(),
+                    "Value incorrect".into(),
+                ],
                 escalate_to: Some("reviewer".into()),
                 rollback_supported: true,
                 status: ActionStatus::Pending,
@@ -466,7 +670,11 @@ pub(crate) fn generate(
             let invoice_id = format!("INV-{}", rng.random_range(10000..99999));
             let po = format!("PO-{}", rng.random_range(1000..9999));
             let po_cents: i64 = rng.random_range(10000..2_000_000);
-            let diff_bp: i64 = if rng.random_bool(0.25) { rng.random_range(210..900) } else { rng.random_range(0..150) };
+            let diff_bp: i64 = if rng.random_bool(0.25) {
+                rng.random_range(210..900)
+            } else {
+                rng.random_range(0..150)
+            };
             let inv_cents = po_cents + po_cents * diff_bp / 10000;
             inputs = json!({"invoice_id": invoice_id, "supplier": "Contoso Supplies"});
             steps.push(step(
@@ -476,7 +684,11 @@ pub(crate) fn generate(
                 format!("{invoice_id}: {} EUR", money_text(inv_cents)),
                 rng.random_range(100..300),
             ));
-            steps.push(kb_search(&mut rng, "three-way match tolerance", &["kb_301"]));
+            steps.push(kb_search(
+                &mut rng,
+                "three-way match tolerance",
+                &["kb_301"],
+            ));
             citations_from.push((1, "kb_301"));
             let diff_pct = format!("{}.{:02}", diff_bp / 100, diff_bp % 100);
             steps.push(step(
@@ -496,7 +708,9 @@ pub(crate) fn generate(
                 ));
                 outcome = Outcome::Escalated;
                 decision = "exception_flagged";
-                rationale = format!("Invoice differs from {po} by {diff_pct} %, above the 2 % tolerance of the invoice matching SOP.");
+                rationale = format!(
+                    "Invoice differs from {po} by {diff_pct} %, above the 2 % tolerance of the invoice matching SOP."
+                );
             } else {
                 outcome = Outcome::Success;
                 decision = "matched";
@@ -582,14 +796,22 @@ pub(crate) fn generate(
         });
         run.changes.clear();
         run.outputs = json!({"stopped": "budget_cap", "budget_id": stop.0});
-        let end = run.tool_calls.last().and_then(|c| c.ended_at).unwrap_or(started_at);
+        let end = run
+            .tool_calls
+            .last()
+            .and_then(|c| c.ended_at)
+            .unwrap_or(started_at);
         run.ended_at = Some(end);
         run.updated_at = end;
         run.latency_ms = (end - started_at).num_milliseconds().max(0) as u64;
         action = None;
         ticket = None;
     } else {
-        run.policy_checks.push(PolicyCheck { name: "budget_cap".into(), passed: true, detail: None });
+        run.policy_checks.push(PolicyCheck {
+            name: "budget_cap".into(),
+            passed: true,
+            detail: None,
+        });
     }
     let _ = outcome;
 
@@ -600,7 +822,9 @@ pub(crate) fn generate(
         a.expires_at = match mode {
             Mode::Live => ended + Duration::hours(24),
             Mode::Seeded if rng.random_bool(0.2) => ended + Duration::hours(24),
-            Mode::Seeded => base_time() + Duration::days(30) + Duration::minutes(rng.random_range(0..1440)),
+            Mode::Seeded => {
+                base_time() + Duration::days(30) + Duration::minutes(rng.random_range(0..1440))
+            }
         };
     }
 
@@ -616,7 +840,12 @@ pub(crate) fn generate(
         }
         serde_json::to_string(&run).unwrap_or_default()
     };
-    GenRun { run, json, action, ticket }
+    GenRun {
+        run,
+        json,
+        action,
+        ticket,
+    }
 }
 
 /// Applies every matching hard cap; returns (budget id, what was exceeded) when it stopped.
@@ -746,7 +975,8 @@ fn make_hostile(run: &mut Run, action: Option<&mut PendingAction>) {
         "original": run.outputs.take(),
     });
     if let Some(c) = run.tool_calls.first_mut() {
-        c.arguments = json!({"query": "<img src=x onerror=alert(1)>", "original": c.arguments.take()});
+        c.arguments =
+            json!({"query": "<img src=x onerror=alert(1)>", "original": c.arguments.take()});
         c.result_summary = Some("see [the docs](https://evil.example/phish) \u{200B}now".into());
     }
     if let Some(c) = run.citations.first_mut() {

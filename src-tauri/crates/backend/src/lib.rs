@@ -122,10 +122,16 @@ pub(crate) struct State {
 /// Opens the data directory, seeds it if empty, binds, and serves until [`Handle::shutdown`].
 pub async fn start(config: Config) -> Result<Handle, Error> {
     if !(0.0..=1.0).contains(&config.faults) {
-        return Err(Error::Invalid(format!("faults {} outside 0..=1", config.faults)));
+        return Err(Error::Invalid(format!(
+            "faults {} outside 0..=1",
+            config.faults
+        )));
     }
     if !(config.trickle.is_finite() && config.trickle >= 0.0) {
-        return Err(Error::Invalid(format!("trickle {} must be >= 0", config.trickle)));
+        return Err(Error::Invalid(format!(
+            "trickle {} must be >= 0",
+            config.trickle
+        )));
     }
     let dir = config.data_dir.clone();
     let (seed, seed_runs, hostile) = (config.seed, config.seed_runs, config.hostile);
@@ -158,12 +164,15 @@ pub async fn start(config: Config) -> Result<Handle, Error> {
         let shutdown = async move {
             let _ = rx.wait_for(|s| *s).await;
         };
-        if let Err(e) = axum::serve(listener, app).with_graceful_shutdown(shutdown).await {
+        if let Err(e) = axum::serve(listener, app)
+            .with_graceful_shutdown(shutdown)
+            .await
+        {
             tracing::error!("backend server failed: {e}");
         }
     });
-    let trickle = (config.trickle > 0.0)
-        .then(|| tokio::spawn(trickle_loop(state, config.trickle, stop_rx)));
+    let trickle =
+        (config.trickle > 0.0).then(|| tokio::spawn(trickle_loop(state, config.trickle, stop_rx)));
     tracing::info!("reference backend listening on http://{addr}");
     Ok(Handle {
         url: format!("http://{addr}"),
@@ -195,7 +204,10 @@ async fn trickle_loop(state: Arc<State>, rate: f64, mut stop: watch::Receiver<bo
         owed -= n as f64;
         let st = state.clone();
         let res = tokio::task::spawn_blocking(move || -> Result<Vec<String>, Error> {
-            let mut conn = st.db.lock().map_err(|_| Error::Task("database lock poisoned".into()))?;
+            let mut conn = st
+                .db
+                .lock()
+                .map_err(|_| Error::Task("database lock poisoned".into()))?;
             db::simulate(&mut conn, n, st.seed, st.hostile)
         })
         .await;
@@ -221,8 +233,7 @@ pub fn tokens(data_dir: &Path) -> Result<Vec<(String, Whoami)>, Error> {
     if let Some(w) = map.get(&admin) {
         out.push((admin.clone(), w.clone()));
     }
-    let mut rest: Vec<(String, Whoami)> =
-        map.into_iter().filter(|(t, _)| *t != admin).collect();
+    let mut rest: Vec<(String, Whoami)> = map.into_iter().filter(|(t, _)| *t != admin).collect();
     let rank = |w: &Whoami| match w.subject.as_str() {
         "reviewer-only" => 0,
         "finance-only" => 1,
@@ -241,7 +252,10 @@ fn random_token(prefix: &str) -> String {
     use rand::RngCore;
     let mut bytes = [0u8; 24];
     rand::rng().fill_bytes(&mut bytes);
-    format!("{prefix}_{}", base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes))
+    format!(
+        "{prefix}_{}",
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+    )
 }
 
 fn write_private(path: &Path, text: &str) -> Result<(), Error> {
@@ -265,9 +279,12 @@ fn ensure_tokens(dir: &Path) -> Result<(String, BTreeMap<String, Whoami>), Error
     let mpath = dir.join("tokens.json");
     if tpath.exists() && mpath.exists() {
         let admin = std::fs::read_to_string(&tpath)?.trim().to_string();
-        let map: BTreeMap<String, Whoami> = serde_json::from_str(&std::fs::read_to_string(&mpath)?)?;
+        let map: BTreeMap<String, Whoami> =
+            serde_json::from_str(&std::fs::read_to_string(&mpath)?)?;
         if !map.contains_key(&admin) {
-            return Err(Error::Invalid("token.txt is not listed in tokens.json".into()));
+            return Err(Error::Invalid(
+                "token.txt is not listed in tokens.json".into(),
+            ));
         }
         return Ok((admin, map));
     }
@@ -287,9 +304,18 @@ fn ensure_tokens(dir: &Path) -> Result<(String, BTreeMap<String, Whoami>), Error
             vec![Role::Reviewer, Role::Finance, Role::Operator, Role::Admin],
         ),
     );
-    map.insert(random_token("cs_reviewer"), who("reviewer-only", "Riley Reviewer", vec![Role::Reviewer]));
-    map.insert(random_token("cs_finance"), who("finance-only", "Fran Finance", vec![Role::Finance]));
-    map.insert(random_token("cs_operator"), who("operator-only", "Omar Operator", vec![Role::Operator]));
+    map.insert(
+        random_token("cs_reviewer"),
+        who("reviewer-only", "Riley Reviewer", vec![Role::Reviewer]),
+    );
+    map.insert(
+        random_token("cs_finance"),
+        who("finance-only", "Fran Finance", vec![Role::Finance]),
+    );
+    map.insert(
+        random_token("cs_operator"),
+        who("operator-only", "Omar Operator", vec![Role::Operator]),
+    );
     write_private(&mpath, &serde_json::to_string_pretty(&map)?)?;
     write_private(&tpath, &format!("{admin}\n"))?;
     Ok((admin, map))

@@ -16,10 +16,15 @@ struct Env {
 
 async fn env_with(f: impl FnOnce(&mut Config)) -> R<Env> {
     let dir = tempfile::tempdir()?;
-    let mut cfg = Config { data_dir: dir.path().to_path_buf(), ..Config::default() };
+    let mut cfg = Config {
+        data_dir: dir.path().to_path_buf(),
+        ..Config::default()
+    };
     f(&mut cfg);
     let h = start(cfg).await?;
-    let c = reqwest::Client::builder().timeout(std::time::Duration::from_secs(10)).build()?;
+    let c = reqwest::Client::builder()
+        .timeout(std::time::Duration::from_secs(10))
+        .build()?;
     Ok(Env { dir, h, c })
 }
 
@@ -33,7 +38,12 @@ impl Env {
     }
 
     async fn get_as(&self, token: &str, path: &str) -> R<(u16, Value)> {
-        let r = self.c.get(format!("{}{path}", self.h.url)).bearer_auth(token).send().await?;
+        let r = self
+            .c
+            .get(format!("{}{path}", self.h.url))
+            .bearer_auth(token)
+            .send()
+            .await?;
         let s = r.status().as_u16();
         Ok((s, r.json().await?))
     }
@@ -42,9 +52,19 @@ impl Env {
         self.get_as(&self.h.token, path).await
     }
 
-    async fn send_as(&self, token: &str, method: &str, path: &str, body: &Value) -> R<(u16, Value)> {
+    async fn send_as(
+        &self,
+        token: &str,
+        method: &str,
+        path: &str,
+        body: &Value,
+    ) -> R<(u16, Value)> {
         let url = format!("{}{path}", self.h.url);
-        let req = if method == "PUT" { self.c.put(url) } else { self.c.post(url) };
+        let req = if method == "PUT" {
+            self.c.put(url)
+        } else {
+            self.c.post(url)
+        };
         let r = req.bearer_auth(token).json(body).send().await?;
         let s = r.status().as_u16();
         Ok((s, r.json().await?))
@@ -58,7 +78,9 @@ impl Env {
         let mut out = Vec::new();
         let mut cursor = String::new();
         loop {
-            let (s, page) = self.get(&format!("/v1/{what}?limit={limit}&cursor={cursor}")).await?;
+            let (s, page) = self
+                .get(&format!("/v1/{what}?limit={limit}&cursor={cursor}"))
+                .await?;
             assert_eq!(s, 200, "{page}");
             out.extend(page["items"].as_array().cloned().unwrap_or_default());
             cursor = page["next_cursor"].as_str().unwrap_or_default().to_string();
@@ -70,7 +92,9 @@ impl Env {
 
     /// Pending refunds that will not expire soon, created live.
     async fn open_refunds(&self, min: usize) -> R<Vec<PendingAction>> {
-        let (s, _) = self.post("/v1/admin/simulate", &json!({"runs": 60})).await?;
+        let (s, _) = self
+            .post("/v1/admin/simulate", &json!({"runs": 60}))
+            .await?;
         assert_eq!(s, 200);
         let (items, _) = self.all("actions", 1000).await?;
         let now = chrono::Utc::now();
@@ -86,7 +110,10 @@ impl Env {
 }
 
 fn confirm_all(a: &PendingAction) -> BTreeMap<String, String> {
-    a.fields.iter().map(|f| (f.name.clone(), f.value.clone())).collect()
+    a.fields
+        .iter()
+        .map(|f| (f.name.clone(), f.value.clone()))
+        .collect()
 }
 
 fn approve(a: &PendingAction, key: &str) -> Value {
@@ -98,10 +125,17 @@ async fn health_auth_and_whoami() -> R {
     let e = env_with(|c| c.seed_runs = 5).await?;
     let r = e.c.get(format!("{}/v1/health", e.h.url)).send().await?;
     assert_eq!(r.status().as_u16(), 200);
-    assert_eq!(r.json::<Value>().await?, json!({"status": "ok", "protocol": "v1"}));
+    assert_eq!(
+        r.json::<Value>().await?,
+        json!({"status": "ok", "protocol": "v1"})
+    );
     let r = e.c.get(format!("{}/v1/runs", e.h.url)).send().await?;
     assert_eq!(r.status().as_u16(), 401);
-    let ct = r.headers().get("content-type").and_then(|v| v.to_str().ok()).map(String::from);
+    let ct = r
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .map(String::from);
     assert_eq!(ct.as_deref(), Some("application/problem+json"));
     let (s, _) = e.get_as("nope", "/v1/whoami").await?;
     assert_eq!(s, 401);
@@ -129,7 +163,12 @@ async fn cursor_paging_returns_every_run_exactly_once() -> R {
         // Citations land on their passage.
         for c in &run.citations {
             let (s, t) = c.span_in_context().ok_or("citation outside context")?;
-            let got: String = c.context.chars().skip(s as usize).take((t - s) as usize).collect();
+            let got: String = c
+                .context
+                .chars()
+                .skip(s as usize)
+                .take((t - s) as usize)
+                .collect();
             assert_eq!(got, c.passage);
         }
         let tools: i64 = run.tool_calls.iter().map(|c| c.cost_micros.0).sum();
@@ -182,7 +221,11 @@ async fn approved_refund_executes_exactly_once() -> R {
     assert_eq!(s, 200);
     let mine: Vec<&Value> = refunds["items"]
         .as_array()
-        .map(|v| v.iter().filter(|r| r["action_id"] == json!(a.action_id)).collect())
+        .map(|v| {
+            v.iter()
+                .filter(|r| r["action_id"] == json!(a.action_id))
+                .collect()
+        })
         .unwrap_or_default();
     assert_eq!(mine.len(), 1);
     let amount = countersign_core::Micros::parse_usd(&a.fields[0].value)?;
@@ -192,12 +235,22 @@ async fn approved_refund_executes_exactly_once() -> R {
     let (_, page) = e.get(&format!("/v1/runs?cursor={runs_cursor}")).await?;
     let changed: Vec<Run> = page["items"]
         .as_array()
-        .map(|v| v.iter().filter_map(|r| serde_json::from_value(r.clone()).ok()).collect())
+        .map(|v| {
+            v.iter()
+                .filter_map(|r| serde_json::from_value(r.clone()).ok())
+                .collect()
+        })
         .unwrap_or_default();
-    let run = changed.iter().find(|r| r.run_id == a.run_id).ok_or("run did not reappear")?;
+    let run = changed
+        .iter()
+        .find(|r| r.run_id == a.run_id)
+        .ok_or("run did not reappear")?;
     assert_eq!(run.outcome, Outcome::Success);
     assert!(run.revision >= 2);
-    let ch = run.changes.iter().find(|c| c.action_id.as_deref() == Some(&a.action_id));
+    let ch = run
+        .changes
+        .iter()
+        .find(|c| c.action_id.as_deref() == Some(&a.action_id));
     assert_eq!(ch.map(|c| c.system.as_str()), Some("billing"));
     e.h.shutdown().await;
     Ok(())
@@ -213,50 +266,77 @@ async fn decisions_are_validated() -> R {
     let mut fields = confirm_all(a);
     fields.insert("amount".into(), "999999.99".into());
     let (s, p) = e
-        .post(&path, &json!({"decision": "approve", "fields": fields, "idempotency_key": "x1"}))
+        .post(
+            &path,
+            &json!({"decision": "approve", "fields": fields, "idempotency_key": "x1"}),
+        )
         .await?;
     assert_eq!(s, 422, "{p}");
-    assert_eq!(p["type"], json!("https://countersign.dev/problems/field-mismatch"));
+    assert_eq!(
+        p["type"],
+        json!("https://countersign.dev/problems/field-mismatch")
+    );
     assert_eq!(p["field"], json!("amount"));
     // A field left unconfirmed.
     let mut fields = confirm_all(a);
     fields.remove("currency");
     let (s, _) = e
-        .post(&path, &json!({"decision": "approve", "fields": fields, "idempotency_key": "x2"}))
+        .post(
+            &path,
+            &json!({"decision": "approve", "fields": fields, "idempotency_key": "x2"}),
+        )
         .await?;
     assert_eq!(s, 422);
     // Deny without reason.
-    let (s, p) = e.post(&path, &json!({"decision": "deny", "idempotency_key": "x3"})).await?;
+    let (s, p) = e
+        .post(&path, &json!({"decision": "deny", "idempotency_key": "x3"}))
+        .await?;
     assert_eq!(s, 422, "{p}");
     let (s, _) = e
-        .post(&path, &json!({"decision": "deny", "reason": "  ", "idempotency_key": "x4"}))
+        .post(
+            &path,
+            &json!({"decision": "deny", "reason": "  ", "idempotency_key": "x4"}),
+        )
         .await?;
     assert_eq!(s, 422);
     // Edits are validated by kind.
     let mut fields = confirm_all(a);
     fields.insert("currency".into(), "eur".into());
     let (s, p) = e
-        .post(&path, &json!({"decision": "approve_with_edits", "fields": fields, "idempotency_key": "x5"}))
+        .post(
+            &path,
+            &json!({"decision": "approve_with_edits", "fields": fields, "idempotency_key": "x5"}),
+        )
         .await?;
     assert_eq!(s, 422);
     assert_eq!(p["field"], json!("currency"));
     let mut fields = confirm_all(a);
     fields.insert("amount".into(), "-1.00".into());
     let (s, _) = e
-        .post(&path, &json!({"decision": "approve_with_edits", "fields": fields, "idempotency_key": "x6"}))
+        .post(
+            &path,
+            &json!({"decision": "approve_with_edits", "fields": fields, "idempotency_key": "x6"}),
+        )
         .await?;
     assert_eq!(s, 422);
     // A valid edit executes the edited amount.
     let mut fields = confirm_all(a);
     fields.insert("amount".into(), "1.25".into());
     let (s, r) = e
-        .post(&path, &json!({"decision": "approve_with_edits", "fields": fields, "idempotency_key": "x7"}))
+        .post(
+            &path,
+            &json!({"decision": "approve_with_edits", "fields": fields, "idempotency_key": "x7"}),
+        )
         .await?;
     assert_eq!(s, 200, "{r}");
     let (_, refunds) = e.get("/v1/system/refunds").await?;
     let hit = refunds["items"]
         .as_array()
-        .and_then(|v| v.iter().find(|r| r["action_id"] == json!(a.action_id)).cloned())
+        .and_then(|v| {
+            v.iter()
+                .find(|r| r["action_id"] == json!(a.action_id))
+                .cloned()
+        })
         .ok_or("refund missing")?;
     assert_eq!(hit["amount_micros"], json!(1_250_000));
     // A denial with a reason marks the run denied and writes nothing.
@@ -273,7 +353,11 @@ async fn decisions_are_validated() -> R {
     let (_, run) = e.get(&format!("/v1/runs/{}", b.run_id)).await?;
     assert_eq!(run["outcome"], json!("denied"));
     let (_, refunds) = e.get("/v1/system/refunds").await?;
-    assert!(refunds["items"].as_array().is_some_and(|v| v.iter().all(|r| r["action_id"] != json!(b.action_id))));
+    assert!(
+        refunds["items"]
+            .as_array()
+            .is_some_and(|v| v.iter().all(|r| r["action_id"] != json!(b.action_id)))
+    );
     e.h.shutdown().await;
     Ok(())
 }
@@ -298,15 +382,23 @@ async fn roles_are_enforced() -> R {
 
     let a = e.open_refunds(1).await?.remove(0);
     let path = format!("/v1/actions/{}/decision", a.action_id);
-    let (s, _) = e.send_as(&finance, "POST", &path, &approve(&a, "f1")).await?;
+    let (s, _) = e
+        .send_as(&finance, "POST", &path, &approve(&a, "f1"))
+        .await?;
     assert_eq!(s, 403);
-    let (s, _) = e.send_as(&operator, "POST", &path, &approve(&a, "o1")).await?;
+    let (s, _) = e
+        .send_as(&operator, "POST", &path, &approve(&a, "o1"))
+        .await?;
     assert_eq!(s, 403);
-    let (s, _) = e.send_as(&reviewer, "POST", "/v1/admin/simulate", &json!({"runs": 1})).await?;
+    let (s, _) = e
+        .send_as(&reviewer, "POST", "/v1/admin/simulate", &json!({"runs": 1}))
+        .await?;
     assert_eq!(s, 403);
     let (s, _) = e.get_as(&reviewer, "/v1/system/refunds").await?;
     assert_eq!(s, 403);
-    let (s, r) = e.send_as(&reviewer, "POST", &path, &approve(&a, "r1")).await?;
+    let (s, r) = e
+        .send_as(&reviewer, "POST", &path, &approve(&a, "r1"))
+        .await?;
     assert_eq!(s, 200, "{r}");
     let (s, who) = e.get_as(&operator, "/v1/whoami").await?;
     assert_eq!(s, 200);
@@ -322,22 +414,43 @@ async fn rollback_removes_the_refund() -> R {
     let a = &open[0];
     let rb = format!("/v1/actions/{}/rollback", a.action_id);
     // Not executed yet.
-    let (s, p) = e.post(&rb, &json!({"idempotency_key": "rb0", "reason": "test"})).await?;
+    let (s, p) = e
+        .post(&rb, &json!({"idempotency_key": "rb0", "reason": "test"}))
+        .await?;
     assert_eq!(s, 409);
     assert_eq!(p["current_status"], json!("pending"));
-    let (s, _) = e.post(&format!("/v1/actions/{}/decision", a.action_id), &approve(a, "a1")).await?;
+    let (s, _) = e
+        .post(
+            &format!("/v1/actions/{}/decision", a.action_id),
+            &approve(a, "a1"),
+        )
+        .await?;
     assert_eq!(s, 200);
-    let (s, r) = e.post(&rb, &json!({"idempotency_key": "rb1", "reason": "wrong order"})).await?;
+    let (s, r) = e
+        .post(
+            &rb,
+            &json!({"idempotency_key": "rb1", "reason": "wrong order"}),
+        )
+        .await?;
     assert_eq!(s, 200, "{r}");
     assert_eq!(r["action"]["status"], json!("rolled_back"));
     assert_eq!(r["replayed"], json!(false));
-    let (s, r) = e.post(&rb, &json!({"idempotency_key": "rb1", "reason": "wrong order"})).await?;
+    let (s, r) = e
+        .post(
+            &rb,
+            &json!({"idempotency_key": "rb1", "reason": "wrong order"}),
+        )
+        .await?;
     assert_eq!(s, 200);
     assert_eq!(r["replayed"], json!(true));
     let (s, _) = e.post(&rb, &json!({"idempotency_key": "rb2"})).await?;
     assert_eq!(s, 409);
     let (_, refunds) = e.get("/v1/system/refunds").await?;
-    assert!(refunds["items"].as_array().is_some_and(|v| v.iter().all(|r| r["action_id"] != json!(a.action_id))));
+    assert!(
+        refunds["items"]
+            .as_array()
+            .is_some_and(|v| v.iter().all(|r| r["action_id"] != json!(a.action_id)))
+    );
     let (_, run) = e.get(&format!("/v1/runs/{}", a.run_id)).await?;
     let run: Run = serde_json::from_value(run)?;
     assert!(run.revision >= 3);
@@ -351,13 +464,21 @@ async fn expired_action_is_409_and_never_denied() -> R {
     let e = env_with(|c| c.seed_runs = 300).await?;
     // Seeded data holds actions whose deadline passed: they list as expired.
     let (items, _) = e.all("actions", 1000).await?;
-    let acts: Vec<PendingAction> =
-        items.into_iter().filter_map(|v| serde_json::from_value(v).ok()).collect();
+    let acts: Vec<PendingAction> = items
+        .into_iter()
+        .filter_map(|v| serde_json::from_value(v).ok())
+        .collect();
     assert!(acts.iter().any(|a| a.status == ActionStatus::Expired));
     assert!(acts.iter().all(|a| a.status != ActionStatus::Denied));
-    let expired = acts.iter().find(|a| a.status == ActionStatus::Expired).ok_or("none expired")?;
+    let expired = acts
+        .iter()
+        .find(|a| a.status == ActionStatus::Expired)
+        .ok_or("none expired")?;
     let (s, p) = e
-        .post(&format!("/v1/actions/{}/decision", expired.action_id), &approve(expired, "e1"))
+        .post(
+            &format!("/v1/actions/{}/decision", expired.action_id),
+            &approve(expired, "e1"),
+        )
         .await?;
     assert_eq!(s, 409);
     assert_eq!(p["current_status"], json!("expired"));
@@ -371,7 +492,12 @@ async fn expired_action_is_409_and_never_denied() -> R {
         [&a.action_id],
     )?;
     drop(conn);
-    let (s, p) = e.post(&format!("/v1/actions/{}/decision", a.action_id), &approve(&a, "e2")).await?;
+    let (s, p) = e
+        .post(
+            &format!("/v1/actions/{}/decision", a.action_id),
+            &approve(&a, "e2"),
+        )
+        .await?;
     assert_eq!(s, 409, "{p}");
     assert_eq!(p["type"], json!("https://countersign.dev/problems/expired"));
     let (_, now) = e.get(&format!("/v1/actions/{}", a.action_id)).await?;
@@ -392,8 +518,15 @@ async fn hard_caps_are_never_exceeded() -> R {
         .find(|b| b.budget_id == "bud_refund_per_run")
         .and_then(|b| b.limits.max_cost_micros)
         .ok_or("no refund cap")?;
-    let runs: Vec<Run> = items.into_iter().filter_map(|v| serde_json::from_value(v).ok()).collect();
-    assert!(runs.iter().filter(|r| r.workflow == "refund_request").all(|r| r.cost_micros <= refund_cap));
+    let runs: Vec<Run> = items
+        .into_iter()
+        .filter_map(|v| serde_json::from_value(v).ok())
+        .collect();
+    assert!(
+        runs.iter()
+            .filter(|r| r.workflow == "refund_request")
+            .all(|r| r.cost_micros <= refund_cap)
+    );
 
     let now = chrono::Utc::now().to_rfc3339();
     let caps = json!({"items": [
@@ -406,20 +539,35 @@ async fn hard_caps_are_never_exceeded() -> R {
     assert_eq!(s, 200, "{r}");
     let (s, _) = e.post("/v1/admin/simulate", &json!({"runs": 80})).await?;
     assert_eq!(s, 200);
-    let (_, page) = e.get(&format!("/v1/runs?cursor={cursor}&limit=1000")).await?;
+    let (_, page) = e
+        .get(&format!("/v1/runs?cursor={cursor}&limit=1000"))
+        .await?;
     let fresh: Vec<Run> = serde_json::from_value(page["items"].clone())?;
     assert_eq!(fresh.len(), 80);
     let mut stopped = 0;
     for r in &fresh {
-        assert!(r.cost_micros.0 <= 12_000, "{} costs {}", r.run_id, r.cost_micros);
+        assert!(
+            r.cost_micros.0 <= 12_000,
+            "{} costs {}",
+            r.run_id,
+            r.cost_micros
+        );
         assert!(r.tool_calls.len() <= 3);
         let tools: i64 = r.tool_calls.iter().map(|c| c.cost_micros.0).sum();
         assert!(tools <= r.cost_micros.0);
         if r.outcome == Outcome::BudgetStopped {
             stopped += 1;
-            let check = r.policy_checks.iter().find(|c| c.name == "budget_cap").ok_or("no check")?;
+            let check = r
+                .policy_checks
+                .iter()
+                .find(|c| c.name == "budget_cap")
+                .ok_or("no check")?;
             assert!(!check.passed);
-            assert!(check.detail.as_deref().is_some_and(|d| d.contains("tight_per_run") || d.contains("invoice_daily_runs")));
+            assert!(
+                check.detail.as_deref().is_some_and(
+                    |d| d.contains("tight_per_run") || d.contains("invoice_daily_runs")
+                )
+            );
         }
     }
     assert!(stopped > 0);
@@ -427,7 +575,10 @@ async fn hard_caps_are_never_exceeded() -> R {
         .iter()
         .filter(|r| r.workflow == "invoice_reconcile" && r.outcome != Outcome::BudgetStopped)
         .count();
-    assert!(invoices_done <= 2, "{invoices_done} invoice runs passed a 2-run cap");
+    assert!(
+        invoices_done <= 2,
+        "{invoices_done} invoice runs passed a 2-run cap"
+    );
     e.h.shutdown().await;
     Ok(())
 }
@@ -467,11 +618,21 @@ async fn hostile_mode_serves_nasty_and_malformed_items() -> R {
     assert_eq!(items.len(), 600);
     let malformed = items
         .iter()
-        .filter(|v| serde_json::from_value::<Run>((*v).clone()).map(|r| r.validate().is_err()).unwrap_or(true))
+        .filter(|v| {
+            serde_json::from_value::<Run>((*v).clone())
+                .map(|r| r.validate().is_err())
+                .unwrap_or(true)
+        })
         .count();
-    let hostile = items.iter().filter(|v| v.to_string().contains("<script>alert(1)</script>")).count();
+    let hostile = items
+        .iter()
+        .filter(|v| v.to_string().contains("<script>alert(1)</script>"))
+        .count();
     assert!(malformed > 0, "no malformed items");
-    assert!(hostile > malformed, "hostile {hostile}, malformed {malformed}");
+    assert!(
+        hostile > malformed,
+        "hostile {hostile}, malformed {malformed}"
+    );
     assert!(items.iter().any(|v| v.is_number()) || malformed > 0);
     e.h.shutdown().await;
     Ok(())
@@ -496,7 +657,7 @@ async fn faults_are_survivable_with_retries() -> R {
     loop {
         let mut page = None;
         for _ in 0..40 {
-            let url = format!("{}/v1/runs?limit=25&cursor={cursor}", e.h.url);
+            let url = format!("{}/v1/runs?limit=10&cursor={cursor}", e.h.url);
             let res = e.c.get(url).bearer_auth(&e.h.token).send().await;
             let Ok(resp) = res else {
                 failures += 1;
@@ -549,5 +710,33 @@ fn bulk_seeding_writes_runs() -> R {
     countersign_backend::seed_runs_direct(dir.path(), 10, 7)?;
     let count: i64 = conn.query_row("SELECT COUNT(DISTINCT run_id) FROM runs", [], |r| r.get(0))?;
     assert_eq!(count, 2010);
+    Ok(())
+}
+
+#[tokio::test]
+async fn every_fault_kind_misbehaves() -> R {
+    let e = env_with(|c| {
+        c.seed_runs = 20;
+        c.faults = 1.0;
+    })
+    .await?;
+    let (mut statuses, mut transport, mut body, mut ok) = (HashSet::new(), 0, 0, 0);
+    for _ in 0..16 {
+        let url = format!("{}/v1/runs", e.h.url);
+        match e.c.get(url).bearer_auth(&e.h.token).send().await {
+            Err(_) => transport += 1,
+            Ok(r) if r.status().as_u16() != 200 => {
+                statuses.insert(r.status().as_u16());
+            }
+            Ok(r) => match r.json::<Value>().await {
+                Ok(_) => ok += 1,
+                Err(_) => body += 1,
+            },
+        }
+    }
+    assert!(statuses.contains(&500) || statuses.contains(&503) || statuses.contains(&429));
+    assert!(transport + body > 0, "no reset or truncated response seen");
+    assert!(ok < 16);
+    e.h.shutdown().await;
     Ok(())
 }

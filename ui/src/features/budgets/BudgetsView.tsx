@@ -1,3 +1,4 @@
+import type { ReactNode } from 'react';
 import { listBudgets, type Budget } from '../../api';
 import { useLoad } from '../../app/useLoad';
 import { Money } from '../../components/Money';
@@ -8,7 +9,7 @@ import { formatDuration } from '../../lib/time';
 
 function Limits({ b }: { b: Budget }) {
   const l = b.limits;
-  const parts: React.ReactNode[] = [];
+  const parts: ReactNode[] = [];
   if (l.max_cost_micros != null)
     parts.push(
       <span key="cost">
@@ -83,7 +84,7 @@ export function BudgetsView() {
                   <td data-col="enforcement">
                     <span className={`badge enforce-${b.enforcement}`}>{b.enforcement}</span>
                   </td>
-                  <td className="num">{b.enforcement === 'soft' || b.limits.max_cost_micros != null ? `${b.alert_at_percent}%` : '—'}</td>
+                  <td className="num">{b.alert_at_percent}%</td>
                   <td>
                     <TimeText value={b.updated_at} />
                   </td>

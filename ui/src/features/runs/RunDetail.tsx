@@ -1,4 +1,4 @@
-import { useEffect } from 'react';
+import { useEffect, type ReactNode } from 'react';
 import { getRun } from '../../api';
 import { useLoad } from '../../app/useLoad';
 import { JsonBlock } from '../../components/JsonBlock';
@@ -98,7 +98,7 @@ export function RunDetail({
   );
 }
 
-function Section({ title, children }: { title: string; children: React.ReactNode }) {
+function Section({ title, children }: { title: string; children: ReactNode }) {
   return (
     <section className="detail-section">
       <h2>{title}</h2>

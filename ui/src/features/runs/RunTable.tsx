@@ -49,6 +49,7 @@ export function RunTable({
             <th>Time</th>
             <th>Backend</th>
             <th>Workflow</th>
+            <th title="Workflow version">Ver.</th>
             <th>User</th>
             <th>Model</th>
             <th>Outcome</th>
@@ -56,8 +57,8 @@ export function RunTable({
             <th className="num">Cost</th>
             <th className="num">Latency</th>
             <th className="num" title="Tool calls">Calls</th>
-            <th className="num" title="Failed policy checks">Policy ✗</th>
-            <th className="num" title="Citations of deprecated or stale sources">Cite ⚠</th>
+            <th className="num" title="Failed policy checks">Pol ✗</th>
+            <th className="num" title="Citations of deprecated or stale sources">Cit ⚠</th>
           </tr>
         </thead>
         <tbody ref={body}>
@@ -73,19 +74,16 @@ export function RunTable({
               onKeyDown={(e) => onKey(e, r)}
             >
               <td data-col="time">
-                <TimeText value={r.started_at} />
+                <TimeText value={r.started_at} compact />
               </td>
               <td data-col="backend">
                 <SafeText text={backendName(r.backend_id)} />
               </td>
               <td data-col="workflow">
                 <SafeText text={r.workflow} />
-                {r.workflow_version ? (
-                  <span className="muted">
-                    {' '}
-                    <SafeText text={r.workflow_version} />
-                  </span>
-                ) : null}
+              </td>
+              <td data-col="workflow_version" className="muted">
+                <SafeText text={r.workflow_version} />
               </td>
               <td data-col="user">
                 <SafeText text={r.user_id} />
