@@ -11,27 +11,56 @@ use serde_json::value::RawValue;
 use std::time::Instant;
 
 fn main() {
-    let n: u64 = std::env::args().skip(1).find_map(|a| a.parse().ok()).unwrap_or(100_000);
-    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("runtime");
+    let n: u64 = std::env::args()
+        .skip(1)
+        .find_map(|a| a.parse().ok())
+        .unwrap_or(100_000);
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
     let dir = tempfile::tempdir().expect("tmp");
     let data = dir.path().join("backend");
     let t = Instant::now();
     countersign_backend::seed_runs_direct(&data, n, 7).expect("seed");
-    eprintln!("seeded {n} runs in the backend in {:.1} s", t.elapsed().as_secs_f64());
+    eprintln!(
+        "seeded {n} runs in the backend in {:.1} s",
+        t.elapsed().as_secs_f64()
+    );
 
     rt.block_on(async {
-        let config = countersign_backend::Config { data_dir: data, seed_runs: 0, trickle: 0.0, ..Default::default() };
+        let config = countersign_backend::Config {
+            data_dir: data,
+            seed_runs: 0,
+            trickle: 0.0,
+            ..Default::default()
+        };
         let backend = countersign_backend::start(config).await.expect("backend");
 
         // Over HTTP: the real sync engine into a fresh store.
         let store_path = dir.path().join("http.db");
         let id = {
             let s = Store::open(&store_path).expect("store");
-            backends::upsert(s.conn(), "bench", &backend.url, "countersign", false).expect("backend").backend_id
+            backends::upsert(s.conn(), "bench", &backend.url, "countersign", false)
+                .expect("backend")
+                .backend_id
         };
-        let client = Client::new(&backend.url, Some(backend.token.clone()), ClientOptions::default()).expect("client");
+        let client = Client::new(
+            &backend.url,
+            Some(backend.token.clone()),
+            ClientOptions::default(),
+        )
+        .expect("client");
         let t = Instant::now();
-        let report = sync_backend(&store_path, &id, &client, &SyncOptions::default(), &Cancel::default(), &|_| {}).await;
+        let report = sync_backend(
+            &store_path,
+            &id,
+            &client,
+            &SyncOptions::default(),
+            &Cancel::default(),
+            &|_| {},
+        )
+        .await;
         let http_s = t.elapsed().as_secs_f64();
         assert_eq!(report.error, None, "sync failed");
         assert_eq!(report.runs, n, "every run ingested");
@@ -40,7 +69,10 @@ fn main() {
         let mut pages: Vec<Vec<Box<RawValue>>> = Vec::new();
         let mut cursor: Option<String> = None;
         loop {
-            let p = client.page("runs", cursor.as_deref(), 1000).await.expect("page");
+            let p = client
+                .page("runs", cursor.as_deref(), 1000)
+                .await
+                .expect("page");
             let more = p.has_more && !p.items.is_empty();
             cursor = Some(p.next_cursor);
             pages.push(p.items);
@@ -50,7 +82,9 @@ fn main() {
         }
         let direct_path = dir.path().join("direct.db");
         let mut store = Store::open(&direct_path).expect("store");
-        let bid = backends::upsert(store.conn(), "bench", &backend.url, "countersign", false).expect("b").backend_id;
+        let bid = backends::upsert(store.conn(), "bench", &backend.url, "countersign", false)
+            .expect("b")
+            .backend_id;
         let now = chrono::Utc::now();
         let t = Instant::now();
         let mut inserted = 0u64;
@@ -66,11 +100,25 @@ fn main() {
         let direct_s = t.elapsed().as_secs_f64();
         assert_eq!(inserted, n);
         let size = std::fs::metadata(&store_path).map(|m| m.len()).unwrap_or(0)
-            + std::fs::metadata(store_path.with_extension("db-wal")).map(|m| m.len()).unwrap_or(0);
-        println!("machine: {} cores", std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0));
+            + std::fs::metadata(store_path.with_extension("db-wal"))
+                .map(|m| m.len())
+                .unwrap_or(0);
+        println!(
+            "machine: {} cores",
+            std::thread::available_parallelism()
+                .map(|n| n.get())
+                .unwrap_or(0)
+        );
         println!("runs: {n}");
-        println!("http sync   : {:>9.0} runs/s  ({http_s:.2} s, {} pages)", n as f64 / http_s, report.pages);
-        println!("direct write: {:>9.0} runs/s  ({direct_s:.2} s)", n as f64 / direct_s);
+        println!(
+            "http sync   : {:>9.0} runs/s  ({http_s:.2} s, {} pages)",
+            n as f64 / http_s,
+            report.pages
+        );
+        println!(
+            "direct write: {:>9.0} runs/s  ({direct_s:.2} s)",
+            n as f64 / direct_s
+        );
         println!("http / direct: {:.0} %", 100.0 * direct_s / http_s);
         println!("store size: {:.0} bytes/run", size as f64 / n as f64);
         backend.shutdown().await;

@@ -12,17 +12,33 @@ async fn full_sync_stores_every_run_once() {
     assert_eq!(report.error, None);
     let backend = rig.backend_runs().await;
     assert_eq!(backend.len(), 230);
-    assert_eq!(rig.store_runs(), backend, "store equals backend: ids and revisions");
+    assert_eq!(
+        rig.store_runs(),
+        backend,
+        "store equals backend: ids and revisions"
+    );
     assert_eq!(report.runs, 230);
     assert!(report.pages >= 5, "paged through {} pages", report.pages);
     assert!(report.budgets > 0 && report.sources > 0);
 
     let store = Store::open(&rig.store_path).expect("store");
     let pending = actions::list(store.conn(), None).expect("actions");
-    let served = countersign_tests::backend_revisions(&rig.backend.url, &rig.backend.token, "actions", "action_id").await;
+    let served = countersign_tests::backend_revisions(
+        &rig.backend.url,
+        &rig.backend.token,
+        "actions",
+        "action_id",
+    )
+    .await;
     assert_eq!(pending.len(), served.len(), "every action synced");
-    assert_eq!(budgets::list(store.conn()).expect("budgets").len() as u64, report.budgets);
-    assert_eq!(sources::list(store.conn()).expect("sources").len() as u64, report.sources);
+    assert_eq!(
+        budgets::list(store.conn()).expect("budgets").len() as u64,
+        report.budgets
+    );
+    assert_eq!(
+        sources::list(store.conn()).expect("sources").len() as u64,
+        report.sources
+    );
     let h = health::get(store.conn(), &rig.backend_id).expect("health");
     assert_eq!(h.state, health::HealthState::Healthy);
 
@@ -60,8 +76,11 @@ async fn a_run_changed_after_sync_is_replaced_by_its_later_revision() {
         .find(|(_, a)| a.expires_at > now)
         .expect("a live pending action in the seed");
     let before = store_revisions(&rig.store_path, "runs", "run_id")[&action.run_id];
-    let fields: serde_json::Map<String, serde_json::Value> =
-        action.fields.iter().map(|f| (f.name.clone(), json!(f.value))).collect();
+    let fields: serde_json::Map<String, serde_json::Value> = action
+        .fields
+        .iter()
+        .map(|f| (f.name.clone(), json!(f.value)))
+        .collect();
     let (status, body) = rig
         .post(
             &format!("/v1/actions/{}/decision", action.action_id),

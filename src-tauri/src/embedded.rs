@@ -30,6 +30,10 @@ impl Embedded {
         };
         let handle = countersign_backend::start(config).await?;
         tracing::info!(url = %handle.url, "embedded reference backend started");
-        Ok(Embedded { url: handle.url.clone(), token: handle.token.clone(), _handle: handle })
+        Ok(Embedded {
+            url: handle.url.clone(),
+            token: handle.token.clone(),
+            _handle: handle,
+        })
     }
 }

@@ -14,7 +14,10 @@ pub struct CmdError {
 impl CmdError {
     /// An error with a code and message.
     pub fn new(code: &'static str, message: impl Into<String>) -> CmdError {
-        CmdError { code, message: message.into() }
+        CmdError {
+            code,
+            message: message.into(),
+        }
     }
 }
 

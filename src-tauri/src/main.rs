@@ -1,6 +1,9 @@
 //! Countersign desktop app: a thin Tauri shell over the core, store and sync crates.
 //! Each command is a few lines; the work happens in the crates under `crates/`.
-#![cfg_attr(all(not(debug_assertions), target_os = "windows"), windows_subsystem = "windows")]
+#![cfg_attr(
+    all(not(debug_assertions), target_os = "windows"),
+    windows_subsystem = "windows"
+)]
 
 mod commands;
 mod embedded;

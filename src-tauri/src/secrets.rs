@@ -59,7 +59,9 @@ impl SecretStore for Keychain {
         }
     }
     fn set(&self, backend_id: &str, token: &str) -> Result<(), String> {
-        Self::entry(backend_id)?.set_password(token).map_err(|e| keychain_error(&e))
+        Self::entry(backend_id)?
+            .set_password(token)
+            .map_err(|e| keychain_error(&e))
     }
     fn delete(&self, backend_id: &str) -> Result<(), String> {
         match Self::entry(backend_id)?.delete_credential() {
@@ -77,7 +79,9 @@ pub struct FileStore {
 impl FileStore {
     fn load(&self) -> Result<BTreeMap<String, String>, String> {
         match std::fs::read(&self.path) {
-            Ok(b) => serde_json::from_slice(&b).map_err(|e| format!("{}: {e}", self.path.display())),
+            Ok(b) => {
+                serde_json::from_slice(&b).map_err(|e| format!("{}: {e}", self.path.display()))
+            }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(BTreeMap::new()),
             Err(e) => Err(format!("{}: {e}", self.path.display())),
         }
@@ -91,15 +95,22 @@ impl FileStore {
         #[cfg(unix)]
         std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
         let body = serde_json::to_vec(map).map_err(|e| e.to_string())?;
-        let mut f = opts.open(&tmp).map_err(|e| format!("{}: {e}", tmp.display()))?;
-        f.write_all(&body).and_then(|()| f.sync_all()).map_err(|e| e.to_string())?;
+        let mut f = opts
+            .open(&tmp)
+            .map_err(|e| format!("{}: {e}", tmp.display()))?;
+        f.write_all(&body)
+            .and_then(|()| f.sync_all())
+            .map_err(|e| e.to_string())?;
         std::fs::rename(&tmp, &self.path).map_err(|e| e.to_string())
     }
 }
 
 impl SecretStore for FileStore {
     fn describe(&self) -> String {
-        format!("file {} (mode 0600, chosen by COUNTERSIGN_SECRET_STORE=file)", self.path.display())
+        format!(
+            "file {} (mode 0600, chosen by COUNTERSIGN_SECRET_STORE=file)",
+            self.path.display()
+        )
     }
     fn get(&self, backend_id: &str) -> Result<Option<String>, String> {
         Ok(self.load()?.get(backend_id).cloned())

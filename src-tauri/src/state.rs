@@ -37,7 +37,10 @@ impl AppState {
             Some(p) => PathBuf::from(p),
             None => app.path().app_data_dir()?.join("countersign.db"),
         };
-        let data_dir = store_path.parent().map(PathBuf::from).unwrap_or_else(|| PathBuf::from("."));
+        let data_dir = store_path
+            .parent()
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from("."));
         let store = Store::open(&store_path)?;
         tracing::info!(store = %store_path.display(), "store open");
         let secrets = secrets::from_env(&data_dir);
@@ -45,7 +48,9 @@ impl AppState {
         let embedded = if std::env::var("COUNTERSIGN_EMBEDDED").as_deref() == Ok("0") {
             None
         } else {
-            let e = tauri::async_runtime::block_on(Embedded::start(&data_dir.join("reference-backend")))?;
+            let e = tauri::async_runtime::block_on(Embedded::start(
+                &data_dir.join("reference-backend"),
+            ))?;
             let row = countersign_store::backends::upsert_with_id(
                 store.conn(),
                 Embedded::BACKEND_ID,
@@ -70,7 +75,12 @@ impl AppState {
 
     /// The token for a backend: this session's, else the secret store's.
     pub fn token(&self, backend_id: &str) -> Result<Option<String>, String> {
-        if let Some(t) = self.session_tokens.lock().map_err(|e| e.to_string())?.get(backend_id) {
+        if let Some(t) = self
+            .session_tokens
+            .lock()
+            .map_err(|e| e.to_string())?
+            .get(backend_id)
+        {
             return Ok(Some(t.clone()));
         }
         self.secrets.get(backend_id)
@@ -84,7 +94,10 @@ pub async fn with_store<R: Send + 'static>(
 ) -> CmdResult<R> {
     let st = state.clone();
     tauri::async_runtime::spawn_blocking(move || {
-        let mut store = st.store.lock().map_err(|e| CmdError::new("internal", e.to_string()))?;
+        let mut store = st
+            .store
+            .lock()
+            .map_err(|e| CmdError::new("internal", e.to_string()))?;
         f(&mut store)
     })
     .await

@@ -26,16 +26,35 @@ pub fn spawn(app: AppHandle, state: Arc<AppState>) {
 }
 
 /// Syncs one backend, or all when `only` is `None`, one at a time.
-pub async fn sync_all(app: &AppHandle, state: &Arc<AppState>, only: Option<String>) -> CmdResult<Vec<SyncReport>> {
+pub async fn sync_all(
+    app: &AppHandle,
+    state: &Arc<AppState>,
+    only: Option<String>,
+) -> CmdResult<Vec<SyncReport>> {
     let _gate = state.sync_gate.lock().await;
     let cancel = Cancel::default();
-    *state.cancel.lock().map_err(|e| CmdError::new("internal", e.to_string()))? = cancel.clone();
+    *state
+        .cancel
+        .lock()
+        .map_err(|e| CmdError::new("internal", e.to_string()))? = cancel.clone();
     let all = with_store(state, |s| Ok(countersign_store::backends::list(s.conn())?)).await?;
     let mut reports = Vec::new();
-    for b in all.into_iter().filter(|b| only.as_ref().is_none_or(|o| *o == b.backend_id)) {
-        let token = state.token(&b.backend_id).map_err(|m| CmdError::new("secret_store", m))?;
+    for b in all
+        .into_iter()
+        .filter(|b| only.as_ref().is_none_or(|o| *o == b.backend_id))
+    {
+        let token = state
+            .token(&b.backend_id)
+            .map_err(|m| CmdError::new("secret_store", m))?;
         let client = Client::new(&b.url, token, ClientOptions::default())?;
-        let _ = app.emit(events::SYNC_STATUS, SyncStatus { backend_id: b.backend_id.clone(), state: "running", message: None });
+        let _ = app.emit(
+            events::SYNC_STATUS,
+            SyncStatus {
+                backend_id: b.backend_id.clone(),
+                state: "running",
+                message: None,
+            },
+        );
         let emitter = app.clone();
         let report = sync_backend(
             &state.store_path,
@@ -45,18 +64,35 @@ pub async fn sync_all(app: &AppHandle, state: &Arc<AppState>, only: Option<Strin
             &cancel,
             &move |p| {
                 if p.changed > 0 || p.quarantined > 0 {
-                    let (runs, actions) = if p.stream == "runs" { (p.changed, 0) } else { (0, p.changed) };
+                    let (runs, actions) = if p.stream == "runs" {
+                        (p.changed, 0)
+                    } else {
+                        (0, p.changed)
+                    };
                     let _ = emitter.emit(
                         events::STORE_CHANGED,
-                        StoreChanged { backend_id: p.backend_id.clone(), runs, actions, origin: "sync" },
+                        StoreChanged {
+                            backend_id: p.backend_id.clone(),
+                            runs,
+                            actions,
+                            origin: "sync",
+                        },
                     );
                 }
             },
         )
         .await;
         let status = match &report.error {
-            None => SyncStatus { backend_id: b.backend_id.clone(), state: "idle", message: None },
-            Some(e) => SyncStatus { backend_id: b.backend_id.clone(), state: "error", message: Some(format!("[{}] {}", e.code, e.message)) },
+            None => SyncStatus {
+                backend_id: b.backend_id.clone(),
+                state: "idle",
+                message: None,
+            },
+            Some(e) => SyncStatus {
+                backend_id: b.backend_id.clone(),
+                state: "error",
+                message: Some(format!("[{}] {}", e.code, e.message)),
+            },
         };
         let _ = app.emit(events::SYNC_STATUS, status);
         reports.push(report);

@@ -30,7 +30,8 @@ test('a backend added in the app syncs and its runs appear with workflow and cos
     const rows = await s.findAll(`[data-testid="run-row"][data-run-id="${newest.run_id}"]`);
     return rows[0];
   });
-  assert.equal(await (await row.find('[data-col="workflow"]')).text(), `${newest.workflow} ${newest.workflow_version}`);
+  assert.equal(await (await row.find('[data-col="workflow"]')).text(), newest.workflow);
+  assert.equal(await (await row.find('[data-col="workflow_version"]')).text(), newest.workflow_version);
   assert.equal(await (await row.find('[data-col="cost"]')).text(), usd(newest.cost_micros));
   const rows = await s.findAll('[data-testid="run-row"]');
   assert.ok(rows.length >= Math.min(page.items.length, 40), `list shows the synced runs (${rows.length})`);

@@ -33,22 +33,35 @@ pub async fn rig(tweak: impl FnOnce(&mut Config)) -> Rig {
         ..Default::default()
     };
     tweak(&mut config);
-    let backend = countersign_backend::start(config).await.expect("backend starts");
+    let backend = countersign_backend::start(config)
+        .await
+        .expect("backend starts");
     let store_path = dir.path().join("store.db");
     let backend_id = register(&store_path, &backend.url);
-    Rig { backend, dir, store_path, backend_id }
+    Rig {
+        backend,
+        dir,
+        store_path,
+        backend_id,
+    }
 }
 
 /// Registers a backend URL in the store at `path` and returns its id.
 pub fn register(path: &std::path::Path, url: &str) -> String {
     let store = Store::open(path).expect("store opens");
-    backends::upsert(store.conn(), "ref", url, "countersign", false).expect("backend registered").backend_id
+    backends::upsert(store.conn(), "ref", url, "countersign", false)
+        .expect("backend registered")
+        .backend_id
 }
 
 /// Client options that retry quickly, so fault tests stay short.
 pub fn fast_retries() -> ClientOptions {
     ClientOptions {
-        backoff: Backoff { attempts: 30, base: Duration::from_millis(5), cap: Duration::from_millis(100) },
+        backoff: Backoff {
+            attempts: 30,
+            base: Duration::from_millis(5),
+            cap: Duration::from_millis(100),
+        },
         request_timeout: Duration::from_secs(10),
         ..Default::default()
     }
@@ -62,8 +75,19 @@ impl Rig {
 
     /// One sync with the given page size.
     pub async fn sync(&self, page_size: u32) -> SyncReport {
-        let opts = SyncOptions { page_size, ..Default::default() };
-        sync_backend(&self.store_path, &self.backend_id, &self.client(fast_retries()), &opts, &Cancel::default(), &|_| {}).await
+        let opts = SyncOptions {
+            page_size,
+            ..Default::default()
+        };
+        sync_backend(
+            &self.store_path,
+            &self.backend_id,
+            &self.client(fast_retries()),
+            &opts,
+            &Cancel::default(),
+            &|_| {},
+        )
+        .await
     }
 
     /// POSTs JSON to the backend with the demo token.
@@ -83,7 +107,12 @@ impl Rig {
 }
 
 /// POSTs JSON with a bearer token; returns status and JSON body.
-pub async fn post(url: &str, token: &str, path: &str, body: serde_json::Value) -> (u16, serde_json::Value) {
+pub async fn post(
+    url: &str,
+    token: &str,
+    path: &str,
+    body: serde_json::Value,
+) -> (u16, serde_json::Value) {
     let res = reqwest::Client::new()
         .post(format!("{url}{path}"))
         .bearer_auth(token)
@@ -109,11 +138,21 @@ pub async fn get(url: &str, token: &str, path: &str) -> serde_json::Value {
 }
 
 /// Pages through a stream and returns id → revision of every item that has an id.
-pub async fn backend_revisions(url: &str, token: &str, stream: &str, id_field: &str) -> BTreeMap<String, u64> {
+pub async fn backend_revisions(
+    url: &str,
+    token: &str,
+    stream: &str,
+    id_field: &str,
+) -> BTreeMap<String, u64> {
     let mut out = BTreeMap::new();
     let mut cursor = String::new();
     loop {
-        let page = get(url, token, &format!("/v1/{stream}?limit=1000&cursor={cursor}")).await;
+        let page = get(
+            url,
+            token,
+            &format!("/v1/{stream}?limit=1000&cursor={cursor}"),
+        )
+        .await;
         let items = page["items"].as_array().cloned().unwrap_or_default();
         for it in &items {
             if let Some(id) = it[id_field].as_str() {
@@ -130,9 +169,14 @@ pub async fn backend_revisions(url: &str, token: &str, stream: &str, id_field: &
 /// Rows of a store table as id → revision.
 pub fn store_revisions(path: &std::path::Path, table: &str, id_col: &str) -> BTreeMap<String, u64> {
     let store = Store::open(path).expect("store opens");
-    let mut st = store.conn().prepare(&format!("SELECT {id_col}, revision FROM {table}")).expect("query");
-    st.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)? as u64)))
-        .expect("rows")
-        .collect::<Result<_, _>>()
-        .expect("rows read")
+    let mut st = store
+        .conn()
+        .prepare(&format!("SELECT {id_col}, revision FROM {table}"))
+        .expect("query");
+    st.query_map([], |r| {
+        Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)? as u64))
+    })
+    .expect("rows")
+    .collect::<Result<_, _>>()
+    .expect("rows read")
 }

@@ -20,10 +20,15 @@ pub struct ActionView {
 
 /// Synced actions, most urgent first, optionally with one stored status.
 #[tauri::command]
-pub async fn list_actions(state: State<'_, Arc<AppState>>, status: Option<String>) -> CmdResult<Vec<ActionView>> {
+pub async fn list_actions(
+    state: State<'_, Arc<AppState>>,
+    status: Option<String>,
+) -> CmdResult<Vec<ActionView>> {
     with_store(&state, move |s| {
-        let names: HashMap<String, String> =
-            backends::list(s.conn())?.into_iter().map(|b| (b.backend_id, b.name)).collect();
+        let names: HashMap<String, String> = backends::list(s.conn())?
+            .into_iter()
+            .map(|b| (b.backend_id, b.name))
+            .collect();
         let now = chrono::Utc::now();
         Ok(actions::list(s.conn(), status.as_deref())?
             .into_iter()

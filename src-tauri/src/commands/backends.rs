@@ -34,7 +34,10 @@ pub struct BackendView {
     counts: Counts,
 }
 
-fn view(conn: &countersign_store::rusqlite::Connection, b: backends::BackendRow) -> CmdResult<BackendView> {
+fn view(
+    conn: &countersign_store::rusqlite::Connection,
+    b: backends::BackendRow,
+) -> CmdResult<BackendView> {
     Ok(BackendView {
         health: health::get(conn, &b.backend_id)?,
         counts: Counts {
@@ -55,7 +58,13 @@ fn view(conn: &countersign_store::rusqlite::Connection, b: backends::BackendRow)
 /// Every connected backend with its health and counts.
 #[tauri::command]
 pub async fn list_backends(state: State<'_, Arc<AppState>>) -> CmdResult<Vec<BackendView>> {
-    with_store(&state, |s| backends::list(s.conn())?.into_iter().map(|b| view(s.conn(), b)).collect()).await
+    with_store(&state, |s| {
+        backends::list(s.conn())?
+            .into_iter()
+            .map(|b| view(s.conn(), b))
+            .collect()
+    })
+    .await
 }
 
 /// Adds a backend after checking the token with `/v1/whoami`; the token goes to the secret
@@ -70,15 +79,21 @@ pub async fn add_backend(
 ) -> CmdResult<BackendView> {
     let url = backends::normalize_url(&url)?;
     let token = Some(token.trim().to_string()).filter(|t| !t.is_empty());
-    let who = Client::new(&url, token.clone(), ClientOptions::default())?.whoami().await?;
+    let who = Client::new(&url, token.clone(), ClientOptions::default())?
+        .whoami()
+        .await?;
     let id = backends::backend_id_for_url(&url);
     if let Some(t) = &token {
-        state.secrets.set(&id, t).map_err(|m| CmdError::new("secret_store", m))?;
+        state
+            .secrets
+            .set(&id, t)
+            .map_err(|m| CmdError::new("secret_store", m))?;
     }
     let row = with_store(&state, move |s| {
         let row = backends::upsert(s.conn(), &name, &url, "countersign", false)?;
         backends::set_whoami(s.conn(), &row.backend_id, &who)?;
-        let row = backends::get(s.conn(), &row.backend_id)?.ok_or_else(|| CmdError::new("not_found", "backend vanished"))?;
+        let row = backends::get(s.conn(), &row.backend_id)?
+            .ok_or_else(|| CmdError::new("not_found", "backend vanished"))?;
         view(s.conn(), row)
     })
     .await?;
@@ -96,28 +111,48 @@ pub async fn remove_backend(state: State<'_, Arc<AppState>>, backend_id: String)
     let id = backend_id.clone();
     let existed = with_store(&state, move |s| Ok(backends::remove(s.conn(), &id)?)).await?;
     if !existed {
-        return Err(CmdError::new("not_found", format!("no backend {backend_id}")));
+        return Err(CmdError::new(
+            "not_found",
+            format!("no backend {backend_id}"),
+        ));
     }
-    state.secrets.delete(&backend_id).map_err(|m| CmdError::new("secret_store", m))?;
+    state
+        .secrets
+        .delete(&backend_id)
+        .map_err(|m| CmdError::new("secret_store", m))?;
     tracing::info!(backend = %backend_id, "backend removed");
     Ok(())
 }
 
 /// Syncs one backend (or all) now and reports what was applied.
 #[tauri::command]
-pub async fn sync_now(app: AppHandle, state: State<'_, Arc<AppState>>, backend_id: Option<String>) -> CmdResult<Vec<SyncReport>> {
+pub async fn sync_now(
+    app: AppHandle,
+    state: State<'_, Arc<AppState>>,
+    backend_id: Option<String>,
+) -> CmdResult<Vec<SyncReport>> {
     worker::sync_all(&app, &state, backend_id).await
 }
 
 /// Cancels the sync in flight after its current page; applied pages stay applied.
 #[tauri::command]
 pub fn cancel_sync(state: State<'_, Arc<AppState>>) -> CmdResult<()> {
-    state.cancel.lock().map_err(|e| CmdError::new("internal", e.to_string()))?.cancel();
+    state
+        .cancel
+        .lock()
+        .map_err(|e| CmdError::new("internal", e.to_string()))?
+        .cancel();
     Ok(())
 }
 
 /// Records a backend sent that could not be accepted.
 #[tauri::command]
-pub async fn list_quarantine(state: State<'_, Arc<AppState>>, backend_id: Option<String>) -> CmdResult<Vec<QuarantineRow>> {
-    with_store(&state, move |s| Ok(quarantine::list(s.conn(), backend_id.as_deref(), 500)?)).await
+pub async fn list_quarantine(
+    state: State<'_, Arc<AppState>>,
+    backend_id: Option<String>,
+) -> CmdResult<Vec<QuarantineRow>> {
+    with_store(&state, move |s| {
+        Ok(quarantine::list(s.conn(), backend_id.as_deref(), 500)?)
+    })
+    .await
 }

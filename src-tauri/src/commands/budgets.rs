@@ -21,8 +21,10 @@ pub struct BudgetView {
 #[tauri::command]
 pub async fn list_budgets(state: State<'_, Arc<AppState>>) -> CmdResult<Vec<BudgetView>> {
     with_store(&state, |s| {
-        let names: HashMap<String, String> =
-            backends::list(s.conn())?.into_iter().map(|b| (b.backend_id, b.name)).collect();
+        let names: HashMap<String, String> = backends::list(s.conn())?
+            .into_iter()
+            .map(|b| (b.backend_id, b.name))
+            .collect();
         Ok(budgets::list(s.conn())?
             .into_iter()
             .map(|(backend_id, budget)| BudgetView {

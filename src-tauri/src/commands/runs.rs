@@ -26,13 +26,25 @@ pub struct RunDetail {
 
 /// One run in full.
 #[tauri::command]
-pub async fn get_run(state: State<'_, Arc<AppState>>, backend_id: String, run_id: String) -> CmdResult<RunDetail> {
+pub async fn get_run(
+    state: State<'_, Arc<AppState>>,
+    backend_id: String,
+    run_id: String,
+) -> CmdResult<RunDetail> {
     with_store(&state, move |s| {
-        let run = runs::get(s.conn(), &backend_id, &run_id)?
-            .ok_or_else(|| CmdError::new("not_found", format!("no run {run_id} from {backend_id}")))?;
-        let backend_name = backends::get(s.conn(), &backend_id)?.map(|b| b.name).unwrap_or_default();
+        let run = runs::get(s.conn(), &backend_id, &run_id)?.ok_or_else(|| {
+            CmdError::new("not_found", format!("no run {run_id} from {backend_id}"))
+        })?;
+        let backend_name = backends::get(s.conn(), &backend_id)?
+            .map(|b| b.name)
+            .unwrap_or_default();
         let actions = actions::for_run(s.conn(), &backend_id, &run_id)?;
-        Ok(RunDetail { backend_id, backend_name, run, actions })
+        Ok(RunDetail {
+            backend_id,
+            backend_name,
+            run,
+            actions,
+        })
     })
     .await
 }
@@ -61,7 +73,10 @@ pub async fn list_facets(state: State<'_, Arc<AppState>>) -> CmdResult<Facets> {
             models: runs::distinct(s.conn(), Facet::Model)?,
             backends: backends::list(s.conn())?
                 .into_iter()
-                .map(|b| BackendChoice { backend_id: b.backend_id, name: b.name })
+                .map(|b| BackendChoice {
+                    backend_id: b.backend_id,
+                    name: b.name,
+                })
                 .collect(),
         })
     })

@@ -30,7 +30,11 @@ pub fn app_info(state: State<'_, Arc<AppState>>) -> AppInfo {
 #[tauri::command]
 pub fn open_url(url: String) -> CmdResult<()> {
     if !countersign_core::text::is_openable_url(&url) {
-        return Err(CmdError::new("invalid_input", "only http(s) links can be opened"));
+        return Err(CmdError::new(
+            "invalid_input",
+            "only http(s) links can be opened",
+        ));
     }
-    tauri_plugin_opener::open_url(&url, None::<&str>).map_err(|e| CmdError::new("internal", e.to_string()))
+    tauri_plugin_opener::open_url(&url, None::<&str>)
+        .map_err(|e| CmdError::new("internal", e.to_string()))
 }

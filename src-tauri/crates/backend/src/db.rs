@@ -177,6 +177,9 @@ struct Inserter<'c> {
     run: rusqlite::Statement<'c>,
     action: rusqlite::Statement<'c>,
     ticket: rusqlite::Statement<'c>,
+    refund: rusqlite::Statement<'c>,
+    crm: rusqlite::Statement<'c>,
+    execution: rusqlite::Statement<'c>,
     run_seq: i64,
     action_seq: i64,
 }
@@ -195,6 +198,18 @@ impl<'c> Inserter<'c> {
             ticket: tx.prepare(
                 "INSERT INTO tickets(ticket_id, status, updated_at) VALUES(?1, ?2, ?3)
                  ON CONFLICT(ticket_id) DO UPDATE SET status = excluded.status, updated_at = excluded.updated_at",
+            )?,
+            refund: tx.prepare(
+                "INSERT OR REPLACE INTO refunds(refund_id, action_id, order_id, amount_micros, currency, region, created_at)
+                 VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            )?,
+            crm: tx.prepare(
+                "INSERT INTO crm_fields(record_id, field, value, updated_at) VALUES(?1, ?2, ?3, ?4)
+                 ON CONFLICT(record_id, field) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
+            )?,
+            execution: tx.prepare(
+                "INSERT OR REPLACE INTO executions(action_id, system, record_id, field, before, after)
+                 VALUES(?1, ?2, ?3, ?4, ?5, ?6)",
             )?,
             run_seq: next_seq(tx, "runs")?,
             action_seq: next_seq(tx, "actions")?,
@@ -225,6 +240,34 @@ impl<'c> Inserter<'c> {
                 serde_json::to_string(a)?
             ])?;
             self.action_seq += 1;
+        }
+        if let (Some(a), Some(ch)) = (&g.action, &g.execution) {
+            let at = a.decided_at.unwrap_or(a.updated_at).to_rfc3339();
+            let field = |name: &str| {
+                a.fields.iter().find(|f| f.name == name).map(|f| f.value.clone()).unwrap_or_default()
+            };
+            if a.kind == "issue_refund" {
+                let amount = Micros::parse_usd(&field("amount")).unwrap_or_default();
+                self.refund.execute(params![
+                    format!("rf_{}", a.action_id),
+                    a.action_id,
+                    field("order_id"),
+                    amount.0,
+                    field("currency"),
+                    field("region"),
+                    at
+                ])?;
+            } else {
+                self.crm.execute(params![field("record_id"), field("field"), field("value"), at])?;
+            }
+            self.execution.execute(params![
+                a.action_id,
+                ch.system,
+                ch.record_id,
+                ch.field,
+                ch.before.to_string(),
+                ch.after.to_string()
+            ])?;
         }
         if let Some((tid, status)) = &g.ticket {
             self.ticket

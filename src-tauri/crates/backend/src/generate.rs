@@ -37,6 +37,8 @@ pub(crate) struct GenRun {
     pub action: Option<PendingAction>,
     /// A helpdesk ticket status the run wrote directly (ticket id, status).
     pub ticket: Option<(String, String)>,
+    /// For historical data: the write a reviewer already approved and the backend executed.
+    pub execution: Option<RecordChange>,
 }
 
 /// Usage so far of a budget in the period `[from, to)`: (cost, runs).
@@ -828,11 +830,49 @@ pub(crate) fn generate(
         };
     }
 
+    // History: in seeded data, actions requested more than two days before the base time were
+    // mostly decided already (executed or denied) or expired unanswered.
+    let mut execution = None;
+    if mode == Mode::Seeded
+        && let Some(a) = action.as_mut()
+        && base_time() - ended > Duration::days(2)
+    {
+        let roll: f64 = rng.random();
+        let decided = ended + Duration::minutes(rng.random_range(3..600));
+        let reviewer = *pick(&mut rng, &["u_grace", "u_hiro", "u_chen"]);
+        if roll < 0.85 {
+            a.revision = 2;
+            a.decided_by = Some(reviewer.into());
+            a.decided_at = Some(decided);
+            a.updated_at = decided;
+            a.expires_at = ended + Duration::hours(24);
+            run.revision = 2;
+            run.ended_at = Some(decided);
+            run.updated_at = decided;
+            if roll < 0.70 {
+                a.status = ActionStatus::Executed;
+                run.outcome = Outcome::Success;
+                run.decision = "approved_and_executed".into();
+                execution = run.changes.iter().find(|c| c.action_id.is_some()).cloned();
+            } else {
+                a.status = ActionStatus::Denied;
+                run.outcome = Outcome::Denied;
+                run.changes.retain(|c| c.action_id.is_none());
+            }
+        } else {
+            a.expires_at = ended + Duration::hours(24);
+            a.status = ActionStatus::Expired;
+            a.revision = 2;
+            a.updated_at = a.expires_at;
+        }
+    }
+
     // Hostile and malformed variants, only when asked for.
     let roll: f64 = rng.random();
     let variant: usize = rng.random_range(0..6);
     let json = if hostile && roll < 0.02 {
         action = None;
+        execution = None;
         malformed_json(&run, variant, index)
     } else {
         if hostile && roll < 0.07 {
@@ -845,6 +885,7 @@ pub(crate) fn generate(
         json,
         action,
         ticket,
+        execution,
     }
 }
 

@@ -469,7 +469,22 @@ async fn expired_action_is_409_and_never_denied() -> R {
         .filter_map(|v| serde_json::from_value(v).ok())
         .collect();
     assert!(acts.iter().any(|a| a.status == ActionStatus::Expired));
-    assert!(acts.iter().all(|a| a.status != ActionStatus::Denied));
+    let now = chrono::Utc::now();
+    for a in acts.iter().filter(|a| a.decided_at.is_none() && a.expires_at <= now) {
+        assert_eq!(a.status, ActionStatus::Expired, "{}", a.action_id);
+    }
+    // History holds decided actions too, each with its reviewer.
+    assert!(acts.iter().any(|a| a.status == ActionStatus::Executed));
+    assert!(acts.iter().any(|a| a.status == ActionStatus::Denied));
+    for a in acts.iter().filter(|a| a.status == ActionStatus::Denied) {
+        assert!(a.decided_by.is_some() && a.decided_at.is_some());
+    }
+    let (_, refunds) = e.get("/v1/system/refunds").await?;
+    let executed_refunds = acts
+        .iter()
+        .filter(|a| a.status == ActionStatus::Executed && a.kind == "issue_refund")
+        .count();
+    assert_eq!(refunds["items"].as_array().map(Vec::len), Some(executed_refunds));
     let expired = acts
         .iter()
         .find(|a| a.status == ActionStatus::Expired)
@@ -738,5 +753,32 @@ async fn every_fault_kind_misbehaves() -> R {
     assert!(transport + body > 0, "no reset or truncated response seen");
     assert!(ok < 16);
     e.h.shutdown().await;
+    Ok(())
+}
+
+#[tokio::test]
+async fn trickle_adds_runs_until_shutdown() -> R {
+    let e = env_with(|c| {
+        c.seed_runs = 0;
+        c.trickle = 50.0;
+    })
+    .await?;
+    // Wait (bounded) for the background task to produce runs; this polls for a condition.
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(20);
+    let mut seen = 0;
+    while seen < 3 {
+        assert!(tokio::time::Instant::now() < deadline, "trickle produced {seen} runs");
+        let (_, page) = e.get("/v1/runs").await?;
+        seen = page["items"].as_array().map_or(0, Vec::len);
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    let data_dir = e.dir.path().to_path_buf();
+    e.h.shutdown().await;
+    // After shutdown nothing more is written.
+    let conn = rusqlite::Connection::open(data_dir.join("backend.db"))?;
+    let before: i64 = conn.query_row("SELECT COUNT(*) FROM runs", [], |r| r.get(0))?;
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    let after: i64 = conn.query_row("SELECT COUNT(*) FROM runs", [], |r| r.get(0))?;
+    assert_eq!(before, after);
     Ok(())
 }

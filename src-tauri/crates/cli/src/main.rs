@@ -225,7 +225,9 @@ async fn serve(a: ServeArgs) -> Result<(), String> {
         hostile: a.hostile,
         trickle: a.trickle,
     };
-    let handle = countersign_backend::start(config).await.map_err(|e| e.to_string())?;
+    let handle = countersign_backend::start(config)
+        .await
+        .map_err(|e| e.to_string())?;
     output::line(&format!("url: {}", handle.url));
     output::line(&format!("token: {}", handle.token));
     wait_for_stop().await;
@@ -253,18 +255,37 @@ async fn sync(a: SyncArgs) -> Result<(), String> {
     let path = a.store.path();
     let backend = {
         let store = a.store.open()?;
-        backends::upsert(store.conn(), &a.name, &a.url, "countersign", false).map_err(|e| e.to_string())?
+        backends::upsert(store.conn(), &a.name, &a.url, "countersign", false)
+            .map_err(|e| e.to_string())?
     };
-    let client = Client::new(&backend.url, token, ClientOptions::default()).map_err(|e| e.to_string())?;
-    let opts = SyncOptions { page_size: a.page_size, ..Default::default() };
-    let report = sync_backend(&path, &backend.backend_id, &client, &opts, &Cancel::default(), &|_| {}).await;
+    let client =
+        Client::new(&backend.url, token, ClientOptions::default()).map_err(|e| e.to_string())?;
+    let opts = SyncOptions {
+        page_size: a.page_size,
+        ..Default::default()
+    };
+    let report = sync_backend(
+        &path,
+        &backend.backend_id,
+        &client,
+        &opts,
+        &Cancel::default(),
+        &|_| {},
+    )
+    .await;
     if a.json {
         output::json_line(&report);
     } else {
         output::line(&format!(
             "backend {} ({}): {} runs, {} actions, {} budgets, {} sources applied; {} quarantined; {} pages",
-            backend.backend_id, backend.url, report.runs, report.actions, report.budgets, report.sources,
-            report.quarantined, report.pages
+            backend.backend_id,
+            backend.url,
+            report.runs,
+            report.actions,
+            report.budgets,
+            report.sources,
+            report.quarantined,
+            report.pages
         ));
     }
     match report.error {
@@ -286,7 +307,11 @@ fn list_runs(a: ListArgs) -> Result<(), String> {
         "time" => Sort::TimeDesc,
         "cost" => Sort::CostDesc,
         "latency" => Sort::LatencyDesc,
-        other => return Err(format!("--sort must be time, cost or latency, not {other:?}")),
+        other => {
+            return Err(format!(
+                "--sort must be time, cost or latency, not {other:?}"
+            ));
+        }
     };
     if let Some(o) = &a.outcome
         && countersign_core::Outcome::parse(o).is_none()
@@ -338,7 +363,8 @@ fn list_approvals(a: ApprovalsListArgs) -> Result<(), String> {
         return Err(format!("--status {s:?} is not an action status"));
     }
     let store = a.store.open()?;
-    let rows = countersign_store::actions::list(store.conn(), a.status.as_deref()).map_err(|e| e.to_string())?;
+    let rows = countersign_store::actions::list(store.conn(), a.status.as_deref())
+        .map_err(|e| e.to_string())?;
     let now = chrono::Utc::now();
     for (backend, action) in rows {
         if a.json {

@@ -57,11 +57,27 @@ pub fn run_table(items: &[RunSummary], total: u64) {
 
 /// One run in full.
 pub fn run_detail(backend: &str, r: &Run) {
-    line(&format!("run {}  (backend {backend}, revision {})", safe(&r.run_id), r.revision));
-    line(&format!("  workflow  {} {}", safe(&r.workflow), safe(&r.workflow_version)));
-    line(&format!("  user      {}  tenant {}", safe(&r.user_id), safe(&r.tenant)));
+    line(&format!(
+        "run {}  (backend {backend}, revision {})",
+        safe(&r.run_id),
+        r.revision
+    ));
+    line(&format!(
+        "  workflow  {} {}",
+        safe(&r.workflow),
+        safe(&r.workflow_version)
+    ));
+    line(&format!(
+        "  user      {}  tenant {}",
+        safe(&r.user_id),
+        safe(&r.tenant)
+    ));
     line(&format!("  model     {}", safe(&r.model)));
-    line(&format!("  outcome   {}  decision {}", r.outcome.as_str(), safe(&r.decision)));
+    line(&format!(
+        "  outcome   {}  decision {}",
+        r.outcome.as_str(),
+        safe(&r.decision)
+    ));
     line(&format!(
         "  cost      {} ({} USD)  tokens {}/{}  latency {} ms",
         r.cost_micros,
@@ -82,7 +98,10 @@ pub fn run_detail(backend: &str, r: &Run) {
             safe(&c.tool),
             safe(&c.arguments.to_string()),
             c.cost_micros,
-            c.error.as_deref().map(|e| format!("  ERROR {}", safe(e))).unwrap_or_default()
+            c.error
+                .as_deref()
+                .map(|e| format!("  ERROR {}", safe(e)))
+                .unwrap_or_default()
         ));
         if let Some(s) = &c.result_summary {
             line(&format!("       → {}", safe(s)));
@@ -107,15 +126,21 @@ pub fn run_detail(backend: &str, r: &Run) {
             "    {} {}{}",
             if p.passed { "pass" } else { "FAIL" },
             safe(&p.name),
-            p.detail.as_deref().map(|d| format!(" — {}", safe(d))).unwrap_or_default()
+            p.detail
+                .as_deref()
+                .map(|d| format!(" — {}", safe(d)))
+                .unwrap_or_default()
         ));
     }
 }
 
 /// One action as a line.
 pub fn action_line(backend: &str, a: &PendingAction, now: DateTime<Utc>) {
-    let fields: Vec<String> =
-        a.fields.iter().map(|f| format!("{}={}", safe(&f.name), safe(&f.value))).collect();
+    let fields: Vec<String> = a
+        .fields
+        .iter()
+        .map(|f| format!("{}={}", safe(&f.name), safe(&f.value)))
+        .collect();
     line(&format!(
         "{:<24}  {:<12}  {:<18}  {:<8}  {}  [{}]  backend {backend}",
         safe(&a.action_id),

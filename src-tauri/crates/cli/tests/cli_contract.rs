@@ -25,7 +25,15 @@ impl Drop for Served {
 
 fn serve(data: &Path, seed_runs: u32) -> Served {
     let mut child = Command::new(BIN)
-        .args(["backend", "serve", "--listen", "127.0.0.1:0", "--trickle", "0", "--seed-runs"])
+        .args([
+            "backend",
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--trickle",
+            "0",
+            "--seed-runs",
+        ])
         .arg(seed_runs.to_string())
         .arg("--data")
         .arg(data)
@@ -36,7 +44,9 @@ fn serve(data: &Path, seed_runs: u32) -> Served {
     let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
     let mut next = |prefix: &str| -> String {
         let line = lines.next().expect("a line").expect("utf-8");
-        line.strip_prefix(prefix).unwrap_or_else(|| panic!("expected {prefix:?}, got {line:?}")).to_string()
+        line.strip_prefix(prefix)
+            .unwrap_or_else(|| panic!("expected {prefix:?}, got {line:?}"))
+            .to_string()
     };
     let url = next("url: ");
     let token = next("token: ");
@@ -62,41 +72,100 @@ fn serve_sync_list_show_and_approvals() {
     let backend = serve(&dir.path().join("backend"), 60);
     let store = dir.path().join("store.db");
     let store_s = store.to_str().expect("utf-8 path");
-    let out = cli(&["sync", "--store", store_s, "--url", &backend.url, "--token-env", "CS_TEST_TOKEN"], Some(&backend.token));
+    let out = cli(
+        &[
+            "sync",
+            "--store",
+            store_s,
+            "--url",
+            &backend.url,
+            "--token-env",
+            "CS_TEST_TOKEN",
+        ],
+        Some(&backend.token),
+    );
     assert!(out.status.success(), "{}", text(&out.stderr));
-    assert!(text(&out.stdout).contains("60 runs"), "{}", text(&out.stdout));
+    assert!(
+        text(&out.stdout).contains("60 runs"),
+        "{}",
+        text(&out.stdout)
+    );
 
-    let out = cli(&["runs", "list", "--store", store_s, "--json", "--limit", "500"], None);
+    let out = cli(
+        &[
+            "runs", "list", "--store", store_s, "--json", "--limit", "500",
+        ],
+        None,
+    );
     assert!(out.status.success(), "{}", text(&out.stderr));
-    let rows: Vec<serde_json::Value> = text(&out.stdout).lines().map(|l| serde_json::from_str(l).expect("json line")).collect();
+    let rows: Vec<serde_json::Value> = text(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("json line"))
+        .collect();
     assert_eq!(rows.len(), 60);
     let first = rows[0]["run_id"].as_str().expect("run_id").to_string();
 
-    let out = cli(&["runs", "list", "--store", store_s, "--json", "--workflow", "refund_request", "--limit", "500"], None);
-    let refunds: Vec<serde_json::Value> = text(&out.stdout).lines().map(|l| serde_json::from_str(l).expect("json")).collect();
+    let out = cli(
+        &[
+            "runs",
+            "list",
+            "--store",
+            store_s,
+            "--json",
+            "--workflow",
+            "refund_request",
+            "--limit",
+            "500",
+        ],
+        None,
+    );
+    let refunds: Vec<serde_json::Value> = text(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("json"))
+        .collect();
     assert!(!refunds.is_empty() && refunds.len() < 60);
     assert!(refunds.iter().all(|r| r["workflow"] == "refund_request"));
 
-    let out = cli(&["runs", "show", &first, "--store", store_s, "--json"], None);
+    let out = cli(
+        &["runs", "show", &first, "--store", store_s, "--json"],
+        None,
+    );
     assert!(out.status.success(), "{}", text(&out.stderr));
     let shown: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
     assert_eq!(shown["run"]["run_id"], first.as_str());
-    assert!(shown["run"]["tool_calls"].as_array().is_some_and(|c| !c.is_empty()));
+    assert!(
+        shown["run"]["tool_calls"]
+            .as_array()
+            .is_some_and(|c| !c.is_empty())
+    );
 
     let out = cli(&["runs", "show", &first, "--store", store_s], None);
     let human = text(&out.stdout);
-    assert!(human.contains("tool calls:") && human.contains("policy checks:") && human.contains("cost"), "{human}");
+    assert!(
+        human.contains("tool calls:") && human.contains("policy checks:") && human.contains("cost"),
+        "{human}"
+    );
 
     let out = cli(&["approvals", "list", "--store", store_s, "--json"], None);
     assert!(out.status.success());
-    let actions: Vec<serde_json::Value> = text(&out.stdout).lines().map(|l| serde_json::from_str(l).expect("json")).collect();
+    let actions: Vec<serde_json::Value> = text(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("json"))
+        .collect();
     assert!(!actions.is_empty());
-    assert!(actions.iter().all(|a| a["fields"].as_array().is_some_and(|f| !f.is_empty())));
+    assert!(
+        actions
+            .iter()
+            .all(|a| a["fields"].as_array().is_some_and(|f| !f.is_empty()))
+    );
 
     let out = cli(&["runs", "show", "no-such-run", "--store", store_s], None);
     assert!(!out.status.success());
     assert!(text(&out.stderr).contains("no run"));
-    let out = cli(&["runs", "list", "--store", store_s, "--outcome", "maybe"], None);
+    let out = cli(
+        &["runs", "list", "--store", store_s, "--outcome", "maybe"],
+        None,
+    );
     assert!(!out.status.success());
 }
 
@@ -107,12 +176,24 @@ fn sync_killed_at_random_points_resumes_to_exactly_the_backend() {
     let store = dir.path().join("store.db");
     let store_s = store.to_str().expect("utf-8 path").to_string();
     countersign_tests::register(&store, &backend.url);
-    let sync_args = ["sync", "--store", &store_s, "--url", &backend.url, "--token-env", "CS_TEST_TOKEN", "--page-size", "25"];
+    let sync_args = [
+        "sync",
+        "--store",
+        &store_s,
+        "--url",
+        &backend.url,
+        "--token-env",
+        "CS_TEST_TOKEN",
+        "--page-size",
+        "25",
+    ];
     // Deterministic "random" kill points (an LCG), each further into the data.
     let mut x: u64 = 0x5eed;
     let mut floor = 0usize;
     for round in 0..4 {
-        x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        x = x
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         let kill_at = floor + 50 + (x >> 33) as usize % 400;
         let mut child = Command::new(BIN)
             .args(sync_args)
@@ -136,13 +217,29 @@ fn sync_killed_at_random_points_resumes_to_exactly_the_backend() {
         }
         let _ = child.wait();
         let n = store_revisions(&store, "runs", "run_id").len();
-        assert!(n >= floor, "round {round}: nothing already stored is lost ({n} < {floor})");
+        assert!(
+            n >= floor,
+            "round {round}: nothing already stored is lost ({n} < {floor})"
+        );
         floor = n;
     }
-    let out = Command::new(BIN).args(sync_args).env("CS_TEST_TOKEN", &backend.token).output().expect("final sync");
+    let out = Command::new(BIN)
+        .args(sync_args)
+        .env("CS_TEST_TOKEN", &backend.token)
+        .output()
+        .expect("final sync");
     assert!(out.status.success(), "{}", text(&out.stderr));
     let rt = tokio::runtime::Runtime::new().expect("runtime");
-    let truth = rt.block_on(backend_revisions(&backend.url, &backend.token, "runs", "run_id"));
+    let truth = rt.block_on(backend_revisions(
+        &backend.url,
+        &backend.token,
+        "runs",
+        "run_id",
+    ));
     assert_eq!(truth.len(), 2500);
-    assert_eq!(store_revisions(&store, "runs", "run_id"), truth, "exactly the backend's runs, once each");
+    assert_eq!(
+        store_revisions(&store, "runs", "run_id"),
+        truth,
+        "exactly the backend's runs, once each"
+    );
 }

@@ -254,7 +254,10 @@ mod tests {
             tenant: "acme".into(),
             kind: "issue_refund".into(),
             title: "Issue refund".into(),
-            target: TargetRecord { system: "billing".into(), record_id: "ord_1".into() },
+            target: TargetRecord {
+                system: "billing".into(),
+                record_id: "ord_1".into(),
+            },
             risk: RiskLevel::High,
             fields: vec![],
             proposed: Value::Null,
@@ -272,8 +275,14 @@ mod tests {
             updated_at: t,
         };
         assert_eq!(a.effective_status(t), ActionStatus::Pending);
-        assert_eq!(a.effective_status(t + chrono::Duration::hours(2)), ActionStatus::Expired);
+        assert_eq!(
+            a.effective_status(t + chrono::Duration::hours(2)),
+            ActionStatus::Expired
+        );
         assert!(!ActionStatus::Expired.is_decidable());
-        assert_eq!(ActionStatus::parse("rolled_back"), Some(ActionStatus::RolledBack));
+        assert_eq!(
+            ActionStatus::parse("rolled_back"),
+            Some(ActionStatus::RolledBack)
+        );
     }
 }

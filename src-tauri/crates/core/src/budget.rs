@@ -118,7 +118,11 @@ impl Budget {
             return Err("limits must be above zero".into());
         }
         if self.scope.kind != ScopeKind::Backend
-            && self.scope.value.as_deref().is_none_or(|v| v.trim().is_empty())
+            && self
+                .scope
+                .value
+                .as_deref()
+                .is_none_or(|v| v.trim().is_empty())
         {
             return Err("a workflow, team or user cap must name its subject".into());
         }
@@ -140,10 +144,16 @@ mod tests {
     fn rejects_nonsense_limits() {
         let mut b = Budget {
             budget_id: "b1".into(),
-            scope: BudgetScope { kind: ScopeKind::Backend, value: None },
+            scope: BudgetScope {
+                kind: ScopeKind::Backend,
+                value: None,
+            },
             period: Period::Day,
             time_zone: "UTC".into(),
-            limits: BudgetLimits { max_cost_micros: Some(Micros::from_usd(50)), ..Default::default() },
+            limits: BudgetLimits {
+                max_cost_micros: Some(Micros::from_usd(50)),
+                ..Default::default()
+            },
             enforcement: Enforcement::Hard,
             alert_at_percent: 80,
             updated_at: Utc::now(),
@@ -154,7 +164,10 @@ mod tests {
         b.limits.max_cost_micros = None;
         assert!(b.validate().is_err());
         b.limits.max_runs = Some(10);
-        b.scope = BudgetScope { kind: ScopeKind::Workflow, value: None };
+        b.scope = BudgetScope {
+            kind: ScopeKind::Workflow,
+            value: None,
+        };
         assert!(b.validate().is_err());
     }
 }

@@ -54,7 +54,11 @@ impl Micros {
             return Err(MoneyError::TooPrecise(text.to_string()));
         }
         let overflow = || MoneyError::Overflow(text.to_string());
-        let whole: i64 = if whole.is_empty() { 0 } else { whole.parse().map_err(|_| overflow())? };
+        let whole: i64 = if whole.is_empty() {
+            0
+        } else {
+            whole.parse().map_err(|_| overflow())?
+        };
         let mut frac_micros: i64 = 0;
         for (i, b) in frac.bytes().enumerate() {
             frac_micros += i64::from(b - b'0') * 10_i64.pow(5 - i as u32);
@@ -146,8 +150,14 @@ mod tests {
         assert_eq!(Micros::parse_usd("-3"), Ok(Micros(-3_000_000)));
         assert_eq!(Micros::parse_usd(".5"), Ok(Micros(500_000)));
         assert_eq!(Micros::parse_usd("1000.000001"), Ok(Micros(1_000_000_001)));
-        assert!(matches!(Micros::parse_usd("1.0000001"), Err(MoneyError::TooPrecise(_))));
-        assert!(matches!(Micros::parse_usd("1,5"), Err(MoneyError::Syntax(_))));
+        assert!(matches!(
+            Micros::parse_usd("1.0000001"),
+            Err(MoneyError::TooPrecise(_))
+        ));
+        assert!(matches!(
+            Micros::parse_usd("1,5"),
+            Err(MoneyError::Syntax(_))
+        ));
         assert!(matches!(Micros::parse_usd(""), Err(MoneyError::Syntax(_))));
         assert!(matches!(
             Micros::parse_usd("99999999999999999"),
@@ -160,7 +170,10 @@ mod tests {
         let v: serde_json::Value = serde_json::from_str("0.12").unwrap_or_default();
         assert_eq!(Micros::from_json_usd(&v), Ok(Micros(120_000)));
         // 0.1 + 0.2 in floating point is 0.30000000000000004; in micros it is exact.
-        let sum: Micros = ["0.1", "0.2"].iter().filter_map(|s| Micros::parse_usd(s).ok()).sum();
+        let sum: Micros = ["0.1", "0.2"]
+            .iter()
+            .filter_map(|s| Micros::parse_usd(s).ok())
+            .sum();
         assert_eq!(sum, Micros(300_000));
     }
 

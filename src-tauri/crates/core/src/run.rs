@@ -262,7 +262,10 @@ impl Run {
 
     /// Number of citations that hit a deprecated or stale source.
     pub fn citation_warnings(&self, now: DateTime<Utc>, max_age_days: i64) -> usize {
-        self.citations.iter().filter(|c| c.is_stale(now, max_age_days)).count()
+        self.citations
+            .iter()
+            .filter(|c| c.is_stale(now, max_age_days))
+            .count()
     }
 
     /// Checks the invariants a stored run must hold; the first broken one is returned.
@@ -359,7 +362,12 @@ mod tests {
     fn citation_span_lands_on_the_passage() {
         let c = citation();
         let (s, e) = c.span_in_context().unwrap_or((0, 0));
-        let got: String = c.context.chars().skip(s as usize).take((e - s) as usize).collect();
+        let got: String = c
+            .context
+            .chars()
+            .skip(s as usize)
+            .take((e - s) as usize)
+            .collect();
         assert_eq!(got, "within 14 days");
     }
 

@@ -46,12 +46,18 @@ pub fn upsert(conn: &Connection, backend_id: &str, a: &PendingAction) -> Result<
     })
 }
 
-fn bodies(conn: &Connection, sql: &str, p: impl rusqlite::Params) -> Result<Vec<(String, PendingAction)>> {
+fn bodies(
+    conn: &Connection,
+    sql: &str,
+    p: impl rusqlite::Params,
+) -> Result<Vec<(String, PendingAction)>> {
     let mut st = conn.prepare(sql)?;
     let rows = st
         .query_map(p, |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?
         .collect::<rusqlite::Result<Vec<_>>>()?;
-    rows.into_iter().map(|(b, body)| Ok((b, serde_json::from_str(&body)?))).collect()
+    rows.into_iter()
+        .map(|(b, body)| Ok((b, serde_json::from_str(&body)?)))
+        .collect()
 }
 
 /// Actions with a stored status (all when `None`), most urgent first: pending by deadline,

@@ -32,9 +32,12 @@ pub struct BackendRow {
 pub fn normalize_url(url: &str) -> Result<String> {
     let u = url.trim().trim_end_matches('/');
     let lower = u.to_ascii_lowercase();
-    if !(lower.starts_with("http://") || lower.starts_with("https://")) || u.contains(char::is_whitespace)
+    if !(lower.starts_with("http://") || lower.starts_with("https://"))
+        || u.contains(char::is_whitespace)
     {
-        return Err(StoreError::Invalid(format!("backend URL must be http(s): {url:?}")));
+        return Err(StoreError::Invalid(format!(
+            "backend URL must be http(s): {url:?}"
+        )));
     }
     Ok(u.to_string())
 }
@@ -66,7 +69,13 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<BackendRow> {
 
 /// Adds a backend, or updates its name/kind/embedded flag if the URL is already known.
 /// Returns the stored row.
-pub fn upsert(conn: &Connection, name: &str, url: &str, kind: &str, embedded: bool) -> Result<BackendRow> {
+pub fn upsert(
+    conn: &Connection,
+    name: &str,
+    url: &str,
+    kind: &str,
+    embedded: bool,
+) -> Result<BackendRow> {
     let url = normalize_url(url)?;
     upsert_with_id(conn, &backend_id_for_url(&url), name, &url, kind, embedded)
 }
@@ -82,7 +91,11 @@ pub fn upsert_with_id(
     embedded: bool,
 ) -> Result<BackendRow> {
     let url = normalize_url(url)?;
-    let name = if name.trim().is_empty() { url.clone() } else { name.trim().to_string() };
+    let name = if name.trim().is_empty() {
+        url.clone()
+    } else {
+        name.trim().to_string()
+    };
     conn.execute(
         "INSERT INTO backends (backend_id, name, url, kind, embedded, added_at_ms)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)
@@ -96,14 +109,20 @@ pub fn upsert_with_id(
 /// One backend by id.
 pub fn get(conn: &Connection, backend_id: &str) -> Result<Option<BackendRow>> {
     Ok(conn
-        .query_row("SELECT * FROM backends WHERE backend_id = ?1", [backend_id], from_row)
+        .query_row(
+            "SELECT * FROM backends WHERE backend_id = ?1",
+            [backend_id],
+            from_row,
+        )
         .optional()?)
 }
 
 /// Every backend, by name.
 pub fn list(conn: &Connection) -> Result<Vec<BackendRow>> {
     let mut st = conn.prepare("SELECT * FROM backends ORDER BY embedded DESC, name")?;
-    let rows = st.query_map([], from_row)?.collect::<rusqlite::Result<Vec<_>>>()?;
+    let rows = st
+        .query_map([], from_row)?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
     Ok(rows)
 }
 
@@ -129,12 +148,33 @@ mod tests {
     #[test]
     fn same_url_same_backend_and_bad_urls_refused() -> Result<()> {
         let store = Store::open_in_memory()?;
-        let a = upsert(store.conn(), "A", "http://127.0.0.1:9/", "countersign", false)?;
-        let b = upsert(store.conn(), "B", "http://127.0.0.1:9", "countersign", false)?;
+        let a = upsert(
+            store.conn(),
+            "A",
+            "http://127.0.0.1:9/",
+            "countersign",
+            false,
+        )?;
+        let b = upsert(
+            store.conn(),
+            "B",
+            "http://127.0.0.1:9",
+            "countersign",
+            false,
+        )?;
         assert_eq!(a.backend_id, b.backend_id);
         assert_eq!(list(store.conn())?.len(), 1);
         assert_eq!(list(store.conn())?[0].name, "B");
-        assert!(upsert(store.conn(), "x", "javascript:alert(1)", "countersign", false).is_err());
+        assert!(
+            upsert(
+                store.conn(),
+                "x",
+                "javascript:alert(1)",
+                "countersign",
+                false
+            )
+            .is_err()
+        );
         assert!(remove(store.conn(), &a.backend_id)?);
         assert!(list(store.conn())?.is_empty());
         Ok(())

@@ -71,14 +71,22 @@ mod tests {
     fn opens_file_with_wal_and_foreign_keys() -> Result<()> {
         let dir = tempfile::tempdir().map_err(|e| crate::StoreError::Invalid(e.to_string()))?;
         let store = Store::open(&dir.path().join("nested/countersign.db"))?;
-        let mode: String = store.conn().query_row("PRAGMA journal_mode", [], |r| r.get(0))?;
-        let fk: i64 = store.conn().query_row("PRAGMA foreign_keys", [], |r| r.get(0))?;
-        let version: i64 = store.conn().query_row("PRAGMA user_version", [], |r| r.get(0))?;
+        let mode: String = store
+            .conn()
+            .query_row("PRAGMA journal_mode", [], |r| r.get(0))?;
+        let fk: i64 = store
+            .conn()
+            .query_row("PRAGMA foreign_keys", [], |r| r.get(0))?;
+        let version: i64 = store
+            .conn()
+            .query_row("PRAGMA user_version", [], |r| r.get(0))?;
         assert_eq!(mode, "wal");
         assert_eq!(fk, 1);
         assert_eq!(version, 1);
         // FTS5 is compiled in (bundled SQLite).
-        store.conn().execute_batch("CREATE VIRTUAL TABLE t USING fts5(x)")?;
+        store
+            .conn()
+            .execute_batch("CREATE VIRTUAL TABLE t USING fts5(x)")?;
         Ok(())
     }
 }

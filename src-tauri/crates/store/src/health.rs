@@ -117,15 +117,39 @@ mod tests {
     #[test]
     fn health_moves_from_healthy_to_degraded_to_down() -> Result<()> {
         let store = Store::open_in_memory()?;
-        let b = backends::upsert(store.conn(), "a", "http://127.0.0.1:1", "countersign", false)?;
+        let b = backends::upsert(
+            store.conn(),
+            "a",
+            "http://127.0.0.1:1",
+            "countersign",
+            false,
+        )?;
         let c = store.conn();
         assert_eq!(get(c, &b.backend_id)?.state, HealthState::NeverSynced);
         record_success(c, &b.backend_id, Utc::now())?;
         assert_eq!(get(c, &b.backend_id)?.state, HealthState::Healthy);
-        record_failure(c, &b.backend_id, Utc::now(), "backend_unreachable", "refused")?;
+        record_failure(
+            c,
+            &b.backend_id,
+            Utc::now(),
+            "backend_unreachable",
+            "refused",
+        )?;
         assert_eq!(get(c, &b.backend_id)?.state, HealthState::Degraded);
-        record_failure(c, &b.backend_id, Utc::now(), "backend_unreachable", "refused")?;
-        record_failure(c, &b.backend_id, Utc::now(), "backend_unreachable", "refused")?;
+        record_failure(
+            c,
+            &b.backend_id,
+            Utc::now(),
+            "backend_unreachable",
+            "refused",
+        )?;
+        record_failure(
+            c,
+            &b.backend_id,
+            Utc::now(),
+            "backend_unreachable",
+            "refused",
+        )?;
         let h = get(c, &b.backend_id)?;
         assert_eq!(h.state, HealthState::Down);
         assert_eq!(h.last_error.as_deref(), Some("refused"));

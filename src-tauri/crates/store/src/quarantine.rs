@@ -29,7 +29,13 @@ pub struct QuarantineRow {
 pub const PREVIEW_CHARS: usize = 2000;
 
 /// Stores a refused record. The same raw bytes from the same stream are stored once.
-pub fn insert(conn: &Connection, backend_id: &str, stream: &str, reason: &str, raw: &[u8]) -> Result<()> {
+pub fn insert(
+    conn: &Connection,
+    backend_id: &str,
+    stream: &str,
+    reason: &str,
+    raw: &[u8],
+) -> Result<()> {
     conn.execute(
         "INSERT OR IGNORE INTO quarantine (backend_id, stream, reason, raw, received_at_ms)
          VALUES (?1, ?2, ?3, ?4, ?5)",
@@ -52,7 +58,10 @@ pub fn list(conn: &Connection, backend_id: Option<&str>, limit: u32) -> Result<V
                 backend_id: r.get(1)?,
                 stream: r.get(2)?,
                 reason: r.get(3)?,
-                raw_preview: String::from_utf8_lossy(&raw).chars().take(PREVIEW_CHARS).collect(),
+                raw_preview: String::from_utf8_lossy(&raw)
+                    .chars()
+                    .take(PREVIEW_CHARS)
+                    .collect(),
                 raw_len: raw.len() as i64,
                 received_at: from_ms(r.get(5)?),
             })
@@ -63,7 +72,9 @@ pub fn list(conn: &Connection, backend_id: Option<&str>, limit: u32) -> Result<V
 
 /// Number of quarantined records for a backend.
 pub fn count(conn: &Connection, backend_id: &str) -> Result<i64> {
-    Ok(conn.query_row("SELECT count(*) FROM quarantine WHERE backend_id = ?1", [backend_id], |r| {
-        r.get(0)
-    })?)
+    Ok(conn.query_row(
+        "SELECT count(*) FROM quarantine WHERE backend_id = ?1",
+        [backend_id],
+        |r| r.get(0),
+    )?)
 }

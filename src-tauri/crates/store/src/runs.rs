@@ -28,7 +28,14 @@ pub fn upsert(
     now: DateTime<Utc>,
     freshness_days: i64,
 ) -> Result<Applied> {
-    upsert_with_body(conn, backend_id, run, &serde_json::to_string(run)?, now, freshness_days)
+    upsert_with_body(
+        conn,
+        backend_id,
+        run,
+        &serde_json::to_string(run)?,
+        now,
+        freshness_days,
+    )
 }
 
 /// Like [`upsert`], with the run's JSON already at hand (`body` must be `run` serialised or
@@ -45,8 +52,9 @@ pub fn upsert_with_body(
         .prepare_cached("SELECT revision FROM runs WHERE backend_id = ?1 AND run_id = ?2")?
         .query_row(rusqlite::params![backend_id, run.run_id], |r| r.get(0))
         .optional()?;
-    let changed = conn.prepare_cached(
-        "INSERT INTO runs (backend_id, run_id, revision, tenant, workflow, workflow_version,
+    let changed = conn
+        .prepare_cached(
+            "INSERT INTO runs (backend_id, run_id, revision, tenant, workflow, workflow_version,
              user_id, model, outcome, decision, cost_micros, latency_ms, tool_calls,
              policy_failures, citation_warnings, started_at_ms, updated_at_ms, body)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)
@@ -61,27 +69,27 @@ pub fn upsert_with_body(
              body = excluded.body
          WHERE excluded.revision > runs.revision
             OR (excluded.revision = runs.revision AND excluded.updated_at_ms > runs.updated_at_ms)",
-    )?
-    .execute(rusqlite::params![
-        backend_id,
-        run.run_id,
-        run.revision as i64,
-        run.tenant,
-        run.workflow,
-        run.workflow_version,
-        run.user_id,
-        run.model,
-        run.outcome.as_str(),
-        run.decision,
-        run.cost_micros.0,
-        run.latency_ms as i64,
-        run.tool_calls.len() as i64,
-        run.policy_failures() as i64,
-        run.citation_warnings(now, freshness_days) as i64,
-        to_ms(run.started_at),
-        to_ms(run.updated_at),
-        body,
-    ])?;
+        )?
+        .execute(rusqlite::params![
+            backend_id,
+            run.run_id,
+            run.revision as i64,
+            run.tenant,
+            run.workflow,
+            run.workflow_version,
+            run.user_id,
+            run.model,
+            run.outcome.as_str(),
+            run.decision,
+            run.cost_micros.0,
+            run.latency_ms as i64,
+            run.tool_calls.len() as i64,
+            run.policy_failures() as i64,
+            run.citation_warnings(now, freshness_days) as i64,
+            to_ms(run.started_at),
+            to_ms(run.updated_at),
+            body,
+        ])?;
     Ok(match (existed, changed) {
         (_, 0) => Applied::Unchanged,
         (None, _) => Applied::Inserted,
@@ -110,7 +118,8 @@ pub fn find(conn: &Connection, run_id: &str) -> Result<Option<(String, Run)>> {
             |r| Ok((r.get(0)?, r.get(1)?)),
         )
         .optional()?;
-    row.map(|(b, body)| Ok((b, serde_json::from_str(&body)?))).transpose()
+    row.map(|(b, body)| Ok((b, serde_json::from_str(&body)?)))
+        .transpose()
 }
 
 /// How the run list is sorted.
@@ -214,7 +223,11 @@ pub fn list(conn: &Connection, q: &RunQuery) -> Result<RunPage> {
         clauses.push("cost_micros >= ?");
         args.push(SqlValue::Integer(c));
     }
-    let filter = if clauses.is_empty() { String::new() } else { format!("WHERE {}", clauses.join(" AND ")) };
+    let filter = if clauses.is_empty() {
+        String::new()
+    } else {
+        format!("WHERE {}", clauses.join(" AND "))
+    };
     let order = match q.sort {
         Sort::TimeDesc => "started_at_ms DESC, run_id DESC",
         Sort::CostDesc => "cost_micros DESC, started_at_ms DESC",
@@ -234,8 +247,13 @@ pub fn list(conn: &Connection, q: &RunQuery) -> Result<RunPage> {
         q.offset.unwrap_or(0)
     );
     let mut st = conn.prepare(&sql)?;
-    let items = st.query_map(params_from_iter(args.iter()), summary)?.collect::<rusqlite::Result<Vec<_>>>()?;
-    Ok(RunPage { items, total: total as u64 })
+    let items = st
+        .query_map(params_from_iter(args.iter()), summary)?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(RunPage {
+        items,
+        total: total as u64,
+    })
 }
 
 /// Distinct values of a column, for filter pickers.
@@ -245,7 +263,9 @@ pub fn distinct(conn: &Connection, column: Facet) -> Result<Vec<String>> {
         Facet::Model => "model",
     };
     let mut st = conn.prepare(&format!("SELECT DISTINCT {col} FROM runs ORDER BY 1"))?;
-    let v = st.query_map([], |r| r.get(0))?.collect::<rusqlite::Result<Vec<String>>>()?;
+    let v = st
+        .query_map([], |r| r.get(0))?
+        .collect::<rusqlite::Result<Vec<String>>>()?;
     Ok(v)
 }
 
@@ -260,5 +280,9 @@ pub enum Facet {
 
 /// Number of runs stored for a backend.
 pub fn count(conn: &Connection, backend_id: &str) -> Result<i64> {
-    Ok(conn.query_row("SELECT count(*) FROM runs WHERE backend_id = ?1", [backend_id], |r| r.get(0))?)
+    Ok(conn.query_row(
+        "SELECT count(*) FROM runs WHERE backend_id = ?1",
+        [backend_id],
+        |r| r.get(0),
+    )?)
 }

@@ -1,7 +1,7 @@
 //! Store-level tests for the runs table: idempotent upserts, revisions, filters, sorting.
 
 use chrono::{DateTime, Duration, Utc};
-use countersign_core::{Citation, Micros, Outcome, PolicyCheck, Run, ToolCall, TokenUsage};
+use countersign_core::{Citation, Micros, Outcome, PolicyCheck, Run, TokenUsage, ToolCall};
 use countersign_store::runs::{self, Applied, RunQuery, Sort};
 use countersign_store::{Result, Store, backends};
 use serde_json::json;
@@ -52,12 +52,19 @@ fn run(id: &str, workflow: &str, minutes: i64, cost: i64, outcome: Outcome) -> R
         outputs: json!({"label": "refund_request"}),
         confidence: Some(0.86),
         cost_micros: Micros(cost),
-        tokens: TokenUsage { input: 100, output: 20 },
+        tokens: TokenUsage {
+            input: 100,
+            output: 20,
+        },
         latency_ms: 1000 + cost as u64,
         outcome,
         decision: "auto".into(),
         rationale: None,
-        policy_checks: vec![PolicyCheck { name: "pii".into(), passed: cost % 2 == 0, detail: None }],
+        policy_checks: vec![PolicyCheck {
+            name: "pii".into(),
+            passed: cost % 2 == 0,
+            detail: None,
+        }],
         changes: vec![],
         started_at: start,
         ended_at: Some(start + Duration::seconds(8)),
@@ -67,7 +74,13 @@ fn run(id: &str, workflow: &str, minutes: i64, cost: i64, outcome: Outcome) -> R
 
 fn store_with_backend() -> Result<(Store, String)> {
     let store = Store::open_in_memory()?;
-    let b = backends::upsert(store.conn(), "ref", "http://127.0.0.1:1", "countersign", false)?;
+    let b = backends::upsert(
+        store.conn(),
+        "ref",
+        "http://127.0.0.1:1",
+        "countersign",
+        false,
+    )?;
     Ok((store, b.backend_id))
 }
 
@@ -96,14 +109,42 @@ fn upsert_is_idempotent_and_later_revisions_win() -> Result<()> {
 fn filters_combine_and_sorts_order() -> Result<()> {
     let (store, b) = store_with_backend()?;
     let c = store.conn();
-    runs::upsert(c, &b, &run("a", "support_triage", 0, 100, Outcome::Success), t0(), 365)?;
-    runs::upsert(c, &b, &run("b", "refund_request", 1, 900, Outcome::Escalated), t0(), 365)?;
-    runs::upsert(c, &b, &run("c", "refund_request", 2, 500, Outcome::Success), t0(), 365)?;
+    runs::upsert(
+        c,
+        &b,
+        &run("a", "support_triage", 0, 100, Outcome::Success),
+        t0(),
+        365,
+    )?;
+    runs::upsert(
+        c,
+        &b,
+        &run("b", "refund_request", 1, 900, Outcome::Escalated),
+        t0(),
+        365,
+    )?;
+    runs::upsert(
+        c,
+        &b,
+        &run("c", "refund_request", 2, 500, Outcome::Success),
+        t0(),
+        365,
+    )?;
     let ids = |q: RunQuery| -> Result<Vec<String>> {
-        Ok(runs::list(c, &q)?.items.into_iter().map(|r| r.run_id).collect())
+        Ok(runs::list(c, &q)?
+            .items
+            .into_iter()
+            .map(|r| r.run_id)
+            .collect())
     };
     assert_eq!(ids(RunQuery::default())?, ["c", "b", "a"]);
-    assert_eq!(ids(RunQuery { sort: Sort::CostDesc, ..Default::default() })?, ["b", "c", "a"]);
+    assert_eq!(
+        ids(RunQuery {
+            sort: Sort::CostDesc,
+            ..Default::default()
+        })?,
+        ["b", "c", "a"]
+    );
     assert_eq!(
         ids(RunQuery {
             workflow: Some("refund_request".into()),
@@ -112,13 +153,36 @@ fn filters_combine_and_sorts_order() -> Result<()> {
         })?,
         ["c"]
     );
-    assert_eq!(ids(RunQuery { search: Some("NEEDLE-b".into()), ..Default::default() })?, ["b"]);
-    assert_eq!(ids(RunQuery { min_cost_micros: Some(500), ..Default::default() })?, ["c", "b"]);
     assert_eq!(
-        ids(RunQuery { since: Some(t0() + Duration::minutes(1)), until: Some(t0() + Duration::minutes(2)), ..Default::default() })?,
+        ids(RunQuery {
+            search: Some("NEEDLE-b".into()),
+            ..Default::default()
+        })?,
         ["b"]
     );
-    let page = runs::list(c, &RunQuery { limit: Some(1), offset: Some(1), ..Default::default() })?;
+    assert_eq!(
+        ids(RunQuery {
+            min_cost_micros: Some(500),
+            ..Default::default()
+        })?,
+        ["c", "b"]
+    );
+    assert_eq!(
+        ids(RunQuery {
+            since: Some(t0() + Duration::minutes(1)),
+            until: Some(t0() + Duration::minutes(2)),
+            ..Default::default()
+        })?,
+        ["b"]
+    );
+    let page = runs::list(
+        c,
+        &RunQuery {
+            limit: Some(1),
+            offset: Some(1),
+            ..Default::default()
+        },
+    )?;
     assert_eq!(page.total, 3);
     assert_eq!(page.items.len(), 1);
     assert_eq!(page.items[0].run_id, "b");
@@ -131,7 +195,13 @@ fn filters_combine_and_sorts_order() -> Result<()> {
 #[test]
 fn removing_a_backend_removes_its_runs() -> Result<()> {
     let (store, b) = store_with_backend()?;
-    runs::upsert(store.conn(), &b, &run("a", "w", 0, 1, Outcome::Success), t0(), 365)?;
+    runs::upsert(
+        store.conn(),
+        &b,
+        &run("a", "w", 0, 1, Outcome::Success),
+        t0(),
+        365,
+    )?;
     backends::remove(store.conn(), &b)?;
     assert_eq!(runs::list(store.conn(), &RunQuery::default())?.total, 0);
     Ok(())

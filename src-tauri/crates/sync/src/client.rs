@@ -63,7 +63,10 @@ pub struct Client {
 
 impl std::fmt::Debug for Client {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Client").field("base", &self.base).field("token", &"<redacted>").finish()
+        f.debug_struct("Client")
+            .field("base", &self.base)
+            .field("token", &"<redacted>")
+            .finish()
     }
 }
 
@@ -75,14 +78,23 @@ enum Attempt {
 
 impl Client {
     /// A client of the backend at `base_url` (`http://127.0.0.1:8080`).
-    pub fn new(base_url: &str, token: Option<String>, opts: ClientOptions) -> Result<Client, SyncError> {
+    pub fn new(
+        base_url: &str,
+        token: Option<String>,
+        opts: ClientOptions,
+    ) -> Result<Client, SyncError> {
         let http = reqwest::Client::builder()
             .connect_timeout(opts.connect_timeout)
             .timeout(opts.request_timeout)
             .user_agent(concat!("countersign/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| SyncError::Protocol(format!("http client: {e}")))?;
-        Ok(Client { base: base_url.trim_end_matches('/').to_string(), token, http, opts })
+        Ok(Client {
+            base: base_url.trim_end_matches('/').to_string(),
+            token,
+            http,
+            opts,
+        })
     }
 
     /// The base URL.
@@ -90,13 +102,24 @@ impl Client {
         &self.base
     }
 
-    async fn attempt(&self, method: &Method, path: &str, query: &[(&str, String)], body: Option<&[u8]>) -> Attempt {
-        let mut req = self.http.request(method.clone(), format!("{}{path}", self.base)).query(query);
+    async fn attempt(
+        &self,
+        method: &Method,
+        path: &str,
+        query: &[(&str, String)],
+        body: Option<&[u8]>,
+    ) -> Attempt {
+        let mut req = self
+            .http
+            .request(method.clone(), format!("{}{path}", self.base))
+            .query(query);
         if let Some(t) = &self.token {
             req = req.bearer_auth(t);
         }
         if let Some(b) = body {
-            req = req.header(header::CONTENT_TYPE, "application/json").body(b.to_vec());
+            req = req
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(b.to_vec());
         }
         let resp = match req.send().await {
             Ok(r) => r,
@@ -128,19 +151,36 @@ impl Client {
         match status {
             StatusCode::UNAUTHORIZED => Attempt::Fail(SyncError::Unauthorized(detail)),
             StatusCode::FORBIDDEN => Attempt::Fail(SyncError::Forbidden(detail)),
-            StatusCode::TOO_MANY_REQUESTS | StatusCode::REQUEST_TIMEOUT => {
-                Attempt::Retry(SyncError::Status { status: status.as_u16(), detail }, retry_after)
-            }
-            s if s.is_server_error() => {
-                Attempt::Retry(SyncError::Status { status: s.as_u16(), detail }, retry_after)
-            }
-            s => Attempt::Fail(SyncError::Status { status: s.as_u16(), detail }),
+            StatusCode::TOO_MANY_REQUESTS | StatusCode::REQUEST_TIMEOUT => Attempt::Retry(
+                SyncError::Status {
+                    status: status.as_u16(),
+                    detail,
+                },
+                retry_after,
+            ),
+            s if s.is_server_error() => Attempt::Retry(
+                SyncError::Status {
+                    status: s.as_u16(),
+                    detail,
+                },
+                retry_after,
+            ),
+            s => Attempt::Fail(SyncError::Status {
+                status: s.as_u16(),
+                detail,
+            }),
         }
     }
 
     /// Sends a request, retrying transient failures, and returns the body bytes. Only
     /// idempotent requests may be retried; the protocol makes decisions idempotent by key.
-    pub async fn send(&self, method: Method, path: &str, query: &[(&str, String)], body: Option<&[u8]>) -> Result<Vec<u8>, SyncError> {
+    pub async fn send(
+        &self,
+        method: Method,
+        path: &str,
+        query: &[(&str, String)],
+        body: Option<&[u8]>,
+    ) -> Result<Vec<u8>, SyncError> {
         let mut retry = 0;
         loop {
             match self.attempt(&method, path, query, body).await {
@@ -160,7 +200,11 @@ impl Client {
         }
     }
 
-    async fn get<T: DeserializeOwned>(&self, path: &str, query: &[(&str, String)]) -> Result<T, SyncError> {
+    async fn get<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        query: &[(&str, String)],
+    ) -> Result<T, SyncError> {
         let bytes = self.send(Method::GET, path, query, None).await?;
         serde_json::from_slice(&bytes).map_err(|e| SyncError::Protocol(format!("{path}: {e}")))
     }
@@ -172,7 +216,12 @@ impl Client {
 
     /// One page of a stream (`runs` or `actions`) after `cursor`. A body that cannot be read as
     /// a page (cut off mid-way, not JSON) is retried like a dropped connection.
-    pub async fn page(&self, stream: &str, cursor: Option<&str>, limit: u32) -> Result<RawPage, SyncError> {
+    pub async fn page(
+        &self,
+        stream: &str,
+        cursor: Option<&str>,
+        limit: u32,
+    ) -> Result<RawPage, SyncError> {
         let mut query = vec![("limit", limit.to_string())];
         if let Some(c) = cursor {
             query.push(("cursor", c.to_string()));
@@ -199,7 +248,10 @@ impl Client {
 
     /// Connected knowledge sources.
     pub async fn sources(&self) -> Result<Vec<KnowledgeSource>, SyncError> {
-        Ok(self.get::<Items<KnowledgeSource>>("/v1/sources", &[]).await?.items)
+        Ok(self
+            .get::<Items<KnowledgeSource>>("/v1/sources", &[])
+            .await?
+            .items)
     }
 }
 
@@ -209,12 +261,19 @@ async fn read_bounded(mut resp: reqwest::Response, max: usize) -> Result<Vec<u8>
         match resp.chunk().await {
             Ok(Some(chunk)) => {
                 if out.len() + chunk.len() > max {
-                    return Err(SyncError::Protocol(format!("response exceeds the {max}-byte limit")));
+                    return Err(SyncError::Protocol(format!(
+                        "response exceeds the {max}-byte limit"
+                    )));
                 }
                 out.extend_from_slice(&chunk);
             }
             Ok(None) => return Ok(out),
-            Err(e) => return Err(SyncError::Unreachable(format!("body cut off: {}", describe(&e)))),
+            Err(e) => {
+                return Err(SyncError::Unreachable(format!(
+                    "body cut off: {}",
+                    describe(&e)
+                )));
+            }
         }
     }
 }
@@ -237,7 +296,9 @@ fn problem_detail(body: &[u8]) -> String {
         detail: Option<String>,
     }
     match serde_json::from_slice::<Problem>(body) {
-        Ok(Problem { detail: Some(d), .. }) => d,
+        Ok(Problem {
+            detail: Some(d), ..
+        }) => d,
         Ok(Problem { title: Some(t), .. }) => t,
         _ => String::from_utf8_lossy(&body[..body.len().min(300)]).into_owned(),
     }

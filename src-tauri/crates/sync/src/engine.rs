@@ -6,9 +6,11 @@ use crate::error::{ErrorView, SyncError};
 use crate::plan::{PagePlan, Record, Stream, plan_page};
 use chrono::{DateTime, Utc};
 use countersign_core::{PendingAction, Run};
-use countersign_store::rusqlite::Connection;
 use countersign_store::runs::Applied;
-use countersign_store::{Store, actions, backends, budgets, cursors, health, quarantine, runs, sources};
+use countersign_store::rusqlite::Connection;
+use countersign_store::{
+    Store, actions, backends, budgets, cursors, health, quarantine, runs, sources,
+};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -27,7 +29,11 @@ pub struct SyncOptions {
 
 impl Default for SyncOptions {
     fn default() -> Self {
-        SyncOptions { page_size: 1000, max_record_bytes: 1 << 20, max_pages: None }
+        SyncOptions {
+            page_size: 1000,
+            max_record_bytes: 1 << 20,
+            max_pages: None,
+        }
     }
 }
 
@@ -127,20 +133,39 @@ pub async fn sync_backend(
     cancel: &Cancel,
     on_progress: &(dyn Fn(&Progress) + Send + Sync),
 ) -> SyncReport {
-    let mut applier = Applier { path: store_path.to_path_buf(), store: None };
-    let mut report = SyncReport { backend_id: backend_id.to_string(), ..Default::default() };
-    let result = run_sync(&mut applier, backend_id, client, opts, cancel, on_progress, &mut report).await;
+    let mut applier = Applier {
+        path: store_path.to_path_buf(),
+        store: None,
+    };
+    let mut report = SyncReport {
+        backend_id: backend_id.to_string(),
+        ..Default::default()
+    };
+    let result = run_sync(
+        &mut applier,
+        backend_id,
+        client,
+        opts,
+        cancel,
+        on_progress,
+        &mut report,
+    )
+    .await;
     let id = backend_id.to_string();
     let now = Utc::now();
     let outcome = match &result {
         Ok(()) => {
             let id = id.clone();
-            applier.with(move |s| Ok(health::record_success(s.conn(), &id, now)?)).await
+            applier
+                .with(move |s| Ok(health::record_success(s.conn(), &id, now)?))
+                .await
         }
         Err(e) => {
             tracing::warn!(backend = %id, code = e.code(), error = %e, "sync failed");
             let (code, msg) = (e.code(), e.to_string());
-            applier.with(move |s| Ok(health::record_failure(s.conn(), &id, now, code, &msg)?)).await
+            applier
+                .with(move |s| Ok(health::record_failure(s.conn(), &id, now, code, &msg)?))
+                .await
         }
     };
     if let Err(e) = outcome {
@@ -167,16 +192,34 @@ async fn run_sync(
         .ok_or_else(|| SyncError::Protocol(format!("unknown backend {backend_id}")))?;
     let who = client.whoami().await?;
     let id = backend_id.to_string();
-    applier.with(move |s| Ok(backends::set_whoami(s.conn(), &id, &who)?)).await?;
+    applier
+        .with(move |s| Ok(backends::set_whoami(s.conn(), &id, &who)?))
+        .await?;
 
     let fresh = backend.freshness_days;
-    report.runs = sync_stream::<Run>(applier, backend_id, Stream::Runs, client, opts, cancel, on_progress, report, move |c, b, r, raw| {
-        Ok(runs::upsert_with_body(c, b, r, raw, Utc::now(), fresh)?)
-    })
+    report.runs = sync_stream::<Run>(
+        applier,
+        backend_id,
+        Stream::Runs,
+        client,
+        opts,
+        cancel,
+        on_progress,
+        report,
+        move |c, b, r, raw| Ok(runs::upsert_with_body(c, b, r, raw, Utc::now(), fresh)?),
+    )
     .await?;
-    report.actions = sync_stream::<PendingAction>(applier, backend_id, Stream::Actions, client, opts, cancel, on_progress, report, |c, b, a, _| {
-        Ok(actions::upsert(c, b, a)?)
-    })
+    report.actions = sync_stream::<PendingAction>(
+        applier,
+        backend_id,
+        Stream::Actions,
+        client,
+        opts,
+        cancel,
+        on_progress,
+        report,
+        |c, b, a, _| Ok(actions::upsert(c, b, a)?),
+    )
     .await?;
 
     let caps = client.budgets().await?;
@@ -205,7 +248,11 @@ async fn sync_stream<T: Record + Send + 'static>(
     cancel: &Cancel,
     on_progress: &(dyn Fn(&Progress) + Send + Sync),
     report: &mut SyncReport,
-    upsert: impl Fn(&Connection, &str, &T, &str) -> Result<Applied, SyncError> + Send + Sync + Copy + 'static,
+    upsert: impl Fn(&Connection, &str, &T, &str) -> Result<Applied, SyncError>
+    + Send
+    + Sync
+    + Copy
+    + 'static,
 ) -> Result<u64, SyncError> {
     let mut changed_total = 0;
     let mut pages = 0;
@@ -217,8 +264,12 @@ async fn sync_stream<T: Record + Send + 'static>(
             return Ok(changed_total);
         }
         let id = backend_id.to_string();
-        let cursor = applier.with(move |s| Ok(cursors::get(s.conn(), &id, stream.as_str())?)).await?;
-        let page = client.page(stream.as_str(), cursor.as_deref(), opts.page_size).await?;
+        let cursor = applier
+            .with(move |s| Ok(cursors::get(s.conn(), &id, stream.as_str())?))
+            .await?;
+        let page = client
+            .page(stream.as_str(), cursor.as_deref(), opts.page_size)
+            .await?;
         let has_more = page.has_more && !page.items.is_empty();
         let plan: PagePlan<T> = plan_page(&page.items, opts.max_record_bytes);
         let id = backend_id.to_string();

@@ -42,7 +42,9 @@ impl SyncError {
             SyncError::Forbidden(_) => "forbidden",
             SyncError::Status { status: 409, .. } => "conflict",
             SyncError::Status { status: 404, .. } => "not_found",
-            SyncError::Status { status: 400 | 422, .. } => "invalid_input",
+            SyncError::Status {
+                status: 400 | 422, ..
+            } => "invalid_input",
             SyncError::Status { .. } => "backend_error",
             SyncError::Protocol(_) => "protocol",
             SyncError::Store(_) => "store",
@@ -52,7 +54,10 @@ impl SyncError {
 
     /// Serialisable `{code, message}` for reports and the UI.
     pub fn view(&self) -> ErrorView {
-        ErrorView { code: self.code().to_string(), message: self.to_string() }
+        ErrorView {
+            code: self.code().to_string(),
+            message: self.to_string(),
+        }
     }
 }
 

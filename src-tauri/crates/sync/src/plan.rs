@@ -72,22 +72,35 @@ impl Record for PendingAction {
 /// `max_record_bytes`, one that does not parse, or one that breaks an invariant is refused with
 /// its reason; the rest of the page is kept.
 pub fn plan_page<T: Record>(items: &[Box<RawValue>], max_record_bytes: usize) -> PagePlan<T> {
-    let mut plan = PagePlan { accepted: Vec::with_capacity(items.len()), quarantined: Vec::new() };
+    let mut plan = PagePlan {
+        accepted: Vec::with_capacity(items.len()),
+        quarantined: Vec::new(),
+    };
     for item in items {
         let raw = item.get();
         if raw.len() > max_record_bytes {
             plan.quarantined.push((
-                format!("record of {} bytes exceeds the {max_record_bytes}-byte limit", raw.len()),
+                format!(
+                    "record of {} bytes exceeds the {max_record_bytes}-byte limit",
+                    raw.len()
+                ),
                 raw.as_bytes()[..max_record_bytes.min(raw.len())].to_vec(),
             ));
             continue;
         }
         match serde_json::from_str::<T>(raw) {
             Ok(record) => match record.check() {
-                Ok(()) => plan.accepted.push(Accepted { record, raw: raw.to_string() }),
-                Err(why) => plan.quarantined.push((format!("invalid record: {why}"), raw.as_bytes().to_vec())),
+                Ok(()) => plan.accepted.push(Accepted {
+                    record,
+                    raw: raw.to_string(),
+                }),
+                Err(why) => plan
+                    .quarantined
+                    .push((format!("invalid record: {why}"), raw.as_bytes().to_vec())),
             },
-            Err(e) => plan.quarantined.push((format!("malformed record: {e}"), raw.as_bytes().to_vec())),
+            Err(e) => plan
+                .quarantined
+                .push((format!("malformed record: {e}"), raw.as_bytes().to_vec())),
         }
     }
     plan
@@ -113,7 +126,11 @@ mod tests {
             GOOD.replace("r1", "r4"),
         ));
         let plan: PagePlan<Run> = plan_page(&page, 1 << 20);
-        let ids: Vec<_> = plan.accepted.iter().map(|a| a.record.run_id.as_str()).collect();
+        let ids: Vec<_> = plan
+            .accepted
+            .iter()
+            .map(|a| a.record.run_id.as_str())
+            .collect();
         assert_eq!(ids, ["r1", "r4"]);
         assert_eq!(plan.quarantined.len(), 3);
         assert!(plan.quarantined[0].0.starts_with("malformed record"));

@@ -15,7 +15,11 @@ pub struct Backoff {
 
 impl Default for Backoff {
     fn default() -> Self {
-        Backoff { attempts: 8, base: Duration::from_millis(100), cap: Duration::from_secs(10) }
+        Backoff {
+            attempts: 8,
+            base: Duration::from_millis(100),
+            cap: Duration::from_secs(10),
+        }
     }
 }
 
@@ -26,7 +30,10 @@ impl Backoff {
         if let Some(ra) = retry_after {
             return ra.min(self.cap);
         }
-        let ceiling = self.base.saturating_mul(1u32 << retry.min(16)).min(self.cap);
+        let ceiling = self
+            .base
+            .saturating_mul(1u32 << retry.min(16))
+            .min(self.cap);
         ceiling.mul_f64(unit_random.clamp(0.0, 1.0))
     }
 }
@@ -42,7 +49,13 @@ mod tests {
         assert_eq!(b.delay(3, None, 1.0), Duration::from_millis(800));
         assert_eq!(b.delay(3, None, 0.5), Duration::from_millis(400));
         assert_eq!(b.delay(30, None, 1.0), Duration::from_secs(10));
-        assert_eq!(b.delay(0, Some(Duration::from_secs(2)), 0.0), Duration::from_secs(2));
-        assert_eq!(b.delay(0, Some(Duration::from_secs(600)), 0.0), Duration::from_secs(10));
+        assert_eq!(
+            b.delay(0, Some(Duration::from_secs(2)), 0.0),
+            Duration::from_secs(2)
+        );
+        assert_eq!(
+            b.delay(0, Some(Duration::from_secs(600)), 0.0),
+            Duration::from_secs(10)
+        );
     }
 }
