@@ -12,6 +12,7 @@ fn main() {
             "list_runs",
             "get_run",
             "list_facets",
+            "get_overview",
             "list_actions",
             "list_budgets",
             "list_quarantine",

@@ -68,6 +68,9 @@ async fn a_run_changed_after_sync_is_replaced_by_its_later_revision() {
     let rig = rig(|c| c.seed_runs = 60).await;
     assert_eq!(rig.sync(100).await.error, None);
     // Find a pending action that has not expired and approve it with exactly its values.
+    let (status, body) = rig.post("/v1/admin/simulate", json!({"runs": 24})).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(rig.sync(100).await.error, None);
     let store = Store::open(&rig.store_path).expect("store");
     let now = chrono::Utc::now();
     let (_, action) = actions::list(store.conn(), Some("pending"))

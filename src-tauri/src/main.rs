@@ -44,6 +44,7 @@ fn main() {
             commands::runs::list_runs,
             commands::runs::get_run,
             commands::runs::list_facets,
+            commands::runs::get_overview,
             commands::approvals::list_actions,
             commands::budgets::list_budgets,
         ])

@@ -82,3 +82,16 @@ pub async fn list_facets(state: State<'_, Arc<AppState>>) -> CmdResult<Facets> {
     })
     .await
 }
+
+/// Charts over the daily roll-up for `[since, until)` (default: the last 30 days).
+#[tauri::command]
+pub async fn get_overview(
+    state: State<'_, Arc<AppState>>,
+    since: Option<chrono::DateTime<chrono::Utc>>,
+    until: Option<chrono::DateTime<chrono::Utc>>,
+    backend_id: Option<String>,
+) -> CmdResult<countersign_store::overview::Overview> {
+    let until = until.unwrap_or_else(chrono::Utc::now);
+    let since = since.unwrap_or(until - chrono::Duration::days(30));
+    with_store(&state, move |s| Ok(countersign_store::overview::overview(s.conn(), since, until, backend_id.as_deref())?)).await
+}

@@ -59,3 +59,18 @@ describe('toApiError', () => {
     expect(toApiError(undefined)).toEqual({ code: 'unknown', message: 'undefined' });
   });
 });
+
+describe('new commands', () => {
+  it('get_overview and cancel_sync send the Rust argument names', async () => {
+    const { getOverview, cancelSync } = await import('./client');
+    const invoke = fakeTauri(() => null);
+    await getOverview('2026-11-01T00:00:00.000Z', null, 'b1');
+    expect(invoke).toHaveBeenLastCalledWith(
+      'get_overview',
+      { since: '2026-11-01T00:00:00.000Z', until: null, backendId: 'b1' },
+      undefined,
+    );
+    await cancelSync();
+    expect(invoke).toHaveBeenLastCalledWith('cancel_sync', {}, undefined);
+  });
+});

@@ -11,6 +11,7 @@ import type {
   BudgetItem,
   Facets,
   NewBackend,
+  Overview,
   QuarantineRecord,
   RunDetail,
   RunPage,
@@ -32,6 +33,8 @@ export const COMMANDS = {
   listQuarantine: 'list_quarantine',
   openUrl: 'open_url',
   listFacets: 'list_facets',
+  getOverview: 'get_overview',
+  cancelSync: 'cancel_sync',
 } as const;
 
 async function call<T>(cmd: string, args?: Record<string, unknown>): Promise<T> {
@@ -95,4 +98,14 @@ export async function openUrl(url: string): Promise<void> {
 
 export function listFacets(): Promise<Facets> {
   return call(COMMANDS.listFacets);
+}
+
+/** Chart data over `[since, until)` (RFC 3339; the backend defaults to the last 30 days). */
+export function getOverview(since: string | null, until: string | null, backendId: string | null): Promise<Overview> {
+  return call(COMMANDS.getOverview, { since, until, backendId });
+}
+
+/** Cancels the sync in flight after its current page; pages already applied stay applied. */
+export async function cancelSync(): Promise<void> {
+  await call<null>(COMMANDS.cancelSync);
 }

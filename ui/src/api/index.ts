@@ -3,4 +3,4 @@ export * from './events';
 export * from './errors';
 export { hasTauri } from './runtime';
 export type * from './types';
-export { OUTCOMES, ACTION_STATUSES } from './types';
+export { OUTCOMES, ACTION_STATUSES, RUN_COUNT_CAP } from './types';

@@ -127,19 +127,78 @@ export interface RunSummary {
 
 export type RunSort = 'time_desc' | 'cost_desc' | 'latency_desc';
 
+/** Filters for `list_runs`; every field that is set narrows the result (serde default on the Rust side). */
 export interface RunQuery {
   backend_id?: string | null;
+  tenant?: string | null;
   workflow?: string | null;
   outcome?: string | null;
+  model?: string | null;
+  user_id?: string | null;
+  /** Every word must appear (prefix on the last word) across inputs, outputs, tool args/results, passages. */
   search?: string | null;
+  /** Started at or after (RFC 3339). */
+  since?: Rfc3339 | null;
+  /** Started before (RFC 3339). */
+  until?: Rfc3339 | null;
+  min_cost_micros?: Micros | null;
+  max_cost_micros?: Micros | null;
+  /** Only runs with a failed policy check. */
+  policy_failed?: boolean;
+  /** Only runs citing a deprecated or stale source. */
+  cites_stale?: boolean;
+  /** Ignored when `search` is set: matches come newest-synced first. */
   sort?: RunSort;
+  /** Page size (default 200, at most 1000). */
   limit?: number;
   offset?: number;
 }
 
+/** Counting stops at this many rows; beyond it `total_capped` is true. */
+export const RUN_COUNT_CAP = 10_000;
+
 export interface RunPage {
   items: RunSummary[];
+  /** Matching rows, counted up to RUN_COUNT_CAP. */
   total: number;
+  /** `total` hit the cap: there are at least that many. */
+  total_capped: boolean;
+}
+
+// ---- overview.rs ----
+
+export interface DayPoint {
+  /** UTC midnight of the day. */
+  day: Rfc3339;
+  workflow: string;
+  model: string;
+  runs: number;
+  successes: number;
+  escalations: number;
+  failures: number;
+  cost_micros: Micros;
+  /** Integer micros; null with no success that day. */
+  cost_per_success: Micros | null;
+}
+
+export interface ModelChange {
+  workflow: string;
+  /** First day (UTC midnight) on the new model. */
+  day: Rfc3339;
+  from: string;
+  to: string;
+}
+
+export interface StaleByBackend {
+  backend_id: string;
+  stale_citations: number;
+  runs: number;
+}
+
+export interface Overview {
+  points: DayPoint[];
+  model_changes: ModelChange[];
+  stale_by_backend: StaleByBackend[];
 }
 
 export interface RunDetail {

@@ -1,20 +1,21 @@
-import { useState } from 'react';
 import { ApprovalsView } from '../features/approvals/ApprovalsView';
 import { AuditView } from '../features/audit/AuditView';
 import { BackendsView } from '../features/backends/BackendsView';
 import { BudgetsView } from '../features/budgets/BudgetsView';
-import { RunsView, type RunRef } from '../features/runs/RunsView';
+import { OverviewView } from '../features/overview/OverviewView';
+import { RunsView } from '../features/runs/RunsView';
+import { DEFAULT_ROUTE, EMPTY_FILTERS } from '../lib/viewState';
 import { ErrorBanner, ErrorProvider } from './errors';
-import { Nav, type ViewId } from './Nav';
+import { Nav } from './Nav';
+import { useHashRoute } from './route';
 import { StoreProvider } from './store';
 
 function Shell() {
-  const [view, setView] = useState<ViewId>('runs');
-  const [selectedRun, setSelectedRun] = useState<RunRef | null>(null);
+  const [route, navigate] = useHashRoute();
+  const view = route.view;
 
   const openRun = (backendId: string, runId: string) => {
-    setSelectedRun({ backendId, runId });
-    setView('runs');
+    navigate({ ...route, view: 'runs', run: { backendId, runId } });
   };
 
   return (
@@ -22,13 +23,24 @@ function Shell() {
       <Nav
         view={view}
         onView={(v) => {
-          if (v === 'runs' && view === 'runs') setSelectedRun(null);
-          setView(v);
+          if (v === 'runs' && view === 'runs') {
+            navigate({ ...route, run: null });
+          } else {
+            navigate({ ...route, view: v, run: v === 'runs' ? route.run : null });
+          }
         }}
       />
       <main className="main">
         <ErrorBanner />
-        {view === 'runs' ? <RunsView selected={selectedRun} onSelect={setSelectedRun} /> : null}
+        {view === 'runs' ? <RunsView route={route} navigate={navigate} /> : null}
+        {view === 'overview' ? (
+          <OverviewView
+            days={route.days}
+            backendId={route.overviewBackend}
+            onChange={(days, overviewBackend) => navigate({ ...route, days, overviewBackend }, { replace: true })}
+            onOpenRuns={(filters) => navigate({ ...DEFAULT_ROUTE, view: 'runs', filters: { ...EMPTY_FILTERS, ...filters } })}
+          />
+        ) : null}
         {view === 'approvals' ? <ApprovalsView onOpenRun={openRun} /> : null}
         {view === 'budgets' ? <BudgetsView /> : null}
         {view === 'backends' ? <BackendsView /> : null}

@@ -3,9 +3,12 @@ import { useEffect, useState } from 'react';
 import { useStore } from './store';
 import { SafeText } from '../components/SafeText';
 
-export type ViewId = 'runs' | 'approvals' | 'budgets' | 'backends' | 'audit';
+import type { ViewId } from '../lib/viewState';
+
+export type { ViewId };
 
 const ITEMS: { id: ViewId; label: string }[] = [
+  { id: 'overview', label: 'Overview' },
   { id: 'runs', label: 'Runs' },
   { id: 'approvals', label: 'Approvals' },
   { id: 'budgets', label: 'Budgets' },

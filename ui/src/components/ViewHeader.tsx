@@ -1,5 +1,6 @@
 import type { ReactNode } from 'react';
 import { Freshness } from './Freshness';
+import { SyncProgress } from './SyncProgress';
 
 export function ViewHeader({
   title,
@@ -16,7 +17,10 @@ export function ViewHeader({
         <h1>{title}</h1>
         <Freshness loadedAt={loadedAt} />
       </div>
-      {actions ? <div className="view-actions">{actions}</div> : null}
+      <div className="view-actions">
+        <SyncProgress />
+        {actions}
+      </div>
     </header>
   );
 }

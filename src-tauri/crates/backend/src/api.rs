@@ -618,6 +618,7 @@ fn decide_tx(c: &mut Connection, who: &Whoami, id: &str, d: &Decision) -> Result
         a.revision += 1;
         a.updated_at = now;
         db::save_action(&tx, &a)?;
+        db::expire_run_of(&tx, &a, now)?;
         tx.commit()?;
         return Err(problem(
             StatusCode::CONFLICT,

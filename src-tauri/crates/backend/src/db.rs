@@ -244,7 +244,11 @@ impl<'c> Inserter<'c> {
         if let (Some(a), Some(ch)) = (&g.action, &g.execution) {
             let at = a.decided_at.unwrap_or(a.updated_at).to_rfc3339();
             let field = |name: &str| {
-                a.fields.iter().find(|f| f.name == name).map(|f| f.value.clone()).unwrap_or_default()
+                a.fields
+                    .iter()
+                    .find(|f| f.name == name)
+                    .map(|f| f.value.clone())
+                    .unwrap_or_default()
             };
             if a.kind == "issue_refund" {
                 let amount = Micros::parse_usd(&field("amount")).unwrap_or_default();
@@ -258,7 +262,12 @@ impl<'c> Inserter<'c> {
                     at
                 ])?;
             } else {
-                self.crm.execute(params![field("record_id"), field("field"), field("value"), at])?;
+                self.crm.execute(params![
+                    field("record_id"),
+                    field("field"),
+                    field("value"),
+                    at
+                ])?;
             }
             self.execution.execute(params![
                 a.action_id,
@@ -413,6 +422,7 @@ pub(crate) fn expire_due(conn: &mut Connection, now: DateTime<Utc>) -> Result<us
         a.revision += 1;
         a.updated_at = now.max(a.expires_at);
         save_action(&tx, &a)?;
+        expire_run_of(&tx, &a, now)?;
         let _ = id;
     }
     tx.commit()?;
@@ -480,4 +490,23 @@ pub(crate) fn page(
 pub(crate) fn seed_direct(data_dir: &Path, n: u64, seed_value: u64) -> Result<u64, Error> {
     let mut conn = open(data_dir)?;
     seed(&mut conn, n, seed_value, false)
+}
+
+/// Marks the run of an expired action as escalated (a new change of the run).
+pub(crate) fn expire_run_of(
+    conn: &Connection,
+    a: &PendingAction,
+    now: DateTime<Utc>,
+) -> Result<(), Error> {
+    let Some(json) = get_json(conn, "runs", &a.run_id)? else {
+        return Ok(());
+    };
+    let Ok(mut run) = serde_json::from_str::<Run>(&json) else {
+        return Ok(());
+    };
+    if run.outcome == countersign_core::Outcome::Pending {
+        generate::expire_run(&mut run, a.expires_at, now);
+        save_run(conn, &run)?;
+    }
+    Ok(())
 }

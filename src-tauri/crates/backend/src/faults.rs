@@ -12,6 +12,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
+use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -32,6 +33,32 @@ impl HttpBody for ResetBody {
             std::io::ErrorKind::ConnectionReset,
             "injected fault: connection reset",
         ))))
+    }
+}
+
+/// A body that sends its bytes and ends, with no size hint, so hyper keeps the declared
+/// (larger) `Content-Length` and the client sees a response cut short.
+/// It pauses before ending so that hyper flushes the partial body first.
+struct ShortBody {
+    data: Option<Bytes>,
+    pause: Pin<Box<tokio::time::Sleep>>,
+}
+
+impl HttpBody for ShortBody {
+    type Data = Bytes;
+    type Error = std::io::Error;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<http_body::Frame<Bytes>, std::io::Error>>> {
+        if let Some(b) = self.data.take() {
+            return Poll::Ready(Some(Ok(http_body::Frame::data(b))));
+        }
+        match self.pause.as_mut().poll(cx) {
+            Poll::Ready(()) => Poll::Ready(None),
+            Poll::Pending => Poll::Pending,
+        }
     }
 }
 
@@ -115,7 +142,14 @@ pub(crate) async fn inject(
                 parts.headers.insert(header::CONTENT_LENGTH, v);
             }
             let half = bytes.slice(..bytes.len() / 2);
-            Response::from_parts(parts, Body::from(half))
+            let pause = Box::pin(tokio::time::sleep(std::time::Duration::from_millis(50)));
+            Response::from_parts(
+                parts,
+                Body::new(ShortBody {
+                    data: Some(half),
+                    pause,
+                }),
+            )
         }
     }
 }

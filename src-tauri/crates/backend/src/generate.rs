@@ -864,6 +864,7 @@ pub(crate) fn generate(
             a.status = ActionStatus::Expired;
             a.revision = 2;
             a.updated_at = a.expires_at;
+            expire_run(&mut run, a.expires_at, a.expires_at);
         }
     }
 
@@ -1075,4 +1076,18 @@ fn malformed_json(run: &Run, variant: usize, index: u64) -> String {
         }
     }
     v.to_string()
+}
+
+/// What expiry of its pending action does to a run: no decision is coming, so the case goes
+/// back to people (escalated), and the proposed change is dropped.
+pub(crate) fn expire_run(run: &mut Run, expired_at: DateTime<Utc>, now: DateTime<Utc>) {
+    if run.outcome != Outcome::Pending {
+        return;
+    }
+    run.outcome = Outcome::Escalated;
+    run.decision = "approval_expired".into();
+    run.changes.retain(|c| c.action_id.is_none());
+    run.ended_at = Some(expired_at.max(run.started_at));
+    run.updated_at = now;
+    run.revision += 1;
 }

@@ -470,7 +470,10 @@ async fn expired_action_is_409_and_never_denied() -> R {
         .collect();
     assert!(acts.iter().any(|a| a.status == ActionStatus::Expired));
     let now = chrono::Utc::now();
-    for a in acts.iter().filter(|a| a.decided_at.is_none() && a.expires_at <= now) {
+    for a in acts
+        .iter()
+        .filter(|a| a.decided_at.is_none() && a.expires_at <= now)
+    {
         assert_eq!(a.status, ActionStatus::Expired, "{}", a.action_id);
     }
     // History holds decided actions too, each with its reviewer.
@@ -484,7 +487,10 @@ async fn expired_action_is_409_and_never_denied() -> R {
         .iter()
         .filter(|a| a.status == ActionStatus::Executed && a.kind == "issue_refund")
         .count();
-    assert_eq!(refunds["items"].as_array().map(Vec::len), Some(executed_refunds));
+    assert_eq!(
+        refunds["items"].as_array().map(Vec::len),
+        Some(executed_refunds)
+    );
     let expired = acts
         .iter()
         .find(|a| a.status == ActionStatus::Expired)
@@ -517,6 +523,25 @@ async fn expired_action_is_409_and_never_denied() -> R {
     assert_eq!(p["type"], json!("https://countersign.dev/problems/expired"));
     let (_, now) = e.get(&format!("/v1/actions/{}", a.action_id)).await?;
     assert_eq!(now["status"], json!("expired"));
+    // Its run is no longer pending: the case went back to people.
+    let (_, run) = e.get(&format!("/v1/runs/{}", a.run_id)).await?;
+    assert_eq!(run["outcome"], json!("escalated"));
+    assert_eq!(run["decision"], json!("approval_expired"));
+    // A second attempt is still a conflict, and nothing was executed.
+    let (s, p) = e
+        .post(
+            &format!("/v1/actions/{}/decision", a.action_id),
+            &approve(&a, "e3"),
+        )
+        .await?;
+    assert_eq!(s, 409);
+    assert_eq!(p["current_status"], json!("expired"));
+    let (_, refunds) = e.get("/v1/system/refunds").await?;
+    assert!(
+        refunds["items"]
+            .as_array()
+            .is_some_and(|v| v.iter().all(|r| r["action_id"] != json!(a.action_id)))
+    );
     e.h.shutdown().await;
     Ok(())
 }
@@ -767,7 +792,10 @@ async fn trickle_adds_runs_until_shutdown() -> R {
     let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(20);
     let mut seen = 0;
     while seen < 3 {
-        assert!(tokio::time::Instant::now() < deadline, "trickle produced {seen} runs");
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "trickle produced {seen} runs"
+        );
         let (_, page) = e.get("/v1/runs").await?;
         seen = page["items"].as_array().map_or(0, Vec::len);
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;

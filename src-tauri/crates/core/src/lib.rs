@@ -3,10 +3,12 @@
 //! Tauri, SQLite or HTTP, so every rule here is testable headless.
 
 pub mod action;
+pub mod audit;
 pub mod backend;
 pub mod budget;
 pub mod money;
 pub mod page;
+pub mod review;
 pub mod run;
 pub mod text;
 

@@ -14,6 +14,7 @@ CREATE TABLE backends (
 ) STRICT;
 
 CREATE TABLE runs (
+    rid               INTEGER PRIMARY KEY,
     backend_id        TEXT NOT NULL REFERENCES backends(backend_id) ON DELETE CASCADE,
     run_id            TEXT NOT NULL,
     revision          INTEGER NOT NULL,
@@ -32,8 +33,8 @@ CREATE TABLE runs (
     started_at_ms     INTEGER NOT NULL,
     updated_at_ms     INTEGER NOT NULL,
     body              TEXT NOT NULL,
-    PRIMARY KEY (backend_id, run_id)
-) STRICT, WITHOUT ROWID;
+    UNIQUE (backend_id, run_id)
+) STRICT;
 CREATE INDEX runs_by_time ON runs(started_at_ms DESC);
 CREATE INDEX runs_by_workflow_time ON runs(workflow, started_at_ms DESC);
 CREATE INDEX runs_by_outcome_time ON runs(outcome, started_at_ms DESC);

@@ -93,3 +93,15 @@ pub fn count_pending(conn: &Connection, backend_id: &str) -> Result<i64> {
         |r| r.get(0),
     )?)
 }
+
+/// One action.
+pub fn get(conn: &Connection, backend_id: &str, action_id: &str) -> Result<Option<PendingAction>> {
+    let body: Option<String> = conn
+        .query_row(
+            "SELECT body FROM actions WHERE backend_id = ?1 AND action_id = ?2",
+            params![backend_id, action_id],
+            |r| r.get(0),
+        )
+        .optional()?;
+    Ok(body.map(|b| serde_json::from_str(&b)).transpose()?)
+}

@@ -6,15 +6,19 @@
 //! (reads) or `Transaction` (writes).
 
 pub mod actions;
+pub mod audit;
 pub mod backends;
 pub mod budgets;
 pub mod cursors;
 pub mod db;
 pub mod error;
 pub mod health;
+pub mod outbox;
+pub mod overview;
 pub mod paths;
 pub mod quarantine;
 pub mod runs;
+pub mod search;
 pub mod sources;
 mod time;
 

@@ -6,6 +6,7 @@ use crate::time::{from_ms, to_ms};
 use chrono::{DateTime, Utc};
 use countersign_core::{Micros, Outcome, Run, RunSummary};
 use rusqlite::{Connection, OptionalExtension, Row, params_from_iter, types::Value as SqlValue};
+
 use serde::{Deserialize, Serialize};
 
 /// What happened to a run offered to [`upsert`].
@@ -40,6 +41,7 @@ pub fn upsert(
 
 /// Like [`upsert`], with the run's JSON already at hand (`body` must be `run` serialised or
 /// the exact record the backend sent, which parses to `run`); saves re-encoding during sync.
+/// Keeps the full-text index and the daily roll-up in step, in the caller's transaction.
 pub fn upsert_with_body(
     conn: &Connection,
     backend_id: &str,
@@ -48,53 +50,131 @@ pub fn upsert_with_body(
     now: DateTime<Utc>,
     freshness_days: i64,
 ) -> Result<Applied> {
-    let existed: Option<i64> = conn
-        .prepare_cached("SELECT revision FROM runs WHERE backend_id = ?1 AND run_id = ?2")?
-        .query_row(rusqlite::params![backend_id, run.run_id], |r| r.get(0))
-        .optional()?;
-    let changed = conn
+    let existing = conn
         .prepare_cached(
-            "INSERT INTO runs (backend_id, run_id, revision, tenant, workflow, workflow_version,
-             user_id, model, outcome, decision, cost_micros, latency_ms, tool_calls,
-             policy_failures, citation_warnings, started_at_ms, updated_at_ms, body)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)
-         ON CONFLICT(backend_id, run_id) DO UPDATE SET
-             revision = excluded.revision, tenant = excluded.tenant, workflow = excluded.workflow,
-             workflow_version = excluded.workflow_version, user_id = excluded.user_id,
-             model = excluded.model, outcome = excluded.outcome, decision = excluded.decision,
-             cost_micros = excluded.cost_micros, latency_ms = excluded.latency_ms,
-             tool_calls = excluded.tool_calls, policy_failures = excluded.policy_failures,
-             citation_warnings = excluded.citation_warnings,
-             started_at_ms = excluded.started_at_ms, updated_at_ms = excluded.updated_at_ms,
-             body = excluded.body
-         WHERE excluded.revision > runs.revision
-            OR (excluded.revision = runs.revision AND excluded.updated_at_ms > runs.updated_at_ms)",
+            "SELECT rid, revision, updated_at_ms, started_at_ms, workflow, model, outcome,
+                    cost_micros, citation_warnings
+             FROM runs WHERE backend_id = ?1 AND run_id = ?2",
         )?
-        .execute(rusqlite::params![
-            backend_id,
-            run.run_id,
-            run.revision as i64,
-            run.tenant,
-            run.workflow,
-            run.workflow_version,
-            run.user_id,
-            run.model,
-            run.outcome.as_str(),
-            run.decision,
-            run.cost_micros.0,
-            run.latency_ms as i64,
-            run.tool_calls.len() as i64,
-            run.policy_failures() as i64,
-            run.citation_warnings(now, freshness_days) as i64,
-            to_ms(run.started_at),
-            to_ms(run.updated_at),
-            body,
-        ])?;
-    Ok(match (existed, changed) {
-        (_, 0) => Applied::Unchanged,
-        (None, _) => Applied::Inserted,
-        (Some(_), _) => Applied::Updated,
-    })
+        .query_row(rusqlite::params![backend_id, run.run_id], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, i64>(1)?,
+                r.get::<_, i64>(2)?,
+                Bucket {
+                    started_at_ms: r.get(3)?,
+                    workflow: r.get(4)?,
+                    model: r.get(5)?,
+                    outcome: r.get(6)?,
+                    cost_micros: r.get(7)?,
+                    stale: r.get(8)?,
+                },
+            ))
+        })
+        .optional()?;
+    let revision = run.revision as i64;
+    let updated_ms = to_ms(run.updated_at);
+    if let Some((_, rev, upd, _)) = &existing
+        && !(revision > *rev || (revision == *rev && updated_ms > *upd))
+    {
+        return Ok(Applied::Unchanged);
+    }
+    let stale = run.citation_warnings(now, freshness_days) as i64;
+    let values = rusqlite::params![
+        backend_id,
+        run.run_id,
+        revision,
+        run.tenant,
+        run.workflow,
+        run.workflow_version,
+        run.user_id,
+        run.model,
+        run.outcome.as_str(),
+        run.decision,
+        run.cost_micros.0,
+        run.latency_ms as i64,
+        run.tool_calls.len() as i64,
+        run.policy_failures() as i64,
+        stale,
+        to_ms(run.started_at),
+        updated_ms,
+        body,
+        run.team.as_deref().unwrap_or(""),
+    ];
+    let rid = match &existing {
+        Some((rid, _, _, old)) => {
+            conn.prepare_cached(
+                "UPDATE runs SET backend_id = ?1, run_id = ?2, revision = ?3, tenant = ?4,
+                     workflow = ?5, workflow_version = ?6, user_id = ?7, model = ?8, outcome = ?9,
+                     decision = ?10, cost_micros = ?11, latency_ms = ?12, tool_calls = ?13,
+                     policy_failures = ?14, citation_warnings = ?15, started_at_ms = ?16,
+                     updated_at_ms = ?17, body = ?18, team = ?19
+                 WHERE rid = ?20",
+            )?
+            .execute(rusqlite::params_from_iter(
+                values.iter().copied().chain(std::iter::once(rid as &dyn rusqlite::ToSql)),
+            ))?;
+            rollup(conn, backend_id, old, -1)?;
+            conn.prepare_cached("DELETE FROM run_fts WHERE rowid = ?1")?.execute([rid])?;
+            *rid
+        }
+        None => {
+            conn.prepare_cached(
+                "INSERT INTO runs (backend_id, run_id, revision, tenant, workflow, workflow_version,
+                     user_id, model, outcome, decision, cost_micros, latency_ms, tool_calls,
+                     policy_failures, citation_warnings, started_at_ms, updated_at_ms, body, team)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,
+                     ?17, ?18, ?19)",
+            )?
+            .execute(values)?;
+            conn.last_insert_rowid()
+        }
+    };
+    let bucket = Bucket {
+        started_at_ms: to_ms(run.started_at),
+        workflow: run.workflow.clone(),
+        model: run.model.clone(),
+        outcome: run.outcome.as_str().to_string(),
+        cost_micros: run.cost_micros.0,
+        stale,
+    };
+    rollup(conn, backend_id, &bucket, 1)?;
+    conn.prepare_cached("INSERT INTO run_fts (rowid, text) VALUES (?1, ?2)")?
+        .execute(rusqlite::params![rid, crate::search::run_text(run)])?;
+    Ok(if existing.is_some() { Applied::Updated } else { Applied::Inserted })
+}
+
+/// A run's contribution to the daily roll-up.
+struct Bucket {
+    started_at_ms: i64,
+    workflow: String,
+    model: String,
+    outcome: String,
+    cost_micros: i64,
+    stale: i64,
+}
+
+const DAY_MS: i64 = 86_400_000;
+
+fn rollup(conn: &Connection, backend_id: &str, b: &Bucket, sign: i64) -> Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO run_daily (day_ms, backend_id, workflow, model, outcome, runs, cost_micros,
+             stale_citations) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+         ON CONFLICT DO UPDATE SET runs = runs + excluded.runs,
+             cost_micros = cost_micros + excluded.cost_micros,
+             stale_citations = stale_citations + excluded.stale_citations",
+    )?
+    .execute(rusqlite::params![
+        b.started_at_ms.div_euclid(DAY_MS) * DAY_MS,
+        backend_id,
+        b.workflow,
+        b.model,
+        b.outcome,
+        sign,
+        sign * b.cost_micros,
+        sign * b.stale,
+    ])?;
+    Ok(())
 }
 
 /// One run in full.
@@ -141,13 +221,18 @@ pub enum Sort {
 pub struct RunQuery {
     /// Only this backend.
     pub backend_id: Option<String>,
+    /// Only this tenant.
+    pub tenant: Option<String>,
     /// Only this workflow.
     pub workflow: Option<String>,
     /// Only this outcome (wire spelling).
     pub outcome: Option<String>,
     /// Only this model.
     pub model: Option<String>,
-    /// Text that must appear in the run's record.
+    /// Only runs triggered by this user.
+    pub user_id: Option<String>,
+    /// Full-text search over inputs, outputs, tool arguments/results and cited passages.
+    /// Every word must match (prefix match on the last word).
     pub search: Option<String>,
     /// Started at or after.
     pub since: Option<DateTime<Utc>>,
@@ -155,7 +240,13 @@ pub struct RunQuery {
     pub until: Option<DateTime<Utc>>,
     /// Cost at least this much.
     pub min_cost_micros: Option<i64>,
-    /// Sort order.
+    /// Cost at most this much.
+    pub max_cost_micros: Option<i64>,
+    /// Only runs with a failed policy check.
+    pub policy_failed: bool,
+    /// Only runs citing a deprecated or stale source.
+    pub cites_stale: bool,
+    /// Sort order (ignored when searching: matches come newest-synced first).
     pub sort: Sort,
     /// Page size (default 200, at most 1000).
     pub limit: Option<u32>,
@@ -163,13 +254,18 @@ pub struct RunQuery {
     pub offset: Option<u32>,
 }
 
+/// Counting stops here; beyond it the UI says "10,000+".
+pub const COUNT_CAP: u64 = 10_000;
+
 /// A page of the run list.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct RunPage {
     /// Rows of this page.
     pub items: Vec<RunSummary>,
-    /// Rows matching the filters in all.
+    /// Rows matching the filters, counted up to [`COUNT_CAP`].
     pub total: u64,
+    /// Whether `total` hit the cap (there are at least that many).
+    pub total_capped: bool,
 }
 
 fn summary(r: &Row<'_>) -> rusqlite::Result<RunSummary> {
@@ -193,7 +289,7 @@ fn summary(r: &Row<'_>) -> rusqlite::Result<RunSummary> {
     })
 }
 
-/// Runs matching `q`, one page, plus the total count.
+/// Runs matching `q`, one page, plus the (capped) total.
 pub fn list(conn: &Connection, q: &RunQuery) -> Result<RunPage> {
     let mut clauses: Vec<&str> = Vec::new();
     let mut args: Vec<SqlValue> = Vec::new();
@@ -203,57 +299,60 @@ pub fn list(conn: &Connection, q: &RunQuery) -> Result<RunPage> {
             args.push(SqlValue::Text(v.clone()));
         }
     };
-    text("backend_id = ?", &q.backend_id);
-    text("workflow = ?", &q.workflow);
-    text("outcome = ?", &q.outcome);
-    text("model = ?", &q.model);
-    if let Some(s) = q.search.as_ref().filter(|s| !s.trim().is_empty()) {
-        clauses.push("instr(lower(body), lower(?)) > 0");
-        args.push(SqlValue::Text(s.trim().to_string()));
-    }
-    if let Some(t) = q.since {
-        clauses.push("started_at_ms >= ?");
-        args.push(SqlValue::Integer(to_ms(t)));
-    }
-    if let Some(t) = q.until {
-        clauses.push("started_at_ms < ?");
-        args.push(SqlValue::Integer(to_ms(t)));
-    }
-    if let Some(c) = q.min_cost_micros {
-        clauses.push("cost_micros >= ?");
-        args.push(SqlValue::Integer(c));
-    }
-    let filter = if clauses.is_empty() {
-        String::new()
-    } else {
-        format!("WHERE {}", clauses.join(" AND "))
+    text("r.backend_id = ?", &q.backend_id);
+    text("r.tenant = ?", &q.tenant);
+    text("r.workflow = ?", &q.workflow);
+    text("r.outcome = ?", &q.outcome);
+    text("r.model = ?", &q.model);
+    text("r.user_id = ?", &q.user_id);
+    let mut int = |clause: &'static str, v: Option<i64>| {
+        if let Some(v) = v {
+            clauses.push(clause);
+            args.push(SqlValue::Integer(v));
+        }
     };
-    let order = match q.sort {
-        Sort::TimeDesc => "started_at_ms DESC, run_id DESC",
-        Sort::CostDesc => "cost_micros DESC, started_at_ms DESC",
-        Sort::LatencyDesc => "latency_ms DESC, started_at_ms DESC",
+    int("r.started_at_ms >= ?", q.since.map(to_ms));
+    int("r.started_at_ms < ?", q.until.map(to_ms));
+    int("r.cost_micros >= ?", q.min_cost_micros);
+    int("r.cost_micros <= ?", q.max_cost_micros);
+    if q.policy_failed {
+        clauses.push("r.policy_failures > 0");
+    }
+    if q.cites_stale {
+        clauses.push("r.citation_warnings > 0");
+    }
+    let fts = q.search.as_deref().and_then(crate::search::fts_query);
+    let (from, order) = match &fts {
+        Some(m) => {
+            clauses.insert(0, "run_fts MATCH ?");
+            args.insert(0, SqlValue::Text(m.clone()));
+            ("run_fts JOIN runs r ON r.rid = run_fts.rowid", "run_fts.rowid DESC")
+        }
+        None => (
+            "runs r",
+            match q.sort {
+                Sort::TimeDesc => "r.started_at_ms DESC, r.rid DESC",
+                Sort::CostDesc => "r.cost_micros DESC, r.rid DESC",
+                Sort::LatencyDesc => "r.latency_ms DESC, r.rid DESC",
+            },
+        ),
     };
-    let total: i64 = conn.query_row(
-        &format!("SELECT count(*) FROM runs {filter}"),
-        params_from_iter(args.iter()),
-        |r| r.get(0),
-    )?;
+    let filter = if clauses.is_empty() { String::new() } else { format!("WHERE {}", clauses.join(" AND ")) };
     let limit = q.limit.unwrap_or(200).min(1000);
     let sql = format!(
-        "SELECT backend_id, run_id, tenant, workflow, workflow_version, user_id, model, outcome,
-                decision, cost_micros, latency_ms, tool_calls, policy_failures, citation_warnings,
-                started_at_ms
-         FROM runs {filter} ORDER BY {order} LIMIT {limit} OFFSET {}",
+        "SELECT r.backend_id, r.run_id, r.tenant, r.workflow, r.workflow_version, r.user_id,
+                r.model, r.outcome, r.decision, r.cost_micros, r.latency_ms, r.tool_calls,
+                r.policy_failures, r.citation_warnings, r.started_at_ms
+         FROM {from} {filter} ORDER BY {order} LIMIT {limit} OFFSET {}",
         q.offset.unwrap_or(0)
     );
-    let mut st = conn.prepare(&sql)?;
-    let items = st
-        .query_map(params_from_iter(args.iter()), summary)?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
-    Ok(RunPage {
-        items,
-        total: total as u64,
-    })
+    let mut st = conn.prepare_cached(&sql)?;
+    let items = st.query_map(params_from_iter(args.iter()), summary)?.collect::<rusqlite::Result<Vec<_>>>()?;
+    let counted: i64 = conn
+        .prepare_cached(&format!("SELECT count(*) FROM (SELECT 1 FROM {from} {filter} LIMIT {})", COUNT_CAP + 1))?
+        .query_row(params_from_iter(args.iter()), |r| r.get(0))?;
+    let counted = counted as u64;
+    Ok(RunPage { items, total: counted.min(COUNT_CAP), total_capped: counted > COUNT_CAP })
 }
 
 /// Distinct values of a column, for filter pickers.
@@ -262,7 +361,7 @@ pub fn distinct(conn: &Connection, column: Facet) -> Result<Vec<String>> {
         Facet::Workflow => "workflow",
         Facet::Model => "model",
     };
-    let mut st = conn.prepare(&format!("SELECT DISTINCT {col} FROM runs ORDER BY 1"))?;
+    let mut st = conn.prepare(&format!("SELECT DISTINCT {col} FROM run_daily WHERE runs > 0 ORDER BY 1"))?;
     let v = st
         .query_map([], |r| r.get(0))?
         .collect::<rusqlite::Result<Vec<String>>>()?;

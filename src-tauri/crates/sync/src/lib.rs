@@ -5,8 +5,10 @@
 //! duplicates.
 
 pub mod client;
+pub mod decide;
 pub mod engine;
 pub mod error;
+pub mod outbox;
 pub mod plan;
 pub mod retry;
 

@@ -1,0 +1,92 @@
+//! Full-text search: what text of a run is indexed, and turning what a person types into a
+//! safe FTS5 query.
+
+use countersign_core::Run;
+use serde_json::Value;
+
+/// The searchable text of a run: ids, decision and rationale, inputs, outputs, tool names,
+/// arguments, results and errors, and cited titles and passages. JSON contributes its string
+/// and number leaves, so a phrase inside a tool result matches as written.
+pub fn run_text(run: &Run) -> String {
+    let mut out = String::with_capacity(1024);
+    for s in [&run.run_id, &run.user_id, &run.workflow, &run.model, &run.decision, &run.tenant] {
+        push(&mut out, s);
+    }
+    if let Some(r) = &run.rationale {
+        push(&mut out, r);
+    }
+    leaves(&run.inputs, &mut out);
+    leaves(&run.outputs, &mut out);
+    for c in &run.tool_calls {
+        push(&mut out, &c.tool);
+        leaves(&c.arguments, &mut out);
+        if let Some(s) = &c.result_summary {
+            push(&mut out, s);
+        }
+        if let Some(r) = &c.result {
+            leaves(r, &mut out);
+        }
+        if let Some(e) = &c.error {
+            push(&mut out, e);
+        }
+        for d in &c.documents {
+            push(&mut out, d);
+        }
+    }
+    for c in &run.citations {
+        push(&mut out, &c.doc_id);
+        push(&mut out, &c.title);
+        push(&mut out, &c.passage);
+    }
+    out
+}
+
+fn push(out: &mut String, s: &str) {
+    if !s.is_empty() {
+        out.push_str(s);
+        out.push('\n');
+    }
+}
+
+fn leaves(v: &Value, out: &mut String) {
+    match v {
+        Value::String(s) => push(out, s),
+        Value::Number(n) => push(out, &n.to_string()),
+        Value::Array(a) => a.iter().for_each(|x| leaves(x, out)),
+        Value::Object(o) => o.values().for_each(|x| leaves(x, out)),
+        Value::Bool(_) | Value::Null => {}
+    }
+}
+
+/// Turns typed text into an FTS5 query: every word must appear (the last as a prefix), with
+/// FTS syntax characters neutralised by quoting. `None` when there is nothing to search.
+pub fn fts_query(input: &str) -> Option<String> {
+    let words: Vec<String> = input
+        .split(|c: char| !c.is_alphanumeric() && c != '_' && c != '-' && c != '.')
+        .flat_map(|w| w.split(['-', '.']))
+        .filter(|w| !w.is_empty())
+        .map(|w| format!("\"{}\"", w.replace('"', "\"\"")))
+        .collect();
+    let (last, rest) = words.split_last()?;
+    let mut q = rest.join(" ");
+    if !q.is_empty() {
+        q.push(' ');
+    }
+    q.push_str(last);
+    q.push('*');
+    Some(q)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn queries_are_quoted_and_prefix_the_last_word() {
+        assert_eq!(fts_query("refund policy").as_deref(), Some("\"refund\" \"policy\"*"));
+        assert_eq!(fts_query("  ").as_deref(), None);
+        assert_eq!(fts_query("a\"b OR c*").as_deref(), Some("\"a\" \"b\" \"OR\" \"c\"*"));
+        assert_eq!(fts_query("zd_883190").as_deref(), Some("\"zd_883190\"*"));
+        assert_eq!(fts_query("ord-1.5").as_deref(), Some("\"ord\" \"1\" \"5\"*"));
+    }
+}
