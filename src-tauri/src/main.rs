@@ -46,7 +46,12 @@ fn main() {
             commands::runs::list_facets,
             commands::runs::get_overview,
             commands::approvals::list_actions,
+            commands::approvals::decide_action,
+            commands::approvals::rollback_action,
+            commands::approvals::list_outbox,
+            commands::approvals::review_warnings,
             commands::budgets::list_budgets,
+            commands::budgets::save_budgets,
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {

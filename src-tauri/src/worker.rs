@@ -7,7 +7,7 @@ use crate::state::{AppState, with_store};
 use countersign_sync::{Cancel, Client, ClientOptions, SyncOptions, SyncReport, sync_backend};
 use std::sync::Arc;
 use std::time::Duration;
-use tauri::{AppHandle, Emitter};
+use tauri::{AppHandle, Emitter, Manager};
 
 /// Starts the periodic sync loop (interval from `COUNTERSIGN_SYNC_INTERVAL_MS`, default 1500).
 pub fn spawn(app: AppHandle, state: Arc<AppState>) {
@@ -47,6 +47,7 @@ pub async fn sync_all(
             .token(&b.backend_id)
             .map_err(|m| CmdError::new("secret_store", m))?;
         let client = Client::new(&b.url, token, ClientOptions::default())?;
+        deliver_outbox(app, state, &b.backend_id, &client).await;
         let _ = app.emit(
             events::SYNC_STATUS,
             SyncStatus {
@@ -97,5 +98,60 @@ pub async fn sync_all(
         let _ = app.emit(events::SYNC_STATUS, status);
         reports.push(report);
     }
+    update_title(app, state).await;
     Ok(reports)
+}
+
+/// Sends a backend's queued decisions now, in the background; the periodic loop retries what
+/// could not be sent.
+pub fn deliver_soon(app: &AppHandle, state: &Arc<AppState>, backend_id: String) {
+    let (app, state) = (app.clone(), state.clone());
+    tauri::async_runtime::spawn(async move {
+        let _gate = state.sync_gate.lock().await;
+        let Ok(Some(b)) = with_store(&state, {
+            let id = backend_id.clone();
+            move |s| Ok(countersign_store::backends::get(s.conn(), &id)?)
+        })
+        .await
+        else {
+            return;
+        };
+        let token = state.token(&backend_id).ok().flatten();
+        if let Ok(client) = Client::new(&b.url, token, ClientOptions::default()) {
+            deliver_outbox(&app, &state, &backend_id, &client).await;
+        }
+    });
+}
+
+async fn deliver_outbox(app: &AppHandle, state: &Arc<AppState>, backend_id: &str, client: &Client) {
+    match countersign_sync::outbox::deliver(&state.store_path, backend_id, client).await {
+        Ok(r) if r.delivered + r.conflicts + r.rejected > 0 => {
+            let _ = app.emit(
+                events::STORE_CHANGED,
+                StoreChanged { backend_id: backend_id.to_string(), runs: 0, actions: u64::from(r.delivered + r.conflicts + r.rejected), origin: "user" },
+            );
+        }
+        Ok(r) if r.waiting > 0 => {
+            tracing::warn!(backend = %backend_id, waiting = r.waiting, error = ?r.last_error, "decisions waiting to send");
+        }
+        Ok(_) => {}
+        Err(e) => tracing::warn!(backend = %backend_id, error = %e, "outbox delivery failed"),
+    }
+}
+
+/// Shows the number of pending approvals in the window title.
+async fn update_title(app: &AppHandle, state: &Arc<AppState>) {
+    let pending = with_store(state, |s| {
+        let now = chrono::Utc::now();
+        Ok(countersign_store::actions::list(s.conn(), Some("pending"))?
+            .iter()
+            .filter(|(_, a)| a.effective_status(now) == countersign_core::ActionStatus::Pending)
+            .count())
+    })
+    .await
+    .unwrap_or(0);
+    if let Some(w) = app.get_webview_window("main") {
+        let title = if pending > 0 { format!("Countersign — {pending} pending approval{}", if pending == 1 { "" } else { "s" }) } else { "Countersign".to_string() };
+        let _ = w.set_title(&title);
+    }
 }

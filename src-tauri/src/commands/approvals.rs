@@ -1,13 +1,17 @@
-//! The approval queue (read side; decisions come with the outbox).
+//! The approval queue: list, review warnings, decide (through the outbox), roll back.
 
-use crate::error::CmdResult;
+use crate::error::{CmdError, CmdResult};
 use crate::state::{AppState, with_store};
-use countersign_core::{ActionStatus, PendingAction};
+use crate::worker;
+use countersign_core::review::{ReviewInput, Warning, field_warnings};
+use countersign_core::{ActionStatus, PendingAction, Role};
+use countersign_store::outbox::{self, Entry};
 use countersign_store::{actions, backends};
+use countersign_sync::decide::{Reviewer, queue_decision, queue_rollback};
 use serde::Serialize;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
-use tauri::State;
+use tauri::{AppHandle, State};
 
 /// An action with where it came from and its status as of now (expired is distinct).
 #[derive(Serialize)]
@@ -38,6 +42,98 @@ pub async fn list_actions(
                 backend_id,
                 action,
             })
+            .collect())
+    })
+    .await
+}
+
+fn decide_error(e: countersign_sync::decide::DecideError) -> CmdError {
+    CmdError::new(e.code(), e.to_string())
+}
+
+/// The reviewer's identity on a backend; refuses unless the token holds reviewer or admin.
+fn reviewer_on(conn: &countersign_store::rusqlite::Connection, backend_id: &str) -> CmdResult<String> {
+    let b = backends::get(conn, backend_id)?.ok_or_else(|| CmdError::new("not_found", format!("no backend {backend_id}")))?;
+    match b.whoami {
+        Some(w) if w.has(Role::Reviewer) => Ok(w.subject),
+        Some(w) => Err(CmdError::new("forbidden", format!("{} is not a reviewer on {}", w.display_name, b.name))),
+        None => Err(CmdError::new("forbidden", format!("identity on {} unknown yet; sync first", b.name))),
+    }
+}
+
+/// Checks a review and queues the decision with its audit event, then sends it.
+#[tauri::command]
+pub async fn decide_action(
+    app: AppHandle,
+    state: State<'_, Arc<AppState>>,
+    backend_id: String,
+    action_id: String,
+    review: ReviewInput,
+    opened_at: Option<chrono::DateTime<chrono::Utc>>,
+) -> CmdResult<Entry> {
+    let min_review = std::time::Duration::from_millis(
+        std::env::var("COUNTERSIGN_MIN_REVIEW_MS").ok().and_then(|v| v.parse().ok()).unwrap_or(4000),
+    );
+    let bid = backend_id.clone();
+    let entry = with_store(&state, move |s| {
+        let actor = reviewer_on(s.conn(), &bid)?;
+        let who = Reviewer { actor: &actor, opened_at, min_review };
+        queue_decision(s, &bid, &action_id, &review, &who, chrono::Utc::now()).map_err(decide_error)
+    })
+    .await?;
+    tracing::info!(backend = %backend_id, action = %entry.action_id, "decision queued");
+    worker::deliver_soon(&app, &state, backend_id);
+    Ok(entry)
+}
+
+/// Queues the rollback of an executed write (a recorded decision of its own), then sends it.
+#[tauri::command]
+pub async fn rollback_action(
+    app: AppHandle,
+    state: State<'_, Arc<AppState>>,
+    backend_id: String,
+    action_id: String,
+    reason: String,
+) -> CmdResult<Entry> {
+    let bid = backend_id.clone();
+    let entry = with_store(&state, move |s| {
+        let actor = reviewer_on(s.conn(), &bid)?;
+        queue_rollback(s, &bid, &action_id, &reason, &actor, chrono::Utc::now()).map_err(decide_error)
+    })
+    .await?;
+    worker::deliver_soon(&app, &state, backend_id);
+    Ok(entry)
+}
+
+/// Decisions and rollbacks with their delivery state (waiting to send, delivered, conflict).
+#[tauri::command]
+pub async fn list_outbox(
+    state: State<'_, Arc<AppState>>,
+    backend_id: Option<String>,
+    action_id: Option<String>,
+) -> CmdResult<Vec<Entry>> {
+    with_store(&state, move |s| {
+        let key = backend_id.as_deref().zip(action_id.as_deref());
+        Ok(outbox::list(s.conn(), key, 200)?)
+    })
+    .await
+}
+
+/// The traps in the values a reviewer is about to confirm (confusables, hidden characters,
+/// locale-ambiguous amounts, invalid values), computed by the same rules that gate approval.
+#[tauri::command]
+pub async fn review_warnings(
+    state: State<'_, Arc<AppState>>,
+    backend_id: String,
+    action_id: String,
+    values: BTreeMap<String, String>,
+) -> CmdResult<Vec<Warning>> {
+    with_store(&state, move |s| {
+        let a = actions::get(s.conn(), &backend_id, &action_id)?
+            .ok_or_else(|| CmdError::new("not_found", format!("no action {action_id}")))?;
+        Ok(a.fields
+            .iter()
+            .flat_map(|f| field_warnings(f, values.get(&f.name).unwrap_or(&f.value), None))
             .collect())
     })
     .await

@@ -6,7 +6,7 @@ use crate::worker;
 use countersign_core::Whoami;
 use countersign_store::health::Health;
 use countersign_store::quarantine::QuarantineRow;
-use countersign_store::{actions, backends, health, quarantine, runs};
+use countersign_store::{actions, audit, backends, health, quarantine, runs};
 use countersign_sync::{Client, ClientOptions, SyncReport};
 use serde::Serialize;
 use std::sync::Arc;
@@ -109,7 +109,24 @@ pub async fn add_backend(
 #[tauri::command]
 pub async fn remove_backend(state: State<'_, Arc<AppState>>, backend_id: String) -> CmdResult<()> {
     let id = backend_id.clone();
-    let existed = with_store(&state, move |s| Ok(backends::remove(s.conn(), &id)?)).await?;
+    let existed = with_store(&state, move |s| {
+        let tx = s.write()?;
+        let row = backends::get(&tx, &id)?;
+        let existed = backends::remove(&tx, &id)?;
+        if let Some(row) = row {
+            audit::append(
+                &tx,
+                "console",
+                countersign_core::audit::kinds::BACKEND_REMOVED,
+                &id,
+                serde_json::json!({"name": row.name, "url": row.url}),
+                chrono::Utc::now(),
+            )?;
+        }
+        tx.commit().map_err(countersign_store::StoreError::from)?;
+        Ok(existed)
+    })
+    .await?;
     if !existed {
         return Err(CmdError::new(
             "not_found",

@@ -4,3 +4,4 @@ export * from './errors';
 export { hasTauri } from './runtime';
 export type * from './types';
 export { OUTCOMES, ACTION_STATUSES, RUN_COUNT_CAP } from './types';
+export * from './decisions';

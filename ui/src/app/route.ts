@@ -8,7 +8,21 @@ function currentRoute(): Route {
   return hashToRoute(window.location.hash);
 }
 
-export type Navigate = (next: Route, opts?: { replace?: boolean }) => void;
+export interface NavigateOptions {
+  /** Replace the current history entry instead of adding one. */
+  replace?: boolean;
+  /** Opened from the list: "Back" can then use history.back(). */
+  fromList?: boolean;
+}
+
+export type Navigate = (next: Route, opts?: NavigateOptions) => void;
+
+/** Whether the current history entry was opened from the run list in this session. */
+export function openedFromList(): boolean {
+  if (typeof window === 'undefined') return false;
+  const st = window.history.state as { fromList?: unknown } | null;
+  return !!st && st.fromList === true;
+}
 
 export function useHashRoute(): [Route, Navigate] {
   const [route, setRoute] = useState<Route>(currentRoute);
@@ -26,8 +40,9 @@ export function useHashRoute(): [Route, Navigate] {
   const navigate = useCallback<Navigate>((next, opts) => {
     const hash = routeToHash(next);
     if (hash !== window.location.hash) {
-      if (opts?.replace) window.history.replaceState(null, '', hash);
-      else window.history.pushState(null, '', hash);
+      const state = opts?.fromList ? { fromList: true } : null;
+      if (opts?.replace) window.history.replaceState(state, '', hash);
+      else window.history.pushState(state, '', hash);
     }
     setRoute(hashToRoute(hash));
   }, []);

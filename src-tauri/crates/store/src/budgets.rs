@@ -26,3 +26,61 @@ pub fn list(conn: &Connection) -> Result<Vec<(String, Budget)>> {
         .map(|(b, body)| Ok((b, serde_json::from_str(&body)?)))
         .collect()
 }
+
+/// Spend against one cap in its current period.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Spend {
+    /// Start of the period (for per-run caps: of the 30-day window looked at).
+    pub period_start: chrono::DateTime<chrono::Utc>,
+    /// End of the period.
+    pub period_end: chrono::DateTime<chrono::Utc>,
+    /// Cost of runs in scope started in the period.
+    pub cost_micros: countersign_core::Micros,
+    /// Runs in scope started in the period.
+    pub runs: i64,
+    /// Runs the backend stopped at a cap.
+    pub stopped_runs: i64,
+    /// The most expensive single run (what a per-run cap is measured against).
+    pub max_run_cost_micros: countersign_core::Micros,
+    /// Spend at period end if the burn rate so far continues (calendar periods only).
+    pub forecast_micros: Option<countersign_core::Micros>,
+    /// Spend (or, per run, the largest run) as a share of the cost limit, in percent.
+    pub used_percent: Option<f64>,
+}
+
+/// Spend against `b` for runs of `backend_id` as of `now`.
+pub fn spend(conn: &Connection, backend_id: &str, b: &Budget, now: chrono::DateTime<chrono::Utc>) -> Result<Spend> {
+    use countersign_core::{Micros, Period, ScopeKind};
+    let (start, end) = countersign_core::budget::period_bounds(b, now).unwrap_or((now - chrono::Duration::days(30), now));
+    let (col, val) = match (b.scope.kind, b.scope.value.as_deref()) {
+        (ScopeKind::Workflow, Some(v)) => ("workflow", v),
+        (ScopeKind::Team, Some(v)) => ("team", v),
+        (ScopeKind::User, Some(v)) => ("user_id", v),
+        _ => ("''", ""),
+    };
+    let (cost, runs, stopped, max): (i64, i64, i64, i64) = conn.query_row(
+        &format!(
+            "SELECT coalesce(sum(cost_micros), 0), count(*), coalesce(sum(outcome = 'budget_stopped'), 0),
+                    coalesce(max(cost_micros), 0)
+             FROM runs WHERE backend_id = ?1 AND started_at_ms >= ?2 AND started_at_ms < ?3 AND {col} = ?4"
+        ),
+        params![backend_id, start.timestamp_millis(), end.timestamp_millis(), val],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+    )?;
+    let elapsed = (now.min(end) - start).num_milliseconds().max(1);
+    let total = (end - start).num_milliseconds();
+    let forecast = (b.period != Period::Run)
+        .then(|| Micros((i128::from(cost) * i128::from(total) / i128::from(elapsed)) as i64));
+    let measured = if b.period == Period::Run { max } else { cost };
+    let used_percent = b.limits.max_cost_micros.filter(|m| m.0 > 0).map(|m| measured as f64 * 100.0 / m.0 as f64);
+    Ok(Spend {
+        period_start: start,
+        period_end: end,
+        cost_micros: Micros(cost),
+        runs,
+        stopped_runs: stopped,
+        max_run_cost_micros: Micros(max),
+        forecast_micros: forecast,
+        used_percent,
+    })
+}

@@ -246,6 +246,15 @@ impl Client {
         Ok(self.get::<Items<Budget>>("/v1/budgets", &[]).await?.items)
     }
 
+    /// Replaces the caps the backend enforces and returns what it now has in force.
+    pub async fn put_budgets(&self, budgets: &[Budget]) -> Result<Vec<Budget>, SyncError> {
+        let body = serde_json::to_vec(&serde_json::json!({ "items": budgets }))
+            .map_err(|e| SyncError::Protocol(e.to_string()))?;
+        let bytes = self.send(Method::PUT, "/v1/budgets", &[], Some(&body)).await?;
+        let items: Items<Budget> = serde_json::from_slice(&bytes).map_err(|e| SyncError::Protocol(format!("/v1/budgets: {e}")))?;
+        Ok(items.items)
+    }
+
     /// Connected knowledge sources.
     pub async fn sources(&self) -> Result<Vec<KnowledgeSource>, SyncError> {
         Ok(self

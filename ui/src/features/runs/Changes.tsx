@@ -2,7 +2,7 @@ import type { RecordChange } from '../../api';
 import { JsonBlock } from '../../components/JsonBlock';
 import { SafeText } from '../../components/SafeText';
 
-export function Changes({ changes }: { changes: RecordChange[] }) {
+export function Changes({ changes, linkedActionIds = [] }: { changes: RecordChange[]; linkedActionIds?: string[] }) {
   if (changes.length === 0) return <p className="muted">No changes.</p>;
   return (
     <table className="grid changes">
@@ -36,10 +36,42 @@ export function Changes({ changes }: { changes: RecordChange[] }) {
             <td>
               <JsonBlock value={c.after} label="after" />
             </td>
-            <td>{c.action_id ? <code><SafeText text={c.action_id} /></code> : <span className="muted">—</span>}</td>
+            <td>
+              {c.action_id ? (
+                linkedActionIds.includes(c.action_id) ? (
+                  <button
+                    type="button"
+                    className="link-button"
+                    data-testid="change-action-link"
+                    title="Show the linked action below"
+                    onClick={() => {
+                      const el = document.getElementById(actionAnchor(c.action_id ?? ''));
+                      el?.scrollIntoView({ block: 'center' });
+                      el?.focus();
+                    }}
+                  >
+                    <code>
+                      <SafeText text={c.action_id} />
+                    </code>{' '}
+                    ↓
+                  </button>
+                ) : (
+                  <code title="Action not in this store">
+                    <SafeText text={c.action_id} />
+                  </code>
+                )
+              ) : (
+                <span className="muted">—</span>
+              )}
+            </td>
           </tr>
         ))}
       </tbody>
     </table>
   );
+}
+
+/** DOM id of a linked action card in the run detail. */
+export function actionAnchor(actionId: string): string {
+  return `action-${encodeURIComponent(actionId)}`;
 }

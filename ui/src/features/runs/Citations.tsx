@@ -1,5 +1,6 @@
 import type { Citation } from '../../api';
 import { ExternalLink } from '../../components/ExternalLink';
+import { Highlighted } from '../../components/Highlighted';
 import { SafeText } from '../../components/SafeText';
 import { TimeText } from '../../components/TimeText';
 import { highlightParts } from '../../lib/highlight';
@@ -8,7 +9,7 @@ import { parseTime } from '../../lib/time';
 /** A source updated longer ago than this is flagged as possibly stale. */
 export const STALE_AFTER_DAYS = 180;
 
-function staleDays(c: Citation, now: Date): number | null {
+export function staleDays(c: Citation, now: Date): number | null {
   const t = parseTime(c.source_updated_at ?? null);
   if (!t) return null;
   const days = Math.floor((now.getTime() - t.getTime()) / 86_400_000);
@@ -24,7 +25,13 @@ export function Citations({ citations }: { citations: Citation[] }) {
         const parts = highlightParts(c);
         const stale = staleDays(c, now);
         return (
-          <li key={`${c.doc_id}-${i}`} className="card citation" data-testid="citation" data-doc-id={c.doc_id}>
+          <li
+            key={`${c.doc_id}-${i}`}
+            id={`citation-${i}`}
+            className={`card citation${c.deprecated || stale !== null ? ' warned' : ''}`}
+            data-testid="citation"
+            data-doc-id={c.doc_id}
+          >
             <header className="card-head">
               <h3>
                 <SafeText text={c.title} />
@@ -37,13 +44,21 @@ export function Citations({ citations }: { citations: Citation[] }) {
                   version <SafeText text={c.source_version} />
                 </span>
               ) : null}
-              {c.deprecated ? <span className="badge fail">deprecated source</span> : null}
-              {stale !== null ? (
-                <span className="badge warn" title={`Older than ${STALE_AFTER_DAYS} days`}>
-                  stale: updated {stale} days ago
-                </span>
-              ) : null}
             </header>
+            {c.deprecated || stale !== null ? (
+              <p className="citation-warning" data-testid="citation-warning" role="note">
+                <span aria-hidden="true">⚠ </span>
+                {c.deprecated ? <span className="badge fail">deprecated source</span> : null}
+                {stale !== null ? (
+                  <span className="badge warn" title={`Older than ${STALE_AFTER_DAYS} days`}>
+                    stale: updated {stale} days ago
+                  </span>
+                ) : null}{' '}
+                {c.deprecated
+                  ? 'This source is marked deprecated: the answer may rest on outdated policy.'
+                  : `This source was last updated more than ${STALE_AFTER_DAYS} days ago.`}
+              </p>
+            ) : null}
             <div className="muted small">
               Updated {c.source_updated_at ? <TimeText value={c.source_updated_at} /> : 'unknown'}
               {c.call_id ? (
@@ -57,14 +72,14 @@ export function Citations({ citations }: { citations: Citation[] }) {
             <blockquote className="context">
               {parts.found ? (
                 <>
-                  <SafeText text={parts.before} />
-                  <mark data-testid="citation-passage">
-                    <SafeText text={parts.passage} />
+                  <Highlighted text={parts.before} />
+                  <mark data-testid="citation-passage" className="passage">
+                    <Highlighted text={parts.passage} />
                   </mark>
-                  <SafeText text={parts.after} />
+                  <Highlighted text={parts.after} />
                 </>
               ) : (
-                <SafeText text={c.context} />
+                <Highlighted text={c.context} />
               )}
             </blockquote>
             {!parts.found ? (
@@ -79,7 +94,7 @@ export function Citations({ citations }: { citations: Citation[] }) {
             ) : null}
             {c.url ? (
               <div className="small">
-                Source: <ExternalLink url={c.url} />
+                Open source: <ExternalLink url={c.url} />
               </div>
             ) : null}
           </li>

@@ -1,15 +1,17 @@
 import type { Run } from '../../api';
 import { OutcomeBadge } from '../../components/Badges';
 import { Money } from '../../components/Money';
+import { Highlighted } from '../../components/Highlighted';
 import { SafeText } from '../../components/SafeText';
 import { TimeText } from '../../components/TimeText';
+import { microsToDecimal } from '../../lib/money';
 import { formatDuration } from '../../lib/time';
 
 export function RunHeader({ run, backendName }: { run: Run; backendName: string }) {
   return (
     <div className="run-header card">
       <dl className="kv wide">
-        <dt>User</dt>
+        <dt>Triggered by</dt>
         <dd>
           <SafeText text={run.user_id} />
           {run.team ? (
@@ -56,14 +58,27 @@ export function RunHeader({ run, backendName }: { run: Run; backendName: string 
         <dd>{run.confidence != null ? `${(run.confidence * 100).toFixed(1)}%` : '—'}</dd>
         <dt>Cost</dt>
         <dd data-testid="run-cost">
-          <Money micros={run.cost_micros} />
+          <Money micros={run.cost_micros} /> <span className="muted small">({microsToDecimal(run.cost_micros)} USD)</span>
         </dd>
         <dt>Tokens</dt>
+        <dd data-testid="run-tokens">
+          {run.tokens.input.toLocaleString()} in · {run.tokens.output.toLocaleString()} out ·{' '}
+          {(run.tokens.input + run.tokens.output).toLocaleString()} total
+        </dd>
+        <dt>Policy checks</dt>
         <dd>
-          {run.tokens.input.toLocaleString()} in · {run.tokens.output.toLocaleString()} out
+          {run.policy_checks.length === 0 ? (
+            <span className="muted">none recorded</span>
+          ) : run.policy_checks.some((c) => !c.passed) ? (
+            <span className="warn-text">
+              {run.policy_checks.filter((c) => !c.passed).length} of {run.policy_checks.length} failed
+            </span>
+          ) : (
+            <span className="ok-text">all {run.policy_checks.length} passed</span>
+          )}
         </dd>
         <dt>Latency</dt>
-        <dd>{formatDuration(run.latency_ms)}</dd>
+        <dd data-testid="run-latency">{formatDuration(run.latency_ms)}</dd>
         <dt>Started</dt>
         <dd>
           <TimeText value={run.started_at} />
@@ -78,7 +93,7 @@ export function RunHeader({ run, backendName }: { run: Run; backendName: string 
       </dl>
       <div className="rationale">
         <h3>Rationale</h3>
-        <p className="prose">{run.rationale ? <SafeText text={run.rationale} /> : <span className="muted">None recorded.</span>}</p>
+        <p className="prose">{run.rationale ? <Highlighted text={run.rationale} /> : <span className="muted">None recorded.</span>}</p>
       </div>
     </div>
   );

@@ -1,49 +1,246 @@
-import { useEffect, useRef, type KeyboardEvent } from 'react';
+import { useCallback, useEffect, useLayoutEffect, useRef, useState, type KeyboardEvent } from 'react';
 import type { RunSummary } from '../../api';
 import { OutcomeBadge } from '../../components/Badges';
 import { Money } from '../../components/Money';
 import { SafeText } from '../../components/SafeText';
 import { TimeText } from '../../components/TimeText';
 import { formatDuration } from '../../lib/time';
+import { scrollToRow, virtualWindow } from '../../lib/virtual';
 
+/** Fixed row height (px): windowing needs it; cells do not wrap (see styles.css `.runs.virtual`). */
+export const ROW_HEIGHT = 30;
+const OVERSCAN = 12;
+const COLUMNS = 13;
+
+// SSR / first paint: assume a typical viewport until the container is measured.
+const useIsoLayoutEffect = typeof window === 'undefined' ? useEffect : useLayoutEffect;
+
+export interface TableViewState {
+  scrollTop: number;
+  index: number;
+}
+
+/**
+ * The run list as a windowed table: only rows in view (plus a margin) are in the DOM, spacer
+ * rows stand in for the rest, so 10,000+ rows scroll smoothly. Rows not yet fetched show a
+ * placeholder; `onRange` asks for them.
+ *
+ * Keyboard: ↑/↓ (also PageUp/PageDown, Home/End) move through rows, Enter opens.
+ */
 export function RunTable({
   runs,
+  rowCount,
+  rowAt,
+  onRange,
   backendName,
   onOpen,
   focusRunId,
+  initial,
+  onViewState,
 }: {
-  runs: RunSummary[];
+  runs?: RunSummary[];
+  rowCount?: number;
+  rowAt?: (i: number) => RunSummary | undefined;
+  onRange?: (start: number, end: number) => void;
   backendName: (id: string) => string;
-  onOpen: (r: RunSummary) => void;
+  onOpen: (r: RunSummary, index: number) => void;
+  /** Focus this run's row once it is rendered (coming back from the detail). */
   focusRunId: string | null;
+  initial?: TableViewState;
+  onViewState?: (s: TableViewState) => void;
 }) {
-  const body = useRef<HTMLTableSectionElement>(null);
+  const count = rowCount ?? runs?.length ?? 0;
+  const at = useCallback((i: number) => (rowAt ? rowAt(i) : runs?.[i]), [rowAt, runs]);
+  const scroller = useRef<HTMLDivElement>(null);
+  const [scrollTop, setScrollTop] = useState(initial?.scrollTop ?? 0);
+  const [viewport, setViewport] = useState(600);
+  const [active, setActive] = useState(initial?.index ?? -1);
+  const wantFocus = useRef<number | null>(focusRunId !== null && initial ? initial.index : null);
+
+  // Measure the scroll box and follow its size.
+  useIsoLayoutEffect(() => {
+    const el = scroller.current;
+    if (!el) return;
+    if (initial && initial.scrollTop) el.scrollTop = initial.scrollTop;
+    setViewport(el.clientHeight || 600);
+    if (typeof ResizeObserver === 'undefined') return;
+    const ro = new ResizeObserver(() => setViewport(el.clientHeight || 600));
+    ro.observe(el);
+    return () => ro.disconnect();
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, []);
+
+  const win = virtualWindow({ scrollTop, viewportHeight: viewport, rowHeight: ROW_HEIGHT, total: count, overscan: OVERSCAN });
 
   useEffect(() => {
-    if (!focusRunId || !body.current) return;
-    const rows = body.current.querySelectorAll<HTMLTableRowElement>('tr[data-run-id]');
-    for (const row of rows) {
-      if (row.dataset.runId === focusRunId) {
-        row.focus();
-        break;
-      }
-    }
-  }, [focusRunId, runs]);
+    onRange?.(win.start, win.end);
+  }, [onRange, win.start, win.end]);
 
-  const onKey = (e: KeyboardEvent<HTMLTableRowElement>, r: RunSummary) => {
-    if (e.key === 'Enter') {
-      e.preventDefault();
-      onOpen(r);
-    } else if (e.key === 'ArrowDown' || e.key === 'ArrowUp') {
-      e.preventDefault();
-      const next = e.key === 'ArrowDown' ? e.currentTarget.nextElementSibling : e.currentTarget.previousElementSibling;
-      if (next instanceof HTMLElement) next.focus();
+  const viewStateRef = useRef(onViewState);
+  viewStateRef.current = onViewState;
+  useEffect(() => {
+    viewStateRef.current?.({ scrollTop, index: active });
+  }, [scrollTop, active]);
+
+  // Move DOM focus to the active row after it renders.
+  useIsoLayoutEffect(() => {
+    const i = wantFocus.current;
+    if (i === null || !scroller.current) return;
+    const row = scroller.current.querySelector<HTMLTableRowElement>(`tr[data-index="${i}"]`);
+    if (row && (focusRunId === null || row.dataset.runId === focusRunId || at(i) !== undefined)) {
+      row.focus({ preventScroll: true });
+      wantFocus.current = null;
+    }
+  });
+
+  const moveTo = (i: number) => {
+    if (count === 0) return;
+    const next = Math.max(0, Math.min(count - 1, i));
+    setActive(next);
+    wantFocus.current = next;
+    const el = scroller.current;
+    if (el) {
+      const top = scrollToRow(next, el.scrollTop, el.clientHeight - ROW_HEIGHT, ROW_HEIGHT);
+      if (top !== el.scrollTop) {
+        el.scrollTop = top;
+        setScrollTop(top);
+      }
     }
   };
 
+  const onKey = (e: KeyboardEvent<HTMLDivElement>) => {
+    const t = e.target as HTMLElement;
+    if (t.tagName === 'INPUT' || t.tagName === 'SELECT' || t.tagName === 'TEXTAREA') return;
+    const page = Math.max(1, Math.floor(viewport / ROW_HEIGHT) - 1);
+    const cur = active < 0 ? -1 : active;
+    switch (e.key) {
+      case 'ArrowDown':
+        moveTo(cur + 1);
+        break;
+      case 'ArrowUp':
+        moveTo(Math.max(0, cur - 1));
+        break;
+      case 'PageDown':
+        moveTo(cur + page);
+        break;
+      case 'PageUp':
+        moveTo(cur - page);
+        break;
+      case 'Home':
+        moveTo(0);
+        break;
+      case 'End':
+        moveTo(count - 1);
+        break;
+      case 'Enter': {
+        const r = cur >= 0 ? at(cur) : undefined;
+        if (!r) return;
+        onOpen(r, cur);
+        break;
+      }
+      default:
+        return;
+    }
+    e.preventDefault();
+  };
+
+  const rows = [];
+  for (let i = win.start; i < win.end; i++) {
+    const r = at(i);
+    if (!r) {
+      rows.push(
+        <tr key={`pending-${i}`} className="run-row-pending" data-index={i} aria-busy="true">
+          <td colSpan={COLUMNS} className="muted">
+            Loading…
+          </td>
+        </tr>,
+      );
+      continue;
+    }
+    rows.push(
+      <tr
+        key={`${r.backend_id}/${r.run_id}`}
+        data-testid="run-row"
+        data-run-id={r.run_id}
+        data-backend-id={r.backend_id}
+        data-index={i}
+        aria-rowindex={i + 2}
+        aria-selected={i === active}
+        tabIndex={i === active || (active < 0 && i === win.start) ? 0 : -1}
+        className={`clickable${i === active ? ' active' : ''}`}
+        onClick={() => {
+          setActive(i);
+          onOpen(r, i);
+        }}
+        onFocus={() => setActive(i)}
+      >
+        <td data-col="time">
+          <TimeText value={r.started_at} compact />
+        </td>
+        <td data-col="backend">
+          <SafeText text={backendName(r.backend_id)} />
+        </td>
+        <td data-col="workflow">
+          <SafeText text={r.workflow} />
+        </td>
+        <td data-col="workflow_version" className="muted">
+          <SafeText text={r.workflow_version} />
+        </td>
+        <td data-col="user">
+          <SafeText text={r.user_id} />
+        </td>
+        <td data-col="model">
+          <SafeText text={r.model} />
+        </td>
+        <td data-col="outcome">
+          <OutcomeBadge outcome={r.outcome} />
+        </td>
+        <td data-col="decision">
+          <SafeText text={r.decision} />
+        </td>
+        <td data-col="cost" className="num">
+          <Money micros={r.cost_micros} />
+        </td>
+        <td data-col="latency" className="num">
+          {formatDuration(r.latency_ms)}
+        </td>
+        <td data-col="tool_calls" className="num">
+          {r.tool_calls}
+        </td>
+        <td data-col="policy_failures" className={`num ${r.policy_failures > 0 ? 'warn-text' : 'muted'}`}>
+          {r.policy_failures}
+        </td>
+        <td data-col="citation_warnings" className={`num ${r.citation_warnings > 0 ? 'warn-text' : 'muted'}`}>
+          {r.citation_warnings}
+        </td>
+      </tr>,
+    );
+  }
+
   return (
-    <div className="table-wrap">
-      <table className="grid runs">
+    <div
+      className="table-wrap runs-scroll"
+      ref={scroller}
+      data-testid="runs-scroll"
+      onScroll={(e) => setScrollTop(e.currentTarget.scrollTop)}
+      onKeyDown={onKey}
+    >
+      <table className="grid runs virtual" role="grid" aria-rowcount={count + 1}>
+        <colgroup>
+          <col className="w-time" />
+          <col className="w-backend" />
+          <col className="w-workflow" />
+          <col className="w-ver" />
+          <col className="w-user" />
+          <col className="w-model" />
+          <col className="w-outcome" />
+          <col className="w-decision" />
+          <col className="w-num" />
+          <col className="w-num" />
+          <col className="w-small" />
+          <col className="w-small" />
+          <col className="w-small" />
+        </colgroup>
         <thead>
           <tr>
             <th>Time</th>
@@ -61,59 +258,18 @@ export function RunTable({
             <th className="num" title="Citations of deprecated or stale sources">Cit ⚠</th>
           </tr>
         </thead>
-        <tbody ref={body}>
-          {runs.map((r) => (
-            <tr
-              key={`${r.backend_id}/${r.run_id}`}
-              data-testid="run-row"
-              data-run-id={r.run_id}
-              data-backend-id={r.backend_id}
-              tabIndex={0}
-              className="clickable"
-              onClick={() => onOpen(r)}
-              onKeyDown={(e) => onKey(e, r)}
-            >
-              <td data-col="time">
-                <TimeText value={r.started_at} compact />
-              </td>
-              <td data-col="backend">
-                <SafeText text={backendName(r.backend_id)} />
-              </td>
-              <td data-col="workflow">
-                <SafeText text={r.workflow} />
-              </td>
-              <td data-col="workflow_version" className="muted">
-                <SafeText text={r.workflow_version} />
-              </td>
-              <td data-col="user">
-                <SafeText text={r.user_id} />
-              </td>
-              <td data-col="model">
-                <SafeText text={r.model} />
-              </td>
-              <td data-col="outcome">
-                <OutcomeBadge outcome={r.outcome} />
-              </td>
-              <td data-col="decision">
-                <SafeText text={r.decision} />
-              </td>
-              <td data-col="cost" className="num">
-                <Money micros={r.cost_micros} />
-              </td>
-              <td data-col="latency" className="num">
-                {formatDuration(r.latency_ms)}
-              </td>
-              <td data-col="tool_calls" className="num">
-                {r.tool_calls}
-              </td>
-              <td data-col="policy_failures" className={`num ${r.policy_failures > 0 ? 'warn-text' : 'muted'}`}>
-                {r.policy_failures}
-              </td>
-              <td data-col="citation_warnings" className={`num ${r.citation_warnings > 0 ? 'warn-text' : 'muted'}`}>
-                {r.citation_warnings}
-              </td>
+        <tbody>
+          {win.padTop > 0 ? (
+            <tr className="spacer" aria-hidden="true">
+              <td colSpan={COLUMNS} style={{ height: win.padTop }} />
             </tr>
-          ))}
+          ) : null}
+          {rows}
+          {win.padBottom > 0 ? (
+            <tr className="spacer" aria-hidden="true">
+              <td colSpan={COLUMNS} style={{ height: win.padBottom }} />
+            </tr>
+          ) : null}
         </tbody>
       </table>
     </div>

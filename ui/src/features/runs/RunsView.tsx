@@ -1,113 +1,141 @@
-import { useCallback, useMemo, useState } from 'react';
-import { listFacets, listRuns, type RunQuery } from '../../api';
+import { useCallback, useEffect, useMemo, useRef } from 'react';
+import { listFacets } from '../../api';
+import { openedFromList, type Navigate } from '../../app/route';
 import { useStore } from '../../app/store';
 import { useLoad } from '../../app/useLoad';
 import { SyncButton } from '../../components/SyncButton';
 import { ViewHeader } from '../../components/ViewHeader';
+import { searchTerms } from '../../lib/searchHighlight';
+import { filtersToQuery, type Route, type RunFilters as RunFilterState } from '../../lib/viewState';
 import { RunDetail } from './RunDetail';
-import { EMPTY_FILTERS, RunFilters, type RunFilterState } from './RunFilters';
-import { RunTable } from './RunTable';
-
-const PAGE = 100;
+import { RunFilters } from './RunFilters';
+import { RunTable, type TableViewState } from './RunTable';
+import { useRunPages } from './useRunPages';
 
 export interface RunRef {
   backendId: string;
   runId: string;
 }
 
-export function RunsView({
-  selected,
-  onSelect,
-}: {
-  selected: RunRef | null;
-  onSelect: (r: RunRef | null) => void;
-}) {
-  const { backends } = useStore();
-  const [filters, setFilters] = useState<RunFilterState>(EMPTY_FILTERS);
-  const [offset, setOffset] = useState(0);
-  const [lastOpened, setLastOpened] = useState<string | null>(null);
+/** Where the list was when a run was opened, so "Back" lands on the same row. */
+let memory: { key: string; state: TableViewState; runId: string | null } | null = null;
 
-  const query: RunQuery = useMemo(
-    () => ({
-      backend_id: filters.backend_id || null,
-      workflow: filters.workflow || null,
-      outcome: filters.outcome || null,
-      search: filters.search.trim() || null,
-      sort: filters.sort,
-      limit: PAGE,
-      offset,
-    }),
-    [filters, offset],
-  );
-  const runs = useLoad(() => listRuns(query), JSON.stringify(query), 'list_runs');
-  const facets = useLoad(listFacets, 'facets', 'list_facets');
+function isTyping(t: EventTarget | null): boolean {
+  const el = t as HTMLElement | null;
+  if (!el || !el.tagName) return false;
+  return el.tagName === 'INPUT' || el.tagName === 'TEXTAREA' || el.tagName === 'SELECT' || el.isContentEditable;
+}
 
-  const backendName = useCallback(
-    (id: string) =>
-      facets.data?.backends.find((b) => b.backend_id === id)?.name ??
-      backends?.find((b) => b.backend_id === id)?.name ??
-      id,
-    [facets.data, backends],
-  );
-
-  const changeFilters = useCallback((f: RunFilterState) => {
-    setFilters(f);
-    setOffset(0);
-  }, []);
-
+export function RunsView({ route, navigate }: { route: Route; navigate: Navigate }) {
+  const selected = route.run;
+  const terms = useMemo(() => searchTerms(route.filters.search), [route.filters.search]);
   if (selected) {
     return (
       <RunDetail
         backendId={selected.backendId}
         runId={selected.runId}
+        searchTerms={terms}
         onBack={() => {
-          setLastOpened(selected.runId);
-          onSelect(null);
+          if (openedFromList()) window.history.back();
+          else navigate({ ...route, run: null });
         }}
-        onOpenRun={(backendId, runId) => onSelect({ backendId, runId })}
+        onOpenRun={(backendId, runId) => navigate({ ...route, run: { backendId, runId } })}
       />
     );
   }
+  return <RunList route={route} navigate={navigate} />;
+}
 
-  const page = runs.data;
-  const total = page?.total ?? 0;
+function RunList({ route, navigate }: { route: Route; navigate: Navigate }) {
+  const { backends } = useStore();
+  const filters = route.filters;
+  const query = useMemo(() => filtersToQuery(filters), [filters]);
+  const key = JSON.stringify(query);
+  const pages = useRunPages(query);
+  const facets = useLoad(listFacets, 'facets', 'list_facets');
+  const searchRef = useRef<HTMLInputElement>(null);
+
+  const backendName = useCallback(
+    (id: string) =>
+      facets.data?.backends.find((b) => b.backend_id === id)?.name ?? backends?.find((b) => b.backend_id === id)?.name ?? id,
+    [facets.data, backends],
+  );
+
+  const routeRef = useRef(route);
+  routeRef.current = route;
+  const changeFilters = useCallback(
+    (f: RunFilterState) => navigate({ ...routeRef.current, filters: f, run: null }),
+    [navigate],
+  );
+
+  const remembered = memory && memory.key === key ? memory : null;
+  const viewState = useRef<TableViewState>(remembered?.state ?? { scrollTop: 0, index: -1 });
+
+  // Keyboard: "/" focuses search; arrows from nowhere in particular go to the table.
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if (e.defaultPrevented || e.ctrlKey || e.metaKey || e.altKey) return;
+      if (e.key === '/' && !isTyping(e.target)) {
+        e.preventDefault();
+        searchRef.current?.focus();
+        searchRef.current?.select();
+        return;
+      }
+      if ((e.key === 'ArrowDown' || e.key === 'ArrowUp') && (e.target === document.body || e.target === null)) {
+        const row =
+          document.querySelector<HTMLElement>('[data-testid="runs-scroll"] tr[tabindex="0"]') ??
+          document.querySelector<HTMLElement>('[data-testid="run-row"]');
+        if (row) {
+          e.preventDefault();
+          row.focus();
+        }
+      }
+      if (e.key === 'Escape' && e.target === searchRef.current) {
+        document.querySelector<HTMLElement>('[data-testid="runs-scroll"] tr[tabindex="0"]')?.focus();
+      }
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, []);
+
+  const searching = (query.search ?? '') !== '';
+  const count = pages.rowCount;
+
   return (
-    <section className="view">
-      <ViewHeader title="Runs" loadedAt={runs.loadedAt} actions={<SyncButton backendId={null} testId="sync-now" />} />
-      <RunFilters value={filters} facets={facets.data} onChange={changeFilters} />
+    <section className="view runs-view">
+      <ViewHeader title="Runs" loadedAt={pages.loadedAt} actions={<SyncButton backendId={null} testId="sync-now" />} />
+      <RunFilters value={filters} facets={facets.data} onChange={changeFilters} searchRef={searchRef} />
       <div className="pager">
-        <span className="muted" data-testid="run-count">
-          {page
-            ? total === 0
-              ? 'No runs'
-              : `${offset + 1}–${Math.min(offset + page.items.length, total)} of ${total} runs`
-            : runs.loading
+        <span className="muted" data-testid="run-count" data-total={pages.total ?? undefined} data-capped={pages.capped ? 'true' : undefined}>
+          {pages.totalLabel === null
+            ? pages.loading
               ? 'Loading…'
-              : ''}
+              : ''
+            : pages.total === 0
+              ? 'No runs'
+              : `${pages.totalLabel} runs${searching ? ' matching the search, newest synced first' : ''}`}
         </span>
-        <button type="button" className="btn small" disabled={offset === 0} onClick={() => setOffset(Math.max(0, offset - PAGE))}>
-          ← Prev
-        </button>
-        <button
-          type="button"
-          className="btn small"
-          disabled={!page || offset + PAGE >= total}
-          onClick={() => setOffset(offset + PAGE)}
-        >
-          Next →
-        </button>
+        <span className="muted small kbd-help">↑/↓ move · Enter opens · / search · Esc back</span>
       </div>
-      {page && page.items.length > 0 ? (
+      {count > 0 ? (
         <RunTable
-          runs={page.items}
+          key={key}
+          rowCount={count}
+          rowAt={pages.rowAt}
+          onRange={pages.ensure}
           backendName={backendName}
-          focusRunId={lastOpened}
-          onOpen={(r) => onSelect({ backendId: r.backend_id, runId: r.run_id })}
+          focusRunId={remembered?.runId ?? null}
+          initial={remembered?.state}
+          onViewState={(s) => {
+            viewState.current = s;
+          }}
+          onOpen={(r) => {
+            memory = { key, state: viewState.current, runId: r.run_id };
+            navigate({ ...route, run: { backendId: r.backend_id, runId: r.run_id } }, { fromList: true });
+          }}
         />
       ) : null}
-      {page && page.items.length === 0 ? (
-        <p className="empty">No runs match. Add a backend and sync, or clear the filters.</p>
-      ) : null}
+      {pages.total === 0 ? <p className="empty">No runs match. Add a backend and sync, or clear the filters.</p> : null}
     </section>
   );
 }

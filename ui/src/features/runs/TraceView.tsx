@@ -1,4 +1,7 @@
 import type { ToolCall } from '../../api';
+import { Highlighted, useSearchTerms } from '../../components/Highlighted';
+import { prettyJson } from '../../lib/json';
+import { hasMatch } from '../../lib/searchHighlight';
 import { JsonBlock } from '../../components/JsonBlock';
 import { Money } from '../../components/Money';
 import { SafeText } from '../../components/SafeText';
@@ -8,6 +11,7 @@ import { buildTrace, timelineBar } from './trace';
 
 /** Tool calls in order, nested by parent_id, each with a bar on a shared timeline. */
 export function TraceView({ calls }: { calls: ToolCall[] }) {
+  const terms = useSearchTerms();
   if (calls.length === 0) return <p className="muted">No tool calls.</p>;
   const trace = buildTrace(calls);
   // Short traces open fully; long ones start collapsed to one line per call.
@@ -31,14 +35,14 @@ export function TraceView({ calls }: { calls: ToolCall[] }) {
               data-call-id={c.call_id}
               data-depth={depth}
             >
-              <details open={openAll}>
+              <details open={openAll || callMatches(c, terms)}>
                 <summary>
                   <span className="trace-index">{i + 1}</span>
                   <code className="tool-name">
                     <SafeText text={c.tool} />
                   </code>
                   <span className="trace-summary">
-                    {c.result_summary ? <SafeText text={c.result_summary} /> : null}
+                    {c.result_summary ? <Highlighted text={c.result_summary} /> : null}
                   </span>
                   {c.error ? <span className="badge fail">error</span> : null}
                   {orphan ? (
@@ -90,15 +94,15 @@ export function TraceView({ calls }: { calls: ToolCall[] }) {
                   </dl>
                   {c.error ? (
                     <div className="call-error">
-                      <strong>Error:</strong> <SafeText text={c.error} />
+                      <strong>Error:</strong> <Highlighted text={c.error} />
                     </div>
                   ) : null}
                   <h4>Arguments</h4>
-                  <JsonBlock value={c.arguments} label="arguments" />
+                  <JsonBlock value={c.arguments} label="arguments" collapsible />
                   {c.result !== undefined && c.result !== null ? (
                     <>
                       <h4>Result</h4>
-                      <JsonBlock value={c.result} label="result" />
+                      <JsonBlock value={c.result} label="result" collapsible />
                     </>
                   ) : null}
                 </div>
@@ -109,4 +113,11 @@ export function TraceView({ calls }: { calls: ToolCall[] }) {
       </ol>
     </div>
   );
+}
+
+/** Whether a call's visible text contains a search word (such calls start open). */
+function callMatches(c: ToolCall, terms: readonly string[]): boolean {
+  if (terms.length === 0) return false;
+  const text = [c.tool, c.result_summary ?? '', c.error ?? '', prettyJson(c.arguments), c.result === undefined ? '' : prettyJson(c.result)].join('\n');
+  return hasMatch(text, terms);
 }

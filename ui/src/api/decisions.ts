@@ -1,0 +1,45 @@
+// Client functions for reviewing and deciding actions (queued through the outbox).
+// Every function rejects with an ApiError `{code, message}`.
+import { invoke } from '@tauri-apps/api/core';
+import { toApiError } from './errors';
+import { requireTauri } from './runtime';
+import type { OutboxEntry, ReviewInput, ReviewWarning } from './decisionTypes';
+
+export type * from './decisionTypes';
+
+/** Command names as the Rust side registers them. */
+export const DECISION_COMMANDS = {
+  reviewWarnings: 'review_warnings',
+  decideAction: 'decide_action',
+  rollbackAction: 'rollback_action',
+  listOutbox: 'list_outbox',
+} as const;
+
+async function call<T>(cmd: string, args?: Record<string, unknown>): Promise<T> {
+  try {
+    requireTauri();
+    return await invoke<T>(cmd, args);
+  } catch (e) {
+    throw toApiError(e);
+  }
+}
+
+/** The traps in the values about to be confirmed (proposed values, or edited ones). */
+export function reviewWarnings(backendId: string, actionId: string, values: Record<string, string>): Promise<ReviewWarning[]> {
+  return call(DECISION_COMMANDS.reviewWarnings, { backendId, actionId, values });
+}
+
+/** Checks the review and queues the decision; `openedAt` is when the reviewer opened the item. */
+export function decideAction(backendId: string, actionId: string, review: ReviewInput, openedAt: string): Promise<OutboxEntry> {
+  return call(DECISION_COMMANDS.decideAction, { backendId, actionId, review, openedAt });
+}
+
+/** Queues the rollback of an executed write (needs a reason). */
+export function rollbackAction(backendId: string, actionId: string, reason: string): Promise<OutboxEntry> {
+  return call(DECISION_COMMANDS.rollbackAction, { backendId, actionId, reason });
+}
+
+/** Outbox entries, newest first; both null = all backends and actions. */
+export function listOutbox(backendId: string | null, actionId: string | null): Promise<OutboxEntry[]> {
+  return call(DECISION_COMMANDS.listOutbox, { backendId, actionId });
+}

@@ -1,0 +1,86 @@
+// Chart.js on a <canvas>. Chart.js draws with the canvas API and only sets canvas sizes through
+// CSSOM (element.style), which the strict CSP (`style-src 'self'`) allows; it injects no <style>.
+import {
+  BarController,
+  BarElement,
+  CategoryScale,
+  Chart,
+  Legend,
+  LinearScale,
+  LineController,
+  LineElement,
+  PointElement,
+  Tooltip,
+  type ChartConfiguration,
+  type Plugin,
+} from 'chart.js';
+import { useEffect, useRef } from 'react';
+import type { Marker } from '../../lib/overviewSeries';
+
+Chart.register(BarController, BarElement, LineController, LineElement, PointElement, CategoryScale, LinearScale, Tooltip, Legend);
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyChartConfig = ChartConfiguration<any, any, any>;
+
+export function ChartBox({ config, testId, label, tall = false }: { config: AnyChartConfig; testId: string; label: string; tall?: boolean }) {
+  const canvas = useRef<HTMLCanvasElement>(null);
+  useEffect(() => {
+    const el = canvas.current;
+    if (!el || typeof el.getContext !== 'function') return;
+    let chart: Chart | null = null;
+    try {
+      chart = new Chart(el, config);
+    } catch {
+      chart = null; // no 2D context (e.g. a test DOM): the text summary still shows the numbers
+    }
+    return () => chart?.destroy();
+  }, [config]);
+  return (
+    <div className={`chart-box${tall ? ' tall' : ''}`} data-testid={testId}>
+      <canvas ref={canvas} role="img" aria-label={label} />
+    </div>
+  );
+}
+
+/** Dashed vertical lines where a workflow's model changed, labelled "workflow: from → to". */
+export function modelChangePlugin(markers: Marker[]): Plugin {
+  return {
+    id: 'modelChanges',
+    afterDatasetsDraw(chart) {
+      if (markers.length === 0) return;
+      const x = chart.scales['x'];
+      if (!x) return;
+      const { top, bottom } = chart.chartArea;
+      const ctx = chart.ctx;
+      const step = x.getPixelForValue(1) - x.getPixelForValue(0);
+      const half = Number.isFinite(step) ? step / 2 : 0;
+      ctx.save();
+      ctx.strokeStyle = '#b42318';
+      ctx.fillStyle = '#b42318';
+      ctx.lineWidth = 1.5;
+      ctx.setLineDash([5, 4]);
+      ctx.font = '11px system-ui, sans-serif';
+      const used = new Map<number, number>();
+      for (const m of markers) {
+        const px = Math.round(x.getPixelForValue(m.index) - half) + 0.5;
+        ctx.beginPath();
+        ctx.moveTo(px, top);
+        ctx.lineTo(px, bottom);
+        ctx.stroke();
+        const row = used.get(m.index) ?? 0;
+        used.set(m.index, row + 1);
+        const text = m.label.length > 48 ? `${m.label.slice(0, 47)}…` : m.label;
+        const w = ctx.measureText(text).width;
+        const tx = px + 4 + w > chart.chartArea.right ? px - 4 - w : px + 4;
+        ctx.fillText(text, tx, top + 12 + row * 13);
+      }
+      ctx.restore();
+    },
+  };
+}
+
+export const PALETTE = ['#2f5bd3', '#d97706', '#1f7a45', '#b42318', '#7c3aed', '#0e7490', '#be185d', '#4d7c0f', '#92400e', '#475569'];
+
+export function color(i: number): string {
+  return PALETTE[i % PALETTE.length] ?? '#2f5bd3';
+}

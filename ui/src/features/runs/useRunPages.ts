@@ -1,0 +1,160 @@
+// Pages through the run list in chunks of PAGE as rows scroll into view. Pages are cached per
+// query; a store change (sync) refreshes the pages in view without clearing the table.
+import { useCallback, useEffect, useReducer, useRef } from 'react';
+import { listRuns, type RunQuery, type RunSummary } from '../../api';
+import { useReportError } from '../../app/errors';
+import { useStore } from '../../app/store';
+import { pagesFor } from '../../lib/virtual';
+
+export const PAGE = 200;
+
+interface Cache {
+  key: string;
+  epoch: number;
+  pages: Map<number, RunSummary[]>;
+  fresh: Set<number>;
+  failed: Set<number>;
+  inflight: Set<string>;
+  total: number | null;
+  capped: boolean;
+  /** Exact row count once a short page was seen. */
+  exactEnd: number | null;
+  loadedAt: Date | null;
+  range: [number, number];
+}
+
+function emptyCache(key: string): Cache {
+  return {
+    key,
+    epoch: 0,
+    pages: new Map(),
+    fresh: new Set(),
+    failed: new Set(),
+    inflight: new Set(),
+    total: null,
+    capped: false,
+    exactEnd: null,
+    loadedAt: null,
+    range: [0, 60],
+  };
+}
+
+export interface RunPages {
+  /** Rows the table should be tall enough for (grows past the count cap as pages load). */
+  rowCount: number;
+  rowAt: (i: number) => RunSummary | undefined;
+  /** Asks for the pages covering rows [start, end). */
+  ensure: (start: number, end: number) => void;
+  /** "1,234" or "10,000+"; null before the first page. */
+  totalLabel: string | null;
+  total: number | null;
+  capped: boolean;
+  loadedAt: Date | null;
+  loading: boolean;
+}
+
+export function useRunPages(query: RunQuery): RunPages {
+  const key = JSON.stringify(query);
+  const report = useReportError();
+  const { version } = useStore();
+  const cache = useRef<Cache>(emptyCache(key));
+  const [, force] = useReducer((x: number) => x + 1, 0);
+  const queryRef = useRef(query);
+  queryRef.current = query;
+
+  const fetchPage = useCallback(
+    (p: number) => {
+      const c = cache.current;
+      const tag = `${c.epoch}:${p}`;
+      if (c.inflight.has(tag)) return;
+      c.inflight.add(tag);
+      const { key: k, epoch } = c;
+      listRuns({ ...queryRef.current, limit: PAGE, offset: p * PAGE })
+        .then((page) => {
+          const now = cache.current;
+          if (now.key !== k) return;
+          now.pages.set(p, page.items);
+          if (now.epoch === epoch) now.fresh.add(p);
+          now.failed.delete(p);
+          now.total = page.total;
+          now.capped = page.total_capped;
+          if (page.items.length < PAGE) now.exactEnd = p * PAGE + page.items.length;
+          else if (now.exactEnd !== null && now.exactEnd <= (p + 1) * PAGE) now.exactEnd = null;
+          now.loadedAt = new Date();
+          force();
+        })
+        .catch((e) => {
+          const now = cache.current;
+          if (now.key !== k) return;
+          now.failed.add(p);
+          report(e, 'list_runs');
+          force();
+        })
+        .finally(() => cache.current.inflight.delete(tag));
+    },
+    [report],
+  );
+
+  const ensure = useCallback(
+    (start: number, end: number) => {
+      const c = cache.current;
+      c.range = [start, end];
+      const wanted = pagesFor(start, Math.max(end, start + 1), PAGE);
+      for (const p of wanted) {
+        if (c.failed.has(p)) continue;
+        if (!c.fresh.has(p)) fetchPage(p);
+      }
+    },
+    [fetchPage],
+  );
+
+  // New query: start over.
+  useEffect(() => {
+    if (cache.current.key !== key || cache.current.total === null) {
+      const range = cache.current.range;
+      cache.current = emptyCache(key);
+      cache.current.range = [0, Math.max(60, range[1] - range[0])];
+      force();
+    }
+    ensure(...cache.current.range);
+  }, [key, ensure]);
+
+  // Store changed (a sync applied a page): refresh what is in view, a little later so a burst
+  // of changes costs one query.
+  const firstVersion = useRef(version);
+  useEffect(() => {
+    if (version === firstVersion.current) return;
+    const t = setTimeout(() => {
+      const c = cache.current;
+      c.epoch += 1;
+      c.fresh.clear();
+      c.failed.clear();
+      ensure(...c.range);
+    }, 300);
+    return () => clearTimeout(t);
+  }, [version, ensure]);
+
+  const c = cache.current;
+  let loadedEnd = 0;
+  for (const [p, items] of c.pages) loadedEnd = Math.max(loadedEnd, p * PAGE + items.length);
+  let rowCount = 0;
+  if (c.total !== null) {
+    if (!c.capped) rowCount = c.exactEnd !== null && c.exactEnd > c.total ? c.exactEnd : c.total;
+    else rowCount = c.exactEnd ?? Math.max(c.total, loadedEnd + PAGE);
+  }
+  const totalLabel =
+    c.total === null ? null : c.capped ? (c.exactEnd !== null ? c.exactEnd.toLocaleString('en-US') : `${c.total.toLocaleString('en-US')}+`) : c.total.toLocaleString('en-US');
+
+  const rowAt = useCallback((i: number) => cache.current.pages.get(Math.floor(i / PAGE))?.[i % PAGE], []);
+
+  return {
+    rowCount,
+    rowAt,
+    ensure,
+    totalLabel,
+    total: c.total,
+    capped: c.capped,
+    loadedAt: c.loadedAt,
+    loading: c.inflight.size > 0,
+  };
+}
