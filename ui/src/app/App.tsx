@@ -1,3 +1,4 @@
+import { useRef } from 'react';
 import { ApprovalsView } from '../features/approvals/ApprovalsView';
 import { AuditView } from '../features/audit/AuditView';
 import { BackendsView } from '../features/backends/BackendsView';
@@ -13,6 +14,11 @@ import { StoreProvider } from './store';
 function Shell() {
   const [route, navigate] = useHashRoute();
   const view = route.view;
+  // Filters survive a trip to another view and back through the nav.
+  const lastRuns = useRef(route.view === 'runs' ? route.filters : DEFAULT_ROUTE.filters);
+  if (route.view === 'runs') lastRuns.current = route.filters;
+  const lastOverview = useRef({ days: route.days, overviewBackend: route.overviewBackend });
+  if (route.view === 'overview') lastOverview.current = { days: route.days, overviewBackend: route.overviewBackend };
 
   const openRun = (backendId: string, runId: string) => {
     navigate({ ...route, view: 'runs', run: { backendId, runId } });
@@ -26,7 +32,13 @@ function Shell() {
           if (v === 'runs' && view === 'runs') {
             navigate({ ...route, run: null });
           } else {
-            navigate({ ...route, view: v, run: v === 'runs' ? route.run : null });
+            navigate({
+              ...route,
+              ...(v === 'overview' ? lastOverview.current : {}),
+              view: v,
+              run: null,
+              filters: v === 'runs' ? lastRuns.current : route.filters,
+            });
           }
         }}
       />

@@ -1,7 +1,7 @@
 import { useStore } from '../app/store';
 import { useNow } from '../app/useNow';
 import { formatLag, lagMinutes } from '../lib/lag';
-import { formatClock, parseTime } from '../lib/time';
+import { formatClock, formatDateTimeCompact, parseTime } from '../lib/time';
 import { healthLabel } from './Badges';
 import { SafeText } from './SafeText';
 
@@ -42,7 +42,7 @@ export function Freshness({ loadedAt, backendIds }: { loadedAt: Date | null; bac
             <SafeText text={b.name} />
             {last ? (
               <>
-                : data as of {formatClock(last)}, <span className={lag !== null && lag > 60 ? 'warn-text' : ''}>{formatLag(lag)}</span>
+                : data as of {asOf(last, now)}, <span className={lag !== null && lag > 60 ? 'warn-text' : ''}>{formatLag(lag)}</span>
               </>
             ) : (
               ': never synced'
@@ -55,4 +55,9 @@ export function Freshness({ loadedAt, backendIds }: { loadedAt: Date | null; bac
       {syncing ? <span className="spinner" aria-label="syncing" /> : null}
     </div>
   );
+}
+
+/** "15:32" today, "Nov 24, 15:32:10" on another day. */
+function asOf(d: Date, now: Date): string {
+  return d.toDateString() === now.toDateString() ? formatClock(d) : formatDateTimeCompact(d.toISOString()).text;
 }

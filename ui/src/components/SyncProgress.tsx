@@ -16,39 +16,40 @@ export function SyncProgress() {
     if (!syncing) setCancelling(false);
   }, [syncing]);
   if (!syncing) return null;
-  const running = Object.values(syncStatus).filter((s) => s.state === 'running');
   const name = (id: string) => backends?.find((b) => b.backend_id === id)?.name ?? id;
+  const running = Object.values(syncStatus)
+    .filter((s) => s.state === 'running')
+    .map((s) => name(s.backend_id));
+  return (
+    <SyncProgressView
+      running={running}
+      cancelling={cancelling}
+      onCancel={() => {
+        setCancelling(true);
+        cancelSync().catch((e) => {
+          setCancelling(false);
+          report(e, 'cancel_sync');
+        });
+      }}
+    />
+  );
+}
+
+export function SyncProgressView({ running, cancelling, onCancel }: { running: string[]; cancelling: boolean; onCancel: () => void }) {
   return (
     <div className="sync-progress" data-testid="sync-progress" role="status" aria-live="polite">
       <progress aria-label="Sync in progress" />
       <span>
         Syncing
-        {running.length > 0 ? (
-          <>
-            {' '}
-            {running.map((s, i) => (
-              <span key={s.backend_id}>
-                {i > 0 ? ', ' : ''}
-                <SafeText text={name(s.backend_id)} />
-              </span>
-            ))}
-          </>
-        ) : null}
+        {running.map((n, i) => (
+          <span key={i}>
+            {i > 0 ? ', ' : ' '}
+            <SafeText text={n} />
+          </span>
+        ))}
         …
       </span>
-      <button
-        type="button"
-        className="btn small"
-        data-testid="sync-cancel"
-        disabled={cancelling}
-        onClick={() => {
-          setCancelling(true);
-          cancelSync().catch((e) => {
-            setCancelling(false);
-            report(e, 'cancel_sync');
-          });
-        }}
-      >
+      <button type="button" className="btn small" data-testid="sync-cancel" disabled={cancelling} onClick={onCancel}>
         {cancelling ? 'Cancelling after this page…' : 'Cancel'}
       </button>
     </div>

@@ -283,19 +283,30 @@ const CSV_HEADER: [&str; 12] = [
 
 fn csv_row(backend_id: &str, run: &Run) -> [String; 12] {
     [
-        backend_id.to_string(),
-        run.run_id.clone(),
-        run.user_id.clone(),
-        run.workflow.clone(),
-        run.model.clone(),
+        csv_text(backend_id),
+        csv_text(&run.run_id),
+        csv_text(&run.user_id),
+        csv_text(&run.workflow),
+        csv_text(&run.model),
         run.outcome.as_str().to_string(),
-        run.decision.clone(),
+        csv_text(&run.decision),
         run.cost_micros.to_decimal_string(),
         run.latency_ms.to_string(),
         run.tool_calls.len().to_string(),
-        policy_labels(run).join(";"),
+        csv_text(&policy_labels(run).join(";")),
         rfc3339(run.started_at),
     ]
+}
+
+/// Untrusted text for a spreadsheet cell: a leading `=`, `+`, `-`, `@`, tab or carriage return
+/// would make a spreadsheet evaluate it as a formula, so such text gets a leading `'`. The
+/// exact text stays in `runs.jsonl`.
+fn csv_text(text: &str) -> String {
+    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{text}")
+    } else {
+        text.to_string()
+    }
 }
 
 /// A run in the seed run-log shape (plus `backend_id`), money as exact decimals.
@@ -393,6 +404,14 @@ fn run_line<'a>(backend_id: &'a str, run: &'a Run) -> Result<RunLine<'a>, String
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn csv_text_cannot_start_a_formula() {
+        assert_eq!(csv_text("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
+        assert_eq!(csv_text("@SUM(A1)"), "'@SUM(A1)");
+        assert_eq!(csv_text("-1+2"), "'-1+2");
+        assert_eq!(csv_text("u_18421"), "u_18421");
+    }
 
     #[test]
     fn money_is_an_exact_json_number() -> Result<(), String> {

@@ -112,9 +112,7 @@ pub fn verify_bundle_with_key(
 
 /// Verifies a bundle held in memory (file name → bytes); what [`verify_bundle`] does after
 /// reading the folder. A missing file is reported as missing.
-pub fn verify_bundle_files(
-    files: &BTreeMap<String, Vec<u8>>,
-) -> Result<VerifyReport, VerifyError> {
+pub fn verify_bundle_files(files: &BTreeMap<String, Vec<u8>>) -> Result<VerifyReport, VerifyError> {
     let manifest = check_manifest(files)?;
     let mut summaries = Vec::new();
     let mut audit_events = 0;
@@ -184,9 +182,7 @@ fn check_manifest(files: &BTreeMap<String, Vec<u8>>) -> Result<Manifest, VerifyE
         })?;
     let names: Vec<&str> = manifest.files.iter().map(|f| f.name.as_str()).collect();
     if names != FILE_NAMES {
-        return Err(m(format!(
-            "lists files {names:?}, expected {FILE_NAMES:?}"
-        )));
+        return Err(m(format!("lists files {names:?}, expected {FILE_NAMES:?}")));
     }
     for f in &manifest.files {
         if f.lines != f.line_sha256.len() as u64 {
@@ -290,6 +286,10 @@ fn check_audit(entry: &FileEntry, bytes: &[u8], head: &Head) -> Result<u64, Veri
                 last.seq, head.seq
             ),
         )),
-        None => Err(fail(AUDIT_FILE, None, "no events, but the manifest signs a head")),
+        None => Err(fail(
+            AUDIT_FILE,
+            None,
+            "no events, but the manifest signs a head",
+        )),
     }
 }

@@ -5,9 +5,8 @@ mod common;
 use chrono::Duration;
 use common::{TestResult, exported, read_all, store, t0};
 use countersign_audit::{
-    AUDIT_FILE, BUNDLE_FORMAT, FILE_NAMES, MANIFEST_FILE, RUNS_CSV, RUNS_JSONL,
-    export_bundle_as, load_or_create_key, public_key_hex, verify_bundle, verify_bundle_files,
-    verify_bundle_with_key,
+    AUDIT_FILE, BUNDLE_FORMAT, FILE_NAMES, MANIFEST_FILE, RUNS_CSV, RUNS_JSONL, export_bundle_as,
+    load_or_create_key, public_key_hex, verify_bundle, verify_bundle_files, verify_bundle_with_key,
 };
 use countersign_core::audit::{AuditEvent, kinds};
 use serde_json::Value;
@@ -29,7 +28,10 @@ fn an_export_verifies() -> TestResult {
         .iter()
         .map(|f| (f.name.as_str(), f.lines))
         .collect();
-    assert_eq!(by_name, vec![(RUNS_JSONL, 5), (RUNS_CSV, 6), (AUDIT_FILE, 10)]);
+    assert_eq!(
+        by_name,
+        vec![(RUNS_JSONL, 5), (RUNS_CSV, 6), (AUDIT_FILE, 10)]
+    );
 
     let m = &e.manifest;
     assert_eq!(m.format, BUNDLE_FORMAT);
@@ -106,7 +108,10 @@ fn runs_are_in_the_seed_shape_with_exact_money() -> TestResult {
         rows[0],
         "backend_id,run_id,user_id,workflow,model,outcome,decision,cost_usd,latency_ms,tool_calls,policy_checks,timestamp"
     );
-    assert!(rows[2].contains(",0.120001,8420,1,pii_redaction_pass;role_allowed_fail,2026-11-01T10:10:00Z"));
+    assert!(
+        rows[2]
+            .contains(",0.120001,8420,1,pii_redaction_pass;role_allowed_fail,2026-11-01T10:10:00Z")
+    );
     Ok(())
 }
 
@@ -165,8 +170,22 @@ fn repeated_exports_chain_on_and_use_the_same_key() -> TestResult {
     let dir = tempfile::tempdir()?;
     let (store, path, _) = store(dir.path(), 2, 1)?;
     let key_dir = path.parent().ok_or("no parent")?;
-    let a = export_bundle_as(&store, &load_or_create_key(key_dir)?, &dir.path().join("a"), None, None, "cli")?;
-    let b = export_bundle_as(&store, &load_or_create_key(key_dir)?, &dir.path().join("b"), None, None, "cli")?;
+    let a = export_bundle_as(
+        &store,
+        &load_or_create_key(key_dir)?,
+        &dir.path().join("a"),
+        None,
+        None,
+        "cli",
+    )?;
+    let b = export_bundle_as(
+        &store,
+        &load_or_create_key(key_dir)?,
+        &dir.path().join("b"),
+        None,
+        None,
+        "cli",
+    )?;
     assert_eq!(a.public_key, b.public_key);
     assert_eq!(b.audit_head.seq, a.audit_head.seq + 1);
     let report = verify_bundle(&dir.path().join("b"))?;
@@ -223,11 +242,16 @@ fn flipping_any_byte_of_any_file_is_detected_and_located() -> TestResult {
                     // A broken line end merges two lines: the first of them is named.
                     assert!(err.line.is_some(), "{err}");
                 } else {
-                    assert_eq!(err.line, Some(line_of(bytes, pos)), "{name} byte {pos}: {err}");
+                    assert_eq!(
+                        err.line,
+                        Some(line_of(bytes, pos)),
+                        "{name} byte {pos}: {err}"
+                    );
                 }
             }
         }
     }
+    eprintln!("{tried} single-bit flips, all detected and located");
     assert!(tried > 1000, "{tried} flips");
     Ok(())
 }

@@ -815,6 +815,9 @@ async fn put_budgets(st: AppState, Extension(who): Extension<Whoami>, body: Byte
             .with("budget_id", json!(budget.budget_id)));
         }
     }
+    if let Err(why) = countersign_core::budget::validate_set(&b.items) {
+        return Err(unprocessable("invalid-budget", "Invalid budget set", &why));
+    }
     let items = b.items;
     let saved = with_db(&st.0, move |c| {
         let tx = c.transaction()?;

@@ -294,7 +294,7 @@ fn tally(budgets: &[Budget], tallies: &mut HashMap<UsageKey, (i64, u32)>, run: &
         if b.period == Period::Run || !generate::scope_matches(&b.scope, run) {
             continue;
         }
-        let (from, _) = generate::period_bounds(b.period, run.started_at);
+        let (from, _) = generate::period_bounds(b, run.started_at);
         let e = tallies
             .entry((b.budget_id.clone(), from.timestamp()))
             .or_insert((0, 0));
@@ -490,8 +490,18 @@ pub(crate) fn page(
 pub(crate) fn seed_direct(data_dir: &Path, n: u64, seed_value: u64) -> Result<u64, Error> {
     let mut conn = open(data_dir)?;
     // A bigger page cache keeps the index B-trees in memory during a large bulk insert.
+    // A rollback journal instead of WAL for the bulk insert: new pages need no journaling,
+    // while WAL would write every page twice (log, then checkpoint).
     conn.execute_batch("PRAGMA cache_size = -262144;")?;
-    seed(&mut conn, n, seed_value, false)
+    // Best effort: another open connection (a running server) keeps the database in WAL.
+    let mode: String = conn
+        .query_row("PRAGMA journal_mode = DELETE", [], |r| r.get(0))
+        .unwrap_or_else(|_| "wal".into());
+    let n = seed(&mut conn, n, seed_value, false)?;
+    if mode != "wal" {
+        let _: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
+    }
+    Ok(n)
 }
 
 /// Marks the run of an expired action as escalated (a new change of the run).

@@ -1,7 +1,7 @@
 //! The simulated organisation: deterministic runs and pending actions from `(seed, index)`.
 
 use crate::corpus::{self, DOCS, Passage};
-use chrono::{DateTime, Datelike, Duration, TimeZone, Utc};
+use chrono::{DateTime, Duration, TimeZone, Utc};
 use countersign_core::{
     ActionStatus, Budget, BudgetScope, Citation, ConfirmMode, Enforcement, FieldKind, Micros,
     Outcome, PendingAction, Period, PolicyCheck, RecordChange, ReviewField, RiskLevel, Run,
@@ -918,7 +918,7 @@ fn enforce(
                 max_wall = m;
             }
         } else {
-            let (from, to) = period_bounds(b.period, run.started_at);
+            let (from, to) = period_bounds(b, run.started_at);
             let (used_cost, used_runs) = usage(b, from, to);
             if let Some(m) = l.max_runs
                 && used_runs >= m
@@ -983,30 +983,17 @@ pub(crate) fn scope_matches(scope: &BudgetScope, run: &Run) -> bool {
     }
 }
 
-/// The calendar period (UTC) containing `t`.
-pub(crate) fn period_bounds(p: Period, t: DateTime<Utc>) -> (DateTime<Utc>, DateTime<Utc>) {
-    let day = t.date_naive();
-    let start_of = |d: chrono::NaiveDate| d.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc();
-    match p {
-        Period::Run | Period::Day => {
-            let s = start_of(day);
-            (s, s + Duration::days(1))
-        }
-        Period::Week => {
-            let s = start_of(day) - Duration::days(i64::from(day.weekday().num_days_from_monday()));
-            (s, s + Duration::days(7))
-        }
-        Period::Month => {
-            let first = day.with_day(1).unwrap_or(day);
-            let next = if first.month() == 12 {
-                chrono::NaiveDate::from_ymd_opt(first.year() + 1, 1, 1)
-            } else {
-                chrono::NaiveDate::from_ymd_opt(first.year(), first.month() + 1, 1)
-            }
-            .unwrap_or(first);
-            (start_of(first), start_of(next))
-        }
-    }
+/// The calendar period containing `t` in the cap's time zone (core's rule); a per-run cap
+/// falls back to the UTC day so callers always get bounds.
+pub(crate) fn period_bounds(b: &Budget, t: DateTime<Utc>) -> (DateTime<Utc>, DateTime<Utc>) {
+    countersign_core::budget::period_bounds(b, t).unwrap_or_else(|| {
+        let s = t
+            .date_naive()
+            .and_hms_opt(0, 0, 0)
+            .unwrap_or_default()
+            .and_utc();
+        (s, s + Duration::days(1))
+    })
 }
 
 fn make_hostile(run: &mut Run, action: Option<&mut PendingAction>) {

@@ -379,6 +379,12 @@ async fn roles_are_enforced() -> R {
     let (s, p) = e.send_as(&finance, "PUT", "/v1/budgets", &bad).await?;
     assert_eq!(s, 422);
     assert_eq!(p["budget_id"], budgets["items"][0]["budget_id"]);
+    let mut bad = budgets.clone();
+    bad["items"][0]["time_zone"] = json!("Mars/Olympus");
+    let (s, _) = e.send_as(&finance, "PUT", "/v1/budgets", &bad).await?;
+    assert_eq!(s, 422);
+    let (_, still) = e.get("/v1/budgets").await?;
+    assert_eq!(still, budgets);
 
     let a = e.open_refunds(1).await?.remove(0);
     let path = format!("/v1/actions/{}/decision", a.action_id);
@@ -733,6 +739,32 @@ async fn faults_are_survivable_with_retries() -> R {
     assert!(failures > 0);
     assert!(!statuses.is_empty());
     e.h.shutdown().await;
+    Ok(())
+}
+
+#[tokio::test]
+async fn bulk_seeded_data_is_served() -> R {
+    let dir = tempfile::tempdir()?;
+    let path = dir.path().to_path_buf();
+    tokio::task::spawn_blocking(move || countersign_backend::seed_runs_direct(&path, 1500, 7))
+        .await??;
+    let cfg = Config {
+        data_dir: dir.path().to_path_buf(),
+        seed_runs: 0,
+        ..Config::default()
+    };
+    let h = start(cfg).await?;
+    let c = reqwest::Client::new();
+    let page: Value = c
+        .get(format!("{}/v1/runs?limit=1000", h.url))
+        .bearer_auth(&h.token)
+        .send()
+        .await?
+        .json()
+        .await?;
+    assert_eq!(page["items"].as_array().map(Vec::len), Some(1000));
+    assert_eq!(page["has_more"], json!(true));
+    h.shutdown().await;
     Ok(())
 }
 

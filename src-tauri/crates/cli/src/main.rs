@@ -2,6 +2,7 @@
 //! sync a backend into a store, list and show runs and approvals. Same store and queries as
 //! the desktop app.
 
+mod audit_cmd;
 mod output;
 
 use clap::{Args, Parser, Subcommand};
@@ -33,6 +34,11 @@ enum Command {
     /// Synced pending actions.
     #[command(subcommand)]
     Approvals(ApprovalsCmd),
+    /// The audit trail: signed export bundles.
+    #[command(subcommand)]
+    Audit(audit_cmd::AuditCmd),
+    /// Check an audit bundle offline: prints `ok: …`, or the first bad record and exits 1.
+    Verify(audit_cmd::VerifyArgs),
 }
 
 #[derive(Subcommand)]
@@ -212,6 +218,8 @@ async fn run(cli: Cli) -> Result<(), String> {
         Command::Runs(RunsCmd::List(a)) => list_runs(a),
         Command::Runs(RunsCmd::Show(a)) => show_run(a),
         Command::Approvals(ApprovalsCmd::List(a)) => list_approvals(a),
+        Command::Audit(c) => audit_cmd::run(c),
+        Command::Verify(a) => audit_cmd::verify(a),
     }
 }
 

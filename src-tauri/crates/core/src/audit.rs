@@ -341,7 +341,9 @@ mod tests {
     fn chain(n: u64) -> Vec<AuditEvent> {
         let mut out: Vec<AuditEvent> = Vec::new();
         for seq in 1..=n {
-            let prev = out.last().map_or(GENESIS_HASH.to_string(), |e| e.hash.clone());
+            let prev = out
+                .last()
+                .map_or(GENESIS_HASH.to_string(), |e| e.hash.clone());
             out.push(AuditEvent::new(
                 seq,
                 at(seq as u32),
@@ -525,13 +527,13 @@ mod tests {
     #[test]
     fn every_single_field_edit_is_detected() {
         let base = chain(4);
-        let edits: Vec<Box<dyn Fn(&mut AuditEvent)>> = vec![
-            Box::new(|e| e.at += chrono::Duration::milliseconds(1)),
-            Box::new(|e| e.actor.push('x')),
-            Box::new(|e| e.kind = kinds::EXPORT.into()),
-            Box::new(|e| e.subject.clear()),
-            Box::new(|e| e.details = json!({"n": 0})),
-            Box::new(|e| e.hash.replace_range(0..1, "f")),
+        let edits: [fn(&mut AuditEvent); 6] = [
+            |e| e.at += chrono::Duration::milliseconds(1),
+            |e| e.actor.push('x'),
+            |e| e.kind = kinds::EXPORT.into(),
+            |e| e.subject.clear(),
+            |e| e.details = json!({"n": 0}),
+            |e| e.hash.replace_range(0..1, "f"),
         ];
         for (k, edit) in edits.iter().enumerate() {
             for i in 0..base.len() {

@@ -229,7 +229,10 @@ mod tests {
             c.execute("UPDATE audit_events SET actor = 'x' WHERE seq = 2", [])
                 .is_err()
         );
-        assert!(c.execute("DELETE FROM audit_events WHERE seq = 3", []).is_err());
+        assert!(
+            c.execute("DELETE FROM audit_events WHERE seq = 3", [])
+                .is_err()
+        );
         assert_eq!(verify(c)?, Ok(()));
         Ok(())
     }

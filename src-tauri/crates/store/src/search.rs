@@ -58,12 +58,13 @@ fn leaves(v: &Value, out: &mut String) {
     }
 }
 
-/// Turns typed text into an FTS5 query: every word must appear (the last as a prefix), with
-/// FTS syntax characters neutralised by quoting. `None` when there is nothing to search.
+/// Turns typed text into an FTS5 query: every word must appear somewhere in the run (the last
+/// as a prefix), with FTS syntax neutralised by quoting. `None` when there is nothing to search.
 pub fn fts_query(input: &str) -> Option<String> {
+    // Split exactly where the unicode61 tokenizer does, so every quoted term is one token
+    // (the index keeps no positions, so multi-token phrases cannot be asked for).
     let words: Vec<String> = input
-        .split(|c: char| !c.is_alphanumeric() && c != '_' && c != '-' && c != '.')
-        .flat_map(|w| w.split(['-', '.']))
+        .split(|c: char| !c.is_alphanumeric())
         .filter(|w| !w.is_empty())
         .map(|w| format!("\"{}\"", w.replace('"', "\"\"")))
         .collect();
@@ -86,7 +87,7 @@ mod tests {
         assert_eq!(fts_query("refund policy").as_deref(), Some("\"refund\" \"policy\"*"));
         assert_eq!(fts_query("  ").as_deref(), None);
         assert_eq!(fts_query("a\"b OR c*").as_deref(), Some("\"a\" \"b\" \"OR\" \"c\"*"));
-        assert_eq!(fts_query("zd_883190").as_deref(), Some("\"zd_883190\"*"));
+        assert_eq!(fts_query("zd_883190").as_deref(), Some("\"zd\" \"883190\"*"));
         assert_eq!(fts_query("ord-1.5").as_deref(), Some("\"ord\" \"1\" \"5\"*"));
     }
 }

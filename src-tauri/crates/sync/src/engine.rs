@@ -5,11 +5,12 @@ use crate::client::Client;
 use crate::error::{ErrorView, SyncError};
 use crate::plan::{PagePlan, Record, Stream, plan_page};
 use chrono::{DateTime, Utc};
+use countersign_core::audit::kinds;
 use countersign_core::{PendingAction, Run};
 use countersign_store::runs::Applied;
 use countersign_store::rusqlite::Connection;
 use countersign_store::{
-    Store, actions, backends, budgets, cursors, health, quarantine, runs, sources,
+    Store, actions, audit, backends, budgets, cursors, health, quarantine, runs, sources,
 };
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
@@ -164,7 +165,15 @@ pub async fn sync_backend(
             tracing::warn!(backend = %id, code = e.code(), error = %e, "sync failed");
             let (code, msg) = (e.code(), e.to_string());
             applier
-                .with(move |s| Ok(health::record_failure(s.conn(), &id, now, code, &msg)?))
+                .with(move |s| {
+                    // Health and the audit event commit together.
+                    let tx = s.write()?;
+                    health::record_failure(&tx, &id, now, code, &msg)?;
+                    let details = serde_json::json!({"code": code, "message": msg});
+                    audit::append(&tx, "sync", kinds::SYNC_FAILURE, &id, details, now)?;
+                    tx.commit().map_err(countersign_store::StoreError::from)?;
+                    Ok(())
+                })
                 .await
         }
     };
@@ -256,6 +265,9 @@ async fn sync_stream<T: Record + Send + 'static>(
 ) -> Result<u64, SyncError> {
     let mut changed_total = 0;
     let mut pages = 0;
+    let id = backend_id.to_string();
+    let cursor = applier.with(move |s| Ok(cursors::get(s.conn(), &id, stream.as_str())?)).await?;
+    let mut fetched = Some(client.page(stream.as_str(), cursor.as_deref(), opts.page_size).await?);
     loop {
         if cancel.is_cancelled() {
             return Err(SyncError::Cancelled);
@@ -263,36 +275,59 @@ async fn sync_stream<T: Record + Send + 'static>(
         if opts.max_pages.is_some_and(|m| pages >= m) {
             return Ok(changed_total);
         }
-        let id = backend_id.to_string();
-        let cursor = applier
-            .with(move |s| Ok(cursors::get(s.conn(), &id, stream.as_str())?))
-            .await?;
-        let page = client
-            .page(stream.as_str(), cursor.as_deref(), opts.page_size)
-            .await?;
+        let Some(page) = fetched.take() else {
+            return Ok(changed_total);
+        };
         let has_more = page.has_more && !page.items.is_empty();
-        let plan: PagePlan<T> = plan_page(&page.items, opts.max_record_bytes);
         let id = backend_id.to_string();
         let next = page.next_cursor;
-        let (changed, quarantined) = applier
-            .with(move |s| {
-                let tx = s.write()?;
-                let mut changed = 0u64;
-                for a in &plan.accepted {
-                    if upsert(&tx, &id, &a.record, &a.raw)? != Applied::Unchanged {
-                        changed += 1;
-                    }
+        let next_for_fetch = next.clone();
+        let items = page.items;
+        let max_record = opts.max_record_bytes;
+        // Parse and write this page on a blocking thread while the next page downloads.
+        let apply = applier.with(move |s| {
+            let plan: PagePlan<T> = plan_page(&items, max_record);
+            let tx = s.write()?;
+            let mut changed = 0u64;
+            for a in &plan.accepted {
+                if upsert(&tx, &id, &a.record, &a.raw)? != Applied::Unchanged {
+                    changed += 1;
                 }
-                for (reason, raw) in &plan.quarantined {
-                    quarantine::insert(&tx, &id, stream.as_str(), reason, raw)?;
-                }
-                if !next.is_empty() {
-                    cursors::set(&tx, &id, stream.as_str(), &next)?;
-                }
-                tx.commit().map_err(countersign_store::StoreError::from)?;
-                Ok((changed, plan.quarantined.len() as u64))
-            })
-            .await?;
+            }
+            for (reason, raw) in &plan.quarantined {
+                quarantine::insert(&tx, &id, stream.as_str(), reason, raw)?;
+            }
+            if !plan.quarantined.is_empty() {
+                let reasons: Vec<&str> = plan
+                    .quarantined
+                    .iter()
+                    .take(5)
+                    .map(|(reason, _)| reason.as_str())
+                    .collect();
+                let details = serde_json::json!({
+                    "stream": stream.as_str(),
+                    "count": plan.quarantined.len(),
+                    "reasons": reasons,
+                });
+                audit::append(&tx, "sync", kinds::QUARANTINE, &id, details, Utc::now())?;
+            }
+            if !next.is_empty() {
+                cursors::set(&tx, &id, stream.as_str(), &next)?;
+            }
+            tx.commit().map_err(countersign_store::StoreError::from)?;
+            Ok((changed, plan.quarantined.len() as u64))
+        });
+        let prefetch = async {
+            if has_more && !cancel.is_cancelled() {
+                Some(client.page(stream.as_str(), Some(&next_for_fetch), opts.page_size).await)
+            } else {
+                None
+            }
+        };
+        let (applied, next_page) = tokio::join!(apply, prefetch);
+        let (changed, quarantined) = applied?;
+        // A failed prefetch surfaces after this page is safely applied.
+        fetched = next_page.transpose()?;
         pages += 1;
         changed_total += changed;
         report.pages += 1;

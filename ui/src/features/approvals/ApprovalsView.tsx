@@ -1,14 +1,49 @@
-import { useState } from 'react';
-import { ACTION_STATUSES, listActions } from '../../api';
+import { useMemo, useState } from 'react';
+import { ACTION_STATUSES, listActions, type ActionItem } from '../../api';
 import { useLoad } from '../../app/useLoad';
+import { useNow } from '../../app/useNow';
 import { ViewHeader } from '../../components/ViewHeader';
-import { ActionCard } from './ActionCard';
+import { sortQueue, statusAt } from '../../lib/queue';
+import './approvals.css';
+import { OutboxList } from './OutboxList';
+import { QueueTable } from './QueueTable';
+import { ReviewPanel } from './ReviewPanel';
+
+interface OpenRef {
+  backendId: string;
+  actionId: string;
+  /** Last known copy, kept when the item leaves the filtered list (e.g. once decided). */
+  snapshot: ActionItem | null;
+}
 
 export function ApprovalsView({ onOpenRun }: { onOpenRun: (backendId: string, runId: string) => void }) {
   const [status, setStatus] = useState<string>('');
+  const [open, setOpen] = useState<OpenRef | null>(null);
   const s = status === '' ? null : status;
   const { data, loading, loadedAt } = useLoad(() => listActions(s), `actions:${status}`, 'list_actions');
-  const items = data ?? [];
+  // Every action (unfiltered) for the open item, so its status stays current after a decision.
+  const all = useLoad(() => listActions(null), 'actions:all', 'list_actions');
+  const now = useNow(1000);
+  const items = useMemo(() => sortQueue(data ?? [], now), [data, now]);
+  const pending = items.filter((it) => statusAt(it, now) === 'pending').length;
+
+  const openItem = open
+    ? ((all.data ?? []).find((i) => i.backend_id === open.backendId && i.action.action_id === open.actionId) ??
+      (data ?? []).find((i) => i.backend_id === open.backendId && i.action.action_id === open.actionId) ??
+      open.snapshot)
+    : null;
+
+  if (open && openItem) {
+    return (
+      <ReviewPanel
+        key={`${open.backendId}/${open.actionId}`}
+        item={openItem}
+        onBack={() => setOpen(null)}
+        onOpenRun={onOpenRun}
+      />
+    );
+  }
+
   return (
     <section className="view">
       <ViewHeader
@@ -28,21 +63,23 @@ export function ApprovalsView({ onOpenRun }: { onOpenRun: (backendId: string, ru
           </label>
         }
       />
-      <p className="muted note">Read-only: decisions are made in a later version.</p>
+      <p className="muted note" data-testid="queue-summary">
+        {data ? `${pending} pending${s ? '' : ` · ${items.length} in total`} — most urgent first.` : ''} Open an item to review each
+        value before deciding.
+      </p>
+      <OutboxList
+        items={all.data ?? []}
+        onOpen={(backendId, actionId) => setOpen({ backendId, actionId, snapshot: null })}
+      />
       {loading && !data ? <p className="muted">Loading…</p> : null}
-      {data && items.length === 0 ? <p className="empty">No actions{s ? ` with status ${s}` : ''}.</p> : null}
-      <div className="cards">
-        {items.map((it) => (
-          <ActionCard
-            key={`${it.backend_id}/${it.action.action_id}`}
-            testId="action-row"
-            action={it.action}
-            effectiveStatus={it.effective_status}
-            backendName={it.backend_name}
-            onOpenRun={() => onOpenRun(it.backend_id, it.action.run_id)}
-          />
-        ))}
-      </div>
+      {data && items.length === 0 ? <p className="empty">No actions{s ? ` with status ${s.replace(/_/g, ' ')}` : ''}.</p> : null}
+      {items.length > 0 ? (
+        <QueueTable
+          items={items}
+          now={now}
+          onOpen={(it) => setOpen({ backendId: it.backend_id, actionId: it.action.action_id, snapshot: it })}
+        />
+      ) : null}
     </section>
   );
 }

@@ -28,12 +28,15 @@ export function RunDetail({
   runId,
   onBack,
   onOpenRun,
+  onSearch,
   searchTerms = NO_TERMS,
 }: {
   backendId: string;
   runId: string;
   onBack: () => void;
   onOpenRun: (backendId: string, runId: string) => void;
+  /** "/" pressed: back to the list with the search box focused. */
+  onSearch?: () => void;
   /** Words of the list's search, marked wherever they occur in the run's text. */
   searchTerms?: readonly string[];
 }) {
@@ -46,15 +49,16 @@ export function RunDetail({
   // Escape or Backspace goes back to the list (not while typing in a field).
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
-      if (e.key !== 'Escape' && e.key !== 'Backspace') return;
+      if (e.key !== 'Escape' && e.key !== 'Backspace' && e.key !== '/') return;
       if (e.defaultPrevented || e.ctrlKey || e.metaKey || e.altKey) return;
       if (isTyping(e.target)) return;
       e.preventDefault();
-      onBack();
+      if (e.key === '/' && onSearch) onSearch();
+      else if (e.key !== '/') onBack();
     };
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
-  }, [onBack]);
+  }, [onBack, onSearch]);
 
   const run = data?.run;
   return (

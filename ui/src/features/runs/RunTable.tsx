@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useLayoutEffect, useRef, useState, type KeyboardEvent } from 'react';
-import type { RunSummary } from '../../api';
+import type { RunSort, RunSummary } from '../../api';
 import { OutcomeBadge } from '../../components/Badges';
 import { Money } from '../../components/Money';
 import { SafeText } from '../../components/SafeText';
@@ -10,6 +10,8 @@ import { scrollToRow, virtualWindow } from '../../lib/virtual';
 /** Fixed row height (px): windowing needs it; cells do not wrap (see styles.css `.runs.virtual`). */
 export const ROW_HEIGHT = 30;
 const OVERSCAN = 12;
+/** Lists up to this long are rendered without windowing. */
+export const RENDER_ALL_MAX = 200;
 const COLUMNS = 13;
 
 // SSR / first paint: assume a typical viewport until the container is measured.
@@ -37,6 +39,8 @@ export function RunTable({
   focusRunId,
   initial,
   onViewState,
+  sort,
+  onSort,
 }: {
   runs?: RunSummary[];
   rowCount?: number;
@@ -48,7 +52,27 @@ export function RunTable({
   focusRunId: string | null;
   initial?: TableViewState;
   onViewState?: (s: TableViewState) => void;
+  /** Current sort; with `onSort` the Time/Cost/Latency headers sort (null: sorting unavailable, e.g. while searching). */
+  sort?: RunSort | null;
+  onSort?: (s: RunSort) => void;
 }) {
+  const sortHead = (label: string, key: RunSort, testId: string) =>
+    onSort ? (
+      <button
+        type="button"
+        className="th-sort"
+        data-testid={testId}
+        aria-pressed={sort === key}
+        disabled={sort === null}
+        title={sort === null ? 'Search results come newest-synced first' : `Sort by ${label.toLowerCase()}, largest first`}
+        onClick={() => onSort(key)}
+      >
+        {label}
+        {sort === key ? ' ▾' : ''}
+      </button>
+    ) : (
+      label
+    );
   const count = rowCount ?? runs?.length ?? 0;
   const at = useCallback((i: number) => (rowAt ? rowAt(i) : runs?.[i]), [rowAt, runs]);
   const scroller = useRef<HTMLDivElement>(null);
@@ -70,7 +94,11 @@ export function RunTable({
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, []);
 
-  const win = virtualWindow({ scrollTop, viewportHeight: viewport, rowHeight: ROW_HEIGHT, total: count, overscan: OVERSCAN });
+  // Short lists render whole (cheap, and every row is findable); long ones are windowed.
+  const win =
+    count <= RENDER_ALL_MAX
+      ? { start: 0, end: count, padTop: 0, padBottom: 0 }
+      : virtualWindow({ scrollTop, viewportHeight: viewport, rowHeight: ROW_HEIGHT, total: count, overscan: OVERSCAN });
 
   useEffect(() => {
     onRange?.(win.start, win.end);
@@ -243,7 +271,7 @@ export function RunTable({
         </colgroup>
         <thead>
           <tr>
-            <th>Time</th>
+            <th aria-sort={sort === 'time_desc' ? 'descending' : undefined}>{sortHead('Time', 'time_desc', 'sort-time')}</th>
             <th>Backend</th>
             <th>Workflow</th>
             <th title="Workflow version">Ver.</th>
@@ -251,8 +279,12 @@ export function RunTable({
             <th>Model</th>
             <th>Outcome</th>
             <th>Decision</th>
-            <th className="num">Cost</th>
-            <th className="num">Latency</th>
+            <th className="num" aria-sort={sort === 'cost_desc' ? 'descending' : undefined}>
+              {sortHead('Cost', 'cost_desc', 'sort-cost')}
+            </th>
+            <th className="num" aria-sort={sort === 'latency_desc' ? 'descending' : undefined}>
+              {sortHead('Latency', 'latency_desc', 'sort-latency')}
+            </th>
             <th className="num" title="Tool calls">Calls</th>
             <th className="num" title="Failed policy checks">Pol ✗</th>
             <th className="num" title="Citations of deprecated or stale sources">Cit ⚠</th>

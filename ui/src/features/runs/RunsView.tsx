@@ -19,6 +19,8 @@ export interface RunRef {
 
 /** Where the list was when a run was opened, so "Back" lands on the same row. */
 let memory: { key: string; state: TableViewState; runId: string | null } | null = null;
+/** "/" was pressed in the run detail: focus the search box once the list is back. */
+let focusSearchOnMount = false;
 
 function isTyping(t: EventTarget | null): boolean {
   const el = t as HTMLElement | null;
@@ -40,6 +42,10 @@ export function RunsView({ route, navigate }: { route: Route; navigate: Navigate
           else navigate({ ...route, run: null });
         }}
         onOpenRun={(backendId, runId) => navigate({ ...route, run: { backendId, runId } })}
+        onSearch={() => {
+          focusSearchOnMount = true;
+          navigate({ ...route, run: null });
+        }}
       />
     );
   }
@@ -70,6 +76,15 @@ function RunList({ route, navigate }: { route: Route; navigate: Navigate }) {
 
   const remembered = memory && memory.key === key ? memory : null;
   const viewState = useRef<TableViewState>(remembered?.state ?? { scrollTop: 0, index: -1 });
+
+  const searchFirst = useRef(focusSearchOnMount);
+  useEffect(() => {
+    if (searchFirst.current) {
+      focusSearchOnMount = false;
+      searchRef.current?.focus();
+      searchRef.current?.select();
+    }
+  }, []);
 
   // Keyboard: "/" focuses search; arrows from nowhere in particular go to the table.
   useEffect(() => {
@@ -124,8 +139,10 @@ function RunList({ route, navigate }: { route: Route; navigate: Navigate }) {
           rowAt={pages.rowAt}
           onRange={pages.ensure}
           backendName={backendName}
-          focusRunId={remembered?.runId ?? null}
+          focusRunId={searchFirst.current ? null : (remembered?.runId ?? null)}
           initial={remembered?.state}
+          sort={searching ? null : filters.sort}
+          onSort={(sort) => changeFilters({ ...filters, sort })}
           onViewState={(s) => {
             viewState.current = s;
           }}

@@ -97,7 +97,13 @@ pub fn run(i: i64) -> Run {
 pub fn store(dir: &Path, runs_n: i64, events: u32) -> TestResult<(Store, PathBuf, String)> {
     let path = dir.join("store").join("countersign.db");
     let mut store = Store::open(&path)?;
-    let b = backends::upsert(store.conn(), "ref", "http://127.0.0.1:1", "countersign", false)?;
+    let b = backends::upsert(
+        store.conn(),
+        "ref",
+        "http://127.0.0.1:1",
+        "countersign",
+        false,
+    )?;
     let tx = store.write()?;
     for i in 0..runs_n {
         runs::upsert(&tx, &b.backend_id, &run(i), t0(), 365)?;

@@ -1,0 +1,163 @@
+// Server-side renders of the approval pieces: the test ids the e2e suite drives, and untrusted
+// values rendered as text with hidden characters shown.
+import type { ReactNode } from 'react';
+import { renderToStaticMarkup } from 'react-dom/server';
+import { describe, expect, it } from 'vitest';
+import type { ActionItem, OutboxEntry, PendingAction } from '../../api';
+import { ErrorProvider } from '../../app/errors';
+import { StoreProvider } from '../../app/store';
+import { DeliveryState } from './DeliveryState';
+import { FieldReview } from './FieldReview';
+import { QueueTable } from './QueueTable';
+import { ReviewPanel } from './ReviewPanel';
+
+const wrap = (node: ReactNode) =>
+  renderToStaticMarkup(
+    <ErrorProvider>
+      <StoreProvider>{node}</StoreProvider>
+    </ErrorProvider>,
+  );
+
+const action: PendingAction = {
+  action_id: 'act_1',
+  revision: 1,
+  run_id: 'run_1',
+  tenant: 'acme',
+  kind: 'issue_refund',
+  title: 'Issue refund for ord_1',
+  target: { system: 'billing', record_id: 'ord_1' },
+  risk: 'high',
+  fields: [
+    { name: 'amount', label: 'Refund amount', kind: 'money', value: '120.00', confirm: 'reenter', editable: true },
+    { name: 'region', label: 'Region', kind: 'region', value: 'E\u200BU', confirm: 'tick', editable: true },
+    { name: 'value', label: 'New value', kind: 'text', value: 'new', current: 'old', confirm: 'tick', editable: true },
+  ],
+  proposed: null,
+  rationale: 'because',
+  confidence: 0.82,
+  policy_checks: [{ name: 'amount_within_policy', passed: false, detail: 'too much' }],
+  deny_reasons: ['Wrong currency'],
+  rollback_supported: true,
+  status: 'pending',
+  requested_at: '2026-11-25T15:00:00Z',
+  expires_at: '2099-11-25T16:00:00Z',
+  updated_at: '2026-11-25T15:00:00Z',
+};
+const item: ActionItem = { backend_id: 'b1', backend_name: 'Prod', action, effective_status: 'pending' };
+
+describe('approval queue', () => {
+  it('rows carry action id, kind, status and the columns', () => {
+    const expired: ActionItem = { ...item, action: { ...action, action_id: 'act_2', expires_at: '2026-01-01T00:00:00Z' } };
+    const html = wrap(<QueueTable items={[item, expired]} now={new Date('2026-11-25T16:00:00Z')} onOpen={() => {}} />);
+    expect(html).toContain('data-testid="action-row"');
+    expect(html).toContain('data-action-id="act_1"');
+    expect(html).toContain('data-kind="issue_refund"');
+    expect(html).toContain('data-status="pending"');
+    expect(html).toMatch(/data-action-id="act_2"[^>]*data-status="expired"/);
+    expect(html).toContain('>expired</strong>');
+    expect(html).toContain('82%');
+    expect(html).toMatch(/data-col="failed_checks"[^>]*>1</);
+    expect(html).toContain('⟦U+200B⟧');
+    expect(html).not.toContain('\u200B');
+  });
+});
+
+describe('field review', () => {
+  const base = {
+    fields: action.fields,
+    confirmations: {},
+    onConfirm: () => {},
+    warnings: [{ field: 'region', code: 'hidden_characters', message: 'contains U+200B' }],
+    acks: new Set<string>(),
+    onAck: () => {},
+    editing: false,
+    edits: {},
+    onEdit: () => {},
+    readOnly: false,
+  };
+
+  it('has a confirmation control per field and an ack per warning', () => {
+    const html = renderToStaticMarkup(<FieldReview {...base} />);
+    expect(html.match(/data-testid="review-field"/g)?.length).toBe(3);
+    expect(html).toContain('data-testid="reenter-amount"');
+    expect(html).toContain('data-testid="confirm-region"');
+    expect(html).toContain('data-testid="field-warning"');
+    expect(html).toContain('data-testid="ack-region-hidden_characters"');
+    expect(html).toContain('⟦U+200B⟧');
+    expect(html).toContain('data-testid="field-change"');
+    expect(html).not.toContain('data-testid="edit-amount"');
+  });
+
+  it('in edit mode editable fields get inputs and corrections show proposed → corrected', () => {
+    const html = renderToStaticMarkup(<FieldReview {...base} editing edits={{ amount: '100.00' }} />);
+    expect(html).toContain('data-testid="edit-amount"');
+    expect(html).toContain('data-testid="field-correction"');
+    expect(html).toContain('100.00');
+  });
+
+  it('read-only shows no controls', () => {
+    const html = renderToStaticMarkup(<FieldReview {...base} readOnly />);
+    expect(html).not.toContain('data-testid="confirm-');
+    expect(html).not.toContain('data-testid="ack-');
+  });
+});
+
+describe('review panel', () => {
+  it('opens with approve and deny disabled', () => {
+    const html = wrap(<ReviewPanel item={item} onBack={() => {}} onOpenRun={() => {}} />);
+    expect(html).toMatch(/<button[^>]*data-testid="approve"[^>]*disabled=""/);
+    expect(html).toMatch(/<button[^>]*data-testid="deny"[^>]*disabled=""/);
+    expect(html).toContain('data-testid="deny-reason"');
+    expect(html).toContain('data-testid="deny-reason-text"');
+    expect(html).toContain('data-testid="edit-toggle"');
+    expect(html).toContain('data-testid="approve-missing"');
+    expect(html).not.toContain('data-testid="rollback"');
+  });
+
+  it('an expired item says so and has no decision controls', () => {
+    const exp: ActionItem = { ...item, action: { ...action, expires_at: '2026-01-01T00:00:00Z' } };
+    const html = wrap(<ReviewPanel item={exp} onBack={() => {}} onOpenRun={() => {}} />);
+    expect(html).toContain('data-testid="not-decidable"');
+    expect(html).toContain('Expired');
+    expect(html).not.toContain('data-testid="approve"');
+    expect(html).not.toContain('data-testid="deny"');
+  });
+
+  it('an executed, rollback-capable item offers rollback only', () => {
+    const ex: ActionItem = { ...item, effective_status: 'executed', action: { ...action, status: 'executed', decided_by: 'u_grace' } };
+    const html = wrap(<ReviewPanel item={ex} onBack={() => {}} onOpenRun={() => {}} />);
+    expect(html).toMatch(/<button[^>]*data-testid="rollback"[^>]*disabled=""/);
+    expect(html).not.toContain('data-testid="approve"');
+    expect(html).toContain('by u_grace');
+  });
+});
+
+describe('delivery state', () => {
+  const e: OutboxEntry = {
+    id: 1,
+    backend_id: 'b1',
+    action_id: 'act_1',
+    op: 'decision',
+    idempotency_key: 'k',
+    body: { decision: 'approve' },
+    actor: 'u_rev',
+    state: 'queued',
+    attempts: 2,
+    last_error: 'connection refused',
+    response: null,
+    opened_at: null,
+    queued_at: '2026-11-25T15:00:00Z',
+    answered_at: null,
+  };
+  it('says waiting to send with the error and attempts', () => {
+    const html = renderToStaticMarkup(<DeliveryState entry={e} />);
+    expect(html).toContain('data-testid="delivery-state"');
+    expect(html).toContain('data-state="queued"');
+    expect(html).toContain('waiting to send');
+    expect(html).toContain('2 attempts; last error: connection refused');
+  });
+  it('says conflict plainly', () => {
+    const html = renderToStaticMarkup(<DeliveryState entry={{ ...e, state: 'conflict', last_error: 'already denied' }} />);
+    expect(html).toContain('conflict: decided elsewhere / expired');
+  });
+});

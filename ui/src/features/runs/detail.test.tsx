@@ -1,0 +1,153 @@
+// Server-side renders of the run detail pieces: search marks, citation warnings, "Why this".
+import type { ReactNode } from 'react';
+import { renderToStaticMarkup } from 'react-dom/server';
+import { describe, expect, it } from 'vitest';
+import type { Citation, Run } from '../../api';
+import { ErrorProvider } from '../../app/errors';
+import { Highlighted, SearchTermsContext } from '../../components/Highlighted';
+import { JsonBlock } from '../../components/JsonBlock';
+import { SyncProgressView } from '../../components/SyncProgress';
+import { Changes } from './Changes';
+import { Citations } from './Citations';
+import { TraceView } from './TraceView';
+import { WhyThis } from './WhyThis';
+
+const withTerms = (terms: string[], node: ReactNode) =>
+  renderToStaticMarkup(
+    <ErrorProvider>
+      <SearchTermsContext.Provider value={terms}>{node}</SearchTermsContext.Provider>
+    </ErrorProvider>,
+  );
+
+const citation: Citation = {
+  doc_id: 'kb_102',
+  title: 'Refund policy',
+  url: 'https://kb.example/kb_102',
+  passage: 'within 14 days',
+  start: 31,
+  end: 45,
+  context: 'Customers may request a refund within 14 days of delivery.',
+  context_start: 0,
+  source_version: 'v3',
+  source_updated_at: '2026-11-01T00:00:00Z',
+  deprecated: false,
+};
+
+const run: Run = {
+  run_id: 'r1',
+  revision: 1,
+  tenant: 'acme',
+  user_id: 'alice',
+  workflow: 'support_triage',
+  workflow_version: 'v2',
+  model: 'm',
+  inputs: { body: 'Please REFUND <b>order</b> 42' },
+  tool_calls: [],
+  citations: [citation, { ...citation, doc_id: 'kb_7', deprecated: true }],
+  outputs: null,
+  confidence: 0.42,
+  cost_micros: 4200,
+  tokens: { input: 1, output: 2 },
+  latency_ms: 5,
+  outcome: 'escalated',
+  decision: 'escalated_to_human',
+  rationale: 'Refund over limit',
+  policy_checks: [
+    { name: 'pii', passed: true },
+    { name: 'refund_limit', passed: false, detail: 'amount 120.00 exceeds 50.00' },
+  ],
+  changes: [],
+  started_at: '2026-11-25T15:00:00Z',
+  updated_at: '2026-11-25T15:00:00Z',
+};
+
+describe('Highlighted', () => {
+  it('wraps matches in <mark> and escapes everything', () => {
+    const html = renderToStaticMarkup(<Highlighted text={'<img src=x> Refund refund'} terms={['refund', 'img']} />);
+    expect(html).toBe(
+      '&lt;<mark class="search-hit" data-testid="search-hit">img</mark> src=x&gt; <mark class="search-hit" data-testid="search-hit">Refund</mark> <mark class="search-hit" data-testid="search-hit">refund</mark>',
+    );
+  });
+
+  it('still shows hidden characters inside a match as markers', () => {
+    const html = renderToStaticMarkup(<Highlighted text={'re\u202Efund'} terms={['re']} />);
+    expect(html).toContain('⟦U+202E⟧');
+    expect(html).not.toContain('\u202E');
+  });
+
+  it('marks words in JSON blocks from the context', () => {
+    const html = withTerms(['refund'], <JsonBlock value={{ body: 'Please REFUND <b>' }} />);
+    expect(html).toContain('<mark class="search-hit" data-testid="search-hit">REFUND</mark>');
+    expect(html).toContain('&lt;b&gt;');
+  });
+
+  it('collapses long blocks unless the hidden part matches', () => {
+    const big = Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`k${i}`, i === 35 ? 'needle' : 'hay']));
+    expect(withTerms([], <JsonBlock value={big} collapsible />)).toContain('data-testid="json-expand"');
+    const open = withTerms(['needle'], <JsonBlock value={big} collapsible />);
+    expect(open).not.toContain('data-testid="json-expand"');
+    expect(open).toContain('>needle</mark>');
+  });
+});
+
+describe('Citations', () => {
+  it('marks the exact span and search words, and warns about deprecated sources', () => {
+    const html = withTerms(['refund'], <Citations citations={run.citations} />);
+    expect(html).toMatch(/<mark data-testid="citation-passage" class="passage">within 14 days<\/mark>/);
+    expect(html).toContain('<mark class="search-hit" data-testid="search-hit">refund</mark>');
+    expect(html.match(/data-testid="citation-warning"/g)?.length).toBe(1);
+    expect(html).toContain('deprecated source');
+  });
+});
+
+describe('WhyThis', () => {
+  it('shows decision, low confidence, failed rules, inputs and passages', () => {
+    const html = withTerms(['refund'], <WhyThis run={run} />);
+    expect(html).toContain('data-testid="why-this"');
+    expect(html).toContain('escalated_to_human');
+    expect(html).toContain('42.0% (low)');
+    expect(html).toContain('refund_limit');
+    expect(html).toContain('amount 120.00 exceeds 50.00');
+    expect(html).not.toMatch(/<code>pii<\/code>/);
+    expect(html).toContain('>REFUND</mark>');
+    expect(html).toContain('within 14 days');
+  });
+});
+
+describe('TraceView', () => {
+  it('opens calls that match the search in a long trace', () => {
+    const calls = Array.from({ length: 20 }, (_, i) => ({
+      call_id: `c${i}`,
+      tool: 'kb_search',
+      arguments: { q: i === 7 ? 'refund policy' : 'other' },
+      started_at: '2026-11-25T15:00:00Z',
+      ended_at: '2026-11-25T15:00:01Z',
+      cost_micros: 0,
+      documents: [],
+    }));
+    const html = withTerms(['refund'], <TraceView calls={calls} />);
+    expect(html.match(/<details open="">/g)?.length).toBe(1);
+  });
+});
+
+describe('Changes', () => {
+  it('links a change to its linked action', () => {
+    const html = withTerms(
+      [],
+      <Changes
+        changes={[{ system: 'billing', record_id: 'o1', field: 'amount', before: null, after: '1.00', action_id: 'a1' }]}
+        linkedActionIds={['a1']}
+      />,
+    );
+    expect(html).toContain('data-testid="change-action-link"');
+  });
+});
+
+describe('SyncProgressView', () => {
+  it('has a progress indicator and the cancel button', () => {
+    const html = renderToStaticMarkup(<SyncProgressView running={['Prod']} cancelling={false} onCancel={() => {}} />);
+    expect(html).toContain('<progress');
+    expect(html).toContain('data-testid="sync-cancel"');
+    expect(html).toContain('Syncing<span> Prod</span>');
+  });
+});
