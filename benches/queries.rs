@@ -14,8 +14,15 @@ use std::time::Instant;
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let n: u64 = args.iter().find_map(|a| a.parse().ok()).unwrap_or(1_000_000);
-    let keep = args.iter().position(|a| a == "--store").and_then(|i| args.get(i + 1)).map(PathBuf::from);
+    let n: u64 = args
+        .iter()
+        .find_map(|a| a.parse().ok())
+        .unwrap_or(1_000_000);
+    let keep = args
+        .iter()
+        .position(|a| a == "--store")
+        .and_then(|i| args.get(i + 1))
+        .map(PathBuf::from);
     let dir = tempfile::tempdir().expect("tmp");
     let path = keep.unwrap_or_else(|| dir.path().join("bench.db"));
     if !path.exists() {
@@ -23,17 +30,34 @@ fn main() {
     }
     let store = Store::open(&path).expect("store");
     let c = store.conn();
-    let total: i64 = c.query_row("SELECT count(*) FROM runs", [], |r| r.get(0)).expect("count");
+    let total: i64 = c
+        .query_row("SELECT count(*) FROM runs", [], |r| r.get(0))
+        .expect("count");
     let size = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
-    println!("store: {total} runs, {:.0} bytes/run ({:.2} GB)", size as f64 / total as f64, size as f64 / 1e9);
+    println!(
+        "store: {total} runs, {:.0} bytes/run ({:.2} GB)",
+        size as f64 / total as f64,
+        size as f64 / 1e9
+    );
 
-    let sample = runs::list(c, &RunQuery { limit: Some(1000), ..Default::default() }).expect("sample").items;
+    let sample = runs::list(
+        c,
+        &RunQuery {
+            limit: Some(1000),
+            ..Default::default()
+        },
+    )
+    .expect("sample")
+    .items;
     let pick = |i: usize| sample[i % sample.len()].clone();
     let s0 = pick(0);
     let s1 = pick(7);
     let now = s0.started_at;
     let q = |f: &dyn Fn(&mut RunQuery)| {
-        let mut q = RunQuery { limit: Some(100), ..Default::default() };
+        let mut q = RunQuery {
+            limit: Some(100),
+            ..Default::default()
+        };
         f(&mut q);
         q
     };
@@ -41,41 +65,65 @@ fn main() {
         ("no filter", q(&|_| {})),
         ("sort by cost", q(&|q| q.sort = Sort::CostDesc)),
         ("sort by latency", q(&|q| q.sort = Sort::LatencyDesc)),
-        ("backend", q(&|q| q.backend_id = Some(s0.backend_id.clone()))),
+        (
+            "backend",
+            q(&|q| q.backend_id = Some(s0.backend_id.clone())),
+        ),
         ("tenant", q(&|q| q.tenant = Some(s0.tenant.clone()))),
         ("workflow", q(&|q| q.workflow = Some(s0.workflow.clone()))),
         ("model", q(&|q| q.model = Some(s1.model.clone()))),
-        ("outcome escalated", q(&|q| q.outcome = Some("escalated".into()))),
-        ("outcome budget_stopped", q(&|q| q.outcome = Some("budget_stopped".into()))),
+        (
+            "outcome escalated",
+            q(&|q| q.outcome = Some("escalated".into())),
+        ),
+        (
+            "outcome budget_stopped",
+            q(&|q| q.outcome = Some("budget_stopped".into())),
+        ),
         ("user", q(&|q| q.user_id = Some(s1.user_id.clone()))),
         ("last 24 h", q(&|q| q.since = Some(now - Duration::days(1)))),
-        ("cost range", q(&|q| {
-            q.min_cost_micros = Some(20_000);
-            q.max_cost_micros = Some(25_000);
-        })),
+        (
+            "cost range",
+            q(&|q| {
+                q.min_cost_micros = Some(20_000);
+                q.max_cost_micros = Some(25_000);
+            }),
+        ),
         ("policy failed", q(&|q| q.policy_failed = true)),
         ("cites stale", q(&|q| q.cites_stale = true)),
-        ("workflow+outcome", q(&|q| {
-            q.workflow = Some("refund_request".into());
-            q.outcome = Some("pending".into());
-        })),
-        ("workflow+model+policy", q(&|q| {
-            q.workflow = Some(s1.workflow.clone());
-            q.model = Some(s1.model.clone());
-            q.policy_failed = true;
-        })),
-        ("user+time range", q(&|q| {
-            q.user_id = Some(s1.user_id.clone());
-            q.since = Some(now - Duration::days(30));
-            q.until = Some(now - Duration::days(10));
-        })),
-        ("all filters", q(&|q| {
-            q.backend_id = Some(s0.backend_id.clone());
-            q.workflow = Some(s0.workflow.clone());
-            q.outcome = Some(s0.outcome.as_str().into());
-            q.since = Some(now - Duration::days(60));
-            q.cites_stale = true;
-        })),
+        (
+            "workflow+outcome",
+            q(&|q| {
+                q.workflow = Some("refund_request".into());
+                q.outcome = Some("pending".into());
+            }),
+        ),
+        (
+            "workflow+model+policy",
+            q(&|q| {
+                q.workflow = Some(s1.workflow.clone());
+                q.model = Some(s1.model.clone());
+                q.policy_failed = true;
+            }),
+        ),
+        (
+            "user+time range",
+            q(&|q| {
+                q.user_id = Some(s1.user_id.clone());
+                q.since = Some(now - Duration::days(30));
+                q.until = Some(now - Duration::days(10));
+            }),
+        ),
+        (
+            "all filters",
+            q(&|q| {
+                q.backend_id = Some(s0.backend_id.clone());
+                q.workflow = Some(s0.workflow.clone());
+                q.outcome = Some(s0.outcome.as_str().into());
+                q.since = Some(now - Duration::days(60));
+                q.cites_stale = true;
+            }),
+        ),
     ];
     println!("\nfirst page (100 rows + capped count), 30 runs each:");
     for (name, query) in &cases {
@@ -85,14 +133,25 @@ fn main() {
         println!("  {name:<26} p50 {p50:>7.2} ms  p95 {p95:>7.2} ms");
     }
     println!("\nfull-text search (first page), 30 runs each:");
-    for term in ["refund", "policy EU", "escalated_to_human", "order", "ticket", "14 days", "nonexistentword"] {
+    for term in [
+        "refund",
+        "policy EU",
+        "escalated_to_human",
+        "order",
+        "ticket",
+        "14 days",
+        "nonexistentword",
+    ] {
         let query = q(&|q| q.search = Some(term.into()));
         let (p50, p95) = time(30, || {
             runs::list(c, &query).expect("search");
         });
         println!("  {term:<26} p50 {p50:>7.2} ms  p95 {p95:>7.2} ms");
     }
-    let ids: Vec<_> = sample.iter().map(|s| (s.backend_id.clone(), s.run_id.clone())).collect();
+    let ids: Vec<_> = sample
+        .iter()
+        .map(|s| (s.backend_id.clone(), s.run_id.clone()))
+        .collect();
     let mut i = 0;
     let (p50, p95) = time(200, || {
         let (b, r) = &ids[i % ids.len()];
@@ -103,7 +162,8 @@ fn main() {
     println!("\nrun detail: p50 {p50:.2} ms  p95 {p95:.2} ms");
     for days in [30, 90] {
         let (p50, p95) = time(20, || {
-            overview::overview(c, now - Duration::days(days), now + Duration::days(1), None).expect("overview");
+            overview::overview(c, now - Duration::days(days), now + Duration::days(1), None)
+                .expect("overview");
         });
         println!("overview {days} days: p50 {p50:.2} ms  p95 {p95:.2} ms");
     }
@@ -125,7 +185,10 @@ fn time(n: usize, mut f: impl FnMut()) -> (f64, f64) {
 /// Fills a store with `n` runs cloned from the reference backend's generated runs, with fresh
 /// ids and start times spread over 90 days, through the store's real upsert (FTS + roll-up).
 fn fill(path: &std::path::Path, n: u64) {
-    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("runtime");
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
     let dir = tempfile::tempdir().expect("tmp");
     let templates: Vec<Run> = rt.block_on(async {
         let config = countersign_backend::Config {
@@ -135,13 +198,25 @@ fn fill(path: &std::path::Path, n: u64) {
             ..Default::default()
         };
         let backend = countersign_backend::start(config).await.expect("backend");
-        let client = countersign_sync::Client::new(&backend.url, Some(backend.token.clone()), Default::default()).expect("client");
+        let client = countersign_sync::Client::new(
+            &backend.url,
+            Some(backend.token.clone()),
+            Default::default(),
+        )
+        .expect("client");
         let mut out = Vec::new();
         let mut cursor: Option<String> = None;
         loop {
-            let p = client.page("runs", cursor.as_deref(), 1000).await.expect("page");
+            let p = client
+                .page("runs", cursor.as_deref(), 1000)
+                .await
+                .expect("page");
             let more = p.has_more && !p.items.is_empty();
-            out.extend(p.items.iter().filter_map(|i| serde_json::from_str::<Run>(i.get()).ok()));
+            out.extend(
+                p.items
+                    .iter()
+                    .filter_map(|i| serde_json::from_str::<Run>(i.get()).ok()),
+            );
             cursor = Some(p.next_cursor);
             if !more {
                 break;
@@ -153,9 +228,15 @@ fn fill(path: &std::path::Path, n: u64) {
     let mut store = Store::open(path).expect("store");
     let ids: Vec<String> = (0..3)
         .map(|i| {
-            backends::upsert(store.conn(), &format!("backend {i}"), &format!("http://127.0.0.1:{}", 9000 + i), "countersign", false)
-                .expect("backend")
-                .backend_id
+            backends::upsert(
+                store.conn(),
+                &format!("backend {i}"),
+                &format!("http://127.0.0.1:{}", 9000 + i),
+                "countersign",
+                false,
+            )
+            .expect("backend")
+            .backend_id
         })
         .collect();
     let end = chrono::Utc::now();
@@ -178,5 +259,9 @@ fn fill(path: &std::path::Path, n: u64) {
         }
         tx.commit().expect("commit");
     }
-    println!("filled {n} runs in {:.1} s ({:.0} runs/s)", t.elapsed().as_secs_f64(), n as f64 / t.elapsed().as_secs_f64());
+    println!(
+        "filled {n} runs in {:.1} s ({:.0} runs/s)",
+        t.elapsed().as_secs_f64(),
+        n as f64 / t.elapsed().as_secs_f64()
+    );
 }

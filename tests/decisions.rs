@@ -14,7 +14,11 @@ use serde_json::json;
 use std::time::Duration;
 
 fn reviewer() -> Reviewer<'static> {
-    Reviewer { actor: "reviewer@test", opened_at: Some(Utc::now() - chrono::Duration::seconds(30)), min_review: Duration::from_secs(5) }
+    Reviewer {
+        actor: "reviewer@test",
+        opened_at: Some(Utc::now() - chrono::Duration::seconds(30)),
+        min_review: Duration::from_secs(5),
+    }
 }
 
 /// A live pending refund: simulated now at the backend (seeded ones are in the past), synced.
@@ -27,27 +31,45 @@ async fn live_refund(rig: &Rig) -> PendingAction {
         .expect("actions")
         .into_iter()
         .map(|(_, a)| a)
-        .find(|a| a.kind == "issue_refund" && a.expires_at > Utc::now() + chrono::Duration::minutes(5))
+        .find(|a| {
+            a.kind == "issue_refund" && a.expires_at > Utc::now() + chrono::Duration::minutes(5)
+        })
         .expect("a live pending refund in the seed")
 }
 
 fn approve_all(a: &PendingAction) -> ReviewInput {
     ReviewInput {
         decision: Some(DecisionKind::Approve),
-        fields: a.fields.iter().map(|f| (f.name.clone(), f.value.clone())).collect(),
+        fields: a
+            .fields
+            .iter()
+            .map(|f| (f.name.clone(), f.value.clone()))
+            .collect(),
         acknowledged: a
             .fields
             .iter()
-            .flat_map(|f| countersign_core::review::field_warnings(f, &f.value, None).into_iter().map(|w| format!("{}:{}", w.field, w.code)))
+            .flat_map(|f| {
+                countersign_core::review::field_warnings(f, &f.value, None)
+                    .into_iter()
+                    .map(|w| format!("{}:{}", w.field, w.code))
+            })
             .collect(),
         reason: None,
     }
 }
 
 async fn refunds_for(rig: &Rig, order: &str) -> usize {
-    let rows = countersign_tests::get(&rig.backend.url, &rig.backend.token, "/v1/system/refunds").await;
-    let items = rows["items"].as_array().or(rows.as_array()).cloned().unwrap_or_default();
-    items.iter().filter(|r| r.to_string().contains(order)).count()
+    let rows =
+        countersign_tests::get(&rig.backend.url, &rig.backend.token, "/v1/system/refunds").await;
+    let items = rows["items"]
+        .as_array()
+        .or(rows.as_array())
+        .cloned()
+        .unwrap_or_default();
+    items
+        .iter()
+        .filter(|r| r.to_string().contains(order))
+        .count()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -56,33 +78,90 @@ async fn approve_is_queued_with_its_audit_event_then_executed_once() {
     assert_eq!(rig.sync(200).await.error, None);
     let a = live_refund(&rig).await;
     let mut store = Store::open(&rig.store_path).expect("store");
-    let entry = queue_decision(&mut store, &rig.backend_id, &a.action_id, &approve_all(&a), &reviewer(), Utc::now()).expect("queued");
+    let entry = queue_decision(
+        &mut store,
+        &rig.backend_id,
+        &a.action_id,
+        &approve_all(&a),
+        &reviewer(),
+        Utc::now(),
+    )
+    .expect("queued");
     assert_eq!(entry.state, EntryState::Queued);
-    let head = audit::head(store.conn()).expect("head").expect("an audit event");
+    let head = audit::head(store.conn())
+        .expect("head")
+        .expect("an audit event");
     assert_eq!(head.kind, "decision");
     assert_eq!(head.details["too_fast"], json!(false));
     // A second decision on the same action while the first waits is refused.
-    let again = queue_decision(&mut store, &rig.backend_id, &a.action_id, &approve_all(&a), &reviewer(), Utc::now());
+    let again = queue_decision(
+        &mut store,
+        &rig.backend_id,
+        &a.action_id,
+        &approve_all(&a),
+        &reviewer(),
+        Utc::now(),
+    );
     assert_eq!(again.map_err(|e| e.code()).err(), Some("already_queued"));
 
-    let report = deliver(&rig.store_path, &rig.backend_id, &rig.client(fast_retries())).await.expect("deliver");
+    let report = deliver(
+        &rig.store_path,
+        &rig.backend_id,
+        &rig.client(fast_retries()),
+    )
+    .await
+    .expect("deliver");
     assert_eq!((report.delivered, report.waiting), (1, 0));
-    let stored = actions::get(store.conn(), &rig.backend_id, &a.action_id).expect("get").expect("action");
+    let stored = actions::get(store.conn(), &rig.backend_id, &a.action_id)
+        .expect("get")
+        .expect("action");
     assert_eq!(stored.status, ActionStatus::Executed);
     assert_eq!(refunds_for(&rig, &a.target.record_id).await, 1);
     // Delivering again sends nothing; deciding again is refused locally (no longer pending).
-    let report = deliver(&rig.store_path, &rig.backend_id, &rig.client(fast_retries())).await.expect("deliver");
+    let report = deliver(
+        &rig.store_path,
+        &rig.backend_id,
+        &rig.client(fast_retries()),
+    )
+    .await
+    .expect("deliver");
     assert_eq!(report.delivered, 0);
-    let late = queue_decision(&mut store, &rig.backend_id, &a.action_id, &approve_all(&a), &reviewer(), Utc::now());
+    let late = queue_decision(
+        &mut store,
+        &rig.backend_id,
+        &a.action_id,
+        &approve_all(&a),
+        &reviewer(),
+        Utc::now(),
+    );
     assert_eq!(late.map_err(|e| e.code()).err(), Some("conflict"));
     assert_eq!(refunds_for(&rig, &a.target.record_id).await, 1);
-    assert!(audit::verify(store.conn()).expect("verify").is_ok(), "the audit chain holds");
+    assert!(
+        audit::verify(store.conn()).expect("verify").is_ok(),
+        "the audit chain holds"
+    );
 
     // Rollback of the executed refund is itself a recorded decision.
-    queue_rollback(&mut store, &rig.backend_id, &a.action_id, "customer cancelled", "reviewer@test", Utc::now()).expect("rollback queued");
-    let report = deliver(&rig.store_path, &rig.backend_id, &rig.client(fast_retries())).await.expect("deliver");
+    queue_rollback(
+        &mut store,
+        &rig.backend_id,
+        &a.action_id,
+        "customer cancelled",
+        "reviewer@test",
+        Utc::now(),
+    )
+    .expect("rollback queued");
+    let report = deliver(
+        &rig.store_path,
+        &rig.backend_id,
+        &rig.client(fast_retries()),
+    )
+    .await
+    .expect("deliver");
     assert_eq!(report.delivered, 1);
-    let stored = actions::get(store.conn(), &rig.backend_id, &a.action_id).expect("get").expect("action");
+    let stored = actions::get(store.conn(), &rig.backend_id, &a.action_id)
+        .expect("get")
+        .expect("action");
     assert_eq!(stored.status, ActionStatus::RolledBack);
     assert_eq!(refunds_for(&rig, &a.target.record_id).await, 0);
     rig.backend.shutdown().await;
@@ -94,25 +173,64 @@ async fn backend_down_the_decision_waits_then_lands_once() {
     assert_eq!(rig.sync(200).await.error, None);
     let a = live_refund(&rig).await;
     let mut store = Store::open(&rig.store_path).expect("store");
-    queue_decision(&mut store, &rig.backend_id, &a.action_id, &approve_all(&a), &reviewer(), Utc::now()).expect("queued");
-    let (addr, data, url) = (rig.backend.addr(), rig.backend.data_dir().to_path_buf(), rig.backend.url.clone());
-    let Rig { backend, dir, store_path, backend_id } = rig;
+    queue_decision(
+        &mut store,
+        &rig.backend_id,
+        &a.action_id,
+        &approve_all(&a),
+        &reviewer(),
+        Utc::now(),
+    )
+    .expect("queued");
+    let (addr, data, url) = (
+        rig.backend.addr(),
+        rig.backend.data_dir().to_path_buf(),
+        rig.backend.url.clone(),
+    );
+    let Rig {
+        backend,
+        dir,
+        store_path,
+        backend_id,
+    } = rig;
     backend.shutdown().await;
 
     let mut opts = fast_retries();
     opts.backoff.attempts = 2;
     let down = countersign_sync::Client::new(&url, Some("unused".into()), opts).expect("client");
-    let report = deliver(&store_path, &backend_id, &down).await.expect("deliver");
-    assert_eq!((report.delivered, report.waiting), (0, 1), "waiting to send");
+    let report = deliver(&store_path, &backend_id, &down)
+        .await
+        .expect("deliver");
+    assert_eq!(
+        (report.delivered, report.waiting),
+        (0, 1),
+        "waiting to send"
+    );
     assert!(report.last_error.is_some());
     assert_eq!(outbox::count_queued(store.conn()).expect("count"), 1);
 
     // The backend comes back on the same address with the same data.
-    let back = countersign_backend::start(countersign_backend::Config { listen: addr, data_dir: data, seed_runs: 0, ..Default::default() })
-        .await
-        .expect("backend restarts");
-    let rig = Rig { backend: back, dir, store_path, backend_id };
-    let report = deliver(&rig.store_path, &rig.backend_id, &rig.client(fast_retries())).await.expect("deliver");
+    let back = countersign_backend::start(countersign_backend::Config {
+        listen: addr,
+        data_dir: data,
+        seed_runs: 0,
+        ..Default::default()
+    })
+    .await
+    .expect("backend restarts");
+    let rig = Rig {
+        backend: back,
+        dir,
+        store_path,
+        backend_id,
+    };
+    let report = deliver(
+        &rig.store_path,
+        &rig.backend_id,
+        &rig.client(fast_retries()),
+    )
+    .await
+    .expect("deliver");
     assert_eq!(report.delivered, 1);
     assert_eq!(refunds_for(&rig, &a.target.record_id).await, 1);
     rig.backend.shutdown().await;
@@ -124,18 +242,46 @@ async fn a_crash_after_sending_resends_the_same_key_and_executes_once() {
     assert_eq!(rig.sync(200).await.error, None);
     let a = live_refund(&rig).await;
     let mut store = Store::open(&rig.store_path).expect("store");
-    let entry = queue_decision(&mut store, &rig.backend_id, &a.action_id, &approve_all(&a), &reviewer(), Utc::now()).expect("queued");
+    let entry = queue_decision(
+        &mut store,
+        &rig.backend_id,
+        &a.action_id,
+        &approve_all(&a),
+        &reviewer(),
+        Utc::now(),
+    )
+    .expect("queued");
     // The app sent it and died before recording the answer: the backend executed it once.
-    let (status, first) = rig.post(&format!("/v1/actions/{}/decision", a.action_id), entry.body.clone()).await;
+    let (status, first) = rig
+        .post(
+            &format!("/v1/actions/{}/decision", a.action_id),
+            entry.body.clone(),
+        )
+        .await;
     assert_eq!(status, 200, "{first}");
     drop(store);
     // Restart: the outbox still holds it; delivering resends the same key → replayed, not re-run.
-    let report = deliver(&rig.store_path, &rig.backend_id, &rig.client(fast_retries())).await.expect("deliver");
+    let report = deliver(
+        &rig.store_path,
+        &rig.backend_id,
+        &rig.client(fast_retries()),
+    )
+    .await
+    .expect("deliver");
     assert_eq!(report.delivered, 1);
     let store = Store::open(&rig.store_path).expect("store");
-    let e = outbox::get(store.conn(), entry.id).expect("get").expect("entry");
-    assert_eq!(e.response.as_ref().map(|r| r["replayed"].clone()), Some(json!(true)));
-    assert_eq!(refunds_for(&rig, &a.target.record_id).await, 1, "executed exactly once");
+    let e = outbox::get(store.conn(), entry.id)
+        .expect("get")
+        .expect("entry");
+    assert_eq!(
+        e.response.as_ref().map(|r| r["replayed"].clone()),
+        Some(json!(true))
+    );
+    assert_eq!(
+        refunds_for(&rig, &a.target.record_id).await,
+        1,
+        "executed exactly once"
+    );
     rig.backend.shutdown().await;
 }
 
@@ -145,18 +291,49 @@ async fn decided_elsewhere_is_a_plain_conflict_and_the_state_is_refreshed() {
     assert_eq!(rig.sync(200).await.error, None);
     let a = live_refund(&rig).await;
     let mut store = Store::open(&rig.store_path).expect("store");
-    let deny = ReviewInput { decision: Some(DecisionKind::Deny), reason: Some("duplicate request".into()), ..Default::default() };
-    queue_decision(&mut store, &rig.backend_id, &a.action_id, &deny, &reviewer(), Utc::now()).expect("queued");
+    let deny = ReviewInput {
+        decision: Some(DecisionKind::Deny),
+        reason: Some("duplicate request".into()),
+        ..Default::default()
+    };
+    queue_decision(
+        &mut store,
+        &rig.backend_id,
+        &a.action_id,
+        &deny,
+        &reviewer(),
+        Utc::now(),
+    )
+    .expect("queued");
     // Another console approves first.
-    let fields: serde_json::Map<_, _> = a.fields.iter().map(|f| (f.name.clone(), json!(f.value))).collect();
+    let fields: serde_json::Map<_, _> = a
+        .fields
+        .iter()
+        .map(|f| (f.name.clone(), json!(f.value)))
+        .collect();
     let (status, _) = rig
-        .post(&format!("/v1/actions/{}/decision", a.action_id), json!({"decision": "approve", "fields": fields, "idempotency_key": "other-console"}))
+        .post(
+            &format!("/v1/actions/{}/decision", a.action_id),
+            json!({"decision": "approve", "fields": fields, "idempotency_key": "other-console"}),
+        )
         .await;
     assert_eq!(status, 200);
-    let report = deliver(&rig.store_path, &rig.backend_id, &rig.client(fast_retries())).await.expect("deliver");
+    let report = deliver(
+        &rig.store_path,
+        &rig.backend_id,
+        &rig.client(fast_retries()),
+    )
+    .await
+    .expect("deliver");
     assert_eq!((report.conflicts, report.delivered), (1, 0));
-    let stored = actions::get(store.conn(), &rig.backend_id, &a.action_id).expect("get").expect("action");
-    assert_eq!(stored.status, ActionStatus::Executed, "state updated from the backend");
+    let stored = actions::get(store.conn(), &rig.backend_id, &a.action_id)
+        .expect("get")
+        .expect("action");
+    assert_eq!(
+        stored.status,
+        ActionStatus::Executed,
+        "state updated from the backend"
+    );
     assert_eq!(refunds_for(&rig, &a.target.record_id).await, 1);
     rig.backend.shutdown().await;
 }

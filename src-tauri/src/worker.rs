@@ -128,7 +128,12 @@ async fn deliver_outbox(app: &AppHandle, state: &Arc<AppState>, backend_id: &str
         Ok(r) if r.delivered + r.conflicts + r.rejected > 0 => {
             let _ = app.emit(
                 events::STORE_CHANGED,
-                StoreChanged { backend_id: backend_id.to_string(), runs: 0, actions: u64::from(r.delivered + r.conflicts + r.rejected), origin: "user" },
+                StoreChanged {
+                    backend_id: backend_id.to_string(),
+                    runs: 0,
+                    actions: u64::from(r.delivered + r.conflicts + r.rejected),
+                    origin: "user",
+                },
             );
         }
         Ok(r) if r.waiting > 0 => {
@@ -151,7 +156,14 @@ async fn update_title(app: &AppHandle, state: &Arc<AppState>) {
     .await
     .unwrap_or(0);
     if let Some(w) = app.get_webview_window("main") {
-        let title = if pending > 0 { format!("Countersign — {pending} pending approval{}", if pending == 1 { "" } else { "s" }) } else { "Countersign".to_string() };
+        let title = if pending > 0 {
+            format!(
+                "Countersign — {pending} pending approval{}",
+                if pending == 1 { "" } else { "s" }
+            )
+        } else {
+            "Countersign".to_string()
+        };
         let _ = w.set_title(&title);
     }
 }

@@ -52,12 +52,22 @@ fn decide_error(e: countersign_sync::decide::DecideError) -> CmdError {
 }
 
 /// The reviewer's identity on a backend; refuses unless the token holds reviewer or admin.
-fn reviewer_on(conn: &countersign_store::rusqlite::Connection, backend_id: &str) -> CmdResult<String> {
-    let b = backends::get(conn, backend_id)?.ok_or_else(|| CmdError::new("not_found", format!("no backend {backend_id}")))?;
+fn reviewer_on(
+    conn: &countersign_store::rusqlite::Connection,
+    backend_id: &str,
+) -> CmdResult<String> {
+    let b = backends::get(conn, backend_id)?
+        .ok_or_else(|| CmdError::new("not_found", format!("no backend {backend_id}")))?;
     match b.whoami {
         Some(w) if w.has(Role::Reviewer) => Ok(w.subject),
-        Some(w) => Err(CmdError::new("forbidden", format!("{} is not a reviewer on {}", w.display_name, b.name))),
-        None => Err(CmdError::new("forbidden", format!("identity on {} unknown yet; sync first", b.name))),
+        Some(w) => Err(CmdError::new(
+            "forbidden",
+            format!("{} is not a reviewer on {}", w.display_name, b.name),
+        )),
+        None => Err(CmdError::new(
+            "forbidden",
+            format!("identity on {} unknown yet; sync first", b.name),
+        )),
     }
 }
 
@@ -72,12 +82,19 @@ pub async fn decide_action(
     opened_at: Option<chrono::DateTime<chrono::Utc>>,
 ) -> CmdResult<Entry> {
     let min_review = std::time::Duration::from_millis(
-        std::env::var("COUNTERSIGN_MIN_REVIEW_MS").ok().and_then(|v| v.parse().ok()).unwrap_or(4000),
+        std::env::var("COUNTERSIGN_MIN_REVIEW_MS")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(4000),
     );
     let bid = backend_id.clone();
     let entry = with_store(&state, move |s| {
         let actor = reviewer_on(s.conn(), &bid)?;
-        let who = Reviewer { actor: &actor, opened_at, min_review };
+        let who = Reviewer {
+            actor: &actor,
+            opened_at,
+            min_review,
+        };
         queue_decision(s, &bid, &action_id, &review, &who, chrono::Utc::now()).map_err(decide_error)
     })
     .await?;
@@ -98,7 +115,8 @@ pub async fn rollback_action(
     let bid = backend_id.clone();
     let entry = with_store(&state, move |s| {
         let actor = reviewer_on(s.conn(), &bid)?;
-        queue_rollback(s, &bid, &action_id, &reason, &actor, chrono::Utc::now()).map_err(decide_error)
+        queue_rollback(s, &bid, &action_id, &reason, &actor, chrono::Utc::now())
+            .map_err(decide_error)
     })
     .await?;
     worker::deliver_soon(&app, &state, backend_id);

@@ -27,8 +27,10 @@ pub struct BudgetView {
 #[tauri::command]
 pub async fn list_budgets(state: State<'_, Arc<AppState>>) -> CmdResult<Vec<BudgetView>> {
     with_store(&state, |s| {
-        let rows: HashMap<String, backends::BackendRow> =
-            backends::list(s.conn())?.into_iter().map(|b| (b.backend_id.clone(), b)).collect();
+        let rows: HashMap<String, backends::BackendRow> = backends::list(s.conn())?
+            .into_iter()
+            .map(|b| (b.backend_id.clone(), b))
+            .collect();
         let now = chrono::Utc::now();
         budgets::list(s.conn())?
             .into_iter()
@@ -36,7 +38,9 @@ pub async fn list_budgets(state: State<'_, Arc<AppState>>) -> CmdResult<Vec<Budg
                 let b = rows.get(&backend_id);
                 Ok(BudgetView {
                     backend_name: b.map(|b| b.name.clone()).unwrap_or_default(),
-                    can_edit: b.and_then(|b| b.whoami.as_ref()).is_some_and(|w| w.has(Role::Finance)),
+                    can_edit: b
+                        .and_then(|b| b.whoami.as_ref())
+                        .is_some_and(|w| w.has(Role::Finance)),
                     spend: Some(budgets::spend(s.conn(), &backend_id, &budget, now)?),
                     backend_id,
                     budget,
@@ -55,21 +59,38 @@ pub async fn save_budgets(
     backend_id: String,
     budgets: Vec<Budget>,
 ) -> CmdResult<Vec<Budget>> {
-    countersign_core::budget::validate_set(&budgets).map_err(|m| CmdError::new("invalid_input", m))?;
+    countersign_core::budget::validate_set(&budgets)
+        .map_err(|m| CmdError::new("invalid_input", m))?;
     let id = backend_id.clone();
     let (row, before) = with_store(&state, move |s| {
-        let row = backends::get(s.conn(), &id)?.ok_or_else(|| CmdError::new("not_found", format!("no backend {id}")))?;
-        let before: Vec<Budget> =
-            budgets::list(s.conn())?.into_iter().filter(|(b, _)| *b == id).map(|(_, b)| b).collect();
+        let row = backends::get(s.conn(), &id)?
+            .ok_or_else(|| CmdError::new("not_found", format!("no backend {id}")))?;
+        let before: Vec<Budget> = budgets::list(s.conn())?
+            .into_iter()
+            .filter(|(b, _)| *b == id)
+            .map(|(_, b)| b)
+            .collect();
         Ok((row, before))
     })
     .await?;
     let actor = match &row.whoami {
         Some(w) if w.has(Role::Finance) => w.subject.clone(),
-        Some(w) => return Err(CmdError::new("forbidden", format!("{} is not finance on {}", w.display_name, row.name))),
-        None => return Err(CmdError::new("forbidden", "identity unknown yet; sync first")),
+        Some(w) => {
+            return Err(CmdError::new(
+                "forbidden",
+                format!("{} is not finance on {}", w.display_name, row.name),
+            ));
+        }
+        None => {
+            return Err(CmdError::new(
+                "forbidden",
+                "identity unknown yet; sync first",
+            ));
+        }
     };
-    let token = state.token(&backend_id).map_err(|m| CmdError::new("secret_store", m))?;
+    let token = state
+        .token(&backend_id)
+        .map_err(|m| CmdError::new("secret_store", m))?;
     let client = Client::new(&row.url, token, ClientOptions::default())?;
     let saved = client.put_budgets(&budgets).await?;
     let (id, after) = (backend_id.clone(), saved.clone());

@@ -93,5 +93,13 @@ pub async fn get_overview(
 ) -> CmdResult<countersign_store::overview::Overview> {
     let until = until.unwrap_or_else(chrono::Utc::now);
     let since = since.unwrap_or(until - chrono::Duration::days(30));
-    with_store(&state, move |s| Ok(countersign_store::overview::overview(s.conn(), since, until, backend_id.as_deref())?)).await
+    with_store(&state, move |s| {
+        Ok(countersign_store::overview::overview(
+            s.conn(),
+            since,
+            until,
+            backend_id.as_deref(),
+        )?)
+    })
+    .await
 }

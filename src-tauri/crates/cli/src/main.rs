@@ -34,6 +34,9 @@ enum Command {
     /// Synced pending actions.
     #[command(subcommand)]
     Approvals(ApprovalsCmd),
+    /// Backends in the store.
+    #[command(subcommand)]
+    Backends(BackendsCmd),
     /// The audit trail: signed export bundles.
     #[command(subcommand)]
     Audit(audit_cmd::AuditCmd),
@@ -169,6 +172,31 @@ struct ShowArgs {
 }
 
 #[derive(Subcommand)]
+enum BackendsCmd {
+    /// List backends with their sync health.
+    List(BackendsListArgs),
+    /// Remove a backend and everything synced from it (recorded in the audit trail).
+    Remove(BackendsRemoveArgs),
+}
+
+#[derive(Args)]
+struct BackendsListArgs {
+    #[command(flatten)]
+    store: StoreArg,
+    /// One JSON object per line.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Args)]
+struct BackendsRemoveArgs {
+    /// Backend id (see `backends list`).
+    backend_id: String,
+    #[command(flatten)]
+    store: StoreArg,
+}
+
+#[derive(Subcommand)]
 enum ApprovalsCmd {
     /// List synced actions with their required review fields.
     List(ApprovalsListArgs),
@@ -218,6 +246,8 @@ async fn run(cli: Cli) -> Result<(), String> {
         Command::Runs(RunsCmd::List(a)) => list_runs(a),
         Command::Runs(RunsCmd::Show(a)) => show_run(a),
         Command::Approvals(ApprovalsCmd::List(a)) => list_approvals(a),
+        Command::Backends(BackendsCmd::List(a)) => list_backends(a),
+        Command::Backends(BackendsCmd::Remove(a)) => remove_backend(a),
         Command::Audit(c) => audit_cmd::run(c),
         Command::Verify(a) => audit_cmd::verify(a),
     }
@@ -391,5 +421,53 @@ fn list_approvals(a: ApprovalsListArgs) -> Result<(), String> {
             output::action_line(&backend, &action, now);
         }
     }
+    Ok(())
+}
+
+fn list_backends(a: BackendsListArgs) -> Result<(), String> {
+    let store = a.store.open()?;
+    for b in backends::list(store.conn()).map_err(|e| e.to_string())? {
+        let h = countersign_store::health::get(store.conn(), &b.backend_id)
+            .map_err(|e| e.to_string())?;
+        if a.json {
+            output::json_line(&serde_json::json!({"backend": b, "health": h}));
+        } else {
+            output::line(&format!(
+                "{:<16}  {:<30}  {:<12}  last ok {}  {}",
+                b.backend_id,
+                output::safe(&b.url),
+                format!("{:?}", h.state).to_lowercase(),
+                h.last_success_at
+                    .map(|t| t.to_rfc3339())
+                    .unwrap_or_else(|| "never".into()),
+                output::safe(&b.name)
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn remove_backend(a: BackendsRemoveArgs) -> Result<(), String> {
+    let mut store = a.store.open()?;
+    let tx = store.write().map_err(|e| e.to_string())?;
+    let row = backends::get(&tx, &a.backend_id)
+        .map_err(|e| e.to_string())?
+        .ok_or_else(|| format!("no backend {:?}", a.backend_id))?;
+    backends::remove(&tx, &a.backend_id).map_err(|e| e.to_string())?;
+    countersign_store::audit::append(
+        &tx,
+        "cli",
+        countersign_core::audit::kinds::BACKEND_REMOVED,
+        &a.backend_id,
+        serde_json::json!({"name": row.name, "url": row.url}),
+        chrono::Utc::now(),
+    )
+    .map_err(|e| e.to_string())?;
+    tx.commit().map_err(|e| e.to_string())?;
+    output::line(&format!(
+        "removed backend {} ({})",
+        a.backend_id,
+        output::safe(&row.url)
+    ));
     Ok(())
 }

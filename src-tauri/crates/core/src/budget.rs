@@ -182,12 +182,20 @@ pub fn validate_set(budgets: &[Budget]) -> Result<(), String> {
     for b in budgets {
         b.validate().map_err(|e| format!("{}: {e}", b.budget_id))?;
         if b.time_zone.parse::<chrono_tz::Tz>().is_err() {
-            return Err(format!("{}: unknown time zone {:?}", b.budget_id, b.time_zone));
+            return Err(format!(
+                "{}: unknown time zone {:?}",
+                b.budget_id, b.time_zone
+            ));
         }
         if !ids.insert(b.budget_id.as_str()) {
             return Err(format!("budget id {} appears twice", b.budget_id));
         }
-        let slot = (b.scope.kind as u8, b.scope.value.clone(), b.period as u8, b.enforcement as u8);
+        let slot = (
+            b.scope.kind as u8,
+            b.scope.value.clone(),
+            b.period as u8,
+            b.enforcement as u8,
+        );
         if let Some(other) = slots.insert(slot, b.budget_id.clone()) {
             return Err(format!(
                 "{} and {other} cap the same scope and period; merge them into one cap",
@@ -202,7 +210,10 @@ pub fn validate_set(budgets: &[Budget]) -> Result<(), String> {
 /// `[start, end)`; `None` for per-run caps.
 pub fn period_bounds(b: &Budget, now: DateTime<Utc>) -> Option<(DateTime<Utc>, DateTime<Utc>)> {
     use chrono::{Datelike, Duration, NaiveDate, TimeZone};
-    let tz = b.time_zone.parse::<chrono_tz::Tz>().unwrap_or(chrono_tz::UTC);
+    let tz = b
+        .time_zone
+        .parse::<chrono_tz::Tz>()
+        .unwrap_or(chrono_tz::UTC);
     let local = now.with_timezone(&tz).date_naive();
     let (start, end): (NaiveDate, NaiveDate) = match b.period {
         Period::Run => return None,
@@ -221,7 +232,11 @@ pub fn period_bounds(b: &Budget, now: DateTime<Utc>) -> Option<(DateTime<Utc>, D
             (s, e)
         }
     };
-    let at = |d: NaiveDate| tz.from_local_datetime(&d.and_hms_opt(0, 0, 0)?).earliest().map(|t| t.with_timezone(&Utc));
+    let at = |d: NaiveDate| {
+        tz.from_local_datetime(&d.and_hms_opt(0, 0, 0)?)
+            .earliest()
+            .map(|t| t.with_timezone(&Utc))
+    };
     Some((at(start)?, at(end)?))
 }
 
@@ -232,10 +247,16 @@ mod set_tests {
     fn cap(id: &str, kind: ScopeKind, value: Option<&str>, period: Period, tz: &str) -> Budget {
         Budget {
             budget_id: id.into(),
-            scope: BudgetScope { kind, value: value.map(Into::into) },
+            scope: BudgetScope {
+                kind,
+                value: value.map(Into::into),
+            },
             period,
             time_zone: tz.into(),
-            limits: BudgetLimits { max_cost_micros: Some(Micros::from_usd(10)), ..Default::default() },
+            limits: BudgetLimits {
+                max_cost_micros: Some(Micros::from_usd(10)),
+                ..Default::default()
+            },
             enforcement: Enforcement::Hard,
             alert_at_percent: 80,
             updated_at: Utc::now(),
@@ -250,7 +271,16 @@ mod set_tests {
         assert!(validate_set(&[a.clone(), b]).is_err());
         assert!(validate_set(&[a.clone(), c]).is_ok());
         assert!(validate_set(&[a.clone(), a.clone()]).is_err());
-        assert!(validate_set(&[cap("z", ScopeKind::Backend, None, Period::Day, "Mars/Olympus")]).is_err());
+        assert!(
+            validate_set(&[cap(
+                "z",
+                ScopeKind::Backend,
+                None,
+                Period::Day,
+                "Mars/Olympus"
+            )])
+            .is_err()
+        );
     }
 
     #[test]
@@ -262,9 +292,18 @@ mod set_tests {
         assert_eq!(s.to_rfc3339(), "2026-11-25T23:00:00+00:00");
         assert_eq!(e.to_rfc3339(), "2026-11-26T23:00:00+00:00");
         let week = cap("w", ScopeKind::Backend, None, Period::Week, "UTC");
-        assert_eq!(period_bounds(&week, now).map(|p| p.0.to_rfc3339()), Some("2026-11-23T00:00:00+00:00".into()));
+        assert_eq!(
+            period_bounds(&week, now).map(|p| p.0.to_rfc3339()),
+            Some("2026-11-23T00:00:00+00:00".into())
+        );
         let month = cap("m", ScopeKind::Backend, None, Period::Month, "UTC");
-        assert_eq!(period_bounds(&month, now).map(|p| p.1.to_rfc3339()), Some("2026-12-01T00:00:00+00:00".into()));
-        assert_eq!(period_bounds(&cap("r", ScopeKind::Backend, None, Period::Run, "UTC"), now), None);
+        assert_eq!(
+            period_bounds(&month, now).map(|p| p.1.to_rfc3339()),
+            Some("2026-12-01T00:00:00+00:00".into())
+        );
+        assert_eq!(
+            period_bounds(&cap("r", ScopeKind::Backend, None, Period::Run, "UTC"), now),
+            None
+        );
     }
 }

@@ -1,7 +1,9 @@
 //! Structured-field review: the traps a reviewer must see before approving, and the checks a
 //! decision must pass before it is queued. Pure rules, shared by the app and the tests.
 
-use crate::action::{ActionStatus, ConfirmMode, Decision, DecisionKind, FieldKind, PendingAction, ReviewField};
+use crate::action::{
+    ActionStatus, ConfirmMode, Decision, DecisionKind, FieldKind, PendingAction, ReviewField,
+};
 use crate::money::Micros;
 use crate::text::is_invisible_or_bidi;
 use chrono::{DateTime, Utc};
@@ -38,19 +40,56 @@ pub struct Warning {
 }
 
 fn warn(field: &str, code: &str, message: String) -> Warning {
-    Warning { field: field.to_string(), code: code.to_string(), message }
+    Warning {
+        field: field.to_string(),
+        code: code.to_string(),
+        message,
+    }
 }
 
 /// Letters from other scripts that look like Latin ones (Cyrillic, Greek, fullwidth).
 fn confusable(c: char) -> Option<char> {
     Some(match c {
-        'А' => 'A', 'В' => 'B', 'Е' => 'E', 'К' => 'K', 'М' => 'M', 'Н' => 'H', 'О' => 'O',
-        'Р' => 'P', 'С' => 'C', 'Т' => 'T', 'У' => 'Y', 'Х' => 'X', 'І' => 'I', 'Ј' => 'J',
-        'а' => 'a', 'е' => 'e', 'о' => 'o', 'р' => 'p', 'с' => 'c', 'у' => 'y', 'х' => 'x',
-        'і' => 'i', 'ј' => 'j', 'ѕ' => 's',
-        'Α' => 'A', 'Β' => 'B', 'Ε' => 'E', 'Ζ' => 'Z', 'Η' => 'H', 'Ι' => 'I', 'Κ' => 'K',
-        'Μ' => 'M', 'Ν' => 'N', 'Ο' => 'O', 'Ρ' => 'P', 'Τ' => 'T', 'Υ' => 'Y', 'Χ' => 'X',
-        'ο' => 'o', 'ν' => 'v',
+        'А' => 'A',
+        'В' => 'B',
+        'Е' => 'E',
+        'К' => 'K',
+        'М' => 'M',
+        'Н' => 'H',
+        'О' => 'O',
+        'Р' => 'P',
+        'С' => 'C',
+        'Т' => 'T',
+        'У' => 'Y',
+        'Х' => 'X',
+        'І' => 'I',
+        'Ј' => 'J',
+        'а' => 'a',
+        'е' => 'e',
+        'о' => 'o',
+        'р' => 'p',
+        'с' => 'c',
+        'у' => 'y',
+        'х' => 'x',
+        'і' => 'i',
+        'ј' => 'j',
+        'ѕ' => 's',
+        'Α' => 'A',
+        'Β' => 'B',
+        'Ε' => 'E',
+        'Ζ' => 'Z',
+        'Η' => 'H',
+        'Ι' => 'I',
+        'Κ' => 'K',
+        'Μ' => 'M',
+        'Ν' => 'N',
+        'Ο' => 'O',
+        'Ρ' => 'P',
+        'Τ' => 'T',
+        'Υ' => 'Y',
+        'Χ' => 'X',
+        'ο' => 'o',
+        'ν' => 'v',
         '\u{FF21}'..='\u{FF3A}' => char::from_u32(c as u32 - 0xFF21 + 'A' as u32)?,
         '\u{FF41}'..='\u{FF5A}' => char::from_u32(c as u32 - 0xFF41 + 'a' as u32)?,
         '\u{FF10}'..='\u{FF19}' => char::from_u32(c as u32 - 0xFF10 + '0' as u32)?,
@@ -67,69 +106,129 @@ pub fn skeleton(value: &str) -> String {
 pub fn field_warnings(field: &ReviewField, value: &str, rule: Option<&FieldRule>) -> Vec<Warning> {
     let name = field.name.as_str();
     let mut out = Vec::new();
-    let hidden: Vec<String> =
-        value.chars().filter(|c| is_invisible_or_bidi(*c)).map(|c| format!("U+{:04X}", c as u32)).collect();
+    let hidden: Vec<String> = value
+        .chars()
+        .filter(|c| is_invisible_or_bidi(*c))
+        .map(|c| format!("U+{:04X}", c as u32))
+        .collect();
     if !hidden.is_empty() {
-        out.push(warn(name, "hidden_characters", format!("contains invisible or direction-changing characters ({})", hidden.join(", "))));
+        out.push(warn(
+            name,
+            "hidden_characters",
+            format!(
+                "contains invisible or direction-changing characters ({})",
+                hidden.join(", ")
+            ),
+        ));
     }
     let looks: Vec<String> = value
         .chars()
         .filter_map(|c| confusable(c).map(|l| format!("{c} (U+{:04X}) looks like {l}", c as u32)))
         .collect();
     if !looks.is_empty() {
-        out.push(warn(name, "confusable", format!("contains look-alike characters: {}", looks.join("; "))));
+        out.push(warn(
+            name,
+            "confusable",
+            format!("contains look-alike characters: {}", looks.join("; ")),
+        ));
     }
     match field.kind {
         FieldKind::Money => money_warnings(name, value, rule, &mut out),
         FieldKind::Currency | FieldKind::Region => {
-            let len = if field.kind == FieldKind::Currency { 3 } else { 2 };
+            let len = if field.kind == FieldKind::Currency {
+                3
+            } else {
+                2
+            };
             if value.len() != len || !value.bytes().all(|b| b.is_ascii_uppercase()) {
-                out.push(warn(name, "invalid_value", format!("expected {len} ASCII capital letters, got {value:?}")));
+                out.push(warn(
+                    name,
+                    "invalid_value",
+                    format!("expected {len} ASCII capital letters, got {value:?}"),
+                ));
             }
         }
         FieldKind::Identifier => {
             if value.trim().is_empty() || !value.is_ascii() {
-                out.push(warn(name, "invalid_value", format!("identifier {value:?} is empty or not ASCII")));
+                out.push(warn(
+                    name,
+                    "invalid_value",
+                    format!("identifier {value:?} is empty or not ASCII"),
+                ));
             }
         }
         FieldKind::Text | FieldKind::Bool => {}
     }
     if let Some(rule) = rule {
         if !rule.allowed.is_empty() && !rule.allowed.iter().any(|a| a == value) {
-            out.push(warn(name, "outside_policy", format!("{value:?} is not one of the allowed values {:?}{}", rule.allowed, source(rule))));
+            out.push(warn(
+                name,
+                "outside_policy",
+                format!(
+                    "{value:?} is not one of the allowed values {:?}{}",
+                    rule.allowed,
+                    source(rule)
+                ),
+            ));
         }
         if let Some(exp) = &rule.expected
             && exp != value
         {
-            out.push(warn(name, "unexpected_value", format!("{value:?} differs from the record's {exp:?}")));
+            out.push(warn(
+                name,
+                "unexpected_value",
+                format!("{value:?} differs from the record's {exp:?}"),
+            ));
         }
     }
     out
 }
 
 fn source(rule: &FieldRule) -> String {
-    rule.source.as_deref().map(|s| format!(" (policy {s})")).unwrap_or_default()
+    rule.source
+        .as_deref()
+        .map(|s| format!(" (policy {s})"))
+        .unwrap_or_default()
 }
 
 fn money_warnings(name: &str, value: &str, rule: Option<&FieldRule>, out: &mut Vec<Warning>) {
     let v = value.trim();
     // "1.000" or "1,000": a thousands separator in one locale is a decimal point in another.
     let ambiguous = |sep: char| {
-        v.split_once(sep).is_some_and(|(w, f)| f.len() == 3 && !w.is_empty() && w.bytes().all(|b| b.is_ascii_digit()) && f.bytes().all(|b| b.is_ascii_digit()))
+        v.split_once(sep).is_some_and(|(w, f)| {
+            f.len() == 3
+                && !w.is_empty()
+                && w.bytes().all(|b| b.is_ascii_digit())
+                && f.bytes().all(|b| b.is_ascii_digit())
+        })
     };
     if v.contains(',') || ambiguous('.') {
         out.push(warn(name, "locale_ambiguous_amount", format!("{value:?} reads differently by locale (1.000 is one thousand in some, one in others); the exact amount is a plain decimal with a point")));
     }
     match Micros::parse_usd(v) {
-        Err(e) => out.push(warn(name, "invalid_value", format!("not an exact amount: {e}"))),
+        Err(e) => out.push(warn(
+            name,
+            "invalid_value",
+            format!("not an exact amount: {e}"),
+        )),
         Ok(m) => {
             if m.0 < 0 {
                 out.push(warn(name, "invalid_value", "negative amount".into()));
             }
-            if let Some(max) = rule.and_then(|r| r.max.as_deref()).and_then(|s| Micros::parse_usd(s).ok())
+            if let Some(max) = rule
+                .and_then(|r| r.max.as_deref())
+                .and_then(|s| Micros::parse_usd(s).ok())
                 && m > max
             {
-                out.push(warn(name, "outside_policy", format!("{value} is above the policy maximum {}{}", max.to_decimal_string(), rule.map(source).unwrap_or_default())));
+                out.push(warn(
+                    name,
+                    "outside_policy",
+                    format!(
+                        "{value} is above the policy maximum {}{}",
+                        max.to_decimal_string(),
+                        rule.map(source).unwrap_or_default()
+                    ),
+                ));
             }
         }
     }
@@ -195,19 +294,39 @@ pub fn check_review(
     }
     let kind = input.decision.unwrap_or(DecisionKind::Approve);
     if kind == DecisionKind::Deny {
-        let reason = input.reason.as_deref().map(str::trim).filter(|r| !r.is_empty()).ok_or(ReviewError::MissingReason)?;
-        let fields = action.fields.iter().map(|f| (f.name.clone(), f.value.clone())).collect();
-        return Ok(Decision { decision: kind, reason: Some(reason.to_string()), fields, idempotency_key });
+        let reason = input
+            .reason
+            .as_deref()
+            .map(str::trim)
+            .filter(|r| !r.is_empty())
+            .ok_or(ReviewError::MissingReason)?;
+        let fields = action
+            .fields
+            .iter()
+            .map(|f| (f.name.clone(), f.value.clone()))
+            .collect();
+        return Ok(Decision {
+            decision: kind,
+            reason: Some(reason.to_string()),
+            fields,
+            idempotency_key,
+        });
     }
     let mut fields = BTreeMap::new();
     let mut edited = 0;
     for f in &action.fields {
-        let given = input.fields.get(&f.name).ok_or_else(|| ReviewError::Unconfirmed(f.name.clone()))?;
+        let given = input
+            .fields
+            .get(&f.name)
+            .ok_or_else(|| ReviewError::Unconfirmed(f.name.clone()))?;
         let value = if given == &f.value {
             f.value.clone()
         } else if kind == DecisionKind::ApproveWithEdits {
             if !f.editable {
-                return Err(ReviewError::InvalidEdit(format!("{} may not be edited", f.name)));
+                return Err(ReviewError::InvalidEdit(format!(
+                    "{} may not be edited",
+                    f.name
+                )));
             }
             edited += 1;
             given.clone()
@@ -217,8 +336,14 @@ pub fn check_review(
             return Err(ReviewError::Unconfirmed(f.name.clone()));
         };
         for w in field_warnings(f, &value, rules.get(&f.name)) {
-            if !input.acknowledged.contains(&format!("{}:{}", w.field, w.code)) {
-                return Err(ReviewError::Unacknowledged { field: w.field, code: w.code });
+            if !input
+                .acknowledged
+                .contains(&format!("{}:{}", w.field, w.code))
+            {
+                return Err(ReviewError::Unacknowledged {
+                    field: w.field,
+                    code: w.code,
+                });
             }
         }
         fields.insert(f.name.clone(), value);
@@ -226,7 +351,12 @@ pub fn check_review(
     if kind == DecisionKind::ApproveWithEdits && edited == 0 {
         return Err(ReviewError::InvalidEdit("no field was changed".into()));
     }
-    Ok(Decision { decision: kind, reason: input.reason.clone().filter(|r| !r.trim().is_empty()), fields, idempotency_key })
+    Ok(Decision {
+        decision: kind,
+        reason: input.reason.clone().filter(|r| !r.trim().is_empty()),
+        fields,
+        idempotency_key,
+    })
 }
 
 #[cfg(test)]
@@ -235,7 +365,15 @@ mod tests {
     use crate::action::{RiskLevel, TargetRecord};
 
     fn field(name: &str, kind: FieldKind, value: &str, confirm: ConfirmMode) -> ReviewField {
-        ReviewField { name: name.into(), label: name.into(), kind, value: value.into(), current: None, confirm, editable: true }
+        ReviewField {
+            name: name.into(),
+            label: name.into(),
+            kind,
+            value: value.into(),
+            current: None,
+            confirm,
+            editable: true,
+        }
     }
 
     fn action(region: &str) -> PendingAction {
@@ -247,7 +385,10 @@ mod tests {
             tenant: "acme".into(),
             kind: "issue_refund".into(),
             title: "Issue refund".into(),
-            target: TargetRecord { system: "billing".into(), record_id: "ord_1".into() },
+            target: TargetRecord {
+                system: "billing".into(),
+                record_id: "ord_1".into(),
+            },
             risk: RiskLevel::High,
             fields: vec![
                 field("amount", FieldKind::Money, "120.00", ConfirmMode::Reenter),
@@ -276,7 +417,11 @@ mod tests {
     fn input(amount: &str, region: &str) -> ReviewInput {
         ReviewInput {
             decision: Some(DecisionKind::Approve),
-            fields: [("amount".to_string(), amount.to_string()), ("region".to_string(), region.to_string())].into(),
+            fields: [
+                ("amount".to_string(), amount.to_string()),
+                ("region".to_string(), region.to_string()),
+            ]
+            .into(),
             ..Default::default()
         }
     }
@@ -285,10 +430,23 @@ mod tests {
     fn homoglyph_region_is_flagged_and_must_be_acknowledged() {
         let a = action("ЕU"); // Cyrillic Е
         let w = field_warnings(&a.fields[1], "ЕU", None);
-        assert!(w.iter().any(|w| w.code == "confusable" && w.message.contains("U+0415")), "{w:?}");
+        assert!(
+            w.iter()
+                .any(|w| w.code == "confusable" && w.message.contains("U+0415")),
+            "{w:?}"
+        );
         assert!(w.iter().any(|w| w.code == "invalid_value"));
-        let err = check_review(&a, &BTreeMap::new(), &input("120.00", "ЕU"), now(), "k".into());
-        assert!(matches!(err, Err(ReviewError::Unacknowledged { .. })), "{err:?}");
+        let err = check_review(
+            &a,
+            &BTreeMap::new(),
+            &input("120.00", "ЕU"),
+            now(),
+            "k".into(),
+        );
+        assert!(
+            matches!(err, Err(ReviewError::Unacknowledged { .. })),
+            "{err:?}"
+        );
         let mut ok = input("120.00", "ЕU");
         ok.acknowledged = vec!["region:confusable".into(), "region:invalid_value".into()];
         assert!(check_review(&a, &BTreeMap::new(), &ok, now(), "k".into()).is_ok());
@@ -299,27 +457,71 @@ mod tests {
         let a = action("EU");
         let mut missing = input("120.00", "EU");
         missing.fields.remove("region");
-        assert_eq!(check_review(&a, &BTreeMap::new(), &missing, now(), "k".into()), Err(ReviewError::Unconfirmed("region".into())));
-        assert_eq!(check_review(&a, &BTreeMap::new(), &input("12.00", "EU"), now(), "k".into()), Err(ReviewError::Mismatch("amount".into())));
-        let d = check_review(&a, &BTreeMap::new(), &input("120.00", "EU"), now(), "k".into());
-        assert_eq!(d.map(|d| d.fields["amount"].clone()), Ok("120.00".to_string()));
+        assert_eq!(
+            check_review(&a, &BTreeMap::new(), &missing, now(), "k".into()),
+            Err(ReviewError::Unconfirmed("region".into()))
+        );
+        assert_eq!(
+            check_review(
+                &a,
+                &BTreeMap::new(),
+                &input("12.00", "EU"),
+                now(),
+                "k".into()
+            ),
+            Err(ReviewError::Mismatch("amount".into()))
+        );
+        let d = check_review(
+            &a,
+            &BTreeMap::new(),
+            &input("120.00", "EU"),
+            now(),
+            "k".into(),
+        );
+        assert_eq!(
+            d.map(|d| d.fields["amount"].clone()),
+            Ok("120.00".to_string())
+        );
     }
 
     #[test]
     fn edits_are_revalidated_deny_needs_reason_and_expiry_blocks() {
         let a = action("EU");
-        let rules: BTreeMap<String, FieldRule> =
-            [("amount".to_string(), FieldRule { max: Some("100.00".into()), source: Some("kb_102".into()), ..Default::default() })].into();
+        let rules: BTreeMap<String, FieldRule> = [(
+            "amount".to_string(),
+            FieldRule {
+                max: Some("100.00".into()),
+                source: Some("kb_102".into()),
+                ..Default::default()
+            },
+        )]
+        .into();
         let mut edit = input("1.000", "EU");
         edit.decision = Some(DecisionKind::ApproveWithEdits);
         let err = check_review(&a, &rules, &edit, now(), "k".into());
-        assert!(matches!(err, Err(ReviewError::Unacknowledged { ref code, .. }) if code == "locale_ambiguous_amount"), "{err:?}");
+        assert!(
+            matches!(err, Err(ReviewError::Unacknowledged { ref code, .. }) if code == "locale_ambiguous_amount"),
+            "{err:?}"
+        );
         let w = field_warnings(&a.fields[0], "120.00", rules.get("amount"));
-        assert!(w.iter().any(|w| w.code == "outside_policy" && w.message.contains("kb_102")));
-        let deny = ReviewInput { decision: Some(DecisionKind::Deny), reason: Some("  ".into()), ..Default::default() };
-        assert_eq!(check_review(&a, &rules, &deny, now(), "k".into()), Err(ReviewError::MissingReason));
+        assert!(
+            w.iter()
+                .any(|w| w.code == "outside_policy" && w.message.contains("kb_102"))
+        );
+        let deny = ReviewInput {
+            decision: Some(DecisionKind::Deny),
+            reason: Some("  ".into()),
+            ..Default::default()
+        };
+        assert_eq!(
+            check_review(&a, &rules, &deny, now(), "k".into()),
+            Err(ReviewError::MissingReason)
+        );
         let late = a.expires_at + chrono::Duration::minutes(1);
-        assert_eq!(check_review(&a, &rules, &input("120.00", "EU"), late, "k".into()), Err(ReviewError::NotPending(ActionStatus::Expired)));
+        assert_eq!(
+            check_review(&a, &rules, &input("120.00", "EU"), late, "k".into()),
+            Err(ReviewError::NotPending(ActionStatus::Expired))
+        );
         let w = field_warnings(&a.fields[1], "E\u{200B}U", None);
         assert!(w.iter().any(|w| w.code == "hidden_characters"));
     }

@@ -49,9 +49,15 @@ pub struct Spend {
 }
 
 /// Spend against `b` for runs of `backend_id` as of `now`.
-pub fn spend(conn: &Connection, backend_id: &str, b: &Budget, now: chrono::DateTime<chrono::Utc>) -> Result<Spend> {
+pub fn spend(
+    conn: &Connection,
+    backend_id: &str,
+    b: &Budget,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<Spend> {
     use countersign_core::{Micros, Period, ScopeKind};
-    let (start, end) = countersign_core::budget::period_bounds(b, now).unwrap_or((now - chrono::Duration::days(30), now));
+    let (start, end) = countersign_core::budget::period_bounds(b, now)
+        .unwrap_or((now - chrono::Duration::days(30), now));
     let (col, val) = match (b.scope.kind, b.scope.value.as_deref()) {
         (ScopeKind::Workflow, Some(v)) => ("workflow", v),
         (ScopeKind::Team, Some(v)) => ("team", v),
@@ -72,7 +78,11 @@ pub fn spend(conn: &Connection, backend_id: &str, b: &Budget, now: chrono::DateT
     let forecast = (b.period != Period::Run)
         .then(|| Micros((i128::from(cost) * i128::from(total) / i128::from(elapsed)) as i64));
     let measured = if b.period == Period::Run { max } else { cost };
-    let used_percent = b.limits.max_cost_micros.filter(|m| m.0 > 0).map(|m| measured as f64 * 100.0 / m.0 as f64);
+    let used_percent = b
+        .limits
+        .max_cost_micros
+        .filter(|m| m.0 > 0)
+        .map(|m| measured as f64 * 100.0 / m.0 as f64);
     Ok(Spend {
         period_start: start,
         period_end: end,

@@ -120,21 +120,39 @@ pub fn enqueue(conn: &Connection, e: &NewEntry<'_>) -> Result<i64> {
     let res = conn.execute(
         "INSERT INTO outbox (backend_id, action_id, op, idempotency_key, body, actor, state,
              opened_at_ms, queued_at_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'queued', ?7, ?8)",
-        params![e.backend_id, e.action_id, e.op, e.idempotency_key, serde_json::to_string(e.body)?, e.actor, e.opened_at.map(to_ms), to_ms(e.at)],
+        params![
+            e.backend_id,
+            e.action_id,
+            e.op,
+            e.idempotency_key,
+            serde_json::to_string(e.body)?,
+            e.actor,
+            e.opened_at.map(to_ms),
+            to_ms(e.at)
+        ],
     );
     match res {
         Ok(_) => Ok(conn.last_insert_rowid()),
-        Err(rusqlite::Error::SqliteFailure(f, _)) if f.code == rusqlite::ErrorCode::ConstraintViolation => Err(
-            StoreError::Invalid(format!("a {} for action {} is already waiting to send", e.op, e.action_id)),
-        ),
+        Err(rusqlite::Error::SqliteFailure(f, _))
+            if f.code == rusqlite::ErrorCode::ConstraintViolation =>
+        {
+            Err(StoreError::Invalid(format!(
+                "a {} for action {} is already waiting to send",
+                e.op, e.action_id
+            )))
+        }
         Err(e) => Err(e.into()),
     }
 }
 
 /// Entries still waiting for a backend's answer, oldest first.
 pub fn queued(conn: &Connection, backend_id: &str) -> Result<Vec<Entry>> {
-    let mut st = conn.prepare_cached("SELECT * FROM outbox WHERE state = 'queued' AND backend_id = ?1 ORDER BY id")?;
-    let v = st.query_map([backend_id], from_row)?.collect::<rusqlite::Result<Vec<_>>>()?;
+    let mut st = conn.prepare_cached(
+        "SELECT * FROM outbox WHERE state = 'queued' AND backend_id = ?1 ORDER BY id",
+    )?;
+    let v = st
+        .query_map([backend_id], from_row)?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
     Ok(v)
 }
 
@@ -145,32 +163,56 @@ pub fn list(conn: &Connection, action: Option<(&str, &str)>, limit: u32) -> Resu
         "SELECT * FROM outbox WHERE (?1 IS NULL OR (backend_id = ?1 AND action_id = ?2))
          ORDER BY id DESC LIMIT ?3",
     )?;
-    let v = st.query_map(params![b, a, limit], from_row)?.collect::<rusqlite::Result<Vec<_>>>()?;
+    let v = st
+        .query_map(params![b, a, limit], from_row)?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
     Ok(v)
 }
 
 /// One entry.
 pub fn get(conn: &Connection, id: i64) -> Result<Option<Entry>> {
-    Ok(conn.query_row("SELECT * FROM outbox WHERE id = ?1", [id], from_row).optional()?)
+    Ok(conn
+        .query_row("SELECT * FROM outbox WHERE id = ?1", [id], from_row)
+        .optional()?)
 }
 
 /// Records a failed send attempt (the entry stays queued).
 pub fn attempt_failed(conn: &Connection, id: i64, error: &str) -> Result<()> {
-    conn.execute("UPDATE outbox SET attempts = attempts + 1, last_error = ?2 WHERE id = ?1", params![id, error])?;
+    conn.execute(
+        "UPDATE outbox SET attempts = attempts + 1, last_error = ?2 WHERE id = ?1",
+        params![id, error],
+    )?;
     Ok(())
 }
 
 /// Records the backend's final answer.
-pub fn answered(conn: &Connection, id: i64, state: EntryState, response: &serde_json::Value, error: Option<&str>, at: DateTime<Utc>) -> Result<()> {
+pub fn answered(
+    conn: &Connection,
+    id: i64,
+    state: EntryState,
+    response: &serde_json::Value,
+    error: Option<&str>,
+    at: DateTime<Utc>,
+) -> Result<()> {
     conn.execute(
         "UPDATE outbox SET state = ?2, response = ?3, last_error = ?4, answered_at_ms = ?5,
              attempts = attempts + 1 WHERE id = ?1",
-        params![id, state.as_str(), serde_json::to_string(response)?, error, to_ms(at)],
+        params![
+            id,
+            state.as_str(),
+            serde_json::to_string(response)?,
+            error,
+            to_ms(at)
+        ],
     )?;
     Ok(())
 }
 
 /// Entries waiting to send, across backends.
 pub fn count_queued(conn: &Connection) -> Result<i64> {
-    Ok(conn.query_row("SELECT count(*) FROM outbox WHERE state = 'queued'", [], |r| r.get(0))?)
+    Ok(conn.query_row(
+        "SELECT count(*) FROM outbox WHERE state = 'queued'",
+        [],
+        |r| r.get(0),
+    )?)
 }

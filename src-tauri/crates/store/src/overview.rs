@@ -68,25 +68,37 @@ pub struct Overview {
 }
 
 /// The overview for runs started in `[since, until)`, optionally for one backend.
-pub fn overview(conn: &Connection, since: DateTime<Utc>, until: DateTime<Utc>, backend_id: Option<&str>) -> Result<Overview> {
+pub fn overview(
+    conn: &Connection,
+    since: DateTime<Utc>,
+    until: DateTime<Utc>,
+    backend_id: Option<&str>,
+) -> Result<Overview> {
     let mut st = conn.prepare_cached(
         "SELECT day_ms, backend_id, workflow, model, outcome, runs, cost_micros, stale_citations
          FROM run_daily WHERE day_ms >= ?1 AND day_ms < ?2 AND (?3 IS NULL OR backend_id = ?3)
            AND runs > 0",
     )?;
     let rows = st
-        .query_map(params![to_ms(since) - to_ms(since).rem_euclid(86_400_000), to_ms(until), backend_id], |r| {
-            Ok(Row {
-                day_ms: r.get(0)?,
-                backend_id: r.get(1)?,
-                workflow: r.get(2)?,
-                model: r.get(3)?,
-                outcome: r.get(4)?,
-                runs: r.get(5)?,
-                cost: r.get(6)?,
-                stale: r.get(7)?,
-            })
-        })?
+        .query_map(
+            params![
+                to_ms(since) - to_ms(since).rem_euclid(86_400_000),
+                to_ms(until),
+                backend_id
+            ],
+            |r| {
+                Ok(Row {
+                    day_ms: r.get(0)?,
+                    backend_id: r.get(1)?,
+                    workflow: r.get(2)?,
+                    model: r.get(3)?,
+                    outcome: r.get(4)?,
+                    runs: r.get(5)?,
+                    cost: r.get(6)?,
+                    stale: r.get(7)?,
+                })
+            },
+        )?
         .collect::<rusqlite::Result<Vec<_>>>()?;
     Ok(summarize(&rows))
 }
@@ -117,17 +129,19 @@ pub fn summarize(rows: &[Row]) -> Overview {
     let mut points: BTreeMap<(i64, String, String), DayPoint> = BTreeMap::new();
     let mut stale: BTreeMap<String, (i64, i64)> = BTreeMap::new();
     for r in rows {
-        let p = points.entry((r.day_ms, r.workflow.clone(), r.model.clone())).or_insert_with(|| DayPoint {
-            day: from_ms(r.day_ms),
-            workflow: r.workflow.clone(),
-            model: r.model.clone(),
-            runs: 0,
-            successes: 0,
-            escalations: 0,
-            failures: 0,
-            cost_micros: Micros::ZERO,
-            cost_per_success: None,
-        });
+        let p = points
+            .entry((r.day_ms, r.workflow.clone(), r.model.clone()))
+            .or_insert_with(|| DayPoint {
+                day: from_ms(r.day_ms),
+                workflow: r.workflow.clone(),
+                model: r.model.clone(),
+                runs: 0,
+                successes: 0,
+                escalations: 0,
+                failures: 0,
+                cost_micros: Micros::ZERO,
+                cost_per_success: None,
+            });
         p.runs += r.runs;
         p.cost_micros += Micros(r.cost);
         match r.outcome.as_str() {
@@ -147,7 +161,9 @@ pub fn summarize(rows: &[Row]) -> Overview {
     // Dominant model per workflow per day; a change between consecutive days is a swap.
     let mut dominant: BTreeMap<(String, i64), (i64, String)> = BTreeMap::new();
     for p in &points {
-        let e = dominant.entry((p.workflow.clone(), p.day.timestamp_millis())).or_insert((0, String::new()));
+        let e = dominant
+            .entry((p.workflow.clone(), p.day.timestamp_millis()))
+            .or_insert((0, String::new()));
         if p.runs > e.0 {
             *e = (p.runs, p.model.clone());
         }
@@ -159,13 +175,26 @@ pub fn summarize(rows: &[Row]) -> Overview {
             && *w == workflow
             && *m != model
         {
-            model_changes.push(ModelChange { workflow: workflow.clone(), day: from_ms(day), from: m.clone(), to: model.clone() });
+            model_changes.push(ModelChange {
+                workflow: workflow.clone(),
+                day: from_ms(day),
+                from: m.clone(),
+                to: model.clone(),
+            });
         }
         last = Some((workflow, model));
     }
     let stale_by_backend = stale
         .into_iter()
-        .map(|(backend_id, (stale_citations, runs))| StaleByBackend { backend_id, stale_citations, runs })
+        .map(|(backend_id, (stale_citations, runs))| StaleByBackend {
+            backend_id,
+            stale_citations,
+            runs,
+        })
         .collect();
-    Overview { points, model_changes, stale_by_backend }
+    Overview {
+        points,
+        model_changes,
+        stale_by_backend,
+    }
 }

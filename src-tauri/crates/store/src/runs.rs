@@ -112,10 +112,14 @@ pub fn upsert_with_body(
                  WHERE rid = ?20",
             )?
             .execute(rusqlite::params_from_iter(
-                values.iter().copied().chain(std::iter::once(rid as &dyn rusqlite::ToSql)),
+                values
+                    .iter()
+                    .copied()
+                    .chain(std::iter::once(rid as &dyn rusqlite::ToSql)),
             ))?;
             rollup(conn, backend_id, old, -1)?;
-            conn.prepare_cached("DELETE FROM run_fts WHERE rowid = ?1")?.execute([rid])?;
+            conn.prepare_cached("DELETE FROM run_fts WHERE rowid = ?1")?
+                .execute([rid])?;
             *rid
         }
         None => {
@@ -141,7 +145,11 @@ pub fn upsert_with_body(
     rollup(conn, backend_id, &bucket, 1)?;
     conn.prepare_cached("INSERT INTO run_fts (rowid, text) VALUES (?1, ?2)")?
         .execute(rusqlite::params![rid, crate::search::run_text(run)])?;
-    Ok(if existing.is_some() { Applied::Updated } else { Applied::Inserted })
+    Ok(if existing.is_some() {
+        Applied::Updated
+    } else {
+        Applied::Inserted
+    })
 }
 
 /// A run's contribution to the daily roll-up.
@@ -326,7 +334,10 @@ pub fn list(conn: &Connection, q: &RunQuery) -> Result<RunPage> {
         Some(m) => {
             clauses.insert(0, "run_fts MATCH ?");
             args.insert(0, SqlValue::Text(m.clone()));
-            ("run_fts JOIN runs r ON r.rid = run_fts.rowid", "run_fts.rowid DESC")
+            (
+                "run_fts JOIN runs r ON r.rid = run_fts.rowid",
+                "run_fts.rowid DESC",
+            )
         }
         None => (
             "runs r",
@@ -337,7 +348,11 @@ pub fn list(conn: &Connection, q: &RunQuery) -> Result<RunPage> {
             },
         ),
     };
-    let filter = if clauses.is_empty() { String::new() } else { format!("WHERE {}", clauses.join(" AND ")) };
+    let filter = if clauses.is_empty() {
+        String::new()
+    } else {
+        format!("WHERE {}", clauses.join(" AND "))
+    };
     let limit = q.limit.unwrap_or(200).min(1000);
     let sql = format!(
         "SELECT r.backend_id, r.run_id, r.tenant, r.workflow, r.workflow_version, r.user_id,
@@ -347,12 +362,21 @@ pub fn list(conn: &Connection, q: &RunQuery) -> Result<RunPage> {
         q.offset.unwrap_or(0)
     );
     let mut st = conn.prepare_cached(&sql)?;
-    let items = st.query_map(params_from_iter(args.iter()), summary)?.collect::<rusqlite::Result<Vec<_>>>()?;
+    let items = st
+        .query_map(params_from_iter(args.iter()), summary)?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
     let counted: i64 = conn
-        .prepare_cached(&format!("SELECT count(*) FROM (SELECT 1 FROM {from} {filter} LIMIT {})", COUNT_CAP + 1))?
+        .prepare_cached(&format!(
+            "SELECT count(*) FROM (SELECT 1 FROM {from} {filter} LIMIT {})",
+            COUNT_CAP + 1
+        ))?
         .query_row(params_from_iter(args.iter()), |r| r.get(0))?;
     let counted = counted as u64;
-    Ok(RunPage { items, total: counted.min(COUNT_CAP), total_capped: counted > COUNT_CAP })
+    Ok(RunPage {
+        items,
+        total: counted.min(COUNT_CAP),
+        total_capped: counted > COUNT_CAP,
+    })
 }
 
 /// Distinct values of a column, for filter pickers.
@@ -361,7 +385,9 @@ pub fn distinct(conn: &Connection, column: Facet) -> Result<Vec<String>> {
         Facet::Workflow => "workflow",
         Facet::Model => "model",
     };
-    let mut st = conn.prepare(&format!("SELECT DISTINCT {col} FROM run_daily WHERE runs > 0 ORDER BY 1"))?;
+    let mut st = conn.prepare(&format!(
+        "SELECT DISTINCT {col} FROM run_daily WHERE runs > 0 ORDER BY 1"
+    ))?;
     let v = st
         .query_map([], |r| r.get(0))?
         .collect::<rusqlite::Result<Vec<String>>>()?;

@@ -9,7 +9,14 @@ use serde_json::Value;
 /// and number leaves, so a phrase inside a tool result matches as written.
 pub fn run_text(run: &Run) -> String {
     let mut out = String::with_capacity(1024);
-    for s in [&run.run_id, &run.user_id, &run.workflow, &run.model, &run.decision, &run.tenant] {
+    for s in [
+        &run.run_id,
+        &run.user_id,
+        &run.workflow,
+        &run.model,
+        &run.decision,
+        &run.tenant,
+    ] {
         push(&mut out, s);
     }
     if let Some(r) = &run.rationale {
@@ -84,10 +91,22 @@ mod tests {
 
     #[test]
     fn queries_are_quoted_and_prefix_the_last_word() {
-        assert_eq!(fts_query("refund policy").as_deref(), Some("\"refund\" \"policy\"*"));
+        assert_eq!(
+            fts_query("refund policy").as_deref(),
+            Some("\"refund\" \"policy\"*")
+        );
         assert_eq!(fts_query("  ").as_deref(), None);
-        assert_eq!(fts_query("a\"b OR c*").as_deref(), Some("\"a\" \"b\" \"OR\" \"c\"*"));
-        assert_eq!(fts_query("zd_883190").as_deref(), Some("\"zd\" \"883190\"*"));
-        assert_eq!(fts_query("ord-1.5").as_deref(), Some("\"ord\" \"1\" \"5\"*"));
+        assert_eq!(
+            fts_query("a\"b OR c*").as_deref(),
+            Some("\"a\" \"b\" \"OR\" \"c\"*")
+        );
+        assert_eq!(
+            fts_query("zd_883190").as_deref(),
+            Some("\"zd\" \"883190\"*")
+        );
+        assert_eq!(
+            fts_query("ord-1.5").as_deref(),
+            Some("\"ord\" \"1\" \"5\"*")
+        );
     }
 }

@@ -214,20 +214,68 @@ fn new_filters_search_and_rollup_follow_revisions() -> Result<()> {
     let mut a = run("a", "support_triage", 0, 100, Outcome::Success); // pii check passes (even cost)
     let mut x = run("x", "refund_request", 1, 901, Outcome::Escalated); // odd cost: check fails
     x.model = "llama-3.3-70b".into();
-    x.tool_calls[0].result = Some(json!({"text": "the customer asked for a partial refund of order 77"}));
+    x.tool_calls[0].result =
+        Some(json!({"text": "the customer asked for a partial refund of order 77"}));
     a.citations[0].source_updated_at = Some(t0()); // fresh
     runs::upsert(c, &b, &a, t0(), 365)?;
     runs::upsert(c, &b, &x, t0(), 365)?;
     let ids = |q: RunQuery| -> Result<Vec<String>> {
-        Ok(runs::list(c, &q)?.items.into_iter().map(|r| r.run_id).collect())
+        Ok(runs::list(c, &q)?
+            .items
+            .into_iter()
+            .map(|r| r.run_id)
+            .collect())
     };
-    assert_eq!(ids(RunQuery { policy_failed: true, ..Default::default() })?, ["x"]);
-    assert_eq!(ids(RunQuery { cites_stale: true, ..Default::default() })?, ["x"]);
-    assert_eq!(ids(RunQuery { model: Some("llama-3.3-70b".into()), ..Default::default() })?, ["x"]);
-    assert_eq!(ids(RunQuery { max_cost_micros: Some(500), ..Default::default() })?, ["a"]);
-    assert_eq!(ids(RunQuery { search: Some("partial refund".into()), ..Default::default() })?, ["x"]);
-    assert_eq!(ids(RunQuery { search: Some("partial refund".into()), workflow: Some("support_triage".into()), ..Default::default() })?, Vec::<String>::new());
-    assert_eq!(ids(RunQuery { search: Some("\"unbalanced OR (".into()), ..Default::default() })?, Vec::<String>::new());
+    assert_eq!(
+        ids(RunQuery {
+            policy_failed: true,
+            ..Default::default()
+        })?,
+        ["x"]
+    );
+    assert_eq!(
+        ids(RunQuery {
+            cites_stale: true,
+            ..Default::default()
+        })?,
+        ["x"]
+    );
+    assert_eq!(
+        ids(RunQuery {
+            model: Some("llama-3.3-70b".into()),
+            ..Default::default()
+        })?,
+        ["x"]
+    );
+    assert_eq!(
+        ids(RunQuery {
+            max_cost_micros: Some(500),
+            ..Default::default()
+        })?,
+        ["a"]
+    );
+    assert_eq!(
+        ids(RunQuery {
+            search: Some("partial refund".into()),
+            ..Default::default()
+        })?,
+        ["x"]
+    );
+    assert_eq!(
+        ids(RunQuery {
+            search: Some("partial refund".into()),
+            workflow: Some("support_triage".into()),
+            ..Default::default()
+        })?,
+        Vec::<String>::new()
+    );
+    assert_eq!(
+        ids(RunQuery {
+            search: Some("\"unbalanced OR (".into()),
+            ..Default::default()
+        })?,
+        Vec::<String>::new()
+    );
 
     let day = |d: i64| t0() + Duration::days(d);
     let ov = countersign_store::overview::overview(c, day(-1), day(1), None)?;
@@ -242,9 +290,25 @@ fn new_filters_search_and_rollup_follow_revisions() -> Result<()> {
     assert_eq!(ov.points.iter().map(|p| p.runs).sum::<i64>(), 2);
     assert_eq!(ov.points.iter().map(|p| p.successes).sum::<i64>(), 2);
     assert_eq!(ov.points.iter().map(|p| p.escalations).sum::<i64>(), 0);
-    assert_eq!(ids(RunQuery { search: Some("partial refund".into()), ..Default::default() })?, Vec::<String>::new());
-    assert_eq!(ids(RunQuery { search: Some("resolved".into()), ..Default::default() })?, ["x"]);
-    let refund = ov.points.iter().find(|p| p.workflow == "refund_request").map(|p| p.cost_per_success);
+    assert_eq!(
+        ids(RunQuery {
+            search: Some("partial refund".into()),
+            ..Default::default()
+        })?,
+        Vec::<String>::new()
+    );
+    assert_eq!(
+        ids(RunQuery {
+            search: Some("resolved".into()),
+            ..Default::default()
+        })?,
+        ["x"]
+    );
+    let refund = ov
+        .points
+        .iter()
+        .find(|p| p.workflow == "refund_request")
+        .map(|p| p.cost_per_success);
     assert_eq!(refund, Some(Some(countersign_core::Micros(901))));
     Ok(())
 }
@@ -262,8 +326,19 @@ fn model_swap_is_marked() {
         cost: 10 * runs,
         stale: 0,
     };
-    let ov = summarize(&[row(1, "m1", 5), row(2, "m1", 4), row(2, "m2", 1), row(3, "m2", 6)]);
+    let ov = summarize(&[
+        row(1, "m1", 5),
+        row(2, "m1", 4),
+        row(2, "m2", 1),
+        row(3, "m2", 6),
+    ]);
     assert_eq!(ov.model_changes.len(), 1);
-    assert_eq!((ov.model_changes[0].from.as_str(), ov.model_changes[0].to.as_str()), ("m1", "m2"));
+    assert_eq!(
+        (
+            ov.model_changes[0].from.as_str(),
+            ov.model_changes[0].to.as_str()
+        ),
+        ("m1", "m2")
+    );
     assert_eq!(ov.model_changes[0].day.timestamp_millis(), 3 * 86_400_000);
 }

@@ -250,8 +250,11 @@ impl Client {
     pub async fn put_budgets(&self, budgets: &[Budget]) -> Result<Vec<Budget>, SyncError> {
         let body = serde_json::to_vec(&serde_json::json!({ "items": budgets }))
             .map_err(|e| SyncError::Protocol(e.to_string()))?;
-        let bytes = self.send(Method::PUT, "/v1/budgets", &[], Some(&body)).await?;
-        let items: Items<Budget> = serde_json::from_slice(&bytes).map_err(|e| SyncError::Protocol(format!("/v1/budgets: {e}")))?;
+        let bytes = self
+            .send(Method::PUT, "/v1/budgets", &[], Some(&body))
+            .await?;
+        let items: Items<Budget> = serde_json::from_slice(&bytes)
+            .map_err(|e| SyncError::Protocol(format!("/v1/budgets: {e}")))?;
         Ok(items.items)
     }
 

@@ -57,7 +57,10 @@ pub struct Reviewer<'a> {
 
 fn new_key(backend_id: &str, action_id: &str, now: DateTime<Utc>) -> String {
     let r: u64 = rand::random();
-    format!("cs-{backend_id}-{action_id}-{}-{r:016x}", now.timestamp_nanos_opt().unwrap_or_default())
+    format!(
+        "cs-{backend_id}-{action_id}-{}-{r:016x}",
+        now.timestamp_nanos_opt().unwrap_or_default()
+    )
 }
 
 /// Checks the review and queues the decision with its audit event, atomically.
@@ -70,16 +73,27 @@ pub fn queue_decision(
     now: DateTime<Utc>,
 ) -> Result<Entry, DecideError> {
     let tx = store.write()?;
-    let action = actions::get(&tx, backend_id, action_id)?.ok_or_else(|| DecideError::UnknownAction(action_id.to_string()))?;
+    let action = actions::get(&tx, backend_id, action_id)?
+        .ok_or_else(|| DecideError::UnknownAction(action_id.to_string()))?;
     let key = new_key(backend_id, action_id, now);
     let decision = check_review(&action, &BTreeMap::new(), input, now, key.clone())?;
     let body = serde_json::to_value(&decision).map_err(StoreError::from)?;
     let id = outbox::enqueue(
         &tx,
-        &NewEntry { backend_id, action_id, op: "decision", idempotency_key: &key, body: &body, actor: who.actor, opened_at: who.opened_at, at: now },
+        &NewEntry {
+            backend_id,
+            action_id,
+            op: "decision",
+            idempotency_key: &key,
+            body: &body,
+            actor: who.actor,
+            opened_at: who.opened_at,
+            at: now,
+        },
     )?;
     let took_ms = who.opened_at.map(|o| (now - o).num_milliseconds());
-    let too_fast = decision.decision != DecisionKind::Deny && took_ms.is_some_and(|t| t < who.min_review.as_millis() as i64);
+    let too_fast = decision.decision != DecisionKind::Deny
+        && took_ms.is_some_and(|t| t < who.min_review.as_millis() as i64);
     let corrections: Vec<serde_json::Value> = action
         .fields
         .iter()
@@ -105,7 +119,8 @@ pub fn queue_decision(
         }),
         now,
     )?;
-    let entry = outbox::get(&tx, id)?.ok_or_else(|| DecideError::UnknownAction(action_id.to_string()))?;
+    let entry =
+        outbox::get(&tx, id)?.ok_or_else(|| DecideError::UnknownAction(action_id.to_string()))?;
     tx.commit().map_err(StoreError::from)?;
     Ok(entry)
 }
@@ -120,12 +135,17 @@ pub fn queue_rollback(
     now: DateTime<Utc>,
 ) -> Result<Entry, DecideError> {
     let tx = store.write()?;
-    let action = actions::get(&tx, backend_id, action_id)?.ok_or_else(|| DecideError::UnknownAction(action_id.to_string()))?;
+    let action = actions::get(&tx, backend_id, action_id)?
+        .ok_or_else(|| DecideError::UnknownAction(action_id.to_string()))?;
     if action.status != ActionStatus::Executed || !action.rollback_supported {
         return Err(DecideError::NotRollbackable(format!(
             "action is {} and {} rollback",
             action.status.as_str(),
-            if action.rollback_supported { "supports" } else { "does not support" }
+            if action.rollback_supported {
+                "supports"
+            } else {
+                "does not support"
+            }
         )));
     }
     if reason.trim().is_empty() {
@@ -135,7 +155,16 @@ pub fn queue_rollback(
     let body = serde_json::json!({"idempotency_key": key, "reason": reason.trim()});
     let id = outbox::enqueue(
         &tx,
-        &NewEntry { backend_id, action_id, op: "rollback", idempotency_key: &key, body: &body, actor, opened_at: None, at: now },
+        &NewEntry {
+            backend_id,
+            action_id,
+            op: "rollback",
+            idempotency_key: &key,
+            body: &body,
+            actor,
+            opened_at: None,
+            at: now,
+        },
     )?;
     audit::append(
         &tx,
@@ -145,7 +174,8 @@ pub fn queue_rollback(
         serde_json::json!({"reason": reason.trim(), "idempotency_key": key, "run_id": action.run_id}),
         now,
     )?;
-    let entry = outbox::get(&tx, id)?.ok_or_else(|| DecideError::UnknownAction(action_id.to_string()))?;
+    let entry =
+        outbox::get(&tx, id)?.ok_or_else(|| DecideError::UnknownAction(action_id.to_string()))?;
     tx.commit().map_err(StoreError::from)?;
     Ok(entry)
 }

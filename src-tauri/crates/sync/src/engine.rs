@@ -266,8 +266,14 @@ async fn sync_stream<T: Record + Send + 'static>(
     let mut changed_total = 0;
     let mut pages = 0;
     let id = backend_id.to_string();
-    let cursor = applier.with(move |s| Ok(cursors::get(s.conn(), &id, stream.as_str())?)).await?;
-    let mut fetched = Some(client.page(stream.as_str(), cursor.as_deref(), opts.page_size).await?);
+    let cursor = applier
+        .with(move |s| Ok(cursors::get(s.conn(), &id, stream.as_str())?))
+        .await?;
+    let mut fetched = Some(
+        client
+            .page(stream.as_str(), cursor.as_deref(), opts.page_size)
+            .await?,
+    );
     loop {
         if cancel.is_cancelled() {
             return Err(SyncError::Cancelled);
@@ -319,7 +325,11 @@ async fn sync_stream<T: Record + Send + 'static>(
         });
         let prefetch = async {
             if has_more && !cancel.is_cancelled() {
-                Some(client.page(stream.as_str(), Some(&next_for_fetch), opts.page_size).await)
+                Some(
+                    client
+                        .page(stream.as_str(), Some(&next_for_fetch), opts.page_size)
+                        .await,
+                )
             } else {
                 None
             }

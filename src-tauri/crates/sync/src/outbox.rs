@@ -34,13 +34,18 @@ pub struct DeliveryReport {
 pub fn segment(s: &str) -> String {
     s.bytes()
         .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
             _ => format!("%{b:02X}"),
         })
         .collect()
 }
 
-fn blocking<R: Send + 'static>(path: &Path, f: impl FnOnce(&mut Store) -> Result<R, SyncError> + Send + 'static) -> impl std::future::Future<Output = Result<R, SyncError>> {
+fn blocking<R: Send + 'static>(
+    path: &Path,
+    f: impl FnOnce(&mut Store) -> Result<R, SyncError> + Send + 'static,
+) -> impl std::future::Future<Output = Result<R, SyncError>> {
     let path = path.to_path_buf();
     async move {
         tokio::task::spawn_blocking(move || {
@@ -54,7 +59,11 @@ fn blocking<R: Send + 'static>(path: &Path, f: impl FnOnce(&mut Store) -> Result
 
 /// Sends every queued entry of a backend, oldest first. Stops at the first entry the backend
 /// cannot be reached for (the rest stay queued, in order).
-pub async fn deliver(store_path: &Path, backend_id: &str, client: &Client) -> Result<DeliveryReport, SyncError> {
+pub async fn deliver(
+    store_path: &Path,
+    backend_id: &str,
+    client: &Client,
+) -> Result<DeliveryReport, SyncError> {
     let id = backend_id.to_string();
     let entries = blocking(store_path, move |s| Ok(outbox::queued(s.conn(), &id)?)).await?;
     let mut report = DeliveryReport::default();
@@ -63,22 +72,37 @@ pub async fn deliver(store_path: &Path, backend_id: &str, client: &Client) -> Re
             "rollback" => format!("/v1/actions/{}/rollback", segment(&e.action_id)),
             _ => format!("/v1/actions/{}/decision", segment(&e.action_id)),
         };
-        let body = serde_json::to_vec(&e.body).map_err(|err| SyncError::Protocol(err.to_string()))?;
+        let body =
+            serde_json::to_vec(&e.body).map_err(|err| SyncError::Protocol(err.to_string()))?;
         let result = client.send(Method::POST, &path, &[], Some(&body)).await;
         let (state, response, error) = match result {
             Ok(bytes) => {
-                let v: serde_json::Value = serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::Null);
+                let v: serde_json::Value =
+                    serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::Null);
                 (EntryState::Delivered, v, None)
             }
-            Err(err @ SyncError::Status { status: 409, .. }) => {
-                (EntryState::Conflict, serde_json::json!({"code": err.code(), "message": err.to_string()}), Some(err.to_string()))
-            }
-            Err(err @ (SyncError::Status { status: 400 | 403 | 404 | 422, .. } | SyncError::Forbidden(_))) => {
-                (EntryState::Rejected, serde_json::json!({"code": err.code(), "message": err.to_string()}), Some(err.to_string()))
-            }
+            Err(err @ SyncError::Status { status: 409, .. }) => (
+                EntryState::Conflict,
+                serde_json::json!({"code": err.code(), "message": err.to_string()}),
+                Some(err.to_string()),
+            ),
+            Err(
+                err @ (SyncError::Status {
+                    status: 400 | 403 | 404 | 422,
+                    ..
+                }
+                | SyncError::Forbidden(_)),
+            ) => (
+                EntryState::Rejected,
+                serde_json::json!({"code": err.code(), "message": err.to_string()}),
+                Some(err.to_string()),
+            ),
             Err(err) => {
                 let (eid, msg) = (e.id, err.to_string());
-                blocking(store_path, move |s| Ok(outbox::attempt_failed(s.conn(), eid, &msg)?)).await?;
+                blocking(store_path, move |s| {
+                    Ok(outbox::attempt_failed(s.conn(), eid, &msg)?)
+                })
+                .await?;
                 report.waiting = (entries.len() - i) as u32;
                 report.last_error = Some(err.to_string());
                 tracing::warn!(action = %e.action_id, error = %err, "decision waiting to send");

@@ -1,5 +1,6 @@
 import type { ReviewField, ReviewWarning } from '../../api';
 import { SafeText } from '../../components/SafeText';
+import { hasHiddenCharacters } from '../../lib/hidden';
 import { reenterState, warningKey, type Confirmations, type Edits } from '../../lib/review';
 
 export interface FieldReviewProps {
@@ -183,6 +184,11 @@ function Reenter({ f, typed, onChange }: { f: ReviewField; typed: string; onChan
         {st === 'match' ? '✓ ' : st === 'mismatch' ? '✗ ' : ''}
         {hint}
       </span>
+      {hasHiddenCharacters(f.value) ? (
+        <span className="warn-text small" data-testid={`reenter-hidden-${f.name}`}>
+          The proposed value contains hidden characters, so it cannot be typed back: correct it or deny.
+        </span>
+      ) : null}
     </label>
   );
 }
