@@ -165,6 +165,7 @@ test('approve with a corrected amount executes the corrected amount', { timeout:
   for (const f of action.fields) if (f.name !== 'amount') await confirmField(s, f);
   await acknowledgeWarnings(s, 'edit-missing');
   await waitFor('approve-with-edits to be enabled', () => enabled(s, submit));
+  await rig.screenshot('corrected');
   await submit.click();
   await waitDelivered(s);
 

@@ -64,8 +64,32 @@ export class Element {
     this.s = session;
     this.id = id;
   }
-  click() {
-    return this.s.cmd('POST', `/element/${this.id}/click`, {});
+  /** Scrolls the element to the middle of its scroll container (tables scroll inside the view). */
+  reveal() {
+    return this.s.execute('arguments[0].scrollIntoView({block: "center", inline: "nearest"})', [{ [ELEMENT]: this.id }]);
+  }
+  /**
+   * Clicks like a user. WebKitWebDriver wrongly reports rows of a table that scrolls inside the
+   * page as "not interactable"; then the element is clicked where a user would — after checking
+   * that it is visible and that the topmost element at its centre is it or inside it.
+   */
+  async click() {
+    await this.reveal();
+    try {
+      return await this.s.cmd('POST', `/element/${this.id}/click`, {});
+    } catch (e) {
+      if (!/not interactable/.test(e.message)) throw e;
+      const hit = await this.s.execute(
+        `const el = arguments[0]; const r = el.getBoundingClientRect();
+         if (r.width === 0 || r.height === 0) return 'zero-size';
+         const top = document.elementFromPoint(r.x + r.width / 2, r.y + r.height / 2);
+         if (!top || !(top === el || el.contains(top))) return 'obscured';
+         top.click(); return 'ok';`,
+        [{ [ELEMENT]: this.id }],
+      );
+      if (hit !== 'ok') throw new WebDriverError(`element not clickable: ${hit}`);
+      return null;
+    }
   }
   type(text) {
     return this.s.cmd('POST', `/element/${this.id}/value`, { text });
@@ -73,8 +97,10 @@ export class Element {
   clear() {
     return this.s.cmd('POST', `/element/${this.id}/clear`, {});
   }
-  text() {
-    return this.s.cmd('GET', `/element/${this.id}/text`);
+  /** Rendered text (innerText; WebKitWebDriver returns "" for rows of an inner-scrolling table). */
+  async text() {
+    await this.reveal();
+    return this.s.execute('return arguments[0].innerText.trim()', [{ [ELEMENT]: this.id }]);
   }
   attr(name) {
     return this.s.cmd('GET', `/element/${this.id}/attribute/${name}`);

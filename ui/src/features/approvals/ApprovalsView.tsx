@@ -20,9 +20,11 @@ export function ApprovalsView({ onOpenRun }: { onOpenRun: (backendId: string, ru
   const [status, setStatus] = useState<string>('');
   const [open, setOpen] = useState<OpenRef | null>(null);
   const s = status === '' ? null : status;
-  const { data, loading, loadedAt } = useLoad(() => listActions(s), `actions:${status}`, 'list_actions');
-  // Every action (unfiltered) for the open item, so its status stays current after a decision.
+  // Every action (unfiltered): the queue when no filter is set, and the open item's current state
+  // (it stays current after a decision even when it leaves the filtered list).
   const all = useLoad(() => listActions(null), 'actions:all', 'list_actions');
+  const filtered = useLoad(() => (s ? listActions(s) : Promise.resolve(null)), `actions:${status}`, 'list_actions');
+  const { data, loading, loadedAt } = s ? filtered : all;
   const now = useNow(1000);
   const items = useMemo(() => sortQueue(data ?? [], now), [data, now]);
   const pending = items.filter((it) => statusAt(it, now) === 'pending').length;

@@ -271,11 +271,8 @@ export function ReviewPanel({
           {showControls ? (
             <section className="detail-section decision" data-testid="decision-controls">
               <h2>Decision</h2>
-              {openFor < MIN_REVIEW_S ? (
-                <p className="muted small">Decisions within {MIN_REVIEW_S} s of opening are flagged as too fast in the audit trail.</p>
-              ) : null}
               {!editing ? (
-                <div className="decide-row">
+                <div className="decide-row primary-row">
                   <button
                     type="button"
                     className="btn primary"
@@ -288,7 +285,7 @@ export function ReviewPanel({
                   <Missing gate={approveGate} testId="approve-missing" />
                 </div>
               ) : (
-                <div className="decide-row">
+                <div className="decide-row primary-row">
                   <button
                     type="button"
                     className="btn primary"
@@ -348,6 +345,10 @@ export function ReviewPanel({
                   <SafeText text={errorLine(error)} />
                 </p>
               ) : null}
+              <p className="muted small">
+                Approvals made within {MIN_REVIEW_S} s of opening are flagged as too fast in the audit trail; the time you took is
+                recorded with the decision.
+              </p>
             </section>
           ) : null}
 
