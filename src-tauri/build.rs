@@ -21,6 +21,11 @@ fn main() {
             "list_budgets",
             "save_budgets",
             "list_quarantine",
+            "audit_info",
+            "list_audit",
+            "export_audit",
+            "verify_audit",
+            "list_sources",
             "open_url",
         ]),
     ))

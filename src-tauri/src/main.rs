@@ -51,6 +51,11 @@ fn main() {
             commands::approvals::list_outbox,
             commands::approvals::review_warnings,
             commands::budgets::list_budgets,
+            commands::audit::audit_info,
+            commands::audit::list_audit,
+            commands::audit::export_audit,
+            commands::audit::verify_audit,
+            commands::audit::list_sources,
             commands::budgets::save_budgets,
         ])
         .run(tauri::generate_context!());
