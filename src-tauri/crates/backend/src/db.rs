@@ -388,7 +388,8 @@ fn period_usage(
     to: DateTime<Utc>,
 ) -> Result<(i64, u32), Error> {
     let (col, val) = match b.scope.kind {
-        ScopeKind::Backend => ("1", String::from("1")),
+        // A text literal on both sides: `1 = '1'` would be false in SQLite.
+        ScopeKind::Backend => ("'all'", String::from("all")),
         ScopeKind::Workflow => ("workflow", b.scope.value.clone().unwrap_or_default()),
         ScopeKind::Team => ("team", b.scope.value.clone().unwrap_or_default()),
         ScopeKind::User => ("user_id", b.scope.value.clone().unwrap_or_default()),
