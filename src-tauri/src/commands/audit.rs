@@ -21,14 +21,19 @@ pub struct AuditInfo {
 }
 
 fn key_dir(state: &AppState) -> PathBuf {
-    state.store_path.parent().map(PathBuf::from).unwrap_or_else(|| PathBuf::from("."))
+    state
+        .store_path
+        .parent()
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("."))
 }
 
 /// Head of the chain, its verification, and the installation's public key.
 #[tauri::command]
 pub async fn audit_info(state: State<'_, Arc<AppState>>) -> CmdResult<AuditInfo> {
     let dir = key_dir(&state);
-    let key = countersign_audit::load_or_create_key(&dir).map_err(|e| CmdError::new("internal", e.to_string()))?;
+    let key = countersign_audit::load_or_create_key(&dir)
+        .map_err(|e| CmdError::new("internal", e.to_string()))?;
     let public_key = countersign_audit::public_key_hex(&key);
     with_store(&state, move |s| {
         let verdict = audit::verify(s.conn())?;
@@ -51,7 +56,15 @@ pub async fn list_audit(
     to: Option<chrono::DateTime<chrono::Utc>>,
     limit: Option<u32>,
 ) -> CmdResult<Vec<AuditEvent>> {
-    with_store(&state, move |s| Ok(audit::list(s.conn(), from, to, limit.unwrap_or(500).min(5000))?)).await
+    with_store(&state, move |s| {
+        Ok(audit::list(
+            s.conn(),
+            from,
+            to,
+            limit.unwrap_or(500).min(5000),
+        )?)
+    })
+    .await
 }
 
 /// Where an export went and what it holds.
@@ -70,13 +83,20 @@ pub async fn export_audit(
     to: Option<chrono::DateTime<chrono::Utc>>,
 ) -> CmdResult<ExportResult> {
     let dir = key_dir(&state);
-    let out = dir.join("exports").join(format!("audit-{}", chrono::Utc::now().format("%Y%m%dT%H%M%S%.3fZ")));
+    let out = dir.join("exports").join(format!(
+        "audit-{}",
+        chrono::Utc::now().format("%Y%m%dT%H%M%S%.3fZ")
+    ));
     with_store(&state, move |s| {
-        let key = countersign_audit::load_or_create_key(&dir).map_err(|e| CmdError::new("internal", e.to_string()))?;
+        let key = countersign_audit::load_or_create_key(&dir)
+            .map_err(|e| CmdError::new("internal", e.to_string()))?;
         let manifest = countersign_audit::export_bundle(s, &key, &out, from, to)
             .map_err(|e| CmdError::new("export_failed", e.to_string()))?;
         tracing::info!(dir = %out.display(), "audit bundle exported");
-        Ok(ExportResult { dir: out.display().to_string(), manifest })
+        Ok(ExportResult {
+            dir: out.display().to_string(),
+            manifest,
+        })
     })
     .await
 }
@@ -86,7 +106,8 @@ pub async fn export_audit(
 #[tauri::command]
 pub async fn verify_audit(dir: String) -> CmdResult<countersign_audit::VerifyReport> {
     tauri::async_runtime::spawn_blocking(move || {
-        countersign_audit::verify_bundle(std::path::Path::new(&dir)).map_err(|e| CmdError::new("verify_failed", e.to_string()))
+        countersign_audit::verify_bundle(std::path::Path::new(&dir))
+            .map_err(|e| CmdError::new("verify_failed", e.to_string()))
     })
     .await
     .map_err(|e| CmdError::new("internal", e.to_string()))?
@@ -104,8 +125,10 @@ pub struct SourceView {
 #[tauri::command]
 pub async fn list_sources(state: State<'_, Arc<AppState>>) -> CmdResult<Vec<SourceView>> {
     with_store(&state, |s| {
-        let names: std::collections::HashMap<String, String> =
-            backends::list(s.conn())?.into_iter().map(|b| (b.backend_id, b.name)).collect();
+        let names: std::collections::HashMap<String, String> = backends::list(s.conn())?
+            .into_iter()
+            .map(|b| (b.backend_id, b.name))
+            .collect();
         Ok(sources::list(s.conn())?
             .into_iter()
             .map(|(backend_id, source)| SourceView {

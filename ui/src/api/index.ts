@@ -5,3 +5,4 @@ export { hasTauri } from './runtime';
 export type * from './types';
 export { OUTCOMES, ACTION_STATUSES, RUN_COUNT_CAP } from './types';
 export * from './decisions';
+export * as governance from './governance';

@@ -155,7 +155,7 @@ export interface RunQuery {
 }
 
 /** Counting stops at this many rows; beyond it `total_capped` is true. */
-export const RUN_COUNT_CAP = 10_000;
+export const RUN_COUNT_CAP = 1_000;
 
 export interface RunPage {
   items: RunSummary[];

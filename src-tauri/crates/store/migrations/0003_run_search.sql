@@ -3,6 +3,7 @@
 ALTER TABLE runs ADD COLUMN team TEXT NOT NULL DEFAULT '';
 -- Backends, tenants and models are few: their filters walk the time index. Users are many.
 CREATE INDEX runs_by_user_time ON runs(user_id, started_at_ms DESC);
+CREATE INDEX runs_by_workflow_outcome_time ON runs(workflow, outcome, started_at_ms DESC);
 CREATE INDEX runs_policy_failed ON runs(started_at_ms DESC) WHERE policy_failures > 0;
 CREATE INDEX runs_citing_stale ON runs(started_at_ms DESC) WHERE citation_warnings > 0;
 

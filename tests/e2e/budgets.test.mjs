@@ -1,0 +1,126 @@
+// End-to-end budgets: finance sets a daily hard cap in the real app, the real reference backend
+// enforces it (simulated runs are stopped and show up as budget_stopped after a sync), and a
+// reviewer-only identity sees the caps read-only with no way to save.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { withRig, waitFor, backendGet } from './harness.mjs';
+
+const enabled = (s, el) => s.cmd('GET', `/element/${el.id}/enabled`);
+
+async function backendFetch(info, method, path, body, token = info.token) {
+  return fetch(info.url + path, {
+    method,
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+    signal: AbortSignal.timeout(20_000),
+  });
+}
+
+async function addBackend(s, url, token) {
+  await (await s.waitFind('[data-testid="nav-backends"]')).click();
+  await (await s.waitFind('[data-testid="backend-name"]')).type('Reference under test');
+  await (await s.find('[data-testid="backend-url"]')).type(url);
+  await (await s.find('[data-testid="backend-token"]')).type(token);
+  await (await s.find('[data-testid="backend-add"]')).click();
+  await waitFor('a healthy backend', async () => {
+    for (const b of await s.findAll('[data-testid="health-badge"]')) if ((await b.text()).toLowerCase().includes('healthy')) return true;
+    return false;
+  });
+}
+
+async function choose(row, testId, value) {
+  await (await row.find(`[data-testid="${testId}"] option[value="${value}"]`)).click();
+}
+
+test('finance sets a daily hard cap in the app and the backend stops runs at it', withRig('budget-hard-cap', async (rig) => {
+  const backend = await rig.backend(['--seed-runs', '20', '--trickle', '0', '--seed', '7']);
+  const { session: s } = await rig.app();
+  await addBackend(s, backend.url, backend.token);
+
+  await (await s.find('[data-testid="nav-budgets"]')).click();
+  // The backend's default caps arrive with the sync; the all-roles demo token may edit.
+  await s.waitFind('[data-testid="backend-budgets"][data-can-edit="true"] [data-testid="budget-row"]');
+  await (await s.find('[data-testid="budget-add"]')).click();
+  const row = await s.waitFind('[data-testid="budget-edit"][data-new="true"]');
+  await choose(row, 'budget-scope-kind', 'backend');
+  await choose(row, 'budget-period', 'day');
+  const tz = await row.find('[data-testid="budget-tz"]');
+  await tz.clear();
+  await tz.type('UTC');
+  await (await row.find('[data-testid="budget-max-cost"]')).type('0.01');
+  await choose(row, 'budget-enforcement', 'hard');
+
+  // The preview lists the new cap with its exact limit before anything is saved.
+  const diff = await waitFor('the change preview', async () => {
+    const e = await s.findAll('[data-testid="budget-diff-entry"][data-kind="added"]');
+    return e[0];
+  });
+  assert.match(await diff.text(), /\$0\.01/);
+  const save = await s.find('[data-testid="budget-save"]');
+  await waitFor('save to be enabled', () => enabled(s, save));
+  await save.click();
+  await s.waitFind('[data-testid="budget-saved"]');
+  await s.waitFind('[data-testid="budget-row"][data-enforcement="hard"][data-period="day"][data-scope-kind="backend"]');
+  assert.equal((await s.findAll('[data-testid="budget-edit"]')).length, 0, 'the editor closed after saving');
+
+  // The backend has the cap (independent view over HTTP).
+  const caps = await backendGet(backend, '/v1/budgets');
+  const cap = caps.items.find((b) => b.scope.kind === 'backend' && b.period === 'day' && b.enforcement === 'hard');
+  assert.ok(cap, `backend has the hard daily cap: ${JSON.stringify(caps.items)}`);
+  assert.equal(cap.limits.max_cost_micros, 10_000);
+  assert.equal(cap.time_zone, 'UTC');
+
+  // Live runs now hit the cap.
+  const sim = await backendFetch(backend, 'POST', '/v1/admin/simulate', { runs: 10 });
+  assert.ok(sim.ok, `simulate → ${sim.status}`);
+  const runs = await backendGet(backend, '/v1/runs?limit=1000');
+  const stopped = runs.items.filter((r) => r.outcome === 'budget_stopped');
+  assert.ok(stopped.length > 0, 'the backend stopped runs at the cap');
+
+  await (await s.find('[data-testid="nav-runs"]')).click();
+  await (await s.waitFind('[data-testid="sync-now"]')).click();
+  await (await s.waitFind('[data-testid="filter-outcome"] option[value="budget_stopped"]')).click();
+  const ids = await waitFor('stopped runs listed', async () => {
+    const rows = await s.findAll('[data-testid="run-row"]');
+    const got = await Promise.all(rows.map((r) => r.attr('data-run-id')));
+    return got.includes(stopped[0].run_id) ? got : null;
+  });
+  for (const id of ids) {
+    const outcome = await (await s.find(`[data-testid="run-row"][data-run-id="${id}"] [data-col="outcome"]`)).text();
+    assert.equal(outcome, 'budget_stopped', `${id} is budget_stopped`);
+  }
+
+  // Budgets shows the runs stopped by the cap in this period.
+  await (await s.find('[data-testid="nav-budgets"]')).click();
+  await waitFor('stopped runs counted against the cap', async () => {
+    const c = await s.findAll(`[data-testid="budget-row"][data-budget-id="${cap.budget_id}"] [data-testid="budget-stopped"]`);
+    return c[0] && Number(await c[0].attr('data-stopped')) > 0;
+  });
+  await rig.screenshot('budgets');
+}));
+
+test('a reviewer-only identity sees budgets read-only and cannot save', withRig('budget-readonly', async (rig) => {
+  const backend = await rig.backend(['--seed-runs', '10', '--trickle', '0', '--seed', '8']);
+  const tokens = JSON.parse(readFileSync(join(backend.data, 'tokens.json'), 'utf8'));
+  const reviewer = Object.entries(tokens).find(([, w]) => w.subject === 'reviewer-only')?.[0];
+  assert.ok(reviewer, 'tokens.json has a reviewer-only token');
+
+  // The backend itself refuses budget edits from this identity.
+  const put = await backendFetch(backend, 'PUT', '/v1/budgets', { items: [] }, reviewer);
+  assert.equal(put.status, 403, 'backend refuses a reviewer');
+
+  const { session: s } = await rig.app();
+  await addBackend(s, backend.url, reviewer);
+  await (await s.find('[data-testid="nav-budgets"]')).click();
+  await s.waitFind('[data-testid="budget-row"]');
+  const note = await s.waitFind('[data-testid="budget-readonly"]');
+  assert.match((await note.text()).toLowerCase(), /can.t edit budgets/);
+  await waitFor('identity shown', async () => (await s.findAll('[data-testid="budget-identity"]')).length > 0);
+  for (const id of ['budget-save', 'budget-add', 'budget-edit', 'budget-edit-open']) {
+    assert.equal((await s.findAll(`[data-testid="${id}"]`)).length, 0, `no ${id}`);
+  }
+  await rig.screenshot('budgets-readonly');
+}));

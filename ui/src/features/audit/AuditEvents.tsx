@@ -1,0 +1,111 @@
+import { useMemo, useState } from 'react';
+import { listAudit } from '../../api/governance';
+import { AUDIT_KINDS } from '../../api/governanceTypes';
+import { useLoad } from '../../app/useLoad';
+import { JsonBlock } from '../../components/JsonBlock';
+import { SafeText } from '../../components/SafeText';
+import { TimeText } from '../../components/TimeText';
+import { localInputToRfc3339 } from '../../lib/viewState';
+
+const LIMITS = [100, 500, 1000, 5000] as const;
+
+/** The trail, newest first, filtered by kind and time range. */
+export function AuditEvents({ nonce }: { nonce: number }) {
+  const [kind, setKind] = useState('');
+  const [from, setFrom] = useState('');
+  const [to, setTo] = useState('');
+  const [limit, setLimit] = useState<number>(500);
+  const fromIso = from ? localInputToRfc3339(from) : null;
+  const toIso = to ? localInputToRfc3339(to) : null;
+  const { data, loading } = useLoad(
+    () => listAudit(fromIso, toIso, limit),
+    `audit|${fromIso}|${toIso}|${limit}|${nonce}`,
+    'list_audit',
+  );
+  const events = useMemo(() => (data ?? []).filter((e) => !kind || e.kind === kind), [data, kind]);
+  const kinds = useMemo(() => {
+    const seen = new Set<string>(AUDIT_KINDS);
+    for (const e of data ?? []) seen.add(e.kind);
+    return [...seen];
+  }, [data]);
+
+  return (
+    <section className="detail-section" data-testid="audit-events">
+      <h2>Events</h2>
+      <div className="filters-row">
+        <label className="field-inline">
+          Kind{' '}
+          <select data-testid="audit-kind" value={kind} onChange={(e) => setKind(e.target.value)}>
+            <option value="">all</option>
+            {kinds.map((k) => (
+              <option key={k} value={k}>
+                {k.replace(/_/g, ' ')}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label className="field-inline">
+          From <input type="datetime-local" data-testid="audit-from" value={from} onChange={(e) => setFrom(e.target.value)} />
+        </label>
+        <label className="field-inline">
+          To <input type="datetime-local" data-testid="audit-to" value={to} onChange={(e) => setTo(e.target.value)} />
+        </label>
+        <label className="field-inline">
+          Newest{' '}
+          <select data-testid="audit-limit" value={limit} onChange={(e) => setLimit(Number(e.target.value))}>
+            {LIMITS.map((l) => (
+              <option key={l} value={l}>
+                {l.toLocaleString('en-US')}
+              </option>
+            ))}
+          </select>
+        </label>
+        <span className="muted small" data-testid="audit-count">
+          {data ? `${events.length} event${events.length === 1 ? '' : 's'}${kind ? ` of kind ${kind}` : ''} (of the newest ${data.length} in range)` : ''}
+        </span>
+      </div>
+      {loading && !data ? <p className="muted">Loading…</p> : null}
+      {data && events.length === 0 ? <p className="empty">No events match.</p> : null}
+      {events.length > 0 ? (
+        <div className="table-wrap">
+          <table className="grid audit-table">
+            <thead>
+              <tr>
+                <th className="num">Seq</th>
+                <th>Time</th>
+                <th>Actor</th>
+                <th>Kind</th>
+                <th>Subject</th>
+                <th>Details</th>
+              </tr>
+            </thead>
+            <tbody>
+              {events.map((e) => (
+                <tr key={e.seq} data-testid="audit-row" data-seq={e.seq} data-kind={e.kind}>
+                  <td className="num" title={`hash ${e.hash}\nprev ${e.prev_hash}`}>
+                    {e.seq}
+                  </td>
+                  <td data-col="at">
+                    <TimeText value={e.at} compact />
+                  </td>
+                  <td data-col="actor">
+                    <SafeText text={e.actor} />
+                  </td>
+                  <td data-col="kind">
+                    <span className={`badge kind-${e.kind}`}>{e.kind.replace(/_/g, ' ')}</span>
+                  </td>
+                  <td data-col="subject" className="wrap">
+                    <SafeText text={e.subject} />
+                  </td>
+                  <td data-col="details" className="wrap details">
+                    <JsonBlock value={e.details} label={`details of event ${e.seq}`} collapsible />
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      ) : null}
+    </section>
+  );
+}
