@@ -30,6 +30,14 @@ fn main() {
     }
     let store = Store::open(&path).expect("store");
     let c = store.conn();
+    if args.iter().any(|a| a == "--optimize") {
+        let t = Instant::now();
+        countersign_store::search::optimize(c).expect("optimize");
+        println!(
+            "full-text index optimized in {:.1} s",
+            t.elapsed().as_secs_f64()
+        );
+    }
     let total: i64 = c
         .query_row("SELECT count(*) FROM runs", [], |r| r.get(0))
         .expect("count");

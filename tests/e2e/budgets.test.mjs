@@ -4,11 +4,20 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { withRig, waitFor, backendGet } from './harness.mjs';
 
 const enabled = (s, el) => s.cmd('GET', `/element/${el.id}/enabled`);
+const KEY = { end: '\uE010', backspace: '\uE003' };
+const valueOf = (s, el) => s.cmd('GET', `/element/${el.id}/property/value`);
+
+/** Replaces an input's text by keystrokes (WebDriver's clear() does not reach React's state). */
+async function replaceText(s, el, text) {
+  const cur = String((await valueOf(s, el)) ?? '');
+  await el.type(KEY.end + KEY.backspace.repeat(cur.length) + text);
+  await waitFor(`the input to read ${text}`, async () => (await valueOf(s, el)) === text, 5_000);
+}
 
 async function backendFetch(info, method, path, body, token = info.token) {
   return fetch(info.url + path, {
@@ -48,8 +57,7 @@ test('finance sets a daily hard cap in the app and the backend stops runs at it'
   await choose(row, 'budget-scope-kind', 'backend');
   await choose(row, 'budget-period', 'day');
   const tz = await row.find('[data-testid="budget-tz"]');
-  await tz.clear();
-  await tz.type('UTC');
+  await replaceText(s, tz, 'UTC');
   await (await row.find('[data-testid="budget-max-cost"]')).type('0.01');
   await choose(row, 'budget-enforcement', 'hard');
 
@@ -123,4 +131,54 @@ test('a reviewer-only identity sees budgets read-only and cannot save', withRig(
     assert.equal((await s.findAll(`[data-testid="${id}"]`)).length, 0, `no ${id}`);
   }
   await rig.screenshot('budgets-readonly');
+}));
+
+test('a budget change is in the audit trail; an export verifies and a tampered copy does not', withRig('budget-audit', async (rig) => {
+  const backend = await rig.backend(['--seed-runs', '10', '--trickle', '0', '--seed', '9']);
+  const { session: s } = await rig.app();
+  await addBackend(s, backend.url, backend.token);
+
+  // Raise the soft alert threshold of the backend's default daily cap.
+  await (await s.find('[data-testid="nav-budgets"]')).click();
+  await (await s.waitFind('[data-testid="budget-edit-open"]')).click();
+  const alert = await s.waitFind('[data-testid="budget-edit"][data-budget-id="bud_backend_daily"] [data-testid="budget-alert"]');
+  await replaceText(s, alert, '90');
+  const changed = await waitFor('the change preview', async () => (await s.findAll('[data-testid="budget-diff-entry"][data-kind="changed"]'))[0]);
+  assert.match(await changed.text(), /80 %[\s\S]*90 %/);
+  await (await s.find('[data-testid="budget-save"]')).click();
+  await s.waitFind('[data-testid="budget-saved"]');
+  const caps = await backendGet(backend, '/v1/budgets');
+  assert.equal(caps.items.find((b) => b.budget_id === 'bud_backend_daily')?.alert_at_percent, 90);
+
+  await (await s.find('[data-testid="nav-audit"]')).click();
+  const ev = await s.waitFind('[data-testid="audit-row"][data-kind="budget_change"]');
+  const summary = await (await ev.find('[data-testid="audit-budget-diff"]')).text();
+  assert.match(summary, /alert at: 80 % → 90 %/);
+  assert.match(await (await ev.find('[data-col="details"]')).text(), /"after"[\s\S]*"alert_at_percent": 90/);
+  assert.match(await (await s.find('[data-testid="public-key"]')).text(), /^[0-9a-f]{64}$/);
+  await s.waitFind('[data-testid="audit-chain"][data-ok="true"]');
+  // Admin: the identity's roles on the backend, knowledge sources with a deprecated document.
+  const roles = await (await s.waitFind('[data-testid="admin-roles"]')).attr('data-roles');
+  assert.ok(roles.split(',').includes('finance'), `roles: ${roles}`);
+  await s.waitFind('[data-testid="source-row"] [data-testid="doc-deprecated"]');
+
+  await (await s.find('[data-testid="audit-export"]')).click();
+  const result = await s.waitFind('[data-testid="export-result"]');
+  const dir = await result.attr('data-dir');
+  const verifyDir = await s.find('[data-testid="verify-dir"]');
+  assert.equal(await valueOf(s, verifyDir), dir, 'verify folder prefilled');
+  await (await s.find('[data-testid="audit-verify"]')).click();
+  await s.waitFind('[data-testid="verify-ok"]');
+  await s.waitFind('[data-testid="verify-key-match"]');
+
+  // Change one byte of the exported runs: verification names the file.
+  const file = join(dir, 'runs.jsonl');
+  const text = readFileSync(file, 'utf8');
+  const i = text.slice(0, text.indexOf('\n')).search(/\d/);
+  assert.ok(i >= 0 && text.length > 0, 'runs.jsonl has a record with a digit');
+  writeFileSync(file, text.slice(0, i) + (text[i] === '9' ? '8' : '9') + text.slice(i + 1));
+  await (await s.find('[data-testid="audit-verify"]')).click();
+  const failed = await s.waitFind('[data-testid="verify-failed"]');
+  assert.match(await failed.text(), /runs\.jsonl/);
+  await rig.screenshot('audit');
 }));

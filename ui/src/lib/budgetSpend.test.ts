@@ -22,6 +22,7 @@ describe('budget spend', () => {
     expect(percentText(12_345, 10_000)).toBe('123.4 %');
     expect(percentText(1, 3)).toBe('33.3 %');
     expect(percentText(0, 10)).toBe('0.0 %');
+    expect(percentText(10_000, 25_000_000)).toBe('< 0.1 %');
     expect(percentText(5, null)).toBeNull();
   });
   it('bar width is clamped', () => {

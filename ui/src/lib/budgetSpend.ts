@@ -12,6 +12,7 @@ export function measuredMicros(b: Pick<Budget, 'period'>, s: BudgetSpend): numbe
 export function percentText(used: number, limit: number | null | undefined): string | null {
   if (limit == null || limit <= 0 || !Number.isInteger(used) || !Number.isInteger(limit)) return null;
   const tenths = (BigInt(used) * 1000n) / BigInt(limit);
+  if (tenths === 0n && used > 0) return '< 0.1 %';
   return `${tenths / 10n}.${tenths % 10n} %`;
 }
 

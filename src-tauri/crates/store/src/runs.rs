@@ -271,9 +271,10 @@ pub const COUNT_CAP: u64 = 1_000;
 pub struct RunPage {
     /// Rows of this page.
     pub items: Vec<RunSummary>,
-    /// Rows matching the filters, counted up to [`COUNT_CAP`].
+    /// Rows matching the filters, counted up to [`COUNT_CAP`]. When searching, the rows up to
+    /// the end of this page.
     pub total: u64,
-    /// Whether `total` hit the cap (there are at least that many).
+    /// Whether there are more than `total` rows.
     pub total_capped: bool,
 }
 
@@ -348,12 +349,12 @@ pub fn list(conn: &Connection, q: &RunQuery) -> Result<RunPage> {
                 Sort::CostDesc => ("runs_by_cost", "r.cost_micros DESC, r.rid DESC"),
                 Sort::LatencyDesc => ("runs_by_latency", "r.latency_ms DESC, r.rid DESC"),
                 Sort::TimeDesc => (
-                    if set(&q.workflow) && set(&q.outcome) {
+                    if set(&q.user_id) {
+                        "runs_by_user_time"
+                    } else if set(&q.workflow) && set(&q.outcome) {
                         "runs_by_workflow_outcome_time"
                     } else if set(&q.workflow) {
                         "runs_by_workflow_time"
-                    } else if set(&q.user_id) {
-                        "runs_by_user_time"
                     } else if set(&q.outcome) {
                         "runs_by_outcome_time"
                     } else if q.policy_failed {
@@ -375,17 +376,30 @@ pub fn list(conn: &Connection, q: &RunQuery) -> Result<RunPage> {
         format!("WHERE {}", clauses.join(" AND "))
     };
     let limit = q.limit.unwrap_or(200).min(1000);
+    let offset = q.offset.unwrap_or(0);
+    // A search asks for one row more than the page instead of counting: counting matches of
+    // a common word costs as much as the search itself.
+    let fetch = if fts.is_some() { limit + 1 } else { limit };
     let sql = format!(
         "SELECT r.backend_id, r.run_id, r.tenant, r.workflow, r.workflow_version, r.user_id,
                 r.model, r.outcome, r.decision, r.cost_micros, r.latency_ms, r.tool_calls,
                 r.policy_failures, r.citation_warnings, r.started_at_ms
-         FROM {from} {filter} ORDER BY {order} LIMIT {limit} OFFSET {}",
-        q.offset.unwrap_or(0)
+         FROM {from} {filter} ORDER BY {order} LIMIT {fetch} OFFSET {offset}"
     );
     let mut st = conn.prepare_cached(&sql)?;
-    let items = st
+    let mut items = st
         .query_map(params_from_iter(args.iter()), summary)?
         .collect::<rusqlite::Result<Vec<_>>>()?;
+    if fts.is_some() {
+        let more = items.len() > limit as usize;
+        items.truncate(limit as usize);
+        let seen = u64::from(offset) + items.len() as u64;
+        return Ok(RunPage {
+            items,
+            total: seen,
+            total_capped: more,
+        });
+    }
     let counted: i64 = conn
         .prepare_cached(&format!(
             "SELECT count(*) FROM (SELECT 1 FROM {from} {filter} LIMIT {})",

@@ -5,7 +5,38 @@ import { useLoad } from '../../app/useLoad';
 import { JsonBlock } from '../../components/JsonBlock';
 import { SafeText } from '../../components/SafeText';
 import { TimeText } from '../../components/TimeText';
+import type { Budget } from '../../api/types';
+import { diffBudgets } from '../../lib/budgetDiff';
 import { localInputToRfc3339 } from '../../lib/viewState';
+
+function isBudgetList(v: unknown): v is Budget[] {
+  return Array.isArray(v) && v.every((b) => !!b && typeof b === 'object' && typeof (b as Budget).budget_id === 'string' && !!(b as Budget).scope && !!(b as Budget).limits);
+}
+
+/** For budget changes: the before → after in words, above the raw details. */
+function BudgetChangeSummary({ details }: { details: unknown }) {
+  const d = details as { before?: unknown; after?: unknown } | null;
+  if (!d || typeof d !== 'object' || !isBudgetList(d.before) || !isBudgetList(d.after)) return null;
+  const diff = diffBudgets(d.before, d.after);
+  return (
+    <ul className="plain-list audit-diff" data-testid="audit-budget-diff">
+      {diff.length === 0 ? <li className="muted">no change</li> : null}
+      {diff.map((x) => (
+        <li key={`${x.kind}:${x.budget_id}`}>
+          {x.kind} <SafeText text={x.label} />
+          {x.kind === 'changed'
+            ? x.fields.map((f) => (
+                <span key={f.field}>
+                  {'; '}
+                  <SafeText text={`${f.field}: ${f.before} → ${f.after}`} />
+                </span>
+              ))
+            : null}
+        </li>
+      ))}
+    </ul>
+  );
+}
 
 const LIMITS = [100, 500, 1000, 5000] as const;
 
@@ -98,6 +129,7 @@ export function AuditEvents({ nonce }: { nonce: number }) {
                     <SafeText text={e.subject} />
                   </td>
                   <td data-col="details" className="wrap details">
+                    {e.kind === 'budget_change' ? <BudgetChangeSummary details={e.details} /> : null}
                     <JsonBlock value={e.details} label={`details of event ${e.seq}`} collapsible />
                   </td>
                 </tr>

@@ -11,6 +11,15 @@ export function mayEditBudgets(w: Whoami | null | undefined): boolean {
   return !!w && (w.roles.includes('finance') || w.roles.includes('admin'));
 }
 
+/** Puts a saved cap back into the pending set at its original position. */
+function restore(cur: BudgetDraft[], d: BudgetDraft, before: Budget[]): BudgetDraft[] {
+  if (cur.some((x) => x.budget_id === d.budget_id)) return cur;
+  const order = new Map(before.map((b, i) => [b.budget_id, i]));
+  const at = order.get(d.budget_id) ?? cur.length;
+  const i = cur.findIndex((x) => (order.get(x.budget_id) ?? Infinity) > at);
+  return i < 0 ? [...cur, d] : [...cur.slice(0, i), d, ...cur.slice(i)];
+}
+
 /** One backend's caps: the table, and for finance/admin the editor. */
 export function BackendBudgets({
   backendId,
@@ -30,21 +39,42 @@ export function BackendBudgets({
   const whoami = backend?.whoami ?? null;
   const canEdit = items.length > 0 ? items.some((i) => i.can_edit) : mayEditBudgets(whoami);
   const [drafts, setDrafts] = useState<BudgetDraft[] | null>(null);
+  const [activeKey, setActiveKey] = useState<string | null>(null);
   const [saved, setSaved] = useState<{ count: number; at: Date } | null>(null);
   const before: Budget[] = items.map((i) => i.budget);
 
-  const taken = (ds: BudgetDraft[] | null) => [...before.map((b) => b.budget_id), ...(ds ?? []).map((d) => d.budget_id)];
-  const open = () => {
-    setSaved(null);
-    setDrafts((ds) => ds ?? before.map(budgetToDraft));
-  };
+  const base = (ds: BudgetDraft[] | null) => ds ?? before.map(budgetToDraft);
+  const taken = (ds: BudgetDraft[]) => [...before.map((b) => b.budget_id), ...ds.map((d) => d.budget_id)];
   const add = () => {
     setSaved(null);
-    setDrafts((ds) => {
-      const base = ds ?? before.map(budgetToDraft);
-      return [...base, newDraft(taken(base), userTimeZone())];
-    });
+    const cur = base(drafts);
+    const d = newDraft(taken(cur), userTimeZone());
+    setDrafts([...cur, d]);
+    setActiveKey(d.key);
   };
+  const edit = (b: Budget) => {
+    setSaved(null);
+    const cur = base(drafts);
+    const found = cur.find((d) => d.budget_id === b.budget_id);
+    if (found) {
+      setDrafts(cur);
+      setActiveKey(found.key);
+    } else {
+      // Editing a cap staged for removal brings it back.
+      const d = budgetToDraft(b);
+      setDrafts(restore(cur, d, before));
+      setActiveKey(d.key);
+    }
+  };
+  const remove = (b: Budget) => {
+    setSaved(null);
+    const cur = base(drafts);
+    const gone = cur.find((d) => d.budget_id === b.budget_id);
+    if (gone && gone.key === activeKey) setActiveKey(null);
+    setDrafts(cur.filter((d) => d.budget_id !== b.budget_id));
+  };
+  const undoRemove = (b: Budget) => setDrafts((ds) => restore(base(ds), budgetToDraft(b), before));
+  const staged = new Set((drafts ?? []).map((d) => d.budget_id));
 
   return (
     <section className="detail-section backend-budgets" data-testid="backend-budgets" data-backend-id={backendId} data-can-edit={canEdit ? 'true' : 'false'}>
@@ -60,11 +90,6 @@ export function BackendBudgets({
           <span className="muted small">identity not known yet (sync first)</span>
         )}
         <span className="spacer" />
-        {canEdit && !drafts ? (
-          <button type="button" className="btn" data-testid="budget-edit-open" onClick={open}>
-            Edit caps
-          </button>
-        ) : null}
         {canEdit ? (
           <button type="button" className="btn" data-testid="budget-add" onClick={add}>
             + Add cap
@@ -90,7 +115,35 @@ export function BackendBudgets({
           Saved: {saved.count} cap{saved.count === 1 ? '' : 's'} now in force, as read back from the backend, and recorded in the audit trail.
         </p>
       ) : null}
-      {items.length === 0 ? <p className="empty">No caps on this backend.</p> : <CapsTable items={items} />}
+      {items.length === 0 ? (
+        <p className="empty">No caps on this backend.</p>
+      ) : (
+        <CapsTable
+          items={items}
+          actions={
+            canEdit
+              ? ({ budget: b }) =>
+                  drafts && !staged.has(b.budget_id) ? (
+                    <>
+                      <span className="tag tag-warn">removed on save</span>
+                      <button type="button" className="btn small" data-testid="budget-undo-remove" onClick={() => undoRemove(b)}>
+                        Undo
+                      </button>
+                    </>
+                  ) : (
+                    <>
+                      <button type="button" className="btn small" data-testid="budget-edit" onClick={() => edit(b)}>
+                        Edit
+                      </button>
+                      <button type="button" className="btn small" data-testid="budget-remove" onClick={() => remove(b)}>
+                        Remove
+                      </button>
+                    </>
+                  )
+              : undefined
+          }
+        />
+      )}
       {canEdit && drafts ? (
         <BudgetEditor
           backendId={backendId}
@@ -98,10 +151,15 @@ export function BackendBudgets({
           before={before}
           drafts={drafts}
           setDrafts={(f) => setDrafts((ds) => f(ds ?? []))}
-          onAdd={add}
-          onCancel={() => setDrafts(null)}
+          activeKey={activeKey}
+          setActiveKey={setActiveKey}
+          onCancel={() => {
+            setDrafts(null);
+            setActiveKey(null);
+          }}
           onSaved={(s) => {
             setDrafts(null);
+            setActiveKey(null);
             setSaved({ count: s.length, at: new Date() });
             onSaved();
           }}

@@ -4,11 +4,13 @@ import { saveBudgets } from '../../api/governance';
 import type { Budget } from '../../api/types';
 import { useReportError } from '../../app/errors';
 import { SafeText } from '../../components/SafeText';
-import { diffBudgets } from '../../lib/budgetDiff';
+import { capLabel, describeBudget, diffBudgets } from '../../lib/budgetDiff';
 import {
   ENFORCEMENTS,
   PERIODS,
   SCOPE_KINDS,
+  parseDraft,
+  sameBudget,
   validateDrafts,
   type BudgetDraft,
   type DraftField,
@@ -54,13 +56,14 @@ function Field({
   );
 }
 
-function DraftRow({
+function DraftForm({
   d,
   index,
   errors,
   warnings,
   onChange,
   onRemove,
+  onDone,
   zonesId,
   subjectsId,
 }: {
@@ -70,20 +73,28 @@ function DraftRow({
   warnings: string[] | undefined;
   onChange: (patch: Partial<BudgetDraft>) => void;
   onRemove: () => void;
+  onDone?: (() => void) | undefined;
   zonesId: string;
   subjectsId: string;
 }) {
   const e = (f: DraftField) => errorsFor(errors, f);
   return (
-    <div className={`budget-edit-row${errors?.length ? ' invalid' : ''}`} data-testid="budget-edit" data-budget-id={d.budget_id} data-new={d.original ? 'false' : 'true'}>
+    <div className={`budget-edit-row active${errors?.length ? ' invalid' : ''}`} data-testid="budget-form" data-budget-id={d.budget_id} data-new={d.original ? 'false' : 'true'}>
       <div className="budget-edit-head">
-        <strong>Cap {index + 1}</strong>
+        <strong>
+          {d.original ? 'Editing' : 'New'} cap {index + 1}
+        </strong>
         <span className="muted small">
-          {d.original ? <>id <code>{d.budget_id}</code></> : 'new'}
+          id <code>{d.budget_id}</code>
         </span>
         <span className="spacer" />
-        <button type="button" className="btn small" data-testid="budget-remove" onClick={onRemove}>
-          Remove
+        {onDone ? (
+          <button type="button" className="btn small" data-testid="budget-form-done" onClick={onDone}>
+            Collapse
+          </button>
+        ) : null}
+        <button type="button" className="btn small" data-testid="budget-draft-remove" onClick={onRemove}>
+          {d.original ? 'Remove this cap' : 'Discard'}
         </button>
       </div>
       <div className="budget-edit-fields">
@@ -169,6 +180,57 @@ function DraftRow({
   );
 }
 
+/** A cap of the pending set that is not open in the form: one line with edit/remove. */
+function DraftSummary({
+  d,
+  index,
+  errors,
+  onEdit,
+  onRemove,
+}: {
+  d: BudgetDraft;
+  index: number;
+  errors: FieldError[] | undefined;
+  onEdit: () => void;
+  onRemove: () => void;
+}) {
+  const p = parseDraft(d);
+  const state = !d.original ? 'new' : p.ok && sameBudget(d.original, p.budget) ? 'unchanged' : 'changed';
+  return (
+    <div className={`budget-draft-line${errors?.length ? ' invalid' : ''}`} data-testid="budget-draft" data-budget-id={d.budget_id} data-state={state}>
+      <span className="muted small">{index + 1}.</span>{' '}
+      {p.ok ? (
+        <>
+          <SafeText text={capLabel(p.budget)} />
+          <span className="muted small">
+            {' · '}
+            {describeBudget(p.budget)
+              .filter(([f, v]) => f.startsWith('max') && v !== '—')
+              .map(([f, v]) => `${f} ${v}`)
+              .join(', ')}
+          </span>
+        </>
+      ) : (
+        <span className="warn-text">invalid: {p.errors[0]?.message}</span>
+      )}{' '}
+      <span className={`badge draft-${state}`}>{state}</span>
+      {(errors ?? []).map((e, i) => (
+        <span key={i} className="warn-text small" data-testid="budget-field-error">
+          {' '}
+          {e.message}
+        </span>
+      ))}
+      <span className="spacer" />
+      <button type="button" className="btn small" data-testid="budget-draft-edit" onClick={onEdit}>
+        Edit
+      </button>
+      <button type="button" className="btn small" data-testid="budget-draft-remove" onClick={onRemove}>
+        Remove
+      </button>
+    </div>
+  );
+}
+
 /** The editor for one backend's caps: rows, validation, a before → after preview, save. */
 export function BudgetEditor({
   backendId,
@@ -176,7 +238,8 @@ export function BudgetEditor({
   before,
   drafts,
   setDrafts,
-  onAdd,
+  activeKey,
+  setActiveKey,
   onSaved,
   onCancel,
   workflows,
@@ -186,7 +249,8 @@ export function BudgetEditor({
   before: Budget[];
   drafts: BudgetDraft[];
   setDrafts: (f: (d: BudgetDraft[]) => BudgetDraft[]) => void;
-  onAdd: () => void;
+  activeKey: string | null;
+  setActiveKey: (k: string | null) => void;
   onSaved: (saved: Budget[]) => void;
   onCancel: () => void;
   workflows: string[];
@@ -230,30 +294,33 @@ export function BudgetEditor({
         ))}
       </datalist>
       {drafts.length === 0 ? <p className="empty">No caps: saving removes every cap on this backend.</p> : null}
-      {drafts.map((d, i) => (
-        <DraftRow
-          key={d.key}
-          d={d}
-          index={i}
-          errors={validation.rowErrors[d.key]}
-          warnings={validation.warnings[d.key]}
-          zonesId={zonesId}
-          subjectsId={subjectsId}
-          onChange={(patch) => {
-            setSaveError(null);
-            setDrafts((all) => all.map((x) => (x.key === d.key ? { ...x, ...patch } : x)));
-          }}
-          onRemove={() => {
-            setSaveError(null);
-            setDrafts((all) => all.filter((x) => x.key !== d.key));
-          }}
-        />
-      ))}
-      <div className="budget-editor-foot">
-        <button type="button" className="btn" data-testid="budget-add-row" onClick={onAdd}>
-          + Add another cap
-        </button>
-      </div>
+      <h3>Caps after saving</h3>
+      {drafts.map((d, i) => {
+        const remove = () => {
+          setSaveError(null);
+          if (activeKey === d.key) setActiveKey(null);
+          setDrafts((all) => all.filter((x) => x.key !== d.key));
+        };
+        return d.key === activeKey ? (
+          <DraftForm
+            key={d.key}
+            d={d}
+            index={i}
+            errors={validation.rowErrors[d.key]}
+            warnings={validation.warnings[d.key]}
+            zonesId={zonesId}
+            subjectsId={subjectsId}
+            onChange={(patch) => {
+              setSaveError(null);
+              setDrafts((all) => all.map((x) => (x.key === d.key ? { ...x, ...patch } : x)));
+            }}
+            onRemove={remove}
+            onDone={validation.rowErrors[d.key] ? undefined : () => setActiveKey(null)}
+          />
+        ) : (
+          <DraftSummary key={d.key} d={d} index={i} errors={validation.rowErrors[d.key]} onEdit={() => setActiveKey(d.key)} onRemove={remove} />
+        );
+      })}
       {validation.setErrors.length > 0 || invalidRows > 0 ? (
         <div className="budget-errors" data-testid="budget-errors" role="alert">
           {invalidRows > 0 ? <p className="note">Fix {invalidRows === 1 ? 'the cap marked above' : `the ${invalidRows} caps marked above`} before saving.</p> : null}

@@ -51,7 +51,7 @@ export function ScopeText({ b }: { b: Pick<Budget, 'scope'> }) {
 }
 
 /** The caps in force on one backend with spend in the current period. */
-export function CapsTable({ items }: { items: BudgetWithSpend[] }) {
+export function CapsTable({ items, actions }: { items: BudgetWithSpend[]; actions?: ((item: BudgetWithSpend) => ReactNode) | undefined }) {
   return (
     <div className="table-wrap">
       <table className="grid caps">
@@ -67,10 +67,13 @@ export function CapsTable({ items }: { items: BudgetWithSpend[] }) {
             <th className="num">Runs</th>
             <th className="num">Stopped by a cap</th>
             <th>Updated</th>
+            {actions ? <th /> : null}
           </tr>
         </thead>
         <tbody>
-          {items.map(({ backend_id, budget: b, spend: s }) => (
+          {items.map((item) => {
+            const { backend_id, budget: b, spend: s } = item;
+            return (
             <tr
               key={`${backend_id}/${b.budget_id}`}
               data-testid="budget-row"
@@ -92,12 +95,12 @@ export function CapsTable({ items }: { items: BudgetWithSpend[] }) {
                   </span>
                 ) : null}
                 {s && b.period !== 'run' ? (
-                  <div className="muted small">
-                    <TimeText value={s.period_start} compact /> – <TimeText value={s.period_end} compact />
+                  <div className="muted small" title={`${s.period_start} – ${s.period_end} (UTC)`}>
+                    since <TimeText value={s.period_start} compact />
                   </div>
                 ) : null}
               </td>
-              <td data-col="limits">
+              <td data-col="limits" className="wrap">
                 <Limits b={b} />
               </td>
               <td data-col="enforcement">
@@ -109,7 +112,7 @@ export function CapsTable({ items }: { items: BudgetWithSpend[] }) {
               <td data-col="spend" className="spend-cell">
                 {s ? <SpendBar b={b} s={s} /> : <span className="muted">not synced</span>}
               </td>
-              <td data-col="forecast">{s ? <ForecastCell b={b} s={s} /> : null}</td>
+              <td data-col="forecast" className="wrap">{s ? <ForecastCell b={b} s={s} /> : null}</td>
               <td className="num" data-col="runs">
                 {s ? (
                   <>
@@ -124,8 +127,10 @@ export function CapsTable({ items }: { items: BudgetWithSpend[] }) {
               <td>
                 <TimeText value={b.updated_at} compact />
               </td>
+              {actions ? <td className="row-actions">{actions(item)}</td> : null}
             </tr>
-          ))}
+            );
+          })}
         </tbody>
       </table>
     </div>

@@ -53,14 +53,15 @@ describe('budgets view test ids', () => {
     expect(html).toMatch(/can(&#x27;|')t edit budgets/);
     expect(html).toContain('data-testid="budget-row"');
     expect(html).toContain('data-budget-id="bud_backend_daily"');
-    for (const id of ['budget-add', 'budget-save', 'budget-edit', 'budget-edit-open']) expect(html).not.toContain(`data-testid="${id}"`);
+    for (const id of ['budget-add', 'budget-save', 'budget-edit', 'budget-remove', 'budget-form']) expect(html).not.toContain(`data-testid="${id}"`);
   });
 
   it('editable backends offer add/edit; rows show exact spend, forecast and stopped runs', () => {
     const html = wrap(<BackendBudgets backendId="b1" backendName="Prod" backend={undefined} items={[item(true)]} workflows={[]} onSaved={() => {}} />);
     expect(html).not.toContain('data-testid="budget-readonly"');
     expect(html).toContain('data-testid="budget-add"');
-    expect(html).toContain('data-testid="budget-edit-open"');
+    expect(html).toContain('data-testid="budget-edit"');
+    expect(html).toContain('data-testid="budget-remove"');
     expect(html).toContain('$21.00');
     expect(html).toContain('$25.00');
     expect(html).toContain('84.0 %');
@@ -70,8 +71,9 @@ describe('budgets view test ids', () => {
     expect(html).toContain('data-stopped="2"');
   });
 
-  it('the editor has every field, the diff preview and save', () => {
+  it('the editor has every field (once, for the cap in the form), the diff preview and save', () => {
     const drafts = [budgetToDraft(cap), { ...newDraft(['bud_backend_daily'], 'UTC', 1), maxCost: '0.01', enforcement: 'hard' as const }];
+    const active = drafts[1]?.key ?? null;
     const html = wrap(
       <BudgetEditor
         backendId="b1"
@@ -79,14 +81,14 @@ describe('budgets view test ids', () => {
         before={[cap]}
         drafts={drafts}
         setDrafts={() => {}}
-        onAdd={() => {}}
+        activeKey={active}
+        setActiveKey={() => {}}
         onSaved={() => {}}
         onCancel={() => {}}
         workflows={['refund_request']}
       />,
     );
     for (const id of [
-      'budget-edit',
       'budget-scope-kind',
       'budget-scope-value',
       'budget-period',
@@ -97,13 +99,14 @@ describe('budgets view test ids', () => {
       'budget-max-runs',
       'budget-enforcement',
       'budget-alert',
-      'budget-remove',
-      'budget-diff',
-      'budget-diff-entry',
-      'budget-save',
     ]) {
+      expect(html.split(`data-testid="${id}"`)).toHaveLength(2);
+    }
+    for (const id of ['budget-form', 'budget-draft', 'budget-draft-edit', 'budget-draft-remove', 'budget-diff', 'budget-diff-entry', 'budget-save']) {
       expect(html).toContain(`data-testid="${id}"`);
     }
+    expect(html).toMatch(/data-testid="budget-form" data-budget-id="bud_[^"]+" data-new="true"/);
+    expect(html).toMatch(/data-testid="budget-draft" data-budget-id="bud_backend_daily" data-state="unchanged"/);
     expect(html).toMatch(/data-testid="budget-diff-entry" data-kind="added"/);
     expect(html).not.toContain('data-testid="budget-errors"');
   });
@@ -116,7 +119,8 @@ describe('budgets view test ids', () => {
         before={[cap]}
         drafts={[budgetToDraft(cap), { ...newDraft([], 'UTC', 1), maxCost: '1' }]}
         setDrafts={() => {}}
-        onAdd={() => {}}
+        activeKey={null}
+        setActiveKey={() => {}}
         onSaved={() => {}}
         onCancel={() => {}}
         workflows={[]}
