@@ -9,6 +9,7 @@ mod commands;
 mod embedded;
 mod error;
 mod events;
+mod notify;
 mod secrets;
 mod state;
 mod worker;
@@ -25,6 +26,7 @@ fn main() {
         .with_writer(std::io::stderr)
         .init();
     let result = tauri::Builder::default()
+        .plugin(tauri_plugin_notification::init())
         .setup(|app| {
             let state = state::AppState::init(app.handle())?;
             let state = Arc::new(state);

@@ -27,6 +27,8 @@ pub struct AppState {
     pub sync_gate: tokio::sync::Mutex<()>,
     /// Cancels the sync in flight.
     pub cancel: Mutex<Cancel>,
+    /// Desktop notifications already shown.
+    pub announced: crate::notify::Announced,
 }
 
 impl AppState {
@@ -70,6 +72,7 @@ impl AppState {
             embedded,
             sync_gate: tokio::sync::Mutex::new(()),
             cancel: Mutex::new(Cancel::default()),
+            announced: crate::notify::Announced::default(),
         })
     }
 

@@ -99,6 +99,7 @@ pub async fn sync_all(
         reports.push(report);
     }
     update_title(app, state).await;
+    crate::notify::check(app, state).await;
     Ok(reports)
 }
 

@@ -53,11 +53,15 @@ test('finance sets a daily hard cap in the app and the backend stops runs at it'
   // The backend's default caps arrive with the sync; the all-roles demo token may edit.
   await s.waitFind('[data-testid="backend-budgets"][data-can-edit="true"] [data-testid="budget-row"]');
   await (await s.find('[data-testid="budget-add"]')).click();
-  const row = await s.waitFind('[data-testid="budget-edit"][data-new="true"]');
+  const row = await s.waitFind('[data-testid="budget-form"][data-new="true"]');
   await choose(row, 'budget-scope-kind', 'backend');
   await choose(row, 'budget-period', 'day');
   const tz = await row.find('[data-testid="budget-tz"]');
   await replaceText(s, tz, 'UTC');
+  // Client-side validation: no limit yet, so save is disabled and the form says why.
+  const why = await waitFor('a validation message', async () => (await s.findAll('[data-testid="budget-form"] [data-testid="budget-field-error"]'))[0]);
+  assert.match(await why.text(), /at least one limit/);
+  assert.equal(await enabled(s, await s.find('[data-testid="budget-save"]')), false, 'save disabled while invalid');
   await (await row.find('[data-testid="budget-max-cost"]')).type('0.01');
   await choose(row, 'budget-enforcement', 'hard');
 
@@ -69,10 +73,11 @@ test('finance sets a daily hard cap in the app and the backend stops runs at it'
   assert.match(await diff.text(), /\$0\.01/);
   const save = await s.find('[data-testid="budget-save"]');
   await waitFor('save to be enabled', () => enabled(s, save));
+  await rig.screenshot('budget-editor');
   await save.click();
   await s.waitFind('[data-testid="budget-saved"]');
   await s.waitFind('[data-testid="budget-row"][data-enforcement="hard"][data-period="day"][data-scope-kind="backend"]');
-  assert.equal((await s.findAll('[data-testid="budget-edit"]')).length, 0, 'the editor closed after saving');
+  assert.equal((await s.findAll('[data-testid="budget-form"]')).length, 0, 'the editor closed after saving');
 
   // The backend has the cap (independent view over HTTP).
   const caps = await backendGet(backend, '/v1/budgets');
@@ -127,7 +132,7 @@ test('a reviewer-only identity sees budgets read-only and cannot save', withRig(
   const note = await s.waitFind('[data-testid="budget-readonly"]');
   assert.match((await note.text()).toLowerCase(), /can.t edit budgets/);
   await waitFor('identity shown', async () => (await s.findAll('[data-testid="budget-identity"]')).length > 0);
-  for (const id of ['budget-save', 'budget-add', 'budget-edit', 'budget-edit-open']) {
+  for (const id of ['budget-save', 'budget-add', 'budget-edit', 'budget-remove', 'budget-form']) {
     assert.equal((await s.findAll(`[data-testid="${id}"]`)).length, 0, `no ${id}`);
   }
   await rig.screenshot('budgets-readonly');
@@ -140,8 +145,8 @@ test('a budget change is in the audit trail; an export verifies and a tampered c
 
   // Raise the soft alert threshold of the backend's default daily cap.
   await (await s.find('[data-testid="nav-budgets"]')).click();
-  await (await s.waitFind('[data-testid="budget-edit-open"]')).click();
-  const alert = await s.waitFind('[data-testid="budget-edit"][data-budget-id="bud_backend_daily"] [data-testid="budget-alert"]');
+  await (await s.waitFind('[data-testid="budget-row"][data-budget-id="bud_backend_daily"] [data-testid="budget-edit"]')).click();
+  const alert = await s.waitFind('[data-testid="budget-form"][data-budget-id="bud_backend_daily"] [data-testid="budget-alert"]');
   await replaceText(s, alert, '90');
   const changed = await waitFor('the change preview', async () => (await s.findAll('[data-testid="budget-diff-entry"][data-kind="changed"]'))[0]);
   assert.match(await changed.text(), /80 %[\s\S]*90 %/);

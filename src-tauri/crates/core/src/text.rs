@@ -41,3 +41,34 @@ mod tests {
         assert!(!has_hidden_characters("EU"));
     }
 }
+
+/// Untrusted text made safe for a plain-text surface (a desktop notification, a log line):
+/// control, bidi and zero-width characters are shown as `U+XXXX`, and the result is cut to
+/// `max` characters.
+pub fn plain(text: &str, max: usize) -> String {
+    let mut out = String::new();
+    for c in text.chars() {
+        if out.chars().count() >= max {
+            out.push('…');
+            break;
+        }
+        if c.is_control() || is_invisible_or_bidi(c) {
+            out.push_str(&format!("U+{:04X}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod plain_tests {
+    use super::plain;
+
+    #[test]
+    fn hidden_characters_are_spelled_out_and_length_is_bounded() {
+        assert_eq!(plain("refund \u{202E}EU", 50), "refund U+202EEU");
+        assert_eq!(plain("abcdef", 3), "abc…");
+        assert_eq!(plain("a\nb", 10), "aU+000Ab");
+    }
+}
