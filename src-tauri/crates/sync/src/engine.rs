@@ -269,11 +269,9 @@ async fn sync_stream<T: Record + Send + 'static>(
     let cursor = applier
         .with(move |s| Ok(cursors::get(s.conn(), &id, stream.as_str())?))
         .await?;
-    let mut fetched = Some(
-        client
-            .page(stream.as_str(), cursor.as_deref(), opts.page_size)
-            .await?,
-    );
+    let max_record = opts.max_record_bytes;
+    let mut fetched =
+        Some(fetch_plan::<T>(client, stream, cursor, opts.page_size, max_record).await?);
     loop {
         if cancel.is_cancelled() {
             return Err(SyncError::Cancelled);
@@ -281,18 +279,19 @@ async fn sync_stream<T: Record + Send + 'static>(
         if opts.max_pages.is_some_and(|m| pages >= m) {
             return Ok(changed_total);
         }
-        let Some(page) = fetched.take() else {
+        let Some(Planned {
+            next,
+            has_more,
+            plan,
+        }) = fetched.take()
+        else {
             return Ok(changed_total);
         };
-        let has_more = page.has_more && !page.items.is_empty();
         let id = backend_id.to_string();
-        let next = page.next_cursor;
         let next_for_fetch = next.clone();
-        let items = page.items;
-        let max_record = opts.max_record_bytes;
-        // Parse and write this page on a blocking thread while the next page downloads.
+        // Write this page on one blocking thread while the next page downloads and is parsed
+        // on another.
         let apply = applier.with(move |s| {
-            let plan: PagePlan<T> = plan_page(&items, max_record);
             let tx = s.write()?;
             let mut changed = 0u64;
             for a in &plan.accepted {
@@ -326,9 +325,14 @@ async fn sync_stream<T: Record + Send + 'static>(
         let prefetch = async {
             if has_more && !cancel.is_cancelled() {
                 Some(
-                    client
-                        .page(stream.as_str(), Some(&next_for_fetch), opts.page_size)
-                        .await,
+                    fetch_plan::<T>(
+                        client,
+                        stream,
+                        Some(next_for_fetch),
+                        opts.page_size,
+                        max_record,
+                    )
+                    .await,
                 )
             } else {
                 None
@@ -353,4 +357,34 @@ async fn sync_stream<T: Record + Send + 'static>(
             return Ok(changed_total);
         }
     }
+}
+
+/// A fetched page, already parsed and judged.
+struct Planned<T> {
+    next: String,
+    has_more: bool,
+    plan: PagePlan<T>,
+}
+
+/// Fetches the page after `cursor` and plans it on a blocking thread.
+async fn fetch_plan<T: Record + Send + 'static>(
+    client: &Client,
+    stream: Stream,
+    cursor: Option<String>,
+    page_size: u32,
+    max_record: usize,
+) -> Result<Planned<T>, SyncError> {
+    let page = client
+        .page(stream.as_str(), cursor.as_deref(), page_size)
+        .await?;
+    let has_more = page.has_more && !page.items.is_empty();
+    let items = page.items;
+    let plan = tokio::task::spawn_blocking(move || plan_page::<T>(&items, max_record))
+        .await
+        .map_err(|e| SyncError::Protocol(format!("parse task failed: {e}")))?;
+    Ok(Planned {
+        next: page.next_cursor,
+        has_more,
+        plan,
+    })
 }
