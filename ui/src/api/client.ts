@@ -1,8 +1,6 @@
 // The one typed client for the Rust backend. Components call these functions, never `invoke`.
 // Every function rejects with an ApiError `{code, message}`.
-import { invoke } from '@tauri-apps/api/core';
-import { toApiError } from './errors';
-import { requireTauri } from './runtime';
+import { call } from './call';
 import { isOpenableUrl } from '../lib/url';
 import type {
   ActionItem,
@@ -37,14 +35,6 @@ export const COMMANDS = {
   cancelSync: 'cancel_sync',
 } as const;
 
-async function call<T>(cmd: string, args?: Record<string, unknown>): Promise<T> {
-  try {
-    requireTauri();
-    return await invoke<T>(cmd, args);
-  } catch (e) {
-    throw toApiError(e);
-  }
-}
 
 export function appInfo(): Promise<AppInfo> {
   return call(COMMANDS.appInfo);

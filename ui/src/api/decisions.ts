@@ -1,8 +1,6 @@
 // Client functions for reviewing and deciding actions (queued through the outbox).
 // Every function rejects with an ApiError `{code, message}`.
-import { invoke } from '@tauri-apps/api/core';
-import { toApiError } from './errors';
-import { requireTauri } from './runtime';
+import { call } from './call';
 import type { OutboxEntry, ReviewInput, ReviewWarning } from './decisionTypes';
 
 export type * from './decisionTypes';
@@ -15,14 +13,6 @@ export const DECISION_COMMANDS = {
   listOutbox: 'list_outbox',
 } as const;
 
-async function call<T>(cmd: string, args?: Record<string, unknown>): Promise<T> {
-  try {
-    requireTauri();
-    return await invoke<T>(cmd, args);
-  } catch (e) {
-    throw toApiError(e);
-  }
-}
 
 /** The traps in the values about to be confirmed (proposed values, or edited ones). */
 export function reviewWarnings(backendId: string, actionId: string, values: Record<string, string>): Promise<ReviewWarning[]> {

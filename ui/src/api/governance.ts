@@ -1,8 +1,6 @@
 // Client for the governance commands: budgets (with spend, editing), the audit trail (browse,
 // export, verify) and knowledge sources. Every function rejects with an ApiError `{code, message}`.
-import { invoke } from '@tauri-apps/api/core';
-import { toApiError } from './errors';
-import { requireTauri } from './runtime';
+import { call } from './call';
 import type { Budget } from './types';
 import type { AuditEvent, AuditInfo, BudgetWithSpend, ExportResult, SourceView, VerifyReport } from './governanceTypes';
 
@@ -17,14 +15,6 @@ export const GOVERNANCE_COMMANDS = {
   listSources: 'list_sources',
 } as const;
 
-async function call<T>(cmd: string, args?: Record<string, unknown>): Promise<T> {
-  try {
-    requireTauri();
-    return await invoke<T>(cmd, args);
-  } catch (e) {
-    throw toApiError(e);
-  }
-}
 
 /** Every cap in force, by backend, with spend in its current period and `can_edit`. */
 export function listBudgetsWithSpend(): Promise<BudgetWithSpend[]> {

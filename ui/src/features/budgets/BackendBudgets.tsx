@@ -43,7 +43,14 @@ export function BackendBudgets({
   const [saved, setSaved] = useState<{ count: number; at: Date } | null>(null);
   const before: Budget[] = items.map((i) => i.budget);
 
-  const base = (ds: BudgetDraft[] | null) => ds ?? before.map(budgetToDraft);
+  // What the caps looked like when editing started, to notice changes made elsewhere meanwhile.
+  const signature = JSON.stringify(before.map((b) => [b.budget_id, b.updated_at]));
+  const [openedWith, setOpenedWith] = useState<string | null>(null);
+  const base = (ds: BudgetDraft[] | null) => {
+    if (ds) return ds;
+    setOpenedWith(signature);
+    return before.map(budgetToDraft);
+  };
   const taken = (ds: BudgetDraft[]) => [...before.map((b) => b.budget_id), ...ds.map((d) => d.budget_id)];
   const add = () => {
     setSaved(null);
@@ -73,7 +80,7 @@ export function BackendBudgets({
     if (gone && gone.key === activeKey) setActiveKey(null);
     setDrafts(cur.filter((d) => d.budget_id !== b.budget_id));
   };
-  const undoRemove = (b: Budget) => setDrafts((ds) => restore(base(ds), budgetToDraft(b), before));
+  const undoRemove = (b: Budget) => setDrafts(restore(base(drafts), budgetToDraft(b), before));
   const staged = new Set((drafts ?? []).map((d) => d.budget_id));
 
   return (
@@ -153,6 +160,7 @@ export function BackendBudgets({
           setDrafts={(f) => setDrafts((ds) => f(ds ?? []))}
           activeKey={activeKey}
           setActiveKey={setActiveKey}
+          changedElsewhere={openedWith !== null && openedWith !== signature}
           onCancel={() => {
             setDrafts(null);
             setActiveKey(null);

@@ -240,6 +240,7 @@ export function BudgetEditor({
   setDrafts,
   activeKey,
   setActiveKey,
+  changedElsewhere = false,
   onSaved,
   onCancel,
   workflows,
@@ -251,6 +252,8 @@ export function BudgetEditor({
   setDrafts: (f: (d: BudgetDraft[]) => BudgetDraft[]) => void;
   activeKey: string | null;
   setActiveKey: (k: string | null) => void;
+  /** The backend's caps changed (another edit, a sync) since this edit started. */
+  changedElsewhere?: boolean;
   onSaved: (saved: Budget[]) => void;
   onCancel: () => void;
   workflows: string[];
@@ -294,6 +297,12 @@ export function BudgetEditor({
         ))}
       </datalist>
       {drafts.length === 0 ? <p className="empty">No caps: saving removes every cap on this backend.</p> : null}
+      {changedElsewhere ? (
+        <p className="caution-text note" data-testid="budget-changed-elsewhere" role="alert">
+          The caps on this backend changed since you started editing. The preview compares with the caps in force now; saving replaces them with
+          the set below.
+        </p>
+      ) : null}
       <h3>Caps after saving</h3>
       {drafts.map((d, i) => {
         const remove = () => {
