@@ -197,3 +197,56 @@ test('an executed refund can be rolled back with a reason', { timeout: 60_000 },
   assert.equal((await backendGet(backend, `/v1/actions/${encodeURIComponent(id)}`)).status, 'rolled_back');
   assert.equal((await backendGet(backend, '/v1/system/refunds')).items.filter((r) => r.action_id === id).length, 0, 'the refund row is gone');
 }));
+
+test('a look-alike region raises a warning that must be acknowledged before approve works', withRig('homoglyph-region', async (rig) => {
+  const backend = await rig.backend(['--seed-runs', '5', '--trickle', '0']);
+  await backendPost(backend, '/v1/admin/simulate', { runs: 12, homoglyph_region: true });
+  const { session: s } = await rig.app();
+  await (await s.waitFind('[data-testid="nav-backends"]')).click();
+  await (await s.waitFind('[data-testid="backend-name"]')).type('Reference under test');
+  await (await s.find('[data-testid="backend-url"]')).type(backend.url);
+  await (await s.find('[data-testid="backend-token"]')).type(backend.token);
+  await (await s.find('[data-testid="backend-add"]')).click();
+  await (await s.find('[data-testid="nav-approvals"]')).click();
+  const { action } = await openPending(s, backend, 'issue_refund');
+  assert.ok(action.fields.some((f) => f.name === 'region' && f.value === '\u0415U'), 'the backend proposes ЕU');
+  const warning = await waitFor('the confusable warning', async () => {
+    for (const w of await s.findAll('[data-testid="field-warning"]')) if ((await w.attr('data-code')) === 'confusable') return w;
+    return null;
+  });
+  assert.match(await warning.text(), /U\+0415/);
+  for (const f of action.fields) await confirmField(s, f);
+  const approve = await s.find('[data-testid="approve"]');
+  assert.equal(await enabled(s, approve), false, 'approve stays disabled while the warning is unacknowledged');
+  await acknowledgeWarnings(s, 'approve-missing');
+  await waitFor('approve enabled after acknowledging', async () => enabled(s, await s.find('[data-testid="approve"]')));
+  await rig.screenshot('acknowledged');
+}));
+
+test('an expired item shows as expired, not denied, and cannot be approved', withRig('expired-item', async (rig) => {
+  const backend = await rig.backend(['--seed-runs', '5', '--trickle', '0']);
+  const created = await backendPost(backend, '/v1/admin/simulate', { runs: 12, expires_in_secs: 3 });
+  assert.ok(created.created.length > 0);
+  const { session: s } = await rig.app();
+  await (await s.waitFind('[data-testid="nav-backends"]')).click();
+  await (await s.waitFind('[data-testid="backend-name"]')).type('Reference under test');
+  await (await s.find('[data-testid="backend-url"]')).type(backend.url);
+  await (await s.find('[data-testid="backend-token"]')).type(backend.token);
+  await (await s.find('[data-testid="backend-add"]')).click();
+  await (await s.find('[data-testid="nav-approvals"]')).click();
+  // The deadline passes (a time-driven state): wait until the queue shows the item as expired.
+  const row = await waitFor('an expired refund in the queue', async () => {
+    for (const r of await s.findAll('[data-testid="action-row"][data-kind="issue_refund"]')) {
+      if ((await r.attr('data-status')) === 'expired') return r;
+    }
+    return null;
+  }, 30_000, 200);
+  const id = await row.attr('data-action-id');
+  assert.doesNotMatch((await row.text()).toLowerCase(), /denied/);
+  await (await row.find('[data-testid="open-action"]')).click();
+  await s.waitFind(`[data-testid="review-panel"][data-action-id="${id}"]`);
+  await s.waitFind('[data-testid="not-decidable"]');
+  assert.equal((await s.findAll('[data-testid="approve"]')).length, 0, 'no approve control on an expired item');
+  const remote = await backendGet(backend, `/v1/actions/${encodeURIComponent(id)}`);
+  assert.equal(remote.status, 'expired', 'the backend agrees: expired, never denied');
+}));

@@ -836,6 +836,12 @@ async fn sources() -> ApiResult {
 #[derive(Deserialize)]
 struct SimulateBody {
     runs: u64,
+    /// Actions of these runs expire this many seconds from now (tests of expiry).
+    #[serde(default)]
+    expires_in_secs: Option<i64>,
+    /// Put a look-alike region (Cyrillic "Е" in "EU") into these runs' actions.
+    #[serde(default)]
+    homoglyph_region: bool,
 }
 
 async fn simulate(st: AppState, Extension(who): Extension<Whoami>, body: Bytes) -> ApiResult {
@@ -849,7 +855,14 @@ async fn simulate(st: AppState, Extension(who): Extension<Whoami>, body: Bytes) 
         ));
     }
     let (seed, hostile) = (st.seed, st.hostile);
-    let created = with_db(&st.0, move |c| Ok(db::simulate(c, b.runs, seed, hostile)?)).await?;
+    let tweak = db::SimTweak {
+        expires_in_secs: b.expires_in_secs,
+        homoglyph_region: b.homoglyph_region,
+    };
+    let created = with_db(&st.0, move |c| {
+        Ok(db::simulate_with(c, b.runs, seed, hostile, &tweak)?)
+    })
+    .await?;
     ok_json(&json!({"created": created}))
 }
 

@@ -343,11 +343,30 @@ pub(crate) fn seed(conn: &mut Connection, n: u64, seed: u64, hostile: bool) -> R
 }
 
 /// Generates `n` live runs starting now; returns their ids.
+/// Adjustments tests can ask of simulated runs.
+#[derive(Default)]
+pub(crate) struct SimTweak {
+    /// Actions expire this many seconds from now.
+    pub expires_in_secs: Option<i64>,
+    /// Actions carry a look-alike region ("ЕU" with a Cyrillic Е).
+    pub homoglyph_region: bool,
+}
+
 pub(crate) fn simulate(
     conn: &mut Connection,
     n: u64,
     seed: u64,
     hostile: bool,
+) -> Result<Vec<String>, Error> {
+    simulate_with(conn, n, seed, hostile, &SimTweak::default())
+}
+
+pub(crate) fn simulate_with(
+    conn: &mut Connection,
+    n: u64,
+    seed: u64,
+    hostile: bool,
+    tweak: &SimTweak,
 ) -> Result<Vec<String>, Error> {
     let budgets = load_budgets(conn)?;
     let tx = conn.transaction()?;
@@ -373,6 +392,24 @@ pub(crate) fn simulate(
                     &mut usage,
                 )
             };
+            let mut g = g;
+            if let Some(a) = g.action.as_mut() {
+                if let Some(secs) = tweak.expires_in_secs {
+                    a.expires_at = a.requested_at + Duration::seconds(secs);
+                }
+                if tweak.homoglyph_region {
+                    for f in a.fields.iter_mut().filter(|f| f.name == "region") {
+                        f.value = "\u{0415}U".into();
+                    }
+                    if let Some(o) = a
+                        .proposed
+                        .as_object_mut()
+                        .filter(|o| o.contains_key("region"))
+                    {
+                        o.insert("region".into(), serde_json::json!("\u{0415}U"));
+                    }
+                }
+            }
             ins.insert(idx, &g)?;
             ids.push(g.run.run_id.clone());
         }
