@@ -250,3 +250,48 @@ test('an expired item shows as expired, not denied, and cannot be approved', wit
   const remote = await backendGet(backend, `/v1/actions/${encodeURIComponent(id)}`);
   assert.equal(remote.status, 'expired', 'the backend agrees: expired, never denied');
 }));
+
+test('a decision queued while the backend is down survives an app crash and lands exactly once', withRig('crash-outbox', async (rig) => {
+  const backend = await rig.backend(['--seed-runs', '5', '--trickle', '0']);
+  await backendPost(backend, '/v1/admin/simulate', { runs: 12 });
+  const store = `${rig.tempDir('store')}/countersign.db`;
+  let { session: s } = await rig.app({ COUNTERSIGN_STORE: store });
+  await (await s.waitFind('[data-testid="nav-backends"]')).click();
+  await (await s.waitFind('[data-testid="backend-name"]')).type('Reference under test');
+  await (await s.find('[data-testid="backend-url"]')).type(backend.url);
+  await (await s.find('[data-testid="backend-token"]')).type(backend.token);
+  await (await s.find('[data-testid="backend-add"]')).click();
+  await (await s.find('[data-testid="nav-approvals"]')).click();
+  const { id, action } = await openPending(s, backend, 'issue_refund');
+  for (const f of action.fields) await confirmField(s, f);
+  await acknowledgeWarnings(s, 'approve-missing');
+  const order = action.target.record_id;
+
+  // The backend goes down; the reviewer approves anyway: the decision waits in the outbox.
+  await rig.kill(backend.proc, 'SIGKILL');
+  await waitFor('approve enabled', async () => enabled(s, await s.find('[data-testid="approve"]')));
+  await (await s.find('[data-testid="approve"]')).click();
+  await waitFor('waiting to send', async () => {
+    const st = await s.findAll('[data-testid="delivery-state"][data-op="decision"]');
+    return st.length && (await st[0].attr('data-state')) === 'queued';
+  });
+  // The app crashes before it could send anything.
+  await rig.crashApp();
+
+  // Backend back on the same address and data; the app restarts on the same store.
+  const port = new URL(backend.url).port;
+  const again = await rig.backend(['--trickle', '0'], { data: backend.data, listen: `127.0.0.1:${port}` });
+  ({ session: s } = await rig.app({ COUNTERSIGN_STORE: store }));
+  const refunds = await waitFor('the queued decision to be delivered', async () => {
+    const rows = await backendGet(again, '/v1/system/refunds');
+    const items = (rows.items ?? rows).filter((r) => JSON.stringify(r).includes(order));
+    return items.length ? items : null;
+  }, 30_000, 200);
+  assert.equal(refunds.length, 1, 'executed exactly once');
+  assert.equal((await backendGet(again, `/v1/actions/${encodeURIComponent(id)}`)).status, 'executed');
+  // Later syncs and deliveries do not send it again.
+  await (await s.waitFind('[data-testid="nav-runs"]')).click();
+  await (await s.waitFind('[data-testid="sync-now"]')).click();
+  const after = await backendGet(again, '/v1/system/refunds');
+  assert.equal((after.items ?? after).filter((r) => JSON.stringify(r).includes(order)).length, 1);
+}));

@@ -83,17 +83,19 @@ export class Rig {
     return display;
   }
 
-  /** Starts the reference backend through the CLI; resolves to {url, token, data}. */
-  async backend(extraArgs = []) {
-    const data = this.tempDir('backend');
-    const p = this.spawn(CLI, ['backend', 'serve', '--listen', '127.0.0.1:0', '--data', data, ...extraArgs]);
+  /**
+   * Starts the reference backend through the CLI; resolves to {url, token, data, proc}. Pass
+   * `data` and `listen` to restart one on the same folder and address.
+   */
+  async backend(extraArgs = [], { data = this.tempDir('backend'), listen = '127.0.0.1:0' } = {}) {
+    const p = this.spawn(CLI, ['backend', 'serve', '--listen', listen, '--data', data, ...extraArgs]);
     let out = '';
     const info = await new Promise((ok, fail) => {
       p.stdout.on('data', (d) => {
         out += d;
         const url = /^url: (\S+)$/m.exec(out);
         const token = /^token: (\S+)$/m.exec(out);
-        if (url && token) ok({ url: url[1], token: token[1], data });
+        if (url && token) ok({ url: url[1], token: token[1], data, proc: p });
       });
       p.on('exit', (c) => fail(new Error(`backend exited ${c}: ${p.stderrText}`)));
     });
@@ -126,6 +128,25 @@ export class Rig {
       });
     this.session = await Session.create(base, { browserName: 'wry', 'tauri:options': { application: APP } });
     return { session: this.session, appData, env: fullEnv };
+  }
+
+  /** Kills a process this rig started (and its process group) and waits for it to exit. */
+  async kill(p, signal = 'SIGKILL') {
+    if (p.exitCode !== null || p.signalCode !== null) return;
+    const exited = new Promise((r) => p.once('exit', r));
+    try {
+      process.kill(-p.pid, signal);
+    } catch {
+      // already gone
+    }
+    await exited;
+  }
+
+  /** Kills the running app hard (its driver's whole process group), as a crash would. */
+  async crashApp() {
+    const driver = this.procs.filter((p) => p.spawnfile === 'tauri-driver').at(-1);
+    this.session = null;
+    if (driver) await this.kill(driver, 'SIGKILL');
   }
 
   /** Saves a screenshot of the app (called on failure, and where a test wants proof). */
