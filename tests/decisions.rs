@@ -55,6 +55,7 @@ fn approve_all(a: &PendingAction) -> ReviewInput {
             })
             .collect(),
         reason: None,
+        escalate_to: None,
     }
 }
 
@@ -334,6 +335,92 @@ async fn decided_elsewhere_is_a_plain_conflict_and_the_state_is_refreshed() {
         ActionStatus::Executed,
         "state updated from the backend"
     );
+    assert_eq!(refunds_for(&rig, &a.target.record_id).await, 1);
+    rig.backend.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn escalation_hands_the_decision_to_another_role() {
+    let rig = rig(|c| c.seed_runs = 40).await;
+    assert_eq!(rig.sync(200).await.error, None);
+    let a = live_refund(&rig).await;
+    let mut store = Store::open(&rig.store_path).expect("store");
+    let no_role = ReviewInput {
+        decision: Some(DecisionKind::Escalate),
+        reason: Some("amount above my limit".into()),
+        ..Default::default()
+    };
+    let err = queue_decision(
+        &mut store,
+        &rig.backend_id,
+        &a.action_id,
+        &no_role,
+        &reviewer(),
+        Utc::now(),
+    );
+    assert_eq!(
+        err.map_err(|e| e.code()).err(),
+        Some("review_incomplete"),
+        "an escalation names a role"
+    );
+    let escalate = ReviewInput {
+        escalate_to: Some(countersign_core::Role::Finance),
+        ..no_role
+    };
+    queue_decision(
+        &mut store,
+        &rig.backend_id,
+        &a.action_id,
+        &escalate,
+        &reviewer(),
+        Utc::now(),
+    )
+    .expect("queued");
+    let report = deliver(
+        &rig.store_path,
+        &rig.backend_id,
+        &rig.client(fast_retries()),
+    )
+    .await
+    .expect("deliver");
+    assert_eq!(report.delivered, 1);
+    let stored = actions::get(store.conn(), &rig.backend_id, &a.action_id)
+        .expect("get")
+        .expect("action");
+    assert_eq!(
+        stored.status,
+        ActionStatus::Pending,
+        "still pending, now for finance"
+    );
+    assert_eq!(stored.escalated_to, Some(countersign_core::Role::Finance));
+    // A reviewer without the finance role is refused by the backend; finance (admin here) decides.
+    let tokens = countersign_backend::tokens(rig.backend.data_dir()).expect("tokens");
+    let reviewer_only = tokens
+        .iter()
+        .find(|(_, w)| w.subject == "reviewer-only")
+        .map(|(t, _)| t.clone())
+        .expect("token");
+    let fields: serde_json::Map<_, _> = a
+        .fields
+        .iter()
+        .map(|f| (f.name.clone(), json!(f.value)))
+        .collect();
+    let body = json!({"decision": "approve", "fields": fields, "idempotency_key": "by-reviewer"});
+    let (status, _) = countersign_tests::post(
+        &rig.backend.url,
+        &reviewer_only,
+        &format!("/v1/actions/{}/decision", a.action_id),
+        body.clone(),
+    )
+    .await;
+    assert_eq!(status, 403);
+    let (status, _) = rig
+        .post(
+            &format!("/v1/actions/{}/decision", a.action_id),
+            json!({"decision": "approve", "fields": fields, "idempotency_key": "by-finance"}),
+        )
+        .await;
+    assert_eq!(status, 200);
     assert_eq!(refunds_for(&rig, &a.target.record_id).await, 1);
     rig.backend.shutdown().await;
 }

@@ -295,3 +295,22 @@ test('a decision queued while the backend is down survives an app crash and land
   const after = await backendGet(again, '/v1/system/refunds');
   assert.equal((after.items ?? after).filter((r) => JSON.stringify(r).includes(order)).length, 1);
 }));
+
+test('a reviewer escalates an item to finance with a reason; it stays pending for finance', withRig('escalate', async (rig) => {
+  const { backend, s } = await setUp(rig);
+  const { id } = await openPending(s, backend, 'issue_refund');
+  const button = await s.find('[data-testid="escalate"]');
+  assert.equal(await enabled(s, button), false, 'escalate needs a role and a reason');
+  await (await s.find('[data-testid="escalate-role"]')).click();
+  await (await s.find('[data-testid="escalate-role"] option[value="finance"]')).click();
+  await (await s.find('[data-testid="escalate-reason"]')).type('amount above my approval limit');
+  await waitFor('escalate enabled', async () => enabled(s, await s.find('[data-testid="escalate"]')));
+  await (await s.find('[data-testid="escalate"]')).click();
+  await waitFor('the escalation to be delivered', async () => {
+    const st = await s.findAll('[data-testid="delivery-state"][data-op="decision"]');
+    return st.length && (await st[0].attr('data-state')) === 'delivered';
+  });
+  const remote = await backendGet(backend, `/v1/actions/${encodeURIComponent(id)}`);
+  assert.equal(remote.status, 'pending');
+  assert.equal(remote.escalated_to, 'finance');
+}));

@@ -18,7 +18,10 @@ export interface ReviewWarning {
   message: string;
 }
 
-export type DecisionKind = 'approve' | 'approve_with_edits' | 'deny';
+export type DecisionKind = 'approve' | 'approve_with_edits' | 'deny' | 'escalate';
+
+/** Roles a decision can be escalated to. */
+export type EscalationRole = 'finance' | 'admin' | 'reviewer' | 'operator';
 
 /** What the reviewer did: confirmed (or corrected) values, acknowledged warnings, reason. */
 export interface ReviewInput {
@@ -28,6 +31,8 @@ export interface ReviewInput {
   /** `field:code` of every acknowledged warning. */
   acknowledged: string[];
   reason: string | null;
+  /** For `escalate`: the role that must decide instead. */
+  escalate_to?: EscalationRole | null;
 }
 
 export type OutboxState = 'queued' | 'delivered' | 'conflict' | 'rejected';

@@ -267,6 +267,8 @@ export interface PendingAction {
   deny_reasons: string[];
   escalate_to?: string | null;
   rollback_supported: boolean;
+  /** A reviewer escalated it: only this role (or an admin) may decide it now. */
+  escalated_to?: string | null;
   status: ActionStatus;
   requested_at: Rfc3339;
   expires_at: Rfc3339;

@@ -1,7 +1,7 @@
 // The reviewer's gating rules, as pure functions: what must be done before approve, approve
 // with edits, deny or rollback are allowed, and the review sent to `decide_action`. They mirror
 // `check_review` in crates/core/src/review.rs, which enforces the same rules again.
-import type { ReviewInput, ReviewWarning } from '../api/decisionTypes';
+import type { EscalationRole, ReviewInput, ReviewWarning } from '../api/decisionTypes';
 import type { ReviewField } from '../api/types';
 
 /** Per field: a tick (boolean) for `tick` fields, the re-typed text for `reenter` fields. */
@@ -194,6 +194,16 @@ export function approveWithEditsReview(
     acknowledged: currentAcks(warnings, acks),
     reason: note.trim() ? note.trim() : null,
   };
+}
+
+/** An escalation needs a reason and the role to hand the decision to. */
+export function escalateReview(role: EscalationRole, reason: string): ReviewInput {
+  return { decision: 'escalate', fields: {}, acknowledged: [], reason: reason.trim(), escalate_to: role };
+}
+
+/** Whether an escalation can be sent. */
+export function canEscalate(role: string, reason: string): boolean {
+  return role !== '' && reason.trim() !== '';
 }
 
 export function denyReview(picked: string, text: string): ReviewInput {

@@ -634,8 +634,35 @@ fn decide_tx(c: &mut Connection, who: &Whoami, id: &str, d: &Decision) -> Result
             &format!("action {id} is already {}", a.status.as_str()),
         ));
     }
+    if let Some(role) = a.escalated_to
+        && !who.has(role)
+    {
+        return Err(problem(
+            StatusCode::FORBIDDEN,
+            "escalated",
+            "Escalated to another role",
+            &format!(
+                "action {id} was escalated to {role:?}; only that role or an admin may decide it"
+            ),
+        ));
+    }
     let mut run = load_run(&tx, &a.run_id)?;
     let executed = match d.decision {
+        DecisionKind::Escalate => {
+            let reason = d.reason.as_deref().map(str::trim).unwrap_or_default();
+            let Some(role) = d.escalate_to.filter(|_| !reason.is_empty()) else {
+                return Err(unprocessable(
+                    "escalation-incomplete",
+                    "Escalation incomplete",
+                    "an escalation needs a non-empty reason and the role to escalate to",
+                ));
+            };
+            a.escalated_to = Some(role);
+            if let Some(r) = run.as_mut() {
+                r.decision = format!("escalated_to_{}", format!("{role:?}").to_lowercase());
+            }
+            false
+        }
         DecisionKind::Deny => {
             let reason = d.reason.as_deref().map(str::trim).unwrap_or_default();
             if reason.is_empty() {
@@ -666,13 +693,18 @@ fn decide_tx(c: &mut Connection, who: &Whoami, id: &str, d: &Decision) -> Result
         }
     };
     a.revision += 1;
-    a.decided_by = Some(who.subject.clone());
-    a.decided_at = Some(now);
+    let decided = a.status != ActionStatus::Pending;
+    if decided {
+        a.decided_by = Some(who.subject.clone());
+        a.decided_at = Some(now);
+    }
     a.updated_at = now;
     db::save_action(&tx, &a)?;
     if let Some(mut r) = run {
         r.revision += 1;
-        r.ended_at = Some(now.max(r.started_at));
+        if decided {
+            r.ended_at = Some(now.max(r.started_at));
+        }
         r.updated_at = now;
         db::save_run(&tx, &r)?;
     }

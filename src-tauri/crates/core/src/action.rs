@@ -185,6 +185,9 @@ pub struct PendingAction {
     /// Whether the backend can undo the write once executed.
     #[serde(default)]
     pub rollback_supported: bool,
+    /// A reviewer escalated it: only this role (or an admin) may decide it now.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub escalated_to: Option<crate::backend::Role>,
     /// Status.
     pub status: ActionStatus,
     /// When the run asked for approval.
@@ -222,6 +225,9 @@ pub enum DecisionKind {
     ApproveWithEdits,
     /// Do not execute; a reason is required.
     Deny,
+    /// Hand the decision to another role (e.g. finance for a large refund); a reason is
+    /// required. The action stays pending and only that role (or an admin) may decide it.
+    Escalate,
 }
 
 /// A reviewer's decision as sent to the backend.
@@ -238,6 +244,9 @@ pub struct Decision {
     pub fields: BTreeMap<String, String>,
     /// Makes retries safe: the same key never executes twice.
     pub idempotency_key: String,
+    /// For an escalation: the role that must decide instead.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub escalate_to: Option<crate::backend::Role>,
 }
 
 #[cfg(test)]
@@ -267,6 +276,7 @@ mod tests {
             deny_reasons: vec![],
             escalate_to: None,
             rollback_supported: true,
+            escalated_to: None,
             status: ActionStatus::Pending,
             requested_at: t,
             expires_at: t + chrono::Duration::hours(1),

@@ -254,9 +254,12 @@ pub enum ReviewError {
         /// Warning code.
         code: String,
     },
-    /// A denial needs a reason.
-    #[error("a denial needs a reason")]
+    /// A denial or escalation needs a reason.
+    #[error("a denial or escalation needs a reason")]
     MissingReason,
+    /// An escalation needs the role to hand the decision to.
+    #[error("an escalation needs the role to escalate to")]
+    MissingRole,
     /// Approve-with-edits changed nothing, or changed a field that may not be edited.
     #[error("invalid edit: {0}")]
     InvalidEdit(String),
@@ -273,8 +276,11 @@ pub struct ReviewInput {
     pub fields: BTreeMap<String, String>,
     /// Warning codes acknowledged, as `field:code`.
     pub acknowledged: Vec<String>,
-    /// Reason (required to deny).
+    /// Reason (required to deny or escalate).
     pub reason: Option<String>,
+    /// Role to escalate to (escalations only).
+    #[serde(default)]
+    pub escalate_to: Option<crate::backend::Role>,
 }
 
 /// Checks a review against the action and its rules, returning the decision to send. Approve
@@ -293,13 +299,17 @@ pub fn check_review(
         return Err(ReviewError::NotPending(status));
     }
     let kind = input.decision.unwrap_or(DecisionKind::Approve);
-    if kind == DecisionKind::Deny {
+    if matches!(kind, DecisionKind::Deny | DecisionKind::Escalate) {
         let reason = input
             .reason
             .as_deref()
             .map(str::trim)
             .filter(|r| !r.is_empty())
             .ok_or(ReviewError::MissingReason)?;
+        let escalate_to = match kind {
+            DecisionKind::Escalate => Some(input.escalate_to.ok_or(ReviewError::MissingRole)?),
+            _ => None,
+        };
         let fields = action
             .fields
             .iter()
@@ -310,6 +320,7 @@ pub fn check_review(
             reason: Some(reason.to_string()),
             fields,
             idempotency_key,
+            escalate_to,
         });
     }
     let mut fields = BTreeMap::new();
@@ -356,6 +367,7 @@ pub fn check_review(
         reason: input.reason.clone().filter(|r| !r.trim().is_empty()),
         fields,
         idempotency_key,
+        escalate_to: None,
     })
 }
 
@@ -401,6 +413,7 @@ mod tests {
             deny_reasons: vec![],
             escalate_to: None,
             rollback_supported: true,
+            escalated_to: None,
             status: ActionStatus::Pending,
             requested_at: t,
             expires_at: t + chrono::Duration::hours(4),

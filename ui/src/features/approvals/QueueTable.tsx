@@ -98,6 +98,9 @@ export function QueueTable({
                 </td>
                 <td data-col="status">
                   <StatusBadge status={status} />
+                  {a.escalated_to ? (
+                    <span className="muted small" data-testid="escalated-to"> → {a.escalated_to}</span>
+                  ) : null}
                 </td>
                 <td>
                   <button

@@ -8,6 +8,7 @@ import {
   toApiError,
   type ActionItem,
   type ApiError,
+  type EscalationRole,
   type OutboxEntry,
   type PendingAction,
   type ReviewInput,
@@ -31,6 +32,8 @@ import {
   canDeny,
   canRollback,
   denyReview,
+  escalateReview,
+  canEscalate,
   dropAcksFor,
   valuesWithEdits,
   type Confirmations,
@@ -120,6 +123,8 @@ export function ReviewPanel({
   const [pickedReason, setPickedReason] = useState('');
   const [reasonText, setReasonText] = useState('');
   const [rollbackReason, setRollbackReason] = useState('');
+  const [escalateRole, setEscalateRole] = useState<EscalationRole | ''>('');
+  const [escalateReason, setEscalateReason] = useState('');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<ApiError | null>(null);
   const [lastEntry, setLastEntry] = useState<OutboxEntry | null>(null);
@@ -339,6 +344,35 @@ export function ReviewPanel({
                   Deny
                 </button>
                 {!denyGate.ok ? <span className="muted small">a denial needs a reason</span> : null}
+              </div>
+              <div className="decide-row escalate-row">
+                <select
+                  value={escalateRole}
+                  onChange={(e) => setEscalateRole(e.target.value as EscalationRole | '')}
+                  data-testid="escalate-role"
+                  aria-label="Escalate to role"
+                >
+                  <option value="">Escalate to…</option>
+                  <option value="finance">finance</option>
+                  <option value="admin">admin</option>
+                </select>
+                <input
+                  type="text"
+                  className="note-input"
+                  placeholder="why it needs another role"
+                  value={escalateReason}
+                  data-testid="escalate-reason"
+                  onChange={(e) => setEscalateReason(e.target.value)}
+                />
+                <button
+                  type="button"
+                  className="btn"
+                  data-testid="escalate"
+                  disabled={busy || !canEscalate(escalateRole, escalateReason)}
+                  onClick={() => escalateRole && submit(escalateReview(escalateRole, escalateReason))}
+                >
+                  Escalate
+                </button>
               </div>
               {error ? (
                 <p className="warn-text" role="alert" data-testid="decide-error" data-code={error.code}>
