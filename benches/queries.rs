@@ -156,6 +156,25 @@ fn main() {
         });
         println!("  {term:<26} p50 {p50:>7.2} ms  p95 {p95:>7.2} ms");
     }
+    println!("\nraw full-text index (rowids of the newest 101 matches), 30 runs each:");
+    for m in [
+        "\"refund\"",
+        "\"refund\"*",
+        "\"policy\" \"eu\"",
+        "\"policy\" \"eu\"*",
+    ] {
+        let mut st = c
+            .prepare(&format!(
+                "SELECT rowid FROM run_fts WHERE run_fts MATCH '{}' ORDER BY rowid DESC LIMIT 101",
+                m.replace('\'', "''")
+            ))
+            .expect("prepare");
+        let (p50, p95) = time(30, || {
+            let n = st.query_map([], |r| r.get::<_, i64>(0)).expect("q").count();
+            assert!(n <= 101);
+        });
+        println!("  {m:<26} p50 {p50:>7.2} ms  p95 {p95:>7.2} ms");
+    }
     let ids: Vec<_> = sample
         .iter()
         .map(|s| (s.backend_id.clone(), s.run_id.clone()))

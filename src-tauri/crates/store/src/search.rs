@@ -72,24 +72,27 @@ pub fn optimize(conn: &rusqlite::Connection) -> crate::Result<()> {
     Ok(())
 }
 
-/// Turns typed text into an FTS5 query: every word must appear somewhere in the run (the last
-/// as a prefix), with FTS syntax neutralised by quoting. `None` when there is nothing to search.
+/// Turns typed text into an FTS5 query: every word must appear somewhere in the run; a word
+/// ending in `*` matches words starting with it (`refund*` finds "refunds"). Exact words are
+/// what makes search fast on a million runs (a prefix reads the doclists of every word it
+/// starts), so prefixes are asked for, not implied. FTS syntax is neutralised by quoting;
+/// words are split where the index's tokenizer splits them. `None` when there is nothing to
+/// search.
 pub fn fts_query(input: &str) -> Option<String> {
-    // Split exactly where the unicode61 tokenizer does, so every quoted term is one token
-    // (the index keeps no positions, so multi-token phrases cannot be asked for).
-    let words: Vec<String> = input
-        .split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .map(|w| format!("\"{}\"", w.replace('"', "\"\"")))
-        .collect();
-    let (last, rest) = words.split_last()?;
-    let mut q = rest.join(" ");
-    if !q.is_empty() {
-        q.push(' ');
+    let mut terms: Vec<String> = Vec::new();
+    for raw in input.split_whitespace() {
+        let prefix = raw.ends_with('*');
+        let tokens: Vec<&str> = raw
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .collect();
+        let last = tokens.len().saturating_sub(1);
+        for (i, t) in tokens.iter().enumerate() {
+            let star = if prefix && i == last { "*" } else { "" };
+            terms.push(format!("\"{}\"{star}", t.replace('"', "\"\"")));
+        }
     }
-    q.push_str(last);
-    q.push('*');
-    Some(q)
+    (!terms.is_empty()).then(|| terms.join(" "))
 }
 
 #[cfg(test)]
@@ -97,22 +100,20 @@ mod tests {
     use super::*;
 
     #[test]
-    fn queries_are_quoted_and_prefix_the_last_word() {
+    fn queries_are_quoted_and_prefixes_are_explicit() {
         assert_eq!(
             fts_query("refund policy").as_deref(),
-            Some("\"refund\" \"policy\"*")
+            Some("\"refund\" \"policy\"")
         );
+        assert_eq!(fts_query("refund*").as_deref(), Some("\"refund\"*"));
         assert_eq!(fts_query("  ").as_deref(), None);
         assert_eq!(
             fts_query("a\"b OR c*").as_deref(),
             Some("\"a\" \"b\" \"OR\" \"c\"*")
         );
+        assert_eq!(fts_query("zd_883190").as_deref(), Some("\"zd\" \"883190\""));
         assert_eq!(
-            fts_query("zd_883190").as_deref(),
-            Some("\"zd\" \"883190\"*")
-        );
-        assert_eq!(
-            fts_query("ord-1.5").as_deref(),
+            fts_query("ord-1.5*").as_deref(),
             Some("\"ord\" \"1\" \"5\"*")
         );
     }

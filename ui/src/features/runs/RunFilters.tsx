@@ -175,7 +175,7 @@ export function RunFilters({
         <DebouncedText
           type="search"
           testId="search-input"
-          placeholder="Search inputs, outputs, tool calls, passages…  ( / )"
+          placeholder="Search words in inputs, outputs, tool calls, passages (refund* for prefixes)  ( / )"
           label="Search runs"
           value={value.search}
           onCommit={set('search')}
