@@ -78,6 +78,10 @@ fn main() {
             q(&|q| q.backend_id = Some(s0.backend_id.clone())),
         ),
         ("tenant", q(&|q| q.tenant = Some(s0.tenant.clone()))),
+        (
+            "tenant with no runs",
+            q(&|q| q.tenant = Some("no-such-tenant".into())),
+        ),
         ("workflow", q(&|q| q.workflow = Some(s0.workflow.clone()))),
         ("model", q(&|q| q.model = Some(s1.model.clone()))),
         (

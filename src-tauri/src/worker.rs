@@ -39,8 +39,10 @@ pub async fn sync_all(
         .map_err(|e| CmdError::new("internal", e.to_string()))? = cancel.clone();
     let all = with_store(state, |s| Ok(countersign_store::backends::list(s.conn())?)).await?;
     let mut reports = Vec::new();
+    // Imported trace files are stored like a backend but have nothing to sync.
     for b in all
         .into_iter()
+        .filter(|b| b.kind == "countersign")
         .filter(|b| only.as_ref().is_none_or(|o| *o == b.backend_id))
     {
         let token = state

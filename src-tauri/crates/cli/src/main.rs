@@ -3,6 +3,7 @@
 //! the desktop app.
 
 mod audit_cmd;
+mod import_cmd;
 mod output;
 
 use clap::{Args, Parser, Subcommand};
@@ -42,6 +43,8 @@ enum Command {
     Audit(audit_cmd::AuditCmd),
     /// Check an audit bundle offline: prints `ok: …`, or the first bad record and exits 1.
     Verify(audit_cmd::VerifyArgs),
+    /// Import an OTLP/JSON trace export (OpenTelemetry GenAI / OpenInference) as runs.
+    Import(import_cmd::ImportArgs),
 }
 
 #[derive(Subcommand)]
@@ -250,6 +253,7 @@ async fn run(cli: Cli) -> Result<(), String> {
         Command::Backends(BackendsCmd::Remove(a)) => remove_backend(a),
         Command::Audit(c) => audit_cmd::run(c),
         Command::Verify(a) => audit_cmd::verify(a),
+        Command::Import(a) => import_cmd::run(a),
     }
 }
 

@@ -271,8 +271,8 @@ pub const COUNT_CAP: u64 = 1_000;
 pub struct RunPage {
     /// Rows of this page.
     pub items: Vec<RunSummary>,
-    /// Rows matching the filters, counted up to [`COUNT_CAP`]. When searching, the rows up to
-    /// the end of this page.
+    /// Rows matching the filters, counted up to [`COUNT_CAP`] when the index answers every
+    /// filter; otherwise (searches, filters walked past) the rows up to the end of this page.
     pub total: u64,
     /// Whether there are more than `total` rows.
     pub total_capped: bool,
@@ -349,12 +349,19 @@ pub fn list(conn: &Connection, q: &RunQuery) -> Result<RunPage> {
                 Sort::CostDesc => ("runs_by_cost", "r.cost_micros DESC, r.rid DESC"),
                 Sort::LatencyDesc => ("runs_by_latency", "r.latency_ms DESC, r.rid DESC"),
                 Sort::TimeDesc => (
+                    // Likely most selective first: people and tenants, then the rest.
                     if set(&q.user_id) {
                         "runs_by_user_time"
+                    } else if set(&q.tenant) {
+                        "runs_by_tenant_time"
                     } else if set(&q.workflow) && set(&q.outcome) {
                         "runs_by_workflow_outcome_time"
                     } else if set(&q.workflow) {
                         "runs_by_workflow_time"
+                    } else if set(&q.model) {
+                        "runs_by_model_time"
+                    } else if set(&q.backend_id) {
+                        "runs_by_backend_time"
                     } else if set(&q.outcome) {
                         "runs_by_outcome_time"
                     } else if q.policy_failed {
@@ -370,6 +377,35 @@ pub fn list(conn: &Connection, q: &RunQuery) -> Result<RunPage> {
             (format!("runs r INDEXED BY {index}"), order)
         }
     };
+    // Filters the walked index does not answer by itself; with any of them a count could scan
+    // far, so the page reports "at least" instead (as a search does).
+    let covered: &[&str] = match from.rsplit(' ').next().unwrap_or("") {
+        "runs_by_user_time" => &["user"],
+        "runs_by_tenant_time" => &["tenant"],
+        "runs_by_model_time" => &["model"],
+        "runs_by_backend_time" => &["backend"],
+        "runs_by_workflow_outcome_time" => &["workflow", "outcome"],
+        "runs_by_workflow_time" => &["workflow"],
+        "runs_by_outcome_time" => &["outcome"],
+        "runs_policy_failed" => &["policy"],
+        "runs_citing_stale" => &["stale"],
+        _ => &[],
+    };
+    let used = [
+        ("backend", set(&q.backend_id)),
+        ("tenant", set(&q.tenant)),
+        ("workflow", set(&q.workflow)),
+        ("outcome", set(&q.outcome)),
+        ("model", set(&q.model)),
+        ("user", set(&q.user_id)),
+        (
+            "cost",
+            q.min_cost_micros.is_some() || q.max_cost_micros.is_some(),
+        ),
+        ("policy", q.policy_failed),
+        ("stale", q.cites_stale),
+    ];
+    let exact_count = fts.is_none() && used.iter().all(|(name, on)| !on || covered.contains(name));
     let filter = if clauses.is_empty() {
         String::new()
     } else {
@@ -377,9 +413,10 @@ pub fn list(conn: &Connection, q: &RunQuery) -> Result<RunPage> {
     };
     let limit = q.limit.unwrap_or(200).min(1000);
     let offset = q.offset.unwrap_or(0);
-    // A search asks for one row more than the page instead of counting: counting matches of
-    // a common word costs as much as the search itself.
-    let fetch = if fts.is_some() { limit + 1 } else { limit };
+    // Without a cheap exact count, ask for one row more than the page instead of counting:
+    // counting matches of a common word, or of filters the index does not answer, can cost far
+    // more than the page itself.
+    let fetch = if exact_count { limit } else { limit + 1 };
     let sql = format!(
         "SELECT r.backend_id, r.run_id, r.tenant, r.workflow, r.workflow_version, r.user_id,
                 r.model, r.outcome, r.decision, r.cost_micros, r.latency_ms, r.tool_calls,
@@ -390,7 +427,7 @@ pub fn list(conn: &Connection, q: &RunQuery) -> Result<RunPage> {
     let mut items = st
         .query_map(params_from_iter(args.iter()), summary)?
         .collect::<rusqlite::Result<Vec<_>>>()?;
-    if fts.is_some() {
+    if !exact_count {
         let more = items.len() > limit as usize;
         items.truncate(limit as usize);
         let seen = u64::from(offset) + items.len() as u64;

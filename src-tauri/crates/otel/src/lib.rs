@@ -1,0 +1,198 @@
+//! Imports OpenTelemetry traces of LLM agents as Countersign runs.
+//!
+//! Reads an OTLP/JSON export (`{"resourceSpans": [...]}`, one document or one per line) whose
+//! spans follow the OpenTelemetry GenAI semantic conventions (`gen_ai.*`, as pydantic-ai,
+//! OpenAI Agents and others emit them) or OpenInference (`openinference.span.kind`, as
+//! Arize Phoenix instrumentations emit them). Every trace becomes one [`Run`]
+//! (`run_id` = `otel-<trace id hex>`); a trace that cannot form a valid run is returned in
+//! [`ImportResult::rejected`] with its raw spans so it can be quarantined.
+//!
+//! Money never goes through floating point for sums: a reported USD cost is read from its
+//! decimal text, and token costs are computed in integer micro-dollars from a [`PriceTable`].
+
+mod decimal;
+mod map;
+pub mod otlp;
+pub mod price;
+pub mod store_import;
+
+pub use countersign_core::Run;
+pub use price::{ModelPrice, PriceTable};
+pub use store_import::{ImportCounts, import_bytes, import_file};
+
+/// A trace that could not become a run.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Rejected {
+    /// The trace id (lowercase hex) when one could be read.
+    pub trace_id: Option<String>,
+    /// Why it was refused.
+    pub reason: String,
+    /// The trace's spans as OTLP/JSON, to be quarantined.
+    pub raw: Vec<u8>,
+}
+
+/// What an OTLP/JSON document turned into.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ImportResult {
+    /// One run per valid trace, in order of first appearance.
+    pub runs: Vec<Run>,
+    /// Traces that could not form a valid run.
+    pub rejected: Vec<Rejected>,
+    /// Things worth telling the user that did not stop the import (e.g. a model with no price).
+    pub warnings: Vec<String>,
+}
+
+/// Why a document could not be read at all.
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    /// Not JSON, nor JSON lines.
+    #[error("not OTLP/JSON: {0}")]
+    Json(String),
+    /// JSON, but without `resourceSpans`.
+    #[error("no resourceSpans in the document")]
+    NoResourceSpans,
+    /// The store refused a write.
+    #[error("store: {0}")]
+    Store(#[from] countersign_store::StoreError),
+    /// The file could not be read.
+    #[error("{0}")]
+    Io(String),
+}
+
+/// Parses an OTLP/JSON export and maps each trace to a run. Costs not reported in the trace
+/// are computed from tokens with `prices`.
+pub fn import_otlp_json(bytes: &[u8], prices: &PriceTable) -> Result<ImportResult, ImportError> {
+    let parsed = otlp::parse(bytes)?;
+    let mut result = ImportResult::default();
+    for bad in parsed.unreadable {
+        result.rejected.push(bad);
+    }
+    for trace in parsed.traces {
+        match map::trace_to_run(&trace, prices) {
+            Ok((run, warnings)) => match run.validate() {
+                Ok(()) => {
+                    result.runs.push(run);
+                    result.warnings.extend(warnings);
+                }
+                Err(reason) => result.rejected.push(Rejected {
+                    trace_id: Some(trace.trace_id.clone()),
+                    reason: format!("invalid run: {reason}"),
+                    raw: trace.raw_json(),
+                }),
+            },
+            Err(reason) => result.rejected.push(Rejected {
+                trace_id: Some(trace.trace_id.clone()),
+                reason,
+                raw: trace.raw_json(),
+            }),
+        }
+    }
+    link_resumed_runs(&mut result.runs);
+    Ok(result)
+}
+
+/// A run that stopped on deferred tool calls and was resumed in a later trace (a later request
+/// of the same conversation): the later run either executed the call (approved) or carried the
+/// reviewer's denial back to the model in its input messages. The earlier run then becomes
+/// `success` (decision `approved`) or `denied`, with `updated_at` at the resumption.
+fn link_resumed_runs(runs: &mut [Run]) {
+    use countersign_core::Outcome;
+    for a in 0..runs.len() {
+        if runs[a].outcome != Outcome::Pending {
+            continue;
+        }
+        let conversation = runs[a].inputs.get("conversation_id").cloned();
+        let mut resolved = Vec::new();
+        for (ti, call) in runs[a].tool_calls.iter().enumerate() {
+            let approval = match call.result_summary.as_deref() {
+                Some(map::AWAITING) => true,
+                Some(map::AWAITING_EXTERNAL) => false,
+                _ => continue,
+            };
+            if call.ended_at.is_some() {
+                continue;
+            }
+            let later = runs.iter().enumerate().filter(|(b, r)| {
+                *b != a
+                    && r.started_at >= runs[a].started_at
+                    && match (&conversation, r.inputs.get("conversation_id")) {
+                        (Some(x), Some(y)) => x == y,
+                        _ => true,
+                    }
+            });
+            for (_, r) in later {
+                if let Some(done) = r
+                    .tool_calls
+                    .iter()
+                    .find(|t| t.call_id == call.call_id && t.ended_at.is_some())
+                {
+                    resolved.push((ti, approval, None, r.run_id.clone(), done.started_at));
+                    break;
+                }
+                if let Some(answer) = r
+                    .inputs
+                    .get("messages")
+                    .and_then(|m| map::tool_response_in(m, &call.call_id))
+                {
+                    resolved.push((ti, approval, Some(answer), r.run_id.clone(), r.started_at));
+                    break;
+                }
+            }
+        }
+        let waiting = runs[a]
+            .tool_calls
+            .iter()
+            .filter(|t| {
+                matches!(
+                    t.result_summary.as_deref(),
+                    Some(map::AWAITING | map::AWAITING_EXTERNAL)
+                ) && t.ended_at.is_none()
+            })
+            .count();
+        if resolved.is_empty() || resolved.len() < waiting {
+            continue;
+        }
+        let run = &mut runs[a];
+        let mut denied = Vec::new();
+        let mut approvals = 0usize;
+        for (ti, approval, answer, by, at) in resolved {
+            let call = &mut run.tool_calls[ti];
+            approvals += usize::from(approval);
+            match answer {
+                Some(text) => {
+                    let why = match &text {
+                        serde_json::Value::String(s) => s.clone(),
+                        other => other.to_string(),
+                    };
+                    call.result_summary = Some(if approval {
+                        denied.push(format!("{}: {why}", call.tool));
+                        format!("denied by reviewer (resumed in {by}): {why}")
+                    } else {
+                        format!("external result (resumed in {by})")
+                    });
+                    call.result = Some(text);
+                }
+                None => {
+                    call.result_summary = Some(format!("approved; executed in {by}"));
+                }
+            }
+            run.updated_at = run.updated_at.max(at);
+        }
+        let end = run.started_at + chrono::Duration::milliseconds(run.latency_ms as i64);
+        run.ended_at = Some(end);
+        if denied.is_empty() {
+            run.outcome = Outcome::Success;
+            if approvals > 0 {
+                run.decision = "approved".into();
+                run.rationale = Some("deferred tool calls approved by a reviewer".into());
+            } else {
+                run.decision = "completed".into();
+                run.rationale = Some("deferred tool calls answered in a later run".into());
+            }
+        } else {
+            run.outcome = Outcome::Denied;
+            run.decision = "denied".into();
+            run.rationale = Some(denied.join("; "));
+        }
+    }
+}
