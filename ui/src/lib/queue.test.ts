@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ActionItem, PendingAction } from '../api/types';
-import { describeDelivery, keyFields, notDecidableReason, sortQueue, statusAt, timeLeft } from './queue';
+import { decisionRight, describeDelivery, keyFields, notDecidableReason, sortQueue, statusAt, timeLeft } from './queue';
 
 const now = new Date('2026-11-25T16:00:00Z');
 
@@ -70,5 +70,20 @@ describe('queue', () => {
     expect(notDecidableReason('pending')).toBeNull();
     expect(notDecidableReason('expired')).toMatch(/^Expired/);
     expect(notDecidableReason('denied', 'u_grace')).toBe('Already denied by u_grace.');
+  });
+});
+
+describe('decisionRight', () => {
+  const item = (esc: string | null = null) => ({ backend_id: 'b', action: { escalated_to: esc } });
+  const backends = (roles: string[]) => [{ backend_id: 'b', whoami: { roles, display_name: 'Dana' } }];
+  it('lets reviewers and admins decide, hides decisions from others', () => {
+    expect(decisionRight(backends(['reviewer']), item())?.ok).toBe(true);
+    expect(decisionRight(backends(['admin']), item())?.ok).toBe(true);
+    expect(decisionRight(backends(['finance']), item())?.ok).toBe(false);
+    expect(decisionRight(null, item())).toBeNull();
+  });
+  it('keeps an escalated item for the role it was escalated to', () => {
+    expect(decisionRight(backends(['reviewer']), item('finance'))?.ok).toBe(false);
+    expect(decisionRight(backends(['reviewer', 'finance']), item('finance'))?.ok).toBe(true);
   });
 });

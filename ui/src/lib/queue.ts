@@ -122,3 +122,22 @@ export function notDecidableReason(status: string, decidedBy?: string | null): s
       return `This action is ${status.replace(/_/g, ' ')} and cannot be decided.`;
   }
 }
+
+/**
+ * Whether the current identity may decide `item` on its backend: a reviewer or admin, and for an
+ * escalated item that role (or admin). `null` while identities are loading (the backend refuses
+ * anyway; this only hides controls that would be refused).
+ */
+export function decisionRight(
+  backends: { backend_id: string; whoami: { roles: string[]; display_name: string } | null }[] | null,
+  item: { backend_id: string; action: { escalated_to?: string | null } },
+): { ok: boolean; why: string | null } | null {
+  if (!backends) return null;
+  const who = backends.find((b) => b.backend_id === item.backend_id)?.whoami ?? null;
+  if (!who) return { ok: false, why: 'Your identity on this backend is not known yet; sync it first.' };
+  const has = (r: string) => who.roles.includes('admin') || who.roles.includes(r);
+  if (!has('reviewer')) return { ok: false, why: `${who.display_name} is not a reviewer on this backend, so decisions are hidden.` };
+  const esc = item.action.escalated_to;
+  if (esc && !has(esc)) return { ok: false, why: `Escalated to ${esc}: only that role or an admin can decide it.` };
+  return { ok: true, why: null };
+}

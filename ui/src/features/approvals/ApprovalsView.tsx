@@ -1,5 +1,6 @@
 import { useMemo, useState } from 'react';
-import { ACTION_STATUSES, listActions, type ActionItem } from '../../api';
+import { ACTION_STATUSES, listActions, listBackends, type ActionItem } from '../../api';
+import { decisionRight } from '../../lib/queue';
 import { useLoad } from '../../app/useLoad';
 import { useNow } from '../../app/useNow';
 import { ViewHeader } from '../../components/ViewHeader';
@@ -23,6 +24,7 @@ export function ApprovalsView({ onOpenRun }: { onOpenRun: (backendId: string, ru
   // Every action (unfiltered): the queue when no filter is set, and the open item's current state
   // (it stays current after a decision even when it leaves the filtered list).
   const all = useLoad(() => listActions(null), 'actions:all', 'list_actions');
+  const backends = useLoad(() => listBackends(), 'backends', 'list_backends');
   const filtered = useLoad(() => (s ? listActions(s) : Promise.resolve(null)), `actions:${status}`, 'list_actions');
   const { data, loading, loadedAt } = s ? filtered : all;
   const now = useNow(1000);
@@ -40,6 +42,7 @@ export function ApprovalsView({ onOpenRun }: { onOpenRun: (backendId: string, ru
       <ReviewPanel
         key={`${open.backendId}/${open.actionId}`}
         item={openItem}
+        right={decisionRight(backends.data ?? null, openItem)}
         onBack={() => setOpen(null)}
         onOpenRun={onOpenRun}
       />

@@ -96,10 +96,13 @@ function errorLine(e: ApiError): string {
 
 export function ReviewPanel({
   item,
+  right,
   onBack,
   onOpenRun,
 }: {
   item: ActionItem;
+  /** Whether this identity may decide it (null while loading). */
+  right?: { ok: boolean; why: string | null } | null;
   onBack: () => void;
   onOpenRun: (backendId: string, runId: string) => void;
 }) {
@@ -144,7 +147,7 @@ export function ReviewPanel({
   // A decision that is waiting, delivered or answered with a conflict settles the item here;
   // a rejected one leaves the reviewer free to decide again.
   const decidedHere = !!freshDecision && freshDecision.state !== 'rejected';
-  const showControls = decidable && !decidedHere;
+  const showControls = decidable && !decidedHere && right?.ok !== false;
 
   const approveGate = canApprove(a.fields, confirmations, proposedW.warnings, acks);
   const editGate = canApproveWithEdits(a.fields, confirmations, edits, editW.warnings, acks);
@@ -273,6 +276,11 @@ export function ReviewPanel({
             </p>
           ) : null}
 
+          {decidable && right && !right.ok ? (
+            <p className="not-decidable" data-testid="not-allowed">
+              <SafeText text={right.why ?? ''} />
+            </p>
+          ) : null}
           {showControls ? (
             <section className="detail-section decision" data-testid="decision-controls">
               <h2>Decision</h2>
