@@ -342,3 +342,76 @@ fn model_swap_is_marked() {
     );
     assert_eq!(ov.model_changes[0].day.timestamp_millis(), 3 * 86_400_000);
 }
+
+#[test]
+fn backend_tenant_user_filters_and_latency_sort() -> Result<()> {
+    let store = Store::open_in_memory()?;
+    let c = store.conn();
+    let b1 = backends::upsert(c, "one", "http://127.0.0.1:1", "countersign", false)?.backend_id;
+    let b2 = backends::upsert(c, "two", "http://127.0.0.1:2", "countersign", false)?.backend_id;
+    let mut a = run("a", "w", 0, 300, Outcome::Success);
+    a.tenant = "globex".into();
+    let mut b = run("b", "w", 1, 100, Outcome::Success);
+    b.user_id = "u_rare".into();
+    let c_run = run("c", "w", 2, 200, Outcome::Success);
+    runs::upsert(c, &b1, &a, t0(), 365)?;
+    runs::upsert(c, &b1, &b, t0(), 365)?;
+    runs::upsert(c, &b2, &c_run, t0(), 365)?;
+    let ids = |q: RunQuery| -> Result<Vec<String>> {
+        Ok(runs::list(c, &q)?
+            .items
+            .into_iter()
+            .map(|r| r.run_id)
+            .collect())
+    };
+    assert_eq!(
+        ids(RunQuery {
+            backend_id: Some(b2.clone()),
+            ..Default::default()
+        })?,
+        ["c"]
+    );
+    assert_eq!(
+        ids(RunQuery {
+            tenant: Some("globex".into()),
+            ..Default::default()
+        })?,
+        ["a"]
+    );
+    assert_eq!(
+        ids(RunQuery {
+            user_id: Some("u_rare".into()),
+            ..Default::default()
+        })?,
+        ["b"]
+    );
+    // Latency is 1000 + cost in this fixture.
+    assert_eq!(
+        ids(RunQuery {
+            sort: Sort::LatencyDesc,
+            ..Default::default()
+        })?,
+        ["a", "c", "b"]
+    );
+    // A filter the index answers is counted exactly; one it walks past reports "at least".
+    let exact = runs::list(
+        c,
+        &RunQuery {
+            backend_id: Some(b1.clone()),
+            ..Default::default()
+        },
+    )?;
+    assert_eq!((exact.total, exact.total_capped), (2, false));
+    let walked = runs::list(
+        c,
+        &RunQuery {
+            backend_id: Some(b1),
+            min_cost_micros: Some(150),
+            limit: Some(1),
+            ..Default::default()
+        },
+    )?;
+    assert_eq!(walked.items.len(), 1);
+    assert_eq!((walked.total, walked.total_capped), (1, false));
+    Ok(())
+}
