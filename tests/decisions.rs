@@ -105,6 +105,7 @@ async fn approve_is_queued_with_its_audit_event_then_executed_once() {
     );
     assert_eq!(again.map_err(|e| e.code()).err(), Some("already_queued"));
 
+    let sent = std::time::Instant::now();
     let report = deliver(
         &rig.store_path,
         &rig.backend_id,
@@ -112,6 +113,10 @@ async fn approve_is_queued_with_its_audit_event_then_executed_once() {
     )
     .await
     .expect("deliver");
+    println!(
+        "measured: decision round trip (send, execute, record answer) {} ms",
+        sent.elapsed().as_millis()
+    );
     assert_eq!((report.delivered, report.waiting), (1, 0));
     let stored = actions::get(store.conn(), &rig.backend_id, &a.action_id)
         .expect("get")
