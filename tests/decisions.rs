@@ -49,7 +49,7 @@ fn approve_all(a: &PendingAction) -> ReviewInput {
             .fields
             .iter()
             .flat_map(|f| {
-                countersign_core::review::field_warnings(f, &f.value, None)
+                countersign_core::review::field_warnings(f, &f.value, a.field_rules.get(&f.name))
                     .into_iter()
                     .map(|w| format!("{}:{}", w.field, w.code))
             })
@@ -427,5 +427,49 @@ async fn escalation_hands_the_decision_to_another_role() {
         .await;
     assert_eq!(status, 200);
     assert_eq!(refunds_for(&rig, &a.target.record_id).await, 1);
+    rig.backend.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_amount_above_the_cited_policy_is_a_trap_that_blocks_a_plain_approve() {
+    let rig = rig(|c| c.seed_runs = 10).await;
+    let (status, _) = rig.post("/v1/admin/simulate", json!({"runs": 120})).await;
+    assert_eq!(status, 200);
+    assert_eq!(rig.sync(500).await.error, None);
+    let store = Store::open(&rig.store_path).expect("store");
+    let over = actions::list(store.conn(), Some("pending"))
+        .expect("actions")
+        .into_iter()
+        .map(|(_, a)| a)
+        .find(|a| {
+            a.kind == "issue_refund"
+                && a.fields.iter().any(|f| {
+                    countersign_core::review::field_warnings(
+                        f,
+                        &f.value,
+                        a.field_rules.get(&f.name),
+                    )
+                    .iter()
+                    .any(|w| w.code == "outside_policy")
+                })
+        })
+        .expect("a refund above the agent limit of its cited policy");
+    let rule = &over.field_rules["amount"];
+    assert!(rule.max.is_some() && rule.source.as_deref().is_some_and(|s| s.starts_with("kb_")));
+    // Confirming every value without acknowledging the policy trap is refused locally.
+    let mut input = approve_all(&over);
+    input
+        .acknowledged
+        .retain(|k| !k.ends_with(":outside_policy"));
+    let mut store = store;
+    let err = queue_decision(
+        &mut store,
+        &rig.backend_id,
+        &over.action_id,
+        &input,
+        &reviewer(),
+        Utc::now(),
+    );
+    assert_eq!(err.map_err(|e| e.code()).err(), Some("review_incomplete"));
     rig.backend.shutdown().await;
 }

@@ -151,7 +151,13 @@ pub async fn review_warnings(
             .ok_or_else(|| CmdError::new("not_found", format!("no action {action_id}")))?;
         Ok(a.fields
             .iter()
-            .flat_map(|f| field_warnings(f, values.get(&f.name).unwrap_or(&f.value), None))
+            .flat_map(|f| {
+                field_warnings(
+                    f,
+                    values.get(&f.name).unwrap_or(&f.value),
+                    a.field_rules.get(&f.name),
+                )
+            })
             .collect())
     })
     .await

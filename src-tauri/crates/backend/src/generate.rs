@@ -2,6 +2,7 @@
 
 use crate::corpus::{self, DOCS, Passage};
 use chrono::{DateTime, Duration, TimeZone, Utc};
+use countersign_core::review::FieldRule;
 use countersign_core::{
     ActionStatus, Budget, BudgetScope, Citation, ConfirmMode, Enforcement, FieldKind, Micros,
     Outcome, PendingAction, Period, PolicyCheck, RecordChange, ReviewField, RiskLevel, Run,
@@ -521,6 +522,33 @@ pub(crate) fn generate(
                     escalate_to: Some("finance".into()),
                     rollback_supported: true,
                     escalated_to: None,
+                    field_rules: [
+                        (
+                            "amount".to_string(),
+                            FieldRule {
+                                max: Some(money_text(limit)),
+                                source: Some(doc.to_string()),
+                                ..Default::default()
+                            },
+                        ),
+                        (
+                            "currency".to_string(),
+                            FieldRule {
+                                expected: Some(currency.to_string()),
+                                source: Some(format!("order {order_id}")),
+                                ..Default::default()
+                            },
+                        ),
+                        (
+                            "region".to_string(),
+                            FieldRule {
+                                allowed: vec![region.to_string()],
+                                source: Some(doc.to_string()),
+                                ..Default::default()
+                            },
+                        ),
+                    ]
+                    .into(),
                     status: ActionStatus::Pending,
                     requested_at: started_at,
                     expires_at: started_at,
@@ -662,6 +690,7 @@ pub(crate) fn generate(
                 escalate_to: Some("reviewer".into()),
                 rollback_supported: true,
                 escalated_to: None,
+                field_rules: Default::default(),
                 status: ActionStatus::Pending,
                 requested_at: started_at,
                 expires_at: started_at,

@@ -188,6 +188,10 @@ pub struct PendingAction {
     /// A reviewer escalated it: only this role (or an admin) may decide it now.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub escalated_to: Option<crate::backend::Role>,
+    /// What the run's cited policy says about each field (maximum amount, allowed regions,
+    /// the customer's currency); values outside it are traps the reviewer must acknowledge.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub field_rules: BTreeMap<String, crate::review::FieldRule>,
     /// Status.
     pub status: ActionStatus,
     /// When the run asked for approval.
@@ -277,6 +281,7 @@ mod tests {
             escalate_to: None,
             rollback_supported: true,
             escalated_to: None,
+            field_rules: Default::default(),
             status: ActionStatus::Pending,
             requested_at: t,
             expires_at: t + chrono::Duration::hours(1),

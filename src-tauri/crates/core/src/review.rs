@@ -414,6 +414,7 @@ mod tests {
             escalate_to: None,
             rollback_supported: true,
             escalated_to: None,
+            field_rules: Default::default(),
             status: ActionStatus::Pending,
             requested_at: t,
             expires_at: t + chrono::Duration::hours(4),

@@ -7,7 +7,6 @@ use countersign_core::review::{ReviewError, ReviewInput, check_review};
 use countersign_core::{ActionStatus, DecisionKind};
 use countersign_store::outbox::{self, Entry, NewEntry};
 use countersign_store::{Store, StoreError, actions, audit};
-use std::collections::BTreeMap;
 use std::time::Duration;
 
 /// Audit kind for a queued rollback.
@@ -76,7 +75,7 @@ pub fn queue_decision(
     let action = actions::get(&tx, backend_id, action_id)?
         .ok_or_else(|| DecideError::UnknownAction(action_id.to_string()))?;
     let key = new_key(backend_id, action_id, now);
-    let decision = check_review(&action, &BTreeMap::new(), input, now, key.clone())?;
+    let decision = check_review(&action, &action.field_rules, input, now, key.clone())?;
     let body = serde_json::to_value(&decision).map_err(StoreError::from)?;
     let id = outbox::enqueue(
         &tx,
