@@ -19,6 +19,7 @@ pub mod paths;
 pub mod quarantine;
 pub mod runs;
 pub mod search;
+mod snapshot;
 pub mod sources;
 mod time;
 
