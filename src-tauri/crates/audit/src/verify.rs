@@ -173,6 +173,14 @@ fn check_manifest(files: &BTreeMap<String, Vec<u8>>) -> Result<Manifest, VerifyE
         .ok()
         .and_then(|b| b.try_into().ok())
         .ok_or_else(|| m("signature is not 64 bytes of hex".into()))?;
+    // Hex is case-insensitive to a decoder; the bundle's bytes are not. Only the exact
+    // lowercase spelling that was written is accepted, so no byte of the manifest can change.
+    if hex::encode(sig_bytes) != manifest.signature || hex::encode(key_bytes) != manifest.public_key
+    {
+        return Err(m(
+            "signature or public_key is not in canonical lowercase hex".into(),
+        ));
+    }
     let signed = manifest
         .signed_bytes()
         .map_err(|e| m(format!("cannot encode ({e})")))?;

@@ -386,3 +386,23 @@ fn a_chain_broken_in_the_store_is_caught_even_with_a_good_signature() -> TestRes
     assert_eq!(err.to_string(), "audit.jsonl line 3: hash mismatch");
     Ok(())
 }
+
+#[test]
+fn an_uppercased_signature_or_key_is_an_edit_too() -> TestResult {
+    for field in ["signature", "public_key"] {
+        let e = exported(2, 2)?;
+        let path = e.bundle.join("manifest.json");
+        let text = fs::read_to_string(&path)?;
+        let value = match field {
+            "signature" => &e.manifest.signature,
+            _ => &e.manifest.public_key,
+        };
+        // Same bytes to a hex decoder, different bytes on disk: must not verify.
+        let upper = value.to_uppercase();
+        assert_ne!(&upper, value, "hex has letters to flip");
+        fs::write(&path, text.replace(value.as_str(), &upper))?;
+        let err = verify_bundle(&e.bundle).err().ok_or("undetected")?;
+        assert!(err.to_string().starts_with("manifest.json"), "{err}");
+    }
+    Ok(())
+}
