@@ -13,6 +13,17 @@ use countersign_tests::{Rig, fast_retries, rig};
 use serde_json::json;
 use std::time::Duration;
 
+/// Sends the rig's queued decisions now.
+async fn deliver_now(rig: &Rig) -> countersign_sync::outbox::DeliveryReport {
+    deliver(
+        &rig.store_path,
+        &rig.backend_id,
+        &rig.client(fast_retries()),
+    )
+    .await
+    .expect("deliver")
+}
+
 fn reviewer() -> Reviewer<'static> {
     Reviewer {
         actor: "reviewer@test",
@@ -106,13 +117,7 @@ async fn approve_is_queued_with_its_audit_event_then_executed_once() {
     assert_eq!(again.map_err(|e| e.code()).err(), Some("already_queued"));
 
     let sent = std::time::Instant::now();
-    let report = deliver(
-        &rig.store_path,
-        &rig.backend_id,
-        &rig.client(fast_retries()),
-    )
-    .await
-    .expect("deliver");
+    let report = deliver_now(&rig).await;
     println!(
         "measured: decision round trip (send, execute, record answer) {} ms",
         sent.elapsed().as_millis()
@@ -124,13 +129,7 @@ async fn approve_is_queued_with_its_audit_event_then_executed_once() {
     assert_eq!(stored.status, ActionStatus::Executed);
     assert_eq!(refunds_for(&rig, &a.target.record_id).await, 1);
     // Delivering again sends nothing; deciding again is refused locally (no longer pending).
-    let report = deliver(
-        &rig.store_path,
-        &rig.backend_id,
-        &rig.client(fast_retries()),
-    )
-    .await
-    .expect("deliver");
+    let report = deliver_now(&rig).await;
     assert_eq!(report.delivered, 0);
     let late = queue_decision(
         &mut store,
@@ -157,13 +156,7 @@ async fn approve_is_queued_with_its_audit_event_then_executed_once() {
         Utc::now(),
     )
     .expect("rollback queued");
-    let report = deliver(
-        &rig.store_path,
-        &rig.backend_id,
-        &rig.client(fast_retries()),
-    )
-    .await
-    .expect("deliver");
+    let report = deliver_now(&rig).await;
     assert_eq!(report.delivered, 1);
     let stored = actions::get(store.conn(), &rig.backend_id, &a.action_id)
         .expect("get")
@@ -230,13 +223,7 @@ async fn backend_down_the_decision_waits_then_lands_once() {
         store_path,
         backend_id,
     };
-    let report = deliver(
-        &rig.store_path,
-        &rig.backend_id,
-        &rig.client(fast_retries()),
-    )
-    .await
-    .expect("deliver");
+    let report = deliver_now(&rig).await;
     assert_eq!(report.delivered, 1);
     assert_eq!(refunds_for(&rig, &a.target.record_id).await, 1);
     rig.backend.shutdown().await;
@@ -267,13 +254,7 @@ async fn a_crash_after_sending_resends_the_same_key_and_executes_once() {
     assert_eq!(status, 200, "{first}");
     drop(store);
     // Restart: the outbox still holds it; delivering resends the same key → replayed, not re-run.
-    let report = deliver(
-        &rig.store_path,
-        &rig.backend_id,
-        &rig.client(fast_retries()),
-    )
-    .await
-    .expect("deliver");
+    let report = deliver_now(&rig).await;
     assert_eq!(report.delivered, 1);
     let store = Store::open(&rig.store_path).expect("store");
     let e = outbox::get(store.conn(), entry.id)
@@ -324,13 +305,7 @@ async fn decided_elsewhere_is_a_plain_conflict_and_the_state_is_refreshed() {
         )
         .await;
     assert_eq!(status, 200);
-    let report = deliver(
-        &rig.store_path,
-        &rig.backend_id,
-        &rig.client(fast_retries()),
-    )
-    .await
-    .expect("deliver");
+    let report = deliver_now(&rig).await;
     assert_eq!((report.conflicts, report.delivered), (1, 0));
     let stored = actions::get(store.conn(), &rig.backend_id, &a.action_id)
         .expect("get")
@@ -381,13 +356,7 @@ async fn escalation_hands_the_decision_to_another_role() {
         Utc::now(),
     )
     .expect("queued");
-    let report = deliver(
-        &rig.store_path,
-        &rig.backend_id,
-        &rig.client(fast_retries()),
-    )
-    .await
-    .expect("deliver");
+    let report = deliver_now(&rig).await;
     assert_eq!(report.delivered, 1);
     let stored = actions::get(store.conn(), &rig.backend_id, &a.action_id)
         .expect("get")

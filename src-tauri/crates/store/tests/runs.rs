@@ -72,6 +72,15 @@ fn run(id: &str, workflow: &str, minutes: i64, cost: i64, outcome: Outcome) -> R
     }
 }
 
+/// Run ids of the first page of `q`.
+fn ids(c: &countersign_store::rusqlite::Connection, q: RunQuery) -> Result<Vec<String>> {
+    Ok(runs::list(c, &q)?
+        .items
+        .into_iter()
+        .map(|r| r.run_id)
+        .collect())
+}
+
 fn store_with_backend() -> Result<(Store, String)> {
     let store = Store::open_in_memory()?;
     let b = backends::upsert(
@@ -130,13 +139,7 @@ fn filters_combine_and_sorts_order() -> Result<()> {
         t0(),
         365,
     )?;
-    let ids = |q: RunQuery| -> Result<Vec<String>> {
-        Ok(runs::list(c, &q)?
-            .items
-            .into_iter()
-            .map(|r| r.run_id)
-            .collect())
-    };
+    let ids = |q: RunQuery| ids(c, q);
     assert_eq!(ids(RunQuery::default())?, ["c", "b", "a"]);
     assert_eq!(
         ids(RunQuery {
@@ -219,13 +222,7 @@ fn new_filters_search_and_rollup_follow_revisions() -> Result<()> {
     a.citations[0].source_updated_at = Some(t0()); // fresh
     runs::upsert(c, &b, &a, t0(), 365)?;
     runs::upsert(c, &b, &x, t0(), 365)?;
-    let ids = |q: RunQuery| -> Result<Vec<String>> {
-        Ok(runs::list(c, &q)?
-            .items
-            .into_iter()
-            .map(|r| r.run_id)
-            .collect())
-    };
+    let ids = |q: RunQuery| ids(c, q);
     assert_eq!(
         ids(RunQuery {
             policy_failed: true,
@@ -357,13 +354,7 @@ fn backend_tenant_user_filters_and_latency_sort() -> Result<()> {
     runs::upsert(c, &b1, &a, t0(), 365)?;
     runs::upsert(c, &b1, &b, t0(), 365)?;
     runs::upsert(c, &b2, &c_run, t0(), 365)?;
-    let ids = |q: RunQuery| -> Result<Vec<String>> {
-        Ok(runs::list(c, &q)?
-            .items
-            .into_iter()
-            .map(|r| r.run_id)
-            .collect())
-    };
+    let ids = |q: RunQuery| ids(c, q);
     assert_eq!(
         ids(RunQuery {
             backend_id: Some(b2.clone()),
