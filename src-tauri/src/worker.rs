@@ -100,6 +100,22 @@ pub async fn sync_all(
         let _ = app.emit(events::SYNC_STATUS, status);
         reports.push(report);
     }
+    // Runs synced above are browsable already; make them searchable too.
+    match countersign_sync::index_search(&state.store_path, 5_000, &cancel).await {
+        Ok(0) => {}
+        Ok(n) => {
+            let _ = app.emit(
+                events::STORE_CHANGED,
+                StoreChanged {
+                    backend_id: String::new(),
+                    runs: n,
+                    actions: 0,
+                    origin: "sync",
+                },
+            );
+        }
+        Err(e) => tracing::warn!(error = %e, "search indexing failed"),
+    }
     update_title(app, state).await;
     crate::notify::check(app, state).await;
     Ok(reports)

@@ -330,6 +330,17 @@ async fn sync(a: SyncArgs) -> Result<(), String> {
             report.pages
         ));
     }
+    // Stored runs become searchable here (sync defers full-text indexing to stay fast).
+    let t = std::time::Instant::now();
+    let indexed = countersign_sync::index_search(&path, 5_000, &Cancel::default())
+        .await
+        .map_err(|e| e.to_string())?;
+    if indexed > 0 && !a.json {
+        output::line(&format!(
+            "indexed {indexed} runs for search in {:.1} s",
+            t.elapsed().as_secs_f64()
+        ));
+    }
     match report.error {
         Some(e) => Err(format!("sync stopped: [{}] {}", e.code, e.message)),
         None => Ok(()),

@@ -13,6 +13,7 @@ pub fn migrations() -> Migrations<'static> {
         M::up(include_str!("../migrations/0002_audit.sql")),
         M::up(include_str!("../migrations/0003_run_search.sql")),
         M::up(include_str!("../migrations/0004_outbox.sql")),
+        M::up(include_str!("../migrations/0005_search_queue.sql")),
     ])
 }
 

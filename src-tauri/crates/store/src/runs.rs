@@ -50,6 +50,56 @@ pub fn upsert_with_body(
     now: DateTime<Utc>,
     freshness_days: i64,
 ) -> Result<Applied> {
+    store_run(
+        conn,
+        backend_id,
+        run,
+        body,
+        now,
+        freshness_days,
+        Indexing::Now,
+    )
+}
+
+/// Like [`upsert_with_body`], but queues the run for full-text indexing instead of indexing it
+/// in this transaction (sync's path: ingest stays fast and
+/// [`crate::search::index_pending`] catches up). The run is listed, filtered, charted and
+/// opened at once; search finds it once indexed.
+pub fn upsert_deferred(
+    conn: &Connection,
+    backend_id: &str,
+    run: &Run,
+    body: &str,
+    now: DateTime<Utc>,
+    freshness_days: i64,
+) -> Result<Applied> {
+    store_run(
+        conn,
+        backend_id,
+        run,
+        body,
+        now,
+        freshness_days,
+        Indexing::Later,
+    )
+}
+
+/// When a stored run enters the full-text index.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Indexing {
+    Now,
+    Later,
+}
+
+fn store_run(
+    conn: &Connection,
+    backend_id: &str,
+    run: &Run,
+    body: &str,
+    now: DateTime<Utc>,
+    freshness_days: i64,
+    indexing: Indexing,
+) -> Result<Applied> {
     let existing = conn
         .prepare_cached(
             "SELECT rid, revision, updated_at_ms, started_at_ms, workflow, model, outcome,
@@ -118,8 +168,14 @@ pub fn upsert_with_body(
                     .chain(std::iter::once(rid as &dyn rusqlite::ToSql)),
             ))?;
             rollup(conn, backend_id, old, -1)?;
-            conn.prepare_cached("DELETE FROM run_fts WHERE rowid = ?1")?
+            // An indexed run leaves the index; a queued one was never in it.
+            let queued = conn
+                .prepare_cached("DELETE FROM fts_queue WHERE rid = ?1")?
                 .execute([rid])?;
+            if queued == 0 {
+                conn.prepare_cached("DELETE FROM run_fts WHERE rowid = ?1")?
+                    .execute([rid])?;
+            }
             *rid
         }
         None => {
@@ -143,8 +199,16 @@ pub fn upsert_with_body(
         stale,
     };
     rollup(conn, backend_id, &bucket, 1)?;
-    conn.prepare_cached("INSERT INTO run_fts (rowid, text) VALUES (?1, ?2)")?
-        .execute(rusqlite::params![rid, crate::search::run_text(run)])?;
+    match indexing {
+        Indexing::Now => {
+            conn.prepare_cached("INSERT INTO run_fts (rowid, text) VALUES (?1, ?2)")?
+                .execute(rusqlite::params![rid, crate::search::run_text(run)])?;
+        }
+        Indexing::Later => {
+            conn.prepare_cached("INSERT INTO fts_queue (rid) VALUES (?1)")?
+                .execute([rid])?;
+        }
+    }
     Ok(if existing.is_some() {
         Applied::Updated
     } else {
@@ -276,6 +340,9 @@ pub struct RunPage {
     pub total: u64,
     /// Whether there are more than `total` rows.
     pub total_capped: bool,
+    /// When searching: runs stored but not yet indexed for search (they appear once indexed).
+    #[serde(default)]
+    pub search_pending: u64,
 }
 
 fn summary(r: &Row<'_>) -> rusqlite::Result<RunSummary> {
@@ -431,10 +498,16 @@ pub fn list(conn: &Connection, q: &RunQuery) -> Result<RunPage> {
         let more = items.len() > limit as usize;
         items.truncate(limit as usize);
         let seen = u64::from(offset) + items.len() as u64;
+        let search_pending = if fts.is_some() {
+            crate::search::pending(conn)?
+        } else {
+            0
+        };
         return Ok(RunPage {
             items,
             total: seen,
             total_capped: more,
+            search_pending,
         });
     }
     let counted: i64 = conn
@@ -448,6 +521,7 @@ pub fn list(conn: &Connection, q: &RunQuery) -> Result<RunPage> {
         items,
         total: counted.min(COUNT_CAP),
         total_capped: counted > COUNT_CAP,
+        search_pending: 0,
     })
 }
 

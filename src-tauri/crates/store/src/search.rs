@@ -65,6 +65,31 @@ fn leaves(v: &Value, out: &mut String) {
     }
 }
 
+/// Indexes up to `max` queued runs (oldest first) and returns how many; call in a
+/// transaction, repeatedly, until it returns 0.
+pub fn index_pending(conn: &rusqlite::Connection, max: u32) -> crate::Result<usize> {
+    let mut st = conn.prepare_cached(
+        "SELECT q.rid, r.body FROM fts_queue q JOIN runs r ON r.rid = q.rid ORDER BY q.rid LIMIT ?1",
+    )?;
+    let batch = st
+        .query_map([max], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    let mut insert = conn.prepare_cached("INSERT INTO run_fts (rowid, text) VALUES (?1, ?2)")?;
+    let mut done = conn.prepare_cached("DELETE FROM fts_queue WHERE rid = ?1")?;
+    for (rid, body) in &batch {
+        let run: Run = serde_json::from_str(body)?;
+        insert.execute(rusqlite::params![rid, run_text(&run)])?;
+        done.execute([rid])?;
+    }
+    Ok(batch.len())
+}
+
+/// Runs stored but not yet searchable.
+pub fn pending(conn: &rusqlite::Connection) -> crate::Result<u64> {
+    let n: i64 = conn.query_row("SELECT count(*) FROM fts_queue", [], |r| r.get(0))?;
+    Ok(n as u64)
+}
+
 /// Merges the full-text index into one segment; worth it after a large sync (search over a
 /// million runs then reads one doclist per word instead of dozens).
 pub fn optimize(conn: &rusqlite::Connection) -> crate::Result<()> {

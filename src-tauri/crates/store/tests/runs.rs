@@ -406,3 +406,77 @@ fn backend_tenant_user_filters_and_latency_sort() -> Result<()> {
     assert_eq!((walked.total, walked.total_capped), (1, false));
     Ok(())
 }
+
+#[test]
+fn deferred_runs_are_browsable_at_once_and_searchable_once_indexed() -> Result<()> {
+    let (mut store, b) = store_with_backend()?;
+    let body = |r: &Run| serde_json::to_string(r).unwrap_or_default();
+    let mut x = run("x", "w", 0, 10, Outcome::Success);
+    x.outputs = json!({"reply": "partial refund approved"});
+    {
+        let tx = store.write()?;
+        runs::upsert_deferred(&tx, &b, &x, &body(&x), t0(), 365)?;
+        tx.commit()?;
+    }
+    let c = store.conn();
+    assert_eq!(
+        ids(c, RunQuery::default())?,
+        ["x"],
+        "listed before indexing"
+    );
+    let page = runs::list(
+        c,
+        &RunQuery {
+            search: Some("partial".into()),
+            ..Default::default()
+        },
+    )?;
+    assert!(page.items.is_empty());
+    assert_eq!(
+        page.search_pending, 1,
+        "the UI can say a run is not searchable yet"
+    );
+    assert_eq!(countersign_store::search::index_pending(c, 100)?, 1);
+    assert_eq!(
+        ids(
+            c,
+            RunQuery {
+                search: Some("partial".into()),
+                ..Default::default()
+            }
+        )?,
+        ["x"]
+    );
+    // A later revision queued again: the old text leaves the index, the new one arrives.
+    x.revision = 2;
+    x.outputs = json!({"reply": "refund denied"});
+    runs::upsert_deferred(c, &b, &x, &body(&x), t0(), 365)?;
+    assert_eq!(
+        ids(
+            c,
+            RunQuery {
+                search: Some("partial".into()),
+                ..Default::default()
+            }
+        )?,
+        Vec::<String>::new()
+    );
+    assert_eq!(countersign_store::search::index_pending(c, 100)?, 1);
+    assert_eq!(
+        ids(
+            c,
+            RunQuery {
+                search: Some("denied".into()),
+                ..Default::default()
+            }
+        )?,
+        ["x"]
+    );
+    // Queued and indexed runs both go cleanly when their backend is removed.
+    let y = run("y", "w", 1, 10, Outcome::Success);
+    runs::upsert_deferred(c, &b, &y, &body(&y), t0(), 365)?;
+    backends::remove(c, &b)?;
+    assert_eq!(countersign_store::search::pending(c)?, 0);
+    assert_eq!(runs::list(c, &RunQuery::default())?.total, 0);
+    Ok(())
+}

@@ -215,7 +215,7 @@ async fn run_sync(
         cancel,
         on_progress,
         report,
-        move |c, b, r, raw| Ok(runs::upsert_with_body(c, b, r, raw, Utc::now(), fresh)?),
+        move |c, b, r, raw| Ok(runs::upsert_deferred(c, b, r, raw, Utc::now(), fresh)?),
     )
     .await?;
     report.actions = sync_stream::<PendingAction>(
@@ -387,4 +387,33 @@ async fn fetch_plan<T: Record + Send + 'static>(
         has_more,
         plan,
     })
+}
+
+/// Indexes runs that sync stored for full-text search, `chunk` per transaction, until none are
+/// left or `cancel` is set. Returns how many were indexed.
+pub async fn index_search(
+    store_path: &Path,
+    chunk: u32,
+    cancel: &Cancel,
+) -> Result<u64, SyncError> {
+    let mut applier = Applier {
+        path: store_path.to_path_buf(),
+        store: None,
+    };
+    let mut total = 0u64;
+    while !cancel.is_cancelled() {
+        let n = applier
+            .with(move |s| {
+                let tx = s.write()?;
+                let n = countersign_store::search::index_pending(&tx, chunk)?;
+                tx.commit().map_err(countersign_store::StoreError::from)?;
+                Ok(n)
+            })
+            .await?;
+        if n == 0 {
+            break;
+        }
+        total += n as u64;
+    }
+    Ok(total)
 }

@@ -13,5 +13,5 @@ pub mod plan;
 pub mod retry;
 
 pub use client::{Client, ClientOptions};
-pub use engine::{Cancel, Progress, SyncOptions, SyncReport, sync_backend};
+pub use engine::{Cancel, Progress, SyncOptions, SyncReport, index_search, sync_backend};
 pub use error::{ErrorView, SyncError};
