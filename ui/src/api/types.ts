@@ -163,6 +163,8 @@ export interface RunPage {
   total: number;
   /** `total` hit the cap: there are at least that many. */
   total_capped: boolean;
+  /** When searching: runs stored but not yet indexed for search (they appear once indexed). */
+  search_pending?: number;
 }
 
 // ---- overview.rs ----

@@ -130,7 +130,12 @@ function RunList({ route, navigate }: { route: Route; navigate: Navigate }) {
               ? 'No runs'
               : `${pages.totalLabel} runs${searching ? ' matching the search, newest synced first' : ''}`}
         </span>
-        <span className="muted small kbd-help">↑/↓ move · Enter opens · / search · Esc back</span>
+        {searching && pages.searchPending > 0 ? (
+          <span className="warn-text small" data-testid="search-pending">
+            {pages.searchPending.toLocaleString('en-US')} newly synced runs are still being indexed for search
+          </span>
+        ) : null}
+                <span className="muted small kbd-help">↑/↓ move · Enter opens · / search · Esc back</span>
       </div>
       {count > 0 ? (
         <RunTable

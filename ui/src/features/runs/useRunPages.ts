@@ -17,6 +17,7 @@ interface Cache {
   inflight: Set<string>;
   total: number | null;
   capped: boolean;
+  searchPending: number;
   /** Exact row count once a short page was seen. */
   exactEnd: number | null;
   loadedAt: Date | null;
@@ -33,6 +34,7 @@ function emptyCache(key: string): Cache {
     inflight: new Set(),
     total: null,
     capped: false,
+    searchPending: 0,
     exactEnd: null,
     loadedAt: null,
     range: [0, 60],
@@ -49,6 +51,8 @@ export interface RunPages {
   totalLabel: string | null;
   total: number | null;
   capped: boolean;
+  /** Runs not yet searchable (only when searching). */
+  searchPending: number;
   loadedAt: Date | null;
   loading: boolean;
 }
@@ -78,6 +82,7 @@ export function useRunPages(query: RunQuery): RunPages {
           now.failed.delete(p);
           now.total = page.total;
           now.capped = page.total_capped;
+          now.searchPending = page.search_pending ?? 0;
           if (page.items.length < PAGE) now.exactEnd = p * PAGE + page.items.length;
           else if (now.exactEnd !== null && now.exactEnd <= (p + 1) * PAGE) now.exactEnd = null;
           now.loadedAt = new Date();
@@ -154,6 +159,7 @@ export function useRunPages(query: RunQuery): RunPages {
     totalLabel,
     total: c.total,
     capped: c.capped,
+    searchPending: c.searchPending,
     loadedAt: c.loadedAt,
     loading: c.inflight.size > 0,
   };
