@@ -6,7 +6,9 @@ CREATE INDEX runs_by_user_time ON runs(user_id, started_at_ms DESC);
 CREATE INDEX runs_by_tenant_time ON runs(tenant, started_at_ms DESC);
 CREATE INDEX runs_by_model_time ON runs(model, started_at_ms DESC);
 CREATE INDEX runs_by_backend_time ON runs(backend_id, started_at_ms DESC);
-CREATE INDEX runs_by_workflow_outcome_time ON runs(workflow, outcome, started_at_ms DESC);
+-- Carries the flags a reviewer adds to workflow + outcome, so walking it needs no table reads.
+CREATE INDEX runs_by_workflow_outcome_time
+    ON runs(workflow, outcome, started_at_ms DESC, backend_id, citation_warnings, policy_failures);
 CREATE INDEX runs_policy_failed ON runs(started_at_ms DESC) WHERE policy_failures > 0;
 CREATE INDEX runs_citing_stale ON runs(started_at_ms DESC) WHERE citation_warnings > 0;
 
