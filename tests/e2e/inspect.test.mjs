@@ -96,6 +96,11 @@ test('the hostile corpus renders as text and executes nothing', withRig('hostile
   const baseline = await s.execute('return document.scripts.length');
   for (const r of hostile.slice(0, 4)) {
     await openRun(s, r.run_id);
+    // Wait until this run's detail has rendered (its id and its tool calls are on screen).
+    await waitFor(`detail of ${r.run_id}`, async () => {
+      const text = await s.execute('return document.body.innerText');
+      return text.includes(r.run_id) && r.tool_calls.every((c) => text.includes(c.tool));
+    });
     const state = await s.execute(`return {
       scripts: document.scripts.length,
       badLinks: [...document.querySelectorAll('a[href]')].filter(a => !/^https?:/i.test(a.getAttribute('href'))).length,
@@ -109,7 +114,11 @@ test('the hostile corpus renders as text and executes nothing', withRig('hostile
     assert.equal(state.iframes, 0);
     assert.equal(state.handlers, 0, 'no inline event handler attributes');
     assert.equal(state.pwned, false);
-    if (JSON.stringify(r).includes('<script>')) assert.ok(state.text.includes('<script>'), 'markup shown as text');
+    for (const marker of ['<img src=x onerror=alert(1)>', '<script>alert(1)</script>']) {
+      if (leaves(r).some((t) => t.includes(marker)) && leaves(r.tool_calls.map((c) => c.arguments)).some((t) => t.includes(marker))) {
+        assert.ok(state.text.includes(marker), `markup ${marker} shown as text`);
+      }
+    }
     if (JSON.stringify(r).includes('\u202e')) assert.ok(state.text.includes('U+202E'), 'bidi override made visible');
     await (await s.find('[data-testid="run-back"]')).click();
   }
