@@ -41,13 +41,20 @@ for (let i = 0; i < rounds; i++) {
     const tSession = Date.now() - t0;
     await waitFor('first run rows', async () => (await s.findAll('[data-testid="run-row"]')).length > 0, 60_000, 20);
     const tRows = Date.now() - t0;
-    await new Promise((r) => setTimeout(r, 10_000)); // let it go idle before reading memory
     const driver = rig.procs.find((p) => p.spawnfile === 'tauri-driver');
-    const procs = descendants(driver.pid).map((pid) => {
+    const sample = () => descendants(driver.pid).map((pid) => {
       let name = '?';
       try { name = readFileSync(`/proc/${pid}/comm`, 'utf8').trim(); } catch { /* gone */ }
       return { pid, name, kb: rssKb(pid) };
     }).filter((p) => p.name !== 'WebKitWebDriver');
+    // Idle = resident memory steady (three readings 0.5 s apart within 1 %).
+    const totals = [];
+    const procs = await waitFor('memory to settle', () => {
+      const now = sample();
+      totals.push(now.reduce((a, p) => a + p.kb, 0));
+      const last = totals.slice(-3);
+      return last.length === 3 && Math.max(...last) - Math.min(...last) <= Math.max(...last) / 100 ? now : null;
+    }, 60_000, 500);
     const total = procs.reduce((a, p) => a + p.kb, 0);
     console.log(`round ${i + 1}: window+session ${tSession} ms, first run rows ${tRows} ms, idle RSS ${(total / 1024).toFixed(0)} MiB (${procs.map((p) => `${p.name} ${(p.kb / 1024).toFixed(0)}`).join(', ')})`);
   } finally {

@@ -7,29 +7,15 @@ import { mkdtempSync, mkdirSync, writeFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { Session } from './webdriver.mjs';
+import { Session, waitFor } from './webdriver.mjs';
+
+export { waitFor };
 
 const root = resolve(import.meta.dirname, '..', '..');
 const targetDir = process.env.CARGO_TARGET_DIR ? resolve(process.env.CARGO_TARGET_DIR) : join(root, 'target');
 export const APP = process.env.COUNTERSIGN_APP ?? join(targetDir, 'debug', 'countersign-app');
 export const CLI = process.env.COUNTERSIGN_CLI ?? join(targetDir, 'debug', 'countersign');
 export const ARTIFACTS = join(root, 'artifacts', 'e2e');
-
-/** Polls `probe` until it returns a truthy value or `timeoutMs` passes (waits on a condition). */
-export async function waitFor(what, probe, timeoutMs = 20_000, everyMs = 100) {
-  const deadline = Date.now() + timeoutMs;
-  let last;
-  while (Date.now() < deadline) {
-    try {
-      const v = await probe();
-      if (v) return v;
-    } catch (e) {
-      last = e;
-    }
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
-  throw new Error(`timed out waiting for ${what}${last ? `: ${last.message}` : ''}`);
-}
 
 export function freePort() {
   return new Promise((ok, fail) => {

@@ -5,6 +5,22 @@ const ELEMENT = 'element-6066-11e4-a52e-4f735466cecf';
 
 export class WebDriverError extends Error {}
 
+/** Polls `probe` until it returns a truthy value or `timeoutMs` passes (waits on a condition). */
+export async function waitFor(what, probe, timeoutMs = 20_000, everyMs = 100) {
+  const deadline = Date.now() + timeoutMs;
+  let last;
+  while (Date.now() < deadline) {
+    try {
+      const v = await probe();
+      if (v) return v;
+    } catch (e) {
+      last = e;
+    }
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+  throw new WebDriverError(`timed out waiting for ${what}${last ? `: ${last.message}` : ''}`);
+}
+
 export class Session {
   constructor(base, id) {
     this.base = base;
@@ -27,13 +43,7 @@ export class Session {
 
   /** Finds an element, waiting (polling) until it is present, up to `timeoutMs`. */
   async waitFind(css, timeoutMs = 20_000) {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const found = await this.findAll(css);
-      if (found.length) return found[0];
-      if (Date.now() > deadline) throw new WebDriverError(`no element ${css} after ${timeoutMs} ms`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    return waitFor(`element ${css}`, async () => (await this.findAll(css))[0], timeoutMs);
   }
 
   async findAll(css) {
