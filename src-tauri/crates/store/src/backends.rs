@@ -26,6 +26,9 @@ pub struct BackendRow {
     pub added_at: DateTime<Utc>,
     /// Identity behind its token, as last reported.
     pub whoami: Option<Whoami>,
+    /// Per-kind settings (a Phoenix project, confirm fields per action name, ...); `{}` if none.
+    #[serde(default)]
+    pub config: serde_json::Value,
 }
 
 /// Normalises a backend base URL: trimmed, no trailing slash. Only http(s) is accepted.
@@ -64,6 +67,8 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<BackendRow> {
         freshness_days: r.get("freshness_days")?,
         added_at: from_ms(r.get("added_at_ms")?),
         whoami: whoami.and_then(|w| serde_json::from_str(&w).ok()),
+        config: serde_json::from_str(&r.get::<_, String>("config")?)
+            .unwrap_or_else(|_| serde_json::json!({})),
     })
 }
 
@@ -133,6 +138,14 @@ pub fn set_whoami(conn: &Connection, backend_id: &str, whoami: &Whoami) -> Resul
         params![backend_id, serde_json::to_string(whoami)?],
     )?;
     Ok(())
+}
+
+/// Replaces a backend's per-kind settings. Returns whether the backend exists.
+pub fn set_config(conn: &Connection, backend_id: &str, config: &serde_json::Value) -> Result<bool> {
+    Ok(conn.execute(
+        "UPDATE backends SET config = ?2 WHERE backend_id = ?1",
+        params![backend_id, serde_json::to_string(config)?],
+    )? > 0)
 }
 
 /// Removes a backend and everything synced from it. Returns whether it existed.

@@ -19,9 +19,11 @@ pub mod paths;
 pub mod quarantine;
 pub mod runs;
 pub mod search;
+pub mod settings;
 mod snapshot;
 pub mod sources;
 mod time;
+pub mod trace_spans;
 
 pub use db::{Store, migrations};
 pub use error::{Result, StoreError};
