@@ -549,6 +549,7 @@ pub(crate) fn generate(
                         ),
                     ]
                     .into(),
+                    allowed_decisions: vec![],
                     status: ActionStatus::Pending,
                     requested_at: started_at,
                     expires_at: started_at,
@@ -691,6 +692,7 @@ pub(crate) fn generate(
                 rollback_supported: true,
                 escalated_to: None,
                 field_rules: Default::default(),
+                allowed_decisions: vec![],
                 status: ActionStatus::Pending,
                 requested_at: started_at,
                 expires_at: started_at,

@@ -192,6 +192,10 @@ pub struct PendingAction {
     /// the customer's currency); values outside it are traps the reviewer must acknowledge.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub field_rules: BTreeMap<String, crate::review::FieldRule>,
+    /// The decisions this backend accepts for the action (a LangGraph interrupt may forbid
+    /// edits or denials); empty means every kind.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub allowed_decisions: Vec<DecisionKind>,
     /// Status.
     pub status: ActionStatus,
     /// When the run asked for approval.
@@ -209,6 +213,11 @@ pub struct PendingAction {
 }
 
 impl PendingAction {
+    /// Whether the backend accepts a decision of this kind for the action.
+    pub fn allows(&self, kind: DecisionKind) -> bool {
+        self.allowed_decisions.is_empty() || self.allowed_decisions.contains(&kind)
+    }
+
     /// The status as of `now`: a pending action past its deadline is expired.
     pub fn effective_status(&self, now: DateTime<Utc>) -> ActionStatus {
         if self.status == ActionStatus::Pending && now >= self.expires_at {
@@ -282,6 +291,7 @@ mod tests {
             rollback_supported: true,
             escalated_to: None,
             field_rules: Default::default(),
+            allowed_decisions: vec![],
             status: ActionStatus::Pending,
             requested_at: t,
             expires_at: t + chrono::Duration::hours(1),

@@ -260,6 +260,9 @@ pub enum ReviewError {
     /// An escalation needs the role to hand the decision to.
     #[error("an escalation needs the role to escalate to")]
     MissingRole,
+    /// The backend does not accept this kind of decision for the action.
+    #[error("this backend does not accept {0:?} for this action")]
+    NotAllowed(DecisionKind),
     /// Approve-with-edits changed nothing, or changed a field that may not be edited.
     #[error("invalid edit: {0}")]
     InvalidEdit(String),
@@ -299,6 +302,9 @@ pub fn check_review(
         return Err(ReviewError::NotPending(status));
     }
     let kind = input.decision.unwrap_or(DecisionKind::Approve);
+    if !action.allows(kind) {
+        return Err(ReviewError::NotAllowed(kind));
+    }
     if matches!(kind, DecisionKind::Deny | DecisionKind::Escalate) {
         let reason = input
             .reason
@@ -415,6 +421,7 @@ mod tests {
             rollback_supported: true,
             escalated_to: None,
             field_rules: Default::default(),
+            allowed_decisions: vec![],
             status: ActionStatus::Pending,
             requested_at: t,
             expires_at: t + chrono::Duration::hours(4),
