@@ -91,6 +91,48 @@ pub fn import_otlp_json(bytes: &[u8], prices: &PriceTable) -> Result<ImportResul
     Ok(result)
 }
 
+/// Maps the spans of ONE trace to its run, for connectors that receive a trace's spans
+/// piecemeal (trace stores such as Phoenix or Langfuse) and rebuild the run from every span
+/// stored so far. `resource_spans` are OTLP/JSON `ResourceSpans` objects
+/// (`{"resource": .., "scopeSpans": [{"scope": .., "spans": [..]}]}`), in any order and
+/// grouping. The run is the one [`import_otlp_json`] would make of the same spans
+/// (`run_id` = `otel-<trace id>`, revision 1: the caller sets the revision). Spans of more than
+/// one trace, a span that cannot be read, or a trace that cannot form a valid run come back as
+/// [`Rejected`] with the spans as OTLP/JSON. Deferred calls resumed in another trace are not
+/// linked (one trace is seen at a time).
+pub fn run_from_resource_spans(
+    resource_spans: &[serde_json::Value],
+    prices: &PriceTable,
+) -> Result<(Run, Vec<String>), Rejected> {
+    let doc = serde_json::json!({ "resourceSpans": resource_spans });
+    let raw = || serde_json::to_vec(&doc).unwrap_or_default();
+    let parsed = otlp::parse_docs(std::slice::from_ref(&doc)).map_err(|e| Rejected {
+        trace_id: None,
+        reason: e.to_string(),
+        raw: raw(),
+    })?;
+    if let Some(bad) = parsed.unreadable.into_iter().next() {
+        return Err(Rejected { raw: raw(), ..bad });
+    }
+    let mut traces = parsed.traces.into_iter();
+    let (Some(trace), None) = (traces.next(), traces.next()) else {
+        return Err(Rejected {
+            trace_id: None,
+            reason: "expected the spans of exactly one trace".into(),
+            raw: raw(),
+        });
+    };
+    let rejected = |reason: String| Rejected {
+        trace_id: Some(trace.trace_id.clone()),
+        reason,
+        raw: trace.raw_json(),
+    };
+    let (run, warnings) = map::trace_to_run(&trace, prices).map_err(rejected)?;
+    run.validate()
+        .map_err(|reason| rejected(format!("invalid run: {reason}")))?;
+    Ok((run, warnings))
+}
+
 /// A run that stopped on deferred tool calls and was resumed in a later trace (a later request
 /// of the same conversation): the later run either executed the call (approved) or carried the
 /// reviewer's denial back to the model in its input messages. The earlier run then becomes

@@ -238,6 +238,33 @@ fn is_error(status: Option<&Value>) -> Option<String> {
     })
 }
 
+/// Converts plain JSON to an OTLP `AnyValue` (the inverse of [`any_value`]): strings, bools,
+/// integers (as `intValue` text, the OTLP/JSON int64 form), other numbers as `doubleValue`,
+/// arrays and objects as `arrayValue` / `kvlistValue`; `null` as an empty value.
+pub fn to_any_value(v: &Value) -> Value {
+    match v {
+        Value::Null => json!({}),
+        Value::Bool(b) => json!({ "boolValue": b }),
+        Value::Number(n) => match n.as_i64() {
+            Some(i) => json!({ "intValue": i.to_string() }),
+            None => json!({ "doubleValue": n }),
+        },
+        Value::String(s) => json!({ "stringValue": s }),
+        Value::Array(xs) => {
+            json!({ "arrayValue": { "values": xs.iter().map(to_any_value).collect::<Vec<_>>() } })
+        }
+        Value::Object(m) => json!({ "kvlistValue": { "values": to_key_values(m) } }),
+    }
+}
+
+/// Plain JSON attributes as an OTLP `[{key, value}]` list, in key order.
+pub fn to_key_values(attrs: &Map<String, Value>) -> Vec<Value> {
+    attrs
+        .iter()
+        .map(|(k, v)| json!({ "key": k, "value": to_any_value(v) }))
+        .collect()
+}
+
 /// Reads a document (or JSON lines of documents).
 pub fn parse(bytes: &[u8]) -> Result<Parsed, ImportError> {
     let docs: Vec<Value> = match serde_json::from_slice::<Value>(bytes) {
@@ -255,10 +282,15 @@ pub fn parse(bytes: &[u8]) -> Result<Parsed, ImportError> {
                 .map_err(|e| ImportError::Json(e.to_string()))?
         }
     };
+    parse_docs(&docs)
+}
+
+/// Reads parsed OTLP/JSON documents (each `{"resourceSpans": [...]}`).
+pub fn parse_docs(docs: &[Value]) -> Result<Parsed, ImportError> {
     let mut parsed = Parsed::default();
     let mut index: BTreeMap<String, usize> = BTreeMap::new();
     let mut seen_any = false;
-    for doc in &docs {
+    for doc in docs {
         let Some(rss) = field(doc, &["resourceSpans", "resource_spans"]).and_then(Value::as_array)
         else {
             continue;
@@ -412,5 +444,14 @@ mod tests {
         )
         .unwrap_or_default();
         assert_eq!(any_value(&v), json!([7, true, {"a": 0.5}]));
+    }
+
+    #[test]
+    fn plain_json_round_trips_through_any_value() {
+        let plain =
+            json!({"s": "x", "i": -3, "d": 0.25, "b": false, "a": [1, "two"], "o": {"k": "v"}});
+        let m = plain.as_object().cloned().unwrap_or_default();
+        let back = attributes(Some(&Value::Array(to_key_values(&m))));
+        assert_eq!(Value::Object(back.into_iter().collect()), plain);
     }
 }

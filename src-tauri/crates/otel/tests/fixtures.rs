@@ -505,3 +505,33 @@ fn nested_tool_calls_keep_their_parent_and_unpriced_models_warn() {
     // Every span starts later than the agent and ends at the same time: 9 s.
     assert_eq!(run.latency_ms, 9_000);
 }
+
+/// The spans of one trace, handed over one `ResourceSpans` per span and shuffled, make the
+/// same run as importing the whole document; two traces at once are refused.
+#[test]
+fn one_trace_from_resource_spans_equals_the_import() {
+    let doc: serde_json::Value =
+        serde_json::from_slice(&read("pydantic_ai_support.json")).expect("fixture is JSON");
+    let mut singles = Vec::new();
+    for rs in doc["resourceSpans"].as_array().into_iter().flatten() {
+        for ss in rs["scopeSpans"].as_array().into_iter().flatten() {
+            for span in ss["spans"].as_array().into_iter().flatten() {
+                singles.push(serde_json::json!({
+                    "resource": rs["resource"],
+                    "scopeSpans": [{"scope": ss["scope"], "spans": [span]}],
+                }));
+            }
+        }
+    }
+    assert!(singles.len() > 3);
+    singles.reverse();
+    let (run, _) =
+        countersign_otel::run_from_resource_spans(&singles, &prices()).expect("one trace");
+    assert_eq!(run, only_run("pydantic_ai_support.json"));
+
+    let two: serde_json::Value =
+        serde_json::from_slice(&read("openinference_rag.json")).expect("fixture is JSON");
+    let all = two["resourceSpans"].as_array().cloned().unwrap_or_default();
+    let err = countersign_otel::run_from_resource_spans(&all, &prices()).expect_err("two traces");
+    assert!(err.reason.contains("exactly one trace"), "{}", err.reason);
+}
