@@ -1,0 +1,394 @@
+//! `POST /v1/traces`: checks type, encoding and size, decodes, imports in one store transaction.
+
+use crate::wire::{self, DecodeError, Encoding};
+use crate::{Counters, ReceiverConfig, prices};
+use axum::Router;
+use axum::body::Body;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use countersign_otel::otlp;
+use countersign_otel::{ImportCounts, ImportError};
+use countersign_store::{Store, backends, trace_spans};
+use serde_json::{Value, json};
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, Mutex};
+
+/// gRPC status codes used in error bodies.
+const INVALID_ARGUMENT: i32 = 3;
+const INTERNAL: i32 = 13;
+const UNAVAILABLE: i32 = 14;
+
+/// What every request handler shares.
+#[derive(Clone)]
+pub struct Shared {
+    pub store: Arc<Mutex<Store>>,
+    pub config: ReceiverConfig,
+    pub counters: Arc<Counters>,
+}
+
+pub fn router(shared: Shared) -> Router {
+    Router::new()
+        .route("/v1/traces", post(traces))
+        .with_state(shared)
+}
+
+/// An error answer: `google.rpc.Status` in the request's encoding (JSON when unknown).
+fn refuse(shared: &Shared, status: StatusCode, encoding: Encoding, message: &str) -> Response {
+    shared.counters.refused.fetch_add(1, Ordering::Relaxed);
+    tracing::info!(%status, message, "OTLP request refused");
+    let code = match status {
+        StatusCode::INTERNAL_SERVER_ERROR => INTERNAL,
+        StatusCode::SERVICE_UNAVAILABLE => UNAVAILABLE,
+        _ => INVALID_ARGUMENT,
+    };
+    (
+        status,
+        [(header::CONTENT_TYPE, encoding.content_type())],
+        wire::status(encoding, code, message),
+    )
+        .into_response()
+}
+
+fn header_str(headers: &HeaderMap, name: header::HeaderName) -> Option<&str> {
+    headers.get(name).and_then(|v| v.to_str().ok())
+}
+
+async fn traces(
+    axum::extract::State(shared): axum::extract::State<Shared>,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    let max = shared.config.max_body_bytes;
+    let content_type = header_str(&headers, header::CONTENT_TYPE).unwrap_or_default();
+    let Some(encoding) = Encoding::from_content_type(content_type) else {
+        return refuse(
+            &shared,
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Encoding::Json,
+            &format!(
+                "unsupported Content-Type {content_type:?}: send application/json (OTLP/JSON) or application/x-protobuf"
+            ),
+        );
+    };
+    let gzip = match header_str(&headers, header::CONTENT_ENCODING)
+        .map(|v| v.trim().to_ascii_lowercase())
+        .as_deref()
+    {
+        None | Some("") | Some("identity") => false,
+        Some("gzip") => true,
+        Some(other) => {
+            return refuse(
+                &shared,
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                encoding,
+                &format!("unsupported Content-Encoding {other:?}: send gzip or none"),
+            );
+        }
+    };
+    let too_large = format!("request body larger than {max} bytes");
+    let declared = header_str(&headers, header::CONTENT_LENGTH).and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > max as u64) {
+        return refuse(&shared, StatusCode::PAYLOAD_TOO_LARGE, encoding, &too_large);
+    }
+    let raw = match axum::body::to_bytes(body, max).await {
+        Ok(b) => b,
+        Err(e) => {
+            let over = std::error::Error::source(&e)
+                .is_some_and(|s| s.is::<http_body_util::LengthLimitError>())
+                || e.to_string().contains("length limit");
+            return if over {
+                refuse(&shared, StatusCode::PAYLOAD_TOO_LARGE, encoding, &too_large)
+            } else {
+                refuse(
+                    &shared,
+                    StatusCode::BAD_REQUEST,
+                    encoding,
+                    &format!("request body could not be read: {e}"),
+                )
+            };
+        }
+    };
+    let inflated;
+    let bytes: &[u8] = if gzip {
+        match wire::gunzip(&raw, max) {
+            Ok(b) => {
+                inflated = b;
+                &inflated
+            }
+            Err(DecodeError::TooLarge) => {
+                return refuse(
+                    &shared,
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    encoding,
+                    &format!("{too_large} once inflated"),
+                );
+            }
+            Err(DecodeError::Invalid(why)) => {
+                return refuse(&shared, StatusCode::BAD_REQUEST, encoding, &why);
+            }
+        }
+    } else {
+        &raw
+    };
+    let (json, spans) = match encoding {
+        Encoding::Json => (bytes.to_vec(), wire::count_json_spans(bytes)),
+        Encoding::Protobuf => match wire::protobuf_to_json(bytes) {
+            Ok(x) => x,
+            Err(DecodeError::TooLarge) => {
+                return refuse(&shared, StatusCode::PAYLOAD_TOO_LARGE, encoding, &too_large);
+            }
+            Err(DecodeError::Invalid(why)) => {
+                return refuse(&shared, StatusCode::BAD_REQUEST, encoding, &why);
+            }
+        },
+    };
+    if encoding == Encoding::Protobuf && spans == 0 {
+        // An empty export (no spans): nothing to store, nothing wrong.
+        shared.counters.requests.fetch_add(1, Ordering::Relaxed);
+        return ok(encoding, 0, "");
+    }
+    let job = shared.clone();
+    let imported = tokio::task::spawn_blocking(move || import(&job, &json)).await;
+    match imported {
+        Ok(Ok((counts, rejected_spans))) => {
+            let c = &shared.counters;
+            c.requests.fetch_add(1, Ordering::Relaxed);
+            c.spans
+                .fetch_add(spans.saturating_sub(rejected_spans), Ordering::Relaxed);
+            c.runs_changed
+                .fetch_add(counts.inserted + counts.updated, Ordering::Relaxed);
+            c.rejected_traces
+                .fetch_add(counts.rejected, Ordering::Relaxed);
+            tracing::info!(
+                spans,
+                inserted = counts.inserted,
+                updated = counts.updated,
+                unchanged = counts.unchanged,
+                rejected = counts.rejected,
+                "OTLP export imported"
+            );
+            if let Some(cb) = &shared.config.on_import {
+                cb(&counts);
+            }
+            let mut notes: Vec<String> = Vec::new();
+            if counts.rejected > 0 {
+                notes.push(format!(
+                    "{} trace(s) could not become runs and were quarantined",
+                    counts.rejected
+                ));
+            }
+            notes.extend(counts.warnings.iter().cloned());
+            ok(encoding, rejected_spans, &notes.join("; "))
+        }
+        Ok(Err(ImportFailure::NotOtlp(why))) => {
+            refuse(&shared, StatusCode::BAD_REQUEST, encoding, &why)
+        }
+        Ok(Err(ImportFailure::Store(why))) => {
+            refuse(&shared, StatusCode::SERVICE_UNAVAILABLE, encoding, &why)
+        }
+        Err(e) => refuse(
+            &shared,
+            StatusCode::INTERNAL_SERVER_ERROR,
+            encoding,
+            &format!("import failed: {e}"),
+        ),
+    }
+}
+
+fn ok(encoding: Encoding, rejected_spans: u64, message: &str) -> Response {
+    (
+        StatusCode::OK,
+        [(header::CONTENT_TYPE, encoding.content_type())],
+        wire::export_response(encoding, rejected_spans, message),
+    )
+        .into_response()
+}
+
+enum ImportFailure {
+    /// The body is not OTLP (bad JSON, no resourceSpans): a 400, nothing stored.
+    NotOtlp(String),
+    /// The store refused: a 503, the sender may retry.
+    Store(String),
+}
+
+/// The pseudo-backend URL `import_bytes` stores a source under (its slug rule).
+pub fn source_url(source: &str) -> String {
+    let slug: String = source
+        .trim()
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    let slug = if slug.is_empty() {
+        "import".into()
+    } else {
+        slug
+    };
+    format!("http://import.localhost/{slug}")
+}
+
+/// One span of an export, alone in an OTLP/JSON document with its resource and scope.
+struct OneSpan {
+    /// Trace and span id (lowercase hex) when both could be read.
+    ids: Option<(String, String)>,
+    /// `{"resource": ..., "scopeSpans": [{"scope": ..., "spans": [span]}]}`.
+    resource_spans: Value,
+}
+
+fn field<'a>(v: &'a Value, names: &[&str]) -> Option<&'a Value> {
+    names
+        .iter()
+        .find_map(|n| v.get(*n))
+        .filter(|v| !v.is_null())
+}
+
+/// Splits an OTLP/JSON export (one document or JSON lines) into single spans.
+fn split(json: &[u8]) -> Result<Vec<OneSpan>, ImportFailure> {
+    let docs: Vec<Value> = match serde_json::from_slice::<Value>(json) {
+        Ok(v) => vec![v],
+        Err(whole) => std::str::from_utf8(json)
+            .ok()
+            .and_then(|t| {
+                let lines: Vec<&str> = t.lines().filter(|l| !l.trim().is_empty()).collect();
+                (lines.len() > 1).then_some(lines)
+            })
+            .ok_or_else(|| ImportFailure::NotOtlp(format!("not OTLP/JSON: {whole}")))?
+            .iter()
+            .map(|l| serde_json::from_str(l))
+            .collect::<Result<_, _>>()
+            .map_err(|e| ImportFailure::NotOtlp(format!("not OTLP/JSON: {e}")))?,
+    };
+    let mut out = Vec::new();
+    let mut seen_any = false;
+    for doc in &docs {
+        let Some(rss) = field(doc, &["resourceSpans", "resource_spans"]).and_then(Value::as_array)
+        else {
+            continue;
+        };
+        seen_any = true;
+        for rs in rss {
+            let resource = field(rs, &["resource"]).cloned().unwrap_or(json!({}));
+            let scopes = field(
+                rs,
+                &["scopeSpans", "scope_spans", "instrumentationLibrarySpans"],
+            )
+            .and_then(Value::as_array);
+            for ss in scopes.into_iter().flatten() {
+                let scope = field(ss, &["scope", "instrumentationLibrary"])
+                    .cloned()
+                    .unwrap_or(json!({}));
+                for span in field(ss, &["spans"])
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                {
+                    let id = |names: &[&str], bytes| {
+                        field(span, names)
+                            .and_then(Value::as_str)
+                            .and_then(|t| otlp::decode_id(t, bytes))
+                    };
+                    let ids = id(&["traceId", "trace_id"], 16).zip(id(&["spanId", "span_id"], 8));
+                    out.push(OneSpan {
+                        ids,
+                        resource_spans: json!({
+                            "resource": resource,
+                            "scopeSpans": [{"scope": scope, "spans": [span]}],
+                        }),
+                    });
+                }
+            }
+        }
+    }
+    if !seen_any {
+        return Err(ImportFailure::NotOtlp(
+            ImportError::NoResourceSpans.to_string(),
+        ));
+    }
+    Ok(out)
+}
+
+/// Imports one export under the receiver's pseudo-backend. Spans are kept per trace
+/// (`trace_spans`), and every trace the export touched is imported whole (its spans from this
+/// and earlier exports), so a trace whose spans arrive in several batches becomes one complete
+/// run. Returns the counts and how many spans the quarantined traces held.
+fn import(shared: &Shared, json: &[u8]) -> Result<(ImportCounts, u64), ImportFailure> {
+    let spans = split(json)?;
+    let store_err = |e: countersign_store::StoreError| ImportFailure::Store(e.to_string());
+    let mut store = shared
+        .store
+        .lock()
+        .map_err(|e| ImportFailure::Store(e.to_string()))?;
+    let (table, _) = prices::load(store.conn()).map_err(store_err)?;
+    let mut traces: Vec<String> = Vec::new();
+    let mut whole: Vec<Value> = Vec::new();
+    {
+        let tx = store.write().map_err(store_err)?;
+        let backend = backends::upsert(
+            &tx,
+            &shared.config.name,
+            &source_url(&shared.config.source),
+            countersign_otel::store_import::KIND,
+            false,
+        )
+        .map_err(store_err)?;
+        for s in spans {
+            match &s.ids {
+                Some((trace, span)) => {
+                    let body = serde_json::to_vec(&s.resource_spans).unwrap_or_default();
+                    trace_spans::put(&tx, &backend.backend_id, trace, span, &body)
+                        .map_err(store_err)?;
+                    if !traces.contains(trace) {
+                        traces.push(trace.clone());
+                    }
+                }
+                // Unreadable ids: the importer quarantines the span with its reason.
+                None => whole.push(s.resource_spans),
+            }
+        }
+        for trace in &traces {
+            for body in
+                trace_spans::for_trace(&tx, &backend.backend_id, trace).map_err(store_err)?
+            {
+                if let Ok(v) = serde_json::from_slice::<Value>(&body) {
+                    whole.push(v);
+                }
+            }
+        }
+        tx.commit()
+            .map_err(|e| ImportFailure::Store(e.to_string()))?;
+    }
+    let doc = serde_json::to_vec(&json!({ "resourceSpans": whole })).unwrap_or_default();
+    let counts = countersign_otel::import_bytes(
+        &mut store,
+        &doc,
+        &shared.config.source,
+        &shared.config.name,
+        &table,
+    )
+    .map_err(|e| match e {
+        ImportError::Json(_) | ImportError::NoResourceSpans | ImportError::Io(_) => {
+            ImportFailure::NotOtlp(e.to_string())
+        }
+        ImportError::Store(s) => ImportFailure::Store(s.to_string()),
+    })?;
+    // Rare path: read the document again to tell the sender how many spans were refused.
+    let rejected_spans = if counts.rejected > 0 {
+        countersign_otel::import_otlp_json(&doc, &table)
+            .map(|r| {
+                r.rejected
+                    .iter()
+                    .map(|x| wire::count_json_spans(&x.raw))
+                    .sum()
+            })
+            .unwrap_or(0)
+    } else {
+        0
+    };
+    Ok((counts, rejected_spans))
+}

@@ -1,0 +1,254 @@
+//! A loopback-only OTLP/HTTP trace receiver: an instrumented agent exports its spans straight to
+//! the console (`POST http://127.0.0.1:PORT/v1/traces`), and every trace becomes a run in the
+//! store, exactly as an imported OTLP/JSON file would (`countersign_otel::import_bytes`).
+//!
+//! - Binds **only** `127.0.0.1`; port 0 picks a free one ([`ReceiverHandle::addr`] says which).
+//! - Accepts `application/json` (OTLP/JSON) and `application/x-protobuf` (decoded with
+//!   `opentelemetry-proto` and re-encoded as the OTLP/JSON the importer reads), optionally
+//!   `Content-Encoding: gzip`. Anything else is `415`; a body over the limit (before or after
+//!   decompression) is `413`; a body that is not OTLP is `400`. Nothing is stored on an error.
+//! - Answers an `ExportTraceServiceResponse` in the request's encoding; traces that could not
+//!   become runs are quarantined and reported as `partialSuccess.rejectedSpans`.
+//! - Costs not reported by a trace are computed with the user's price table
+//!   ([`prices::load`]: the `settings::PRICE_TABLE` setting, else the built-in example).
+
+mod http;
+pub mod prices;
+mod wire;
+
+use countersign_otel::ImportCounts;
+use countersign_store::Store;
+use serde::{Deserialize, Serialize};
+use std::net::{Ipv4Addr, SocketAddr};
+use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+/// Source name of runs received over OTLP/HTTP: they are stored under the pseudo-backend
+/// `http://import.localhost/otlp-receiver`.
+pub const SOURCE: &str = "otlp-receiver";
+/// Display name of that pseudo-backend.
+pub const SOURCE_NAME: &str = "OTLP receiver";
+/// Default largest request body (after decompression too): 16 MiB.
+pub const DEFAULT_MAX_BODY: usize = 16 * 1024 * 1024;
+/// The standard OTLP/HTTP port, suggested to the user.
+pub const DEFAULT_PORT: u16 = 4318;
+
+/// Called after every successful import (e.g. to tell the UI the store changed).
+pub type OnImport = Arc<dyn Fn(&ImportCounts) + Send + Sync>;
+
+/// How to run a receiver.
+#[derive(Clone)]
+pub struct ReceiverConfig {
+    /// Port on 127.0.0.1; 0 picks any free port.
+    pub port: u16,
+    /// Largest request body in bytes, compressed or not; beyond it the answer is 413.
+    pub max_body_bytes: usize,
+    /// Source (pseudo-backend URL segment) the runs are stored under.
+    pub source: String,
+    /// Display name of that pseudo-backend.
+    pub name: String,
+    /// Called after every import that stored something.
+    pub on_import: Option<OnImport>,
+}
+
+impl Default for ReceiverConfig {
+    fn default() -> ReceiverConfig {
+        ReceiverConfig {
+            port: 0,
+            max_body_bytes: DEFAULT_MAX_BODY,
+            source: SOURCE.into(),
+            name: SOURCE_NAME.into(),
+            on_import: None,
+        }
+    }
+}
+
+impl std::fmt::Debug for ReceiverConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ReceiverConfig")
+            .field("port", &self.port)
+            .field("max_body_bytes", &self.max_body_bytes)
+            .field("source", &self.source)
+            .field("name", &self.name)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The receiver settings the user edits, stored as JSON under `settings::OTLP_RECEIVER`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReceiverSettings {
+    /// Start the receiver (now and on every launch).
+    pub enabled: bool,
+    /// Port on 127.0.0.1 (0 = any free port, chosen anew at each start).
+    pub port: u16,
+}
+
+impl Default for ReceiverSettings {
+    fn default() -> ReceiverSettings {
+        ReceiverSettings {
+            enabled: false,
+            port: DEFAULT_PORT,
+        }
+    }
+}
+
+impl ReceiverSettings {
+    /// The stored settings, or the defaults (disabled, port 4318).
+    pub fn load(conn: &countersign_store::rusqlite::Connection) -> Result<Self, ReceiverError> {
+        Ok(
+            countersign_store::settings::get(conn, countersign_store::settings::OTLP_RECEIVER)?
+                .unwrap_or_default(),
+        )
+    }
+
+    /// Stores these settings.
+    pub fn save(
+        &self,
+        conn: &countersign_store::rusqlite::Connection,
+    ) -> Result<(), ReceiverError> {
+        countersign_store::settings::set(conn, countersign_store::settings::OTLP_RECEIVER, self)?;
+        Ok(())
+    }
+}
+
+/// Why a receiver could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum ReceiverError {
+    /// The port could not be bound (in use, not permitted).
+    #[error("cannot listen on 127.0.0.1:{port}: {error}")]
+    Bind {
+        /// The port asked for.
+        port: u16,
+        /// The OS error.
+        error: std::io::Error,
+    },
+    /// The store could not be opened or read.
+    #[error("store: {0}")]
+    Store(#[from] countersign_store::StoreError),
+}
+
+/// Counters of what a running receiver did, for the UI.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct ReceiverStats {
+    /// Export requests answered 200.
+    pub requests: u64,
+    /// Requests refused (4xx/5xx).
+    pub refused: u64,
+    /// Spans accepted.
+    pub spans: u64,
+    /// Runs inserted or updated.
+    pub runs_changed: u64,
+    /// Traces quarantined.
+    pub rejected_traces: u64,
+}
+
+#[derive(Default)]
+pub(crate) struct Counters {
+    pub requests: AtomicU64,
+    pub refused: AtomicU64,
+    pub spans: AtomicU64,
+    pub runs_changed: AtomicU64,
+    pub rejected_traces: AtomicU64,
+}
+
+impl Counters {
+    fn snapshot(&self) -> ReceiverStats {
+        ReceiverStats {
+            requests: self.requests.load(Ordering::Relaxed),
+            refused: self.refused.load(Ordering::Relaxed),
+            spans: self.spans.load(Ordering::Relaxed),
+            runs_changed: self.runs_changed.load(Ordering::Relaxed),
+            rejected_traces: self.rejected_traces.load(Ordering::Relaxed),
+        }
+    }
+}
+
+/// A running receiver. Dropping it without [`ReceiverHandle::stop`] stops it too (abruptly).
+pub struct ReceiverHandle {
+    addr: SocketAddr,
+    shutdown: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<()>>,
+    counters: Arc<Counters>,
+}
+
+impl ReceiverHandle {
+    /// The bound address (always 127.0.0.1).
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The URL an exporter posts traces to (`http://127.0.0.1:PORT/v1/traces`).
+    pub fn endpoint(&self) -> String {
+        format!("http://{}/v1/traces", self.addr)
+    }
+
+    /// What the receiver did so far.
+    pub fn stats(&self) -> ReceiverStats {
+        self.counters.snapshot()
+    }
+
+    /// Stops accepting connections, lets requests in flight finish, and waits for the server.
+    pub async fn stop(mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+        tracing::info!(addr = %self.addr, "OTLP receiver stopped");
+    }
+}
+
+impl Drop for ReceiverHandle {
+    fn drop(&mut self) {
+        if let Some(task) = self.task.take() {
+            task.abort();
+        }
+    }
+}
+
+/// Starts a receiver on `127.0.0.1:config.port` writing into the store at `store_path` (its own
+/// connection). Resolves once the port is bound.
+pub async fn start(
+    store_path: &Path,
+    config: ReceiverConfig,
+) -> Result<ReceiverHandle, ReceiverError> {
+    let store = Store::open(store_path)?;
+    let listener = tokio::net::TcpListener::bind((Ipv4Addr::LOCALHOST, config.port))
+        .await
+        .map_err(|error| ReceiverError::Bind {
+            port: config.port,
+            error,
+        })?;
+    let addr = listener.local_addr().map_err(|error| ReceiverError::Bind {
+        port: config.port,
+        error,
+    })?;
+    let counters = Arc::new(Counters::default());
+    let app = http::router(http::Shared {
+        store: Arc::new(Mutex::new(store)),
+        config,
+        counters: counters.clone(),
+    });
+    let (tx, rx) = oneshot::channel::<()>();
+    let task = tokio::spawn(async move {
+        let served = axum::serve(listener, app)
+            .with_graceful_shutdown(async move {
+                let _ = rx.await;
+            })
+            .await;
+        if let Err(e) = served {
+            tracing::warn!(error = %e, "OTLP receiver ended");
+        }
+    });
+    tracing::info!(%addr, "OTLP receiver listening");
+    Ok(ReceiverHandle {
+        addr,
+        shutdown: Some(tx),
+        task: Some(task),
+        counters,
+    })
+}
