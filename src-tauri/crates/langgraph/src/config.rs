@@ -1,0 +1,128 @@
+//! Per-backend settings of a LangGraph Server backend, kept in the backend row's `config` JSON
+//! (`countersign_store::backends::BackendRow::config`, edited in the console).
+//!
+//! A LangGraph interrupt says which action it wants and with which arguments, but not which
+//! arguments a reviewer must confirm (a backend that speaks Countersign's own protocol says so
+//! itself). That is configured here, per action name:
+//!
+//! ```json
+//! {
+//!   "confirm_fields": { "issue_refund": ["amount", "region"], "close_ticket": [] },
+//!   "field_rules":    { "issue_refund": { "amount": { "max": "500.00" } } },
+//!   "risk":           { "issue_refund": "critical" },
+//!   "expire_after_hours": 168
+//! }
+//! ```
+//!
+//! - An action name listed in `confirm_fields` requires confirmation of exactly the listed
+//!   arguments (names the interrupt does not carry are ignored). Every other argument is still
+//!   shown, in the action's raw proposed payload, but need not be confirmed and cannot be edited.
+//! - An action name **not** listed requires confirmation of every argument: the safe default.
+//! - `field_rules` are the policy limits the review checks edited and proposed values against.
+//! - `risk` defaults to `high`.
+//! - `expire_after_hours` (default 168, one week): LangGraph interrupts never expire, but a
+//!   console decision on a week-old proposal should be a conscious re-review; past it the action
+//!   shows as expired (never as denied) and nothing is resumed.
+
+use countersign_core::RiskLevel;
+use countersign_core::review::FieldRule;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// Default of [`LangGraphConfig::expire_after_hours`].
+pub const DEFAULT_EXPIRE_AFTER_HOURS: i64 = 24 * 7;
+
+fn default_expire() -> i64 {
+    DEFAULT_EXPIRE_AFTER_HOURS
+}
+
+/// Settings of one LangGraph Server backend (see the module docs for the JSON shape).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LangGraphConfig {
+    /// Per action name, the arguments a reviewer must confirm. An action name without an entry
+    /// requires every argument.
+    #[serde(default)]
+    pub confirm_fields: BTreeMap<String, Vec<String>>,
+    /// Per action name, per argument: the policy rule review warnings are checked against.
+    #[serde(default)]
+    pub field_rules: BTreeMap<String, BTreeMap<String, FieldRule>>,
+    /// Per action name, its risk level (default high).
+    #[serde(default)]
+    pub risk: BTreeMap<String, RiskLevel>,
+    /// Hours after the interrupt at which an undecided action counts as expired.
+    #[serde(default = "default_expire")]
+    pub expire_after_hours: i64,
+}
+
+impl Default for LangGraphConfig {
+    fn default() -> Self {
+        LangGraphConfig {
+            confirm_fields: BTreeMap::new(),
+            field_rules: BTreeMap::new(),
+            risk: BTreeMap::new(),
+            expire_after_hours: DEFAULT_EXPIRE_AFTER_HOURS,
+        }
+    }
+}
+
+impl LangGraphConfig {
+    /// Reads the settings from a backend row's `config`. A missing or malformed config gives the
+    /// defaults (every argument of every action requires confirmation), never a laxer review;
+    /// the problem is logged.
+    pub fn from_backend_config(config: &serde_json::Value) -> LangGraphConfig {
+        if config.is_null() {
+            return LangGraphConfig::default();
+        }
+        match serde_json::from_value::<LangGraphConfig>(config.clone()) {
+            Ok(mut c) => {
+                if c.expire_after_hours <= 0 {
+                    c.expire_after_hours = DEFAULT_EXPIRE_AFTER_HOURS;
+                }
+                c
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "LangGraph backend config unreadable; every field requires confirmation");
+                LangGraphConfig::default()
+            }
+        }
+    }
+
+    /// Whether argument `field` of action `action` must be confirmed by the reviewer.
+    pub fn requires_confirmation(&self, action: &str, field: &str) -> bool {
+        match self.confirm_fields.get(action) {
+            Some(listed) => listed.iter().any(|f| f == field),
+            None => true,
+        }
+    }
+
+    /// The config as the JSON stored in the backend row.
+    pub fn to_backend_config(&self) -> serde_json::Value {
+        serde_json::to_value(self).unwrap_or_else(|_| serde_json::json!({}))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unlisted_actions_require_every_field_and_bad_config_is_strict() {
+        let c = LangGraphConfig::from_backend_config(&serde_json::json!({
+            "confirm_fields": {"issue_refund": ["amount", "region"]},
+            "risk": {"issue_refund": "critical"}
+        }));
+        assert!(c.requires_confirmation("issue_refund", "amount"));
+        assert!(!c.requires_confirmation("issue_refund", "order_id"));
+        assert!(c.requires_confirmation("close_ticket", "ticket_id"));
+        assert_eq!(c.risk.get("issue_refund"), Some(&RiskLevel::Critical));
+        assert_eq!(c.expire_after_hours, DEFAULT_EXPIRE_AFTER_HOURS);
+        let bad =
+            LangGraphConfig::from_backend_config(&serde_json::json!({"confirm_fields": "amount"}));
+        assert_eq!(bad, LangGraphConfig::default());
+        assert!(bad.requires_confirmation("issue_refund", "order_id"));
+        let empty = LangGraphConfig::from_backend_config(&serde_json::json!({}));
+        assert_eq!(empty, LangGraphConfig::default());
+        let round = LangGraphConfig::from_backend_config(&c.to_backend_config());
+        assert_eq!(round, c);
+    }
+}

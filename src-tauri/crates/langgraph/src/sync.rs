@@ -1,0 +1,428 @@
+//! Syncing a LangGraph Server into the store, with the contract of
+//! [`countersign_sync::sync_backend`]: incremental, each page applied in one store transaction
+//! together with its cursor (a SIGKILL at any point resumes with no loss and no duplicates),
+//! idempotent, honouring `max_pages` and cancellation, and recording health either way.
+//!
+//! # Cursor
+//!
+//! The server lists threads sorted by `updated_at` but cannot filter by it, and pages by offset.
+//! The cursor (stream [`STREAM`]) is `{"ts": last applied updated_at, "ids": threads applied at
+//! exactly that time, "offset": where the next page probably starts}`. A thread that changes
+//! gets a later `updated_at` and moves to the end of the order, so everything not yet applied
+//! lies after the cursor. The offset is only a hint: each page is fetched from one place
+//! before it, and when the first thread returned is already past the cursor (threads before it
+//! moved to the end or were deleted, shifting the list left), the sync steps back until the
+//! page starts at or before the cursor. Threads at or before the cursor are skipped.
+
+use crate::client::LangGraphClient;
+use crate::config::LangGraphConfig;
+use crate::map::{Built, build};
+use crate::wire::{HistoryState, RunInfo, Thread};
+use chrono::{DateTime, Utc};
+use countersign_core::PendingAction;
+use countersign_core::audit::kinds;
+use countersign_store::runs::Applied;
+use countersign_store::{Store, actions, audit, backends, cursors, health, quarantine, runs};
+use countersign_sync::{Cancel, Progress, SyncError, SyncOptions, SyncReport};
+use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// Cursor stream name in `sync_cursors`.
+pub const STREAM: &str = "langgraph_threads";
+/// Progress stream name.
+pub const PROGRESS_STREAM: &str = "threads";
+/// Largest page asked of the server.
+pub const MAX_PAGE: u32 = 200;
+
+/// Where the thread walk resumes.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Cursor {
+    /// `updated_at` of the last applied thread.
+    pub ts: Option<DateTime<Utc>>,
+    /// Threads applied whose `updated_at` is exactly `ts`.
+    #[serde(default)]
+    pub ids: Vec<String>,
+    /// Offset hint: threads at or before the cursor when it was saved.
+    #[serde(default)]
+    pub offset: usize,
+}
+
+impl Cursor {
+    /// Whether a thread with this key was already applied.
+    pub fn covers(&self, ts: DateTime<Utc>, id: &str) -> bool {
+        match self.ts {
+            None => false,
+            Some(c) => ts < c || (ts == c && self.ids.iter().any(|i| i == id)),
+        }
+    }
+
+    /// The cursor after applying a thread with this key (keys arrive in ascending order).
+    fn advance(&mut self, ts: DateTime<Utc>, id: &str) {
+        match self.ts {
+            Some(c) if c == ts => {
+                if !self.ids.iter().any(|i| i == id) {
+                    self.ids.push(id.to_string());
+                }
+            }
+            Some(c) if c > ts => {}
+            _ => {
+                self.ts = Some(ts);
+                self.ids = vec![id.to_string()];
+            }
+        }
+    }
+}
+
+/// Opens the store on a blocking thread per call, keeping it between calls.
+pub(crate) struct Applier {
+    path: PathBuf,
+    store: Option<Store>,
+}
+
+impl Applier {
+    pub(crate) fn new(path: &Path) -> Applier {
+        Applier {
+            path: path.to_path_buf(),
+            store: None,
+        }
+    }
+
+    pub(crate) async fn with<R: Send + 'static>(
+        &mut self,
+        f: impl FnOnce(&mut Store) -> Result<R, SyncError> + Send + 'static,
+    ) -> Result<R, SyncError> {
+        let store = self.store.take();
+        let path = self.path.clone();
+        let (store, result) = tokio::task::spawn_blocking(move || {
+            let mut store = match store {
+                Some(s) => s,
+                None => match Store::open(&path) {
+                    Ok(s) => s,
+                    Err(e) => return (None, Err(SyncError::Store(e))),
+                },
+            };
+            let r = f(&mut store);
+            (Some(store), r)
+        })
+        .await
+        .map_err(|e| SyncError::Protocol(format!("store task failed: {e}")))?;
+        self.store = store;
+        result
+    }
+}
+
+/// Syncs one LangGraph Server backend into the store at `store_path`: its threads become runs,
+/// their Agent Inbox interrupts pending actions (see [`crate::map`]). Pages applied before an
+/// error or a cancellation stay applied with their cursor. Health is recorded either way (a
+/// failure also appends a `sync_failure` audit event, like the native engine).
+pub async fn sync(
+    store_path: &Path,
+    backend_id: &str,
+    client: &LangGraphClient,
+    opts: &SyncOptions,
+    cancel: &Cancel,
+    on_progress: &(dyn Fn(&Progress) + Send + Sync),
+) -> SyncReport {
+    let mut applier = Applier::new(store_path);
+    let mut report = SyncReport {
+        backend_id: backend_id.to_string(),
+        ..Default::default()
+    };
+    let result = run_sync(
+        &mut applier,
+        backend_id,
+        client,
+        opts,
+        cancel,
+        on_progress,
+        &mut report,
+    )
+    .await;
+    let id = backend_id.to_string();
+    let now = Utc::now();
+    let outcome = match &result {
+        Ok(()) => {
+            let id = id.clone();
+            applier
+                .with(move |s| Ok(health::record_success(s.conn(), &id, now)?))
+                .await
+        }
+        Err(e) => {
+            tracing::warn!(backend = %id, code = e.code(), error = %e, "langgraph sync failed");
+            let (code, msg) = (e.code(), e.to_string());
+            applier
+                .with(move |s| {
+                    let tx = s.write()?;
+                    health::record_failure(&tx, &id, now, code, &msg)?;
+                    let details = serde_json::json!({"code": code, "message": msg});
+                    audit::append(&tx, "sync", kinds::SYNC_FAILURE, &id, details, now)?;
+                    tx.commit().map_err(countersign_store::StoreError::from)?;
+                    Ok(())
+                })
+                .await
+        }
+    };
+    if let Err(e) = outcome {
+        tracing::error!(backend = %backend_id, error = %e, "could not record sync health");
+    }
+    report.error = result.err().map(|e| e.view());
+    report.finished_at = Some(Utc::now());
+    report
+}
+
+/// A thread fetched with what its records are built from.
+pub(crate) struct Fetched {
+    pub(crate) thread: Thread,
+    pub(crate) history: Vec<HistoryState>,
+    pub(crate) runs: Vec<RunInfo>,
+}
+
+/// Fetches the history of a thread and, when one of its interrupts is no longer pending, its
+/// runs (to see what answered it).
+pub(crate) async fn fetch_thread(
+    client: &LangGraphClient,
+    thread: Thread,
+) -> Result<Fetched, SyncError> {
+    let history = client.history(&thread.thread_id).await?;
+    let resolved_any = history.iter().any(|s| {
+        s.tasks
+            .iter()
+            .flat_map(|t| t.interrupts.iter())
+            .any(|i| !thread.has_pending(&i.id))
+    });
+    let runs = if resolved_any {
+        client.runs(&thread.thread_id).await?
+    } else {
+        Vec::new()
+    };
+    Ok(Fetched {
+        thread,
+        history,
+        runs,
+    })
+}
+
+/// Builds a fetched thread's records against what the store has and stores them, in the
+/// caller's transaction. Returns (records changed, records quarantined).
+pub(crate) fn apply_thread(
+    tx: &countersign_store::rusqlite::Transaction<'_>,
+    backend_id: &str,
+    cfg: &LangGraphConfig,
+    freshness_days: i64,
+    max_record: usize,
+    f: &Fetched,
+) -> Result<(u64, u64, u64), SyncError> {
+    let existing: BTreeMap<String, PendingAction> =
+        actions::for_run(tx, backend_id, &f.thread.thread_id)?
+            .into_iter()
+            .map(|a| (a.action_id.clone(), a))
+            .collect();
+    let Built {
+        run,
+        actions: acts,
+        quarantined,
+    } = build(&f.thread, &f.history, &f.runs, cfg, &existing);
+    let (mut n_runs, mut n_actions, mut n_q) = (0u64, 0u64, 0u64);
+    for (reason, raw) in &quarantined {
+        quarantine::insert(tx, backend_id, "actions", reason, raw)?;
+        n_q += 1;
+    }
+    if let Some(run) = run {
+        let body = serde_json::to_string(&run).map_err(countersign_store::StoreError::from)?;
+        let invalid = run
+            .validate()
+            .err()
+            .or_else(|| (body.len() > max_record).then(|| format!("run of {} bytes exceeds the {max_record}-byte limit", body.len())));
+        match invalid {
+            Some(reason) => {
+                quarantine::insert(tx, backend_id, "runs", &reason, body.as_bytes())?;
+                n_q += 1;
+            }
+            None => {
+                if runs::upsert_deferred(tx, backend_id, &run, &body, Utc::now(), freshness_days)?
+                    != Applied::Unchanged
+                {
+                    n_runs += 1;
+                }
+            }
+        }
+    }
+    for a in &acts {
+        if actions::upsert(tx, backend_id, a)? != Applied::Unchanged {
+            n_actions += 1;
+        }
+    }
+    if n_q > 0 {
+        let details = serde_json::json!({
+            "stream": STREAM, "count": n_q, "thread_id": f.thread.thread_id,
+            "reasons": quarantined.iter().take(5).map(|(r, _)| r.as_str()).collect::<Vec<_>>(),
+        });
+        audit::append(tx, "sync", kinds::QUARANTINE, backend_id, details, Utc::now())?;
+    }
+    Ok((n_runs, n_actions, n_q))
+}
+
+fn key_of(raw: &RawValue) -> Result<Thread, String> {
+    let t: Thread = serde_json::from_str(raw.get()).map_err(|e| format!("not a thread: {e}"))?;
+    if t.thread_id.trim().is_empty() {
+        return Err("thread_id is empty".into());
+    }
+    if t.updated_at.is_none() {
+        return Err("thread has no updated_at".into());
+    }
+    Ok(t)
+}
+
+/// Fetches the page that starts at or before the cursor, stepping back when the list shifted.
+/// Returns (offset fetched at, the page).
+async fn fetch_page(
+    client: &LangGraphClient,
+    cursor: &Cursor,
+    limit: usize,
+) -> Result<(usize, Vec<Box<RawValue>>), SyncError> {
+    // One overlap with what was applied, so the page can prove it starts at or before it.
+    let mut offset = cursor.offset.saturating_sub(1);
+    loop {
+        let page = client.search_threads(offset, limit).await?;
+        if offset == 0 || cursor.ts.is_none() {
+            return Ok((offset, page));
+        }
+        let starts_before = page
+            .first()
+            .and_then(|raw| key_of(raw).ok())
+            .and_then(|t| t.updated_at.map(|ts| cursor.covers(ts, &t.thread_id)))
+            .unwrap_or(false);
+        if starts_before {
+            return Ok((offset, page));
+        }
+        offset = offset.saturating_sub(limit.max(1));
+    }
+}
+
+async fn run_sync(
+    applier: &mut Applier,
+    backend_id: &str,
+    client: &LangGraphClient,
+    opts: &SyncOptions,
+    cancel: &Cancel,
+    on_progress: &(dyn Fn(&Progress) + Send + Sync),
+    report: &mut SyncReport,
+) -> Result<(), SyncError> {
+    let id = backend_id.to_string();
+    let (backend, saved) = applier
+        .with(move |s| {
+            let b = backends::get(s.conn(), &id)?;
+            let c = cursors::get(s.conn(), &id, STREAM)?;
+            Ok((b, c))
+        })
+        .await?;
+    let backend =
+        backend.ok_or_else(|| SyncError::Protocol(format!("unknown backend {backend_id}")))?;
+    let cfg = LangGraphConfig::from_backend_config(&backend.config);
+    let fresh = backend.freshness_days;
+    let mut cursor: Cursor = saved
+        .and_then(|c| serde_json::from_str(&c).ok())
+        .unwrap_or_default();
+    let limit = opts.page_size.clamp(1, MAX_PAGE) as usize;
+    let max_record = opts.max_record_bytes;
+    let mut pages = 0u32;
+    loop {
+        if cancel.is_cancelled() {
+            return Err(SyncError::Cancelled);
+        }
+        if opts.max_pages.is_some_and(|m| pages >= m) {
+            return Ok(());
+        }
+        let (offset, page) = fetch_page(client, &cursor, limit).await?;
+        let has_more = page.len() >= limit;
+        let mut next = cursor.clone();
+        next.offset = offset + page.len();
+        let mut fetched = Vec::new();
+        let mut bad: Vec<(String, Vec<u8>)> = Vec::new();
+        for raw in &page {
+            let thread = match key_of(raw) {
+                Ok(t) => t,
+                Err(reason) => {
+                    bad.push((reason, raw.get().as_bytes().to_vec()));
+                    continue;
+                }
+            };
+            let Some(ts) = thread.updated_at else {
+                continue;
+            };
+            if cursor.covers(ts, &thread.thread_id) {
+                continue;
+            }
+            if cancel.is_cancelled() {
+                return Err(SyncError::Cancelled);
+            }
+            next.advance(ts, &thread.thread_id);
+            fetched.push(fetch_thread(client, thread).await?);
+        }
+        let id = backend_id.to_string();
+        let cfg2 = cfg.clone();
+        let cursor_json =
+            serde_json::to_string(&next).map_err(|e| SyncError::Protocol(e.to_string()))?;
+        let (r, a, q) = applier
+            .with(move |s| {
+                let tx = s.write()?;
+                let (mut r, mut a, mut q) = (0, 0, 0);
+                for f in &fetched {
+                    let (dr, da, dq) = apply_thread(&tx, &id, &cfg2, fresh, max_record, f)?;
+                    r += dr;
+                    a += da;
+                    q += dq;
+                }
+                for (reason, raw) in &bad {
+                    quarantine::insert(&tx, &id, "runs", reason, raw)?;
+                    q += 1;
+                }
+                cursors::set(&tx, &id, STREAM, &cursor_json)?;
+                tx.commit().map_err(countersign_store::StoreError::from)?;
+                Ok((r, a, q))
+            })
+            .await?;
+        cursor = next;
+        pages += 1;
+        report.pages += 1;
+        report.runs += r;
+        report.actions += a;
+        report.quarantined += q;
+        on_progress(&Progress {
+            backend_id: backend_id.to_string(),
+            stream: PROGRESS_STREAM,
+            pages,
+            changed: r + a,
+            quarantined: q,
+        });
+        if !has_more {
+            return Ok(());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cursor_covers_earlier_and_same_time_applied_threads() {
+        let t0: DateTime<Utc> = "2026-01-01T00:00:00Z".parse().unwrap_or_default();
+        let t1 = t0 + chrono::Duration::microseconds(1);
+        let mut c = Cursor::default();
+        assert!(!c.covers(t0, "a"));
+        c.advance(t0, "a");
+        c.advance(t0, "b");
+        assert!(c.covers(t0, "a") && c.covers(t0, "b"));
+        assert!(!c.covers(t0, "c"));
+        assert!(!c.covers(t1, "a"));
+        c.advance(t1, "c");
+        assert_eq!(c.ids, vec!["c".to_string()]);
+        assert!(c.covers(t0, "z"));
+        let back: Cursor = serde_json::from_str(&serde_json::to_string(&c).unwrap_or_default())
+            .unwrap_or_default();
+        assert_eq!(back, c);
+    }
+}
