@@ -1,0 +1,98 @@
+//! A trace → its run, from every span stored for it so far.
+//!
+//! The run is a pure function of the trace's stored spans and the price table: the spans are
+//! read back from `trace_spans` (keyed backend/trace/span, so a span received twice counts
+//! once), turned into OTLP/JSON by the connector and mapped by
+//! [`countersign_otel::run_from_resource_spans`]. The revision is chosen so that it grows
+//! whenever the run changes and stays put when it does not:
+//!
+//! - a new run gets revision = number of stored spans;
+//! - a rebuilt run equal to the stored one (revision aside) is left alone;
+//! - a different one gets `max(number of spans, stored revision + 1)`.
+//!
+//! Spans of a trace store do not change once written (Phoenix), so the revision is the span
+//! count however the spans were paged in, and re-syncing changes nothing.
+
+use crate::engine::Source;
+use chrono::{DateTime, Utc};
+use countersign_otel::PriceTable;
+use countersign_store::rusqlite::Connection;
+use countersign_store::{quarantine, runs, settings, trace_spans};
+use countersign_sync::SyncError;
+
+/// Stream name under which traces that cannot form a run are quarantined.
+pub(crate) const TRACES_STREAM: &str = "traces";
+
+/// The price table for token costs: the user's (settings key [`settings::PRICE_TABLE`]) when
+/// present and readable, else the built-in example.
+pub(crate) fn prices(conn: &Connection) -> Result<PriceTable, SyncError> {
+    Ok(match settings::get_text(conn, settings::PRICE_TABLE)? {
+        Some(text) => match PriceTable::from_json(&text) {
+            Ok(t) => t,
+            Err(e) => {
+                tracing::warn!(error = %e, "stored price table unreadable; using the example table");
+                PriceTable::example()
+            }
+        },
+        None => PriceTable::example(),
+    })
+}
+
+/// What rebuilding one trace did.
+pub(crate) enum Rebuilt {
+    /// The run was inserted or replaced.
+    Changed,
+    /// The stored run already said the same.
+    Unchanged,
+    /// The spans cannot form a run (quarantined, with this reason); the stored spans stay.
+    Rejected(String),
+}
+
+/// Rebuilds the run of `trace_id` from all its stored spans and upserts it.
+pub(crate) fn rebuild_trace(
+    conn: &Connection,
+    backend_id: &str,
+    source: &Source,
+    trace_id: &str,
+    prices: &PriceTable,
+    now: DateTime<Utc>,
+    freshness_days: i64,
+) -> Result<Rebuilt, SyncError> {
+    let bodies = trace_spans::for_trace(conn, backend_id, trace_id)?;
+    let mut docs = Vec::with_capacity(bodies.len());
+    for body in &bodies {
+        // Every stored span was read once on arrival; one that no longer reads is skipped.
+        match source.read_span(body) {
+            Ok(span) => docs.push(span.otlp),
+            Err(why) => tracing::warn!(trace = %trace_id, %why, "stored span skipped"),
+        }
+    }
+    if docs.is_empty() {
+        return Ok(Rebuilt::Unchanged);
+    }
+    let (mut run, warnings) = match countersign_otel::run_from_resource_spans(&docs, prices) {
+        Ok(r) => r,
+        Err(rejected) => {
+            let why = format!("trace {trace_id}: {}", rejected.reason);
+            quarantine::insert(conn, backend_id, TRACES_STREAM, &why, &rejected.raw)?;
+            return Ok(Rebuilt::Rejected(why));
+        }
+    };
+    for w in warnings {
+        tracing::debug!(trace = %trace_id, warning = %w, "mapping");
+    }
+    let spans = docs.len() as u64;
+    match runs::get(conn, backend_id, &run.run_id)? {
+        Some(old) => {
+            run.revision = old.revision;
+            if run == old {
+                return Ok(Rebuilt::Unchanged);
+            }
+            run.revision = spans.max(old.revision.saturating_add(1));
+        }
+        None => run.revision = spans.max(1),
+    }
+    let body = serde_json::to_string(&run).map_err(|e| SyncError::Protocol(e.to_string()))?;
+    runs::upsert_deferred(conn, backend_id, &run, &body, now, freshness_days)?;
+    Ok(Rebuilt::Changed)
+}
