@@ -110,7 +110,11 @@ fn rejected(message: String) -> Answer {
 fn transient(e: &SyncError) -> bool {
     matches!(
         e,
-        SyncError::Unreachable(_) | SyncError::Status { status: 500..=599 | 408 | 429, .. }
+        SyncError::Unreachable(_)
+            | SyncError::Status {
+                status: 500..=599 | 408 | 429,
+                ..
+            }
     )
 }
 
@@ -347,7 +351,10 @@ async fn deliver_one(
         Ok(None) => return rejected(format!("thread {thread_id} vanished after the resume")),
         Err(err) => {
             return Answer::Wait {
-                error: format!("resume sent as run {}; could not check it: {err}", run.run_id),
+                error: format!(
+                    "resume sent as run {}; could not check it: {err}",
+                    run.run_id
+                ),
                 stop: true,
             };
         }
@@ -362,7 +369,10 @@ async fn deliver_one(
         Ok(f) => f,
         Err(err) => {
             return Answer::Wait {
-                error: format!("resume sent as run {}; could not check it: {err}", run.run_id),
+                error: format!(
+                    "resume sent as run {}; could not check it: {err}",
+                    run.run_id
+                ),
                 stop: true,
             };
         }

@@ -372,7 +372,10 @@ pub fn revision_of(t: DateTime<Utc>) -> u64 {
 
 /// When interrupt `interrupt_id` was raised: the time of the oldest checkpoint whose tasks
 /// carry it.
-pub fn raised_at(history_newest_first: &[HistoryState], interrupt_id: &str) -> Option<DateTime<Utc>> {
+pub fn raised_at(
+    history_newest_first: &[HistoryState],
+    interrupt_id: &str,
+) -> Option<DateTime<Utc>> {
     history_newest_first
         .iter()
         .rev()
@@ -511,7 +514,11 @@ pub fn build(
             escalate_to: None,
             rollback_supported: false,
             escalated_to: None,
-            field_rules: cfg.field_rules.get(&req.action).cloned().unwrap_or_default(),
+            field_rules: cfg
+                .field_rules
+                .get(&req.action)
+                .cloned()
+                .unwrap_or_default(),
             allowed_decisions: allowed_decisions(&req),
             status: ActionStatus::Pending,
             requested_at,
@@ -613,7 +620,11 @@ fn run_of(
                 }),
                 result: t.result.clone(),
                 started_at: started,
-                ended_at: if done { next_at.or(Some(updated_at)) } else { None },
+                ended_at: if done {
+                    next_at.or(Some(updated_at))
+                } else {
+                    None
+                },
                 cost_micros: Micros::ZERO,
                 documents: vec![],
                 error,
@@ -901,7 +912,10 @@ mod tests {
         assert_eq!(humanize("issue_refund"), "Issue refund");
         assert_eq!(infer_kind("refund_amount", &json!("1")), FieldKind::Money);
         assert_eq!(infer_kind("country", &json!("DE")), FieldKind::Region);
-        assert_eq!(infer_kind("customer_id", &json!("c")), FieldKind::Identifier);
+        assert_eq!(
+            infer_kind("customer_id", &json!("c")),
+            FieldKind::Identifier
+        );
         assert_eq!(infer_kind("note", &json!("x")), FieldKind::Text);
     }
 }

@@ -231,10 +231,14 @@ pub(crate) fn apply_thread(
     }
     if let Some(run) = run {
         let body = serde_json::to_string(&run).map_err(countersign_store::StoreError::from)?;
-        let invalid = run
-            .validate()
-            .err()
-            .or_else(|| (body.len() > max_record).then(|| format!("run of {} bytes exceeds the {max_record}-byte limit", body.len())));
+        let invalid = run.validate().err().or_else(|| {
+            (body.len() > max_record).then(|| {
+                format!(
+                    "run of {} bytes exceeds the {max_record}-byte limit",
+                    body.len()
+                )
+            })
+        });
         match invalid {
             Some(reason) => {
                 quarantine::insert(tx, backend_id, "runs", &reason, body.as_bytes())?;
@@ -259,7 +263,14 @@ pub(crate) fn apply_thread(
             "stream": STREAM, "count": n_q, "thread_id": f.thread.thread_id,
             "reasons": quarantined.iter().take(5).map(|(r, _)| r.as_str()).collect::<Vec<_>>(),
         });
-        audit::append(tx, "sync", kinds::QUARANTINE, backend_id, details, Utc::now())?;
+        audit::append(
+            tx,
+            "sync",
+            kinds::QUARANTINE,
+            backend_id,
+            details,
+            Utc::now(),
+        )?;
     }
     Ok((n_runs, n_actions, n_q))
 }
@@ -276,18 +287,24 @@ fn key_of(raw: &RawValue) -> Result<Thread, String> {
 }
 
 /// Fetches the page that starts at or before the cursor, stepping back when the list shifted.
-/// Returns (offset fetched at, the page).
+/// Returns (offset fetched at, how many were asked for, the page).
 async fn fetch_page(
     client: &LangGraphClient,
     cursor: &Cursor,
     limit: usize,
-) -> Result<(usize, Vec<Box<RawValue>>), SyncError> {
-    // One overlap with what was applied, so the page can prove it starts at or before it.
+) -> Result<(usize, usize, Vec<Box<RawValue>>), SyncError> {
+    // One overlap with what was applied, so the page can prove it starts at or before it; it
+    // is asked for on top of the page size.
     let mut offset = cursor.offset.saturating_sub(1);
     loop {
-        let page = client.search_threads(offset, limit).await?;
+        let ask = if offset == 0 && cursor.offset == 0 {
+            limit
+        } else {
+            limit + 1
+        };
+        let page = client.search_threads(offset, ask).await?;
         if offset == 0 || cursor.ts.is_none() {
-            return Ok((offset, page));
+            return Ok((offset, ask, page));
         }
         let starts_before = page
             .first()
@@ -295,7 +312,7 @@ async fn fetch_page(
             .and_then(|t| t.updated_at.map(|ts| cursor.covers(ts, &t.thread_id)))
             .unwrap_or(false);
         if starts_before {
-            return Ok((offset, page));
+            return Ok((offset, ask, page));
         }
         offset = offset.saturating_sub(limit.max(1));
     }
@@ -335,8 +352,8 @@ async fn run_sync(
         if opts.max_pages.is_some_and(|m| pages >= m) {
             return Ok(());
         }
-        let (offset, page) = fetch_page(client, &cursor, limit).await?;
-        let has_more = page.len() >= limit;
+        let (offset, asked, page) = fetch_page(client, &cursor, limit).await?;
+        let has_more = page.len() >= asked;
         let mut next = cursor.clone();
         next.offset = offset + page.len();
         let mut fetched = Vec::new();
