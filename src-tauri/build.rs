@@ -27,6 +27,11 @@ fn main() {
             "verify_audit",
             "list_sources",
             "open_url",
+            "import_traces",
+            "get_price_table",
+            "set_price_table",
+            "get_receiver",
+            "set_receiver",
         ]),
     ))
     .expect("failed to run tauri-build");

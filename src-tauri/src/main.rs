@@ -31,7 +31,8 @@ fn main() {
             let state = state::AppState::init(app.handle())?;
             let state = Arc::new(state);
             app.manage(state.clone());
-            worker::spawn(app.handle().clone(), state);
+            worker::spawn(app.handle().clone(), state.clone());
+            commands::traces::start_on_launch(app.handle().clone(), state);
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![
@@ -59,6 +60,11 @@ fn main() {
             commands::audit::verify_audit,
             commands::audit::list_sources,
             commands::budgets::save_budgets,
+            commands::traces::import_traces,
+            commands::traces::get_price_table,
+            commands::traces::set_price_table,
+            commands::traces::get_receiver,
+            commands::traces::set_receiver,
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {

@@ -29,6 +29,8 @@ pub struct AppState {
     pub cancel: Mutex<Cancel>,
     /// Desktop notifications already shown.
     pub announced: crate::notify::Announced,
+    /// The OTLP/HTTP trace receiver, when the user enabled it.
+    pub receiver: tokio::sync::Mutex<crate::commands::traces::ReceiverSlot>,
 }
 
 impl AppState {
@@ -73,6 +75,7 @@ impl AppState {
             sync_gate: tokio::sync::Mutex::new(()),
             cancel: Mutex::new(Cancel::default()),
             announced: crate::notify::Announced::default(),
+            receiver: tokio::sync::Mutex::default(),
         })
     }
 

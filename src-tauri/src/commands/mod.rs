@@ -6,3 +6,4 @@ pub mod backends;
 pub mod budgets;
 pub mod runs;
 pub mod system;
+pub mod traces;

@@ -6,3 +6,4 @@ export type * from './types';
 export { OUTCOMES, ACTION_STATUSES, RUN_COUNT_CAP } from './types';
 export * from './decisions';
 export * as governance from './governance';
+export * from './traces';

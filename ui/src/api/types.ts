@@ -435,3 +435,59 @@ export interface SyncStatusPayload {
   state: SyncState;
   message: string | null;
 }
+
+// ---- OpenTelemetry traces (commands/traces.rs) ----
+
+/** What an OTLP/JSON import did (`countersign_otel::ImportCounts`). */
+export interface ImportCounts {
+  /** Pseudo-backend the runs were stored under. */
+  backend_id: string;
+  /** Its URL, `http://import.localhost/<source>`. */
+  backend_url: string;
+  inserted: number;
+  updated: number;
+  unchanged: number;
+  /** Traces that could not become runs (quarantined). */
+  rejected: number;
+  /** Run ids imported, in file order. */
+  run_ids: string[];
+  /** E.g. "no price for model X". */
+  warnings: string[];
+}
+
+/** One model price: exact decimal strings, USD per 1M tokens. */
+export interface PriceRow {
+  model: string;
+  /** YYYY-MM-DD (UTC day). */
+  effective_from: string;
+  input_usd_per_mtok: string;
+  output_usd_per_mtok: string;
+}
+
+export interface PriceTableView {
+  prices: PriceRow[];
+  /** False while the built-in EXAMPLE table is in force. */
+  custom: boolean;
+}
+
+export interface ReceiverStats {
+  requests: number;
+  refused: number;
+  spans: number;
+  runs_changed: number;
+  rejected_traces: number;
+}
+
+/** The loopback OTLP/HTTP receiver: settings and state. */
+export interface ReceiverView {
+  enabled: boolean;
+  /** 0 = any free port. */
+  port: number;
+  /** "127.0.0.1:PORT" while running. */
+  address: string | null;
+  /** "http://127.0.0.1:PORT/v1/traces" while running. */
+  endpoint: string | null;
+  /** Why it is not running although enabled (e.g. the port is in use). */
+  error: string | null;
+  stats: ReceiverStats | null;
+}

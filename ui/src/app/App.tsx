@@ -1,8 +1,10 @@
-import { useRef } from 'react';
+import { useRef, useState } from 'react';
 import { ApprovalsView } from '../features/approvals/ApprovalsView';
 import { AuditView } from '../features/audit/AuditView';
 import { BackendsView } from '../features/backends/BackendsView';
 import { BudgetsView } from '../features/budgets/BudgetsView';
+import { ImportPanel } from '../features/imports/ImportPanel';
+import { SettingsView } from '../features/settings/SettingsView';
 import { OverviewView } from '../features/overview/OverviewView';
 import { RunsView } from '../features/runs/RunsView';
 import { DEFAULT_ROUTE, EMPTY_FILTERS } from '../lib/viewState';
@@ -23,11 +25,13 @@ function Shell() {
   const openRun = (backendId: string, runId: string) => {
     navigate({ ...route, view: 'runs', run: { backendId, runId } });
   };
+  const [importing, setImporting] = useState(false);
 
   return (
     <div className="app">
       <Nav
         view={view}
+        onImport={() => setImporting(true)}
         onView={(v) => {
           if (v === 'runs' && view === 'runs') {
             navigate({ ...route, run: null });
@@ -57,7 +61,21 @@ function Shell() {
         {view === 'budgets' ? <BudgetsView /> : null}
         {view === 'backends' ? <BackendsView /> : null}
         {view === 'audit' ? <AuditView /> : null}
+        {view === 'settings' ? <SettingsView /> : null}
       </main>
+      {importing ? (
+        <ImportPanel
+          onClose={() => setImporting(false)}
+          onOpenRuns={(backend) => {
+            setImporting(false);
+            navigate({ ...DEFAULT_ROUTE, view: 'runs', filters: { ...EMPTY_FILTERS, backend } });
+          }}
+          onOpenRun={(backendId, runId) => {
+            setImporting(false);
+            navigate({ ...DEFAULT_ROUTE, view: 'runs', filters: { ...EMPTY_FILTERS, backend: backendId }, run: { backendId, runId } });
+          }}
+        />
+      ) : null}
     </div>
   );
 }

@@ -14,9 +14,10 @@ const ITEMS: { id: ViewId; label: string }[] = [
   { id: 'budgets', label: 'Budgets' },
   { id: 'backends', label: 'Backends' },
   { id: 'audit', label: 'Audit' },
+  { id: 'settings', label: 'Settings' },
 ];
 
-export function Nav({ view, onView }: { view: ViewId; onView: (v: ViewId) => void }) {
+export function Nav({ view, onView, onImport }: { view: ViewId; onView: (v: ViewId) => void; onImport: () => void }) {
   const { backends, syncing } = useStore();
   const [info, setInfo] = useState<AppInfo | null>(null);
   useEffect(() => {
@@ -30,6 +31,11 @@ export function Nav({ view, onView }: { view: ViewId; onView: (v: ViewId) => voi
       <div className="brand">
         Countersign
         {syncing ? <span className="spinner" aria-label="syncing" /> : null}
+      </div>
+      <div className="nav-file" role="group" aria-label="File">
+        <button type="button" className="nav-import" data-testid="file-import" title="File → Import traces (OTLP/JSON)" onClick={onImport}>
+          Import traces…
+        </button>
       </div>
       <ul>
         {ITEMS.map((it) => (

@@ -1,0 +1,19 @@
+import { getPriceTable, getReceiver } from '../../api';
+import { useLoad } from '../../app/useLoad';
+import { ViewHeader } from '../../components/ViewHeader';
+import { PriceTableEditor } from './PriceTableEditor';
+import { ReceiverPanel } from './ReceiverPanel';
+import './settings.css';
+
+/** Settings: the model price table and the OTLP/HTTP receiver. */
+export function SettingsView() {
+  const prices = useLoad(getPriceTable, 'prices', 'Loading the price table');
+  const receiver = useLoad(getReceiver, 'receiver', 'Loading the receiver settings');
+  return (
+    <section className="view settings" data-testid="settings-view">
+      <ViewHeader title="Settings" loadedAt={prices.loadedAt} />
+      {prices.data ? <PriceTableEditor table={prices.data} onSaved={() => prices.reload()} /> : <p className="muted">Loading prices…</p>}
+      {receiver.data ? <ReceiverPanel view={receiver.data} onChanged={() => receiver.reload()} /> : <p className="muted">Loading the receiver…</p>}
+    </section>
+  );
+}
