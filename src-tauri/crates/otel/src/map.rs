@@ -127,7 +127,13 @@ fn retrieval_citations(s: &Span, call_id: &str) -> Vec<Citation> {
                     other => Some(other.clone()),
                 })
                 .unwrap_or_default();
-            let meta_str = |k: &str| meta.get(k).and_then(Value::as_str).map(str::to_string);
+            // `metadata` as one JSON value, or flattened (`metadata.title`, as Phoenix returns).
+            let meta_str = |k: &str| {
+                meta.get(k)
+                    .or_else(|| d.get(&format!("metadata.{k}")))
+                    .and_then(Value::as_str)
+                    .map(str::to_string)
+            };
             let id = text("id").unwrap_or_else(|| format!("{call_id}-doc"));
             Some(citation(
                 id,

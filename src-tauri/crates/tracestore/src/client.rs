@@ -129,7 +129,11 @@ impl Client {
     }
 
     /// A Langfuse client from the stored secret `PUBLIC_KEY:SECRET_KEY` (Basic auth).
-    pub fn langfuse(base_url: &str, secret: &str, opts: ClientOptions) -> Result<Client, SyncError> {
+    pub fn langfuse(
+        base_url: &str,
+        secret: &str,
+        opts: ClientOptions,
+    ) -> Result<Client, SyncError> {
         Client::new(base_url, Auth::langfuse_keys(secret)?, opts)
     }
 

@@ -177,16 +177,11 @@ pub(crate) async fn fetch(
         None => State::default(),
     };
     let sweep = state.sweep.take().unwrap_or_else(|| Sweep {
-        from: state
-            .since
-            .map(|s| s - Duration::minutes(lookback_minutes)),
+        from: state.since.map(|s| s - Duration::minutes(lookback_minutes)),
         cursor: None,
         max_start: state.since,
     });
-    let mut query = vec![
-        ("fields", FIELDS.to_string()),
-        ("limit", limit.to_string()),
-    ];
+    let mut query = vec![("fields", FIELDS.to_string()), ("limit", limit.to_string())];
     if let Some(f) = sweep.from {
         query.push(("fromStartTime", iso(f)));
     }
@@ -194,9 +189,8 @@ pub(crate) async fn fetch(
         query.push(("cursor", c.clone()));
     }
     let bytes = client.get(OBSERVATIONS_PATH, &query).await?;
-    let page: Page = serde_json::from_slice(&bytes).map_err(|e| {
-        SyncError::Protocol(format!("{OBSERVATIONS_PATH}: unreadable page: {e}"))
-    })?;
+    let page: Page = serde_json::from_slice(&bytes)
+        .map_err(|e| SyncError::Protocol(format!("{OBSERVATIONS_PATH}: unreadable page: {e}")))?;
     let mut max_start = sweep.max_start;
     for item in &page.data {
         if let Some(t) = serde_json::from_str::<StartOnly>(item.get())
@@ -338,14 +332,22 @@ fn reported_cost(o: &Observation) -> Vec<(&'static str, String)> {
         }
         _ => None,
     };
-    let detail = |k: &str| o.cost_details.as_ref().and_then(|c| c.get(k)).and_then(positive);
+    let detail = |k: &str| {
+        o.cost_details
+            .as_ref()
+            .and_then(|c| c.get(k))
+            .and_then(positive)
+    };
     if let Some(total) = detail("total").or_else(|| o.total_cost.as_ref().and_then(positive)) {
         return vec![("llm.cost.total", total)];
     }
-    [("llm.cost.prompt", "input"), ("llm.cost.completion", "output")]
-        .into_iter()
-        .filter_map(|(attr, k)| detail(k).map(|v| (attr, v)))
-        .collect()
+    [
+        ("llm.cost.prompt", "input"),
+        ("llm.cost.completion", "output"),
+    ]
+    .into_iter()
+    .filter_map(|(attr, k)| detail(k).map(|v| (attr, v)))
+    .collect()
 }
 
 /// Reads one observation into OTLP/JSON. The store keys it by Langfuse's own trace id and
@@ -361,8 +363,12 @@ pub(crate) fn read_span(raw: &[u8]) -> Result<ReadSpan, String> {
     if o.id.trim().is_empty() {
         return Err("observation has an empty id".into());
     }
-    let start = crate::phoenix::nanos_text(&o.start_time)
-        .ok_or_else(|| format!("observation {}: startTime {:?} unreadable", o.id, o.start_time))?;
+    let start = crate::phoenix::nanos_text(&o.start_time).ok_or_else(|| {
+        format!(
+            "observation {}: startTime {:?} unreadable",
+            o.id, o.start_time
+        )
+    })?;
     let end = o.end_time.as_deref().and_then(crate::phoenix::nanos_text);
     let name = o.name.clone().unwrap_or_default();
     let mut attrs = Map::new();
@@ -496,6 +502,8 @@ mod tests {
         assert_eq!(attrs["gen_ai.usage.input_tokens"], json!(1200));
         assert_eq!(attrs["llm.cost.total"], json!("0.00385"));
         assert_eq!(attrs["gen_ai.request.model"], json!("gpt-4o"));
-        assert!(read_span(br#"{"id":"x","traceId":null,"startTime":"2026-11-20T09:00:01Z"}"#).is_err());
+        assert!(
+            read_span(br#"{"id":"x","traceId":null,"startTime":"2026-11-20T09:00:01Z"}"#).is_err()
+        );
     }
 }

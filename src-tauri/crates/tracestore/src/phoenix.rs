@@ -77,8 +77,8 @@ pub async fn probe(client: &Client, project: &str) -> Result<Probe, SyncError> {
     }
     let path = format!("/v1/projects/{}", path_segment(project));
     let bytes = client.get(&path, &[]).await?;
-    let body: Body = serde_json::from_slice(&bytes)
-        .map_err(|e| SyncError::Protocol(format!("{path}: {e}")))?;
+    let body: Body =
+        serde_json::from_slice(&bytes).map_err(|e| SyncError::Protocol(format!("{path}: {e}")))?;
     let version = client
         .get("/arize_phoenix_version", &[])
         .await
@@ -229,9 +229,9 @@ pub(crate) fn read_span(raw: &[u8]) -> Result<ReadSpan, String> {
         .ok_or_else(|| format!("span id {:?} is not 8 bytes of hex", s.context.span_id))?;
     let parent = match s.parent_id.as_deref().map(str::trim) {
         None | Some("") => None,
-        Some(p) => Some(
-            decode_id(p, 8).ok_or_else(|| format!("parent id {p:?} is not 8 bytes of hex"))?,
-        ),
+        Some(p) => {
+            Some(decode_id(p, 8).ok_or_else(|| format!("parent id {p:?} is not 8 bytes of hex"))?)
+        }
     };
     let start = nanos_text(&s.start_time)
         .ok_or_else(|| format!("span {span_id}: start_time {:?} unreadable", s.start_time))?;
@@ -302,9 +302,19 @@ mod tests {
         assert_eq!(span["events"][0]["timeUnixNano"], "1772445601000000000");
 
         let no_start = br#"{"name":"x","context":{"trace_id":"0af7651916cd43dd8448eb211c80319c","span_id":"e5f6f7f7b6dedf87"},"start_time":"yesterday"}"#;
-        assert!(read_span(no_start).err().unwrap_or_default().contains("start_time"));
+        assert!(
+            read_span(no_start)
+                .err()
+                .unwrap_or_default()
+                .contains("start_time")
+        );
         let bad_id = br#"{"name":"x","context":{"trace_id":"zz","span_id":"e5f6f7f7b6dedf87"},"start_time":"2026-03-02T10:00:00Z"}"#;
-        assert!(read_span(bad_id).err().unwrap_or_default().contains("trace id"));
+        assert!(
+            read_span(bad_id)
+                .err()
+                .unwrap_or_default()
+                .contains("trace id")
+        );
         assert!(read_span(b"[1,2]").is_err());
     }
 }
