@@ -333,3 +333,83 @@ fn span_count_of(name: &str, run_id: &str) -> usize {
         })
         .count()
 }
+
+/// The native protocol's kill test, for Phoenix: a sync process SIGKILLed at pseudo-random
+/// points (each further into the data) resumes to exactly what one uninterrupted sync stores.
+#[test]
+fn phoenix_sync_killed_at_random_points_resumes_exactly() {
+    let phx = Phoenix::start();
+    let project = "countersign-kill";
+    let mut expected = 0;
+    let mut traces = 0;
+    for copy in 1..=8u16 {
+        for name in FIXTURES {
+            let doc = with_new_ids(&otel_fixture(name), copy);
+            expected += span_docs(&doc).len();
+            phx.send(&doc, project);
+        }
+        traces += 10;
+    }
+    phx.wait_spans(project, expected);
+    let dir = tempfile::tempdir().expect("tmp");
+    let store = dir.path().join("store.db");
+    let config = json!({ "project": project });
+    let backend = register(&store, "Phoenix", &phx.url, phoenix::KIND, config.clone());
+
+    let mut x: u64 = 0x7ace;
+    let mut floor = 0usize;
+    let mut kills = 0;
+    for round in 0..4 {
+        x = x
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        let kill_at = floor + 10 + (x >> 33) as usize % 60;
+        let mut child = spawn_worker(
+            "sync_worker",
+            phoenix::KIND,
+            &store,
+            &backend,
+            &phx.url,
+            "",
+            3,
+        );
+        // Wait on the condition (the store holds at least `kill_at` spans), then SIGKILL.
+        let reached = loop {
+            if let Ok(Some(_)) = child.try_wait() {
+                break false;
+            }
+            if span_count_in_store(&store) >= kill_at {
+                break true;
+            }
+            std::thread::yield_now();
+        };
+        if reached {
+            child.kill().expect("SIGKILL");
+            kills += 1;
+        }
+        let _ = child.wait();
+        let n = span_count_in_store(&store);
+        assert!(
+            n >= floor,
+            "round {round}: nothing stored is lost ({n} < {floor})"
+        );
+        floor = n;
+    }
+    assert!(kills >= 2, "the worker was killed mid-sync ({kills} kills)");
+    let last = sync(&store, &backend, &phx.url, &paged(3));
+    assert_eq!(last.error, None, "{last:?}");
+
+    // An uninterrupted sync into a fresh store is the reference.
+    let reference = dir.path().join("reference.db");
+    let backend2 = register(&reference, "Phoenix", &phx.url, phoenix::KIND, config);
+    let full = sync(&reference, &backend2, &phx.url, &paged(1000));
+    assert_eq!(full.error, None, "{full:?}");
+    assert_eq!(
+        spans_of(&store, &backend).len(),
+        expected,
+        "every span, once"
+    );
+    assert_eq!(runs_of(&store, &backend).len(), traces, "one run per trace");
+    assert_eq!(spans_of(&store, &backend), spans_of(&reference, &backend2));
+    assert_eq!(runs_of(&store, &backend), runs_of(&reference, &backend2));
+}

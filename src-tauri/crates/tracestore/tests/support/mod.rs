@@ -317,20 +317,24 @@ pub fn merge_docs(docs: &[Value]) -> Value {
     serde_json::json!({ "resourceSpans": all })
 }
 
-/// The same document with every trace id changed (XOR with `salt` in the last byte pair), so
-/// a fixture can be sent again as new traces.
-pub fn with_new_trace_ids(doc: &Value, salt: u16) -> Value {
+/// The same document with every trace and span id changed (XOR of the last two bytes with
+/// `salt`, parents alike), so a fixture can be sent again as new traces.
+pub fn with_new_ids(doc: &Value, salt: u16) -> Value {
     let mut doc = doc.clone();
+    let salted = |text: &str, bytes: usize| {
+        countersign_otel::otlp::decode_id(text, bytes).map(|t| {
+            let cut = t.len() - 4;
+            let tail = u16::from_str_radix(&t[cut..], 16).unwrap_or(0) ^ salt;
+            format!("{}{tail:04x}", &t[..cut])
+        })
+    };
     for rs in doc["resourceSpans"].as_array_mut().into_iter().flatten() {
         for ss in rs["scopeSpans"].as_array_mut().into_iter().flatten() {
             for span in ss["spans"].as_array_mut().into_iter().flatten() {
-                if let Some(t) = span["traceId"]
-                    .as_str()
-                    .and_then(|t| countersign_otel::otlp::decode_id(t, 16))
-                {
-                    let head = &t[..28];
-                    let tail = u16::from_str_radix(&t[28..], 16).unwrap_or(0) ^ salt;
-                    span["traceId"] = Value::String(format!("{head}{tail:04x}"));
+                for (key, bytes) in [("traceId", 16), ("spanId", 8), ("parentSpanId", 8)] {
+                    if let Some(id) = span[key].as_str().and_then(|t| salted(t, bytes)) {
+                        span[key] = Value::String(id);
+                    }
                 }
             }
         }
