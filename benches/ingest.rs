@@ -4,7 +4,7 @@
 //!
 //! `cargo bench --bench ingest -- [RUNS]` (default 100000). Prints both figures and the ratio.
 
-use countersign_core::Run;
+use countersign_core::RunColumns;
 use countersign_store::{Store, backends, runs};
 use countersign_sync::plan::plan_page;
 use countersign_sync::{Cancel, Client, ClientOptions, SyncOptions, sync_backend};
@@ -52,17 +52,26 @@ fn main() {
             ClientOptions::default(),
         )
         .expect("client");
+        let page_size = std::env::var("INGEST_PAGE")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(SyncOptions::default().page_size);
+        let cpu0 = cpu_seconds();
         let t = Instant::now();
         let report = sync_backend(
             &store_path,
             &id,
             &client,
-            &SyncOptions::default(),
+            &SyncOptions {
+                page_size,
+                ..Default::default()
+            },
             &Cancel::default(),
             &|_| {},
         )
         .await;
         let http_s = t.elapsed().as_secs_f64();
+        let http_cpu = cpu_seconds() - cpu0;
         assert_eq!(report.error, None, "sync failed");
         assert_eq!(report.runs, n, "every run ingested");
         let t = Instant::now();
@@ -94,7 +103,7 @@ fn main() {
         let t = Instant::now();
         let mut inserted = 0u64;
         for items in &pages {
-            let plan = plan_page::<Run>(items, 1 << 20);
+            let plan = plan_page::<RunColumns>(items, 1 << 20);
             let tx = store.write().expect("tx");
             for a in &plan.accepted {
                 runs::upsert_deferred(&tx, &bid, &a.record, &a.raw, now, 365).expect("upsert");
@@ -124,9 +133,25 @@ fn main() {
             "direct write: {:>9.0} runs/s  ({direct_s:.2} s)",
             n as f64 / direct_s
         );
+        println!(
+            "http cpu    : {:>9.1} µs/run (backend + console, user + system)",
+            1e6 * http_cpu / n as f64
+        );
         println!("http / direct: {:.0} %", 100.0 * direct_s / http_s);
         println!("search index: {:>9.0} runs/s  ({index_s:.2} s after the sync, runs browsable meanwhile)", n as f64 / index_s);
         println!("store size: {:.0} bytes/run", size as f64 / n as f64);
         backend.shutdown().await;
     });
+}
+
+/// User + system CPU seconds this process has used (both the backend and the console run in
+/// it), from /proc/self/stat; 0 where that is not readable.
+fn cpu_seconds() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // Fields after the command name (which may hold spaces) start after the last ')'.
+    let rest = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    let ticks = |i: usize| f.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+    // utime and stime are fields 14 and 15 of the stat line (the 12th and 13th after the name).
+    (ticks(11) + ticks(12)) / 100.0
 }

@@ -10,6 +10,7 @@ pub mod money;
 pub mod page;
 pub mod review;
 pub mod run;
+pub mod run_record;
 pub mod text;
 
 pub use action::{
@@ -23,3 +24,4 @@ pub use page::Page;
 pub use run::{
     Citation, Outcome, PolicyCheck, RecordChange, Run, RunSummary, TokenUsage, ToolCall,
 };
+pub use run_record::{CitationFacts, RunColumns};

@@ -271,34 +271,7 @@ impl Run {
     /// Checks the invariants a stored run must hold; the first broken one is returned.
     /// Records that fail are quarantined by sync, never stored half-valid.
     pub fn validate(&self) -> Result<(), String> {
-        if self.run_id.trim().is_empty() {
-            return Err("run_id is empty".into());
-        }
-        if self.run_id.len() > 200 {
-            return Err("run_id longer than 200 bytes".into());
-        }
-        if self.workflow.trim().is_empty() {
-            return Err("workflow is empty".into());
-        }
-        if self.cost_micros.0 < 0 {
-            return Err(format!("negative cost {}", self.cost_micros));
-        }
-        if let Some(c) = self.confidence
-            && !(0.0..=1.0).contains(&c)
-        {
-            return Err(format!("confidence {c} outside 0..=1"));
-        }
-        if let Some(end) = self.ended_at
-            && end < self.started_at
-        {
-            return Err("ended_at is before started_at".into());
-        }
-        for c in &self.citations {
-            if c.start > c.end {
-                return Err(format!("citation of {} has start > end", c.doc_id));
-            }
-        }
-        Ok(())
+        self.columns().validate()
     }
 }
 

@@ -4,7 +4,7 @@
 use crate::error::Result;
 use crate::time::{from_ms, to_ms};
 use chrono::{DateTime, Utc};
-use countersign_core::{Micros, Outcome, Run, RunSummary};
+use countersign_core::{Micros, Outcome, Run, RunColumns, RunSummary};
 use rusqlite::{Connection, OptionalExtension, Row, params_from_iter, types::Value as SqlValue};
 
 use serde::{Deserialize, Serialize};
@@ -53,52 +53,39 @@ pub fn upsert_with_body(
     store_run(
         conn,
         backend_id,
-        run,
+        &run.columns(),
+        Some(run),
         body,
         now,
         freshness_days,
-        Indexing::Now,
     )
 }
 
-/// Like [`upsert_with_body`], but queues the run for full-text indexing instead of indexing it
-/// in this transaction (sync's path: ingest stays fast and
-/// [`crate::search::index_pending`] catches up). The run is listed, filtered, charted and
-/// opened at once; search finds it once indexed.
+/// Sync's path: stores a run record from its columns (read by [`RunColumns::from_json`]) and
+/// its exact JSON `body`, and queues it for full-text indexing instead of indexing it in this
+/// transaction, so ingest stays fast and [`crate::search::index_pending`] catches up. The run is
+/// listed, filtered, charted and opened at once; search finds it once indexed.
 pub fn upsert_deferred(
     conn: &Connection,
     backend_id: &str,
-    run: &Run,
+    run: &RunColumns,
     body: &str,
     now: DateTime<Utc>,
     freshness_days: i64,
 ) -> Result<Applied> {
-    store_run(
-        conn,
-        backend_id,
-        run,
-        body,
-        now,
-        freshness_days,
-        Indexing::Later,
-    )
+    store_run(conn, backend_id, run, None, body, now, freshness_days)
 }
 
-/// When a stored run enters the full-text index.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Indexing {
-    Now,
-    Later,
-}
-
+/// Stores a run; with the full `indexed` run at hand it enters the full-text index now,
+/// otherwise it is queued for indexing.
 fn store_run(
     conn: &Connection,
     backend_id: &str,
-    run: &Run,
+    run: &RunColumns,
+    indexed: Option<&Run>,
     body: &str,
     now: DateTime<Utc>,
     freshness_days: i64,
-    indexing: Indexing,
 ) -> Result<Applied> {
     let existing = conn
         .prepare_cached(
@@ -143,8 +130,8 @@ fn store_run(
         run.decision,
         run.cost_micros.0,
         run.latency_ms as i64,
-        run.tool_calls.len() as i64,
-        run.policy_failures() as i64,
+        run.tool_calls as i64,
+        run.policy_failures as i64,
         stale,
         to_ms(run.started_at),
         updated_ms,
@@ -199,12 +186,12 @@ fn store_run(
         stale,
     };
     rollup(conn, backend_id, &bucket, 1)?;
-    match indexing {
-        Indexing::Now => {
+    match indexed {
+        Some(full) => {
             conn.prepare_cached("INSERT INTO run_fts (rowid, text) VALUES (?1, ?2)")?
-                .execute(rusqlite::params![rid, crate::search::run_text(run)])?;
+                .execute(rusqlite::params![rid, crate::search::run_text(full)])?;
         }
-        Indexing::Later => {
+        None => {
             conn.prepare_cached("INSERT INTO fts_queue (rid) VALUES (?1)")?
                 .execute([rid])?;
         }

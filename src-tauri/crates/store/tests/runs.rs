@@ -415,7 +415,7 @@ fn deferred_runs_are_browsable_at_once_and_searchable_once_indexed() -> Result<(
     x.outputs = json!({"reply": "partial refund approved"});
     {
         let tx = store.write()?;
-        runs::upsert_deferred(&tx, &b, &x, &body(&x), t0(), 365)?;
+        runs::upsert_deferred(&tx, &b, &x.columns(), &body(&x), t0(), 365)?;
         tx.commit()?;
     }
     let c = store.conn();
@@ -450,7 +450,7 @@ fn deferred_runs_are_browsable_at_once_and_searchable_once_indexed() -> Result<(
     // A later revision queued again: the old text leaves the index, the new one arrives.
     x.revision = 2;
     x.outputs = json!({"reply": "refund denied"});
-    runs::upsert_deferred(c, &b, &x, &body(&x), t0(), 365)?;
+    runs::upsert_deferred(c, &b, &x.columns(), &body(&x), t0(), 365)?;
     assert_eq!(
         ids(
             c,
@@ -474,7 +474,7 @@ fn deferred_runs_are_browsable_at_once_and_searchable_once_indexed() -> Result<(
     );
     // Queued and indexed runs both go cleanly when their backend is removed.
     let y = run("y", "w", 1, 10, Outcome::Success);
-    runs::upsert_deferred(c, &b, &y, &body(&y), t0(), 365)?;
+    runs::upsert_deferred(c, &b, &y.columns(), &body(&y), t0(), 365)?;
     backends::remove(c, &b)?;
     assert_eq!(countersign_store::search::pending(c)?, 0);
     assert_eq!(runs::list(c, &RunQuery::default())?.total, 0);

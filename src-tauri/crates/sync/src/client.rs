@@ -268,7 +268,9 @@ impl Client {
 }
 
 async fn read_bounded(mut resp: reqwest::Response, max: usize) -> Result<Vec<u8>, SyncError> {
-    let mut out = Vec::new();
+    // One allocation for a body of announced length (pages are megabytes).
+    let announced = resp.content_length().unwrap_or(0) as usize;
+    let mut out = Vec::with_capacity(announced.min(max));
     loop {
         match resp.chunk().await {
             Ok(Some(chunk)) => {

@@ -6,7 +6,7 @@ use crate::error::{ErrorView, SyncError};
 use crate::plan::{PagePlan, Record, Stream, plan_page};
 use chrono::{DateTime, Utc};
 use countersign_core::audit::kinds;
-use countersign_core::{PendingAction, Run};
+use countersign_core::{PendingAction, RunColumns};
 use countersign_store::runs::Applied;
 use countersign_store::rusqlite::Connection;
 use countersign_store::{
@@ -206,7 +206,7 @@ async fn run_sync(
         .await?;
 
     let fresh = backend.freshness_days;
-    report.runs = sync_stream::<Run>(
+    report.runs = sync_stream::<RunColumns>(
         applier,
         backend_id,
         Stream::Runs,

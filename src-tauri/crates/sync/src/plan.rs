@@ -1,6 +1,6 @@
 //! The pure step of sync: from a fetched page to what will be stored and what quarantined.
 
-use countersign_core::{PendingAction, Run};
+use countersign_core::{PendingAction, RunColumns};
 use serde::de::DeserializeOwned;
 use serde_json::value::RawValue;
 
@@ -47,7 +47,8 @@ pub trait Record: DeserializeOwned {
     fn check(&self) -> Result<(), String>;
 }
 
-impl Record for Run {
+/// Runs are read as their store columns (the record's JSON is stored as sent).
+impl Record for RunColumns {
     fn check(&self) -> Result<(), String> {
         self.validate()
     }
@@ -125,7 +126,7 @@ mod tests {
             GOOD.replace("120000", "-5").replace("r1", "r3"),
             GOOD.replace("r1", "r4"),
         ));
-        let plan: PagePlan<Run> = plan_page(&page, 1 << 20);
+        let plan: PagePlan<RunColumns> = plan_page(&page, 1 << 20);
         let ids: Vec<_> = plan
             .accepted
             .iter()
@@ -142,7 +143,7 @@ mod tests {
     #[test]
     fn oversized_records_are_refused() {
         let page = raw(&format!("[{GOOD}]"));
-        let plan: PagePlan<Run> = plan_page(&page, 16);
+        let plan: PagePlan<RunColumns> = plan_page(&page, 16);
         assert!(plan.accepted.is_empty());
         assert!(plan.quarantined[0].0.contains("exceeds"));
         assert_eq!(plan.quarantined[0].1.len(), 16);
