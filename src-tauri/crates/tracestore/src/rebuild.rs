@@ -93,6 +93,6 @@ pub(crate) fn rebuild_trace(
         None => run.revision = spans.max(1),
     }
     let body = serde_json::to_string(&run).map_err(|e| SyncError::Protocol(e.to_string()))?;
-    runs::upsert_deferred(conn, backend_id, &run, &body, now, freshness_days)?;
+    runs::upsert_deferred(conn, backend_id, &run.columns(), &body, now, freshness_days)?;
     Ok(Rebuilt::Changed)
 }
