@@ -449,6 +449,7 @@ pub(crate) fn generate(
                         current: None,
                         confirm,
                         editable,
+                        required: true,
                     };
                 action = Some(PendingAction {
                     action_id: action_id.clone(),
@@ -655,6 +656,7 @@ pub(crate) fn generate(
                         current: None,
                         confirm: ConfirmMode::Tick,
                         editable: false,
+                        required: true,
                     },
                     ReviewField {
                         name: "field".into(),
@@ -664,6 +666,7 @@ pub(crate) fn generate(
                         current: None,
                         confirm: ConfirmMode::Tick,
                         editable: false,
+                        required: true,
                     },
                     ReviewField {
                         name: "value".into(),
@@ -677,6 +680,7 @@ pub(crate) fn generate(
                             ConfirmMode::Tick
                         },
                         editable: true,
+                        required: true,
                     },
                 ],
                 proposed: json!({"record_id": record_id, "field": field, "value": value}),

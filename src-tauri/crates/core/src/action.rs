@@ -126,6 +126,10 @@ pub struct ReviewField {
     /// Whether the reviewer may edit it when approving with edits.
     #[serde(default = "yes")]
     pub editable: bool,
+    /// Whether approving needs this field confirmed. A field that is not required is shown
+    /// (and editable where allowed) but approve works without ticking it.
+    #[serde(default = "yes")]
+    pub required: bool,
 }
 
 fn yes() -> bool {

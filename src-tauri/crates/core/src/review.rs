@@ -332,10 +332,12 @@ pub fn check_review(
     let mut fields = BTreeMap::new();
     let mut edited = 0;
     for f in &action.fields {
-        let given = input
-            .fields
-            .get(&f.name)
-            .ok_or_else(|| ReviewError::Unconfirmed(f.name.clone()))?;
+        let given = match input.fields.get(&f.name) {
+            Some(v) => v,
+            // Not required: approving takes the proposed value as it is.
+            None if !f.required => &f.value,
+            None => return Err(ReviewError::Unconfirmed(f.name.clone())),
+        };
         let value = if given == &f.value {
             f.value.clone()
         } else if kind == DecisionKind::ApproveWithEdits {
@@ -391,6 +393,7 @@ mod tests {
             current: None,
             confirm,
             editable: true,
+            required: true,
         }
     }
 
@@ -445,6 +448,44 @@ mod tests {
             .into(),
             ..Default::default()
         }
+    }
+
+    #[test]
+    fn fields_not_required_need_no_confirmation_but_keep_their_value() {
+        let mut a = action("EU");
+        a.fields[1].required = false;
+        let mut only_amount = input("120.00", "EU");
+        only_amount.fields.remove("region");
+        let d = check_review(&a, &BTreeMap::new(), &only_amount, now(), "k".into())
+            .expect("approve without the unrequired field");
+        assert_eq!(d.fields.get("region").map(String::as_str), Some("EU"));
+        a.fields[1].required = true;
+        assert_eq!(
+            check_review(&a, &BTreeMap::new(), &only_amount, now(), "k".into()),
+            Err(ReviewError::Unconfirmed("region".into()))
+        );
+    }
+
+    #[test]
+    fn decisions_the_backend_does_not_accept_are_refused() {
+        let mut a = action("EU");
+        a.allowed_decisions = vec![DecisionKind::Approve, DecisionKind::Deny];
+        let mut edit = input("100.00", "EU");
+        edit.decision = Some(DecisionKind::ApproveWithEdits);
+        assert_eq!(
+            check_review(&a, &BTreeMap::new(), &edit, now(), "k".into()),
+            Err(ReviewError::NotAllowed(DecisionKind::ApproveWithEdits))
+        );
+        assert!(
+            check_review(
+                &a,
+                &BTreeMap::new(),
+                &input("120.00", "EU"),
+                now(),
+                "k".into()
+            )
+            .is_ok()
+        );
     }
 
     #[test]

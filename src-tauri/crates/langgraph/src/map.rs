@@ -175,12 +175,11 @@ pub fn humanize(name: &str) -> String {
     }
 }
 
-/// The review fields of a request: the arguments the config says must be confirmed (all of
-/// them for an action it does not list), in argument order.
+/// The review fields of a request: every argument, in argument order; those the config says
+/// must be confirmed (all of them for an action it does not list) are `required`.
 pub fn review_fields(req: &InboxRequest, cfg: &LangGraphConfig) -> Vec<ReviewField> {
     req.args
         .iter()
-        .filter(|(name, _)| cfg.requires_confirmation(&req.action, name))
         .map(|(name, value)| {
             let kind = infer_kind(name, value);
             ReviewField {
@@ -195,6 +194,7 @@ pub fn review_fields(req: &InboxRequest, cfg: &LangGraphConfig) -> Vec<ReviewFie
                     ConfirmMode::Tick
                 },
                 editable: req.allow_edit && !value.is_object() && !value.is_array(),
+                required: cfg.requires_confirmation(&req.action, name),
             }
         })
         .collect()
@@ -756,11 +756,18 @@ mod tests {
         let cfg = LangGraphConfig::from_backend_config(
             &json!({"confirm_fields": {"issue_refund": ["amount", "region"]}}),
         );
-        let names: Vec<String> = review_fields(&req, &cfg)
-            .into_iter()
-            .map(|f| f.name)
+        let fields = review_fields(&req, &cfg);
+        let required: Vec<&str> = fields
+            .iter()
+            .filter(|f| f.required)
+            .map(|f| f.name.as_str())
             .collect();
-        assert_eq!(names, vec!["amount".to_string(), "region".to_string()]);
+        assert_eq!(required, vec!["amount", "region"]);
+        assert_eq!(
+            fields.len(),
+            6,
+            "unlisted arguments are shown, not required"
+        );
         let none = inbox_request(&json!({"action_request": {"action": "x", "args": {}},
             "config": {}}))?;
         assert_eq!(allowed_decisions(&none), vec![DecisionKind::Escalate]);

@@ -245,8 +245,14 @@ pub(crate) fn apply_thread(
                 n_q += 1;
             }
             None => {
-                if runs::upsert_deferred(tx, backend_id, &run, &body, Utc::now(), freshness_days)?
-                    != Applied::Unchanged
+                if runs::upsert_deferred(
+                    tx,
+                    backend_id,
+                    &run.columns(),
+                    &body,
+                    Utc::now(),
+                    freshness_days,
+                )? != Applied::Unchanged
                 {
                     n_runs += 1;
                 }

@@ -80,9 +80,16 @@ async fn sync_turns_interrupted_threads_into_reviewable_actions_and_runs() {
     assert_eq!(
         ct.fields
             .iter()
+            .filter(|f| f.required)
             .map(|f| f.name.as_str())
             .collect::<Vec<_>>(),
         vec!["ticket_id"]
+    );
+    assert!(
+        ct.fields
+            .iter()
+            .any(|f| f.name == "resolution" && !f.required),
+        "unlisted args are review fields that need no confirmation"
     );
     assert_eq!(
         ct.proposed["args"]["resolution"], "resolved",
@@ -163,7 +170,16 @@ async fn approve_edit_then_approve_and_deny_each_reach_the_graph() {
     let a_ok = action_of(&path, &backend, &t_ok);
     let a_edit = action_of(&path, &backend, &t_edit);
     let a_deny = action_of(&path, &backend, &t_deny);
-    assert_eq!(a_ok.fields.len(), 3, "order_id is shown, not required");
+    assert_eq!(
+        a_ok.fields.iter().filter(|f| f.required).count(),
+        3,
+        "order_id is shown, not required"
+    );
+    assert!(
+        a_ok.fields
+            .iter()
+            .any(|f| f.name == "order_id" && !f.required)
+    );
     decide(
         &path,
         &backend,
