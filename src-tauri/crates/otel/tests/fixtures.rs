@@ -535,3 +535,20 @@ fn one_trace_from_resource_spans_equals_the_import() {
     let err = countersign_otel::run_from_resource_spans(&all, &prices()).expect_err("two traces");
     assert!(err.reason.contains("exactly one trace"), "{}", err.reason);
 }
+
+/// Retrieval document metadata flattened into keys (`…document.metadata.title`, as Phoenix
+/// returns OpenInference attributes) reads like the JSON-valued `metadata`.
+#[test]
+fn flattened_retrieval_metadata_names_the_citation() {
+    let doc = r#"{"resourceSpans":[{"scopeSpans":[{"spans":[{"traceId":"5b8efff798038103d269b633813fc60c","spanId":"eee19b7ec3c1b174","name":"retrieve",
+        "startTimeUnixNano":"1772445600000000000","endTimeUnixNano":"1772445600500000000",
+        "attributes":[{"key":"openinference.span.kind","value":{"stringValue":"RETRIEVER"}},
+        {"key":"retrieval.documents.0.document.id","value":{"stringValue":"kb_1"}},
+        {"key":"retrieval.documents.0.document.content","value":{"stringValue":"Refunds within 14 days."}},
+        {"key":"retrieval.documents.0.document.metadata.title","value":{"stringValue":"Refund policy"}},
+        {"key":"retrieval.documents.0.document.metadata.url","value":{"stringValue":"https://kb.example/1"}}]}]}]}]}"#;
+    let r = import_otlp_json(doc.as_bytes(), &prices()).expect("imports");
+    let c = &r.runs[0].citations[0];
+    assert_eq!(c.title, "Refund policy");
+    assert_eq!(c.url.as_deref(), Some("https://kb.example/1"));
+}
