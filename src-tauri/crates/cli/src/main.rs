@@ -9,7 +9,8 @@ mod output;
 use clap::{Args, Parser, Subcommand};
 use countersign_store::runs::{RunQuery, Sort};
 use countersign_store::{Store, backends, paths};
-use countersign_sync::{Cancel, Client, ClientOptions, SyncOptions, sync_backend};
+use countersign_connect::Kind;
+use countersign_sync::{Cancel, ClientOptions, SyncOptions};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -102,6 +103,14 @@ struct SyncArgs {
     /// Backend base URL.
     #[arg(long)]
     url: String,
+    /// Backend kind: countersign (the native protocol), langgraph (LangGraph Server), phoenix
+    /// (Arize Phoenix project) or langfuse (Langfuse project; token = PUBLIC_KEY:SECRET_KEY).
+    #[arg(long, default_value = "countersign")]
+    kind: String,
+    /// Per-kind settings as JSON, e.g. '{"project":"evals"}' for Phoenix or
+    /// '{"confirm_fields":{"issue_refund":["amount","region"]}}' for LangGraph.
+    #[arg(long)]
+    config: Option<String>,
     /// Environment variable holding the backend token (the token never goes on the command line).
     #[arg(long, default_value = "COUNTERSIGN_TOKEN")]
     token_env: String,
@@ -295,26 +304,42 @@ async fn wait_for_stop() {
 async fn sync(a: SyncArgs) -> Result<(), String> {
     let token = std::env::var(&a.token_env).ok().filter(|t| !t.is_empty());
     let path = a.store.path();
+    let kind = Kind::parse(&a.kind).ok_or_else(|| {
+        let known: Vec<&str> = Kind::ALL.iter().map(|k| k.as_str()).collect();
+        format!("--kind {}: not one of {}", a.kind, known.join(", "))
+    })?;
+    let config: Option<serde_json::Value> = a
+        .config
+        .as_deref()
+        .map(serde_json::from_str)
+        .transpose()
+        .map_err(|e| format!("--config: {e}"))?;
     let backend = {
         let store = a.store.open()?;
-        backends::upsert(store.conn(), &a.name, &a.url, "countersign", false)
+        let row = backends::upsert(store.conn(), &a.name, &a.url, kind.as_str(), false)
+            .map_err(|e| e.to_string())?;
+        if let Some(c) = &config {
+            backends::set_config(store.conn(), &row.backend_id, c).map_err(|e| e.to_string())?;
+        }
+        backends::get(store.conn(), &row.backend_id)
             .map_err(|e| e.to_string())?
+            .ok_or("backend vanished")?
     };
-    let client =
-        Client::new(&backend.url, token, ClientOptions::default()).map_err(|e| e.to_string())?;
     let opts = SyncOptions {
         page_size: a.page_size,
         ..Default::default()
     };
-    let report = sync_backend(
+    let report = countersign_connect::sync(
         &path,
-        &backend.backend_id,
-        &client,
+        &backend,
+        token,
         &opts,
+        ClientOptions::default(),
         &Cancel::default(),
         &|_| {},
     )
-    .await;
+    .await
+    .ok_or("this kind has nothing to sync")?;
     if a.json {
         output::json_line(&report);
     } else {

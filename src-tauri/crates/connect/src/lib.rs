@@ -1,0 +1,251 @@
+//! One entry point to every backend kind Countersign syncs, so the app and the CLI treat them
+//! alike: the native protocol (`countersign`), LangGraph Server (`langgraph`), Arize Phoenix
+//! (`phoenix`) and Langfuse (`langfuse`). Each kind's connector keeps the same guarantees
+//! (pages applied with their cursor in one transaction, health recorded, nothing lost); this
+//! crate only picks the connector and builds its client from the backend row and its secret.
+//!
+//! Imported trace files (`otel`) and the OTLP receiver are stored like backends but have
+//! nothing to sync: [`Kind::parse`] does not know them and [`sync`] answers `None`.
+
+use chrono::Utc;
+use countersign_core::Whoami;
+use countersign_store::backends::BackendRow;
+use countersign_store::{Store, health};
+use countersign_sync::outbox::DeliveryReport;
+use countersign_sync::{
+    Cancel, Client, ClientOptions, Progress, SyncError, SyncOptions, SyncReport, sync_backend,
+};
+use serde::Serialize;
+use serde_json::Value;
+use std::path::Path;
+
+/// A backend kind with a connector.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Kind {
+    /// Countersign's own protocol (`/v1`, see docs/openapi.yaml).
+    Countersign,
+    /// A LangGraph Server: interrupted threads become pending actions.
+    LangGraph,
+    /// An Arize Phoenix project: spans become runs.
+    Phoenix,
+    /// A Langfuse project: observations become runs.
+    Langfuse,
+}
+
+impl Kind {
+    /// Every kind, in the order the UI offers them.
+    pub const ALL: [Kind; 4] = [
+        Kind::Countersign,
+        Kind::LangGraph,
+        Kind::Phoenix,
+        Kind::Langfuse,
+    ];
+
+    /// The spelling stored in `backends.kind`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Countersign => "countersign",
+            Kind::LangGraph => countersign_langgraph::KIND,
+            Kind::Phoenix => countersign_tracestore::phoenix::KIND,
+            Kind::Langfuse => countersign_tracestore::langfuse::KIND,
+        }
+    }
+
+    /// The kind stored as `text`, if it has a connector.
+    pub fn parse(text: &str) -> Option<Kind> {
+        Kind::ALL.into_iter().find(|k| k.as_str() == text)
+    }
+
+    /// Whether reviewers' decisions are sent to this kind (it holds pending actions).
+    pub fn takes_decisions(self) -> bool {
+        matches!(self, Kind::Countersign | Kind::LangGraph)
+    }
+}
+
+/// What a backend said about itself when it was checked before being added.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct Probed {
+    /// The identity behind the token (native protocol only).
+    pub whoami: Option<Whoami>,
+    /// One line saying what answered (`LangGraph API 0.4.40, graphs: refunds`).
+    pub summary: String,
+}
+
+fn langgraph_client(
+    url: &str,
+    token: Option<String>,
+    opts: ClientOptions,
+) -> Result<countersign_langgraph::LangGraphClient, SyncError> {
+    let auth = match token {
+        Some(t) => countersign_langgraph::Auth::ApiKey(t),
+        None => countersign_langgraph::Auth::None,
+    };
+    countersign_langgraph::LangGraphClient::new(url, auth, opts)
+}
+
+fn trace_client(
+    kind: Kind,
+    url: &str,
+    token: Option<String>,
+    opts: ClientOptions,
+) -> Result<countersign_tracestore::Client, SyncError> {
+    match kind {
+        Kind::Langfuse => countersign_tracestore::Client::langfuse(
+            url,
+            token.as_deref().unwrap_or_default(),
+            opts,
+        ),
+        _ => countersign_tracestore::Client::phoenix(url, token, opts),
+    }
+}
+
+/// Checks a backend before it is added: the server answers as `kind`, and the token (or
+/// Langfuse `PUBLIC:SECRET` keys) is accepted. `config` is the backend's per-kind settings
+/// (the Phoenix project).
+pub async fn probe(
+    kind: Kind,
+    url: &str,
+    config: &Value,
+    token: Option<String>,
+) -> Result<Probed, SyncError> {
+    let opts = ClientOptions::default();
+    match kind {
+        Kind::Countersign => {
+            let who = Client::new(url, token, opts)?.whoami().await?;
+            Ok(Probed {
+                summary: format!("Countersign protocol, token of {}", who.subject),
+                whoami: Some(who),
+            })
+        }
+        Kind::LangGraph => {
+            let info = countersign_langgraph::probe(&langgraph_client(url, token, opts)?).await?;
+            Ok(Probed {
+                whoami: None,
+                summary: format!(
+                    "LangGraph API {}, graphs: {}",
+                    info.api_version
+                        .as_deref()
+                        .unwrap_or("(version not reported)"),
+                    if info.graphs.is_empty() {
+                        "none".to_string()
+                    } else {
+                        info.graphs.join(", ")
+                    }
+                ),
+            })
+        }
+        Kind::Phoenix => {
+            let project = config
+                .get("project")
+                .and_then(Value::as_str)
+                .map(str::to_string)
+                .or_else(|| countersign_tracestore::project_in_url(url))
+                .unwrap_or_else(|| countersign_tracestore::phoenix::DEFAULT_PROJECT.into());
+            let client = trace_client(kind, url, token, opts)?;
+            let p = countersign_tracestore::phoenix::probe(&client, &project).await?;
+            Ok(Probed {
+                whoami: None,
+                summary: format!(
+                    "Phoenix {}, project {}",
+                    p.version.as_deref().unwrap_or("(version not reported)"),
+                    p.project_name
+                ),
+            })
+        }
+        Kind::Langfuse => {
+            let client = trace_client(kind, url, token, opts)?;
+            let p = countersign_tracestore::langfuse::probe(&client).await?;
+            Ok(Probed {
+                whoami: None,
+                summary: format!("Langfuse project {}", p.project_name),
+            })
+        }
+    }
+}
+
+/// Syncs one backend with its kind's connector. `None` for kinds with nothing to sync
+/// (imports). A client that cannot be built (malformed Langfuse keys) is recorded as a failed
+/// sync, like any other failure.
+pub async fn sync(
+    store_path: &Path,
+    backend: &BackendRow,
+    token: Option<String>,
+    opts: &SyncOptions,
+    client_opts: ClientOptions,
+    cancel: &Cancel,
+    on_progress: &(dyn Fn(&Progress) + Send + Sync),
+) -> Option<SyncReport> {
+    let kind = Kind::parse(&backend.kind)?;
+    let id = backend.backend_id.as_str();
+    let url = backend.url.as_str();
+    let report = match kind {
+        Kind::Countersign => match Client::new(url, token, client_opts) {
+            Ok(c) => sync_backend(store_path, id, &c, opts, cancel, on_progress).await,
+            Err(e) => failed(store_path, id, e),
+        },
+        Kind::LangGraph => match langgraph_client(url, token, client_opts) {
+            Ok(c) => {
+                countersign_langgraph::sync(store_path, id, &c, opts, cancel, on_progress).await
+            }
+            Err(e) => failed(store_path, id, e),
+        },
+        Kind::Phoenix | Kind::Langfuse => match trace_client(kind, url, token, client_opts) {
+            Ok(c) if kind == Kind::Phoenix => {
+                countersign_tracestore::phoenix::sync(store_path, id, &c, opts, cancel, on_progress)
+                    .await
+            }
+            Ok(c) => {
+                countersign_tracestore::langfuse::sync(
+                    store_path,
+                    id,
+                    &c,
+                    opts,
+                    cancel,
+                    on_progress,
+                )
+                .await
+            }
+            Err(e) => failed(store_path, id, e),
+        },
+    };
+    Some(report)
+}
+
+/// Sends a backend's queued decisions and rollbacks with its kind's connector. Kinds that hold
+/// no actions have nothing to send.
+pub async fn deliver(
+    store_path: &Path,
+    backend: &BackendRow,
+    token: Option<String>,
+) -> Result<DeliveryReport, SyncError> {
+    let opts = ClientOptions::default();
+    match Kind::parse(&backend.kind) {
+        Some(Kind::Countersign) => {
+            let c = Client::new(&backend.url, token, opts)?;
+            countersign_sync::outbox::deliver(store_path, &backend.backend_id, &c).await
+        }
+        Some(Kind::LangGraph) => {
+            let c = langgraph_client(&backend.url, token, opts)?;
+            countersign_langgraph::deliver(store_path, &backend.backend_id, &c).await
+        }
+        _ => Ok(DeliveryReport::default()),
+    }
+}
+
+/// A sync that could not start: recorded in the backend's health and returned as a report.
+fn failed(store_path: &Path, backend_id: &str, e: SyncError) -> SyncReport {
+    let now = Utc::now();
+    let recorded = Store::open(store_path)
+        .and_then(|s| health::record_failure(s.conn(), backend_id, now, e.code(), &e.to_string()));
+    if let Err(err) = recorded {
+        tracing::error!(backend = %backend_id, error = %err, "could not record sync health");
+    }
+    tracing::warn!(backend = %backend_id, code = e.code(), error = %e, "sync could not start");
+    SyncReport {
+        backend_id: backend_id.to_string(),
+        error: Some(e.view()),
+        finished_at: Some(now),
+        ..Default::default()
+    }
+}
