@@ -7,6 +7,11 @@ cd "$(dirname "$0")/.."
 scripts/setup.sh
 step() { printf '\n==> %s\n' "$*"; }
 
+step "Python venvs for the real third-party servers the connector tests run (cached in ${COUNTERSIGN_VENV_DIR:-/var/tmp/countersign-venvs})"
+scripts/venv-langgraph.sh
+scripts/venv-phoenix.sh
+scripts/venv-otel.sh
+
 step "UI: typecheck + build (ui/dist is embedded by the app build)"
 (cd ui && npm run build --silent)
 step "cargo fmt --check"
