@@ -16,6 +16,7 @@ use std::sync::{Arc, Mutex};
 
 /// gRPC status codes used in error bodies.
 const INVALID_ARGUMENT: i32 = 3;
+const PERMISSION_DENIED: i32 = 7;
 const INTERNAL: i32 = 13;
 const UNAVAILABLE: i32 = 14;
 
@@ -40,6 +41,7 @@ fn refuse(shared: &Shared, status: StatusCode, encoding: Encoding, message: &str
     let code = match status {
         StatusCode::INTERNAL_SERVER_ERROR => INTERNAL,
         StatusCode::SERVICE_UNAVAILABLE => UNAVAILABLE,
+        StatusCode::FORBIDDEN => PERMISSION_DENIED,
         _ => INVALID_ARGUMENT,
     };
     (
@@ -48,6 +50,22 @@ fn refuse(shared: &Shared, status: StatusCode, encoding: Encoding, message: &str
         wire::status(encoding, code, message),
     )
         .into_response()
+}
+
+/// Whether a `Host` header names this computer (`127.0.0.1`, `localhost` or `[::1]`, any port).
+fn loopback_host(host: Option<&str>) -> bool {
+    let Some(h) = host.map(str::trim) else {
+        return false;
+    };
+    let name = if let Some(rest) = h.strip_prefix('[') {
+        rest.split(']').next().unwrap_or_default()
+    } else {
+        h.rsplit_once(':').map_or(h, |(n, _)| n)
+    };
+    matches!(
+        name.to_ascii_lowercase().as_str(),
+        "127.0.0.1" | "localhost" | "::1"
+    )
 }
 
 fn header_str(headers: &HeaderMap, name: header::HeaderName) -> Option<&str> {
@@ -59,6 +77,16 @@ async fn traces(
     headers: HeaderMap,
     body: Body,
 ) -> Response {
+    // Browsers: a web page may not post traces (no CORS answer, and any Origin is refused), nor
+    // reach the port through a DNS name rebound to 127.0.0.1 (the Host must be loopback).
+    if headers.contains_key(header::ORIGIN) || !loopback_host(header_str(&headers, header::HOST)) {
+        return refuse(
+            &shared,
+            StatusCode::FORBIDDEN,
+            Encoding::Json,
+            "only exporters on this computer may post traces (no browser Origin, Host 127.0.0.1 or localhost)",
+        );
+    }
     let max = shared.config.max_body_bytes;
     let content_type = header_str(&headers, header::CONTENT_TYPE).unwrap_or_default();
     let Some(encoding) = Encoding::from_content_type(content_type) else {
@@ -391,4 +419,32 @@ fn import(shared: &Shared, json: &[u8]) -> Result<(ImportCounts, u64), ImportFai
         0
     };
     Ok((counts, rejected_spans))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::loopback_host;
+
+    #[test]
+    fn only_loopback_host_names() {
+        for ok in [
+            "127.0.0.1:4318",
+            "localhost:4318",
+            "LOCALHOST",
+            "[::1]:4318",
+            "127.0.0.1",
+        ] {
+            assert!(loopback_host(Some(ok)), "{ok}");
+        }
+        for bad in [
+            "evil.example:4318",
+            "127.0.0.1.evil.example",
+            "",
+            "10.0.0.1:4318",
+            "[::2]:1",
+        ] {
+            assert!(!loopback_host(Some(bad)), "{bad}");
+        }
+        assert!(!loopback_host(None));
+    }
 }

@@ -3,6 +3,8 @@
 //! store, exactly as an imported OTLP/JSON file would (`countersign_otel::import_bytes`).
 //!
 //! - Binds **only** `127.0.0.1`; port 0 picks a free one ([`ReceiverHandle::addr`] says which).
+//!   Requests from web pages are refused (`403` for any `Origin` header or a `Host` that is not
+//!   `127.0.0.1`/`localhost`/`[::1]`, so neither CORS nor DNS rebinding lets a site post traces).
 //! - Accepts `application/json` (OTLP/JSON) and `application/x-protobuf` (decoded with
 //!   `opentelemetry-proto` and re-encoded as the OTLP/JSON the importer reads), optionally
 //!   `Content-Encoding: gzip`. Anything else is `415`; a body over the limit (before or after

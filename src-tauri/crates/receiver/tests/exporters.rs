@@ -288,6 +288,23 @@ async fn refused_requests_say_why_and_store_nothing() -> R {
     let (s, body) = post(&url, "application/json", Some("gzip"), bomb).await?;
     assert_eq!(s, 413, "{body}");
     assert!(body.contains("inflated"), "{body}");
+    // A web page (Origin) or a rebound DNS name (Host) may not post.
+    let res = reqwest::Client::new()
+        .post(&url)
+        .header("content-type", "application/json")
+        .header("origin", "https://evil.example")
+        .body(fixture.clone())
+        .send()
+        .await?;
+    assert_eq!(res.status().as_u16(), 403);
+    let res = reqwest::Client::new()
+        .post(&url)
+        .header("content-type", "application/json")
+        .header("host", "rebound.evil.example")
+        .body(fixture.clone())
+        .send()
+        .await?;
+    assert_eq!(res.status().as_u16(), 403);
     // Wrong method and path.
     let res = reqwest::get(&url).await?;
     assert_eq!(res.status().as_u16(), 405);
@@ -301,7 +318,7 @@ async fn refused_requests_say_why_and_store_nothing() -> R {
     assert_eq!(s, 404);
 
     let stats = receiver.stats();
-    assert_eq!((stats.requests, stats.refused), (0, 8));
+    assert_eq!((stats.requests, stats.refused), (0, 10));
     receiver.stop().await;
     let store = Store::open(&path)?;
     let n: i64 = store
