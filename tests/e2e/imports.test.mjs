@@ -130,7 +130,7 @@ function exportAgentRun(endpoint) {
 }
 
 test('the OTLP/HTTP receiver enabled in Settings turns a live exporter run into a run', withRig('otlp-receiver', async (rig) => {
-  const { session: s } = await rig.app();
+  const { session: s, env } = await rig.app();
   await priceModel(s, 'acme-support', '1.00', '2.00');
   await s.waitFind('[data-testid="receiver"][data-state="off"]');
   // A port another program holds: the view says why the receiver is not running.
@@ -179,4 +179,11 @@ test('the OTLP/HTTP receiver enabled in Settings turns a live exporter run into 
   assert.equal((await s.findAll('[data-testid="citation"]')).length, 2);
   // Priced from the table ($1.00 / $2.00 per 1M tokens): not $0.
   assert.doesNotMatch(await (await s.find('[data-testid="run-cost"]')).text(), /^\$0\.00\b/);
+
+  // Enabled is remembered: the next launch on the same store starts the receiver again.
+  await rig.crashApp();
+  const { session: s2 } = await rig.app({ COUNTERSIGN_STORE: env.COUNTERSIGN_STORE });
+  await (await s2.waitFind('[data-testid="nav-settings"]')).click();
+  const again = await s2.waitFind('[data-testid="receiver"][data-state="running"] [data-testid="receiver-endpoint"]');
+  assert.match(await again.text(), /^http:\/\/127\.0\.0\.1:\d+\/v1\/traces$/);
 }));
