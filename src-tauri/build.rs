@@ -6,6 +6,7 @@ fn main() {
             "app_info",
             "list_backends",
             "add_backend",
+            "set_backend_config",
             "remove_backend",
             "sync_now",
             "cancel_sync",

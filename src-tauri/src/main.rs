@@ -40,6 +40,7 @@ fn main() {
             commands::system::open_url,
             commands::backends::list_backends,
             commands::backends::add_backend,
+            commands::backends::set_backend_config,
             commands::backends::remove_backend,
             commands::backends::sync_now,
             commands::backends::cancel_sync,

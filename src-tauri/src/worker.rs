@@ -4,7 +4,8 @@
 use crate::error::{CmdError, CmdResult};
 use crate::events::{self, StoreChanged, SyncStatus};
 use crate::state::{AppState, with_store};
-use countersign_sync::{Cancel, Client, ClientOptions, SyncOptions, SyncReport, sync_backend};
+use countersign_connect::Kind;
+use countersign_sync::{Cancel, ClientOptions, SyncOptions, SyncReport};
 use std::sync::Arc;
 use std::time::Duration;
 use tauri::{AppHandle, Emitter, Manager};
@@ -42,14 +43,13 @@ pub async fn sync_all(
     // Imported trace files are stored like a backend but have nothing to sync.
     for b in all
         .into_iter()
-        .filter(|b| b.kind == "countersign")
+        .filter(|b| Kind::parse(&b.kind).is_some())
         .filter(|b| only.as_ref().is_none_or(|o| *o == b.backend_id))
     {
         let token = state
             .token(&b.backend_id)
             .map_err(|m| CmdError::new("secret_store", m))?;
-        let client = Client::new(&b.url, token, ClientOptions::default())?;
-        deliver_outbox(app, state, &b.backend_id, &client).await;
+        deliver_outbox(app, state, &b, token.clone()).await;
         let _ = app.emit(
             events::SYNC_STATUS,
             SyncStatus {
@@ -59,18 +59,19 @@ pub async fn sync_all(
             },
         );
         let emitter = app.clone();
-        let report = sync_backend(
+        let Some(report) = countersign_connect::sync(
             &state.store_path,
-            &b.backend_id,
-            &client,
+            &b,
+            token,
             &SyncOptions::default(),
+            ClientOptions::default(),
             &cancel,
             &move |p| {
                 if p.changed > 0 || p.quarantined > 0 {
-                    let (runs, actions) = if p.stream == "runs" {
-                        (p.changed, 0)
-                    } else {
-                        (0, p.changed)
+                    // Streams that carry actions: the native `actions`, LangGraph `threads`.
+                    let (runs, actions) = match p.stream {
+                        "actions" | "threads" => (0, p.changed),
+                        _ => (p.changed, 0),
                     };
                     let _ = emitter.emit(
                         events::STORE_CHANGED,
@@ -84,7 +85,10 @@ pub async fn sync_all(
                 }
             },
         )
-        .await;
+        .await
+        else {
+            continue;
+        };
         let status = match &report.error {
             None => SyncStatus {
                 backend_id: b.backend_id.clone(),
@@ -136,14 +140,18 @@ pub fn deliver_soon(app: &AppHandle, state: &Arc<AppState>, backend_id: String) 
             return;
         };
         let token = state.token(&backend_id).ok().flatten();
-        if let Ok(client) = Client::new(&b.url, token, ClientOptions::default()) {
-            deliver_outbox(&app, &state, &backend_id, &client).await;
-        }
+        deliver_outbox(&app, &state, &b, token).await;
     });
 }
 
-async fn deliver_outbox(app: &AppHandle, state: &Arc<AppState>, backend_id: &str, client: &Client) {
-    match countersign_sync::outbox::deliver(&state.store_path, backend_id, client).await {
+async fn deliver_outbox(
+    app: &AppHandle,
+    state: &Arc<AppState>,
+    backend: &countersign_store::backends::BackendRow,
+    token: Option<String>,
+) {
+    let backend_id = backend.backend_id.as_str();
+    match countersign_connect::deliver(&state.store_path, backend, token).await {
         Ok(r) if r.delivered + r.conflicts + r.rejected > 0 => {
             let _ = app.emit(
                 events::STORE_CHANGED,

@@ -3,11 +3,12 @@
 use crate::error::{CmdError, CmdResult};
 use crate::state::{AppState, with_store};
 use crate::worker;
+use countersign_connect::Kind;
 use countersign_core::Whoami;
 use countersign_store::health::Health;
 use countersign_store::quarantine::QuarantineRow;
 use countersign_store::{actions, audit, backends, health, quarantine, runs};
-use countersign_sync::{Client, ClientOptions, SyncReport};
+use countersign_sync::SyncReport;
 use serde::Serialize;
 use std::sync::Arc;
 use tauri::{AppHandle, State};
@@ -32,6 +33,7 @@ pub struct BackendView {
     health: Health,
     whoami: Option<Whoami>,
     counts: Counts,
+    config: serde_json::Value,
 }
 
 fn view(
@@ -52,6 +54,7 @@ fn view(
         added_at: b.added_at,
         embedded: b.embedded,
         whoami: b.whoami,
+        config: b.config,
     })
 }
 
@@ -67,8 +70,10 @@ pub async fn list_backends(state: State<'_, Arc<AppState>>) -> CmdResult<Vec<Bac
     .await
 }
 
-/// Adds a backend after checking the token with `/v1/whoami`; the token goes to the secret
-/// store, never to SQLite.
+/// Adds a backend of `kind` (`countersign`, `langgraph`, `phoenix`, `langfuse`) after checking
+/// that it answers as that kind and accepts the token; the token goes to the secret store,
+/// never to SQLite. `config` holds per-kind settings (a Phoenix project, LangGraph confirm
+/// fields).
 #[tauri::command]
 pub async fn add_backend(
     app: AppHandle,
@@ -76,12 +81,22 @@ pub async fn add_backend(
     name: String,
     url: String,
     token: String,
+    kind: Option<String>,
+    config: Option<serde_json::Value>,
 ) -> CmdResult<BackendView> {
     let url = backends::normalize_url(&url)?;
+    let kind_text = kind.unwrap_or_else(|| "countersign".into());
+    let kind = Kind::parse(&kind_text)
+        .ok_or_else(|| CmdError::new("invalid", format!("unknown backend kind {kind_text:?}")))?;
+    let config = config.unwrap_or_else(|| serde_json::json!({}));
+    if !config.is_object() {
+        return Err(CmdError::new(
+            "invalid",
+            "backend settings must be a JSON object",
+        ));
+    }
     let token = Some(token.trim().to_string()).filter(|t| !t.is_empty());
-    let who = Client::new(&url, token.clone(), ClientOptions::default())?
-        .whoami()
-        .await?;
+    let probed = countersign_connect::probe(kind, &url, &config, token.clone()).await?;
     let id = backends::backend_id_for_url(&url);
     if let Some(t) = &token {
         state
@@ -90,19 +105,58 @@ pub async fn add_backend(
             .map_err(|m| CmdError::new("secret_store", m))?;
     }
     let row = with_store(&state, move |s| {
-        let row = backends::upsert(s.conn(), &name, &url, "countersign", false)?;
-        backends::set_whoami(s.conn(), &row.backend_id, &who)?;
+        let row = backends::upsert(s.conn(), &name, &url, kind.as_str(), false)?;
+        backends::set_config(s.conn(), &row.backend_id, &config)?;
+        if let Some(who) = &probed.whoami {
+            backends::set_whoami(s.conn(), &row.backend_id, who)?;
+        }
         let row = backends::get(s.conn(), &row.backend_id)?
             .ok_or_else(|| CmdError::new("not_found", "backend vanished"))?;
         view(s.conn(), row)
     })
     .await?;
-    tracing::info!(backend = %row.backend_id, url = %row.url, "backend added");
+    tracing::info!(backend = %row.backend_id, url = %row.url, kind = %row.kind, "backend added");
     let (app2, st, bid) = (app.clone(), state.inner().clone(), row.backend_id.clone());
     tauri::async_runtime::spawn(async move {
         let _ = worker::sync_all(&app2, &st, Some(bid)).await;
     });
     Ok(row)
+}
+
+/// Replaces a backend's per-kind settings (for LangGraph: which arguments of which action a
+/// reviewer must confirm). Applies to actions from the next sync on; recorded in the audit trail.
+#[tauri::command]
+pub async fn set_backend_config(
+    state: State<'_, Arc<AppState>>,
+    backend_id: String,
+    config: serde_json::Value,
+) -> CmdResult<BackendView> {
+    if !config.is_object() {
+        return Err(CmdError::new(
+            "invalid",
+            "backend settings must be a JSON object",
+        ));
+    }
+    with_store(&state, move |s| {
+        let tx = s.write()?;
+        let before = backends::get(&tx, &backend_id)?
+            .ok_or_else(|| CmdError::new("not_found", format!("no backend {backend_id}")))?;
+        backends::set_config(&tx, &backend_id, &config)?;
+        audit::append(
+            &tx,
+            "console",
+            "backend_config",
+            &backend_id,
+            serde_json::json!({"before": before.config, "after": config}),
+            chrono::Utc::now(),
+        )?;
+        let row = backends::get(&tx, &backend_id)?
+            .ok_or_else(|| CmdError::new("not_found", "backend vanished"))?;
+        let v = view(&tx, row)?;
+        tx.commit().map_err(countersign_store::StoreError::from)?;
+        Ok(v)
+    })
+    .await
 }
 
 /// Removes a backend, everything synced from it, and its token.

@@ -8,6 +8,7 @@ import type {
   BackendView,
   BudgetItem,
   Facets,
+  Json,
   NewBackend,
   Overview,
   QuarantineRecord,
@@ -22,6 +23,7 @@ export const COMMANDS = {
   appInfo: 'app_info',
   listBackends: 'list_backends',
   addBackend: 'add_backend',
+  setBackendConfig: 'set_backend_config',
   removeBackend: 'remove_backend',
   syncNow: 'sync_now',
   listRuns: 'list_runs',
@@ -45,7 +47,18 @@ export function listBackends(): Promise<BackendView[]> {
 }
 
 export function addBackend(input: NewBackend): Promise<BackendView> {
-  return call(COMMANDS.addBackend, { name: input.name, url: input.url, token: input.token });
+  return call(COMMANDS.addBackend, {
+    name: input.name,
+    url: input.url,
+    token: input.token,
+    kind: input.kind,
+    config: input.config,
+  });
+}
+
+/** Replaces a backend's per-kind settings (LangGraph confirm fields, Phoenix project). */
+export function setBackendConfig(backendId: string, config: Json): Promise<BackendView> {
+  return call(COMMANDS.setBackendConfig, { backendId, config });
 }
 
 export async function removeBackend(backendId: string): Promise<void> {

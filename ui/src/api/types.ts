@@ -1,6 +1,8 @@
 // Wire types: mirrors of the Rust serde JSON (snake_case fields) the Tauri commands return.
 // Timestamps are RFC 3339 UTC strings; money is integer micro-dollars.
 
+import type { DecisionKind } from './decisionTypes';
+
 /** JSON value as serde_json::Value carries it. */
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
@@ -245,6 +247,10 @@ export interface ReviewField {
   current?: string | null;
   confirm: ConfirmMode;
   editable: boolean;
+  /** Approving needs it confirmed (absent = true). A field not required is shown and may be
+   * corrected, but approve works without ticking it (LangGraph arguments the backend's confirm
+   * settings do not list). */
+  required?: boolean;
 }
 
 export interface TargetRecord {
@@ -271,6 +277,8 @@ export interface PendingAction {
   rollback_supported: boolean;
   /** A reviewer escalated it: only this role (or an admin) may decide it now. */
   escalated_to?: string | null;
+  /** Decisions this backend accepts for the action; absent or empty = every kind. */
+  allowed_decisions?: DecisionKind[];
   status: ActionStatus;
   requested_at: Rfc3339;
   expires_at: Rfc3339;
@@ -384,12 +392,20 @@ export interface BackendView {
   health: BackendHealth;
   whoami: Whoami | null;
   counts: BackendCounts;
+  /** Per-kind settings: `{project}` (Phoenix), `{confirm_fields: {action: [field…]}}` (LangGraph). */
+  config: Json;
 }
+
+/** Backend kinds with a connector. */
+export type BackendKind = 'countersign' | 'langgraph' | 'phoenix' | 'langfuse';
 
 export interface NewBackend {
   name: string;
   url: string;
+  /** Token / API key; for Langfuse `PUBLIC_KEY:SECRET_KEY`. */
   token: string;
+  kind: BackendKind;
+  config: Json;
 }
 
 export interface SyncReport {

@@ -62,6 +62,7 @@ describe('test ids', () => {
       health: { state: 'never_synced', last_success_at: null, last_attempt_at: null, last_error: null, consecutive_failures: 0 },
       whoami: null,
       counts: { runs: 0, actions_pending: 0, quarantined: 0 },
+      config: {},
     };
     const html = wrap(<BackendRow b={b} onRemoved={() => {}} />);
     expect(html).toContain('data-testid="backend-row"');

@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import type { ReviewWarning } from '../api/decisionTypes';
 import type { ReviewField } from '../api/types';
 import {
+  allows,
+  needsConfirmation,
   approveReview,
   approveWithEditsReview,
   canApprove,
@@ -175,5 +177,32 @@ describe('deny and rollback', () => {
   it('keys and current acks', () => {
     expect(warningKey(w('region', 'confusable'))).toBe('region:confusable');
     expect(currentAcks([w('a', 'x'), w('a', 'x')], new Set(['a:x']))).toEqual(['a:x']);
+  });
+});
+
+describe('fields not required and decisions a backend does not accept', () => {
+  const optional = { ...f('resolution', 'resolved', 'tick'), required: false };
+  const withOptional = [f('ticket_id', 'T-1', 'tick'), optional];
+
+  it('approve opens without confirming a field that is not required, and leaves it out', () => {
+    const gate = canApprove(withOptional, { ticket_id: true }, [], none);
+    expect(gate).toEqual({ ok: true, missing: [] });
+    const review = approveReview(withOptional, { ticket_id: true }, [], none);
+    expect(review.fields).toEqual({ ticket_id: 'T-1' });
+    expect(canApprove(withOptional, {}, [], none).missing).toEqual(['tick ticket_id']);
+    expect(needsConfirmation(optional)).toBe(false);
+    expect(needsConfirmation(f('x', '1', 'tick'))).toBe(true);
+  });
+
+  it('approve with edits does not ask to confirm an unchanged field that is not required', () => {
+    const gate = canApproveWithEdits(withOptional, {}, { ticket_id: 'T-2' }, [], none);
+    expect(gate.ok).toBe(true);
+  });
+
+  it('allows() reads the allowed decisions, none listed meaning all', () => {
+    expect(allows({}, 'deny')).toBe(true);
+    expect(allows({ allowed_decisions: [] }, 'approve_with_edits')).toBe(true);
+    expect(allows({ allowed_decisions: ['approve', 'deny'] }, 'approve_with_edits')).toBe(false);
+    expect(allows({ allowed_decisions: ['approve', 'deny'] }, 'deny')).toBe(true);
   });
 });

@@ -1,8 +1,8 @@
 // The reviewer's gating rules, as pure functions: what must be done before approve, approve
 // with edits, deny or rollback are allowed, and the review sent to `decide_action`. They mirror
 // `check_review` in crates/core/src/review.rs, which enforces the same rules again.
-import type { EscalationRole, ReviewInput, ReviewWarning } from '../api/decisionTypes';
-import type { ReviewField } from '../api/types';
+import type { DecisionKind, EscalationRole, ReviewInput, ReviewWarning } from '../api/decisionTypes';
+import type { PendingAction, ReviewField } from '../api/types';
 
 /** Per field: a tick (boolean) for `tick` fields, the re-typed text for `reenter` fields. */
 export type Confirmations = Record<string, boolean | string | undefined>;
@@ -28,6 +28,17 @@ export function reenterState(field: Pick<ReviewField, 'value'>, typed: string | 
   if (typed === field.value) return 'match';
   if (field.value.startsWith(typed)) return 'partial';
   return 'mismatch';
+}
+
+/** Whether approving needs this field confirmed (fields are required unless they say not). */
+export function needsConfirmation(field: Pick<ReviewField, 'required'>): boolean {
+  return field.required !== false;
+}
+
+/** Whether the backend accepts this kind of decision for the action (none listed = all). */
+export function allows(action: Pick<PendingAction, 'allowed_decisions'>, kind: DecisionKind): boolean {
+  const allowed = action.allowed_decisions ?? [];
+  return allowed.length === 0 || allowed.includes(kind);
 }
 
 /** Is this field confirmed as proposed (ticked, or re-entered exactly)? */
@@ -61,7 +72,7 @@ function warningsLine(left: ReviewWarning[]): string | null {
 }
 
 /**
- * Approve as proposed: every field confirmed (ticked, or re-entered exactly) and every warning
+ * Approve as proposed: every required field confirmed (ticked, or re-entered exactly) and every warning
  * acknowledged. `warnings` must be the answer for the proposed values; while it is not known
  * (null) approval stays closed.
  */
@@ -72,8 +83,9 @@ export function canApprove(
   acks: ReadonlySet<string>,
 ): Gate {
   const missing: string[] = [];
-  const unticked = fields.filter((f) => f.confirm === 'tick' && !isConfirmed(f, confirmations[f.name]));
-  const reenter = fields.filter((f) => f.confirm === 'reenter' && !isConfirmed(f, confirmations[f.name]));
+  const required = fields.filter(needsConfirmation);
+  const unticked = required.filter((f) => f.confirm === 'tick' && !isConfirmed(f, confirmations[f.name]));
+  const reenter = required.filter((f) => f.confirm === 'reenter' && !isConfirmed(f, confirmations[f.name]));
   const mismatched = reenter.filter((f) => {
     const t = confirmations[f.name];
     return typeof t === 'string' && t !== '' && reenterState(f, t) === 'mismatch';
@@ -122,7 +134,9 @@ export function canApproveWithEdits(
   if (edited.length === 0) missing.push('change at least one editable field');
   const blank = edited.filter((f) => (edits[f.name] ?? '').trim() === '');
   if (blank.length) missing.push(`enter a value for ${blank.map((f) => f.label).join(', ')}`);
-  const unchanged = fields.filter((f) => !edited.includes(f) && !isConfirmed(f, confirmations[f.name]));
+  const unchanged = fields.filter(
+    (f) => needsConfirmation(f) && !edited.includes(f) && !isConfirmed(f, confirmations[f.name]),
+  );
   if (unchanged.length) missing.push(`confirm ${unchanged.map((f) => f.label).join(', ')}`);
   if (warnings === null) missing.push('checking the corrected values…');
   else {
@@ -162,7 +176,8 @@ export function dropAcksFor(acks: ReadonlySet<string>, field: string): Set<strin
   return new Set([...acks].filter((k) => !k.startsWith(`${field}:`)));
 }
 
-/** Review for approve: re-entered text as typed, ticked fields with their proposed value. */
+/** Review for approve: re-entered text as typed, ticked fields with their proposed value;
+ * fields that need no confirmation are left out (the backend keeps their proposed value). */
 export function approveReview(
   fields: readonly ReviewField[],
   confirmations: Confirmations,

@@ -7,9 +7,9 @@ mod import_cmd;
 mod output;
 
 use clap::{Args, Parser, Subcommand};
+use countersign_connect::Kind;
 use countersign_store::runs::{RunQuery, Sort};
 use countersign_store::{Store, backends, paths};
-use countersign_connect::Kind;
 use countersign_sync::{Cancel, ClientOptions, SyncOptions};
 use std::net::SocketAddr;
 use std::path::PathBuf;

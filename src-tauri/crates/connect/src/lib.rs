@@ -8,7 +8,7 @@
 //! nothing to sync: [`Kind::parse`] does not know them and [`sync`] answers `None`.
 
 use chrono::Utc;
-use countersign_core::Whoami;
+use countersign_core::{Role, Whoami};
 use countersign_store::backends::BackendRow;
 use countersign_store::{Store, health};
 use countersign_sync::outbox::DeliveryReport;
@@ -121,7 +121,7 @@ pub async fn probe(
         Kind::LangGraph => {
             let info = countersign_langgraph::probe(&langgraph_client(url, token, opts)?).await?;
             Ok(Probed {
-                whoami: None,
+                whoami: Some(console_reviewer("LangGraph Server")),
                 summary: format!(
                     "LangGraph API {}, graphs: {}",
                     info.api_version
@@ -161,6 +161,23 @@ pub async fn probe(
                 summary: format!("Langfuse project {}", p.project_name),
             })
         }
+    }
+}
+
+/// The identity a console user has on a backend kind without users or roles (LangGraph Server:
+/// whoever can reach it may resume its threads). The console then acts as that backend's
+/// reviewer, named after the OS user so the audit trail says who decided.
+pub fn console_reviewer(what: &str) -> Whoami {
+    let user = std::env::var("USER")
+        .or_else(|_| std::env::var("USERNAME"))
+        .ok()
+        .filter(|u| !u.trim().is_empty())
+        .unwrap_or_else(|| "console".into());
+    Whoami {
+        subject: format!("console:{user}"),
+        display_name: format!("{user} (this console; {what} has no user roles)"),
+        roles: vec![Role::Reviewer, Role::Operator],
+        tenants: Vec::new(),
     }
 }
 

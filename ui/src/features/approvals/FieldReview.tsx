@@ -1,7 +1,7 @@
 import type { ReviewField, ReviewWarning } from '../../api';
 import { SafeText } from '../../components/SafeText';
 import { hasHiddenCharacters } from '../../lib/hidden';
-import { reenterState, warningKey, type Confirmations, type Edits } from '../../lib/review';
+import { needsConfirmation, reenterState, warningKey, type Confirmations, type Edits } from '../../lib/review';
 
 export interface FieldReviewProps {
   fields: ReviewField[];
@@ -120,11 +120,15 @@ function FieldRow({ f, p }: { f: ReviewField; p: FieldReviewProps }) {
       </td>
       <td className="confirm-cell">
         {p.readOnly ? (
-          <span className="muted small">{f.confirm === 'reenter' ? 're-enter' : 'tick'}</span>
+          <span className="muted small">{!needsConfirmation(f) ? 'not required' : f.confirm === 'reenter' ? 're-enter' : 'tick'}</span>
         ) : (
           <>
             {edited ? (
               <span className="muted small">corrected by you (no confirmation needed)</span>
+            ) : !needsConfirmation(f) ? (
+              <span className="muted small" data-testid={`optional-${f.name}`}>
+                shown for context; this backend does not require confirming it
+              </span>
             ) : f.confirm === 'reenter' ? (
               <Reenter f={f} typed={typeof c === 'string' ? c : ''} onChange={(v) => p.onConfirm(f.name, v)} />
             ) : (

@@ -25,6 +25,7 @@ import { TimeText } from '../../components/TimeText';
 import { isEmptyJson } from '../../lib/json';
 import { notDecidableReason, statusAt, timeLeft } from '../../lib/queue';
 import {
+  allows,
   approveReview,
   approveWithEditsReview,
   canApprove,
@@ -284,7 +285,12 @@ export function ReviewPanel({
           {showControls ? (
             <section className="detail-section decision" data-testid="decision-controls">
               <h2>Decision</h2>
-              {!editing ? (
+              {a.allowed_decisions && a.allowed_decisions.length > 0 ? (
+                <p className="muted small" data-testid="allowed-decisions">
+                  This backend accepts: {a.allowed_decisions.map((d) => d.replace(/_/g, ' ')).join(', ')}.
+                </p>
+              ) : null}
+              {!editing && !allows(a, 'approve') ? null : !editing ? (
                 <div className="decide-row primary-row">
                   <button
                     type="button"
@@ -319,12 +325,15 @@ export function ReviewPanel({
                   <Missing gate={editGate} testId="edit-missing" />
                 </div>
               )}
-              <div className="decide-row">
-                <button type="button" className="btn" data-testid="edit-toggle" aria-pressed={editing} onClick={toggleEdit} disabled={busy}>
-                  {editing ? 'Cancel corrections' : 'Correct values…'}
-                </button>
-                {!a.fields.some((f) => f.editable) ? <span className="muted small">no field of this write can be edited</span> : null}
-              </div>
+              {allows(a, 'approve_with_edits') ? (
+                <div className="decide-row">
+                  <button type="button" className="btn" data-testid="edit-toggle" aria-pressed={editing} onClick={toggleEdit} disabled={busy}>
+                    {editing ? 'Cancel corrections' : 'Correct values…'}
+                  </button>
+                  {!a.fields.some((f) => f.editable) ? <span className="muted small">no field of this write can be edited</span> : null}
+                </div>
+              ) : null}
+              {allows(a, 'deny') ? (
               <div className="decide-row deny-row">
                 <select value={pickedReason} onChange={(e) => setPickedReason(e.target.value)} data-testid="deny-reason" aria-label="Deny reason">
                   <option value="">Reason to deny…</option>
@@ -353,6 +362,8 @@ export function ReviewPanel({
                 </button>
                 {!denyGate.ok ? <span className="muted small">a denial needs a reason</span> : null}
               </div>
+              ) : null}
+              {allows(a, 'escalate') ? (
               <div className="decide-row escalate-row">
                 <select
                   value={escalateRole}
@@ -382,6 +393,7 @@ export function ReviewPanel({
                   Escalate
                 </button>
               </div>
+              ) : null}
               {error ? (
                 <p className="warn-text" role="alert" data-testid="decide-error" data-code={error.code}>
                   <SafeText text={errorLine(error)} />

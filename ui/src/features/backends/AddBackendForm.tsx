@@ -1,31 +1,42 @@
 import { useState, type FormEvent } from 'react';
-import { addBackend } from '../../api';
+import { addBackend, type BackendKind } from '../../api';
 import { useReportError } from '../../app/errors';
 import { SafeText } from '../../components/SafeText';
+import { KIND_INFO, newBackendInput } from './kinds';
 
-/** Adds a backend. The token goes straight to the Rust side (OS secret store), never kept here. */
+/**
+ * Adds a backend of any kind the console connects to. The token (or Langfuse keys) goes
+ * straight to the Rust side (OS secret store), never kept here.
+ */
 export function AddBackendForm({ onAdded }: { onAdded: () => void }) {
   const report = useReportError();
+  const [kind, setKind] = useState<BackendKind>('countersign');
   const [name, setName] = useState('');
   const [url, setUrl] = useState('');
   const [token, setToken] = useState('');
+  const [secret, setSecret] = useState('');
+  const [project, setProject] = useState('');
   const [busy, setBusy] = useState(false);
   const [added, setAdded] = useState<string | null>(null);
+  const info = KIND_INFO[kind];
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
     setBusy(true);
     setAdded(null);
     try {
-      const b = await addBackend({ name: name.trim(), url: url.trim(), token });
+      const b = await addBackend(newBackendInput({ kind, name, url, token, secret, project }));
       setAdded(b.name);
       setName('');
       setUrl('');
       setToken('');
+      setSecret('');
+      setProject('');
       onAdded();
     } catch (err) {
       report(err, 'add_backend');
       setToken('');
+      setSecret('');
     } finally {
       setBusy(false);
     }
@@ -36,6 +47,16 @@ export function AddBackendForm({ onAdded }: { onAdded: () => void }) {
       <h2>Add backend</h2>
       <div className="form-row">
         <label>
+          Kind
+          <select data-testid="backend-kind" value={kind} onChange={(e) => setKind(e.target.value as BackendKind)}>
+            {(Object.keys(KIND_INFO) as BackendKind[]).map((k) => (
+              <option key={k} value={k}>
+                {KIND_INFO[k].label}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
           Name
           <input data-testid="backend-name" value={name} onChange={(e) => setName(e.target.value)} placeholder="Production agents" />
         </label>
@@ -45,13 +66,19 @@ export function AddBackendForm({ onAdded }: { onAdded: () => void }) {
             data-testid="backend-url"
             value={url}
             onChange={(e) => setUrl(e.target.value)}
-            placeholder="https://agents.example.com"
+            placeholder={info.urlHint}
             inputMode="url"
             spellCheck={false}
           />
         </label>
+        {kind === 'phoenix' ? (
+          <label>
+            Project
+            <input data-testid="backend-project" value={project} onChange={(e) => setProject(e.target.value)} placeholder="default" spellCheck={false} />
+          </label>
+        ) : null}
         <label>
-          Token
+          {info.tokenLabel}
           <input
             data-testid="backend-token"
             type="password"
@@ -61,10 +88,26 @@ export function AddBackendForm({ onAdded }: { onAdded: () => void }) {
             spellCheck={false}
           />
         </label>
+        {kind === 'langfuse' ? (
+          <label>
+            Secret key
+            <input
+              data-testid="backend-secret"
+              type="password"
+              value={secret}
+              onChange={(e) => setSecret(e.target.value)}
+              autoComplete="new-password"
+              spellCheck={false}
+            />
+          </label>
+        ) : null}
         <button type="submit" className="btn primary" data-testid="backend-add" disabled={busy}>
-          {busy ? 'Adding…' : 'Add'}
+          {busy ? 'Checking…' : 'Add'}
         </button>
       </div>
+      <p className="muted small" data-testid="backend-kind-help">
+        {info.help}
+      </p>
       {added ? (
         <p className="ok-text small">
           Added <SafeText text={added} />.

@@ -1,11 +1,17 @@
 import { useState } from 'react';
-import { removeBackend, type BackendView } from '../../api';
+import { removeBackend, type BackendView, type Json } from '../../api';
 import { useReportError } from '../../app/errors';
 import { useStore } from '../../app/store';
 import { HealthBadge } from '../../components/Badges';
 import { SafeText } from '../../components/SafeText';
 import { SyncButton } from '../../components/SyncButton';
 import { TimeText } from '../../components/TimeText';
+import { ConfirmFieldsEditor } from './ConfirmFieldsEditor';
+import { kindLabel } from './kinds';
+
+function configField(config: Json, key: string): Json | undefined {
+  return config && typeof config === 'object' && !Array.isArray(config) ? config[key] : undefined;
+}
 
 export function BackendRow({ b, onRemoved }: { b: BackendView; onRemoved: () => void }) {
   const report = useReportError();
@@ -36,8 +42,8 @@ export function BackendRow({ b, onRemoved }: { b: BackendView; onRemoved: () => 
         </h3>
         <HealthBadge state={h.state} />
         {b.embedded ? <span className="tag">embedded</span> : null}
-        <span className="tag">
-          <SafeText text={b.kind} />
+        <span className="tag" data-testid="backend-kind-tag" data-kind={b.kind}>
+          <SafeText text={kindLabel(b.kind)} />
         </span>
         {live?.state === 'running' ? <span className="muted">syncing…</span> : null}
         <span className="spacer" />
@@ -119,11 +125,20 @@ export function BackendRow({ b, onRemoved }: { b: BackendView; onRemoved: () => 
             <span className="muted">unknown (not yet synced)</span>
           )}
         </dd>
+        {b.kind === 'phoenix' ? (
+          <>
+            <dt>Project</dt>
+            <dd>
+              <SafeText text={typeof configField(b.config, 'project') === 'string' ? String(configField(b.config, 'project')) : 'default'} />
+            </dd>
+          </>
+        ) : null}
         <dt>Added</dt>
         <dd>
           <TimeText value={b.added_at} />
         </dd>
       </dl>
+      {b.kind === 'langgraph' ? <ConfirmFieldsEditor b={b} /> : null}
     </article>
   );
 }

@@ -1,0 +1,38 @@
+import { describe, expect, it } from 'vitest';
+import { confirmFieldsText, kindLabel, newBackendInput, parseConfirmFields, withConfirmFields } from './kinds';
+
+describe('backend kinds', () => {
+  const base = { name: ' Agents ', url: ' http://127.0.0.1:8123 ', token: '', secret: '', project: '' };
+
+  it('Langfuse keys travel as one PUBLIC:SECRET secret; Phoenix carries its project', () => {
+    expect(newBackendInput({ ...base, kind: 'langfuse', token: 'pk-lf-1', secret: 'sk-lf-2' })).toEqual({
+      kind: 'langfuse',
+      name: 'Agents',
+      url: 'http://127.0.0.1:8123',
+      token: 'pk-lf-1:sk-lf-2',
+      config: {},
+    });
+    expect(newBackendInput({ ...base, kind: 'phoenix', project: ' evals ' }).config).toEqual({ project: 'evals' });
+    expect(newBackendInput({ ...base, kind: 'langgraph' }).token).toBe('');
+    expect(kindLabel('langgraph')).toBe('LangGraph Server');
+    expect(kindLabel('otel')).toBe('trace import');
+  });
+
+  it('confirm fields round-trip through text, keeping other settings', () => {
+    const config = { project: 'x', confirm_fields: { issue_refund: ['amount', 'region'], close_ticket: ['ticket_id'] } };
+    const text = confirmFieldsText(config);
+    expect(text).toBe('issue_refund: amount, region\nclose_ticket: ticket_id');
+    const parsed = parseConfirmFields(`${text}\n\n`);
+    expect(parsed).toEqual({ ok: true, value: config.confirm_fields });
+    expect(withConfirmFields(config, {})).toEqual({ project: 'x' });
+    expect(withConfirmFields(null, { a: ['b'] })).toEqual({ confirm_fields: { a: ['b'] } });
+  });
+
+  it('malformed lines are refused with the line named', () => {
+    expect(parseConfirmFields('issue_refund amount')).toEqual({ ok: false, error: 'line 1: write "action: field, field"' });
+    expect(parseConfirmFields('ok: a\nissue_refund:')).toEqual({ ok: false, error: 'line 2: name at least one field for issue_refund' });
+    expect(parseConfirmFields('x: <img src=x>')).toMatchObject({ ok: false });
+    expect(parseConfirmFields('a: b\na: c')).toEqual({ ok: false, error: 'line 2: a is listed twice' });
+    expect(confirmFieldsText({ confirm_fields: 'nope' })).toBe('');
+  });
+});

@@ -1,0 +1,107 @@
+// What the Backends view knows about each backend kind: labels, hints, how the add form's
+// inputs become `add_backend` arguments, and the LangGraph confirm-fields setting as text.
+import type { BackendKind, Json, NewBackend } from '../../api';
+
+export interface KindInfo {
+  label: string;
+  urlHint: string;
+  tokenLabel: string;
+  help: string;
+}
+
+export const KIND_INFO: Record<BackendKind, KindInfo> = {
+  countersign: {
+    label: 'Countersign protocol',
+    urlHint: 'https://agents.example.com',
+    tokenLabel: 'Token',
+    help: 'A backend speaking the Countersign protocol (/v1): runs, pending actions, budgets and sources. The token is checked with /v1/whoami.',
+  },
+  langgraph: {
+    label: 'LangGraph Server',
+    urlHint: 'http://127.0.0.1:8123',
+    tokenLabel: 'API key (optional)',
+    help: 'Interrupted threads (Agent Inbox requests) become pending actions; a decision resumes the thread. Every argument must be confirmed until you name the ones that matter per action below, once added.',
+  },
+  phoenix: {
+    label: 'Arize Phoenix',
+    urlHint: 'http://127.0.0.1:6006',
+    tokenLabel: 'API key (optional)',
+    help: "A Phoenix project's spans become runs with tool calls, tokens, costs and citations. Costs not reported are priced with the table in Settings.",
+  },
+  langfuse: {
+    label: 'Langfuse',
+    urlHint: 'https://cloud.langfuse.com',
+    tokenLabel: 'Public key',
+    help: "A Langfuse project's observations (/api/public/v2/observations) become runs. Public and secret key are kept together in the OS secret store.",
+  },
+};
+
+/** Form inputs as the add form holds them. */
+export interface AddInputs {
+  kind: BackendKind;
+  name: string;
+  url: string;
+  token: string;
+  /** Langfuse secret key. */
+  secret: string;
+  /** Phoenix project. */
+  project: string;
+}
+
+/** The `add_backend` arguments for the form's inputs. */
+export function newBackendInput(i: AddInputs): NewBackend {
+  const config: { [key: string]: Json } = {};
+  if (i.kind === 'phoenix' && i.project.trim() !== '') config.project = i.project.trim();
+  const token =
+    i.kind === 'langfuse' && (i.token.trim() !== '' || i.secret.trim() !== '') ? `${i.token.trim()}:${i.secret.trim()}` : i.token;
+  return { kind: i.kind, name: i.name.trim(), url: i.url.trim(), token, config };
+}
+
+/** Known kind, or null for kinds without a connector (imports, the OTLP receiver). */
+export function kindLabel(kind: string): string {
+  return kind in KIND_INFO ? KIND_INFO[kind as BackendKind].label : kind === 'otel' ? 'trace import' : kind;
+}
+
+/** `confirm_fields` as editable text, one action a line: `issue_refund: amount, region`. */
+export function confirmFieldsText(config: Json): string {
+  const cf = config && typeof config === 'object' && !Array.isArray(config) ? config.confirm_fields : null;
+  if (!cf || typeof cf !== 'object' || Array.isArray(cf)) return '';
+  return Object.entries(cf)
+    .map(([action, fields]) => `${action}: ${Array.isArray(fields) ? fields.filter((f) => typeof f === 'string').join(', ') : ''}`)
+    .join('\n');
+}
+
+const NAME = /^[A-Za-z0-9_.-]+$/;
+
+/** Reads the confirm-fields text back; errors name the line. Blank lines are skipped. */
+export function parseConfirmFields(text: string): { ok: true; value: { [action: string]: string[] } } | { ok: false; error: string } {
+  const value: { [action: string]: string[] } = {};
+  const lines = text.split('\n');
+  for (let n = 0; n < lines.length; n++) {
+    const line = (lines[n] ?? '').trim();
+    if (line === '') continue;
+    const colon = line.indexOf(':');
+    if (colon < 0) return { ok: false, error: `line ${n + 1}: write "action: field, field"` };
+    const action = line.slice(0, colon).trim();
+    const fields = line
+      .slice(colon + 1)
+      .split(',')
+      .map((f) => f.trim())
+      .filter((f) => f !== '');
+    if (!NAME.test(action)) return { ok: false, error: `line ${n + 1}: action name ${JSON.stringify(action)} is not a plain name` };
+    const bad = fields.find((f) => !NAME.test(f));
+    if (bad !== undefined) return { ok: false, error: `line ${n + 1}: field name ${JSON.stringify(bad)} is not a plain name` };
+    if (fields.length === 0) return { ok: false, error: `line ${n + 1}: name at least one field for ${action}` };
+    if (action in value) return { ok: false, error: `line ${n + 1}: ${action} is listed twice` };
+    value[action] = [...new Set(fields)];
+  }
+  return { ok: true, value };
+}
+
+/** `config` with its `confirm_fields` replaced (other settings kept). */
+export function withConfirmFields(config: Json, fields: { [action: string]: string[] }): { [key: string]: Json } {
+  const base = config && typeof config === 'object' && !Array.isArray(config) ? { ...config } : {};
+  if (Object.keys(fields).length === 0) delete base.confirm_fields;
+  else base.confirm_fields = fields;
+  return base;
+}
