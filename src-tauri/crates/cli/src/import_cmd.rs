@@ -28,15 +28,18 @@ pub struct ImportArgs {
 
 /// Runs `countersign import`.
 pub fn run(a: ImportArgs) -> Result<(), String> {
-    let prices = match &a.prices {
+    let mut store = a.store.open()?;
+    // --prices wins; else the table saved in the app's Settings; else the example table.
+    let (prices, priced_by_user) = match &a.prices {
         Some(p) => {
             let text =
                 std::fs::read_to_string(p).map_err(|e| format!("--prices {}: {e}", p.display()))?;
-            PriceTable::from_json(&text).map_err(|e| format!("--prices {}: {e}", p.display()))?
+            let t = PriceTable::from_json(&text)
+                .map_err(|e| format!("--prices {}: {e}", p.display()))?;
+            (t, true)
         }
-        None => PriceTable::example(),
+        None => countersign_otel::price::user_table(store.conn()).map_err(|e| e.to_string())?,
     };
-    let mut store = a.store.open()?;
     let counts = import_file(&mut store, &a.file, &a.name, &prices)
         .map_err(|e| format!("import {}: {e}", a.file.display()))?;
     if a.json {
@@ -57,9 +60,9 @@ pub fn run(a: ImportArgs) -> Result<(), String> {
         for w in &counts.warnings {
             output::line(&format!("warning: {}", output::safe(w)));
         }
-        if a.prices.is_none() && counts.warnings.iter().any(|w| w.contains("no price")) {
+        if !priced_by_user && counts.warnings.iter().any(|w| w.contains("no price")) {
             output::line(
-                "note: costs not reported in the trace use the built-in EXAMPLE price table; pass --prices FILE.json",
+                "note: costs not reported in the trace use the built-in EXAMPLE price table; set prices in the app (Settings) or pass --prices FILE.json",
             );
         }
     }

@@ -20,6 +20,21 @@ pub struct ModelPrice {
     pub output_per_mtok: Micros,
 }
 
+/// The user's price table as the console stores it (settings key `price_table`, edited in
+/// Settings), and whether it was the user's: `false` means none is stored (or the stored one no
+/// longer reads) and the built-in example table is returned instead.
+pub fn user_table(
+    conn: &countersign_store::rusqlite::Connection,
+) -> Result<(PriceTable, bool), countersign_store::StoreError> {
+    use countersign_store::settings;
+    match settings::get_text(conn, settings::PRICE_TABLE)?.map(|t| PriceTable::from_json(&t)) {
+        Some(Ok(table)) => Ok((table, true)),
+        // Only validated tables are stored; one edited by hand that no longer reads is refused
+        // here, and the caller says the example table was used.
+        Some(Err(_)) | None => Ok((PriceTable::example(), false)),
+    }
+}
+
 /// A set of model prices.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct PriceTable {

@@ -8,16 +8,7 @@ use std::collections::BTreeSet;
 
 /// The table in force and whether the user set it (else it is the built-in EXAMPLE table).
 pub fn load(conn: &Connection) -> Result<(PriceTable, bool), countersign_store::StoreError> {
-    let stored = settings::get_text(conn, settings::PRICE_TABLE)?;
-    match stored.map(|t| PriceTable::from_json(&t)) {
-        Some(Ok(table)) => Ok((table, true)),
-        Some(Err(e)) => {
-            // Only validated tables are stored; a bad one (edited by hand) falls back loudly.
-            tracing::warn!(error = %e, "stored price table unreadable; using the example table");
-            Ok((PriceTable::example(), false))
-        }
-        None => Ok((PriceTable::example(), false)),
-    }
+    countersign_otel::price::user_table(conn)
 }
 
 /// Reads and checks a table the user submitted: the otel crate's rules (exact decimals of at

@@ -17,7 +17,7 @@ use crate::engine::Source;
 use chrono::{DateTime, Utc};
 use countersign_otel::PriceTable;
 use countersign_store::rusqlite::Connection;
-use countersign_store::{quarantine, runs, settings, trace_spans};
+use countersign_store::{quarantine, runs, trace_spans};
 use countersign_sync::SyncError;
 
 /// Stream name under which traces that cannot form a run are quarantined.
@@ -26,16 +26,7 @@ pub(crate) const TRACES_STREAM: &str = "traces";
 /// The price table for token costs: the user's (settings key [`settings::PRICE_TABLE`]) when
 /// present and readable, else the built-in example.
 pub(crate) fn prices(conn: &Connection) -> Result<PriceTable, SyncError> {
-    Ok(match settings::get_text(conn, settings::PRICE_TABLE)? {
-        Some(text) => match PriceTable::from_json(&text) {
-            Ok(t) => t,
-            Err(e) => {
-                tracing::warn!(error = %e, "stored price table unreadable; using the example table");
-                PriceTable::example()
-            }
-        },
-        None => PriceTable::example(),
-    })
+    Ok(countersign_otel::price::user_table(conn)?.0)
 }
 
 /// What rebuilding one trace did.
