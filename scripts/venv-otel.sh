@@ -20,19 +20,7 @@ REQUIREMENTS=(
   "opentelemetry-exporter-otlp-json-http==0.66b1"
 )
 
-PYTHON="${COUNTERSIGN_PYTHON:-}"
-if [ -z "$PYTHON" ]; then
-  for p in python3.12 python3.11 python3; do
-    # pyenv shims exist for versions that are not selected: ask the interpreter itself.
-    if "$p" -c 'import sys, venv; assert sys.version_info >= (3, 10)' >/dev/null 2>&1; then
-      PYTHON="$p"; break
-    fi
-  done
-fi
-if [ -z "$PYTHON" ]; then
-  echo "venv-otel: no python3 >= 3.10 found (apt-get install python3 python3-venv)" >&2
-  exit 1
-fi
+PYTHON="$("$(dirname "${BASH_SOURCE[0]}")/find-python.sh")" || { echo "venv-otel: see above" >&2; exit 1; }
 
 stamp="$(printf '%s\n' "${REQUIREMENTS[@]}" | sha256sum | cut -c1-16)"
 if [ -x "$VENV/bin/python" ] && [ "$(cat "$VENV/.countersign-stamp" 2>/dev/null)" = "$stamp" ]; then

@@ -266,3 +266,65 @@ fn failed(store_path: &Path, backend_id: &str, e: SyncError) -> SyncReport {
         ..Default::default()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use countersign_store::backends;
+
+    #[test]
+    fn every_kind_reads_back_and_imports_have_no_connector() {
+        for k in Kind::ALL {
+            assert_eq!(Kind::parse(k.as_str()), Some(k));
+        }
+        assert_eq!(Kind::parse("otel"), None);
+        assert!(Kind::LangGraph.takes_decisions() && !Kind::Phoenix.takes_decisions());
+    }
+
+    #[tokio::test]
+    async fn a_client_that_cannot_be_built_is_a_recorded_failure() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let path = dir.path().join("s.db");
+        let (lf, imported) = {
+            let s = Store::open(&path).expect("store");
+            let lf = backends::upsert(s.conn(), "LF", "http://127.0.0.1:9", "langfuse", false)
+                .expect("langfuse");
+            let imp = backends::upsert(s.conn(), "I", "http://import.localhost/x", "otel", false)
+                .expect("import");
+            (lf, imp)
+        };
+        let opts = SyncOptions::default();
+        let cancel = Cancel::default();
+        let token = || Some("no-colon".to_string());
+        let none = sync(
+            &path,
+            &imported,
+            token(),
+            &opts,
+            ClientOptions::default(),
+            &cancel,
+            &|_| {},
+        );
+        assert_eq!(none.await, None, "imports have nothing to sync");
+        let report = sync(
+            &path,
+            &lf,
+            token(),
+            &opts,
+            ClientOptions::default(),
+            &cancel,
+            &|_| {},
+        )
+        .await
+        .expect("a report");
+        let err = report.error.expect("malformed keys fail the sync");
+        assert_eq!(err.code, "unauthorized");
+        let s = Store::open(&path).expect("store");
+        let h = health::get(s.conn(), &lf.backend_id).expect("health");
+        assert_eq!(h.consecutive_failures, 1);
+        assert!(
+            h.last_error
+                .is_some_and(|e| e.contains("PUBLIC_KEY:SECRET_KEY"))
+        );
+    }
+}

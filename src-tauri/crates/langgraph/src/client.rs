@@ -3,6 +3,7 @@
 //! on the server's side: the console's before/after checks make it safe instead).
 
 use crate::wire::{HistoryState, RunInfo, ServerInfo, Thread};
+use countersign_sync::client::{describe, read_bounded};
 use countersign_sync::{ClientOptions, SyncError};
 use rand::Rng;
 use reqwest::{Method, StatusCode, header};
@@ -378,40 +379,6 @@ pub async fn probe(client: &LangGraphClient) -> Result<ProbeInfo, SyncError> {
 /// Percent-encodes one path segment.
 fn seg(s: &str) -> String {
     countersign_sync::outbox::segment(s)
-}
-
-async fn read_bounded(mut resp: reqwest::Response, max: usize) -> Result<Vec<u8>, SyncError> {
-    let mut out = Vec::new();
-    loop {
-        match resp.chunk().await {
-            Ok(Some(chunk)) => {
-                if out.len() + chunk.len() > max {
-                    return Err(SyncError::Protocol(format!(
-                        "response exceeds the {max}-byte limit"
-                    )));
-                }
-                out.extend_from_slice(&chunk);
-            }
-            Ok(None) => return Ok(out),
-            Err(e) => {
-                return Err(SyncError::Unreachable(format!(
-                    "body cut off: {}",
-                    describe(&e)
-                )));
-            }
-        }
-    }
-}
-
-fn describe(e: &reqwest::Error) -> String {
-    let mut msg = e.to_string();
-    let mut src = std::error::Error::source(e);
-    while let Some(s) = src {
-        msg.push_str(": ");
-        msg.push_str(&s.to_string());
-        src = s.source();
-    }
-    msg
 }
 
 /// The server's `detail` (FastAPI/Starlette errors), else a short excerpt of the body.

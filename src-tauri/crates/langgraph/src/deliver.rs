@@ -31,8 +31,9 @@ use crate::wire::{META_ACTOR, META_KEY};
 use chrono::Utc;
 use countersign_core::{ActionStatus, Decision, DecisionKind, PendingAction};
 use countersign_store::outbox::{self, Entry, EntryState};
-use countersign_store::{Store, actions, audit, backends};
+use countersign_store::{actions, audit, backends};
 use countersign_sync::SyncError;
+use countersign_sync::outbox::blocking;
 use countersign_sync::outbox::{DELIVERY_KIND, DeliveryReport};
 use serde_json::{Value, json};
 use std::collections::HashMap;
@@ -53,21 +54,6 @@ enum Answer {
     },
     /// Not answered yet; the entry stays queued. `stop` when the server is unreachable.
     Wait { error: String, stop: bool },
-}
-
-fn blocking<R: Send + 'static>(
-    path: &Path,
-    f: impl FnOnce(&mut Store) -> Result<R, SyncError> + Send + 'static,
-) -> impl std::future::Future<Output = Result<R, SyncError>> {
-    let path = path.to_path_buf();
-    async move {
-        tokio::task::spawn_blocking(move || {
-            let mut s = Store::open(&path)?;
-            f(&mut s)
-        })
-        .await
-        .map_err(|e| SyncError::Protocol(format!("store task failed: {e}")))?
-    }
 }
 
 /// One delivery at a time per backend in this process; across processes (app and CLI, two

@@ -22,12 +22,12 @@ use chrono::{DateTime, Utc};
 use countersign_core::PendingAction;
 use countersign_core::audit::kinds;
 use countersign_store::runs::Applied;
-use countersign_store::{Store, actions, audit, backends, cursors, health, quarantine, runs};
-use countersign_sync::{Cancel, Progress, SyncError, SyncOptions, SyncReport};
+use countersign_store::{actions, audit, backends, cursors, quarantine, runs};
+use countersign_sync::{Applier, Cancel, Progress, SyncError, SyncOptions, SyncReport};
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// Cursor stream name in `sync_cursors`.
 pub const STREAM: &str = "langgraph_threads";
@@ -75,44 +75,6 @@ impl Cursor {
     }
 }
 
-/// Opens the store on a blocking thread per call, keeping it between calls.
-pub(crate) struct Applier {
-    path: PathBuf,
-    store: Option<Store>,
-}
-
-impl Applier {
-    pub(crate) fn new(path: &Path) -> Applier {
-        Applier {
-            path: path.to_path_buf(),
-            store: None,
-        }
-    }
-
-    pub(crate) async fn with<R: Send + 'static>(
-        &mut self,
-        f: impl FnOnce(&mut Store) -> Result<R, SyncError> + Send + 'static,
-    ) -> Result<R, SyncError> {
-        let store = self.store.take();
-        let path = self.path.clone();
-        let (store, result) = tokio::task::spawn_blocking(move || {
-            let mut store = match store {
-                Some(s) => s,
-                None => match Store::open(&path) {
-                    Ok(s) => s,
-                    Err(e) => return (None, Err(SyncError::Store(e))),
-                },
-            };
-            let r = f(&mut store);
-            (Some(store), r)
-        })
-        .await
-        .map_err(|e| SyncError::Protocol(format!("store task failed: {e}")))?;
-        self.store = store;
-        result
-    }
-}
-
 /// Syncs one LangGraph Server backend into the store at `store_path`: its threads become runs,
 /// their Agent Inbox interrupts pending actions (see [`crate::map`]). Pages applied before an
 /// error or a cancellation stay applied with their cursor. Health is recorded either way (a
@@ -126,10 +88,7 @@ pub async fn sync(
     on_progress: &(dyn Fn(&Progress) + Send + Sync),
 ) -> SyncReport {
     let mut applier = Applier::new(store_path);
-    let mut report = SyncReport {
-        backend_id: backend_id.to_string(),
-        ..Default::default()
-    };
+    let mut report = countersign_sync::applier::new_report(backend_id);
     let result = run_sync(
         &mut applier,
         backend_id,
@@ -140,36 +99,7 @@ pub async fn sync(
         &mut report,
     )
     .await;
-    let id = backend_id.to_string();
-    let now = Utc::now();
-    let outcome = match &result {
-        Ok(()) => {
-            let id = id.clone();
-            applier
-                .with(move |s| Ok(health::record_success(s.conn(), &id, now)?))
-                .await
-        }
-        Err(e) => {
-            tracing::warn!(backend = %id, code = e.code(), error = %e, "langgraph sync failed");
-            let (code, msg) = (e.code(), e.to_string());
-            applier
-                .with(move |s| {
-                    let tx = s.write()?;
-                    health::record_failure(&tx, &id, now, code, &msg)?;
-                    let details = serde_json::json!({"code": code, "message": msg});
-                    audit::append(&tx, "sync", kinds::SYNC_FAILURE, &id, details, now)?;
-                    tx.commit().map_err(countersign_store::StoreError::from)?;
-                    Ok(())
-                })
-                .await
-        }
-    };
-    if let Err(e) = outcome {
-        tracing::error!(backend = %backend_id, error = %e, "could not record sync health");
-    }
-    report.error = result.err().map(|e| e.view());
-    report.finished_at = Some(Utc::now());
-    report
+    countersign_sync::applier::finish(&mut applier, report, result).await
 }
 
 /// A thread fetched with what its records are built from.

@@ -32,6 +32,11 @@ pub struct ImportCounts {
     pub warnings: Vec<String>,
 }
 
+/// The pseudo-backend URL an import of `source` is stored under.
+pub fn source_url(source: &str) -> String {
+    format!("http://import.localhost/{}", slug(source))
+}
+
 /// A URL path segment from a source name: ASCII letters, digits, `-`, `_`, `.`; the rest `-`.
 fn slug(source: &str) -> String {
     let s: String = source
@@ -58,7 +63,7 @@ pub fn import_bytes(
     prices: &PriceTable,
 ) -> Result<ImportCounts, ImportError> {
     let result = import_otlp_json(bytes, prices)?;
-    let url = format!("http://import.localhost/{}", slug(source));
+    let url = source_url(source);
     let name = if name.trim().is_empty() {
         format!("OTel import: {source}")
     } else {

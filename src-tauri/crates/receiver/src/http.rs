@@ -240,26 +240,8 @@ enum ImportFailure {
     Store(String),
 }
 
-/// The pseudo-backend URL `import_bytes` stores a source under (its slug rule).
-pub fn source_url(source: &str) -> String {
-    let slug: String = source
-        .trim()
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') {
-                c
-            } else {
-                '-'
-            }
-        })
-        .collect();
-    let slug = if slug.is_empty() {
-        "import".into()
-    } else {
-        slug
-    };
-    format!("http://import.localhost/{slug}")
-}
+/// The pseudo-backend URL `import_bytes` stores a source under.
+pub use countersign_otel::store_import::source_url;
 
 /// One span of an export, alone in an OTLP/JSON document with its resource and scope.
 struct OneSpan {

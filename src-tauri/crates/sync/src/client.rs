@@ -267,7 +267,9 @@ impl Client {
     }
 }
 
-async fn read_bounded(mut resp: reqwest::Response, max: usize) -> Result<Vec<u8>, SyncError> {
+/// Reads a response body of at most `max` bytes; a longer one is refused, one cut off mid-way
+/// is reported as unreachable (so it is retried). Shared by every connector's client.
+pub async fn read_bounded(mut resp: reqwest::Response, max: usize) -> Result<Vec<u8>, SyncError> {
     // One allocation for a body of announced length (pages are megabytes).
     let announced = resp.content_length().unwrap_or(0) as usize;
     let mut out = Vec::with_capacity(announced.min(max));
@@ -292,7 +294,8 @@ async fn read_bounded(mut resp: reqwest::Response, max: usize) -> Result<Vec<u8>
     }
 }
 
-fn describe(e: &reqwest::Error) -> String {
+/// An HTTP error with its chain of causes (`error sending request: connection refused`).
+pub fn describe(e: &reqwest::Error) -> String {
     let mut msg = e.to_string();
     let mut src = std::error::Error::source(e);
     while let Some(s) = src {

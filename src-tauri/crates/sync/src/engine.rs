@@ -1,6 +1,7 @@
 //! The sync loop: for each stream, fetch a page after the saved cursor, plan it, and apply it
 //! in one transaction together with the new cursor. Health is recorded either way.
 
+use crate::applier::Applier;
 use crate::client::Client;
 use crate::error::{ErrorView, SyncError};
 use crate::plan::{PagePlan, Record, Stream, plan_page};
@@ -9,11 +10,9 @@ use countersign_core::audit::kinds;
 use countersign_core::{PendingAction, RunColumns};
 use countersign_store::runs::Applied;
 use countersign_store::rusqlite::Connection;
-use countersign_store::{
-    Store, actions, audit, backends, budgets, cursors, health, quarantine, runs, sources,
-};
+use countersign_store::{actions, audit, backends, budgets, cursors, quarantine, runs, sources};
 use serde::{Deserialize, Serialize};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -92,37 +91,6 @@ pub struct SyncReport {
     pub finished_at: Option<DateTime<Utc>>,
 }
 
-struct Applier {
-    path: PathBuf,
-    store: Option<Store>,
-}
-
-impl Applier {
-    /// Runs `f` with the store on a blocking thread.
-    async fn with<R: Send + 'static>(
-        &mut self,
-        f: impl FnOnce(&mut Store) -> Result<R, SyncError> + Send + 'static,
-    ) -> Result<R, SyncError> {
-        let store = self.store.take();
-        let path = self.path.clone();
-        let (store, result) = tokio::task::spawn_blocking(move || {
-            let mut store = match store {
-                Some(s) => s,
-                None => match Store::open(&path) {
-                    Ok(s) => s,
-                    Err(e) => return (None, Err(SyncError::Store(e))),
-                },
-            };
-            let r = f(&mut store);
-            (Some(store), r)
-        })
-        .await
-        .map_err(|e| SyncError::Protocol(format!("store task failed: {e}")))?;
-        self.store = store;
-        result
-    }
-}
-
 /// Syncs one backend into the store at `store_path`: identity, runs, actions, budgets and
 /// sources. Pages applied before an error or a cancellation stay applied, with their cursor,
 /// so the next sync resumes after them. Health is recorded in the store either way.
@@ -134,14 +102,8 @@ pub async fn sync_backend(
     cancel: &Cancel,
     on_progress: &(dyn Fn(&Progress) + Send + Sync),
 ) -> SyncReport {
-    let mut applier = Applier {
-        path: store_path.to_path_buf(),
-        store: None,
-    };
-    let mut report = SyncReport {
-        backend_id: backend_id.to_string(),
-        ..Default::default()
-    };
+    let mut applier = Applier::new(store_path);
+    let mut report = crate::applier::new_report(backend_id);
     let result = run_sync(
         &mut applier,
         backend_id,
@@ -152,37 +114,7 @@ pub async fn sync_backend(
         &mut report,
     )
     .await;
-    let id = backend_id.to_string();
-    let now = Utc::now();
-    let outcome = match &result {
-        Ok(()) => {
-            let id = id.clone();
-            applier
-                .with(move |s| Ok(health::record_success(s.conn(), &id, now)?))
-                .await
-        }
-        Err(e) => {
-            tracing::warn!(backend = %id, code = e.code(), error = %e, "sync failed");
-            let (code, msg) = (e.code(), e.to_string());
-            applier
-                .with(move |s| {
-                    // Health and the audit event commit together.
-                    let tx = s.write()?;
-                    health::record_failure(&tx, &id, now, code, &msg)?;
-                    let details = serde_json::json!({"code": code, "message": msg});
-                    audit::append(&tx, "sync", kinds::SYNC_FAILURE, &id, details, now)?;
-                    tx.commit().map_err(countersign_store::StoreError::from)?;
-                    Ok(())
-                })
-                .await
-        }
-    };
-    if let Err(e) = outcome {
-        tracing::error!(backend = %backend_id, error = %e, "could not record sync health");
-    }
-    report.error = result.err().map(|e| e.view());
-    report.finished_at = Some(Utc::now());
-    report
+    crate::applier::finish(&mut applier, report, result).await
 }
 
 async fn run_sync(
@@ -396,10 +328,7 @@ pub async fn index_search(
     chunk: u32,
     cancel: &Cancel,
 ) -> Result<u64, SyncError> {
-    let mut applier = Applier {
-        path: store_path.to_path_buf(),
-        store: None,
-    };
+    let mut applier = Applier::new(store_path);
     let mut total = 0u64;
     while !cancel.is_cancelled() {
         let n = applier

@@ -4,6 +4,7 @@
 //! transaction together with its cursor, so a crash at any point resumes without loss or
 //! duplicates.
 
+pub mod applier;
 pub mod client;
 pub mod decide;
 pub mod engine;
@@ -12,6 +13,7 @@ pub mod outbox;
 pub mod plan;
 pub mod retry;
 
+pub use applier::Applier;
 pub use client::{Client, ClientOptions};
 pub use engine::{Cancel, Progress, SyncOptions, SyncReport, index_search, sync_backend};
 pub use error::{ErrorView, SyncError};

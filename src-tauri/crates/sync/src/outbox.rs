@@ -42,7 +42,8 @@ pub fn segment(s: &str) -> String {
         .collect()
 }
 
-fn blocking<R: Send + 'static>(
+/// Runs `f` on a fresh store connection on a blocking thread (one store use between awaits).
+pub fn blocking<R: Send + 'static>(
     path: &Path,
     f: impl FnOnce(&mut Store) -> Result<R, SyncError> + Send + 'static,
 ) -> impl std::future::Future<Output = Result<R, SyncError>> {

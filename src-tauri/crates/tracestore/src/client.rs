@@ -3,6 +3,7 @@
 //! honour Retry-After. The credentials live only in memory here and are never logged.
 
 use base64::Engine;
+use countersign_sync::client::{describe, read_bounded};
 use countersign_sync::{ClientOptions, SyncError};
 use rand::Rng;
 use reqwest::{StatusCode, header};
@@ -214,40 +215,6 @@ impl Client {
             }
         }
     }
-}
-
-async fn read_bounded(mut resp: reqwest::Response, max: usize) -> Result<Vec<u8>, SyncError> {
-    let mut out = Vec::new();
-    loop {
-        match resp.chunk().await {
-            Ok(Some(chunk)) => {
-                if out.len() + chunk.len() > max {
-                    return Err(SyncError::Protocol(format!(
-                        "response exceeds the {max}-byte limit"
-                    )));
-                }
-                out.extend_from_slice(&chunk);
-            }
-            Ok(None) => return Ok(out),
-            Err(e) => {
-                return Err(SyncError::Unreachable(format!(
-                    "body cut off: {}",
-                    describe(&e)
-                )));
-            }
-        }
-    }
-}
-
-fn describe(e: &reqwest::Error) -> String {
-    let mut msg = e.to_string();
-    let mut src = std::error::Error::source(e);
-    while let Some(s) = src {
-        msg.push_str(": ");
-        msg.push_str(&s.to_string());
-        src = s.source();
-    }
-    msg
 }
 
 /// A short excerpt of an error body: `detail` / `message` / `error` of a JSON body, else text.

@@ -9,13 +9,12 @@ use crate::{langfuse, phoenix};
 use chrono::Utc;
 use countersign_core::audit::kinds;
 use countersign_store::{
-    Store, StoreError, audit, backends, backends::BackendRow, cursors, health, quarantine,
-    trace_spans,
+    Store, StoreError, audit, backends, backends::BackendRow, cursors, quarantine, trace_spans,
 };
-use countersign_sync::{Cancel, Progress, SyncError, SyncOptions, SyncReport};
+use countersign_sync::{Applier, Cancel, Progress, SyncError, SyncOptions, SyncReport};
 use serde_json::value::RawValue;
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// Which trace store, with its per-backend settings.
 #[derive(Clone, Debug)]
@@ -76,37 +75,6 @@ pub(crate) struct Fetched {
     pub has_more: bool,
 }
 
-struct Applier {
-    path: PathBuf,
-    store: Option<Store>,
-}
-
-impl Applier {
-    /// Runs `f` with the store on a blocking thread.
-    async fn with<R: Send + 'static>(
-        &mut self,
-        f: impl FnOnce(&mut Store) -> Result<R, SyncError> + Send + 'static,
-    ) -> Result<R, SyncError> {
-        let store = self.store.take();
-        let path = self.path.clone();
-        let (store, result) = tokio::task::spawn_blocking(move || {
-            let mut store = match store {
-                Some(s) => s,
-                None => match Store::open(&path) {
-                    Ok(s) => s,
-                    Err(e) => return (None, Err(SyncError::Store(e))),
-                },
-            };
-            let r = f(&mut store);
-            (Some(store), r)
-        })
-        .await
-        .map_err(|e| SyncError::Protocol(format!("store task failed: {e}")))?;
-        self.store = store;
-        result
-    }
-}
-
 /// Reads the backend row; the source is built from it by `source`.
 pub(crate) async fn sync(
     store_path: &Path,
@@ -117,14 +85,8 @@ pub(crate) async fn sync(
     on_progress: &(dyn Fn(&Progress) + Send + Sync),
     source: impl FnOnce(&BackendRow) -> Result<Source, SyncError>,
 ) -> SyncReport {
-    let mut applier = Applier {
-        path: store_path.to_path_buf(),
-        store: None,
-    };
-    let mut report = SyncReport {
-        backend_id: backend_id.to_string(),
-        ..Default::default()
-    };
+    let mut applier = Applier::new(store_path);
+    let mut report = countersign_sync::applier::new_report(backend_id);
     let result = run_sync(
         &mut applier,
         backend_id,
@@ -136,37 +98,7 @@ pub(crate) async fn sync(
         source,
     )
     .await;
-    let id = backend_id.to_string();
-    let now = Utc::now();
-    let outcome = match &result {
-        Ok(()) => {
-            let id = id.clone();
-            applier
-                .with(move |s| Ok(health::record_success(s.conn(), &id, now)?))
-                .await
-        }
-        Err(e) => {
-            tracing::warn!(backend = %id, code = e.code(), error = %e, "trace-store sync failed");
-            let (code, msg) = (e.code(), e.to_string());
-            applier
-                .with(move |s| {
-                    // Health and the audit event commit together.
-                    let tx = s.write()?;
-                    health::record_failure(&tx, &id, now, code, &msg)?;
-                    let details = serde_json::json!({"code": code, "message": msg});
-                    audit::append(&tx, "sync", kinds::SYNC_FAILURE, &id, details, now)?;
-                    tx.commit().map_err(StoreError::from)?;
-                    Ok(())
-                })
-                .await
-        }
-    };
-    if let Err(e) = outcome {
-        tracing::error!(backend = %backend_id, error = %e, "could not record sync health");
-    }
-    report.error = result.err().map(|e| e.view());
-    report.finished_at = Some(Utc::now());
-    report
+    countersign_sync::applier::finish(&mut applier, report, result).await
 }
 
 #[allow(clippy::too_many_arguments)]
