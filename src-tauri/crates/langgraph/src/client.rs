@@ -3,54 +3,21 @@
 //! on the server's side: the console's before/after checks make it safe instead).
 
 use crate::wire::{HistoryState, RunInfo, ServerInfo, Thread};
-use countersign_sync::client::{describe, read_bounded};
-use countersign_sync::{ClientOptions, SyncError};
-use rand::Rng;
-use reqwest::{Method, StatusCode, header};
+use countersign_sync::client::Retries;
+use countersign_sync::{Client, ClientOptions, SyncError};
+use reqwest::Method;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
-use std::time::Duration;
 
-/// How the console authenticates to the server. The secret lives only in memory and is never
-/// logged (`Debug` redacts it).
-#[derive(Clone, Default)]
-pub enum Auth {
-    /// No credentials (a local `langgraph dev`).
-    #[default]
-    None,
-    /// `x-api-key: ...` (LangSmith deployments).
-    ApiKey(String),
-    /// `Authorization: Bearer ...` (custom auth).
-    Bearer(String),
-}
-
-impl std::fmt::Debug for Auth {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
-            Auth::None => "None",
-            Auth::ApiKey(_) => "ApiKey(<redacted>)",
-            Auth::Bearer(_) => "Bearer(<redacted>)",
-        })
-    }
-}
+/// How the console authenticates to the server: `ApiKey` (`x-api-key`, LangSmith
+/// deployments), `Bearer` (custom auth) or `None` (a local `langgraph dev`).
+pub use countersign_sync::client::Auth;
 
 /// A connection to one LangGraph Server.
-#[derive(Clone)]
+#[derive(Clone, Debug)]
 pub struct LangGraphClient {
-    base: String,
-    auth: Auth,
-    http: reqwest::Client,
-    opts: ClientOptions,
-}
-
-impl std::fmt::Debug for LangGraphClient {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("LangGraphClient")
-            .field("base", &self.base)
-            .field("auth", &self.auth)
-            .finish()
-    }
+    http: Client,
 }
 
 /// What `probe` found: the server answers, the credentials work, and which graphs it serves.
@@ -62,19 +29,6 @@ pub struct ProbeInfo {
     pub langgraph_version: Option<String>,
     /// Graph ids of the server's assistants.
     pub graphs: Vec<String>,
-}
-
-enum Attempt {
-    Done(Vec<u8>),
-    Retry(SyncError, Option<Duration>),
-    Fail(SyncError),
-}
-
-/// Whether a failed request may be sent again.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Retry {
-    Yes,
-    No,
 }
 
 /// Longest history walked per thread (checkpoints); older steps are left out of the trace.
@@ -90,80 +44,14 @@ impl LangGraphClient {
         auth: Auth,
         opts: ClientOptions,
     ) -> Result<LangGraphClient, SyncError> {
-        let http = reqwest::Client::builder()
-            .connect_timeout(opts.connect_timeout)
-            .timeout(opts.request_timeout)
-            .user_agent(concat!("countersign/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|e| SyncError::Protocol(format!("http client: {e}")))?;
         Ok(LangGraphClient {
-            base: base_url.trim().trim_end_matches('/').to_string(),
-            auth,
-            http,
-            opts,
+            http: Client::with_auth(base_url, auth, opts)?,
         })
     }
 
     /// The base URL.
     pub fn base_url(&self) -> &str {
-        &self.base
-    }
-
-    async fn attempt(&self, method: &Method, path: &str, body: Option<&[u8]>) -> Attempt {
-        let mut req = self
-            .http
-            .request(method.clone(), format!("{}{path}", self.base));
-        match &self.auth {
-            Auth::None => {}
-            Auth::ApiKey(k) => req = req.header("x-api-key", k),
-            Auth::Bearer(t) => req = req.bearer_auth(t),
-        }
-        if let Some(b) = body {
-            req = req
-                .header(header::CONTENT_TYPE, "application/json")
-                .body(b.to_vec());
-        }
-        let resp = match req.send().await {
-            Ok(r) => r,
-            Err(e) => return Attempt::Retry(SyncError::Unreachable(describe(&e)), None),
-        };
-        let status = resp.status();
-        let retry_after = resp
-            .headers()
-            .get(header::RETRY_AFTER)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.trim().parse::<u64>().ok())
-            .map(Duration::from_secs);
-        if let Some(len) = resp.content_length()
-            && len as usize > self.opts.max_body_bytes
-        {
-            return Attempt::Fail(SyncError::Protocol(format!(
-                "response of {len} bytes exceeds the {}-byte limit",
-                self.opts.max_body_bytes
-            )));
-        }
-        let bytes = match read_bounded(resp, self.opts.max_body_bytes).await {
-            Ok(b) => b,
-            Err(e @ SyncError::Protocol(_)) => return Attempt::Fail(e),
-            Err(e) => return Attempt::Retry(e, None),
-        };
-        if status.is_success() {
-            return Attempt::Done(bytes);
-        }
-        let detail = detail(&bytes);
-        let err = SyncError::Status {
-            status: status.as_u16(),
-            detail: detail.clone(),
-        };
-        match status {
-            StatusCode::UNAUTHORIZED => Attempt::Fail(SyncError::Unauthorized(detail)),
-            StatusCode::FORBIDDEN => Attempt::Fail(SyncError::Forbidden(detail)),
-            StatusCode::TOO_MANY_REQUESTS | StatusCode::REQUEST_TIMEOUT => {
-                Attempt::Retry(err, retry_after)
-            }
-            s if s.is_server_error() => Attempt::Retry(err, retry_after),
-            _ => Attempt::Fail(err),
-        }
+        self.http.base_url()
     }
 
     async fn send(
@@ -171,29 +59,15 @@ impl LangGraphClient {
         method: Method,
         path: &str,
         body: Option<&Value>,
-        retry: Retry,
+        retries: Retries,
     ) -> Result<Vec<u8>, SyncError> {
         let body = body
             .map(serde_json::to_vec)
             .transpose()
             .map_err(|e| SyncError::Protocol(e.to_string()))?;
-        let mut n = 0;
-        loop {
-            match self.attempt(&method, path, body.as_deref()).await {
-                Attempt::Done(b) => return Ok(b),
-                Attempt::Fail(e) => return Err(e),
-                Attempt::Retry(e, after) => {
-                    if retry == Retry::No || n + 1 >= self.opts.backoff.attempts {
-                        return Err(e);
-                    }
-                    let jitter: f64 = rand::rng().random();
-                    let wait = self.opts.backoff.delay(n, after, jitter);
-                    tracing::debug!(path, retry = n, ?wait, error = %e, "retrying");
-                    tokio::time::sleep(wait).await;
-                    n += 1;
-                }
-            }
-        }
+        self.http
+            .send_with(method, path, &[], body.as_deref(), retries)
+            .await
     }
 
     async fn json<T: DeserializeOwned>(
@@ -202,13 +76,13 @@ impl LangGraphClient {
         path: &str,
         body: Option<&Value>,
     ) -> Result<T, SyncError> {
-        let bytes = self.send(method, path, body, Retry::Yes).await?;
+        let bytes = self.send(method, path, body, Retries::Yes).await?;
         serde_json::from_slice(&bytes).map_err(|e| SyncError::Protocol(format!("{path}: {e}")))
     }
 
     /// `GET /ok`: the server is up.
     pub async fn ok(&self) -> Result<(), SyncError> {
-        self.send(Method::GET, "/ok", None, Retry::Yes).await?;
+        self.send(Method::GET, "/ok", None, Retries::Yes).await?;
         Ok(())
     }
 
@@ -349,7 +223,7 @@ impl LangGraphClient {
             "multitask_strategy": "reject",
         });
         let bytes = self
-            .send(Method::POST, &path, Some(&body), Retry::No)
+            .send(Method::POST, &path, Some(&body), Retries::No)
             .await?;
         serde_json::from_slice(&bytes).map_err(|e| SyncError::Protocol(format!("{path}: {e}")))
     }
@@ -358,7 +232,7 @@ impl LangGraphClient {
     /// timeout.
     pub async fn join(&self, thread_id: &str, run_id: &str) -> Result<(), SyncError> {
         let path = format!("/threads/{}/runs/{}/join", seg(thread_id), seg(run_id));
-        self.send(Method::GET, &path, None, Retry::Yes).await?;
+        self.send(Method::GET, &path, None, Retries::Yes).await?;
         Ok(())
     }
 }
@@ -379,17 +253,4 @@ pub async fn probe(client: &LangGraphClient) -> Result<ProbeInfo, SyncError> {
 /// Percent-encodes one path segment.
 fn seg(s: &str) -> String {
     countersign_sync::outbox::segment(s)
-}
-
-/// The server's `detail` (FastAPI/Starlette errors), else a short excerpt of the body.
-fn detail(body: &[u8]) -> String {
-    if let Ok(v) = serde_json::from_slice::<Value>(body)
-        && let Some(d) = v.get("detail")
-    {
-        return match d.as_str() {
-            Some(s) => s.chars().take(300).collect(),
-            None => d.to_string().chars().take(300).collect(),
-        };
-    }
-    String::from_utf8_lossy(&body[..body.len().min(300)]).into_owned()
 }

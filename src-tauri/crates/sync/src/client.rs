@@ -1,5 +1,7 @@
 //! HTTP client of the backend protocol (`/v1`): bearer auth, connect and read timeouts,
-//! bounded bodies, retries with backoff and jitter that honour Retry-After.
+//! bounded bodies, retries with backoff and jitter that honour Retry-After. The other
+//! connectors (LangGraph, Phoenix, Langfuse) send their requests through it too, with their own
+//! [`Auth`].
 
 use crate::error::SyncError;
 use crate::retry::Backoff;
@@ -52,11 +54,69 @@ struct Items<T> {
     items: Vec<T>,
 }
 
-/// A connection to one backend. The token lives only in memory here; it is never logged.
+/// How requests authenticate. The secret lives only in memory; `Debug` never prints it.
+#[derive(Clone, Default)]
+pub enum Auth {
+    /// No credentials.
+    #[default]
+    None,
+    /// `Authorization: Bearer <token>` (the native protocol, a Phoenix API key).
+    Bearer(String),
+    /// `x-api-key: <key>` (LangGraph / LangSmith deployments).
+    ApiKey(String),
+    /// `Authorization: Basic base64(user:password)` (Langfuse public key : secret key).
+    Basic {
+        /// User name.
+        user: String,
+        /// Password.
+        password: String,
+    },
+}
+
+impl std::fmt::Debug for Auth {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Auth::None => "None",
+            Auth::Bearer(_) => "Bearer(<redacted>)",
+            Auth::ApiKey(_) => "ApiKey(<redacted>)",
+            Auth::Basic { .. } => "Basic(<redacted>)",
+        })
+    }
+}
+
+impl Auth {
+    fn apply(&self, req: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
+        match self {
+            Auth::None => req,
+            Auth::Bearer(t) => req.bearer_auth(t),
+            Auth::ApiKey(k) => req.header("x-api-key", k),
+            Auth::Basic { user, password } => req.basic_auth(user, Some(password)),
+        }
+    }
+}
+
+/// Whether a request that failed in a transient way may be sent again.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Retries {
+    /// Idempotent requests: retried with backoff.
+    Yes,
+    /// Sent once (a LangGraph resume, which the server does not make idempotent).
+    No,
+}
+
+/// The base URL without a `#fragment` (which only tells backend rows apart) and without a
+/// trailing slash.
+pub fn base_of(url: &str) -> String {
+    let u = url.trim();
+    let u = u.split_once('#').map_or(u, |(b, _)| b);
+    u.trim_end_matches('/').to_string()
+}
+
+/// A connection to one backend. The credentials live only in memory here; never logged.
 #[derive(Clone)]
 pub struct Client {
     base: String,
-    token: Option<String>,
+    auth: Auth,
     http: reqwest::Client,
     opts: ClientOptions,
 }
@@ -65,7 +125,7 @@ impl std::fmt::Debug for Client {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Client")
             .field("base", &self.base)
-            .field("token", &"<redacted>")
+            .field("auth", &self.auth)
             .finish()
     }
 }
@@ -77,12 +137,21 @@ enum Attempt {
 }
 
 impl Client {
-    /// A client of the backend at `base_url` (`http://127.0.0.1:8080`).
+    /// A client of the backend at `base_url` (`http://127.0.0.1:8080`) with a bearer token.
     pub fn new(
         base_url: &str,
         token: Option<String>,
         opts: ClientOptions,
     ) -> Result<Client, SyncError> {
+        let auth = match token {
+            Some(t) => Auth::Bearer(t),
+            None => Auth::None,
+        };
+        Client::with_auth(base_url, auth, opts)
+    }
+
+    /// A client of `base_url` (a `#fragment` is dropped) authenticating with `auth`.
+    pub fn with_auth(base_url: &str, auth: Auth, opts: ClientOptions) -> Result<Client, SyncError> {
         let http = reqwest::Client::builder()
             .connect_timeout(opts.connect_timeout)
             .timeout(opts.request_timeout)
@@ -90,8 +159,8 @@ impl Client {
             .build()
             .map_err(|e| SyncError::Protocol(format!("http client: {e}")))?;
         Ok(Client {
-            base: base_url.trim_end_matches('/').to_string(),
-            token,
+            base: base_of(base_url),
+            auth,
             http,
             opts,
         })
@@ -109,13 +178,12 @@ impl Client {
         query: &[(&str, String)],
         body: Option<&[u8]>,
     ) -> Attempt {
-        let mut req = self
-            .http
-            .request(method.clone(), format!("{}{path}", self.base))
-            .query(query);
-        if let Some(t) = &self.token {
-            req = req.bearer_auth(t);
-        }
+        let mut req = self.auth.apply(
+            self.http
+                .request(method.clone(), format!("{}{path}", self.base))
+                .query(query)
+                .header(header::ACCEPT, "application/json"),
+        );
         if let Some(b) = body {
             req = req
                 .header(header::CONTENT_TYPE, "application/json")
@@ -142,12 +210,14 @@ impl Client {
         }
         let bytes = match read_bounded(resp, self.opts.max_body_bytes).await {
             Ok(b) => b,
+            // Too large: asking again gets the same answer.
+            Err(e @ SyncError::Protocol(_)) => return Attempt::Fail(e),
             Err(e) => return Attempt::Retry(e, None),
         };
         if status.is_success() {
             return Attempt::Done(bytes);
         }
-        let detail = problem_detail(&bytes);
+        let detail = error_detail(&bytes);
         match status {
             StatusCode::UNAUTHORIZED => Attempt::Fail(SyncError::Unauthorized(detail)),
             StatusCode::FORBIDDEN => Attempt::Fail(SyncError::Forbidden(detail)),
@@ -181,13 +251,26 @@ impl Client {
         query: &[(&str, String)],
         body: Option<&[u8]>,
     ) -> Result<Vec<u8>, SyncError> {
+        self.send_with(method, path, query, body, Retries::Yes)
+            .await
+    }
+
+    /// Sends a request, retried on transient failures only when `retries` says so.
+    pub async fn send_with(
+        &self,
+        method: Method,
+        path: &str,
+        query: &[(&str, String)],
+        body: Option<&[u8]>,
+        retries: Retries,
+    ) -> Result<Vec<u8>, SyncError> {
         let mut retry = 0;
         loop {
             match self.attempt(&method, path, query, body).await {
                 Attempt::Done(b) => return Ok(b),
                 Attempt::Fail(e) => return Err(e),
                 Attempt::Retry(e, after) => {
-                    if retry + 1 >= self.opts.backoff.attempts {
+                    if retries == Retries::No || retry + 1 >= self.opts.backoff.attempts {
                         return Err(e);
                     }
                     let jitter: f64 = rand::rng().random();
@@ -306,17 +389,17 @@ pub fn describe(e: &reqwest::Error) -> String {
     msg
 }
 
-fn problem_detail(body: &[u8]) -> String {
-    #[derive(Deserialize)]
-    struct Problem {
-        title: Option<String>,
-        detail: Option<String>,
+/// What an error body says: `detail` (problem+json, FastAPI: text or JSON), `message`,
+/// `error` or `title` of a JSON body, else the start of the body; at most 300 characters.
+fn error_detail(body: &[u8]) -> String {
+    if let Ok(serde_json::Value::Object(v)) = serde_json::from_slice::<serde_json::Value>(body) {
+        for k in ["detail", "message", "error", "title"] {
+            match v.get(k) {
+                Some(serde_json::Value::String(s)) => return s.chars().take(300).collect(),
+                Some(serde_json::Value::Null) | None => {}
+                Some(other) => return other.to_string().chars().take(300).collect(),
+            }
+        }
     }
-    match serde_json::from_slice::<Problem>(body) {
-        Ok(Problem {
-            detail: Some(d), ..
-        }) => d,
-        Ok(Problem { title: Some(t), .. }) => t,
-        _ => String::from_utf8_lossy(&body[..body.len().min(300)]).into_owned(),
-    }
+    String::from_utf8_lossy(&body[..body.len().min(300)]).into_owned()
 }

@@ -1,7 +1,7 @@
 //! Langfuse: observations over `GET /api/public/v2/observations` (Observations API v2; Langfuse
 //! Cloud removed `GET /api/public/traces` on 2026-11-16), Basic auth with the project's public
 //! key and secret key, stored as ONE secret string `PUBLIC_KEY:SECRET_KEY`
-//! (`pk-lf-…:sk-lf-…`, split at the first `:`; see [`crate::Auth::langfuse_keys`]).
+//! (`pk-lf-…:sk-lf-…`, split at the first `:`; see [`crate::client::langfuse_auth`]).
 //!
 //! The API pages with an opaque cursor (`meta.cursor`, absent on the last page) and filters by
 //! `fromStartTime`; it promises no order a sync could resume from across calls. So a sync is a
