@@ -373,26 +373,8 @@ fn phoenix_sync_killed_at_random_points_resumes_exactly() {
             "",
             3,
         );
-        // Wait on the condition (the store holds at least `kill_at` spans), then SIGKILL.
-        let reached = loop {
-            if let Ok(Some(_)) = child.try_wait() {
-                break false;
-            }
-            if span_count_in_store(&store) >= kill_at {
-                break true;
-            }
-            std::thread::yield_now();
-        };
-        if reached {
-            child.kill().expect("SIGKILL");
-            kills += 1;
-        }
-        let _ = child.wait();
-        let n = span_count_in_store(&store);
-        assert!(
-            n >= floor,
-            "round {round}: nothing stored is lost ({n} < {floor})"
-        );
+        let (killed, n) = kill_when_stored(&mut child, &store, kill_at, floor, round);
+        kills += usize::from(killed);
         floor = n;
     }
     assert!(kills >= 2, "the worker was killed mid-sync ({kills} kills)");

@@ -466,3 +466,34 @@ pub fn worker_main() {
     });
     assert_eq!(report.error, None, "worker sync failed");
 }
+
+/// Waits on the condition (the store holds at least `kill_at` spans), then SIGKILLs the
+/// worker; then checks that nothing stored before was lost. Returns whether the worker was
+/// killed (it may finish first) and the new floor of stored spans.
+pub fn kill_when_stored(
+    child: &mut Child,
+    store: &Path,
+    kill_at: usize,
+    floor: usize,
+    round: usize,
+) -> (bool, usize) {
+    let reached = loop {
+        if let Ok(Some(_)) = child.try_wait() {
+            break false;
+        }
+        if span_count_in_store(store) >= kill_at {
+            break true;
+        }
+        std::thread::yield_now();
+    };
+    if reached {
+        child.kill().expect("SIGKILL");
+    }
+    let _ = child.wait();
+    let n = span_count_in_store(store);
+    assert!(
+        n >= floor,
+        "round {round}: nothing stored is lost ({n} < {floor})"
+    );
+    (reached, n)
+}
