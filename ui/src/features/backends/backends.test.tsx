@@ -1,0 +1,50 @@
+// Each backend kind shows its kind and health; kind-specific settings appear where they apply.
+import type { ReactNode } from 'react';
+import { renderToStaticMarkup } from 'react-dom/server';
+import { describe, expect, it } from 'vitest';
+import type { BackendView } from '../../api';
+import { ErrorProvider } from '../../app/errors';
+import { StoreProvider } from '../../app/store';
+import { BackendRow } from './BackendRow';
+
+const wrap = (node: ReactNode) =>
+  renderToStaticMarkup(
+    <ErrorProvider>
+      <StoreProvider>{node}</StoreProvider>
+    </ErrorProvider>,
+  );
+
+function backend(kind: string, config: BackendView['config'], state: BackendView['health']['state']): BackendView {
+  return {
+    backend_id: `b-${kind}`,
+    name: `${kind} backend`,
+    url: 'http://127.0.0.1:9',
+    kind,
+    added_at: '2026-11-25T15:00:00Z',
+    embedded: false,
+    health: { state, last_success_at: null, last_attempt_at: null, last_error: state === 'down' ? 'unreachable' : null, consecutive_failures: state === 'down' ? 3 : 0 },
+    whoami: null,
+    counts: { runs: 4, actions_pending: 1, quarantined: 0 },
+    config,
+  };
+}
+
+describe('backend rows by kind', () => {
+  it('LangGraph rows carry the kind, the health and the confirm-fields editor with the saved setting', () => {
+    const html = wrap(<BackendRow b={backend('langgraph', { confirm_fields: { issue_refund: ['amount', 'region'] } }, 'down')} onRemoved={() => {}} />);
+    expect(html).toMatch(/data-testid="backend-kind-tag" data-kind="langgraph"[^>]*>LangGraph Server</);
+    expect(html).toMatch(/data-testid="health-badge"[^>]*>down</);
+    expect(html).toContain('data-testid="confirm-fields"');
+    expect(html).toContain('issue_refund: amount, region');
+  });
+
+  it('Phoenix rows show their project; other kinds have no confirm-fields editor', () => {
+    const phoenix = wrap(<BackendRow b={backend('phoenix', { project: 'evals' }, 'healthy')} onRemoved={() => {}} />);
+    expect(phoenix).toMatch(/data-kind="phoenix"[^>]*>Arize Phoenix</);
+    expect(phoenix).toContain('evals');
+    expect(phoenix).not.toContain('data-testid="confirm-fields"');
+    const lf = wrap(<BackendRow b={backend('langfuse', {}, 'degraded')} onRemoved={() => {}} />);
+    expect(lf).toMatch(/data-kind="langfuse"[^>]*>Langfuse</);
+    expect(lf).toMatch(/data-testid="health-badge"[^>]*>degraded</);
+  });
+});
