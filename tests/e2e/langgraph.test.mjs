@@ -32,6 +32,8 @@ async function langgraphDev(rig) {
   const port = await freePort();
   const p = rig.spawn(LANGGRAPH, ['dev', '--no-browser', '--no-reload', '--host', '127.0.0.1', '--port', String(port)], {
     cwd: dir,
+    // stdout is not read: ignore it, or a full pipe stalls the server.
+    stdio: ['ignore', 'ignore', 'pipe'],
     env: {
       ...process.env,
       LANGSMITH_TRACING: 'false',

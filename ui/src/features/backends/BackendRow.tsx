@@ -121,8 +121,10 @@ export function BackendRow({ b, onRemoved }: { b: BackendView; onRemoved: () => 
                 </span>
               ) : null}
             </>
-          ) : (
+          ) : b.kind === 'countersign' || b.kind === 'langgraph' ? (
             <span className="muted">unknown (not yet synced)</span>
+          ) : (
+            <span className="muted">none: this kind holds traces only, so nobody decides anything on it</span>
           )}
         </dd>
         {b.kind === 'phoenix' ? (
