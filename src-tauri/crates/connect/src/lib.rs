@@ -56,11 +56,6 @@ impl Kind {
     pub fn parse(text: &str) -> Option<Kind> {
         Kind::ALL.into_iter().find(|k| k.as_str() == text)
     }
-
-    /// Whether reviewers' decisions are sent to this kind (it holds pending actions).
-    pub fn takes_decisions(self) -> bool {
-        matches!(self, Kind::Countersign | Kind::LangGraph)
-    }
 }
 
 /// What a backend said about itself when it was checked before being added.
@@ -278,7 +273,6 @@ mod tests {
             assert_eq!(Kind::parse(k.as_str()), Some(k));
         }
         assert_eq!(Kind::parse("otel"), None);
-        assert!(Kind::LangGraph.takes_decisions() && !Kind::Phoenix.takes_decisions());
     }
 
     #[tokio::test]

@@ -20,8 +20,9 @@ pub enum Applied {
     Unchanged,
 }
 
-/// Stores a run, replacing an earlier revision; a stale revision is ignored.
-/// `now` and `freshness_days` decide which citations count as stale.
+/// Stores a run, replacing an earlier revision; a stale revision is ignored. The run enters
+/// the full-text index and the daily roll-up in the caller's transaction. `now` and
+/// `freshness_days` decide which citations count as stale.
 pub fn upsert(
     conn: &Connection,
     backend_id: &str,
@@ -29,33 +30,13 @@ pub fn upsert(
     now: DateTime<Utc>,
     freshness_days: i64,
 ) -> Result<Applied> {
-    upsert_with_body(
-        conn,
-        backend_id,
-        run,
-        &serde_json::to_string(run)?,
-        now,
-        freshness_days,
-    )
-}
-
-/// Like [`upsert`], with the run's JSON already at hand (`body` must be `run` serialised or
-/// the exact record the backend sent, which parses to `run`); saves re-encoding during sync.
-/// Keeps the full-text index and the daily roll-up in step, in the caller's transaction.
-pub fn upsert_with_body(
-    conn: &Connection,
-    backend_id: &str,
-    run: &Run,
-    body: &str,
-    now: DateTime<Utc>,
-    freshness_days: i64,
-) -> Result<Applied> {
+    let body = serde_json::to_string(run)?;
     store_run(
         conn,
         backend_id,
         &run.columns(),
         Some(run),
-        body,
+        &body,
         now,
         freshness_days,
     )
