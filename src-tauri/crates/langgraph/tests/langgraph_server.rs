@@ -709,21 +709,20 @@ async fn a_sync_killed_at_any_point_resumes_to_exactly_a_full_sync() {
             .stderr(std::process::Stdio::null())
             .spawn()
             .expect("child sync");
-        let until = std::time::Instant::now() + std::time::Duration::from_secs(60);
-        loop {
-            if let Ok(Some(_)) = child.try_wait() {
-                break;
-            }
-            if count(&path) >= kill_at {
-                child.kill().expect("SIGKILL");
-                killed += 1;
-                break;
-            }
-            assert!(
-                std::time::Instant::now() < until,
-                "child sync made no progress"
-            );
-            std::thread::sleep(std::time::Duration::from_millis(5));
+        let mut exited = false;
+        // Fine-grained: the kill must land while the child is mid-sync.
+        let progressed = poll_until(
+            std::time::Duration::from_secs(60),
+            std::time::Duration::from_millis(5),
+            || {
+                exited = matches!(child.try_wait(), Ok(Some(_)));
+                exited || count(&path) >= kill_at
+            },
+        );
+        assert!(progressed, "child sync made no progress");
+        if !exited {
+            child.kill().expect("SIGKILL");
+            killed += 1;
         }
         let _ = child.wait();
     }

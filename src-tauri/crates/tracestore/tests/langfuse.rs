@@ -11,9 +11,9 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use base64::Engine;
-use countersign_core::{Micros, Outcome, Run};
+use countersign_core::{Micros, Outcome};
 use countersign_store::health::HealthState;
-use countersign_store::{Store, health, quarantine, runs};
+use countersign_store::{Store, health, quarantine};
 use countersign_sync::{SyncOptions, SyncReport};
 use countersign_tracestore::{Cancel, Client, langfuse};
 use serde_json::{Value, json};
@@ -212,20 +212,6 @@ fn sync(store: &Path, backend: &str, url: &str, secret: &str, opts: &SyncOptions
     ))
 }
 
-fn paged(n: u32) -> SyncOptions {
-    SyncOptions {
-        page_size: n,
-        ..Default::default()
-    }
-}
-
-fn run_of(store: &Path, backend: &str, otlp_trace: &str) -> Run {
-    let s = Store::open(store).expect("store");
-    runs::get(s.conn(), backend, &format!("otel-{otlp_trace}"))
-        .expect("read")
-        .unwrap_or_else(|| panic!("run of {otlp_trace}"))
-}
-
 #[test]
 fn langfuse_observations_become_runs_incrementally_with_basic_auth() {
     let mut lf = FakeLangfuse::start();
@@ -272,7 +258,7 @@ fn langfuse_observations_become_runs_incrementally_with_basic_auth() {
     assert!(!sweep[0].contains_key("cursor") && !sweep[0].contains_key("fromStartTime"));
     assert!(sweep[1..].iter().all(|q| q.contains_key("cursor")));
 
-    let a = run_of(&store, &backend, "4bf92f3577b34da6a3ce929d0e0e4736");
+    let a = stored_run(&store, &backend, "4bf92f3577b34da6a3ce929d0e0e4736");
     assert_eq!(a.workflow, "support_triage");
     assert_eq!(a.model, "gpt-4o");
     assert_eq!(
@@ -297,7 +283,7 @@ fn langfuse_observations_become_runs_incrementally_with_basic_auth() {
     assert_eq!(a.revision, 5, "five readable observations");
 
     let b_hex = langfuse::otlp_trace_id("refund-flow-7f3a");
-    let b = run_of(&store, &backend, &b_hex);
+    let b = stored_run(&store, &backend, &b_hex);
     assert_eq!(b.workflow, "refund-flow");
     assert!(b.tool_calls.is_empty(), "its tool call has not arrived yet");
     // Langfuse reported no cost (0): priced from the example table: 800 × $0.15/M + 40 × $0.60/M.
@@ -323,7 +309,7 @@ fn langfuse_observations_become_runs_incrementally_with_basic_auth() {
         Some("2026-11-20T08:50:00.200Z"),
         "15 minutes before the latest start seen (09:05:00.200)"
     );
-    let b = run_of(&store, &backend, &b_hex);
+    let b = stored_run(&store, &backend, &b_hex);
     assert_eq!(b.revision, 3, "revision grows with the spans");
     assert_eq!(b.tool_calls.len(), 1);
     assert_eq!(
@@ -340,7 +326,7 @@ fn langfuse_observations_become_runs_incrementally_with_basic_auth() {
     let a_id = "otel-4bf92f3577b34da6a3ce929d0e0e4736";
     let row = |rows: &[(String, i64, String)]| rows.iter().find(|r| r.0 == a_id).cloned();
     assert_eq!(row(&before), row(&after), "trace A untouched");
-    let c = run_of(&store, &backend, "0af7651916cd43dd8448eb211c80319c");
+    let c = stored_run(&store, &backend, "0af7651916cd43dd8448eb211c80319c");
     assert_eq!(
         (c.model.as_str(), c.cost_micros),
         ("claude-sonnet-4", Micros(1200))

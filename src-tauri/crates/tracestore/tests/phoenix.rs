@@ -40,20 +40,6 @@ fn sync(store: &Path, backend: &str, url: &str, opts: &SyncOptions) -> SyncRepor
     ))
 }
 
-fn paged(n: u32) -> SyncOptions {
-    SyncOptions {
-        page_size: n,
-        ..Default::default()
-    }
-}
-
-fn run(store: &Path, backend: &str, trace_hex: &str) -> Run {
-    let s = Store::open(store).expect("store");
-    countersign_store::runs::get(s.conn(), backend, &format!("otel-{trace_hex}"))
-        .expect("read")
-        .unwrap_or_else(|| panic!("run of trace {trace_hex} stored"))
-}
-
 /// The run's times in microseconds (Phoenix keeps span times to about the microsecond,
 /// going through a float: compared within 2 µs by [`same_times`]).
 fn times(r: &Run, linked: bool) -> Vec<Option<i64>> {
@@ -168,7 +154,7 @@ fn phoenix_spans_become_runs_incrementally_idempotently_and_survive_an_outage() 
         // and the deferred call's answer).
         let with_outcome = *name != "pydantic_ai_resumed.json";
         for want in &direct.runs {
-            let got = run(&store, &backend, &want.run_id["otel-".len()..]);
+            let got = stored_run(&store, &backend, &want.run_id["otel-".len()..]);
             assert_eq!(
                 essentials(&got, with_outcome),
                 essentials(want, with_outcome),
@@ -183,7 +169,7 @@ fn phoenix_spans_become_runs_incrementally_idempotently_and_survive_an_outage() 
             assert_eq!(got.revision as usize, span_count_of(name, &want.run_id));
         }
     }
-    let rag = run(&store, &backend, "0af7651916cd43dd8448eb211c80319c");
+    let rag = stored_run(&store, &backend, "0af7651916cd43dd8448eb211c80319c");
     assert!(
         rag.citations.iter().any(|c| c.doc_id == "kb_102"),
         "retrieval documents cite"
@@ -200,7 +186,7 @@ fn phoenix_spans_become_runs_incrementally_idempotently_and_survive_an_outage() 
 
     // The half-arrived trace is already a run, with what its first spans say.
     let support_hex = "1072e968b531c21acc8a62f6331ffe96";
-    let partial = run(&store, &backend, support_hex);
+    let partial = stored_run(&store, &backend, support_hex);
     assert_eq!(partial.revision as usize, first.len());
 
     // Batch 2: the rest of the support trace. Only the new spans are read (one page).
@@ -215,7 +201,7 @@ fn phoenix_spans_become_runs_incrementally_idempotently_and_survive_an_outage() 
         (1, 1),
         "one page of new spans, one run changed"
     );
-    let whole = run(&store, &backend, support_hex);
+    let whole = stored_run(&store, &backend, support_hex);
     assert_eq!(
         whole.revision as usize,
         halves.len(),

@@ -128,9 +128,8 @@ impl Server {
 
     /// Polls `GET /ok` on the port we chose until it answers, the process dies, or the deadline.
     fn wait_ready(&mut self, deadline: Duration) {
-        let until = Instant::now() + deadline;
         let agent = std::time::Duration::from_millis(500);
-        loop {
+        let answered = poll_until(deadline, Duration::from_millis(100), || {
             if let Some(child) = self.child.as_mut()
                 && let Ok(Some(status)) = child.try_wait()
             {
@@ -139,34 +138,31 @@ impl Server {
                     self.log()
                 );
             }
-            if http_ok(&self.url, agent) {
-                return;
-            }
-            if Instant::now() > until {
-                panic!(
-                    "langgraph dev did not answer on {} within {deadline:?} (it silently picks another \
-                     port when the asked one is taken):\n{}",
-                    self.url,
-                    self.log()
-                );
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
+            http_ok(&self.url, agent)
+        });
+        assert!(
+            answered,
+            "langgraph dev did not answer on {} within {deadline:?} (it silently picks another \
+             port when the asked one is taken):\n{}",
+            self.url,
+            self.log()
+        );
     }
 
     /// SIGTERM: the server shuts down gracefully (persisting its threads to its folder).
     pub fn stop_gracefully(mut self) -> tempfile::TempDir {
         if let Some(mut child) = self.child.take() {
             signal_group(child.id(), "-TERM");
-            let until = Instant::now() + Duration::from_secs(30);
-            while Instant::now() < until {
-                if let Ok(Some(_)) = child.try_wait() {
-                    break;
-                }
-                std::thread::sleep(Duration::from_millis(50));
+            // Wait for the exit itself (on a thread, with a deadline), then make sure.
+            let pid = child.id();
+            let (tx, rx) = std::sync::mpsc::channel();
+            std::thread::spawn(move || {
+                let _ = tx.send(child.wait());
+            });
+            if rx.recv_timeout(Duration::from_secs(30)).is_err() {
+                signal_group(pid, "-KILL");
+                let _ = rx.recv();
             }
-            signal_group(child.id(), "-KILL");
-            let _ = child.wait();
             free_slot();
         }
         let dir = tempfile::tempdir().expect("tempdir");
@@ -408,4 +404,20 @@ pub fn snapshot(path: &Path) -> (Rows, Rows) {
         q("SELECT action_id, revision, status FROM actions ORDER BY action_id"),
         q("SELECT run_id, revision, outcome FROM runs ORDER BY run_id"),
     )
+}
+
+/// Checks `cond` until it holds (true) or `deadline` passes (false), pausing `every` between
+/// checks: the one polling loop of these tests, for conditions that have no event to wait on
+/// (a port answering, rows appearing in a store another process writes).
+pub fn poll_until(deadline: Duration, every: Duration, mut cond: impl FnMut() -> bool) -> bool {
+    let until = Instant::now() + deadline;
+    loop {
+        if cond() {
+            return true;
+        }
+        if Instant::now() >= until {
+            return false;
+        }
+        std::thread::sleep(every);
+    }
 }

@@ -497,3 +497,19 @@ pub fn kill_when_stored(
     );
     (reached, n)
 }
+
+/// Sync options asking for pages of `n` records.
+pub fn paged(n: u32) -> countersign_sync::SyncOptions {
+    countersign_sync::SyncOptions {
+        page_size: n,
+        ..Default::default()
+    }
+}
+
+/// The run stored for an OTLP trace id (hex); panics if there is none.
+pub fn stored_run(store: &Path, backend: &str, trace_hex: &str) -> countersign_core::Run {
+    let s = Store::open(store).expect("store");
+    countersign_store::runs::get(s.conn(), backend, &format!("otel-{trace_hex}"))
+        .expect("read")
+        .unwrap_or_else(|| panic!("run of trace {trace_hex} stored"))
+}
