@@ -4,6 +4,7 @@
 //! reviewer must confirm. The state machine here says which transitions are legal, so that no
 //! action is executed twice and an expired action is never mistaken for a denial.
 
+pub use crate::field::{ConfirmMode, FieldKind, FieldRule, ReviewField};
 use crate::run::PolicyCheck;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -79,63 +80,6 @@ impl ActionStatus {
     }
 }
 
-/// What kind of value a review field holds; decides how it is confirmed and checked.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum FieldKind {
-    /// A money amount as an exact decimal string.
-    Money,
-    /// An ISO 4217 currency code.
-    Currency,
-    /// A region or country code.
-    Region,
-    /// An identifier (account, order, record id).
-    Identifier,
-    /// Free text.
-    Text,
-    /// A yes/no flag.
-    Bool,
-}
-
-/// How a reviewer must confirm a field before approve works.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ConfirmMode {
-    /// Tick the value explicitly.
-    Tick,
-    /// Type the value again; it must match.
-    Reenter,
-}
-
-/// A field the reviewer must look at and confirm.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct ReviewField {
-    /// Machine name (`amount`).
-    pub name: String,
-    /// Label to show (`Refund amount`).
-    pub label: String,
-    /// Value kind.
-    pub kind: FieldKind,
-    /// Proposed value, as text.
-    pub value: String,
-    /// Current value in the system of record, for updates.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub current: Option<String>,
-    /// How confirmation works.
-    pub confirm: ConfirmMode,
-    /// Whether the reviewer may edit it when approving with edits.
-    #[serde(default = "yes")]
-    pub editable: bool,
-    /// Whether approving needs this field confirmed. A field that is not required is shown
-    /// (and editable where allowed) but approve works without ticking it.
-    #[serde(default = "yes")]
-    pub required: bool,
-}
-
-fn yes() -> bool {
-    true
-}
-
 /// The record a write targets.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TargetRecord {
@@ -195,7 +139,7 @@ pub struct PendingAction {
     /// What the run's cited policy says about each field (maximum amount, allowed regions,
     /// the customer's currency); values outside it are traps the reviewer must acknowledge.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub field_rules: BTreeMap<String, crate::review::FieldRule>,
+    pub field_rules: BTreeMap<String, FieldRule>,
     /// The decisions this backend accepts for the action (a LangGraph interrupt may forbid
     /// edits or denials); empty means every kind.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]

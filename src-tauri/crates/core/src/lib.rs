@@ -6,6 +6,7 @@ pub mod action;
 pub mod audit;
 pub mod backend;
 pub mod budget;
+pub mod field;
 pub mod money;
 pub mod page;
 pub mod review;

@@ -1,31 +1,14 @@
 //! Structured-field review: the traps a reviewer must see before approving, and the checks a
 //! decision must pass before it is queued. Pure rules, shared by the app and the tests.
 
-use crate::action::{
-    ActionStatus, ConfirmMode, Decision, DecisionKind, FieldKind, PendingAction, ReviewField,
-};
+use crate::action::{ActionStatus, Decision, DecisionKind, PendingAction};
+pub use crate::field::FieldRule;
+use crate::field::{ConfirmMode, FieldKind, ReviewField};
 use crate::money::Micros;
 use crate::text::is_invisible_or_bidi;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
-
-/// What a backend's policy says about a field (from the run's cited policy).
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct FieldRule {
-    /// Largest allowed amount (money fields), exact decimal.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub max: Option<String>,
-    /// Allowed values (regions, currencies).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub allowed: Vec<String>,
-    /// The value the record's context expects (e.g. the customer's currency).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub expected: Option<String>,
-    /// Where the rule comes from (document id of the cited policy).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub source: Option<String>,
-}
 
 /// A trap in a field value the reviewer must acknowledge.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -134,30 +117,11 @@ pub fn field_warnings(field: &ReviewField, value: &str, rule: Option<&FieldRule>
     }
     match field.kind {
         FieldKind::Money => money_warnings(name, value, rule, &mut out),
-        FieldKind::Currency | FieldKind::Region => {
-            let len = if field.kind == FieldKind::Currency {
-                3
-            } else {
-                2
-            };
-            if value.len() != len || !value.bytes().all(|b| b.is_ascii_uppercase()) {
-                out.push(warn(
-                    name,
-                    "invalid_value",
-                    format!("expected {len} ASCII capital letters, got {value:?}"),
-                ));
+        kind => {
+            if let Err(must) = kind.check(value) {
+                out.push(warn(name, "invalid_value", format!("{value:?} {must}")));
             }
         }
-        FieldKind::Identifier => {
-            if value.trim().is_empty() || !value.is_ascii() {
-                out.push(warn(
-                    name,
-                    "invalid_value",
-                    format!("identifier {value:?} is empty or not ASCII"),
-                ));
-            }
-        }
-        FieldKind::Text | FieldKind::Bool => {}
     }
     if let Some(rule) = rule {
         if !rule.allowed.is_empty() && !rule.allowed.iter().any(|a| a == value) {
