@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
 (cd ui && npm run build --silent)
-cargo build -p countersign-app --features custom-protocol
+cargo build -p countersign-app --features custom-protocol,demo
 bin="${CARGO_TARGET_DIR:-target}/debug/countersign-app"
 if [ -z "${DISPLAY:-}" ] && [ -z "${WAYLAND_DISPLAY:-}" ]; then
   echo "run: no display; starting the app under Xvfb (xvfb-run)" >&2

@@ -23,7 +23,7 @@ cargo test --workspace
 step "UI unit tests"
 (cd ui && npm test --silent)
 step "build the app and CLI for end-to-end tests"
-cargo build -p countersign-app --features custom-protocol
+cargo build -p countersign-app --features custom-protocol,demo
 cargo build -p countersign-cli
 step "end-to-end (real app, WebDriver, Xvfb)"
 node --test --test-concurrency=1 tests/e2e/

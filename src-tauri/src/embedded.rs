@@ -1,39 +1,69 @@
-//! The embedded reference backend: started in-process so the app works out of the box with
-//! realistic seeded data, over the same HTTP protocol as any other backend.
+//! The embedded reference backend in demo mode: started in-process so the app works out of the
+//! box with realistic seeded data, over the same HTTP protocol as any other backend.
+//!
+//! Only a build with the `demo` feature (what `scripts/run.sh` builds) contains it: its demo
+//! token holds every role, so a build that does not ask for the demo carries neither.
 
+use std::collections::HashMap;
 use std::path::Path;
 
 /// A running embedded reference backend.
 pub struct Embedded {
     /// Its base URL on loopback.
     pub url: String,
-    /// Its demo token (every role); kept in memory only.
-    pub token: String,
+    #[cfg(feature = "demo")]
     _handle: countersign_backend::Handle,
 }
 
-impl Embedded {
-    /// Console-side id of the embedded backend, stable across launches.
-    pub const BACKEND_ID: &'static str = "embedded";
+/// Console-side id of the embedded backend, stable across launches.
+#[cfg(feature = "demo")]
+const BACKEND_ID: &str = "embedded";
 
-    /// Starts it on a free loopback port with its data in `data_dir`.
-    pub async fn start(data_dir: &Path) -> Result<Embedded, Box<dyn std::error::Error>> {
-        let trickle = std::env::var("COUNTERSIGN_EMBEDDED_TRICKLE")
-            .ok()
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(0.2);
-        let config = countersign_backend::Config {
-            listen: ([127, 0, 0, 1], 0).into(),
-            data_dir: data_dir.to_path_buf(),
-            trickle,
-            ..Default::default()
-        };
-        let handle = countersign_backend::start(config).await?;
-        tracing::info!(url = %handle.url, "embedded reference backend started");
-        Ok(Embedded {
-            url: handle.url.clone(),
-            token: handle.token.clone(),
-            _handle: handle,
-        })
+/// Starts the embedded backend with its data under `data_dir`, registers it in the store and
+/// keeps its token in `session_tokens` (memory only). `None` when `COUNTERSIGN_EMBEDDED=0`.
+#[cfg(feature = "demo")]
+pub fn start(
+    store: &countersign_store::Store,
+    data_dir: &Path,
+    session_tokens: &mut HashMap<String, String>,
+) -> Result<Option<Embedded>, Box<dyn std::error::Error>> {
+    if std::env::var("COUNTERSIGN_EMBEDDED").as_deref() == Ok("0") {
+        return Ok(None);
     }
+    let trickle = std::env::var("COUNTERSIGN_EMBEDDED_TRICKLE")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0.2);
+    let config = countersign_backend::Config {
+        listen: ([127, 0, 0, 1], 0).into(),
+        data_dir: data_dir.join("reference-backend"),
+        trickle,
+        ..Default::default()
+    };
+    let handle = tauri::async_runtime::block_on(countersign_backend::start(config))?;
+    tracing::info!(url = %handle.url, "embedded reference backend started");
+    let row = countersign_store::backends::upsert_with_id(
+        store.conn(),
+        BACKEND_ID,
+        "Reference backend (embedded)",
+        &handle.url,
+        "countersign",
+        true,
+    )?;
+    session_tokens.insert(row.backend_id, handle.token.clone());
+    Ok(Some(Embedded {
+        url: handle.url.clone(),
+        _handle: handle,
+    }))
+}
+
+/// Built without the `demo` feature: there is no embedded backend to start.
+#[cfg(not(feature = "demo"))]
+pub fn start(
+    _store: &countersign_store::Store,
+    _data_dir: &Path,
+    _session_tokens: &mut HashMap<String, String>,
+) -> Result<Option<Embedded>, Box<dyn std::error::Error>> {
+    tracing::info!("built without the demo feature: no embedded reference backend");
+    Ok(None)
 }

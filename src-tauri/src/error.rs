@@ -3,7 +3,8 @@
 use serde::Serialize;
 
 /// A command failure as the UI receives it.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ts_rs::TS)]
+#[ts(rename = "ApiError")]
 pub struct CmdError {
     /// Stable code (`backend_unreachable`, `not_found`, `invalid_input`, `store`, ...).
     pub code: &'static str,

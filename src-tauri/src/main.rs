@@ -5,11 +5,15 @@
     windows_subsystem = "windows"
 )]
 
+#[cfg(test)]
+mod bindings;
+mod announced;
 mod commands;
 mod embedded;
 mod error;
 mod events;
 mod notify;
+mod receiver_slot;
 mod secrets;
 mod state;
 mod worker;

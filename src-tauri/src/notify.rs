@@ -10,12 +10,6 @@ use std::sync::{Arc, Mutex};
 use tauri::AppHandle;
 use tauri_plugin_notification::NotificationExt;
 
-/// What was already announced this session.
-#[derive(Default)]
-pub struct Announced {
-    seen: Mutex<Option<HashSet<String>>>,
-}
-
 fn show(app: &AppHandle, title: &str, body: &str) {
     if let Err(e) = app.notification().builder().title(title).body(body).show() {
         tracing::debug!(error = %e, "desktop notification not shown");

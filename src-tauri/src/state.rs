@@ -28,14 +28,15 @@ pub struct AppState {
     /// Cancels the sync in flight.
     pub cancel: Mutex<Cancel>,
     /// Desktop notifications already shown.
-    pub announced: crate::notify::Announced,
+    pub announced: crate::announced::Announced,
     /// The OTLP/HTTP trace receiver, when the user enabled it.
-    pub receiver: tokio::sync::Mutex<crate::commands::traces::ReceiverSlot>,
+    pub receiver: tokio::sync::Mutex<crate::receiver_slot::ReceiverSlot>,
 }
 
 impl AppState {
     /// Opens the store (in `$COUNTERSIGN_STORE` or the app-data directory), picks the secret
-    /// store, and starts the embedded reference backend unless `COUNTERSIGN_EMBEDDED=0`.
+    /// store, and (in a `demo` build) starts the embedded reference backend unless
+    /// `COUNTERSIGN_EMBEDDED=0`.
     pub fn init(app: &tauri::AppHandle) -> Result<AppState, Box<dyn std::error::Error>> {
         let store_path = match std::env::var_os(paths::STORE_ENV).filter(|p| !p.is_empty()) {
             Some(p) => PathBuf::from(p),
@@ -49,23 +50,7 @@ impl AppState {
         tracing::info!(store = %store_path.display(), "store open");
         let secrets = secrets::from_env(&data_dir);
         let mut session_tokens = HashMap::new();
-        let embedded = if std::env::var("COUNTERSIGN_EMBEDDED").as_deref() == Ok("0") {
-            None
-        } else {
-            let e = tauri::async_runtime::block_on(Embedded::start(
-                &data_dir.join("reference-backend"),
-            ))?;
-            let row = countersign_store::backends::upsert_with_id(
-                store.conn(),
-                Embedded::BACKEND_ID,
-                "Reference backend (embedded)",
-                &e.url,
-                "countersign",
-                true,
-            )?;
-            session_tokens.insert(row.backend_id, e.token.clone());
-            Some(e)
-        };
+        let embedded = crate::embedded::start(&store, &data_dir, &mut session_tokens)?;
         Ok(AppState {
             store_path,
             store: Mutex::new(store),
@@ -74,7 +59,7 @@ impl AppState {
             embedded,
             sync_gate: tokio::sync::Mutex::new(()),
             cancel: Mutex::new(Cancel::default()),
-            announced: crate::notify::Announced::default(),
+            announced: crate::announced::Announced::default(),
             receiver: tokio::sync::Mutex::default(),
         })
     }

@@ -54,7 +54,7 @@ pub async fn sync_all(
             events::SYNC_STATUS,
             SyncStatus {
                 backend_id: b.backend_id.clone(),
-                state: "running",
+                state: events::SyncState::Running,
                 message: None,
             },
         );
@@ -79,7 +79,7 @@ pub async fn sync_all(
                             backend_id: p.backend_id.clone(),
                             runs,
                             actions,
-                            origin: "sync",
+                            origin: events::Origin::Sync,
                         },
                     );
                 }
@@ -92,12 +92,12 @@ pub async fn sync_all(
         let status = match &report.error {
             None => SyncStatus {
                 backend_id: b.backend_id.clone(),
-                state: "idle",
+                state: events::SyncState::Idle,
                 message: None,
             },
             Some(e) => SyncStatus {
                 backend_id: b.backend_id.clone(),
-                state: "error",
+                state: events::SyncState::Error,
                 message: Some(format!("[{}] {}", e.code, e.message)),
             },
         };
@@ -114,7 +114,7 @@ pub async fn sync_all(
                     backend_id: String::new(),
                     runs: n,
                     actions: 0,
-                    origin: "sync",
+                    origin: events::Origin::Sync,
                 },
             );
         }
@@ -159,7 +159,7 @@ async fn deliver_outbox(
                     backend_id: backend_id.to_string(),
                     runs: 0,
                     actions: u64::from(r.delivered + r.conflicts + r.rejected),
-                    origin: "user",
+                    origin: events::Origin::User,
                 },
             );
         }

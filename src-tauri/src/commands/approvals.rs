@@ -14,7 +14,8 @@ use std::sync::Arc;
 use tauri::{AppHandle, State};
 
 /// An action with where it came from and its status as of now (expired is distinct).
-#[derive(Serialize)]
+#[derive(Serialize, ts_rs::TS)]
+#[ts(rename = "ActionItem")]
 pub struct ActionView {
     backend_id: String,
     backend_name: String,
@@ -71,6 +72,15 @@ fn reviewer_on(
     }
 }
 
+/// Approvals faster than this after opening are flagged `too_fast` in the audit trail:
+/// `COUNTERSIGN_MIN_REVIEW_MS`, else [`countersign_core::review::DEFAULT_MIN_REVIEW_MS`].
+pub fn min_review_ms() -> u64 {
+    std::env::var("COUNTERSIGN_MIN_REVIEW_MS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(countersign_core::review::DEFAULT_MIN_REVIEW_MS)
+}
+
 /// Checks a review and queues the decision with its audit event, then sends it.
 #[tauri::command]
 pub async fn decide_action(
@@ -81,12 +91,7 @@ pub async fn decide_action(
     review: ReviewInput,
     opened_at: Option<chrono::DateTime<chrono::Utc>>,
 ) -> CmdResult<Entry> {
-    let min_review = std::time::Duration::from_millis(
-        std::env::var("COUNTERSIGN_MIN_REVIEW_MS")
-            .ok()
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(4000),
-    );
+    let min_review = std::time::Duration::from_millis(min_review_ms());
     let bid = backend_id.clone();
     let entry = with_store(&state, move |s| {
         let actor = reviewer_on(s.conn(), &bid)?;

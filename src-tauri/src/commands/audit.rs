@@ -11,7 +11,7 @@ use std::sync::Arc;
 use tauri::State;
 
 /// The trail's state: head, whether the stored chain verifies, and the signing key.
-#[derive(Serialize)]
+#[derive(Serialize, ts_rs::TS)]
 pub struct AuditInfo {
     head: Option<AuditEvent>,
     chain_ok: bool,
@@ -68,7 +68,7 @@ pub async fn list_audit(
 }
 
 /// Where an export went and what it holds.
-#[derive(Serialize)]
+#[derive(Serialize, ts_rs::TS)]
 pub struct ExportResult {
     dir: String,
     manifest: countersign_audit::Manifest,
@@ -114,7 +114,7 @@ pub async fn verify_audit(dir: String) -> CmdResult<countersign_audit::VerifyRep
 }
 
 /// A knowledge source with the backend that reported it.
-#[derive(Serialize)]
+#[derive(Serialize, ts_rs::TS)]
 pub struct SourceView {
     backend_id: String,
     backend_name: String,

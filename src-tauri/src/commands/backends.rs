@@ -14,7 +14,8 @@ use std::sync::Arc;
 use tauri::{AppHandle, State};
 
 /// Counts shown beside a backend.
-#[derive(Serialize)]
+#[derive(Serialize, ts_rs::TS)]
+#[ts(rename = "BackendCounts")]
 pub struct Counts {
     runs: i64,
     actions_pending: i64,
@@ -22,7 +23,7 @@ pub struct Counts {
 }
 
 /// A backend as the Backends view shows it.
-#[derive(Serialize)]
+#[derive(Serialize, ts_rs::TS)]
 pub struct BackendView {
     backend_id: String,
     name: String,
@@ -145,7 +146,7 @@ pub async fn set_backend_config(
         audit::append(
             &tx,
             "console",
-            "backend_config",
+            countersign_core::audit::kinds::BACKEND_CONFIG,
             &backend_id,
             serde_json::json!({"before": before.config, "after": config}),
             chrono::Utc::now(),

@@ -14,7 +14,8 @@ use tauri::State;
 
 /// A cap with the backend that enforces it, spend in its current period, and whether the
 /// current user may edit it.
-#[derive(Serialize)]
+#[derive(Serialize, ts_rs::TS)]
+#[ts(rename = "BudgetWithSpend")]
 pub struct BudgetView {
     backend_id: String,
     backend_name: String,

@@ -16,7 +16,7 @@ pub async fn list_runs(state: State<'_, Arc<AppState>>, query: RunQuery) -> CmdR
 }
 
 /// A run in full with the actions it proposed.
-#[derive(Serialize)]
+#[derive(Serialize, ts_rs::TS)]
 pub struct RunDetail {
     backend_id: String,
     backend_name: String,
@@ -50,14 +50,14 @@ pub async fn get_run(
 }
 
 /// A backend as a filter choice.
-#[derive(Serialize)]
+#[derive(Serialize, ts_rs::TS)]
 pub struct BackendChoice {
     backend_id: String,
     name: String,
 }
 
 /// Values for the filter pickers.
-#[derive(Serialize)]
+#[derive(Serialize, ts_rs::TS)]
 pub struct Facets {
     workflows: Vec<String>,
     models: Vec<String>,

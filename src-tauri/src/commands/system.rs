@@ -7,12 +7,14 @@ use std::sync::Arc;
 use tauri::State;
 
 /// What the About/status line shows.
-#[derive(Serialize)]
+#[derive(Serialize, ts_rs::TS)]
 pub struct AppInfo {
     version: &'static str,
     store_path: String,
     embedded_backend_url: Option<String>,
     secret_store: String,
+    /// Approvals faster than this after opening are flagged as too fast.
+    min_review_ms: u64,
 }
 
 /// App version, store location, embedded backend and where tokens are kept.
@@ -23,6 +25,7 @@ pub fn app_info(state: State<'_, Arc<AppState>>) -> AppInfo {
         store_path: state.store_path.display().to_string(),
         embedded_backend_url: state.embedded.as_ref().map(|e| e.url.clone()),
         secret_store: state.secrets.describe(),
+        min_review_ms: super::approvals::min_review_ms(),
     }
 }
 

@@ -5,22 +5,13 @@ use crate::error::{CmdError, CmdResult};
 use crate::events;
 use crate::state::{AppState, with_store};
 use countersign_otel::{ImportCounts, ImportError};
-use countersign_receiver::{
-    ReceiverConfig, ReceiverHandle, ReceiverSettings, ReceiverStats, prices,
-};
+use countersign_receiver::{ReceiverConfig, ReceiverSettings, ReceiverStats, prices};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 use tauri::{AppHandle, Emitter, State};
 
 /// Largest trace file the UI may send (its text), 64 MiB.
 pub const MAX_IMPORT_BYTES: usize = 64 * 1024 * 1024;
-
-/// The receiver while the app runs: its handle, or why it could not start.
-#[derive(Default)]
-pub struct ReceiverSlot {
-    handle: Option<ReceiverHandle>,
-    error: Option<String>,
-}
 
 fn import_error(e: ImportError) -> CmdError {
     match e {
@@ -30,7 +21,7 @@ fn import_error(e: ImportError) -> CmdError {
     }
 }
 
-fn changed(app: &AppHandle, c: &ImportCounts, origin: &'static str) {
+fn changed(app: &AppHandle, c: &ImportCounts, origin: events::Origin) {
     if c.inserted + c.updated > 0 {
         let _ = app.emit(
             events::STORE_CHANGED,
@@ -76,12 +67,12 @@ pub async fn import_traces(
     })
     .await?;
     tracing::info!(backend = %counts.backend_id, inserted = counts.inserted, updated = counts.updated, rejected = counts.rejected, "traces imported");
-    changed(&app, &counts, "user");
+    changed(&app, &counts, events::Origin::User);
     Ok(counts)
 }
 
 /// One price row as the UI edits it: exact decimal strings, USD per 1M tokens.
-#[derive(Serialize, Deserialize)]
+#[derive(Serialize, Deserialize, ts_rs::TS)]
 pub struct PriceRow {
     model: String,
     /// `YYYY-MM-DD`.
@@ -91,7 +82,7 @@ pub struct PriceRow {
 }
 
 /// The price table in force and whether the user set it (else the built-in EXAMPLE table).
-#[derive(Serialize)]
+#[derive(Serialize, ts_rs::TS)]
 pub struct PriceTableView {
     prices: Vec<PriceRow>,
     custom: bool,
@@ -139,7 +130,7 @@ pub async fn set_price_table(
 }
 
 /// The receiver's settings and state.
-#[derive(Serialize)]
+#[derive(Serialize, ts_rs::TS)]
 pub struct ReceiverView {
     enabled: bool,
     port: u16,
@@ -179,7 +170,7 @@ pub async fn apply_receiver(app: &AppHandle, state: &Arc<AppState>, settings: Re
     let config = ReceiverConfig {
         port: settings.port,
         on_import: Some(Arc::new(move |c: &ImportCounts| {
-            changed(&emitter, c, "sync")
+            changed(&emitter, c, events::Origin::Sync)
         })),
         ..ReceiverConfig::default()
     };

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { hasHiddenCharacters, revealHidden, segmentHidden } from './hidden';
+import { DISPLAY_CONTROLS, INVISIBLE_OR_BIDI } from '../api/generated/constants';
+import { hasHiddenCharacters, revealHidden, segmentHidden, shouldMark } from './hidden';
 
 describe('segmentHidden', () => {
   it('leaves ordinary text alone', () => {
@@ -39,5 +40,18 @@ describe('segmentHidden', () => {
     // A zero-width joiner is marked even inside an emoji sequence: safety over looks.
     expect(revealHidden('👩\u200D💻')).toBe('👩⟦U+200D⟧💻');
     expect(hasHiddenCharacters('EU')).toBe(false);
+  });
+});
+
+describe('the marked set is the Rust one', () => {
+  it('marks both ends of every generated range and nothing just outside', () => {
+    for (const [lo, hi] of [...INVISIBLE_OR_BIDI, ...DISPLAY_CONTROLS]) {
+      expect(shouldMark(lo)).toBe(true);
+      expect(shouldMark(hi)).toBe(true);
+    }
+    expect(shouldMark(0x09)).toBe(false);
+    expect(shouldMark(0x0a)).toBe(false);
+    expect(shouldMark(0x20)).toBe(false);
+    expect(shouldMark(0x41)).toBe(false);
   });
 });

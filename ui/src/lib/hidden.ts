@@ -1,26 +1,23 @@
 // Characters that can hide or reorder what a field appears to say (bidi controls, zero-width
 // characters) and raw control characters. They are shown as visible markers like ⟦U+202E⟧.
-// The bidi/zero-width set matches `is_invisible_or_bidi` in crates/core/src/text.rs.
+// Which characters: the Rust rule's ranges (`text::INVISIBLE_OR_BIDI`, `text::DISPLAY_CONTROLS`),
+// generated into api/generated/constants.ts.
+import { DISPLAY_CONTROLS, INVISIBLE_OR_BIDI } from '../api/generated/constants';
+
+function inRanges(ranges: readonly (readonly [number, number])[], cp: number): boolean {
+  return ranges.some(([lo, hi]) => cp >= lo && cp <= hi);
+}
 
 export function isInvisibleOrBidi(cp: number): boolean {
-  return (
-    (cp >= 0x200b && cp <= 0x200f) ||
-    (cp >= 0x202a && cp <= 0x202e) ||
-    (cp >= 0x2060 && cp <= 0x2064) ||
-    (cp >= 0x2066 && cp <= 0x2069) ||
-    cp === 0xfeff ||
-    cp === 0x061c ||
-    cp === 0x180e
-  );
+  return inRanges(INVISIBLE_OR_BIDI, cp);
 }
 
 /** C0/C1 control characters other than tab, newline and carriage return; also U+2028/U+2029. */
 export function isDisplayControl(cp: number): boolean {
-  if (cp === 0x09 || cp === 0x0a || cp === 0x0d) return false;
-  return cp < 0x20 || (cp >= 0x7f && cp <= 0x9f) || cp === 0x2028 || cp === 0x2029;
+  return inRanges(DISPLAY_CONTROLS, cp);
 }
 
-/** Lone UTF-16 surrogates (malformed text) are flagged too. */
+/** Lone UTF-16 surrogates (malformed text, which only JavaScript strings can hold) are flagged too. */
 function isLoneSurrogate(cp: number): boolean {
   return cp >= 0xd800 && cp <= 0xdfff;
 }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { DOLLAR_INPUT_EXAMPLES } from '../api/generated/constants';
 import { microsToDollarInput, parseDollarsToMicros } from './moneyInput';
 
 describe('parseDollarsToMicros', () => {
@@ -37,5 +38,17 @@ describe('parseDollarsToMicros', () => {
     expect(microsToDollarInput(500_000)).toBe('0.5');
     expect(microsToDollarInput(12_000_000)).toBe('12');
     expect(microsToDollarInput(1)).toBe('0.000001');
+  });
+});
+
+describe('parseDollarsToMicros agrees with the Rust rule', () => {
+  it('gives the answer Rust gave for every generated example', () => {
+    expect(DOLLAR_INPUT_EXAMPLES.length).toBeGreaterThan(10);
+    for (const [text, rust] of DOLLAR_INPUT_EXAMPLES) {
+      const got = parseDollarsToMicros(text);
+      const want = typeof rust === 'object' && rust !== null ? { error: rust.error } : { micros: rust };
+      const have = got.ok ? { micros: got.micros } : { error: got.code };
+      expect(have, JSON.stringify(text)).toEqual(want);
+    }
   });
 });

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { OPENABLE_URL_EXAMPLES } from '../api/generated/constants';
 import { isOpenableUrl } from './url';
 
 describe('isOpenableUrl', () => {
@@ -37,5 +38,14 @@ describe('isOpenableUrl', () => {
     expect(isOpenableUrl(null)).toBe(false);
     expect(isOpenableUrl(undefined)).toBe(false);
     expect(isOpenableUrl(42)).toBe(false);
+  });
+});
+
+describe('isOpenableUrl agrees with the Rust rule', () => {
+  it('gives the answer Rust gave for every generated example', () => {
+    expect(OPENABLE_URL_EXAMPLES.length).toBeGreaterThan(10);
+    for (const [url, rust] of OPENABLE_URL_EXAMPLES) {
+      expect(isOpenableUrl(url), JSON.stringify(url)).toBe(rust);
+    }
   });
 });

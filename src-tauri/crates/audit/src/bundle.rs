@@ -21,8 +21,9 @@ pub const FILE_NAMES: [&str; 3] = [RUNS_JSONL, RUNS_CSV, AUDIT_FILE];
 
 /// `manifest.json`: what the bundle holds, signed. Written as canonical JSON (keys sorted, no
 /// whitespace) plus one newline, so any byte changed in it is detected.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(deny_unknown_fields)]
+#[ts(rename = "ExportManifest")]
 pub struct Manifest {
     /// [`BUNDLE_FORMAT`].
     pub format: String,
@@ -41,8 +42,9 @@ pub struct Manifest {
 }
 
 /// Runs that started in `[from, to)`; an absent end is open.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(deny_unknown_fields)]
+#[ts(rename = "ExportRange")]
 pub struct Range {
     /// Inclusive start (RFC 3339), or `null`.
     pub from: Option<String>,
@@ -51,8 +53,9 @@ pub struct Range {
 }
 
 /// One file of the bundle.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(deny_unknown_fields)]
+#[ts(rename = "ManifestFile")]
 pub struct FileEntry {
     /// File name inside the bundle folder.
     pub name: String,
@@ -66,8 +69,9 @@ pub struct FileEntry {
 }
 
 /// An audit chain position.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(deny_unknown_fields)]
+#[ts(rename = "AuditHead")]
 pub struct Head {
     /// Seq of the event.
     pub seq: u64,

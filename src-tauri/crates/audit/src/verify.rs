@@ -35,7 +35,7 @@ impl fmt::Display for VerifyError {
 impl std::error::Error for VerifyError {}
 
 /// One verified file.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct FileSummary {
     /// File name.
     pub name: String,
@@ -46,7 +46,7 @@ pub struct FileSummary {
 }
 
 /// What a bundle that verifies holds.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct VerifyReport {
     /// When it was made.
     pub created_at: String,

@@ -20,8 +20,9 @@ use serde_json::Value;
 use std::path::Path;
 
 /// A backend kind with a connector.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
+#[ts(rename = "BackendKind")]
 pub enum Kind {
     /// Countersign's own protocol (`/v1`, see docs/openapi.yaml).
     Countersign,

@@ -12,7 +12,7 @@ use serde_json::Value;
 use std::collections::BTreeMap;
 
 /// How dangerous the write is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum RiskLevel {
     /// Reversible, small.
@@ -26,7 +26,7 @@ pub enum RiskLevel {
 }
 
 /// Where a pending action stands.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum ActionStatus {
     /// Waiting for a reviewer.
@@ -59,19 +59,20 @@ impl ActionStatus {
         }
     }
 
+    /// Every status, in display order.
+    pub const ALL: [ActionStatus; 7] = [
+        ActionStatus::Pending,
+        ActionStatus::Approved,
+        ActionStatus::Denied,
+        ActionStatus::Expired,
+        ActionStatus::Executed,
+        ActionStatus::RolledBack,
+        ActionStatus::Failed,
+    ];
+
     /// Reads the wire spelling back.
     pub fn parse(text: &str) -> Option<ActionStatus> {
-        [
-            ActionStatus::Pending,
-            ActionStatus::Approved,
-            ActionStatus::Denied,
-            ActionStatus::Expired,
-            ActionStatus::Executed,
-            ActionStatus::RolledBack,
-            ActionStatus::Failed,
-        ]
-        .into_iter()
-        .find(|s| s.as_str() == text)
+        Self::ALL.into_iter().find(|s| s.as_str() == text)
     }
 
     /// Whether a reviewer may still decide.
@@ -81,7 +82,7 @@ impl ActionStatus {
 }
 
 /// The record a write targets.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct TargetRecord {
     /// System of record (`billing`, `crm`, `helpdesk`).
     pub system: String,
@@ -90,7 +91,7 @@ pub struct TargetRecord {
 }
 
 /// A high-risk write proposed by a run and held for review.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct PendingAction {
     /// Backend's id for the action.
     pub action_id: String,
@@ -177,7 +178,7 @@ impl PendingAction {
 }
 
 /// The kinds of decision a reviewer can make.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum DecisionKind {
     /// Execute as proposed.

@@ -18,12 +18,18 @@ pub const GENESIS_HASH: &str = "000000000000000000000000000000000000000000000000
 
 /// Event kinds (the `kind` column).
 pub mod kinds {
-    /// A reviewer approved or denied a pending write.
+    /// A reviewer approved, denied or escalated a pending write.
     pub const DECISION: &str = "decision";
+    /// A queued decision or rollback reached its backend (or was refused by it).
+    pub const DECISION_DELIVERY: &str = "decision_delivery";
+    /// A reviewer asked for an executed write to be rolled back.
+    pub const ROLLBACK: &str = "rollback";
     /// A budget cap was changed.
     pub const BUDGET_CHANGE: &str = "budget_change";
     /// A backend was connected.
     pub const BACKEND_ADDED: &str = "backend_added";
+    /// A backend's per-kind settings (review fields, project) changed.
+    pub const BACKEND_CONFIG: &str = "backend_config";
     /// A backend was removed.
     pub const BACKEND_REMOVED: &str = "backend_removed";
     /// An audit bundle was exported.
@@ -34,10 +40,13 @@ pub mod kinds {
     pub const QUARANTINE: &str = "quarantine";
 
     /// Every kind, in display order.
-    pub const ALL: [&str; 7] = [
+    pub const ALL: [&str; 10] = [
         DECISION,
+        DECISION_DELIVERY,
+        ROLLBACK,
         BUDGET_CHANGE,
         BACKEND_ADDED,
+        BACKEND_CONFIG,
         BACKEND_REMOVED,
         EXPORT,
         SYNC_FAILURE,
@@ -46,13 +55,14 @@ pub mod kinds {
 }
 
 /// One event of the audit trail, as stored and as exported (one JSON object per line).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(deny_unknown_fields)]
 pub struct AuditEvent {
     /// Position in the chain, from 1, without gaps.
     pub seq: u64,
     /// When it happened (millisecond precision).
     #[serde(with = "millis")]
+    #[ts(type = "string")]
     pub at: DateTime<Utc>,
     /// Who did it (`user:…`, `sync`, `cli`).
     pub actor: String,

@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 /// Roles a backend grants a token.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     /// Decides pending actions.
@@ -17,7 +17,7 @@ pub enum Role {
 }
 
 /// The identity behind a token (`GET /v1/whoami`).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct Whoami {
     /// Subject id.
     pub subject: String,
@@ -37,7 +37,7 @@ impl Whoami {
 }
 
 /// A document in a knowledge source, with its freshness.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct SourceDoc {
     /// Document id (`kb_102`).
     pub doc_id: String,
@@ -52,7 +52,7 @@ pub struct SourceDoc {
 }
 
 /// A knowledge source connected to a backend (`GET /v1/sources`).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct KnowledgeSource {
     /// Source id.
     pub source_id: String,

@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 /// What a cap applies to.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum ScopeKind {
     /// Every run on the backend.
@@ -19,7 +19,7 @@ pub enum ScopeKind {
 }
 
 /// A cap's scope: the kind and, except for `Backend`, which workflow/team/user.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, ts_rs::TS)]
 pub struct BudgetScope {
     /// Kind of scope.
     pub kind: ScopeKind,
@@ -29,7 +29,7 @@ pub struct BudgetScope {
 }
 
 /// The period a cap counts over.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum Period {
     /// Each run on its own.
@@ -43,7 +43,7 @@ pub enum Period {
 }
 
 /// Hard caps stop or refuse runs; soft caps alert at a threshold.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum Enforcement {
     /// The backend stops or refuses the run.
@@ -53,7 +53,7 @@ pub enum Enforcement {
 }
 
 /// The limits of a cap; an absent limit does not apply.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct BudgetLimits {
     /// Maximum cost in the period.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -70,7 +70,7 @@ pub struct BudgetLimits {
 }
 
 /// A budget cap as the backend enforces it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct Budget {
     /// Backend's id for the cap.
     pub budget_id: String,

@@ -6,7 +6,7 @@ use crate::money::Micros;
 use serde::{Deserialize, Serialize};
 
 /// What kind of value a review field holds; decides how it is confirmed and checked.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum FieldKind {
     /// A money amount as an exact decimal string.
@@ -76,7 +76,7 @@ impl FieldKind {
 }
 
 /// How a reviewer must confirm a field before approve works.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum ConfirmMode {
     /// Tick the value explicitly.
@@ -86,7 +86,7 @@ pub enum ConfirmMode {
 }
 
 /// A field the reviewer must look at and confirm.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct ReviewField {
     /// Machine name (`amount`).
     pub name: String,
@@ -115,7 +115,7 @@ fn yes() -> bool {
 }
 
 /// What a backend's policy says about a field (from the run's cited policy).
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct FieldRule {
     /// Largest allowed amount (money fields), exact decimal.
     #[serde(default, skip_serializing_if = "Option::is_none")]

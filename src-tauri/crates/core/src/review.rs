@@ -10,8 +10,13 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
+/// Approvals made sooner than this after the reviewer opened the item are flagged as too fast
+/// in the audit trail (the app reads `COUNTERSIGN_MIN_REVIEW_MS` to change it).
+pub const DEFAULT_MIN_REVIEW_MS: u64 = 4_000;
+
 /// A trap in a field value the reviewer must acknowledge.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(rename = "ReviewWarning")]
 pub struct Warning {
     /// Field it concerns.
     pub field: String,
@@ -234,7 +239,7 @@ pub enum ReviewError {
 
 /// What the reviewer did with each field: the confirmed (or corrected) value, whether it was
 /// ticked or re-entered, and which warnings they acknowledged.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct ReviewInput {
     /// Decision kind.
     pub decision: Option<DecisionKind>,

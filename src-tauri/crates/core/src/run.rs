@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 /// How a run ended (or that it has not yet).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum Outcome {
     /// The workflow finished and its result stands.
@@ -56,7 +56,7 @@ impl Outcome {
 }
 
 /// Tokens a run consumed.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct TokenUsage {
     /// Prompt / input tokens.
     pub input: u64,
@@ -65,7 +65,7 @@ pub struct TokenUsage {
 }
 
 /// One tool invocation inside a run, in the order the agent made it.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct ToolCall {
     /// Identifier unique within the run.
     pub call_id: String,
@@ -100,7 +100,7 @@ pub struct ToolCall {
 }
 
 /// A citation that lands on the exact passage of a source document.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct Citation {
     /// Source document id (`kb_102`).
     pub doc_id: String,
@@ -155,7 +155,7 @@ impl Citation {
 }
 
 /// A deterministic check the backend ran before letting the run act.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct PolicyCheck {
     /// Check name, e.g. `pii_redaction`.
     pub name: String,
@@ -167,7 +167,7 @@ pub struct PolicyCheck {
 }
 
 /// A change the run made (or proposed) to a system of record: before → after.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct RecordChange {
     /// System of record, e.g. `billing` or `crm`.
     pub system: String,
@@ -187,7 +187,7 @@ pub struct RecordChange {
 }
 
 /// One workflow run, as the backend protocol (`/v1/runs`) carries it.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct Run {
     /// The backend's id for the run; unique per backend.
     pub run_id: String,
@@ -276,7 +276,7 @@ impl Run {
 }
 
 /// The columns an operator scans in the run list; what the store returns for list views.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct RunSummary {
     /// Backend the run came from (console-side id).
     pub backend_id: String,

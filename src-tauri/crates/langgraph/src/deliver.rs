@@ -34,7 +34,7 @@ use countersign_store::outbox::{self, Entry, EntryState};
 use countersign_store::{actions, audit, backends};
 use countersign_sync::SyncError;
 use countersign_sync::outbox::blocking;
-use countersign_sync::outbox::{DELIVERY_KIND, DeliveryReport};
+use countersign_sync::outbox::DeliveryReport;
 use serde_json::{Value, json};
 use std::collections::HashMap;
 use std::path::Path;
@@ -180,7 +180,7 @@ pub async fn deliver(
                     audit::append(
                         &tx,
                         &entry.actor,
-                        DELIVERY_KIND,
+                        countersign_core::audit::kinds::DECISION_DELIVERY,
                         &format!("{bid}/{}", entry.action_id),
                         json!({
                             "op": entry.op,

@@ -12,7 +12,7 @@ use std::path::Path;
 pub const KIND: &str = "otel";
 
 /// What an import did.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct ImportCounts {
     /// The pseudo-backend the runs were stored under.
     pub backend_id: String,

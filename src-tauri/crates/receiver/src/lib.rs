@@ -133,7 +133,7 @@ pub enum ReceiverError {
 }
 
 /// Counters of what a running receiver did, for the UI.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct ReceiverStats {
     /// Export requests answered 200.
     pub requests: u64,

@@ -26,7 +26,8 @@ pub fn list(conn: &Connection) -> Result<Vec<(String, Budget)>> {
 }
 
 /// Spend against one cap in its current period.
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize, ts_rs::TS)]
+#[ts(rename = "BudgetSpend")]
 pub struct Spend {
     /// Start of the period (for per-run caps: of the 30-day window looked at).
     pub period_start: chrono::DateTime<chrono::Utc>,

@@ -7,8 +7,9 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 use serde::{Deserialize, Serialize};
 
 /// Where an outbox entry stands.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
+#[ts(rename = "OutboxState")]
 pub enum EntryState {
     /// Waiting to send (or to be answered).
     Queued,
@@ -41,7 +42,8 @@ impl EntryState {
 }
 
 /// An outbox entry.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(rename = "OutboxEntry")]
 pub struct Entry {
     /// Row id.
     pub id: i64,

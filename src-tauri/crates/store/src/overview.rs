@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// One day of one workflow on one model.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct DayPoint {
     /// UTC day.
     pub day: DateTime<Utc>,
@@ -33,7 +33,7 @@ pub struct DayPoint {
 }
 
 /// The day a workflow's dominant model changed.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct ModelChange {
     /// Workflow.
     pub workflow: String,
@@ -46,7 +46,7 @@ pub struct ModelChange {
 }
 
 /// Stale or deprecated citations per backend in the window.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct StaleByBackend {
     /// Backend.
     pub backend_id: String,
@@ -57,7 +57,7 @@ pub struct StaleByBackend {
 }
 
 /// Everything the Overview charts draw.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct Overview {
     /// Per day, workflow and model.
     pub points: Vec<DayPoint>,

@@ -7,7 +7,8 @@ use rusqlite::{Connection, params};
 use serde::{Deserialize, Serialize};
 
 /// A quarantined record: why it was refused and what exactly arrived.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(rename = "QuarantineRecord")]
 pub struct QuarantineRow {
     /// Row id.
     pub id: i64,

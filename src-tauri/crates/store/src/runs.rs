@@ -243,8 +243,9 @@ pub fn find(conn: &Connection, run_id: &str) -> Result<Option<(String, Run)>> {
 }
 
 /// How the run list is sorted.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
+#[ts(rename = "RunSort")]
 pub enum Sort {
     /// Newest first.
     #[default]
@@ -256,7 +257,7 @@ pub enum Sort {
 }
 
 /// Filters for the run list; every field that is set narrows the result.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(default)]
 pub struct RunQuery {
     /// Only this backend.
@@ -299,7 +300,7 @@ pub struct RunQuery {
 pub const COUNT_CAP: u64 = 1_000;
 
 /// A page of the run list.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct RunPage {
     /// Rows of this page.
     pub items: Vec<RunSummary>,

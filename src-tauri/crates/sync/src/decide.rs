@@ -9,9 +9,6 @@ use countersign_store::outbox::{self, Entry, NewEntry};
 use countersign_store::{Store, StoreError, actions, audit};
 use std::time::Duration;
 
-/// Audit kind for a queued rollback.
-pub const ROLLBACK_KIND: &str = "rollback";
-
 /// Why a decision could not be queued.
 #[derive(Debug, thiserror::Error)]
 pub enum DecideError {
@@ -168,7 +165,7 @@ pub fn queue_rollback(
     audit::append(
         &tx,
         actor,
-        ROLLBACK_KIND,
+        countersign_core::audit::kinds::ROLLBACK,
         &format!("{backend_id}/{action_id}"),
         serde_json::json!({"reason": reason.trim(), "idempotency_key": key, "run_id": action.run_id}),
         now,

@@ -69,7 +69,7 @@ pub struct Progress {
 }
 
 /// What one sync of one backend did.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct SyncReport {
     /// Backend synced.
     pub backend_id: String,

@@ -62,7 +62,7 @@ impl SyncError {
 }
 
 /// An error as the UI receives it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct ErrorView {
     /// Stable code.
     pub code: String,

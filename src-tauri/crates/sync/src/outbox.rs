@@ -12,9 +12,6 @@ use reqwest::Method;
 use serde::Serialize;
 use std::path::Path;
 
-/// Audit kind for the backend's answer to a decision or rollback.
-pub const DELIVERY_KIND: &str = "decision_delivery";
-
 /// What one delivery pass did.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct DeliveryReport {
@@ -137,7 +134,7 @@ pub async fn deliver(
             audit::append(
                 &tx,
                 &entry.actor,
-                DELIVERY_KIND,
+                countersign_core::audit::kinds::DECISION_DELIVERY,
                 &format!("{bid}/{}", entry.action_id),
                 serde_json::json!({
                     "op": entry.op,
