@@ -7,10 +7,10 @@
 //! (`run_id` = `otel-<trace id hex>`); a trace that cannot form a valid run is returned in
 //! [`ImportResult::rejected`] with its raw spans so it can be quarantined.
 //!
-//! Money never goes through floating point for sums: a reported USD cost is read from its
-//! decimal text, and token costs are computed in integer micro-dollars from a [`PriceTable`].
+//! Money never goes through floating point: a reported USD cost is read from its decimal text
+//! (`Micros::parse_usd_rounded`), and token costs are computed in integer micro-dollars from a
+//! [`PriceTable`].
 
-mod decimal;
 mod map;
 pub mod otlp;
 pub mod price;

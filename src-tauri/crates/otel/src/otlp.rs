@@ -29,7 +29,7 @@ pub struct Span {
     pub events: Vec<Event>,
     /// Attributes of the resource that produced the span (`service.name`, ...).
     pub resource: BTreeMap<String, Value>,
-    /// The span exactly as it arrived, with its resource and scope, for quarantine.
+    /// The span exactly as it arrived, for quarantine (its resource and scope are kept beside it).
     pub raw: Value,
     raw_resource: Value,
     raw_scope: Value,

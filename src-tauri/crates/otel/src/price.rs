@@ -1,7 +1,6 @@
 //! Model prices per million tokens, in exact micro-dollars, each effective from a date. The
 //! user edits the table as JSON; the built-in table is only an example.
 
-use crate::decimal::per_million;
 use chrono::{DateTime, NaiveDate, Utc};
 use countersign_core::Micros;
 use serde::{Deserialize, Serialize};
@@ -185,6 +184,13 @@ impl PriceTable {
     }
 }
 
+/// `numerator / 1_000_000` rounded half up: the micros of a [`PriceTable::cost_numerator`]
+/// (token counts × micro-dollars per million tokens), saturating at `i64::MAX`.
+pub(crate) fn per_million(numerator: i128) -> Micros {
+    let v = numerator.saturating_add(500_000).div_euclid(1_000_000);
+    Micros(i64::try_from(v).unwrap_or(i64::MAX))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -241,5 +247,12 @@ mod tests {
             )
             .is_err()
         );
+    }
+
+    #[test]
+    fn per_million_rounds_half_up() {
+        assert_eq!(per_million(1_500_000), Micros(2));
+        assert_eq!(per_million(1_499_999), Micros(1));
+        assert_eq!(per_million(0), Micros(0));
     }
 }
