@@ -3,7 +3,7 @@ import type { ReactNode } from 'react';
 import { renderToStaticMarkup } from 'react-dom/server';
 import { describe, expect, it } from 'vitest';
 import type { BackendView, PendingAction, RunSummary } from '../api';
-import { ActionCard } from '../features/approvals/ActionCard';
+import { ActionCard } from '../components/ActionCard';
 import { BackendRow } from '../features/backends/BackendRow';
 import { RunTable } from '../features/runs/RunTable';
 import { App } from './App';

@@ -2,7 +2,7 @@
 import { renderToStaticMarkup } from 'react-dom/server';
 import { describe, expect, it } from 'vitest';
 import { ErrorProvider } from '../app/errors';
-import { Citations } from '../features/runs/Citations';
+import { Citations } from './Citations';
 import { ExternalLink } from './ExternalLink';
 import { JsonBlock } from './JsonBlock';
 import { Money } from './Money';

@@ -8,11 +8,11 @@ import { SafeText } from '../../components/SafeText';
 import { Freshness } from '../../components/Freshness';
 import { SyncProgress } from '../../components/SyncProgress';
 import { isEmptyJson } from '../../lib/json';
-import { ActionCard } from '../approvals/ActionCard';
+import { ActionCard } from '../../components/ActionCard';
 import { actionAnchor, Changes } from './Changes';
-import { Citations } from './Citations';
+import { Citations } from '../../components/Citations';
 import { RunHeader } from './RunHeader';
-import { TraceView } from './TraceView';
+import { TraceView } from '../../components/TraceView';
 import { WhyThis } from './WhyThis';
 
 const NO_TERMS: readonly string[] = [];

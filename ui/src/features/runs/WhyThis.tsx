@@ -4,7 +4,7 @@ import { Highlighted } from '../../components/Highlighted';
 import { JsonBlock } from '../../components/JsonBlock';
 import { SafeText } from '../../components/SafeText';
 import { isEmptyJson } from '../../lib/json';
-import { STALE_AFTER_DAYS, staleDays } from './Citations';
+import { STALE_AFTER_DAYS, staleDays } from '../../components/Citations';
 
 /** Below this the confidence is called out as low. */
 export const LOW_CONFIDENCE = 0.7;

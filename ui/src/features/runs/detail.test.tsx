@@ -1,4 +1,4 @@
-// Server-side renders of the run detail pieces: search marks, citation warnings, "Why this".
+// Server-side renders of the run detail pieces: search marks, "Why this", changes.
 import type { ReactNode } from 'react';
 import { renderToStaticMarkup } from 'react-dom/server';
 import { describe, expect, it } from 'vitest';
@@ -8,8 +8,6 @@ import { Highlighted, SearchTermsContext } from '../../components/Highlighted';
 import { JsonBlock } from '../../components/JsonBlock';
 import { SyncProgressView } from '../../components/SyncProgress';
 import { Changes } from './Changes';
-import { Citations } from './Citations';
-import { TraceView } from './TraceView';
 import { WhyThis } from './WhyThis';
 
 const withTerms = (terms: string[], node: ReactNode) =>
@@ -90,16 +88,6 @@ describe('Highlighted', () => {
   });
 });
 
-describe('Citations', () => {
-  it('marks the exact span and search words, and warns about deprecated sources', () => {
-    const html = withTerms(['refund'], <Citations citations={run.citations} />);
-    expect(html).toMatch(/<mark data-testid="citation-passage" class="passage">within 14 days<\/mark>/);
-    expect(html).toContain('<mark class="search-hit" data-testid="search-hit">refund</mark>');
-    expect(html.match(/data-testid="citation-warning"/g)?.length).toBe(1);
-    expect(html).toContain('deprecated source');
-  });
-});
-
 describe('WhyThis', () => {
   it('shows decision, low confidence, failed rules, inputs and passages', () => {
     const html = withTerms(['refund'], <WhyThis run={run} />);
@@ -111,22 +99,6 @@ describe('WhyThis', () => {
     expect(html).not.toMatch(/<code>pii<\/code>/);
     expect(html).toContain('>REFUND</mark>');
     expect(html).toContain('within 14 days');
-  });
-});
-
-describe('TraceView', () => {
-  it('opens calls that match the search in a long trace', () => {
-    const calls = Array.from({ length: 20 }, (_, i) => ({
-      call_id: `c${i}`,
-      tool: 'kb_search',
-      arguments: { q: i === 7 ? 'refund policy' : 'other' },
-      started_at: '2026-11-25T15:00:00Z',
-      ended_at: '2026-11-25T15:00:01Z',
-      cost_micros: 0,
-      documents: [],
-    }));
-    const html = withTerms(['refund'], <TraceView calls={calls} />);
-    expect(html.match(/<details open="">/g)?.length).toBe(1);
   });
 });
 

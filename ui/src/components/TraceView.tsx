@@ -1,12 +1,12 @@
-import type { ToolCall } from '../../api';
-import { Highlighted, useSearchTerms } from '../../components/Highlighted';
-import { prettyJson } from '../../lib/json';
-import { hasMatch } from '../../lib/searchHighlight';
-import { JsonBlock } from '../../components/JsonBlock';
-import { Money } from '../../components/Money';
-import { SafeText } from '../../components/SafeText';
-import { TimeText } from '../../components/TimeText';
-import { formatDuration } from '../../lib/time';
+import type { ToolCall } from '../api';
+import { Highlighted, useSearchTerms } from './Highlighted';
+import { prettyJson } from '../lib/json';
+import { hasMatch } from '../lib/searchHighlight';
+import { JsonBlock } from './JsonBlock';
+import { Money } from './Money';
+import { SafeText } from './SafeText';
+import { TimeText } from './TimeText';
+import { formatDuration } from '../lib/time';
 import { buildTrace, timelineBar } from './trace';
 
 /** Tool calls in order, nested by parent_id, each with a bar on a shared timeline. */

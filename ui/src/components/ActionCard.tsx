@@ -1,10 +1,10 @@
-import type { PendingAction } from '../../api';
-import { RiskBadge, StatusBadge } from '../../components/Badges';
-import { JsonBlock } from '../../components/JsonBlock';
-import { PolicyChecks } from '../../components/PolicyChecks';
-import { SafeText } from '../../components/SafeText';
-import { TimeText } from '../../components/TimeText';
-import { isEmptyJson } from '../../lib/json';
+import type { PendingAction } from '../api';
+import { RiskBadge, StatusBadge } from './Badges';
+import { JsonBlock } from './JsonBlock';
+import { PolicyChecks } from './PolicyChecks';
+import { SafeText } from './SafeText';
+import { TimeText } from './TimeText';
+import { isEmptyJson } from '../lib/json';
 import { ReviewFields } from './ReviewFields';
 
 export interface ActionCardProps {

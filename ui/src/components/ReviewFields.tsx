@@ -1,5 +1,5 @@
-import type { ReviewField } from '../../api';
-import { SafeText } from '../../components/SafeText';
+import type { ReviewField } from '../api';
+import { SafeText } from './SafeText';
 
 /** The fields a reviewer must confirm: label (name), proposed value, current value if any. */
 export function ReviewFields({ fields }: { fields: ReviewField[] }) {

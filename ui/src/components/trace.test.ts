@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ToolCall } from '../../api';
+import type { ToolCall } from '../api';
 import { buildTrace, timelineBar } from './trace';
 
 function call(call_id: string, parent_id: string | null, start: string, end: string | null): ToolCall {

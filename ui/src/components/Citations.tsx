@@ -1,14 +1,15 @@
-import type { Citation } from '../../api';
-import { ExternalLink } from '../../components/ExternalLink';
-import { Highlighted } from '../../components/Highlighted';
-import { SafeText } from '../../components/SafeText';
-import { TimeText } from '../../components/TimeText';
-import { highlightParts } from '../../lib/highlight';
-import { parseTime } from '../../lib/time';
+import type { Citation } from '../api';
+import { ExternalLink } from './ExternalLink';
+import { Highlighted } from './Highlighted';
+import { SafeText } from './SafeText';
+import { TimeText } from './TimeText';
+import { highlightParts } from '../lib/highlight';
+import { parseTime } from '../lib/time';
 
 /** A source updated longer ago than this is flagged as possibly stale. */
 export const STALE_AFTER_DAYS = 180;
 
+/** Days since the source was updated, when that is more than STALE_AFTER_DAYS (else null). */
 export function staleDays(c: Citation, now: Date): number | null {
   const t = parseTime(c.source_updated_at ?? null);
   if (!t) return null;
@@ -16,6 +17,7 @@ export function staleDays(c: Citation, now: Date): number | null {
   return days > STALE_AFTER_DAYS ? days : null;
 }
 
+/** The run's citations, each with its cited span marked and stale or deprecated sources flagged. */
 export function Citations({ citations }: { citations: Citation[] }) {
   if (citations.length === 0) return <p className="muted">No citations.</p>;
   const now = new Date();

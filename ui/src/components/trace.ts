@@ -1,5 +1,5 @@
-import type { ToolCall } from '../../api';
-import { parseTime } from '../../lib/time';
+import type { ToolCall } from '../api';
+import { parseTime } from '../lib/time';
 
 export interface TraceRow {
   call: ToolCall;
