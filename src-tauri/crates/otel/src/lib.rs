@@ -7,6 +7,10 @@
 //! (`run_id` = `otel-<trace id hex>`); a trace that cannot form a valid run is returned in
 //! [`ImportResult::rejected`] with its raw spans so it can be quarantined.
 //!
+//! A string holding a lone UTF-16 surrogate escape (`"\ud800"`, as JavaScript exporters may
+//! write) does not cost the document: the escape is replaced with U+FFFD, the trace is imported,
+//! and a warning names the trace and spans that were repaired.
+//!
 //! Money never goes through floating point: a reported USD cost is read from its decimal text
 //! (`Micros::parse_usd_rounded`), and token costs are computed in integer micro-dollars from a
 //! [`PriceTable`].
@@ -15,6 +19,7 @@ mod map;
 pub mod otlp;
 pub mod price;
 pub mod store_import;
+pub mod surrogates;
 
 pub use countersign_core::Run;
 pub use price::{ModelPrice, PriceTable};
@@ -67,6 +72,9 @@ pub fn import_otlp_json(bytes: &[u8], prices: &PriceTable) -> Result<ImportResul
     for bad in parsed.unreadable {
         result.rejected.push(bad);
     }
+    if parsed.repaired > 0 {
+        result.warnings.extend(repair_warnings(&parsed.traces));
+    }
     for trace in parsed.traces {
         match map::trace_to_run(&trace, prices) {
             Ok((run, warnings)) => match run.validate() {
@@ -89,6 +97,17 @@ pub fn import_otlp_json(bytes: &[u8], prices: &PriceTable) -> Result<ImportResul
     }
     link_resumed_runs(&mut result.runs);
     Ok(result)
+}
+
+/// One warning per trace whose spans hold U+FFFD after a lone-surrogate repair.
+fn repair_warnings(traces: &[otlp::Trace]) -> Vec<String> {
+    traces
+        .iter()
+        .filter_map(|t| {
+            let (spans, n) = t.replacement_spans();
+            (n > 0).then(|| surrogates::warning(&t.trace_id, &spans))
+        })
+        .collect()
 }
 
 /// Maps the spans of ONE trace to its run, for connectors that receive a trace's spans

@@ -1,10 +1,13 @@
 //! Reading OTLP/JSON: resource → scope → spans, attribute values, ids in hex or base64.
 
-use crate::{ImportError, Rejected};
+use crate::{ImportError, Rejected, surrogates};
 use base64::Engine;
 use chrono::{DateTime, Utc};
+use serde::Serialize;
 use serde_json::{Map, Value, json};
+use std::borrow::Cow;
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 /// One span, with its attributes as plain JSON values.
 #[derive(Clone, Debug, PartialEq)]
@@ -27,12 +30,13 @@ pub struct Span {
     pub error: Option<String>,
     /// Span events in order.
     pub events: Vec<Event>,
-    /// Attributes of the resource that produced the span (`service.name`, ...).
-    pub resource: BTreeMap<String, Value>,
+    /// Attributes of the resource that produced the span (`service.name`, ...), shared by all
+    /// the spans of that resource (never copied per span).
+    pub resource: Arc<BTreeMap<String, Value>>,
     /// The span exactly as it arrived, for quarantine (its resource and scope are kept beside it).
     pub raw: Value,
-    raw_resource: Value,
-    raw_scope: Value,
+    raw_resource: Arc<Value>,
+    raw_scope: Arc<Value>,
 }
 
 /// A span event.
@@ -98,21 +102,110 @@ pub struct Trace {
     pub spans: Vec<Span>,
     /// Spans of this trace that could not be read (why), which make the trace invalid.
     pub errors: Vec<String>,
-    raw_bad: Vec<Value>,
+    raw_bad: Vec<RawSpan>,
+}
+
+/// A span as it arrived with its (shared) resource and scope.
+#[derive(Clone, Debug, PartialEq)]
+struct RawSpan {
+    resource: Arc<Value>,
+    scope: Arc<Value>,
+    span: Value,
+}
+
+/// `{"resourceSpans": [...]}` written from borrowed parts.
+#[derive(Serialize)]
+struct DocOut<'a> {
+    #[serde(rename = "resourceSpans")]
+    resource_spans: Vec<ResourceSpansOut<'a>>,
+}
+
+#[derive(Serialize)]
+struct ResourceSpansOut<'a> {
+    resource: &'a Value,
+    #[serde(rename = "scopeSpans")]
+    scope_spans: [ScopeSpansOut<'a>; 1],
+}
+
+#[derive(Serialize)]
+struct ScopeSpansOut<'a> {
+    scope: &'a Value,
+    spans: Vec<&'a Value>,
+}
+
+/// Spans with their resource and scope as one OTLP/JSON document; consecutive spans of the
+/// same resource and scope share one `resourceSpans` entry, so a big resource is written once
+/// per group, not once per span.
+fn grouped_json<'a>(
+    spans: impl Iterator<Item = (&'a Arc<Value>, &'a Arc<Value>, &'a Value)>,
+) -> Vec<u8> {
+    let mut groups: Vec<(&Arc<Value>, &Arc<Value>, Vec<&Value>)> = Vec::new();
+    for (resource, scope, span) in spans {
+        match groups.last_mut() {
+            Some((r, s, list)) if Arc::ptr_eq(r, resource) && Arc::ptr_eq(s, scope) => {
+                list.push(span)
+            }
+            _ => groups.push((resource, scope, vec![span])),
+        }
+    }
+    let doc = DocOut {
+        resource_spans: groups
+            .into_iter()
+            .map(|(resource, scope, spans)| ResourceSpansOut {
+                resource,
+                scope_spans: [ScopeSpansOut { scope, spans }],
+            })
+            .collect(),
+    };
+    serde_json::to_vec(&doc).unwrap_or_default()
 }
 
 impl Trace {
     /// The trace's spans as an OTLP/JSON document (what gets quarantined).
     pub fn raw_json(&self) -> Vec<u8> {
-        let mut raws: Vec<Value> = self
-            .spans
-            .iter()
-            .map(|s| {
-                json!({"resource": s.raw_resource, "scopeSpans": [{"scope": s.raw_scope, "spans": [s.raw]}]})
-            })
-            .collect();
-        raws.extend(self.raw_bad.iter().cloned());
-        serde_json::to_vec(&json!({ "resourceSpans": raws })).unwrap_or_default()
+        grouped_json(
+            self.spans
+                .iter()
+                .map(|s| (&s.raw_resource, &s.raw_scope, &s.raw))
+                .chain(
+                    self.raw_bad
+                        .iter()
+                        .map(|b| (&b.resource, &b.scope, &b.span)),
+                ),
+        )
+    }
+
+    /// Ids of this trace's spans whose text holds U+FFFD, with how many in all (used to flag
+    /// the spans a lone-surrogate repair touched).
+    pub fn replacement_spans(&self) -> (Vec<String>, usize) {
+        let mut ids = Vec::new();
+        let mut total = 0;
+        for s in &self.spans {
+            let n = surrogates::count_replacements(&s.raw);
+            if n > 0 {
+                ids.push(s.span_id.clone());
+                total += n;
+            }
+        }
+        for b in &self.raw_bad {
+            total += surrogates::count_replacements(&b.span);
+        }
+        if total == 0 {
+            // The replacement sits in the resource or scope the spans share.
+            let shared = self
+                .spans
+                .first()
+                .map(|s| {
+                    surrogates::count_replacements(&s.raw_resource)
+                        + surrogates::count_replacements(&s.raw_scope)
+                })
+                .unwrap_or(0);
+            if shared > 0 {
+                ids = self.spans.iter().map(|s| s.span_id.clone()).collect();
+                total = shared;
+            }
+        }
+        (ids, total)
     }
 }
 
@@ -121,8 +214,11 @@ impl Trace {
 pub struct Parsed {
     /// Traces in order of first appearance.
     pub traces: Vec<Trace>,
-    /// Spans without a readable trace id, rejected as they are.
+    /// Spans without a readable trace id, rejected as they are (one entry per scope block).
     pub unreadable: Vec<Rejected>,
+    /// Lone UTF-16 surrogate escapes replaced with U+FFFD before the text could be read
+    /// (see [`crate::surrogates`]).
+    pub repaired: usize,
 }
 
 fn field<'a>(o: &'a Value, names: &[&str]) -> Option<&'a Value> {
@@ -266,7 +362,19 @@ pub fn to_key_values(attrs: &Map<String, Value>) -> Vec<Value> {
 }
 
 /// Reads a document (or JSON lines of documents).
+/// Lone UTF-16 surrogate escapes (`"\ud800"`) are replaced with U+FFFD first and counted in
+/// [`Parsed::repaired`], so one such string does not cost the whole document.
 pub fn parse(bytes: &[u8]) -> Result<Parsed, ImportError> {
+    let (bytes, repaired) = match surrogates::repair(bytes) {
+        Some(r) => (Cow::Owned(r.bytes), r.count),
+        None => (Cow::Borrowed(bytes), 0),
+    };
+    let mut parsed = parse_text(&bytes)?;
+    parsed.repaired = repaired;
+    Ok(parsed)
+}
+
+fn parse_text(bytes: &[u8]) -> Result<Parsed, ImportError> {
     let docs: Vec<Value> = match serde_json::from_slice::<Value>(bytes) {
         Ok(v) => vec![v],
         Err(whole) => {
@@ -297,17 +405,21 @@ pub fn parse_docs(docs: &[Value]) -> Result<Parsed, ImportError> {
         };
         seen_any = true;
         for rs in rss {
-            let raw_resource = field(rs, &["resource"]).cloned().unwrap_or(json!({}));
-            let resource = attributes(raw_resource.get("attributes"));
+            let raw_resource = Arc::new(field(rs, &["resource"]).cloned().unwrap_or(json!({})));
+            let resource = Arc::new(attributes(raw_resource.get("attributes")));
             let scopes = field(
                 rs,
                 &["scopeSpans", "scope_spans", "instrumentationLibrarySpans"],
             )
             .and_then(Value::as_array);
             for ss in scopes.into_iter().flatten() {
-                let raw_scope = field(ss, &["scope", "instrumentationLibrary"])
-                    .cloned()
-                    .unwrap_or(json!({}));
+                let raw_scope = Arc::new(
+                    field(ss, &["scope", "instrumentationLibrary"])
+                        .cloned()
+                        .unwrap_or(json!({})),
+                );
+                let mut unreadable: Vec<&Value> = Vec::new();
+                let mut first_bad_id = String::new();
                 for raw in field(ss, &["spans"])
                     .and_then(Value::as_array)
                     .into_iter()
@@ -319,12 +431,10 @@ pub fn parse_docs(docs: &[Value]) -> Result<Parsed, ImportError> {
                     let Some(trace_id) =
                         decode_id(tid_text, 16).filter(|t| t.bytes().any(|b| b != b'0'))
                     else {
-                        let doc = json!({"resourceSpans": [{"resource": raw_resource, "scopeSpans": [{"scope": raw_scope, "spans": [raw]}]}]});
-                        parsed.unreadable.push(Rejected {
-                            trace_id: None,
-                            reason: format!("span has no readable trace id: {tid_text:?}"),
-                            raw: serde_json::to_vec(&doc).unwrap_or_default(),
-                        });
+                        if unreadable.is_empty() {
+                            first_bad_id = tid_text.to_string();
+                        }
+                        unreadable.push(raw);
                         continue;
                     };
                     let at = *index.entry(trace_id.clone()).or_insert_with(|| {
@@ -345,9 +455,32 @@ pub fn parse_docs(docs: &[Value]) -> Result<Parsed, ImportError> {
                         }
                         Err(why) => {
                             trace.errors.push(why);
-                            trace.raw_bad.push(json!({"resource": raw_resource, "scopeSpans": [{"scope": raw_scope, "spans": [raw]}]}));
+                            trace.raw_bad.push(RawSpan {
+                                resource: raw_resource.clone(),
+                                scope: raw_scope.clone(),
+                                span: raw.clone(),
+                            });
                         }
                     }
+                }
+                if !unreadable.is_empty() {
+                    // One quarantine entry per scope block: the resource is written once.
+                    let reason = match unreadable.len() {
+                        1 => format!("span has no readable trace id: {first_bad_id:?}"),
+                        n => format!(
+                            "{n} spans have no readable trace id (the first: {first_bad_id:?})"
+                        ),
+                    };
+                    let raw = grouped_json(
+                        unreadable
+                            .into_iter()
+                            .map(|span| (&raw_resource, &raw_scope, span)),
+                    );
+                    parsed.unreadable.push(Rejected {
+                        trace_id: None,
+                        reason,
+                        raw,
+                    });
                 }
             }
         }
@@ -361,7 +494,7 @@ pub fn parse_docs(docs: &[Value]) -> Result<Parsed, ImportError> {
 fn read_span(
     raw: &Value,
     trace_id: &str,
-    resource: &BTreeMap<String, Value>,
+    resource: &Arc<BTreeMap<String, Value>>,
 ) -> Result<Span, String> {
     let sid_text = field(raw, &["spanId", "span_id"])
         .and_then(Value::as_str)
@@ -410,8 +543,8 @@ fn read_span(
         events,
         resource: resource.clone(),
         raw: raw.clone(),
-        raw_resource: Value::Null,
-        raw_scope: Value::Null,
+        raw_resource: Arc::new(Value::Null),
+        raw_scope: Arc::new(Value::Null),
     })
 }
 

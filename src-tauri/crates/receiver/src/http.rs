@@ -1,22 +1,22 @@
 //! `POST /v1/traces`: checks type, encoding and size, decodes, imports in one store transaction.
 
+use crate::split::Export;
 use crate::wire::{self, DecodeError, Encoding};
-use crate::{Counters, ReceiverConfig, prices};
+use crate::{Counters, ReceiverConfig, auth, prices, span_count};
 use axum::Router;
 use axum::body::Body;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
-use countersign_otel::otlp;
-use countersign_otel::{ImportCounts, ImportError};
+use countersign_otel::{ImportCounts, ImportError, surrogates};
 use countersign_store::{Store, backends, trace_spans};
-use serde_json::{Value, json};
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
 
 /// gRPC status codes used in error bodies.
 const INVALID_ARGUMENT: i32 = 3;
 const PERMISSION_DENIED: i32 = 7;
+const UNAUTHENTICATED: i32 = 16;
 const INTERNAL: i32 = 13;
 const UNAVAILABLE: i32 = 14;
 
@@ -42,6 +42,7 @@ fn refuse(shared: &Shared, status: StatusCode, encoding: Encoding, message: &str
         StatusCode::INTERNAL_SERVER_ERROR => INTERNAL,
         StatusCode::SERVICE_UNAVAILABLE => UNAVAILABLE,
         StatusCode::FORBIDDEN => PERMISSION_DENIED,
+        StatusCode::UNAUTHORIZED => UNAUTHENTICATED,
         _ => INVALID_ARGUMENT,
     };
     (
@@ -87,6 +88,21 @@ async fn traces(
             "only exporters on this computer may post traces (no browser Origin, Host 127.0.0.1 or localhost)",
         );
     }
+    if let Some(token) = shared.config.bearer_token.as_deref()
+        && !auth::bearer_ok(&headers, token)
+    {
+        let mut answer = refuse(
+            &shared,
+            StatusCode::UNAUTHORIZED,
+            Encoding::Json,
+            "this receiver needs `Authorization: Bearer <token>` (exporters: OTEL_EXPORTER_OTLP_HEADERS=Authorization=Bearer%20<token>)",
+        );
+        answer.headers_mut().insert(
+            header::WWW_AUTHENTICATE,
+            header::HeaderValue::from_static("Bearer"),
+        );
+        return answer;
+    }
     let max = shared.config.max_body_bytes;
     let content_type = header_str(&headers, header::CONTENT_TYPE).unwrap_or_default();
     let Some(encoding) = Encoding::from_content_type(content_type) else {
@@ -119,9 +135,26 @@ async fn traces(
     if declared.is_some_and(|n| n > max as u64) {
         return refuse(&shared, StatusCode::PAYLOAD_TOO_LARGE, encoding, &too_large);
     }
-    let raw = match axum::body::to_bytes(body, max).await {
-        Ok(b) => b,
-        Err(e) => {
+    let read = tokio::time::timeout(shared.config.body_timeout, axum::body::to_bytes(body, max));
+    let raw = match read.await {
+        Err(_) => {
+            let mut answer = refuse(
+                &shared,
+                StatusCode::REQUEST_TIMEOUT,
+                encoding,
+                &format!(
+                    "request body not received within {} s",
+                    shared.config.body_timeout.as_secs_f64()
+                ),
+            );
+            answer.headers_mut().insert(
+                header::CONNECTION,
+                header::HeaderValue::from_static("close"),
+            );
+            return answer;
+        }
+        Ok(Ok(b)) => b,
+        Ok(Err(e)) => {
             let over = std::error::Error::source(&e)
                 .is_some_and(|s| s.is::<http_body_util::LengthLimitError>())
                 || e.to_string().contains("length limit");
@@ -159,25 +192,51 @@ async fn traces(
     } else {
         &raw
     };
-    let (json, spans) = match encoding {
-        Encoding::Json => (bytes.to_vec(), wire::count_json_spans(bytes)),
-        Encoding::Protobuf => match wire::protobuf_to_json(bytes) {
-            Ok(x) => x,
-            Err(DecodeError::TooLarge) => {
-                return refuse(&shared, StatusCode::PAYLOAD_TOO_LARGE, encoding, &too_large);
+    // The caps are checked on the request's shape, before anything is decoded (protobuf) or
+    // split and copied (both): span count, and size once every span carries its resource and
+    // scope.
+    let (export, shape) = match encoding {
+        Encoding::Json => match Export::parse(bytes) {
+            Ok(export) => {
+                let shape = export.shape();
+                if let Some(why) = over_caps(&shared.config, shape) {
+                    return refuse(&shared, StatusCode::PAYLOAD_TOO_LARGE, encoding, &why);
+                }
+                (export, shape)
             }
-            Err(DecodeError::Invalid(why)) => {
-                return refuse(&shared, StatusCode::BAD_REQUEST, encoding, &why);
-            }
+            Err(why) => return refuse(&shared, StatusCode::BAD_REQUEST, encoding, &why),
         },
+        Encoding::Protobuf => {
+            let shape = span_count::protobuf_shape(bytes);
+            if let Some(why) = shape.and_then(|s| over_caps(&shared.config, s)) {
+                return refuse(&shared, StatusCode::PAYLOAD_TOO_LARGE, encoding, &why);
+            }
+            let json = match wire::protobuf_to_json(bytes) {
+                Ok((json, _)) => json,
+                Err(DecodeError::TooLarge) => {
+                    return refuse(&shared, StatusCode::PAYLOAD_TOO_LARGE, encoding, &too_large);
+                }
+                Err(DecodeError::Invalid(why)) => {
+                    return refuse(&shared, StatusCode::BAD_REQUEST, encoding, &why);
+                }
+            };
+            match Export::parse(&json) {
+                Ok(export) => {
+                    let shape = export.shape();
+                    (export, shape)
+                }
+                Err(why) => return refuse(&shared, StatusCode::BAD_REQUEST, encoding, &why),
+            }
+        }
     };
+    let spans = shape.spans;
     if encoding == Encoding::Protobuf && spans == 0 {
         // An empty export (no spans): nothing to store, nothing wrong.
         shared.counters.requests.fetch_add(1, Ordering::Relaxed);
         return ok(encoding, 0, "");
     }
     let job = shared.clone();
-    let imported = tokio::task::spawn_blocking(move || import(&job, &json)).await;
+    let imported = tokio::task::spawn_blocking(move || import(&job, &export)).await;
     match imported {
         Ok(Ok((counts, rejected_spans))) => {
             let c = &shared.counters;
@@ -243,92 +302,28 @@ enum ImportFailure {
 /// The pseudo-backend URL `import_bytes` stores a source under.
 pub use countersign_otel::store_import::source_url;
 
-/// One span of an export, alone in an OTLP/JSON document with its resource and scope.
-struct OneSpan {
-    /// Trace and span id (lowercase hex) when both could be read.
-    ids: Option<(String, String)>,
-    /// `{"resource": ..., "scopeSpans": [{"scope": ..., "spans": [span]}]}`.
-    resource_spans: Value,
-}
-
-fn field<'a>(v: &'a Value, names: &[&str]) -> Option<&'a Value> {
-    names
-        .iter()
-        .find_map(|n| v.get(*n))
-        .filter(|v| !v.is_null())
-}
-
-/// Splits an OTLP/JSON export (one document or JSON lines) into single spans.
-fn split(json: &[u8]) -> Result<Vec<OneSpan>, ImportFailure> {
-    let docs: Vec<Value> = match serde_json::from_slice::<Value>(json) {
-        Ok(v) => vec![v],
-        Err(whole) => std::str::from_utf8(json)
-            .ok()
-            .and_then(|t| {
-                let lines: Vec<&str> = t.lines().filter(|l| !l.trim().is_empty()).collect();
-                (lines.len() > 1).then_some(lines)
-            })
-            .ok_or_else(|| ImportFailure::NotOtlp(format!("not OTLP/JSON: {whole}")))?
-            .iter()
-            .map(|l| serde_json::from_str(l))
-            .collect::<Result<_, _>>()
-            .map_err(|e| ImportFailure::NotOtlp(format!("not OTLP/JSON: {e}")))?,
-    };
-    let mut out = Vec::new();
-    let mut seen_any = false;
-    for doc in &docs {
-        let Some(rss) = field(doc, &["resourceSpans", "resource_spans"]).and_then(Value::as_array)
-        else {
-            continue;
-        };
-        seen_any = true;
-        for rs in rss {
-            let resource = field(rs, &["resource"]).cloned().unwrap_or(json!({}));
-            let scopes = field(
-                rs,
-                &["scopeSpans", "scope_spans", "instrumentationLibrarySpans"],
-            )
-            .and_then(Value::as_array);
-            for ss in scopes.into_iter().flatten() {
-                let scope = field(ss, &["scope", "instrumentationLibrary"])
-                    .cloned()
-                    .unwrap_or(json!({}));
-                for span in field(ss, &["spans"])
-                    .and_then(Value::as_array)
-                    .into_iter()
-                    .flatten()
-                {
-                    let id = |names: &[&str], bytes| {
-                        field(span, names)
-                            .and_then(Value::as_str)
-                            .and_then(|t| otlp::decode_id(t, bytes))
-                    };
-                    let ids = id(&["traceId", "trace_id"], 16).zip(id(&["spanId", "span_id"], 8));
-                    out.push(OneSpan {
-                        ids,
-                        resource_spans: json!({
-                            "resource": resource,
-                            "scopeSpans": [{"scope": scope, "spans": [span]}],
-                        }),
-                    });
-                }
-            }
-        }
-    }
-    if !seen_any {
-        return Err(ImportFailure::NotOtlp(
-            ImportError::NoResourceSpans.to_string(),
+/// Why a request's shape is over the config's caps, if it is.
+fn over_caps(config: &ReceiverConfig, shape: span_count::Shape) -> Option<String> {
+    if shape.spans > config.max_spans {
+        return Some(format!(
+            "request holds {} spans; this receiver accepts at most {} per request (lower the exporter's batch size, e.g. OTEL_BSP_MAX_EXPORT_BATCH_SIZE)",
+            shape.spans, config.max_spans
         ));
     }
-    Ok(out)
+    if shape.expanded_bytes > config.max_decoded_bytes {
+        return Some(format!(
+            "request would take {} bytes once split per span (each span repeats its resource and scope); this receiver accepts at most {}",
+            shape.expanded_bytes, config.max_decoded_bytes
+        ));
+    }
+    None
 }
 
 /// Imports one export under the receiver's pseudo-backend. Spans are kept per trace
 /// (`trace_spans`), and every trace the export touched is imported whole (its spans from this
 /// and earlier exports), so a trace whose spans arrive in several batches becomes one complete
 /// run. Returns the counts and how many spans the quarantined traces held.
-fn import(shared: &Shared, json: &[u8]) -> Result<(ImportCounts, u64), ImportFailure> {
-    let spans = split(json)?;
+fn import(shared: &Shared, export: &Export) -> Result<(ImportCounts, u64), ImportFailure> {
     let store_err = |e: countersign_store::StoreError| ImportFailure::Store(e.to_string());
     let mut store = shared
         .store
@@ -336,7 +331,16 @@ fn import(shared: &Shared, json: &[u8]) -> Result<(ImportCounts, u64), ImportFai
         .map_err(|e| ImportFailure::Store(e.to_string()))?;
     let (table, _) = prices::load(store.conn()).map_err(store_err)?;
     let mut traces: Vec<String> = Vec::new();
-    let mut whole: Vec<Value> = Vec::new();
+    // The import document, written as text: `{"resourceSpans":[body,body,...]}`.
+    let mut doc: Vec<u8> = b"{\"resourceSpans\":[".to_vec();
+    let mut push = |body: &[u8]| {
+        if doc.len() > 18 {
+            doc.push(b',');
+        }
+        doc.extend_from_slice(body);
+    };
+    // Spans holding U+FFFD after a lone-surrogate repair, by trace.
+    let mut repaired: Vec<(String, Vec<String>)> = Vec::new();
     {
         let tx = store.write().map_err(store_err)?;
         let backend = backends::upsert(
@@ -347,34 +351,40 @@ fn import(shared: &Shared, json: &[u8]) -> Result<(ImportCounts, u64), ImportFai
             false,
         )
         .map_err(store_err)?;
-        for s in spans {
+        for s in export.spans() {
             match &s.ids {
                 Some((trace, span)) => {
-                    let body = serde_json::to_vec(&s.resource_spans).unwrap_or_default();
-                    trace_spans::put(&tx, &backend.backend_id, trace, span, &body)
+                    trace_spans::put(&tx, &backend.backend_id, trace, span, &s.body)
                         .map_err(store_err)?;
                     if !traces.contains(trace) {
                         traces.push(trace.clone());
                     }
+                    if s.replacements > 0 {
+                        match repaired.iter_mut().find(|(t, _)| t == trace) {
+                            Some((_, spans)) => spans.push(span.clone()),
+                            None => repaired.push((trace.clone(), vec![span.clone()])),
+                        }
+                    }
                 }
                 // Unreadable ids: the importer quarantines the span with its reason.
-                None => whole.push(s.resource_spans),
+                None => push(&s.body),
             }
         }
         for trace in &traces {
             for body in
                 trace_spans::for_trace(&tx, &backend.backend_id, trace).map_err(store_err)?
             {
-                if let Ok(v) = serde_json::from_slice::<Value>(&body) {
-                    whole.push(v);
+                // A stored body that is not JSON (never written by this receiver) is skipped.
+                if serde_json::from_slice::<serde::de::IgnoredAny>(&body).is_ok() {
+                    push(&body);
                 }
             }
         }
         tx.commit()
             .map_err(|e| ImportFailure::Store(e.to_string()))?;
     }
-    let doc = serde_json::to_vec(&json!({ "resourceSpans": whole })).unwrap_or_default();
-    let counts = countersign_otel::import_bytes(
+    doc.extend_from_slice(b"]}");
+    let mut counts = countersign_otel::import_bytes(
         &mut store,
         &doc,
         &shared.config.source,
@@ -387,6 +397,11 @@ fn import(shared: &Shared, json: &[u8]) -> Result<(ImportCounts, u64), ImportFai
         }
         ImportError::Store(s) => ImportFailure::Store(s.to_string()),
     })?;
+    counts.warnings.extend(
+        repaired
+            .iter()
+            .map(|(trace, spans)| surrogates::warning(trace, spans)),
+    );
     // Rare path: read the document again to tell the sender how many spans were refused.
     let rejected_spans = if counts.rejected > 0 {
         countersign_otel::import_otlp_json(&doc, &table)

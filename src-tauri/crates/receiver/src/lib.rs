@@ -9,14 +9,30 @@
 //!   `opentelemetry-proto` and re-encoded as the OTLP/JSON the importer reads), optionally
 //!   `Content-Encoding: gzip`. Anything else is `415`; a body over the limit (before or after
 //!   decompression) is `413`; a body that is not OTLP is `400`. Nothing is stored on an error.
+//! - Cannot be knocked over: at most [`DEFAULT_MAX_SPANS`] spans and [`DEFAULT_MAX_DECODED`]
+//!   bytes once split per span (each span repeats its resource and scope) per request, both
+//!   measured before anything is copied (`413`); request headers within
+//!   [`DEFAULT_HEADER_TIMEOUT`] and the whole body within [`DEFAULT_BODY_TIMEOUT`] (else the
+//!   connection is closed, `408` for a slow body); at most [`DEFAULT_MAX_CONNECTIONS`]
+//!   connections (one more is answered `503` with `Retry-After` and closed).
+//! - Optional bearer token ([`ReceiverConfig::bearer_token`]): then every request needs
+//!   `Authorization: Bearer TOKEN` (else `401`). OpenTelemetry exporters send it with
+//!   `OTEL_EXPORTER_OTLP_HEADERS=Authorization=Bearer%20TOKEN`.
+//! - A string with a lone UTF-16 surrogate escape (`"\ud800"`) does not refuse the export: it
+//!   is replaced with U+FFFD and the response's `partialSuccess.errorMessage` (and the import's
+//!   warnings) name the repaired trace and spans.
 //! - Answers an `ExportTraceServiceResponse` in the request's encoding; traces that could not
 //!   become runs are quarantined and reported as `partialSuccess.rejectedSpans`.
 //! - Costs not reported by a trace are computed with the user's price table
 //!   ([`prices::load`]: the `settings::PRICE_TABLE` setting, else the built-in example).
 
+mod auth;
 mod http;
 pub mod prices;
-mod wire;
+mod serve;
+pub mod span_count;
+mod split;
+pub mod wire;
 
 use countersign_otel::ImportCounts;
 use countersign_store::Store;
@@ -25,6 +41,7 @@ use std::net::{Ipv4Addr, SocketAddr};
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
@@ -35,6 +52,17 @@ pub const SOURCE: &str = "otlp-receiver";
 pub const SOURCE_NAME: &str = "OTLP receiver";
 /// Default largest request body (after decompression too): 16 MiB.
 pub const DEFAULT_MAX_BODY: usize = 16 * 1024 * 1024;
+/// Default most spans in one request (an OpenTelemetry batch span processor sends at most 512).
+pub const DEFAULT_MAX_SPANS: u64 = 10_000;
+/// Default largest size of a request once split into one document per span (each span with its
+/// resource and scope): 32 MiB. Bounds the amplification of a huge resource shared by many spans.
+pub const DEFAULT_MAX_DECODED: u64 = 32 * 1024 * 1024;
+/// Default longest wait for a request's headers (and on an idle kept-alive connection).
+pub const DEFAULT_HEADER_TIMEOUT: Duration = Duration::from_secs(10);
+/// Default longest wait for a request's whole body.
+pub const DEFAULT_BODY_TIMEOUT: Duration = Duration::from_secs(30);
+/// Default most connections served at once.
+pub const DEFAULT_MAX_CONNECTIONS: usize = 64;
 /// The standard OTLP/HTTP port, suggested to the user.
 pub const DEFAULT_PORT: u16 = 4318;
 
@@ -48,6 +76,19 @@ pub struct ReceiverConfig {
     pub port: u16,
     /// Largest request body in bytes, compressed or not; beyond it the answer is 413.
     pub max_body_bytes: usize,
+    /// Most spans in one request; beyond it the answer is 413 and nothing is stored.
+    pub max_spans: u64,
+    /// Largest size of a request once split per span (resource and scope repeated for each of
+    /// its spans); beyond it the answer is 413 and nothing is stored.
+    pub max_decoded_bytes: u64,
+    /// Longest wait for a request's headers; then the connection is closed.
+    pub header_timeout: Duration,
+    /// Longest wait for a request's whole body; then `408` and the connection is closed.
+    pub body_timeout: Duration,
+    /// Most connections at once; one more is answered `503` (`Retry-After: 1`) and closed.
+    pub max_connections: usize,
+    /// When set, every request must carry `Authorization: Bearer <token>` (else `401`).
+    pub bearer_token: Option<String>,
     /// Source (pseudo-backend URL segment) the runs are stored under.
     pub source: String,
     /// Display name of that pseudo-backend.
@@ -61,6 +102,12 @@ impl Default for ReceiverConfig {
         ReceiverConfig {
             port: 0,
             max_body_bytes: DEFAULT_MAX_BODY,
+            max_spans: DEFAULT_MAX_SPANS,
+            max_decoded_bytes: DEFAULT_MAX_DECODED,
+            header_timeout: DEFAULT_HEADER_TIMEOUT,
+            body_timeout: DEFAULT_BODY_TIMEOUT,
+            max_connections: DEFAULT_MAX_CONNECTIONS,
+            bearer_token: None,
             source: SOURCE.into(),
             name: SOURCE_NAME.into(),
             on_import: None,
@@ -73,6 +120,12 @@ impl std::fmt::Debug for ReceiverConfig {
         f.debug_struct("ReceiverConfig")
             .field("port", &self.port)
             .field("max_body_bytes", &self.max_body_bytes)
+            .field("max_spans", &self.max_spans)
+            .field("max_decoded_bytes", &self.max_decoded_bytes)
+            .field("header_timeout", &self.header_timeout)
+            .field("body_timeout", &self.body_timeout)
+            .field("max_connections", &self.max_connections)
+            .field("bearer_token", &self.bearer_token.as_ref().map(|_| "<set>"))
             .field("source", &self.source)
             .field("name", &self.name)
             .finish_non_exhaustive()
@@ -80,12 +133,27 @@ impl std::fmt::Debug for ReceiverConfig {
 }
 
 /// The receiver settings the user edits, stored as JSON under `settings::OTLP_RECEIVER`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+/// Settings saved before a field existed load with that field's default.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ReceiverSettings {
     /// Start the receiver (now and on every launch).
     pub enabled: bool,
     /// Port on 127.0.0.1 (0 = any free port, chosen anew at each start).
     pub port: u16,
+    /// Require `Authorization: Bearer <token>` on every request (`None` or empty: no token).
+    /// Exporters send it with `OTEL_EXPORTER_OTLP_HEADERS=Authorization=Bearer%20TOKEN`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bearer_token: Option<String>,
+}
+
+impl std::fmt::Debug for ReceiverSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ReceiverSettings")
+            .field("enabled", &self.enabled)
+            .field("port", &self.port)
+            .field("bearer_token", &self.bearer_token.as_ref().map(|_| "<set>"))
+            .finish()
+    }
 }
 
 impl Default for ReceiverSettings {
@@ -93,11 +161,27 @@ impl Default for ReceiverSettings {
         ReceiverSettings {
             enabled: false,
             port: DEFAULT_PORT,
+            bearer_token: None,
         }
     }
 }
 
 impl ReceiverSettings {
+    /// A receiver config with these settings' port and token (blank token = none) and the
+    /// default limits; the caller adds `on_import`.
+    pub fn config(&self) -> ReceiverConfig {
+        ReceiverConfig {
+            port: self.port,
+            bearer_token: self
+                .bearer_token
+                .as_deref()
+                .map(str::trim)
+                .filter(|t| !t.is_empty())
+                .map(String::from),
+            ..ReceiverConfig::default()
+        }
+    }
+
     /// The stored settings, or the defaults (disabled, port 4318).
     pub fn load(conn: &countersign_store::rusqlite::Connection) -> Result<Self, ReceiverError> {
         Ok(
@@ -230,22 +314,17 @@ pub async fn start(
         error,
     })?;
     let counters = Arc::new(Counters::default());
+    let limits = serve::Limits {
+        max_connections: config.max_connections,
+        header_timeout: config.header_timeout,
+    };
     let app = http::router(http::Shared {
         store: Arc::new(Mutex::new(store)),
         config,
         counters: counters.clone(),
     });
     let (tx, rx) = oneshot::channel::<()>();
-    let task = tokio::spawn(async move {
-        let served = axum::serve(listener, app)
-            .with_graceful_shutdown(async move {
-                let _ = rx.await;
-            })
-            .await;
-        if let Err(e) = served {
-            tracing::warn!(error = %e, "OTLP receiver ended");
-        }
-    });
+    let task = tokio::spawn(serve::run(listener, app, limits, rx));
     tracing::info!(%addr, "OTLP receiver listening");
     Ok(ReceiverHandle {
         addr,
