@@ -9,7 +9,9 @@
 //!   strings) shared by 10 000 small spans (a receiver that copies the resource into every span
 //!   needs 120 GB);
 //! - `pb-many-spans`: 16 MiB of ~300 000 near-empty spans;
-//! - `gzip-bomb`: a 1 MiB gzip body inflating to 1 GiB.
+//! - `gzip-bomb`: a 1 MiB gzip body inflating to 1 GiB;
+//! - `pb-at-caps`: the worst request still accepted: 10 000 spans (100 traces) sharing a 3 KB
+//!   resource (~31 MB once split per span, under the 32 MiB cap).
 
 use countersign_receiver::{ReceiverConfig, start};
 use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
@@ -25,6 +27,7 @@ const CASES: &[&str] = &[
     "json-huge-resource",
     "pb-many-spans",
     "gzip-bomb",
+    "pb-at-caps",
 ];
 
 /// `VmHWM` (peak resident set) in MiB.
@@ -91,6 +94,11 @@ fn body(case: &str) -> (&'static str, Option<&'static str>, Vec<u8>) {
             "application/json",
             None,
             serde_json::to_vec(&request(12 << 20, 10_000)).unwrap_or_default(),
+        ),
+        "pb-at-caps" => (
+            "application/x-protobuf",
+            None,
+            request(3000, 10_000).encode_to_vec(),
         ),
         "pb-many-spans" => {
             // ~55 bytes a span: fill 16 MiB.
