@@ -252,6 +252,7 @@ pub struct ReviewInput {
     pub reason: Option<String>,
     /// Role to escalate to (escalations only).
     #[serde(default)]
+    #[ts(optional = nullable)]
     pub escalate_to: Option<crate::backend::Role>,
 }
 

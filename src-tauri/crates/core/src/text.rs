@@ -82,8 +82,14 @@ mod tests {
         assert!(!is_openable_url("https://"), "no host");
         assert!(!is_openable_url("https:///etc/passwd"), "no host");
         assert!(!is_openable_url(" https://kb.example"), "leading space");
-        assert!(!is_openable_url("https://kb.example/\u{202E}fdp.exe"), "bidi control");
-        assert!(!is_openable_url("https://kb.example/\u{200B}"), "zero width");
+        assert!(
+            !is_openable_url("https://kb.example/\u{202E}fdp.exe"),
+            "bidi control"
+        );
+        assert!(
+            !is_openable_url("https://kb.example/\u{200B}"),
+            "zero width"
+        );
     }
 
     #[test]
