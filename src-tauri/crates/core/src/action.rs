@@ -12,7 +12,9 @@ use serde_json::Value;
 use std::collections::BTreeMap;
 
 /// How dangerous the write is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, ts_rs::TS)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, ts_rs::TS,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum RiskLevel {
     /// Reversible, small.
