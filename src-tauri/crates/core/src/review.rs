@@ -33,7 +33,33 @@ pub struct Warning {
     pub message: String,
 }
 
+/// Every warning code the review gives, for the UI's list (`Warning::code`).
+pub const WARNING_CODES: &[&str] = &[
+    "hidden_characters",
+    "confusable",
+    "mixed_script",
+    "kind_guessed",
+    "invalid_value",
+    crate::amount_text::LOCALE_AMBIGUOUS,
+    crate::amount_text::NON_ASCII_DIGITS,
+    crate::amount_text::SIGNED_AMOUNT,
+    crate::amount_text::DIGIT_GROUP_SEPARATOR,
+    crate::amount_text::LEADING_ZEROS,
+    crate::amount_text::BARE_DECIMAL_POINT,
+    crate::amount_text::CURRENCY_IN_AMOUNT,
+    "outside_policy",
+    "unexpected_value",
+    "policy_unreadable",
+    "policy_unchecked",
+    "policy_currency_mismatch",
+    "policy_currency_unknown",
+];
+
 fn warn(field: &str, code: &str, message: String) -> Warning {
+    debug_assert!(
+        WARNING_CODES.contains(&code),
+        "unlisted warning code {code}"
+    );
     Warning {
         field: field.to_string(),
         code: code.to_string(),
