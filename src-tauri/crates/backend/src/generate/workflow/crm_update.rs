@@ -116,6 +116,7 @@ pub(super) fn draft(rng: &mut ChaCha8Rng, cx: &Context<'_>) -> Draft {
                 confirm: ConfirmMode::Tick,
                 editable: false,
                 required: true,
+                kind_source: countersign_core::KindSource::Declared,
             },
             ReviewField {
                 name: "field".into(),
@@ -126,6 +127,7 @@ pub(super) fn draft(rng: &mut ChaCha8Rng, cx: &Context<'_>) -> Draft {
                 confirm: ConfirmMode::Tick,
                 editable: false,
                 required: true,
+                kind_source: countersign_core::KindSource::Declared,
             },
             ReviewField {
                 name: "value".into(),
@@ -140,6 +142,7 @@ pub(super) fn draft(rng: &mut ChaCha8Rng, cx: &Context<'_>) -> Draft {
                 },
                 editable: true,
                 required: true,
+                kind_source: countersign_core::KindSource::Declared,
             },
         ],
         proposed: json!({"record_id": record_id, "field": field, "value": value}),

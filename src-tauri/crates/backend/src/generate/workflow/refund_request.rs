@@ -150,6 +150,7 @@ pub(super) fn draft(rng: &mut ChaCha8Rng, cx: &Context<'_>) -> Draft {
             confirm,
             editable,
             required: true,
+            kind_source: countersign_core::KindSource::Declared,
         };
         action = Some(PendingAction {
             action_id: action_id.to_string(),
