@@ -197,6 +197,13 @@ fn constants() -> String {
         "/** Kinds of audit events, in display order. */\nexport const AUDIT_KINDS = {} as const;\n",
         list(countersign_core::audit::kinds::ALL, ts_string)
     );
+    let _ = writeln!(
+        w,
+        "/** Every warning code the review rules give (`review::WARNING_CODES`). */\nexport const WARNING_CODES = {} as const;\n",
+        list(countersign_core::review::WARNING_CODES.iter(), |c| {
+            ts_string(c)
+        })
+    );
     let events: Vec<String> = crate::events::ALL
         .iter()
         .map(|(key, name)| format!("  {key}: {},", ts_string(name)))

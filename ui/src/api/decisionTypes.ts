@@ -1,14 +1,9 @@
 // Names the review and decision UI uses on top of the generated wire types (./generated).
 import type { Role } from './generated';
+import type { WARNING_CODES } from './generated/constants';
 
 /** Warning codes the console knows; unknown codes from a newer backend still must be acknowledged. */
-export type WarningCode =
-  | 'confusable'
-  | 'hidden_characters'
-  | 'locale_ambiguous_amount'
-  | 'outside_policy'
-  | 'unexpected_value'
-  | 'invalid_value';
+export type WarningCode = (typeof WARNING_CODES)[number];
 
 /** Roles a decision can be escalated to. */
 export type EscalationRole = Role;

@@ -5,9 +5,16 @@
  */
 export type FieldRule = { 
 /**
- * Largest allowed amount (money fields), exact decimal.
+ * Largest allowed amount (money fields), exact decimal, optionally with its ISO 4217
+ * currency code after it (`"500.00 EUR"`).
  */
 max?: string | null, 
+/**
+ * ISO 4217 code of the currency `max` is in. With a currency (here or in `max`), the
+ * maximum is only compared with an amount whose action is in that currency; without one
+ * it is compared with the amount as written, whatever the action's currency.
+ */
+currency?: string | null, 
 /**
  * Allowed values (regions, currencies).
  */

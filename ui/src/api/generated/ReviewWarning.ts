@@ -9,8 +9,12 @@ export type ReviewWarning = {
  */
 field: string, 
 /**
- * Stable code (`confusable`, `hidden_characters`, `locale_ambiguous_amount`,
- * `outside_policy`, `unexpected_value`, `invalid_value`).
+ * Stable code: `hidden_characters`, `confusable`, `mixed_script`, `kind_guessed`,
+ * `invalid_value`, the amount codes of [`crate::amount_text`] (`locale_ambiguous_amount`,
+ * `non_ascii_digits`, `signed_amount`, `digit_group_separator`, `leading_zeros`,
+ * `bare_decimal_point`, `currency_in_amount`), and the policy codes `outside_policy`,
+ * `unexpected_value`, `policy_unreadable`, `policy_unchecked`,
+ * `policy_currency_mismatch`, `policy_currency_unknown`.
  */
 code: string, 
 /**

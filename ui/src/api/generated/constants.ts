@@ -25,6 +25,9 @@ export const RUN_COUNT_CAP = 1000;
 /** Kinds of audit events, in display order. */
 export const AUDIT_KINDS = ['decision', 'decision_delivery', 'rollback', 'budget_change', 'backend_added', 'backend_config', 'backend_removed', 'export', 'sync_failure', 'quarantine'] as const;
 
+/** Every warning code the review rules give (`review::WARNING_CODES`). */
+export const WARNING_CODES = ['hidden_characters', 'confusable', 'mixed_script', 'kind_guessed', 'invalid_value', 'locale_ambiguous_amount', 'non_ascii_digits', 'signed_amount', 'digit_group_separator', 'leading_zeros', 'bare_decimal_point', 'currency_in_amount', 'outside_policy', 'unexpected_value', 'policy_unreadable', 'policy_unchecked', 'policy_currency_mismatch', 'policy_currency_unknown'] as const;
+
 /** Event names the app emits, by the key the typed subscriptions use. */
 export const EVENTS = {
   storeChanged: 'store-changed',
@@ -35,7 +38,7 @@ export const EVENTS = {
 export const DEFAULT_MIN_REVIEW_MS = 4000;
 
 /** Code point ranges (inclusive) that can hide or reorder text: marked wherever values are shown. */
-export const INVISIBLE_OR_BIDI: readonly (readonly [number, number])[] = [[0x061C, 0x061C], [0x180E, 0x180E], [0x200B, 0x200F], [0x202A, 0x202E], [0x2060, 0x2064], [0x2066, 0x2069], [0xFEFF, 0xFEFF]];
+export const INVISIBLE_OR_BIDI: readonly (readonly [number, number])[] = [[0x00AD, 0x00AD], [0x034F, 0x034F], [0x061C, 0x061C], [0x115F, 0x1160], [0x17B4, 0x17B5], [0x180B, 0x180F], [0x200B, 0x200F], [0x202A, 0x202E], [0x2060, 0x206F], [0x3164, 0x3164], [0xFE00, 0xFE0F], [0xFEFF, 0xFEFF], [0xFFA0, 0xFFA0], [0xFFF0, 0xFFF8], [0x1BCA0, 0x1BCA3], [0x1D173, 0x1D17A], [0xE0000, 0xE0FFF]];
 
 /** Control characters a display spells out (C0 but tab/LF/CR, DEL, C1, U+2028/9). */
 export const DISPLAY_CONTROLS: readonly (readonly [number, number])[] = [[0x0000, 0x0008], [0x000B, 0x000C], [0x000E, 0x001F], [0x007F, 0x009F], [0x2028, 0x2029]];

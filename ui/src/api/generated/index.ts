@@ -31,6 +31,7 @@ export type * from './FieldRule';
 export type * from './FileSummary';
 export type * from './HealthState';
 export type * from './ImportCounts';
+export type * from './KindSource';
 export type * from './KnowledgeSource';
 export type * from './ManifestFile';
 export type * from './Micros';
