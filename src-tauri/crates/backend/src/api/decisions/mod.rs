@@ -72,6 +72,18 @@ fn conflict(a: &PendingAction, detail: &str) -> Problem {
         .with("current_status", json!(a.status.as_str()))
 }
 
+/// A decision or rollback without an idempotency key could execute twice: `422`.
+fn require_idempotency_key(key: &str) -> Result<(), Problem> {
+    if key.trim().is_empty() {
+        return Err(unprocessable(
+            "missing-idempotency-key",
+            "Idempotency key required",
+            "idempotency_key must not be empty",
+        ));
+    }
+    Ok(())
+}
+
 /// `POST /v1/actions/{action_id}/decision` (reviewers).
 pub(super) async fn decide(
     st: AppState,
@@ -81,13 +93,7 @@ pub(super) async fn decide(
 ) -> ApiResult {
     require(&who, &[Role::Reviewer])?;
     let d: Decision = parse_body(&body)?;
-    if d.idempotency_key.trim().is_empty() {
-        return Err(unprocessable(
-            "missing-idempotency-key",
-            "Idempotency key required",
-            "idempotency_key must not be empty",
-        ));
-    }
+    require_idempotency_key(&d.idempotency_key)?;
     let v = with_db(&st.0, move |c| decide_tx(c, &who, &id, &d)).await?;
     ok_json(&v)
 }

@@ -2,7 +2,7 @@
 //! is added to the run.
 
 use super::{conflict, load_action, load_run, stored_response};
-use crate::api::problem::{Problem, unprocessable};
+use crate::api::problem::Problem;
 use crate::api::{ApiResult, AppState, ok_json, parse_body, require, with_db};
 use crate::db;
 use axum::body::Bytes;
@@ -30,13 +30,7 @@ pub(crate) async fn rollback(
 ) -> ApiResult {
     require(&who, &[Role::Reviewer])?;
     let b: RollbackBody = parse_body(&body)?;
-    if b.idempotency_key.trim().is_empty() {
-        return Err(unprocessable(
-            "missing-idempotency-key",
-            "Idempotency key required",
-            "idempotency_key must not be empty",
-        ));
-    }
+    super::require_idempotency_key(&b.idempotency_key)?;
     let v = with_db(&st.0, move |c| rollback_tx(c, &id, &b)).await?;
     ok_json(&v)
 }
