@@ -17,7 +17,7 @@ step "UI: typecheck + build (ui/dist is embedded by the app build)"
 step "cargo fmt --check"
 cargo fmt --all --check
 step "cargo clippy"
-cargo clippy --workspace --all-targets -- -D warnings
+cargo clippy --workspace --all-targets --all-features -- -D warnings
 step "cargo test"
 cargo test --workspace
 step "UI unit tests"

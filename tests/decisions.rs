@@ -56,15 +56,14 @@ fn approve_all(a: &PendingAction) -> ReviewInput {
             .iter()
             .map(|f| (f.name.clone(), f.value.clone()))
             .collect(),
-        acknowledged: a
-            .fields
-            .iter()
-            .flat_map(|f| {
-                countersign_core::review::field_warnings(f, &f.value, a.field_rules.get(&f.name))
-                    .into_iter()
-                    .map(|w| format!("{}:{}", w.field, w.code))
-            })
-            .collect(),
+        acknowledged: countersign_core::review::review_warnings(
+            &a.fields,
+            &Default::default(),
+            &a.field_rules,
+        )
+        .into_iter()
+        .map(|w| format!("{}:{}", w.field, w.code))
+        .collect(),
         reason: None,
         escalate_to: None,
     }
@@ -412,15 +411,13 @@ async fn an_amount_above_the_cited_policy_is_a_trap_that_blocks_a_plain_approve(
         .map(|(_, a)| a)
         .find(|a| {
             a.kind == "issue_refund"
-                && a.fields.iter().any(|f| {
-                    countersign_core::review::field_warnings(
-                        f,
-                        &f.value,
-                        a.field_rules.get(&f.name),
-                    )
-                    .iter()
-                    .any(|w| w.code == "outside_policy")
-                })
+                && countersign_core::review::review_warnings(
+                    &a.fields,
+                    &Default::default(),
+                    &a.field_rules,
+                )
+                .iter()
+                .any(|w| w.code == "outside_policy")
         })
         .expect("a refund above the agent limit of its cited policy");
     let rule = &over.field_rules["amount"];

@@ -197,6 +197,13 @@ fn constants() -> String {
         "/** Kinds of audit events, in display order. */\nexport const AUDIT_KINDS = {} as const;\n",
         list(countersign_core::audit::kinds::ALL, ts_string)
     );
+    let _ = writeln!(
+        w,
+        "/** Every warning code the review rules give (`review::WARNING_CODES`). */\nexport const WARNING_CODES = {} as const;\n",
+        list(countersign_core::review::WARNING_CODES.iter(), |c| {
+            ts_string(c)
+        })
+    );
     let events: Vec<String> = crate::events::ALL
         .iter()
         .map(|(key, name)| format!("  {key}: {},", ts_string(name)))
@@ -275,18 +282,31 @@ fn generate(dir: &Path) -> Result<(), String> {
         "// Generated from the Rust sources by src-tauri/src/bindings.rs (scripts/gen-types.sh). Do not edit.\n",
     );
     for n in &names {
-        let _ = writeln!(index, "export type * from './{}';", n.trim_end_matches(".ts"));
+        let _ = writeln!(
+            index,
+            "export type * from './{}';",
+            n.trim_end_matches(".ts")
+        );
     }
     index.push_str("export * from './constants';\n");
     std::fs::write(dir.join("index.ts"), index).map_err(|e| e.to_string())
 }
 
+/// Every file under `dir`, as `/`-separated paths relative to it, sorted.
 fn files(dir: &Path) -> Result<Vec<String>, String> {
-    let mut out = Vec::new();
-    for entry in std::fs::read_dir(dir).map_err(|e| format!("{}: {e}", dir.display()))? {
-        let entry = entry.map_err(|e| e.to_string())?;
-        out.push(entry.file_name().to_string_lossy().into_owned());
+    fn walk(root: &Path, dir: &Path, out: &mut Vec<String>) -> Result<(), String> {
+        for entry in std::fs::read_dir(dir).map_err(|e| format!("{}: {e}", dir.display()))? {
+            let path = entry.map_err(|e| e.to_string())?.path();
+            if path.is_dir() {
+                walk(root, &path, out)?;
+            } else if let Ok(rel) = path.strip_prefix(root) {
+                out.push(rel.to_string_lossy().replace('\\', "/"));
+            }
+        }
+        Ok(())
     }
+    let mut out = Vec::new();
+    walk(dir, dir, &mut out)?;
     out.sort();
     Ok(out)
 }
@@ -306,8 +326,11 @@ mod tests {
             }
             std::fs::create_dir_all(&committed).map_err(|e| e.to_string())?;
             for name in files(fresh.path())? {
-                std::fs::copy(fresh.path().join(&name), committed.join(&name))
-                    .map_err(|e| e.to_string())?;
+                let to = committed.join(&name);
+                if let Some(parent) = to.parent() {
+                    std::fs::create_dir_all(parent).map_err(|e| e.to_string())?;
+                }
+                std::fs::copy(fresh.path().join(&name), to).map_err(|e| e.to_string())?;
             }
             return Ok(());
         }

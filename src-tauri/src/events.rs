@@ -56,5 +56,6 @@ pub struct SyncStatus {
     pub message: Option<String>,
 }
 
-/// Every event name, by the key the UI's typed subscriptions use.
+/// Every event name, by the key the UI's typed subscriptions use (generated into the UI).
+#[cfg(test)]
 pub const ALL: [(&str, &str); 2] = [("storeChanged", STORE_CHANGED), ("syncStatus", SYNC_STATUS)];

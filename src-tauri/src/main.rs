@@ -5,9 +5,9 @@
     windows_subsystem = "windows"
 )]
 
+mod announced;
 #[cfg(test)]
 mod bindings;
-mod announced;
 mod commands;
 mod embedded;
 mod error;

@@ -5,8 +5,7 @@
 use crate::state::{AppState, with_store};
 use countersign_core::text::plain;
 use countersign_core::{ActionStatus, Enforcement, RiskLevel};
-use std::collections::HashSet;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use tauri::AppHandle;
 use tauri_plugin_notification::NotificationExt;
 

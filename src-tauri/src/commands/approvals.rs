@@ -3,7 +3,7 @@
 use crate::error::{CmdError, CmdResult};
 use crate::state::{AppState, with_store};
 use crate::worker;
-use countersign_core::review::{ReviewInput, Warning, field_warnings};
+use countersign_core::review::{self, ReviewInput, Warning};
 use countersign_core::{ActionStatus, PendingAction, Role};
 use countersign_store::outbox::{self, Entry};
 use countersign_store::{actions, backends};
@@ -154,16 +154,7 @@ pub async fn review_warnings(
     with_store(&state, move |s| {
         let a = actions::get(s.conn(), &backend_id, &action_id)?
             .ok_or_else(|| CmdError::new("not_found", format!("no action {action_id}")))?;
-        Ok(a.fields
-            .iter()
-            .flat_map(|f| {
-                field_warnings(
-                    f,
-                    values.get(&f.name).unwrap_or(&f.value),
-                    a.field_rules.get(&f.name),
-                )
-            })
-            .collect())
+        Ok(review::review_warnings(&a.fields, &values, &a.field_rules))
     })
     .await
 }

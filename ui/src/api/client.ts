@@ -6,7 +6,6 @@ import type {
   ActionItem,
   AppInfo,
   BackendView,
-  BudgetItem,
   Facets,
   Json,
   NewBackend,
@@ -29,7 +28,6 @@ export const COMMANDS = {
   listRuns: 'list_runs',
   getRun: 'get_run',
   listActions: 'list_actions',
-  listBudgets: 'list_budgets',
   listQuarantine: 'list_quarantine',
   openUrl: 'open_url',
   listFacets: 'list_facets',
@@ -81,10 +79,6 @@ export function getRun(backendId: string, runId: string): Promise<RunDetail> {
 /** Actions, optionally filtered by status (null = all). */
 export function listActions(status: string | null): Promise<ActionItem[]> {
   return call(COMMANDS.listActions, { status });
-}
-
-export function listBudgets(): Promise<BudgetItem[]> {
-  return call(COMMANDS.listBudgets);
 }
 
 export function listQuarantine(backendId: string | null): Promise<QuarantineRecord[]> {

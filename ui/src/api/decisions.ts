@@ -1,9 +1,9 @@
 // Client functions for reviewing and deciding actions (queued through the outbox).
 // Every function rejects with an ApiError `{code, message}`.
 import { call } from './call';
-import type { OutboxEntry, ReviewInput, ReviewWarning } from './decisionTypes';
+import type { OutboxEntry, ReviewInput, ReviewWarning } from './types';
 
-export type * from './decisionTypes';
+export type * from './types';
 
 /** Command names as the Rust side registers them. */
 export const DECISION_COMMANDS = {

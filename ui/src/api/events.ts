@@ -4,10 +4,9 @@ import { toApiError } from './errors';
 import { requireTauri } from './runtime';
 import type { StoreChangedPayload, SyncStatusPayload } from './types';
 
-export const EVENTS = {
-  storeChanged: 'store-changed',
-  syncStatus: 'sync-status',
-} as const;
+import { EVENTS } from './generated/constants';
+
+export { EVENTS };
 
 export type Unsubscribe = () => void;
 

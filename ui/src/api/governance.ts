@@ -2,7 +2,7 @@
 // export, verify) and knowledge sources. Every function rejects with an ApiError `{code, message}`.
 import { call } from './call';
 import type { Budget } from './types';
-import type { AuditEvent, AuditInfo, BudgetWithSpend, ExportResult, SourceView, VerifyReport } from './governanceTypes';
+import type { AuditEvent, AuditInfo, BudgetWithSpend, ExportResult, SourceView, VerifyReport } from './types';
 
 /** Command names as the Rust side registers them. */
 export const GOVERNANCE_COMMANDS = {

@@ -1,6 +1,5 @@
-import { appInfo, type AppInfo } from '../api';
-import { useEffect, useState } from 'react';
 import { useStore } from './store';
+import { useAppInfo } from './useAppInfo';
 import { SafeText } from '../components/SafeText';
 
 import type { ViewId } from '../lib/viewState';
@@ -19,11 +18,8 @@ const ITEMS: { id: ViewId; label: string }[] = [
 
 export function Nav({ view, onView, onImport }: { view: ViewId; onView: (v: ViewId) => void; onImport: () => void }) {
   const { backends, syncing } = useStore();
-  const [info, setInfo] = useState<AppInfo | null>(null);
-  useEffect(() => {
-    // Errors here are already visible through the other commands; the footer just stays empty.
-    appInfo().then(setInfo, () => setInfo(null));
-  }, []);
+  // Errors here are already visible through the other commands; the footer just stays empty.
+  const info = useAppInfo();
   const pending = (backends ?? []).reduce((n, b) => n + b.counts.actions_pending, 0);
   const unhealthy = (backends ?? []).filter((b) => b.health.state === 'down' || b.health.state === 'degraded').length;
   return (

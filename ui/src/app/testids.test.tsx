@@ -80,7 +80,7 @@ describe('test ids', () => {
       title: 'Issue refund',
       target: { system: 'billing', record_id: 'ord_1' },
       risk: 'high',
-      fields: [{ name: 'amount', label: 'Refund amount', kind: 'money', value: '120.00', confirm: 'reenter', editable: true }],
+      fields: [{ name: 'amount', label: 'Refund amount', kind: 'money', value: '120.00', confirm: 'reenter', editable: true, required: true }],
       proposed: null,
       rationale: '',
       policy_checks: [],

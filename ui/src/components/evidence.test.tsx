@@ -1,34 +1,9 @@
 // Server-side renders of the run evidence shown in run detail and review: citation warnings and
 // search marks, and which trace calls start open.
-import type { ReactNode } from 'react';
-import { renderToStaticMarkup } from 'react-dom/server';
 import { describe, expect, it } from 'vitest';
-import type { Citation } from '../api';
-import { ErrorProvider } from '../app/errors';
+import { citation, withTerms } from './testing';
 import { Citations } from './Citations';
-import { SearchTermsContext } from './Highlighted';
 import { TraceView } from './TraceView';
-
-const withTerms = (terms: string[], node: ReactNode) =>
-  renderToStaticMarkup(
-    <ErrorProvider>
-      <SearchTermsContext.Provider value={terms}>{node}</SearchTermsContext.Provider>
-    </ErrorProvider>,
-  );
-
-const citation: Citation = {
-  doc_id: 'kb_102',
-  title: 'Refund policy',
-  url: 'https://kb.example/kb_102',
-  passage: 'within 14 days',
-  start: 31,
-  end: 45,
-  context: 'Customers may request a refund within 14 days of delivery.',
-  context_start: 0,
-  source_version: 'v3',
-  source_updated_at: '2026-11-01T00:00:00Z',
-  deprecated: false,
-};
 
 describe('Citations', () => {
   it('marks the exact span and search words, and warns about deprecated sources', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { BudgetSpend } from '../api/governanceTypes';
+import type { BudgetSpend } from '../api/types';
 import { barWidth, forecastExceeds, measuredMicros, percentText, spendLevel } from './budgetSpend';
 
 const s: BudgetSpend = {

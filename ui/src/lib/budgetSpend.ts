@@ -1,7 +1,7 @@
 // Spend against a cap, for the budget bars: exact percent text from integer micros, bar width,
 // and whether the burn-rate forecast runs past the limit.
 import type { Budget } from '../api/types';
-import type { BudgetSpend } from '../api/governanceTypes';
+import type { BudgetSpend } from '../api/types';
 
 /** What the cost limit is measured against: the period's spend, or per run the largest run. */
 export function measuredMicros(b: Pick<Budget, 'period'>, s: BudgetSpend): number {

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import type { ActionItem, PendingAction } from '../api/types';
+import type { ActionItem, ActionStatus, PendingAction } from '../api/types';
 import { decisionRight, describeDelivery, keyFields, notDecidableReason, sortQueue, statusAt, timeLeft } from './queue';
 
 const now = new Date('2026-11-25T16:00:00Z');
 
-function item(id: string, status: string, expires: string, requested = '2026-11-25T15:00:00Z'): ActionItem {
+function item(id: string, status: ActionStatus, expires: string, requested = '2026-11-25T15:00:00Z'): ActionItem {
   const action = {
     action_id: id,
     status,

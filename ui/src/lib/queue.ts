@@ -1,6 +1,6 @@
 // The approval queue's pure parts: status as of now, urgency order, time left, the key field
 // values shown in a row, and what an outbox entry's delivery state means in plain words.
-import type { OutboxEntry } from '../api/decisionTypes';
+import type { OutboxEntry } from '../api/types';
 import type { ActionItem, ReviewField } from '../api/types';
 import { parseTime } from './time';
 

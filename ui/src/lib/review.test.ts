@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ReviewWarning } from '../api/decisionTypes';
+import type { ReviewWarning } from '../api/types';
 import type { ReviewField } from '../api/types';
 import {
   allows,
@@ -28,6 +28,7 @@ const f = (name: string, value: string, confirm: 'tick' | 'reenter', editable = 
   value,
   confirm,
   editable,
+  required: true,
 });
 
 const fields = [f('amount', '120.00', 'reenter', true, 'money'), f('currency', 'EUR', 'tick', true, 'currency'), f('order_id', 'ord_1', 'tick', false, 'identifier')];

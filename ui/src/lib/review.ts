@@ -1,7 +1,7 @@
 // The reviewer's gating rules, as pure functions: what must be done before approve, approve
 // with edits, deny or rollback are allowed, and the review sent to `decide_action`. They mirror
 // `check_review` in crates/core/src/review.rs, which enforces the same rules again.
-import type { DecisionKind, EscalationRole, ReviewInput, ReviewWarning } from '../api/decisionTypes';
+import type { DecisionKind, EscalationRole, ReviewInput, ReviewWarning } from '../api/types';
 import type { PendingAction, ReviewField } from '../api/types';
 
 /** Per field: a tick (boolean) for `tick` fields, the re-typed text for `reenter` fields. */

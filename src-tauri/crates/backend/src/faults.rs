@@ -4,7 +4,7 @@
 //! keyed by the seed and n, so a given seed and request order misbehave the same way.
 
 use crate::State;
-use crate::api::problem;
+use crate::api::problem::problem;
 use axum::body::{Body, Bytes, HttpBody};
 use axum::extract::Request;
 use axum::http::{HeaderValue, StatusCode, header};

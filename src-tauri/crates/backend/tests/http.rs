@@ -1,7 +1,7 @@
 //! The reference backend over real HTTP on 127.0.0.1:0.
 
 use countersign_backend::{Config, Handle, start, tokens};
-use countersign_core::{ActionStatus, Budget, Outcome, PendingAction, Run, Whoami};
+use countersign_core::{ActionStatus, Budget, FieldKind, Outcome, PendingAction, Run, Whoami};
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, HashSet};
 use tempfile::TempDir;
@@ -358,6 +358,41 @@ async fn decisions_are_validated() -> R {
             .as_array()
             .is_some_and(|v| v.iter().all(|r| r["action_id"] != json!(b.action_id)))
     );
+    e.h.shutdown().await;
+    Ok(())
+}
+
+#[tokio::test]
+async fn invalid_edits_are_refused_with_the_core_kind_rule() -> R {
+    let e = env_with(|c| c.seed_runs = 10).await?;
+    let open = e.open_refunds(1).await?;
+    let a = &open[0];
+    let path = format!("/v1/actions/{}/decision", a.action_id);
+    for (i, (name, kind, bad)) in [
+        ("currency", FieldKind::Currency, "eur"),
+        ("region", FieldKind::Region, "EUR"),
+        ("amount", FieldKind::Money, "12.5x"),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let mut fields = confirm_all(a);
+        fields.insert(name.into(), bad.into());
+        let (s, p) = e
+            .post(
+                &path,
+                &json!({"decision": "approve_with_edits", "fields": fields, "idempotency_key": format!("k{i}")}),
+            )
+            .await?;
+        assert_eq!(s, 422, "{p}");
+        assert_eq!(
+            p["type"],
+            json!("https://countersign.dev/problems/invalid-field")
+        );
+        assert_eq!(p["field"], json!(name));
+        let why = kind.check(bad).err().ok_or("the core accepts it")?;
+        assert_eq!(p["detail"], json!(format!("field {name}: {why}")));
+    }
     e.h.shutdown().await;
     Ok(())
 }

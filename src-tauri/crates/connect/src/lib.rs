@@ -27,6 +27,7 @@ pub enum Kind {
     /// Countersign's own protocol (`/v1`, see docs/openapi.yaml).
     Countersign,
     /// A LangGraph Server: interrupted threads become pending actions.
+    #[serde(rename = "langgraph")]
     LangGraph,
     /// An Arize Phoenix project: spans become runs.
     Phoenix,

@@ -12,7 +12,9 @@ use serde_json::Value;
 use std::collections::BTreeMap;
 
 /// How dangerous the write is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, ts_rs::TS)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, ts_rs::TS,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum RiskLevel {
     /// Reversible, small.
@@ -195,7 +197,7 @@ pub enum DecisionKind {
 /// A reviewer's decision as sent to the backend.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Decision {
-    /// Approve, approve with edits, or deny.
+    /// Approve, approve with edits, deny or escalate.
     pub decision: DecisionKind,
     /// Required for a denial.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -108,6 +108,36 @@ pub struct ReviewField {
     /// (and editable where allowed) but approve works without ticking it.
     #[serde(default = "yes")]
     pub required: bool,
+    /// Where `kind` came from. Backends that speak Countersign's protocol declare it; for
+    /// others (LangGraph) it may come from an argument schema, the backend's configuration, the
+    /// argument's name, or be a fallback to text the admin should correct.
+    #[serde(default, skip_serializing_if = "KindSource::is_declared")]
+    pub kind_source: KindSource,
+}
+
+/// Where a review field's [`FieldKind`] came from.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize, ts_rs::TS)]
+#[serde(rename_all = "snake_case")]
+pub enum KindSource {
+    /// The backend declared it with the field (Countersign's own protocol).
+    #[default]
+    Declared,
+    /// The tool's argument schema.
+    Schema,
+    /// The backend's configuration (`field_kinds`, set in the Backends view).
+    Config,
+    /// Inferred from the argument's name or JSON type.
+    Inferred,
+    /// Nothing said what it is, so it is shown as free text, although its name or value looks
+    /// like money or an identifier: the admin should set its kind in the Backends view.
+    Fallback,
+}
+
+impl KindSource {
+    /// Whether the backend declared the kind itself (the default, not serialized).
+    pub fn is_declared(&self) -> bool {
+        *self == KindSource::Declared
+    }
 }
 
 fn yes() -> bool {
@@ -117,9 +147,15 @@ fn yes() -> bool {
 /// What a backend's policy says about a field (from the run's cited policy).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct FieldRule {
-    /// Largest allowed amount (money fields), exact decimal.
+    /// Largest allowed amount (money fields), exact decimal, optionally with its ISO 4217
+    /// currency code after it (`"500.00 EUR"`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max: Option<String>,
+    /// ISO 4217 code of the currency `max` is in. With a currency (here or in `max`), the
+    /// maximum is only compared with an amount whose action is in that currency; without one
+    /// it is compared with the amount as written, whatever the action's currency.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub currency: Option<String>,
     /// Allowed values (regions, currencies).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub allowed: Vec<String>,
@@ -129,6 +165,62 @@ pub struct FieldRule {
     /// Where the rule comes from (document id of the cited policy).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source: Option<String>,
+}
+
+/// A policy maximum as read from a [`FieldRule`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PolicyMax {
+    /// The largest allowed amount.
+    pub amount: Micros,
+    /// The currency it is in, when the rule names one.
+    pub currency: Option<String>,
+}
+
+fn is_currency_code(s: &str) -> bool {
+    s.len() == 3 && s.bytes().all(|b| b.is_ascii_uppercase())
+}
+
+impl FieldRule {
+    /// Reads the rule's maximum: `Ok(None)` when it sets none, an error saying what is wrong
+    /// when it cannot be read (the review shows it; it is never skipped silently). `max` is an
+    /// exact decimal >= 0, optionally followed (or preceded) by a currency code, which must
+    /// agree with `currency` when both are given.
+    pub fn policy_max(&self) -> Result<Option<PolicyMax>, String> {
+        let Some(text) = self.max.as_deref() else {
+            return Ok(None);
+        };
+        let words: Vec<&str> = text.split_whitespace().collect();
+        let (number, code) = match words.as_slice() {
+            [n] => (*n, None),
+            [n, c] if is_currency_code(c) => (*n, Some(*c)),
+            [c, n] if is_currency_code(c) => (*n, Some(*c)),
+            _ => {
+                return Err(
+                    "expected an exact decimal, optionally with a currency code (500.00 EUR)"
+                        .into(),
+                );
+            }
+        };
+        let amount = Micros::parse_usd(number).map_err(|e| e.to_string())?;
+        if amount.0 < 0 {
+            return Err("a maximum cannot be negative".into());
+        }
+        let field = self.currency.as_deref().map(str::trim);
+        if let Some(c) = field
+            && !is_currency_code(c)
+        {
+            return Err(format!(
+                "currency {c:?} is not an ISO 4217 code (3 capital letters)"
+            ));
+        }
+        let currency = match (code, field) {
+            (Some(a), Some(b)) if a != b => {
+                return Err(format!("max is in {a} but the rule's currency is {b}"));
+            }
+            (a, b) => a.or(b).map(str::to_string),
+        };
+        Ok(Some(PolicyMax { amount, currency }))
+    }
 }
 
 #[cfg(test)]
@@ -154,5 +246,44 @@ mod tests {
         }
         assert!(FieldKind::Money.check("1,000.00").is_err());
         assert!(FieldKind::Identifier.check("").is_err());
+    }
+
+    fn rule(max: &str, currency: Option<&str>) -> FieldRule {
+        FieldRule {
+            max: Some(max.into()),
+            currency: currency.map(str::to_string),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn policy_max_reads_amount_and_currency_or_says_why_not() {
+        let m = |amount: i64, c: Option<&str>| {
+            Ok(Some(PolicyMax {
+                amount: Micros::from_usd(amount),
+                currency: c.map(str::to_string),
+            }))
+        };
+        assert_eq!(FieldRule::default().policy_max(), Ok(None));
+        assert_eq!(rule("500.00", None).policy_max(), m(500, None));
+        assert_eq!(rule("500.00 EUR", None).policy_max(), m(500, Some("EUR")));
+        assert_eq!(rule("EUR 500", None).policy_max(), m(500, Some("EUR")));
+        assert_eq!(rule("500", Some("USD")).policy_max(), m(500, Some("USD")));
+        assert_eq!(
+            rule("500 USD", Some("USD")).policy_max(),
+            m(500, Some("USD"))
+        );
+        for (max, cur) in [
+            ("500 EUR", Some("USD")),
+            ("five hundred", None),
+            ("500,00", None),
+            ("€500", None),
+            ("500 eur", None),
+            ("-1", None),
+            ("500", Some("euro")),
+            ("", None),
+        ] {
+            assert!(rule(max, cur).policy_max().is_err(), "{max:?} {cur:?}");
+        }
     }
 }

@@ -3,10 +3,12 @@
 //! Tauri, SQLite or HTTP, so every rule here is testable headless.
 
 pub mod action;
+pub mod amount_text;
 pub mod audit;
 pub mod backend;
 pub mod budget;
 pub mod field;
+pub mod lookalike;
 pub mod money;
 pub mod page;
 pub mod review;
@@ -20,6 +22,7 @@ pub use action::{
 };
 pub use backend::{KnowledgeSource, Role, SourceDoc, Whoami};
 pub use budget::{Budget, BudgetLimits, BudgetScope, Enforcement, Period, ScopeKind};
+pub use field::{KindSource, PolicyMax};
 pub use money::{Micros, MoneyError};
 pub use page::Page;
 pub use run::{

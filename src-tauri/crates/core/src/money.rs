@@ -8,7 +8,18 @@ use std::ops::{Add, AddAssign, Sub};
 /// An amount of US dollars in millionths (1 USD = 1_000_000 micros). Arithmetic is exact, and
 /// every parser below reads decimal text digit by digit: no floating point.
 #[derive(
-    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, ts_rs::TS,
+    Clone,
+    Copy,
+    Debug,
+    Default,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    ts_rs::TS,
 )]
 #[serde(transparent)]
 pub struct Micros(pub i64);

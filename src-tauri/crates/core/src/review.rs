@@ -2,10 +2,12 @@
 //! decision must pass before it is queued. Pure rules, shared by the app and the tests.
 
 use crate::action::{ActionStatus, Decision, DecisionKind, PendingAction};
+use crate::amount_text::amount_traps;
 pub use crate::field::FieldRule;
-use crate::field::{ConfirmMode, FieldKind, ReviewField};
+use crate::field::{ConfirmMode, FieldKind, KindSource, ReviewField};
+use crate::lookalike::{look_alikes, mixed_script_words, scripts_of};
 use crate::money::Micros;
-use crate::text::is_invisible_or_bidi;
+use crate::text::is_marked_for_display;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -20,14 +22,44 @@ pub const DEFAULT_MIN_REVIEW_MS: u64 = 4_000;
 pub struct Warning {
     /// Field it concerns.
     pub field: String,
-    /// Stable code (`confusable`, `hidden_characters`, `locale_ambiguous_amount`,
-    /// `outside_policy`, `unexpected_value`, `invalid_value`).
+    /// Stable code: `hidden_characters`, `confusable`, `mixed_script`, `kind_guessed`,
+    /// `invalid_value`, the amount codes of [`crate::amount_text`] (`locale_ambiguous_amount`,
+    /// `non_ascii_digits`, `signed_amount`, `digit_group_separator`, `leading_zeros`,
+    /// `bare_decimal_point`, `currency_in_amount`), and the policy codes `outside_policy`,
+    /// `unexpected_value`, `policy_unreadable`, `policy_unchecked`,
+    /// `policy_currency_mismatch`, `policy_currency_unknown`.
     pub code: String,
     /// What is wrong, in plain words.
     pub message: String,
 }
 
+/// Every warning code the review gives, for the UI's list (`Warning::code`).
+pub const WARNING_CODES: &[&str] = &[
+    "hidden_characters",
+    "confusable",
+    "mixed_script",
+    "kind_guessed",
+    "invalid_value",
+    crate::amount_text::LOCALE_AMBIGUOUS,
+    crate::amount_text::NON_ASCII_DIGITS,
+    crate::amount_text::SIGNED_AMOUNT,
+    crate::amount_text::DIGIT_GROUP_SEPARATOR,
+    crate::amount_text::LEADING_ZEROS,
+    crate::amount_text::BARE_DECIMAL_POINT,
+    crate::amount_text::CURRENCY_IN_AMOUNT,
+    "outside_policy",
+    "unexpected_value",
+    "policy_unreadable",
+    "policy_unchecked",
+    "policy_currency_mismatch",
+    "policy_currency_unknown",
+];
+
 fn warn(field: &str, code: &str, message: String) -> Warning {
+    debug_assert!(
+        WARNING_CODES.contains(&code),
+        "unlisted warning code {code}"
+    );
     Warning {
         field: field.to_string(),
         code: code.to_string(),
@@ -35,68 +67,92 @@ fn warn(field: &str, code: &str, message: String) -> Warning {
     }
 }
 
-/// Letters from other scripts that look like Latin ones (Cyrillic, Greek, fullwidth).
-fn confusable(c: char) -> Option<char> {
-    Some(match c {
-        'А' => 'A',
-        'В' => 'B',
-        'Е' => 'E',
-        'К' => 'K',
-        'М' => 'M',
-        'Н' => 'H',
-        'О' => 'O',
-        'Р' => 'P',
-        'С' => 'C',
-        'Т' => 'T',
-        'У' => 'Y',
-        'Х' => 'X',
-        'І' => 'I',
-        'Ј' => 'J',
-        'а' => 'a',
-        'е' => 'e',
-        'о' => 'o',
-        'р' => 'p',
-        'с' => 'c',
-        'у' => 'y',
-        'х' => 'x',
-        'і' => 'i',
-        'ј' => 'j',
-        'ѕ' => 's',
-        'Α' => 'A',
-        'Β' => 'B',
-        'Ε' => 'E',
-        'Ζ' => 'Z',
-        'Η' => 'H',
-        'Ι' => 'I',
-        'Κ' => 'K',
-        'Μ' => 'M',
-        'Ν' => 'N',
-        'Ο' => 'O',
-        'Ρ' => 'P',
-        'Τ' => 'T',
-        'Υ' => 'Y',
-        'Χ' => 'X',
-        'ο' => 'o',
-        'ν' => 'v',
-        '\u{FF21}'..='\u{FF3A}' => char::from_u32(c as u32 - 0xFF21 + 'A' as u32)?,
-        '\u{FF41}'..='\u{FF5A}' => char::from_u32(c as u32 - 0xFF41 + 'a' as u32)?,
-        '\u{FF10}'..='\u{FF19}' => char::from_u32(c as u32 - 0xFF10 + '0' as u32)?,
-        _ => return None,
-    })
-}
-
-/// The value with look-alike letters replaced by the Latin ones they imitate.
+/// The UTS #39 skeleton of a value (see [`crate::lookalike::skeleton`]).
 pub fn skeleton(value: &str) -> String {
-    value.chars().map(|c| confusable(c).unwrap_or(c)).collect()
+    crate::lookalike::skeleton(value)
 }
 
-/// Warnings for one field value under an optional policy rule.
+/// The currency an action's amounts are in: the value of its currency field (the field of
+/// kind [`FieldKind::Currency`]), as confirmed or proposed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ActionCurrency {
+    /// Its one currency field holds this (or every currency field holds the same).
+    Known(String),
+    /// The action has no currency field (or it was not given).
+    Missing,
+    /// Its currency fields disagree.
+    Conflicting(Vec<String>),
+}
+
+impl ActionCurrency {
+    /// The currency of an action with these fields, each valued from `values` when it has the
+    /// field, otherwise by its proposed value.
+    pub fn of(fields: &[ReviewField], values: &BTreeMap<String, String>) -> ActionCurrency {
+        let mut seen: Vec<String> = Vec::new();
+        for f in fields.iter().filter(|f| f.kind == FieldKind::Currency) {
+            let v = values.get(&f.name).unwrap_or(&f.value);
+            if !seen.contains(v) {
+                seen.push(v.clone());
+            }
+        }
+        match seen.len() {
+            0 => ActionCurrency::Missing,
+            1 => ActionCurrency::Known(seen.remove(0)),
+            _ => ActionCurrency::Conflicting(seen),
+        }
+    }
+}
+
+/// Warnings for every field of an action: each field valued from `values` (the reviewer's
+/// confirmed or edited values; a field `values` lacks keeps its proposed value), under its
+/// rule in `rules`, with money compared in the action's currency ([`ActionCurrency::of`]).
+pub fn review_warnings(
+    fields: &[ReviewField],
+    values: &BTreeMap<String, String>,
+    rules: &BTreeMap<String, FieldRule>,
+) -> Vec<Warning> {
+    let currency = ActionCurrency::of(fields, values);
+    fields
+        .iter()
+        .flat_map(|f| {
+            let value = values.get(&f.name).unwrap_or(&f.value);
+            field_warnings_in(f, value, rules.get(&f.name), &currency)
+        })
+        .collect()
+}
+
+/// Warnings for one field value under an optional policy rule, without the rest of the
+/// action: a maximum that names a currency cannot be compared (the action's currency is
+/// unknown here) and gives `policy_currency_unknown`. Prefer [`review_warnings`].
 pub fn field_warnings(field: &ReviewField, value: &str, rule: Option<&FieldRule>) -> Vec<Warning> {
+    field_warnings_in(field, value, rule, &ActionCurrency::Missing)
+}
+
+/// Warnings for one field value under an optional policy rule, amounts compared with a
+/// maximum in `currency`, the action's currency.
+pub fn field_warnings_in(
+    field: &ReviewField,
+    value: &str,
+    rule: Option<&FieldRule>,
+    currency: &ActionCurrency,
+) -> Vec<Warning> {
     let name = field.name.as_str();
     let mut out = Vec::new();
+    if field.kind_source == KindSource::Fallback {
+        out.push(warn(
+            name,
+            "kind_guessed",
+            format!(
+                "{:?} is shown as free text because nothing says what kind of value it is, but \
+                 its name or value looks like money or an identifier, so it was not checked as \
+                 one; the admin should set its kind in the Backends view (field_kinds)",
+                field.name
+            ),
+        ));
+    }
     let hidden: Vec<String> = value
         .chars()
-        .filter(|c| is_invisible_or_bidi(*c))
+        .filter(|c| is_marked_for_display(*c))
         .map(|c| format!("U+{:04X}", c as u32))
         .collect();
     if !hidden.is_empty() {
@@ -104,14 +160,26 @@ pub fn field_warnings(field: &ReviewField, value: &str, rule: Option<&FieldRule>
             name,
             "hidden_characters",
             format!(
-                "contains invisible or direction-changing characters ({})",
+                "contains invisible, control or direction-changing characters ({})",
                 hidden.join(", ")
             ),
         ));
     }
-    let looks: Vec<String> = value
-        .chars()
-        .filter_map(|c| confusable(c).map(|l| format!("{c} (U+{:04X}) looks like {l}", c as u32)))
+    let looks: Vec<String> = look_alikes(value, field.kind != FieldKind::Text)
+        .into_iter()
+        .map(|l| {
+            format!(
+                "{} (U+{:04X}{}) looks like {}",
+                l.found,
+                l.found as u32,
+                if l.script.is_empty() {
+                    String::new()
+                } else {
+                    format!(", {}", l.script)
+                },
+                l.looks_like
+            )
+        })
         .collect();
     if !looks.is_empty() {
         out.push(warn(
@@ -120,8 +188,22 @@ pub fn field_warnings(field: &ReviewField, value: &str, rule: Option<&FieldRule>
             format!("contains look-alike characters: {}", looks.join("; ")),
         ));
     }
+    let mixed: Vec<String> = mixed_script_words(value)
+        .into_iter()
+        .map(|w| format!("{w:?} ({})", scripts_of(w)))
+        .collect();
+    if !mixed.is_empty() {
+        out.push(warn(
+            name,
+            "mixed_script",
+            format!(
+                "mixes scripts within a word, so it can pass for another word: {}",
+                mixed.join("; ")
+            ),
+        ));
+    }
     match field.kind {
-        FieldKind::Money => money_warnings(name, value, rule, &mut out),
+        FieldKind::Money => money_warnings(name, value, &mut out),
         kind => {
             if let Err(must) = kind.check(value) {
                 out.push(warn(name, "invalid_value", format!("{value:?} {must}")));
@@ -129,6 +211,7 @@ pub fn field_warnings(field: &ReviewField, value: &str, rule: Option<&FieldRule>
         }
     }
     if let Some(rule) = rule {
+        max_warnings(field, value, rule, currency, &mut out);
         if !rule.allowed.is_empty() && !rule.allowed.iter().any(|a| a == value) {
             out.push(warn(
                 name,
@@ -160,46 +243,114 @@ fn source(rule: &FieldRule) -> String {
         .unwrap_or_default()
 }
 
-fn money_warnings(name: &str, value: &str, rule: Option<&FieldRule>, out: &mut Vec<Warning>) {
-    let v = value.trim();
-    // "1.000" or "1,000": a thousands separator in one locale is a decimal point in another.
-    let ambiguous = |sep: char| {
-        v.split_once(sep).is_some_and(|(w, f)| {
-            f.len() == 3
-                && !w.is_empty()
-                && w.bytes().all(|b| b.is_ascii_digit())
-                && f.bytes().all(|b| b.is_ascii_digit())
-        })
-    };
-    if v.contains(',') || ambiguous('.') {
-        out.push(warn(name, "locale_ambiguous_amount", format!("{value:?} reads differently by locale (1.000 is one thousand in some, one in others); the exact amount is a plain decimal with a point")));
+fn money_warnings(name: &str, value: &str, out: &mut Vec<Warning>) {
+    for t in amount_traps(value) {
+        out.push(warn(name, t.code, t.message));
     }
-    match Micros::parse_usd(v) {
+    match Micros::parse_usd(value.trim()) {
         Err(e) => out.push(warn(
             name,
             "invalid_value",
             format!("not an exact amount: {e}"),
         )),
-        Ok(m) => {
-            if m.0 < 0 {
-                out.push(warn(name, "invalid_value", "negative amount".into()));
-            }
-            if let Some(max) = rule
-                .and_then(|r| r.max.as_deref())
-                .and_then(|s| Micros::parse_usd(s).ok())
-                && m > max
-            {
+        Ok(m) if m.0 < 0 => out.push(warn(name, "invalid_value", "negative amount".into())),
+        Ok(_) => {}
+    }
+}
+
+/// The rule's maximum against the value: unreadable, not applicable, in another currency, or
+/// exceeded.
+fn max_warnings(
+    field: &ReviewField,
+    value: &str,
+    rule: &FieldRule,
+    currency: &ActionCurrency,
+    out: &mut Vec<Warning>,
+) {
+    let name = field.name.as_str();
+    let text = rule.max.as_deref().unwrap_or_default();
+    let max = match rule.policy_max() {
+        Ok(Some(max)) => max,
+        Ok(None) => return,
+        Err(e) => {
+            out.push(warn(
+                name,
+                "policy_unreadable",
+                format!(
+                    "the policy maximum {text:?}{} cannot be read ({e}), so the amount was not \
+                     checked against it; the admin should fix the rule in the Backends view",
+                    source(rule)
+                ),
+            ));
+            return;
+        }
+    };
+    // The maximum as the rule writes it, with the rule's currency when the text lacks it.
+    let shown = match &max.currency {
+        Some(c) if !text.contains(c.as_str()) => format!("{} {c}", text.trim()),
+        _ => text.trim().to_string(),
+    };
+    if field.kind != FieldKind::Money {
+        out.push(warn(
+            name,
+            "policy_unchecked",
+            format!(
+                "the policy sets a maximum of {shown}{} but this field is not a money amount \
+                 (it is {}), so the maximum was not checked",
+                source(rule),
+                field.kind.hint()
+            ),
+        ));
+        return;
+    }
+    let Ok(amount) = Micros::parse_usd(value.trim()) else {
+        return; // invalid_value says why
+    };
+    if let Some(want) = &max.currency {
+        match currency {
+            ActionCurrency::Known(c) if c == want => {}
+            ActionCurrency::Known(c) => {
                 out.push(warn(
                     name,
-                    "outside_policy",
+                    "policy_currency_mismatch",
                     format!(
-                        "{value} is above the policy maximum {}{}",
-                        max.to_decimal_string(),
-                        rule.map(source).unwrap_or_default()
+                        "the policy maximum is {shown}{} but this action is in {c:?}: amounts in \
+                         different currencies are not compared, so check {value} {c} against \
+                         the policy yourself",
+                        source(rule)
                     ),
                 ));
+                return;
+            }
+            ActionCurrency::Missing | ActionCurrency::Conflicting(_) => {
+                let why = match currency {
+                    ActionCurrency::Conflicting(all) => {
+                        format!("its currency fields disagree ({})", all.join(", "))
+                    }
+                    _ => "it has no currency field".to_string(),
+                };
+                out.push(warn(
+                    name,
+                    "policy_currency_unknown",
+                    format!(
+                        "the policy maximum is {shown}{} but this action's currency is unknown \
+                         ({why}), so {value} was not compared with it",
+                        source(rule)
+                    ),
+                ));
+                return;
             }
         }
+    }
+    if amount > max.amount {
+        out.push(warn(
+            name,
+            "outside_policy",
+            format!(
+                "{value} is above the policy maximum {shown}{}",
+                source(rule)
+            ),
+        ));
     }
 }
 
@@ -252,6 +403,7 @@ pub struct ReviewInput {
     pub reason: Option<String>,
     /// Role to escalate to (escalations only).
     #[serde(default)]
+    #[ts(optional = nullable)]
     pub escalate_to: Option<crate::backend::Role>,
 }
 
@@ -323,18 +475,20 @@ pub fn check_review(
         } else {
             return Err(ReviewError::Unconfirmed(f.name.clone()));
         };
-        for w in field_warnings(f, &value, rules.get(&f.name)) {
-            if !input
-                .acknowledged
-                .contains(&format!("{}:{}", w.field, w.code))
-            {
-                return Err(ReviewError::Unacknowledged {
-                    field: w.field,
-                    code: w.code,
-                });
-            }
-        }
         fields.insert(f.name.clone(), value);
+    }
+    // Warnings are checked on the values as confirmed, all of them known (an amount's maximum
+    // depends on the currency field).
+    for w in review_warnings(&action.fields, &fields, rules) {
+        if !input
+            .acknowledged
+            .contains(&format!("{}:{}", w.field, w.code))
+        {
+            return Err(ReviewError::Unacknowledged {
+                field: w.field,
+                code: w.code,
+            });
+        }
     }
     if kind == DecisionKind::ApproveWithEdits && edited == 0 {
         return Err(ReviewError::InvalidEdit("no field was changed".into()));
@@ -363,6 +517,7 @@ mod tests {
             confirm,
             editable: true,
             required: true,
+            kind_source: KindSource::Declared,
         }
     }
 
@@ -479,7 +634,11 @@ mod tests {
             "{err:?}"
         );
         let mut ok = input("120.00", "ЕU");
-        ok.acknowledged = vec!["region:confusable".into(), "region:invalid_value".into()];
+        ok.acknowledged = vec![
+            "region:confusable".into(),
+            "region:mixed_script".into(),
+            "region:invalid_value".into(),
+        ];
         assert!(check_review(&a, &BTreeMap::new(), &ok, now(), "k".into()).is_ok());
     }
 
@@ -555,5 +714,362 @@ mod tests {
         );
         let w = field_warnings(&a.fields[1], "E\u{200B}U", None);
         assert!(w.iter().any(|w| w.code == "hidden_characters"));
+    }
+
+    /// An action with these fields (name, kind, proposed value), all ticked.
+    fn action_of(fields: &[(&str, FieldKind, &str)]) -> PendingAction {
+        let mut a = action("EU");
+        a.fields = fields
+            .iter()
+            .map(|(n, k, v)| field(n, *k, v, ConfirmMode::Tick))
+            .collect();
+        a
+    }
+
+    /// Approves with every proposed value confirmed, acknowledging only what check_review
+    /// refuses without, one warning at a time; returns the `field:code`s it asked for.
+    fn acks_needed(a: &PendingAction, rules: &BTreeMap<String, FieldRule>) -> Vec<String> {
+        let mut input = ReviewInput {
+            decision: Some(DecisionKind::Approve),
+            fields: a
+                .fields
+                .iter()
+                .map(|f| (f.name.clone(), f.value.clone()))
+                .collect(),
+            ..Default::default()
+        };
+        let mut needed = Vec::new();
+        loop {
+            match check_review(a, rules, &input, now(), "k".into()) {
+                Ok(_) => return needed,
+                Err(ReviewError::Unacknowledged { field, code }) => {
+                    let k = format!("{field}:{code}");
+                    assert!(!needed.contains(&k), "asked twice for {k}");
+                    needed.push(k.clone());
+                    input.acknowledged.push(k);
+                }
+                Err(e) => panic!("{e:?}"),
+            }
+        }
+    }
+
+    fn codes_of(a: &PendingAction, rules: &BTreeMap<String, FieldRule>) -> Vec<String> {
+        review_warnings(&a.fields, &BTreeMap::new(), rules)
+            .into_iter()
+            .map(|w| format!("{}:{}", w.field, w.code))
+            .collect()
+    }
+
+    /// check_review refuses the approval until each warning `field:code` in `expected` (and
+    /// exactly the warnings review_warnings reports) is acknowledged.
+    fn assert_needs(a: &PendingAction, rules: &BTreeMap<String, FieldRule>, expected: &[&str]) {
+        let needed = acks_needed(a, rules);
+        for e in expected {
+            assert!(
+                needed.iter().any(|n| n == e),
+                "{e} not required: {needed:?}"
+            );
+        }
+        let mut reported = codes_of(a, rules);
+        let mut sorted = needed.clone();
+        reported.sort();
+        sorted.sort();
+        assert_eq!(
+            sorted, reported,
+            "acknowledged set differs from the warnings shown"
+        );
+    }
+
+    #[test]
+    fn each_look_alike_class_must_be_acknowledged() {
+        let cases: [(FieldKind, &str, &[&str]); 7] = [
+            // Cyrillic Е in a region code.
+            (
+                FieldKind::Region,
+                "\u{0415}U",
+                &["v:confusable", "v:mixed_script"],
+            ),
+            // Greek Alpha and Rho in a currency.
+            (
+                FieldKind::Currency,
+                "\u{0391}U\u{03A1}",
+                &["v:confusable", "v:mixed_script"],
+            ),
+            // Fullwidth letters: one script (Latin), still look-alikes of ASCII.
+            (
+                FieldKind::Currency,
+                "\u{FF25}\u{FF35}\u{FF32}",
+                &["v:confusable"],
+            ),
+            // Cyrillic о in an identifier.
+            (
+                FieldKind::Identifier,
+                "\u{043E}rd_1001",
+                &["v:confusable", "v:mixed_script"],
+            ),
+            // Free text: one word mixing Latin and Cyrillic.
+            (
+                FieldKind::Text,
+                "pay P\u{0430}ypal",
+                &["v:confusable", "v:mixed_script"],
+            ),
+            // Free text: a whole-script look-alike (Cyrillic "оре" reads "ope").
+            (
+                FieldKind::Text,
+                "\u{043E}\u{0440}\u{0435}",
+                &["v:confusable"],
+            ),
+            // Free text: a mixed-script word without an ASCII look-alike (Cyrillic й).
+            (FieldKind::Text, "P\u{0439}ypal", &["v:mixed_script"]),
+        ];
+        for (kind, value, expected) in cases {
+            let a = action_of(&[("v", kind, value)]);
+            assert_needs(&a, &BTreeMap::new(), expected);
+        }
+        let w = field_warnings(
+            &action_of(&[("v", FieldKind::Region, "\u{0415}U")]).fields[0],
+            "\u{0415}U",
+            None,
+        );
+        let c = w
+            .iter()
+            .find(|w| w.code == "confusable")
+            .map(|w| w.message.clone());
+        assert!(
+            c.as_deref().is_some_and(|m| m.contains("U+0415")
+                && m.contains("Cyrillic")
+                && m.contains("looks like E")),
+            "{c:?}"
+        );
+        // Ordinary text in other scripts is not a trap.
+        let a = action_of(&[(
+            "v",
+            FieldKind::Text,
+            "\u{0418}\u{0432}\u{0430}\u{043D} M\u{00FC}ller",
+        )]);
+        assert_eq!(acks_needed(&a, &BTreeMap::new()), Vec::<String>::new());
+    }
+
+    #[test]
+    fn each_hidden_character_class_must_be_acknowledged() {
+        for (what, value) in [
+            ("zero width space", "E\u{200B}U"),
+            ("bidi override", "\u{202E}UE"),
+            ("soft hyphen", "E\u{00AD}U"),
+            ("tag letter", "EU\u{E0041}"),
+            ("language tag", "\u{E0001}EU"),
+            ("variation selector 16", "EU\u{FE0F}"),
+            ("variation selector 17", "EU\u{E0100}"),
+            ("combining grapheme joiner", "E\u{034F}U"),
+            ("Hangul filler", "EU\u{3164}"),
+            ("Mongolian free variation selector", "EU\u{180B}"),
+            ("C0 control", "EU\u{0007}"),
+            ("line separator", "EU\u{2028}"),
+        ] {
+            let a = action_of(&[("v", FieldKind::Text, value)]);
+            let needed = acks_needed(&a, &BTreeMap::new());
+            assert_eq!(needed, vec!["v:hidden_characters".to_string()], "{what}");
+        }
+        let w = field_warnings(
+            &action_of(&[("v", FieldKind::Text, "")]).fields[0],
+            "EU\u{E0041}",
+            None,
+        );
+        assert!(w[0].message.contains("U+E0041"), "{w:?}");
+    }
+
+    #[test]
+    fn each_misreadable_amount_class_must_be_acknowledged() {
+        for (value, code) in [
+            ("\u{0661}\u{0662}\u{0660}.00", "non_ascii_digits"),
+            ("\u{FF11}\u{FF12}\u{FF10}.00", "non_ascii_digits"),
+            ("\u{0967}\u{0968}\u{0966}", "non_ascii_digits"),
+            ("\u{2212}120.00", "signed_amount"),
+            ("\u{2013}120.00", "signed_amount"),
+            ("+120.00", "signed_amount"),
+            ("1 000.00", "digit_group_separator"),
+            ("1\u{00A0}000.00", "digit_group_separator"),
+            ("1\u{2009}000.00", "digit_group_separator"),
+            ("1'000.00", "digit_group_separator"),
+            ("1,000.00", "locale_ambiguous_amount"),
+            ("1.000", "locale_ambiguous_amount"),
+            ("0120.00", "leading_zeros"),
+            (".50", "bare_decimal_point"),
+            ("\u{20AC}120.00", "currency_in_amount"),
+            ("120.00 EUR", "currency_in_amount"),
+        ] {
+            let a = action_of(&[("amount", FieldKind::Money, value)]);
+            let expected = format!("amount:{code}");
+            assert_needs(&a, &BTreeMap::new(), &[expected.as_str()]);
+        }
+        // "+120.00", "0120.00" and ".50" parse: the only warning is the trap itself.
+        for v in ["+120.00", "0120.00", ".50"] {
+            let a = action_of(&[("amount", FieldKind::Money, v)]);
+            assert_eq!(acks_needed(&a, &BTreeMap::new()).len(), 1, "{v}");
+        }
+        let a = action_of(&[("amount", FieldKind::Money, "120.00")]);
+        assert_eq!(acks_needed(&a, &BTreeMap::new()), Vec::<String>::new());
+        let a = action_of(&[("amount", FieldKind::Money, "-120.00")]);
+        assert_needs(&a, &BTreeMap::new(), &["amount:invalid_value"]);
+    }
+
+    fn max_rule(max: &str, currency: Option<&str>) -> BTreeMap<String, FieldRule> {
+        [(
+            "amount".to_string(),
+            FieldRule {
+                max: Some(max.into()),
+                currency: currency.map(str::to_string),
+                source: Some("kb_7".into()),
+                ..Default::default()
+            },
+        )]
+        .into()
+    }
+
+    #[test]
+    fn a_maximum_is_compared_only_in_its_own_currency() {
+        let refund = |amount: &str, currency: &str| {
+            action_of(&[
+                ("amount", FieldKind::Money, amount),
+                ("currency", FieldKind::Currency, currency),
+            ])
+        };
+        // Same currency: compared.
+        assert_needs(
+            &refund("600.00", "EUR"),
+            &max_rule("500.00 EUR", None),
+            &["amount:outside_policy"],
+        );
+        assert_needs(
+            &refund("600.00", "EUR"),
+            &max_rule("500.00", Some("EUR")),
+            &["amount:outside_policy"],
+        );
+        assert_eq!(
+            acks_needed(&refund("400.00", "EUR"), &max_rule("500.00 EUR", None)),
+            Vec::<String>::new()
+        );
+        // Another currency: not compared, whichever way the numbers go.
+        for amount in ["400.00", "600.00"] {
+            let a = refund(amount, "USD");
+            assert_needs(
+                &a,
+                &max_rule("500.00 EUR", None),
+                &["amount:policy_currency_mismatch"],
+            );
+            assert!(
+                !codes_of(&a, &max_rule("500.00 EUR", None))
+                    .contains(&"amount:outside_policy".to_string())
+            );
+        }
+        // A look-alike currency is another currency.
+        assert_needs(
+            &refund("100.00", "\u{0415}UR"),
+            &max_rule("500.00 EUR", None),
+            &["amount:policy_currency_mismatch", "currency:confusable"],
+        );
+        // No currency field, or two that disagree: unknown.
+        let alone = action_of(&[("amount", FieldKind::Money, "100.00")]);
+        assert_needs(
+            &alone,
+            &max_rule("500.00 EUR", None),
+            &["amount:policy_currency_unknown"],
+        );
+        let two = action_of(&[
+            ("amount", FieldKind::Money, "100.00"),
+            ("currency", FieldKind::Currency, "EUR"),
+            ("fee_currency", FieldKind::Currency, "USD"),
+        ]);
+        assert_needs(
+            &two,
+            &max_rule("500.00 EUR", None),
+            &["amount:policy_currency_unknown"],
+        );
+        // A maximum without a currency is compared with the amount as written.
+        assert_needs(
+            &refund("600.00", "JPY"),
+            &max_rule("500.00", None),
+            &["amount:outside_policy"],
+        );
+        // The reviewer's edited currency is the one compared.
+        let a = refund("100.00", "EUR");
+        let mut edit = ReviewInput {
+            decision: Some(DecisionKind::ApproveWithEdits),
+            fields: [
+                ("amount".to_string(), "100.00".to_string()),
+                ("currency".to_string(), "USD".to_string()),
+            ]
+            .into(),
+            ..Default::default()
+        };
+        let err = check_review(&a, &max_rule("500.00 EUR", None), &edit, now(), "k".into());
+        assert_eq!(
+            err,
+            Err(ReviewError::Unacknowledged {
+                field: "amount".into(),
+                code: "policy_currency_mismatch".into()
+            })
+        );
+        edit.acknowledged
+            .push("amount:policy_currency_mismatch".into());
+        assert!(check_review(&a, &max_rule("500.00 EUR", None), &edit, now(), "k".into()).is_ok());
+    }
+
+    #[test]
+    fn an_unreadable_maximum_is_shown_never_skipped() {
+        let a = action_of(&[
+            ("amount", FieldKind::Money, "100000.00"),
+            ("currency", FieldKind::Currency, "EUR"),
+        ]);
+        for max in ["five hundred", "500,00", "\u{20AC}500", "500 EUR USD", "-5"] {
+            let rules = max_rule(max, None);
+            assert_needs(&a, &rules, &["amount:policy_unreadable"]);
+            let w = review_warnings(&a.fields, &BTreeMap::new(), &rules);
+            let m = w
+                .iter()
+                .find(|w| w.code == "policy_unreadable")
+                .map(|w| w.message.clone());
+            assert!(
+                m.as_deref()
+                    .is_some_and(|m| m.contains(&format!("{max:?}")) && m.contains("kb_7")),
+                "{m:?}"
+            );
+        }
+        assert_needs(
+            &a,
+            &max_rule("500", Some("euro")),
+            &["amount:policy_unreadable"],
+        );
+        assert_needs(
+            &a,
+            &max_rule("500 EUR", Some("USD")),
+            &["amount:policy_unreadable"],
+        );
+        // A maximum on a field that is not money is not silently skipped either.
+        let t = action_of(&[("amount", FieldKind::Text, "100000")]);
+        assert_needs(&t, &max_rule("500", None), &["amount:policy_unchecked"]);
+    }
+
+    #[test]
+    fn a_kind_guessed_as_text_must_be_acknowledged() {
+        let mut a = action_of(&[("amount_eur", FieldKind::Text, "120.00")]);
+        assert_eq!(acks_needed(&a, &BTreeMap::new()), Vec::<String>::new());
+        a.fields[0].kind_source = KindSource::Fallback;
+        assert_needs(&a, &BTreeMap::new(), &["amount_eur:kind_guessed"]);
+        a.fields[0].kind_source = KindSource::Inferred;
+        assert_eq!(acks_needed(&a, &BTreeMap::new()), Vec::<String>::new());
+    }
+
+    #[test]
+    fn kind_source_is_optional_on_the_wire() {
+        let f = field("amount", FieldKind::Money, "1.00", ConfirmMode::Tick);
+        let json = serde_json::to_value(&f).unwrap_or_default();
+        assert!(json.get("kind_source").is_none(), "declared is not written");
+        let mut fb = f.clone();
+        fb.kind_source = KindSource::Fallback;
+        let json = serde_json::to_value(&fb).unwrap_or_default();
+        assert_eq!(json["kind_source"], "fallback");
+        let back: ReviewField = serde_json::from_value(json).unwrap_or(f);
+        assert_eq!(back.kind_source, KindSource::Fallback);
     }
 }

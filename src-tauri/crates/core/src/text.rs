@@ -3,16 +3,32 @@
 //! generated (`ui/src/api/generated/constants.ts`) instead of keeping its own copy.
 
 /// Inclusive code point ranges of characters that can hide or reorder what a value appears to
-/// say: zero-width characters, bidi controls, word joiners, the BOM, the Arabic letter mark and
-/// the Mongolian vowel separator.
+/// say. This is every Unicode `Default_Ignorable_Code_Point` (DerivedCoreProperties.txt,
+/// transcribed from the Unicode 18.0 tables of `unicode-security` 0.1.3): the soft hyphen, the combining grapheme joiner,
+/// the Arabic letter mark, the Hangul fillers, Khmer inherent vowels, the Mongolian free
+/// variation selectors and vowel separator, zero-width characters, bidi controls, word joiners
+/// and invisible operators, variation selectors (U+FE00–FE0F, U+E0100–E01EF), the BOM,
+/// shorthand format controls, musical beam controls, tag characters (U+E0000–E007F) and the
+/// code points reserved as default-ignorable. A test checks it against the ICU property data
+/// (`icu_properties`) and the UTS #39 tables (`unicode-security`).
 pub const INVISIBLE_OR_BIDI: &[(u32, u32)] = &[
+    (0x00AD, 0x00AD),
+    (0x034F, 0x034F),
     (0x061C, 0x061C),
-    (0x180E, 0x180E),
+    (0x115F, 0x1160),
+    (0x17B4, 0x17B5),
+    (0x180B, 0x180F),
     (0x200B, 0x200F),
     (0x202A, 0x202E),
-    (0x2060, 0x2064),
-    (0x2066, 0x2069),
+    (0x2060, 0x206F),
+    (0x3164, 0x3164),
+    (0xFE00, 0xFE0F),
     (0xFEFF, 0xFEFF),
+    (0xFFA0, 0xFFA0),
+    (0xFFF0, 0xFFF8),
+    (0x1BCA0, 0x1BCA3),
+    (0x1D173, 0x1D17A),
+    (0xE0000, 0xE0FFF),
 ];
 
 /// Inclusive code point ranges of control characters a display spells out instead of showing:
@@ -62,7 +78,8 @@ pub fn is_marked_for_display(c: char) -> bool {
     is_invisible_or_bidi(c) || in_ranges(DISPLAY_CONTROLS, c)
 }
 
-/// Whether `text` contains any bidi or zero-width character.
+/// Whether `text` contains any hidden character ([`INVISIBLE_OR_BIDI`]: bidi controls,
+/// zero-width and other default-ignorable characters).
 pub fn has_hidden_characters(text: &str) -> bool {
     text.chars().any(is_invisible_or_bidi)
 }
@@ -82,8 +99,77 @@ mod tests {
         assert!(!is_openable_url("https://"), "no host");
         assert!(!is_openable_url("https:///etc/passwd"), "no host");
         assert!(!is_openable_url(" https://kb.example"), "leading space");
-        assert!(!is_openable_url("https://kb.example/\u{202E}fdp.exe"), "bidi control");
-        assert!(!is_openable_url("https://kb.example/\u{200B}"), "zero width");
+        assert!(
+            !is_openable_url("https://kb.example/\u{202E}fdp.exe"),
+            "bidi control"
+        );
+        assert!(
+            !is_openable_url("https://kb.example/\u{200B}"),
+            "zero width"
+        );
+    }
+
+    #[test]
+    fn hidden_set_is_exactly_default_ignorable() {
+        use icu_properties::CodePointSetData;
+        use icu_properties::props::DefaultIgnorableCodePoint;
+        let icu = CodePointSetData::new::<DefaultIgnorableCodePoint>();
+        for cp in 0..=0x10FFFF_u32 {
+            let Some(c) = char::from_u32(cp) else {
+                continue;
+            };
+            assert_eq!(
+                is_invisible_or_bidi(c),
+                icu.contains(c),
+                "U+{cp:04X}: table and Default_Ignorable_Code_Point disagree"
+            );
+            // UTS #39 skeletons drop exactly the default-ignorable code points.
+            if unicode_security::skeleton(c.encode_utf8(&mut [0; 4]))
+                .next()
+                .is_none()
+            {
+                assert!(is_invisible_or_bidi(c), "U+{cp:04X}");
+            }
+        }
+    }
+
+    #[test]
+    fn range_tables_are_sorted_inclusive_and_disjoint() {
+        for table in [INVISIBLE_OR_BIDI, DISPLAY_CONTROLS] {
+            for &(lo, hi) in table {
+                assert!(lo <= hi, "{lo:X}..{hi:X}");
+            }
+            for w in table.windows(2) {
+                assert!(w[0].1 < w[1].0, "{:X?} then {:X?}", w[0], w[1]);
+            }
+        }
+    }
+
+    #[test]
+    fn tags_soft_hyphen_and_variation_selectors_are_hidden() {
+        for c in [
+            '\u{00AD}',
+            '\u{E0000}',
+            '\u{E0001}',
+            '\u{E0041}',
+            '\u{E007F}',
+            '\u{FE00}',
+            '\u{FE0F}',
+            '\u{E0100}',
+            '\u{E01EF}',
+            '\u{034F}',
+            '\u{3164}',
+            '\u{115F}',
+        ] {
+            assert!(is_invisible_or_bidi(c), "U+{:04X}", c as u32);
+            assert!(is_marked_for_display(c), "U+{:04X}", c as u32);
+        }
+        for c in ['A', '-', '\u{00AC}', '\u{FE10}', '\u{E01F0}', '\u{DFFFF}'] {
+            let hidden = is_invisible_or_bidi(c);
+            // U+E01F0 is reserved default-ignorable; the others are visible.
+            assert_eq!(hidden, c == '\u{E01F0}', "U+{:04X}", c as u32);
+        }
+        assert_eq!(plain("EU\u{E0041}", 20), "EUU+E0041");
     }
 
     #[test]

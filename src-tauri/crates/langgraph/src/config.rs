@@ -8,7 +8,8 @@
 //! ```json
 //! {
 //!   "confirm_fields": { "issue_refund": ["amount", "region"], "close_ticket": [] },
-//!   "field_rules":    { "issue_refund": { "amount": { "max": "500.00" } } },
+//!   "field_rules":    { "issue_refund": { "amount": { "max": "500.00", "currency": "EUR" } } },
+//!   "field_kinds":    { "issue_refund": { "amount_eur": "money", "iban": "identifier" } },
 //!   "risk":           { "issue_refund": "critical" },
 //!   "expire_after_hours": 168
 //! }
@@ -19,13 +20,20 @@
 //!   shown, in the action's raw proposed payload, but need not be confirmed and cannot be edited.
 //! - An action name **not** listed requires confirmation of every argument: the safe default.
 //! - `field_rules` are the policy limits the review checks edited and proposed values against.
+//!   A `max` with a `currency` (or written `"500.00 EUR"`) is only compared with amounts of
+//!   actions in that currency; a `max` the console cannot read is shown to the reviewer.
+//! - `field_kinds` sets the kind (`money`, `currency`, `region`, `identifier`, `text`, `bool`)
+//!   of an argument, per action name. An argument's kind comes from the tool's argument schema
+//!   when the interrupt carries one (see [`crate::map::argument_kind`]), else from here, else
+//!   it is inferred from the argument's name; an argument that falls back to text although it
+//!   looks like money or an identifier is marked so the reviewer and the admin see it.
 //! - `risk` defaults to `high`.
 //! - `expire_after_hours` (default 168, one week): LangGraph interrupts never expire, but a
 //!   console decision on a week-old proposal should be a conscious re-review; past it the action
 //!   shows as expired (never as denied) and nothing is resumed.
 
-use countersign_core::RiskLevel;
 use countersign_core::review::FieldRule;
+use countersign_core::{FieldKind, RiskLevel};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -46,6 +54,9 @@ pub struct LangGraphConfig {
     /// Per action name, per argument: the policy rule review warnings are checked against.
     #[serde(default)]
     pub field_rules: BTreeMap<String, BTreeMap<String, FieldRule>>,
+    /// Per action name, per argument: its kind, set by the admin in the Backends view.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub field_kinds: BTreeMap<String, BTreeMap<String, FieldKind>>,
     /// Per action name, its risk level (default high).
     #[serde(default)]
     pub risk: BTreeMap<String, RiskLevel>,
@@ -59,6 +70,7 @@ impl Default for LangGraphConfig {
         LangGraphConfig {
             confirm_fields: BTreeMap::new(),
             field_rules: BTreeMap::new(),
+            field_kinds: BTreeMap::new(),
             risk: BTreeMap::new(),
             expire_after_hours: DEFAULT_EXPIRE_AFTER_HOURS,
         }
@@ -95,6 +107,11 @@ impl LangGraphConfig {
         }
     }
 
+    /// The kind the config sets for argument `field` of action `action`, if any.
+    pub fn field_kind(&self, action: &str, field: &str) -> Option<FieldKind> {
+        self.field_kinds.get(action)?.get(field).copied()
+    }
+
     /// The config as the JSON stored in the backend row.
     pub fn to_backend_config(&self) -> serde_json::Value {
         serde_json::to_value(self).unwrap_or_else(|_| serde_json::json!({}))
@@ -124,5 +141,38 @@ mod tests {
         assert_eq!(empty, LangGraphConfig::default());
         let round = LangGraphConfig::from_backend_config(&c.to_backend_config());
         assert_eq!(round, c);
+    }
+
+    #[test]
+    fn field_kinds_are_read_per_action_and_argument() {
+        let c = LangGraphConfig::from_backend_config(&serde_json::json!({
+            "field_kinds": {"issue_refund": {"amount_eur": "money", "iban": "identifier"}}
+        }));
+        assert_eq!(
+            c.field_kind("issue_refund", "amount_eur"),
+            Some(FieldKind::Money)
+        );
+        assert_eq!(
+            c.field_kind("issue_refund", "iban"),
+            Some(FieldKind::Identifier)
+        );
+        assert_eq!(c.field_kind("issue_refund", "note"), None);
+        assert_eq!(c.field_kind("close_ticket", "iban"), None);
+        assert_eq!(
+            LangGraphConfig::from_backend_config(&c.to_backend_config()),
+            c
+        );
+        // An unknown kind makes the config unreadable: the strict defaults apply.
+        let bad = LangGraphConfig::from_backend_config(&serde_json::json!({
+            "field_kinds": {"issue_refund": {"amount_eur": "euros"}}
+        }));
+        assert_eq!(bad, LangGraphConfig::default());
+        assert!(
+            LangGraphConfig::default()
+                .to_backend_config()
+                .get("field_kinds")
+                .is_none(),
+            "an empty map is not written"
+        );
     }
 }

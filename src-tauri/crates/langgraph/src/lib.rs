@@ -18,6 +18,7 @@
 pub mod client;
 pub mod config;
 pub mod deliver;
+pub mod kinds;
 pub mod map;
 pub mod sync;
 pub mod wire;

@@ -74,6 +74,9 @@ pub struct InboxRequest {
     /// The interrupt value was a list (`interrupt([request])`, Agent Inbox's convention), so
     /// the resume is a list of responses too.
     pub listed: bool,
+    /// The JSON Schema of the arguments, when the graph put one beside the request (not part
+    /// of Agent Inbox; see [`crate::kinds`]).
+    pub args_schema: Option<Value>,
 }
 
 /// Reads an interrupt value as an Agent Inbox request: `[HumanInterrupt]` or a bare one. Only
@@ -110,6 +113,7 @@ pub fn inbox_request(value: &Value) -> Result<InboxRequest, String> {
             .and_then(Value::as_str)
             .map(str::to_string),
         listed,
+        args_schema: req.as_object().and_then(crate::kinds::args_schema),
     })
 }
 
@@ -129,32 +133,7 @@ pub fn allowed_decisions(req: &InboxRequest) -> Vec<DecisionKind> {
     out
 }
 
-/// The kind of a field, from its name (and value): amounts are money, `currency` a currency,
-/// `region`/`country` a region, `id`/`*_id` an identifier, booleans a flag, the rest text.
-pub fn infer_kind(name: &str, value: &Value) -> FieldKind {
-    let n = name.to_ascii_lowercase();
-    let ends = |suffixes: &[&str]| {
-        suffixes
-            .iter()
-            .any(|s| n == s.trim_start_matches('_') || n.ends_with(s))
-    };
-    if value.is_boolean() {
-        FieldKind::Bool
-    } else if ends(&[
-        "_amount", "_total", "_price", "_cost", "_usd", "_fee", "_balance",
-    ]) || n == "amount"
-    {
-        FieldKind::Money
-    } else if ends(&["_currency", "_currency_code"]) || n == "currency" {
-        FieldKind::Currency
-    } else if ends(&["_region", "_country", "_country_code"]) || n == "region" || n == "country" {
-        FieldKind::Region
-    } else if ends(&["_id", "_ids", "_key", "_ref", "_number", "_no", "_sku"]) || n == "id" {
-        FieldKind::Identifier
-    } else {
-        FieldKind::Text
-    }
-}
+pub use crate::kinds::infer_kind;
 
 /// A JSON value as the text a reviewer confirms: strings as they are, the rest as JSON.
 pub fn value_text(v: &Value) -> String {
@@ -176,12 +155,19 @@ pub fn humanize(name: &str) -> String {
 }
 
 /// The review fields of a request: every argument, in argument order; those the config says
-/// must be confirmed (all of them for an action it does not list) are `required`.
+/// must be confirmed (all of them for an action it does not list) are `required`. Each kind
+/// comes from the argument schema, the config or the name ([`crate::kinds::argument_kind`]).
 pub fn review_fields(req: &InboxRequest, cfg: &LangGraphConfig) -> Vec<ReviewField> {
     req.args
         .iter()
         .map(|(name, value)| {
-            let kind = infer_kind(name, value);
+            let (kind, kind_source) = crate::kinds::argument_kind(
+                &req.action,
+                name,
+                value,
+                req.args_schema.as_ref(),
+                cfg,
+            );
             ReviewField {
                 name: name.clone(),
                 label: humanize(name),
@@ -195,6 +181,7 @@ pub fn review_fields(req: &InboxRequest, cfg: &LangGraphConfig) -> Vec<ReviewFie
                 },
                 editable: req.allow_edit && !value.is_object() && !value.is_array(),
                 required: cfg.requires_confirmation(&req.action, name),
+                kind_source,
             }
         })
         .collect()
@@ -700,6 +687,7 @@ fn run_of(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use countersign_core::KindSource;
 
     fn req_value(allow_edit: bool, allow_respond: bool) -> Value {
         json!([{
@@ -924,5 +912,76 @@ mod tests {
             FieldKind::Identifier
         );
         assert_eq!(infer_kind("note", &json!("x")), FieldKind::Text);
+    }
+
+    #[test]
+    fn review_fields_take_kinds_from_schema_config_or_name_and_mark_fallbacks() -> Result<(), String>
+    {
+        let value = json!([{
+            "action_request": {"action": "pay_out", "args": {
+                "amount_eur": "120.00", "iban": "DE89370400440532013000",
+                "amount_cents": 12000, "beneficiary": "DE89 3704 0044 0532 0130 00",
+                "memo": "thanks", "urgent": "yes"}},
+            "config": {"allow_accept": true},
+            "args_schema": {"properties": {"urgent": {"type": "boolean"}}}
+        }]);
+        let req = inbox_request(&value)?;
+        let field = |fields: &[ReviewField], n: &str| {
+            fields
+                .iter()
+                .find(|f| f.name == n)
+                .map(|f| (f.kind, f.kind_source))
+        };
+        let fields = review_fields(&req, &LangGraphConfig::default());
+        assert_eq!(
+            field(&fields, "amount_eur"),
+            Some((FieldKind::Money, KindSource::Inferred))
+        );
+        assert_eq!(
+            field(&fields, "iban"),
+            Some((FieldKind::Identifier, KindSource::Inferred))
+        );
+        assert_eq!(
+            field(&fields, "urgent"),
+            Some((FieldKind::Bool, KindSource::Schema))
+        );
+        assert_eq!(
+            field(&fields, "amount_cents"),
+            Some((FieldKind::Text, KindSource::Fallback))
+        );
+        assert_eq!(
+            field(&fields, "beneficiary"),
+            Some((FieldKind::Text, KindSource::Fallback))
+        );
+        assert_eq!(
+            field(&fields, "memo"),
+            Some((FieldKind::Text, KindSource::Inferred))
+        );
+        // The review makes the reviewer acknowledge each fallback.
+        let warned: Vec<String> =
+            countersign_core::review::review_warnings(&fields, &BTreeMap::new(), &BTreeMap::new())
+                .into_iter()
+                .filter(|w| w.code == "kind_guessed")
+                .map(|w| w.field)
+                .collect();
+        assert_eq!(warned, vec!["amount_cents", "beneficiary"]);
+        // The admin sets the kinds in the Backends view: no more fallback.
+        let cfg = LangGraphConfig::from_backend_config(&json!({"field_kinds": {"pay_out": {
+            "amount_cents": "text", "beneficiary": "identifier", "urgent": "text"}}}));
+        let fields = review_fields(&req, &cfg);
+        assert_eq!(
+            field(&fields, "amount_cents"),
+            Some((FieldKind::Text, KindSource::Config))
+        );
+        assert_eq!(
+            field(&fields, "beneficiary"),
+            Some((FieldKind::Identifier, KindSource::Config))
+        );
+        assert_eq!(
+            field(&fields, "urgent"),
+            Some((FieldKind::Bool, KindSource::Schema)),
+            "the tool's schema comes first"
+        );
+        Ok(())
     }
 }

@@ -259,6 +259,7 @@ pub enum Sort {
 /// Filters for the run list; every field that is set narrows the result.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(default)]
+#[ts(optional_fields = nullable)]
 pub struct RunQuery {
     /// Only this backend.
     pub backend_id: Option<String>,
@@ -284,10 +285,13 @@ pub struct RunQuery {
     /// Cost at most this much.
     pub max_cost_micros: Option<i64>,
     /// Only runs with a failed policy check.
+    #[ts(as = "Option<bool>", optional)]
     pub policy_failed: bool,
     /// Only runs citing a deprecated or stale source.
+    #[ts(as = "Option<bool>", optional)]
     pub cites_stale: bool,
     /// Sort order (ignored when searching: matches come newest-synced first).
+    #[ts(as = "Option<Sort>", optional)]
     pub sort: Sort,
     /// Page size (default 200, at most 1000).
     pub limit: Option<u32>,

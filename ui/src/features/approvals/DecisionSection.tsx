@@ -8,12 +8,12 @@ import {
   canApproveWithEdits,
   type Gate,
 } from '../../lib/review';
+import { DEFAULT_MIN_REVIEW_MS } from '../../api/generated/constants';
+import { useAppInfo } from '../../app/useAppInfo';
 import { DecideError } from './DecideError';
 import { DenyRow, EscalateRow } from './ReasonRows';
 import type { ReviewAction, ReviewState } from './useReviewState';
 
-/** Decisions faster than this after opening are flagged in the audit trail (Rust default). */
-const MIN_REVIEW_S = 4;
 
 /** The decision controls: approve as proposed or with corrections, deny, escalate (as the backend allows). */
 export function DecisionSection({
@@ -36,6 +36,7 @@ export function DecisionSection({
   const { busy, editing, confirmations, edits, acks } = review;
   const approveGate = canApprove(a.fields, confirmations, proposedWarnings, acks);
   const editGate = canApproveWithEdits(a.fields, confirmations, edits, editWarnings, acks);
+  const minReviewS = (useAppInfo()?.min_review_ms ?? DEFAULT_MIN_REVIEW_MS) / 1000;
   return (
     <section className="detail-section decision" data-testid="decision-controls">
       <h2>Decision</h2>
@@ -98,7 +99,7 @@ export function DecisionSection({
       {allows(a, 'escalate') ? <EscalateRow review={review} dispatch={dispatch} onSubmit={onSubmit} /> : null}
       {review.error ? <DecideError error={review.error} /> : null}
       <p className="muted small">
-        Approvals made within {MIN_REVIEW_S} s of opening are flagged as too fast in the audit trail; the time you took is
+        Approvals made within {minReviewS} s of opening are flagged as too fast in the audit trail; the time you took is
         recorded with the decision.
       </p>
     </section>

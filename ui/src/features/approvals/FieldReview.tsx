@@ -1,4 +1,5 @@
 import type { ReviewField, ReviewWarning } from '../../api';
+import { FIELD_KIND_HINTS } from '../../api/generated/constants';
 import { SafeText } from '../../components/SafeText';
 import { hasHiddenCharacters } from '../../lib/hidden';
 import { needsConfirmation, reenterState, warningKey, type Confirmations, type Edits } from '../../lib/review';
@@ -18,14 +19,6 @@ export interface FieldReviewProps {
   readOnly: boolean;
 }
 
-const KIND_HINT: Record<string, string> = {
-  money: 'exact amount, plain decimal with a point',
-  currency: '3 capital letters',
-  region: '2 capital letters',
-  identifier: 'identifier',
-  text: 'text',
-  bool: 'yes/no',
-};
 
 /** Structured-field review: each value with its confirmation control and its traps. */
 export function FieldReview(p: FieldReviewProps) {
@@ -62,7 +55,7 @@ function FieldRow({ f, p }: { f: ReviewField; p: FieldReviewProps }) {
         <code className="muted small">
           <SafeText text={f.name} />
         </code>
-        <div className="muted small">{KIND_HINT[f.kind] ?? f.kind}</div>
+        <div className="muted small">{FIELD_KIND_HINTS[f.kind] ?? f.kind}</div>
       </th>
       <td>
         {f.current != null ? (

@@ -28,9 +28,9 @@ const action: PendingAction = {
   target: { system: 'billing', record_id: 'ord_1' },
   risk: 'high',
   fields: [
-    { name: 'amount', label: 'Refund amount', kind: 'money', value: '120.00', confirm: 'reenter', editable: true },
-    { name: 'region', label: 'Region', kind: 'region', value: 'E\u200BU', confirm: 'tick', editable: true },
-    { name: 'value', label: 'New value', kind: 'text', value: 'new', current: 'old', confirm: 'tick', editable: true },
+    { name: 'amount', label: 'Refund amount', kind: 'money', value: '120.00', confirm: 'reenter', editable: true, required: true },
+    { name: 'region', label: 'Region', kind: 'region', value: 'E\u200BU', confirm: 'tick', editable: true, required: true },
+    { name: 'value', label: 'New value', kind: 'text', value: 'new', current: 'old', confirm: 'tick', editable: true, required: true },
   ],
   proposed: null,
   rationale: 'because',

@@ -1,4 +1,4 @@
-import type { AuditInfo } from '../../api/governanceTypes';
+import type { AuditInfo } from '../../api/types';
 import { SafeText } from '../../components/SafeText';
 import { TimeText } from '../../components/TimeText';
 

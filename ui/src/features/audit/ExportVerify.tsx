@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'react';
 import { toApiError, type ApiError } from '../../api';
 import { exportAudit, verifyAudit } from '../../api/governance';
-import type { ExportResult, VerifyReport } from '../../api/governanceTypes';
+import type { ExportResult, VerifyReport } from '../../api/types';
 import { useReportError } from '../../app/errors';
 import { SafeText } from '../../components/SafeText';
 import { TimeText } from '../../components/TimeText';

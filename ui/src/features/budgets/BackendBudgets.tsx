@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import type { BackendView, Budget, Whoami } from '../../api/types';
-import type { BudgetWithSpend } from '../../api/governanceTypes';
+import type { BudgetWithSpend } from '../../api/types';
 import { SafeText } from '../../components/SafeText';
 import { budgetToDraft, newDraft, userTimeZone, type BudgetDraft } from '../../lib/budgetForm';
 import { BudgetEditor } from './BudgetEditor';

@@ -1,7 +1,7 @@
 import { useMemo } from 'react';
 import { listFacets } from '../../api/client';
 import { listBudgetsWithSpend } from '../../api/governance';
-import type { BudgetWithSpend } from '../../api/governanceTypes';
+import type { BudgetWithSpend } from '../../api/types';
 import { useStore } from '../../app/store';
 import { useLoad } from '../../app/useLoad';
 import { ViewHeader } from '../../components/ViewHeader';

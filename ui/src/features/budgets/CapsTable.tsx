@@ -1,6 +1,6 @@
 import type { ReactNode } from 'react';
 import type { Budget } from '../../api/types';
-import type { BudgetWithSpend } from '../../api/governanceTypes';
+import type { BudgetWithSpend } from '../../api/types';
 import { Money } from '../../components/Money';
 import { SafeText } from '../../components/SafeText';
 import { TimeText } from '../../components/TimeText';

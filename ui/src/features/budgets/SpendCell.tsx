@@ -1,5 +1,5 @@
 import type { Budget } from '../../api/types';
-import type { BudgetSpend } from '../../api/governanceTypes';
+import type { BudgetSpend } from '../../api/types';
 import { Money } from '../../components/Money';
 import { TimeText } from '../../components/TimeText';
 import { barWidth, forecastExceeds, measuredMicros, percentText, spendLevel } from '../../lib/budgetSpend';

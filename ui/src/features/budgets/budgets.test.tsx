@@ -2,7 +2,7 @@
 import type { ReactNode } from 'react';
 import { renderToStaticMarkup } from 'react-dom/server';
 import { describe, expect, it } from 'vitest';
-import type { AuditInfo, BudgetWithSpend } from '../../api/governanceTypes';
+import type { AuditInfo, BudgetWithSpend } from '../../api/types';
 import type { Budget } from '../../api/types';
 import { ErrorProvider } from '../../app/errors';
 import { StoreProvider } from '../../app/store';

@@ -1,35 +1,13 @@
 // Server-side renders of the run detail pieces: search marks, "Why this", changes.
-import type { ReactNode } from 'react';
 import { renderToStaticMarkup } from 'react-dom/server';
 import { describe, expect, it } from 'vitest';
-import type { Citation, Run } from '../../api';
-import { ErrorProvider } from '../../app/errors';
-import { Highlighted, SearchTermsContext } from '../../components/Highlighted';
+import { citation, withTerms } from '../../components/testing';
+import type { Run } from '../../api';
+import { Highlighted } from '../../components/Highlighted';
 import { JsonBlock } from '../../components/JsonBlock';
 import { SyncProgressView } from '../../components/SyncProgress';
 import { Changes } from './Changes';
 import { WhyThis } from './WhyThis';
-
-const withTerms = (terms: string[], node: ReactNode) =>
-  renderToStaticMarkup(
-    <ErrorProvider>
-      <SearchTermsContext.Provider value={terms}>{node}</SearchTermsContext.Provider>
-    </ErrorProvider>,
-  );
-
-const citation: Citation = {
-  doc_id: 'kb_102',
-  title: 'Refund policy',
-  url: 'https://kb.example/kb_102',
-  passage: 'within 14 days',
-  start: 31,
-  end: 45,
-  context: 'Customers may request a refund within 14 days of delivery.',
-  context_start: 0,
-  source_version: 'v3',
-  source_updated_at: '2026-11-01T00:00:00Z',
-  deprecated: false,
-};
 
 const run: Run = {
   run_id: 'r1',

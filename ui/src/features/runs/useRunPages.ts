@@ -47,7 +47,7 @@ export interface RunPages {
   rowAt: (i: number) => RunSummary | undefined;
   /** Asks for the pages covering rows [start, end). */
   ensure: (start: number, end: number) => void;
-  /** "1,234" or "10,000+"; null before the first page. */
+  /** "1,234", or "1,000+" when counting stopped at the cap (RUN_COUNT_CAP); null before the first page. */
   totalLabel: string | null;
   total: number | null;
   capped: boolean;

@@ -3,7 +3,7 @@
 #![allow(dead_code, missing_docs)]
 
 use chrono::Utc;
-use countersign_core::review::{ReviewInput, field_warnings};
+use countersign_core::review::{ReviewInput, review_warnings};
 use countersign_core::{DecisionKind, PendingAction};
 use countersign_langgraph::{Auth, KIND, LangGraphClient};
 use countersign_store::outbox::Entry;
@@ -349,10 +349,10 @@ pub fn review(
             .find(|(n, _)| *n == f.name)
             .map(|(_, v)| v.to_string())
             .unwrap_or_else(|| f.value.clone());
-        for w in field_warnings(f, &v, action.field_rules.get(&f.name)) {
-            acknowledged.push(format!("{}:{}", w.field, w.code));
-        }
         fields.insert(f.name.clone(), v);
+    }
+    for w in review_warnings(&action.fields, &fields, &action.field_rules) {
+        acknowledged.push(format!("{}:{}", w.field, w.code));
     }
     ReviewInput {
         decision: Some(kind),

@@ -1,0 +1,149 @@
+//! Administration endpoints: budget caps, the policy sources, simulating runs, and reading the
+//! system-of-record tables.
+
+use super::problem::{problem, unprocessable};
+use super::{ApiResult, AppState, json_response, ok_json, parse_body, require, with_db};
+use crate::{corpus, db};
+use axum::body::Bytes;
+use axum::extract::{Extension, Path};
+use axum::http::StatusCode;
+use countersign_core::{Budget, Role, Whoami};
+use serde::Deserialize;
+use serde_json::json;
+use std::collections::BTreeSet;
+
+/// `GET /v1/budgets`: the caps in force.
+pub(super) async fn get_budgets(st: AppState) -> ApiResult {
+    let items = with_db(&st.0, |c| Ok(db::load_budgets(c)?)).await?;
+    ok_json(&json!({"items": items}))
+}
+
+/// The body of a budgets update: the whole new set.
+#[derive(Deserialize)]
+struct BudgetsBody {
+    items: Vec<Budget>,
+}
+
+/// `PUT /v1/budgets` (finance): replaces the caps after checking each and the set.
+pub(super) async fn put_budgets(
+    st: AppState,
+    Extension(who): Extension<Whoami>,
+    body: Bytes,
+) -> ApiResult {
+    require(&who, &[Role::Finance])?;
+    let b: BudgetsBody = parse_body(&body)?;
+    let mut seen = BTreeSet::new();
+    for budget in &b.items {
+        if let Err(why) = budget.validate() {
+            return Err(unprocessable(
+                "invalid-budget",
+                "Invalid budget",
+                &format!("budget {}: {why}", budget.budget_id),
+            )
+            .with("budget_id", json!(budget.budget_id)));
+        }
+        if !seen.insert(budget.budget_id.clone()) {
+            return Err(unprocessable(
+                "invalid-budget",
+                "Invalid budget",
+                &format!("budget {} appears twice", budget.budget_id),
+            )
+            .with("budget_id", json!(budget.budget_id)));
+        }
+    }
+    if let Err(why) = countersign_core::budget::validate_set(&b.items) {
+        return Err(unprocessable("invalid-budget", "Invalid budget set", &why));
+    }
+    let items = b.items;
+    let saved = with_db(&st.0, move |c| {
+        let tx = c.transaction()?;
+        db::replace_budgets(&tx, &items)?;
+        tx.commit()?;
+        Ok(db::load_budgets(c)?)
+    })
+    .await?;
+    ok_json(&json!({"items": saved}))
+}
+
+/// `GET /v1/sources`: the policy documents runs cite.
+pub(super) async fn sources() -> ApiResult {
+    ok_json(&json!({"items": corpus::sources()}))
+}
+
+/// The body of a simulate request.
+#[derive(Deserialize)]
+struct SimulateBody {
+    runs: u64,
+    /// Actions of these runs expire this many seconds from now (tests of expiry).
+    #[serde(default)]
+    expires_in_secs: Option<i64>,
+    /// Put a look-alike region (Cyrillic "Е" in "EU") into these runs' actions.
+    #[serde(default)]
+    homoglyph_region: bool,
+}
+
+/// `POST /v1/admin/simulate` (admin): generates live runs now.
+pub(super) async fn simulate(
+    st: AppState,
+    Extension(who): Extension<Whoami>,
+    body: Bytes,
+) -> ApiResult {
+    require(&who, &[Role::Admin])?;
+    let b: SimulateBody = parse_body(&body)?;
+    if b.runs > 10_000 {
+        return Err(unprocessable(
+            "too-many",
+            "Too many runs",
+            "simulate at most 10000 runs at once",
+        ));
+    }
+    let (seed, hostile) = (st.seed, st.hostile);
+    let tweak = db::SimTweak {
+        expires_in_secs: b.expires_in_secs,
+        homoglyph_region: b.homoglyph_region,
+    };
+    let created = with_db(&st.0, move |c| {
+        Ok(db::simulate_with(c, b.runs, seed, hostile, &tweak)?)
+    })
+    .await?;
+    ok_json(&json!({"created": created}))
+}
+
+/// `GET /v1/system/{table}` (admin): the refunds, CRM or tickets table.
+pub(super) async fn system(
+    st: AppState,
+    Extension(who): Extension<Whoami>,
+    Path(table): Path<String>,
+) -> ApiResult {
+    require(&who, &[Role::Admin])?;
+    let sql = match table.as_str() {
+        "refunds" => {
+            "SELECT json_object('refund_id', refund_id, 'action_id', action_id, 'order_id', order_id, 'amount_micros', amount_micros, 'currency', currency, 'region', region, 'created_at', created_at) FROM refunds ORDER BY created_at, refund_id"
+        }
+        "crm" => {
+            "SELECT json_object('record_id', record_id, 'field', field, 'value', value, 'updated_at', updated_at) FROM crm_fields ORDER BY record_id, field"
+        }
+        "tickets" => {
+            "SELECT json_object('ticket_id', ticket_id, 'status', status, 'updated_at', updated_at) FROM tickets ORDER BY ticket_id"
+        }
+        _ => {
+            return Err(problem(
+                StatusCode::NOT_FOUND,
+                "not-found",
+                "Not found",
+                &format!("no system table {table}"),
+            ));
+        }
+    };
+    let rows = with_db(&st.0, move |c| {
+        let mut stmt = c.prepare(sql)?;
+        let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
+        let mut out = Vec::new();
+        for r in rows {
+            out.push(r?);
+        }
+        Ok(out)
+    })
+    .await?;
+    Ok(json_response(format!("{{\"items\":[{}]}}", rows.join(","))))
+}

@@ -1,0 +1,212 @@
+//! Reviewer decisions on pending actions: approve (with the confirmed values, executing the
+//! write exactly once), approve with edits, deny, escalate, and rollback of an executed write.
+//! Every decision is idempotent by its key: a replay answers the stored response.
+
+mod confirm;
+mod execute;
+mod rollback;
+
+pub(super) use rollback::rollback;
+
+use super::problem::{Problem, problem, unprocessable};
+use super::{ApiResult, AppState, ok_json, parse_body, require, with_db};
+use crate::db;
+use axum::body::Bytes;
+use axum::extract::{Extension, Path};
+use axum::http::StatusCode;
+use chrono::Utc;
+use countersign_core::{
+    ActionStatus, Decision, DecisionKind, Outcome, PendingAction, Role, Run, Whoami,
+};
+use rusqlite::{Connection, OptionalExtension, params};
+use serde_json::{Value, json};
+
+/// The stored action `id`, or 404.
+fn load_action(c: &Connection, id: &str) -> Result<PendingAction, Problem> {
+    let j = db::get_json(c, "actions", id)?.ok_or_else(|| {
+        problem(
+            StatusCode::NOT_FOUND,
+            "not-found",
+            "Not found",
+            &format!("no action {id}"),
+        )
+    })?;
+    Ok(serde_json::from_str(&j)?)
+}
+
+/// The stored run `id`, if it exists and parses.
+fn load_run(c: &Connection, id: &str) -> Result<Option<Run>, Problem> {
+    Ok(db::get_json(c, "runs", id)?.and_then(|j| serde_json::from_str(&j).ok()))
+}
+
+/// The response stored for an earlier `op` on action `id` with this idempotency key, marked
+/// as replayed.
+fn stored_response(
+    c: &Connection,
+    op: &str,
+    id: &str,
+    key: &str,
+) -> Result<Option<Value>, Problem> {
+    let r: Option<String> = c
+        .query_row(
+            "SELECT response FROM decisions WHERE op = ?1 AND action_id = ?2 AND idempotency_key = ?3",
+            params![op, id, key],
+            |r| r.get(0),
+        )
+        .optional()?;
+    match r {
+        Some(text) => {
+            let mut v: Value = serde_json::from_str(&text)?;
+            if let Some(o) = v.as_object_mut() {
+                o.insert("replayed".into(), json!(true));
+            }
+            Ok(Some(v))
+        }
+        None => Ok(None),
+    }
+}
+
+/// A 409 problem carrying the action's current status.
+fn conflict(a: &PendingAction, detail: &str) -> Problem {
+    problem(StatusCode::CONFLICT, "conflict", "Conflict", detail)
+        .with("current_status", json!(a.status.as_str()))
+}
+
+/// A decision or rollback without an idempotency key could execute twice: `422`.
+fn require_idempotency_key(key: &str) -> Result<(), Problem> {
+    if key.trim().is_empty() {
+        return Err(unprocessable(
+            "missing-idempotency-key",
+            "Idempotency key required",
+            "idempotency_key must not be empty",
+        ));
+    }
+    Ok(())
+}
+
+/// `POST /v1/actions/{action_id}/decision` (reviewers).
+pub(super) async fn decide(
+    st: AppState,
+    Extension(who): Extension<Whoami>,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> ApiResult {
+    require(&who, &[Role::Reviewer])?;
+    let d: Decision = parse_body(&body)?;
+    require_idempotency_key(&d.idempotency_key)?;
+    let v = with_db(&st.0, move |c| decide_tx(c, &who, &id, &d)).await?;
+    ok_json(&v)
+}
+
+/// Decides action `id` in one transaction: checks expiry, state and escalation, applies the
+/// decision to the action and its run, and stores the response under the idempotency key.
+fn decide_tx(c: &mut Connection, who: &Whoami, id: &str, d: &Decision) -> Result<Value, Problem> {
+    let now = Utc::now();
+    let tx = c.transaction()?;
+    if let Some(v) = stored_response(&tx, "decision", id, &d.idempotency_key)? {
+        return Ok(v);
+    }
+    let mut a = load_action(&tx, id)?;
+    if a.status == ActionStatus::Pending && now >= a.expires_at {
+        a.status = ActionStatus::Expired;
+        a.revision += 1;
+        a.updated_at = now;
+        db::save_action(&tx, &a)?;
+        db::expire_run_of(&tx, &a, now)?;
+        tx.commit()?;
+        return Err(problem(
+            StatusCode::CONFLICT,
+            "expired",
+            "Action expired",
+            &format!("action {id} expired at {}", a.expires_at.to_rfc3339()),
+        )
+        .with("current_status", json!("expired")));
+    }
+    if !a.status.is_decidable() {
+        return Err(conflict(
+            &a,
+            &format!("action {id} is already {}", a.status.as_str()),
+        ));
+    }
+    if let Some(role) = a.escalated_to
+        && !who.has(role)
+    {
+        return Err(problem(
+            StatusCode::FORBIDDEN,
+            "escalated",
+            "Escalated to another role",
+            &format!(
+                "action {id} was escalated to {role:?}; only that role or an admin may decide it"
+            ),
+        ));
+    }
+    let mut run = load_run(&tx, &a.run_id)?;
+    let executed = match d.decision {
+        DecisionKind::Escalate => {
+            let reason = d.reason.as_deref().map(str::trim).unwrap_or_default();
+            let Some(role) = d.escalate_to.filter(|_| !reason.is_empty()) else {
+                return Err(unprocessable(
+                    "escalation-incomplete",
+                    "Escalation incomplete",
+                    "an escalation needs a non-empty reason and the role to escalate to",
+                ));
+            };
+            a.escalated_to = Some(role);
+            if let Some(r) = run.as_mut() {
+                r.decision = format!("escalated_to_{}", format!("{role:?}").to_lowercase());
+            }
+            false
+        }
+        DecisionKind::Deny => {
+            let reason = d.reason.as_deref().map(str::trim).unwrap_or_default();
+            if reason.is_empty() {
+                return Err(unprocessable(
+                    "reason-required",
+                    "Reason required",
+                    "a denial needs a non-empty reason",
+                ));
+            }
+            a.status = ActionStatus::Denied;
+            if let Some(r) = run.as_mut() {
+                r.outcome = Outcome::Denied;
+                r.changes.retain(|ch| ch.action_id.as_deref() != Some(id));
+            }
+            false
+        }
+        DecisionKind::Approve | DecisionKind::ApproveWithEdits => {
+            let vals = confirm::confirmed_values(&a, d)?;
+            let change = execute::execute(&tx, &a, &vals, now)?;
+            a.status = ActionStatus::Executed;
+            if let Some(r) = run.as_mut() {
+                r.outcome = Outcome::Success;
+                r.decision = "approved_and_executed".into();
+                r.changes.retain(|ch| ch.action_id.as_deref() != Some(id));
+                r.changes.push(change);
+            }
+            true
+        }
+    };
+    a.revision += 1;
+    let decided = a.status != ActionStatus::Pending;
+    if decided {
+        a.decided_by = Some(who.subject.clone());
+        a.decided_at = Some(now);
+    }
+    a.updated_at = now;
+    db::save_action(&tx, &a)?;
+    if let Some(mut r) = run {
+        r.revision += 1;
+        if decided {
+            r.ended_at = Some(now.max(r.started_at));
+        }
+        r.updated_at = now;
+        db::save_run(&tx, &r)?;
+    }
+    let resp = json!({"action": a, "executed": executed, "replayed": false});
+    tx.execute(
+        "INSERT INTO decisions(op, action_id, idempotency_key, response, reason, decided_at) VALUES('decision', ?1, ?2, ?3, ?4, ?5)",
+        params![id, d.idempotency_key, resp.to_string(), d.reason, now.to_rfc3339()],
+    )?;
+    tx.commit()?;
+    Ok(resp)
+}

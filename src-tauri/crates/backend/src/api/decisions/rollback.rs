@@ -1,0 +1,110 @@
+//! Rollback of an executed write: the system-of-record change is undone and the reverse change
+//! is added to the run.
+
+use super::{conflict, load_action, load_run, stored_response};
+use crate::api::problem::Problem;
+use crate::api::{ApiResult, AppState, ok_json, parse_body, require, with_db};
+use crate::db;
+use axum::body::Bytes;
+use axum::extract::{Extension, Path};
+use chrono::Utc;
+use countersign_core::{ActionStatus, RecordChange, Role, Whoami};
+use rusqlite::{Connection, OptionalExtension, params};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+/// The body of a rollback request.
+#[derive(Deserialize)]
+struct RollbackBody {
+    idempotency_key: String,
+    #[serde(default)]
+    reason: Option<String>,
+}
+
+/// `POST /v1/actions/{action_id}/rollback` (reviewers).
+pub(crate) async fn rollback(
+    st: AppState,
+    Extension(who): Extension<Whoami>,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> ApiResult {
+    require(&who, &[Role::Reviewer])?;
+    let b: RollbackBody = parse_body(&body)?;
+    super::require_idempotency_key(&b.idempotency_key)?;
+    let v = with_db(&st.0, move |c| rollback_tx(c, &id, &b)).await?;
+    ok_json(&v)
+}
+
+/// Rolls back action `id` in one transaction and stores the response under the idempotency
+/// key.
+fn rollback_tx(c: &mut Connection, id: &str, b: &RollbackBody) -> Result<Value, Problem> {
+    let now = Utc::now();
+    let tx = c.transaction()?;
+    if let Some(v) = stored_response(&tx, "rollback", id, &b.idempotency_key)? {
+        return Ok(v);
+    }
+    let mut a = load_action(&tx, id)?;
+    if a.status != ActionStatus::Executed {
+        return Err(conflict(
+            &a,
+            &format!("action {id} is {}, not executed", a.status.as_str()),
+        ));
+    }
+    if !a.rollback_supported {
+        return Err(conflict(&a, &format!("action {id} cannot be rolled back")));
+    }
+    let (system, record_id, field, before, after): (String, String, String, String, String) = tx
+        .query_row(
+            "SELECT system, record_id, field, before, after FROM executions WHERE action_id = ?1",
+            [id],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+        )
+        .optional()?
+        .ok_or_else(|| conflict(&a, "no execution record to undo"))?;
+    let before: Value = serde_json::from_str(&before)?;
+    let after: Value = serde_json::from_str(&after)?;
+    match system.as_str() {
+        "billing" => {
+            tx.execute("DELETE FROM refunds WHERE action_id = ?1", [id])?;
+        }
+        "crm" => match before.as_str() {
+            Some(v) => {
+                tx.execute(
+                    "UPDATE crm_fields SET value = ?3, updated_at = ?4 WHERE record_id = ?1 AND field = ?2",
+                    params![record_id, field, v, now.to_rfc3339()],
+                )?;
+            }
+            None => {
+                tx.execute(
+                    "DELETE FROM crm_fields WHERE record_id = ?1 AND field = ?2",
+                    params![record_id, field],
+                )?;
+            }
+        },
+        _ => return Err(conflict(&a, "rollback unsupported for this system")),
+    }
+    a.status = ActionStatus::RolledBack;
+    a.revision += 1;
+    a.updated_at = now;
+    db::save_action(&tx, &a)?;
+    if let Some(mut r) = load_run(&tx, &a.run_id)? {
+        r.revision += 1;
+        r.updated_at = now;
+        r.changes.push(RecordChange {
+            system,
+            record_id,
+            field,
+            before: after,
+            after: before,
+            action_id: Some(id.to_string()),
+        });
+        db::save_run(&tx, &r)?;
+    }
+    let resp = json!({"action": a, "replayed": false});
+    tx.execute(
+        "INSERT INTO decisions(op, action_id, idempotency_key, response, reason, decided_at) VALUES('rollback', ?1, ?2, ?3, ?4, ?5)",
+        params![id, b.idempotency_key, resp.to_string(), b.reason, now.to_rfc3339()],
+    )?;
+    tx.commit()?;
+    Ok(resp)
+}

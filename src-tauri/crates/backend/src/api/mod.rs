@@ -1,0 +1,215 @@
+//! The `/v1` HTTP surface: the router, bearer-token auth and role checks, and the small
+//! endpoints; problem responses, paging, decisions and admin live in their own modules.
+
+mod admin;
+mod decisions;
+mod paging;
+pub(crate) mod problem;
+
+use crate::{State, db, faults};
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Extension, Path, Request};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use chrono::Utc;
+use countersign_core::{Role, Whoami};
+use problem::{Problem, problem};
+use rusqlite::Connection;
+use serde::Deserialize;
+use serde_json::{Value, json};
+use std::sync::Arc;
+
+/// The shared server state as handlers extract it.
+type AppState = axum::extract::State<Arc<State>>;
+
+/// What a handler answers: a response, or a problem.
+type ApiResult = Result<Response, Problem>;
+
+/// A 200 response with a JSON body already serialised.
+fn json_response(text: String) -> Response {
+    let mut resp = (StatusCode::OK, text).into_response();
+    resp.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    resp
+}
+
+/// A 200 response with `v` as its body.
+fn ok_json(v: &Value) -> ApiResult {
+    Ok(json_response(v.to_string()))
+}
+
+/// Runs `f` on the database off the async threads.
+async fn with_db<T, F>(st: &Arc<State>, f: F) -> Result<T, Problem>
+where
+    T: Send + 'static,
+    F: FnOnce(&mut Connection) -> Result<T, Problem> + Send + 'static,
+{
+    let st = st.clone();
+    tokio::task::spawn_blocking(move || {
+        let mut conn = st.db.lock().map_err(|_| {
+            problem(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal",
+                "Internal server error",
+                "database lock poisoned",
+            )
+        })?;
+        f(&mut conn)
+    })
+    .await
+    .map_err(|e| {
+        problem(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "Internal server error",
+            &e.to_string(),
+        )
+    })?
+}
+
+/// The `/v1` router with auth and fault injection.
+pub(crate) fn router(state: Arc<State>) -> Router {
+    let authed = Router::new()
+        .route("/v1/whoami", get(whoami))
+        .route("/v1/runs", get(paging::list_runs))
+        .route("/v1/runs/{run_id}", get(get_run))
+        .route("/v1/actions", get(paging::list_actions))
+        .route("/v1/actions/{action_id}", get(get_action))
+        .route("/v1/actions/{action_id}/decision", post(decisions::decide))
+        .route(
+            "/v1/actions/{action_id}/rollback",
+            post(decisions::rollback),
+        )
+        .route(
+            "/v1/budgets",
+            get(admin::get_budgets).put(admin::put_budgets),
+        )
+        .route("/v1/sources", get(admin::sources))
+        .route("/v1/admin/simulate", post(admin::simulate))
+        .route("/v1/system/{table}", get(admin::system))
+        .route_layer(middleware::from_fn_with_state(state.clone(), auth));
+    authed
+        .route("/v1/health", get(health))
+        .fallback(not_found)
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            faults::inject,
+        ))
+        .with_state(state)
+}
+
+/// The answer for an unknown path.
+async fn not_found() -> Problem {
+    problem(
+        StatusCode::NOT_FOUND,
+        "not-found",
+        "Not found",
+        "no such endpoint",
+    )
+}
+
+/// Middleware: resolves the bearer token to its identity (an extension of the request), or
+/// answers 401.
+async fn auth(axum::extract::State(st): AppState, mut req: Request, next: Next) -> Response {
+    let token = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim);
+    match token.and_then(|t| st.tokens.get(t)) {
+        Some(who) => {
+            req.extensions_mut().insert(who.clone());
+            next.run(req).await
+        }
+        None => {
+            let mut resp = problem(
+                StatusCode::UNAUTHORIZED,
+                "unauthorized",
+                "Unauthorized",
+                "send Authorization: Bearer <token>",
+            )
+            .into_response();
+            resp.headers_mut()
+                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+            resp
+        }
+    }
+}
+
+/// Refuses (403) unless `who` holds one of `roles`.
+fn require(who: &Whoami, roles: &[Role]) -> Result<(), Problem> {
+    if roles.iter().any(|r| who.has(*r)) {
+        Ok(())
+    } else {
+        let names: Vec<String> = roles
+            .iter()
+            .map(|r| format!("{r:?}").to_lowercase())
+            .collect();
+        Err(problem(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            "Forbidden",
+            &format!("{} lacks the role {}", who.subject, names.join(" or ")),
+        ))
+    }
+}
+
+/// `GET /v1/health`, open to all.
+async fn health() -> Response {
+    json_response(json!({"status": "ok", "protocol": "v1"}).to_string())
+}
+
+/// `GET /v1/whoami`: the caller's identity.
+async fn whoami(Extension(who): Extension<Whoami>) -> ApiResult {
+    ok_json(&serde_json::to_value(who)?)
+}
+
+/// One run or action as stored (due actions are expired first), or 404.
+async fn get_one(st: &Arc<State>, table: &'static str, id: String) -> ApiResult {
+    let what = if table == "runs" { "run" } else { "action" };
+    let detail = format!("no {what} {id}");
+    let found = with_db(st, move |c| {
+        if table == "actions" {
+            db::expire_due(c, Utc::now())?;
+        }
+        Ok(db::get_json(c, table, &id)?)
+    })
+    .await?;
+    match found {
+        Some(j) => Ok(json_response(j)),
+        None => Err(problem(
+            StatusCode::NOT_FOUND,
+            "not-found",
+            "Not found",
+            &detail,
+        )),
+    }
+}
+
+/// `GET /v1/runs/{run_id}`.
+async fn get_run(st: AppState, Path(id): Path<String>) -> ApiResult {
+    get_one(&st.0, "runs", id).await
+}
+
+/// `GET /v1/actions/{action_id}`.
+async fn get_action(st: AppState, Path(id): Path<String>) -> ApiResult {
+    get_one(&st.0, "actions", id).await
+}
+
+/// The request body as JSON of `T`, or a 400 problem.
+fn parse_body<T: for<'de> Deserialize<'de>>(body: &Bytes) -> Result<T, Problem> {
+    serde_json::from_slice(body).map_err(|e| {
+        problem(
+            StatusCode::BAD_REQUEST,
+            "invalid-body",
+            "Invalid request body",
+            &e.to_string(),
+        )
+    })
+}

@@ -1,0 +1,103 @@
+//! Problem responses: the `application/problem+json` error every endpoint (and fault
+//! injection) answers with, and the conversions from the backend's errors.
+
+use crate::Error;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::{Map, Value, json};
+
+/// An `application/problem+json` error.
+#[derive(Debug)]
+pub(crate) struct Problem {
+    status: StatusCode,
+    kind: &'static str,
+    title: String,
+    detail: String,
+    extra: Map<String, Value>,
+    retry_after: Option<u64>,
+}
+
+/// Builds a problem; `kind` becomes the last segment of its `type` URI.
+pub(crate) fn problem(
+    status: StatusCode,
+    kind: &'static str,
+    title: &str,
+    detail: &str,
+) -> Problem {
+    Problem {
+        status,
+        kind,
+        title: title.into(),
+        detail: detail.into(),
+        extra: Map::new(),
+        retry_after: None,
+    }
+}
+
+impl Problem {
+    /// Adds a `Retry-After` header of `secs` seconds.
+    pub(crate) fn retry_after(mut self, secs: u64) -> Self {
+        self.retry_after = Some(secs);
+        self
+    }
+
+    /// Adds a member `key` to the problem body.
+    pub(crate) fn with(mut self, key: &str, value: Value) -> Self {
+        self.extra.insert(key.into(), value);
+        self
+    }
+}
+
+impl IntoResponse for Problem {
+    fn into_response(self) -> Response {
+        let mut body = Map::new();
+        body.insert(
+            "type".into(),
+            json!(format!("https://countersign.dev/problems/{}", self.kind)),
+        );
+        body.insert("title".into(), json!(self.title));
+        body.insert("status".into(), json!(self.status.as_u16()));
+        body.insert("detail".into(), json!(self.detail));
+        body.extend(self.extra);
+        let mut resp = (self.status, Value::Object(body).to_string()).into_response();
+        resp.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/problem+json"),
+        );
+        if let Some(s) = self.retry_after
+            && let Ok(v) = HeaderValue::from_str(&s.to_string())
+        {
+            resp.headers_mut().insert(header::RETRY_AFTER, v);
+        }
+        resp
+    }
+}
+
+impl From<Error> for Problem {
+    fn from(e: Error) -> Self {
+        tracing::error!("backend error: {e}");
+        problem(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "Internal server error",
+            &e.to_string(),
+        )
+    }
+}
+
+impl From<rusqlite::Error> for Problem {
+    fn from(e: rusqlite::Error) -> Self {
+        Error::from(e).into()
+    }
+}
+
+impl From<serde_json::Error> for Problem {
+    fn from(e: serde_json::Error) -> Self {
+        Error::from(e).into()
+    }
+}
+
+/// A 422 problem: the request was understood but its content is refused.
+pub(crate) fn unprocessable(kind: &'static str, title: &str, detail: &str) -> Problem {
+    problem(StatusCode::UNPROCESSABLE_ENTITY, kind, title, detail)
+}

@@ -1,0 +1,148 @@
+//! The workflows the simulated organisation runs. Each module drafts one workflow's run from
+//! the shared stream: its inputs, tool steps, citations, outcome and the write it proposes.
+
+mod crm_update;
+mod invoice_reconcile;
+mod refund_request;
+mod support_triage;
+
+use super::common::Step;
+use chrono::{DateTime, TimeZone, Utc};
+use countersign_core::{Outcome, PendingAction, PolicyCheck, RecordChange};
+use rand::Rng;
+use rand_chacha::ChaCha8Rng;
+use serde_json::Value;
+
+/// A workflow the generator knows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Workflow {
+    /// Classify a helpdesk ticket and resolve or escalate it (writes the ticket status).
+    SupportTriage,
+    /// Look up an order and propose a refund for review.
+    RefundRequest,
+    /// Enrich a CRM account and propose a field update for review.
+    CrmUpdate,
+    /// Match an invoice against its purchase order and flag differences.
+    InvoiceReconcile,
+}
+
+/// What a workflow's draft starts from.
+pub(super) struct Context<'a> {
+    /// When the run started.
+    pub started_at: DateTime<Utc>,
+    /// The tenant it runs for.
+    pub tenant: &'static str,
+    /// Id of the run.
+    pub run_id: &'a str,
+    /// Id its proposed write gets, if it proposes one.
+    pub action_id: &'a str,
+    /// The model's confidence as drawn (before [`Workflow::confidence`]).
+    pub confidence: f64,
+}
+
+/// A workflow's run before the timeline, citations, budgets and history are applied.
+pub(super) struct Draft {
+    /// The run's inputs.
+    pub inputs: Value,
+    /// Tool steps, in order.
+    pub steps: Vec<Step>,
+    /// Documents to cite, each with the index of the step that retrieved it.
+    pub citations_from: Vec<(usize, &'static str)>,
+    /// Policy checks of the workflow, after the common ones.
+    pub checks: Vec<PolicyCheck>,
+    /// Outcome.
+    pub outcome: Outcome,
+    /// Decision label.
+    pub decision: &'static str,
+    /// Why.
+    pub rationale: String,
+    /// The run's outputs.
+    pub outputs: Value,
+    /// Changes to systems of record (direct, or proposed with the action id).
+    pub changes: Vec<RecordChange>,
+    /// The write it proposes, held for review.
+    pub action: Option<PendingAction>,
+    /// A helpdesk ticket status written directly (ticket id, status).
+    pub ticket: Option<(String, String)>,
+}
+
+impl Workflow {
+    /// The workflow a roll in `[0, 1)` picks: 40 % triage, 30 % refunds, 15 % CRM updates,
+    /// 15 % invoices.
+    pub(super) fn from_roll(roll: f64) -> Self {
+        if roll < 0.40 {
+            Workflow::SupportTriage
+        } else if roll < 0.70 {
+            Workflow::RefundRequest
+        } else if roll < 0.85 {
+            Workflow::CrmUpdate
+        } else {
+            Workflow::InvoiceReconcile
+        }
+    }
+
+    /// Its name on the run.
+    pub(super) fn name(self) -> &'static str {
+        match self {
+            Workflow::SupportTriage => "support_triage",
+            Workflow::RefundRequest => "refund_request",
+            Workflow::CrmUpdate => "crm_update",
+            Workflow::InvoiceReconcile => "invoice_reconcile",
+        }
+    }
+
+    /// Its version on the run.
+    pub(super) fn version(self) -> &'static str {
+        match self {
+            Workflow::SupportTriage => "v2",
+            Workflow::RefundRequest => "v3",
+            Workflow::CrmUpdate | Workflow::InvoiceReconcile => "v1",
+        }
+    }
+
+    /// The model a run started at `started_at` uses. Triage moved to a new model on
+    /// 2026-10-15; refunds draw theirs (one draw), the others draw nothing.
+    pub(super) fn model(self, rng: &mut ChaCha8Rng, started_at: DateTime<Utc>) -> &'static str {
+        match self {
+            Workflow::SupportTriage => {
+                let swap = Utc
+                    .with_ymd_and_hms(2026, 10, 15, 0, 0, 0)
+                    .single()
+                    .unwrap_or_default();
+                if started_at < swap {
+                    "gpt-4.1-mini"
+                } else {
+                    "claude-sonnet-4"
+                }
+            }
+            Workflow::RefundRequest => {
+                if rng.random_bool(0.8) {
+                    "claude-sonnet-4"
+                } else {
+                    "gpt-4.1-mini"
+                }
+            }
+            Workflow::CrmUpdate => "llama-3.3-70b",
+            Workflow::InvoiceReconcile => "gpt-4.1-mini",
+        }
+    }
+
+    /// Drafts the run.
+    pub(super) fn draft(self, rng: &mut ChaCha8Rng, cx: &Context<'_>) -> Draft {
+        match self {
+            Workflow::SupportTriage => support_triage::draft(rng, cx),
+            Workflow::RefundRequest => refund_request::draft(rng, cx),
+            Workflow::CrmUpdate => crm_update::draft(rng, cx),
+            Workflow::InvoiceReconcile => invoice_reconcile::draft(rng, cx),
+        }
+    }
+
+    /// The confidence reported on the run given the drawn one: triage reports it as drawn,
+    /// the others at least 0.6.
+    pub(super) fn confidence(self, drawn: f64) -> f64 {
+        match self {
+            Workflow::SupportTriage => drawn,
+            _ => super::common::round2(drawn.max(0.6)),
+        }
+    }
+}
