@@ -141,12 +141,26 @@ pub struct ReceiverView {
     /// Why it is not running although enabled.
     error: Option<String>,
     stats: Option<ReceiverStats>,
+    /// Exporters must send `Authorization: Bearer <token>` (the token itself is never shown).
+    token_set: bool,
+}
+
+/// Secret-store key of the receiver's bearer token (kept beside backend tokens, never in SQLite).
+const RECEIVER_TOKEN_KEY: &str = "otlp-receiver";
+
+fn receiver_token(state: &AppState) -> CmdResult<Option<String>> {
+    state
+        .secrets
+        .get(RECEIVER_TOKEN_KEY)
+        .map_err(|e| CmdError::new("secret_store", e))
 }
 
 async fn receiver_view(state: &Arc<AppState>) -> CmdResult<ReceiverView> {
     let settings = with_store(state, |s| Ok(ReceiverSettings::load(s.conn())?)).await?;
+    let token_set = receiver_token(state)?.is_some_and(|t| !t.trim().is_empty());
     let slot = state.receiver.lock().await;
     Ok(ReceiverView {
+        token_set,
         enabled: settings.enabled,
         port: settings.port,
         address: slot.handle.as_ref().map(|h| h.addr().to_string()),
@@ -167,12 +181,24 @@ pub async fn apply_receiver(app: &AppHandle, state: &Arc<AppState>, settings: Re
         return;
     }
     let emitter = app.clone();
+    let token = match receiver_token(state) {
+        Ok(t) => t,
+        Err(e) => {
+            // Never start an open receiver when the admin asked for a token we cannot read.
+            tracing::warn!(error = %e.message, "OTLP receiver token unreadable; receiver not started");
+            slot.error = Some(format!("the receiver's token could not be read: {}", e.message));
+            return;
+        }
+    };
     let config = ReceiverConfig {
-        port: settings.port,
         on_import: Some(Arc::new(move |c: &ImportCounts| {
             changed(&emitter, c, events::Origin::Sync)
         })),
-        ..ReceiverConfig::default()
+        ..ReceiverSettings {
+            bearer_token: token,
+            ..settings
+        }
+        .config()
     };
     match countersign_receiver::start(&state.store_path, config).await {
         Ok(h) => slot.handle = Some(h),
@@ -190,16 +216,29 @@ pub async fn get_receiver(state: State<'_, Arc<AppState>>) -> CmdResult<Receiver
 }
 
 /// Enables (on 127.0.0.1:`port`, 0 = any free port) or disables the receiver; remembered for
-/// the next launch.
+/// the next launch. `token`: a new bearer token exporters must send (kept in the secret store),
+/// `""` to require none, absent to keep the current one.
 #[tauri::command]
 pub async fn set_receiver(
     app: AppHandle,
     state: State<'_, Arc<AppState>>,
     enabled: bool,
     port: u16,
+    token: Option<String>,
 ) -> CmdResult<ReceiverView> {
-    let settings = ReceiverSettings { enabled, port };
-    with_store(&state, move |s| Ok(settings.save(s.conn())?)).await?;
+    match token.as_deref().map(str::trim) {
+        Some("") => state.secrets.delete(RECEIVER_TOKEN_KEY),
+        Some(t) => state.secrets.set(RECEIVER_TOKEN_KEY, t),
+        None => Ok(()),
+    }
+    .map_err(|e| CmdError::new("secret_store", e))?;
+    let settings = ReceiverSettings {
+        enabled,
+        port,
+        bearer_token: None,
+    };
+    let saved = settings.clone();
+    with_store(&state, move |s| Ok(saved.save(s.conn())?)).await?;
     apply_receiver(&app, &state, settings).await;
     receiver_view(&state).await
 }

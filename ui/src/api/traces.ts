@@ -33,7 +33,10 @@ export function getReceiver(): Promise<ReceiverView> {
   return call(TRACE_COMMANDS.getReceiver);
 }
 
-/** Enables (on 127.0.0.1:`port`, 0 = any free port) or disables the receiver. */
-export function setReceiver(enabled: boolean, port: number): Promise<ReceiverView> {
-  return call(TRACE_COMMANDS.setReceiver, { enabled, port });
+/**
+ * Enables (on 127.0.0.1:`port`, 0 = any free port) or disables the receiver. `token`: a new bearer
+ * token exporters must send, `''` to require none, null to keep the current one.
+ */
+export function setReceiver(enabled: boolean, port: number, token: string | null = null): Promise<ReceiverView> {
+  return call(TRACE_COMMANDS.setReceiver, { enabled, port, token });
 }

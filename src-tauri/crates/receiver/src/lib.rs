@@ -142,7 +142,8 @@ pub struct ReceiverSettings {
     pub port: u16,
     /// Require `Authorization: Bearer <token>` on every request (`None` or empty: no token).
     /// Exporters send it with `OTEL_EXPORTER_OTLP_HEADERS=Authorization=Bearer%20TOKEN`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// A credential: never saved with the settings (the app keeps it in its secret store).
+    #[serde(skip)]
     pub bearer_token: Option<String>,
 }
 

@@ -7,6 +7,8 @@ import { parsePort } from './priceForm';
 export function ReceiverPanel({ view, onChanged }: { view: ReceiverView; onChanged: (v: ReceiverView) => void }) {
   const [enabled, setEnabled] = useState(view.enabled);
   const [port, setPort] = useState(String(view.port));
+  /** A new token typed (null: keep the current one; '': remove it). */
+  const [token, setToken] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<ApiError | null>(null);
   useEffect(() => {
@@ -14,13 +16,16 @@ export function ReceiverPanel({ view, onChanged }: { view: ReceiverView; onChang
     setPort(String(view.port));
   }, [view.enabled, view.port]);
   const parsed = parsePort(port);
-  const dirty = enabled !== view.enabled || (parsed.ok && parsed.port !== view.port);
+  const dirty = enabled !== view.enabled || (parsed.ok && parsed.port !== view.port) || token !== null;
   const apply = () => {
     if (!parsed.ok) return;
     setBusy(true);
     setError(null);
-    setReceiver(enabled, parsed.port)
-      .then(onChanged)
+    setReceiver(enabled, parsed.port, token)
+      .then((v) => {
+        setToken(null);
+        onChanged(v);
+      })
       .catch((e) => setError(toApiError(e)))
       .finally(() => setBusy(false));
   };
@@ -50,6 +55,24 @@ export function ReceiverPanel({ view, onChanged }: { view: ReceiverView; onChang
             onChange={(e) => setPort(e.target.value)}
           />
         </label>
+        <label className="field-inline">
+          Bearer token
+          <input
+            className="input"
+            type="password"
+            data-testid="receiver-token"
+            autoComplete="off"
+            size={18}
+            placeholder={view.token_set ? 'set — type to replace' : 'none'}
+            value={token ?? ''}
+            onChange={(e) => setToken(e.target.value)}
+          />
+        </label>
+        {view.token_set ? (
+          <button type="button" className="btn" data-testid="receiver-token-clear" disabled={busy} onClick={() => setToken('')}>
+            No token
+          </button>
+        ) : null}
         <button type="button" className="btn primary" data-testid="receiver-apply" disabled={!dirty || !parsed.ok || busy} onClick={apply}>
           {busy ? 'Applying…' : 'Apply'}
         </button>
@@ -69,6 +92,15 @@ export function ReceiverPanel({ view, onChanged }: { view: ReceiverView; onChang
           </pre>
           <p className="muted small">
             e.g. <code>OTEL_EXPORTER_OTLP_TRACES_ENDPOINT={view.endpoint}</code>
+            {view.token_set ? (
+              <>
+                {' '}
+                and <code data-testid="receiver-token-header">OTEL_EXPORTER_OTLP_HEADERS=Authorization=Bearer%20&lt;token&gt;</code> — requests
+                without the token are refused.
+              </>
+            ) : (
+              ' — no token is required: any program on this computer can post traces.'
+            )}
           </p>
           {view.stats ? (
             <p className="muted small" data-testid="receiver-stats">

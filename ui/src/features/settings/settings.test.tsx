@@ -30,6 +30,7 @@ const receiver = (over: Partial<ReceiverView>): ReceiverView => ({
   endpoint: null,
   error: null,
   stats: null,
+  token_set: false,
   ...over,
 });
 
@@ -91,5 +92,16 @@ describe('receiver panel', () => {
     expect(html).toContain('data-state="off"');
     expect(html).toContain('value="4318"');
     expect(html).toContain('data-testid="receiver-off"');
+  });
+
+  it('says whether exporters need the token, never showing it', () => {
+    const running = { enabled: true, address: '127.0.0.1:4318', endpoint: 'http://127.0.0.1:4318/v1/traces' };
+    const open = wrap(<ReceiverPanel view={receiver(running)} onChanged={() => {}} />);
+    expect(open).toContain('no token is required');
+    expect(open).not.toContain('receiver-token-header');
+    const locked = wrap(<ReceiverPanel view={receiver({ ...running, token_set: true })} onChanged={() => {}} />);
+    expect(locked).toContain('data-testid="receiver-token-header"');
+    expect(locked).toContain('placeholder="set — type to replace"');
+    expect(locked).toContain('data-testid="receiver-token-clear"');
   });
 });
