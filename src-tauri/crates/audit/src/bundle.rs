@@ -6,18 +6,42 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::io::{self, Write};
 
-/// The manifest's `format`.
-pub const BUNDLE_FORMAT: &str = "countersign-audit-bundle/1";
-/// Runs, one JSON object per line, in the seed run-log shape.
+/// The manifest's `format` of the bundles written now.
+pub const BUNDLE_FORMAT: &str = "countersign-audit-bundle/2";
+/// The first format (runs and the audit chain only, no decisions or receipts); still verified.
+pub const BUNDLE_FORMAT_V1: &str = "countersign-audit-bundle/1";
+/// Runs, one JSON object per line, in the seed run-log shape plus what each run changed.
 pub const RUNS_JSONL: &str = "runs.jsonl";
 /// Runs, one CSV row per run after a header row.
 pub const RUNS_CSV: &str = "runs.csv";
+/// Every action the console has seen, one JSON object per line, with its review history.
+pub const DECISIONS_JSONL: &str = "decisions.jsonl";
 /// The audit chain, one canonical JSON event per line, in seq order.
 pub const AUDIT_FILE: &str = "audit.jsonl";
+/// Backends' checkpoint receipts for heads of the exported chain, one canonical JSON receipt
+/// per line, by seq.
+pub const RECEIPTS_JSONL: &str = "receipts.jsonl";
 /// The signed manifest (one line of canonical JSON).
 pub const MANIFEST_FILE: &str = "manifest.json";
-/// The files a manifest lists, in this order.
-pub const FILE_NAMES: [&str; 3] = [RUNS_JSONL, RUNS_CSV, AUDIT_FILE];
+/// The files a [`BUNDLE_FORMAT`] manifest lists, in this order (the order verify checks them).
+pub const FILE_NAMES: [&str; 5] = [
+    RUNS_JSONL,
+    RUNS_CSV,
+    DECISIONS_JSONL,
+    AUDIT_FILE,
+    RECEIPTS_JSONL,
+];
+/// The files a [`BUNDLE_FORMAT_V1`] manifest lists.
+pub const FILE_NAMES_V1: [&str; 3] = [RUNS_JSONL, RUNS_CSV, AUDIT_FILE];
+
+/// The files a manifest of `format` lists, or `None` for an unknown format.
+pub fn file_names(format: &str) -> Option<&'static [&'static str]> {
+    match format {
+        BUNDLE_FORMAT => Some(&FILE_NAMES),
+        BUNDLE_FORMAT_V1 => Some(&FILE_NAMES_V1),
+        _ => None,
+    }
+}
 
 /// `manifest.json`: what the bundle holds, signed. Written as canonical JSON (keys sorted, no
 /// whitespace) plus one newline, so any byte changed in it is detected.

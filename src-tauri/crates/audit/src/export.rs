@@ -1,15 +1,16 @@
 //! Writing a bundle from a store.
 
 use crate::bundle::{
-    AUDIT_FILE, BUNDLE_FORMAT, Digesting, FileDigest, FileEntry, Head, MANIFEST_FILE, Manifest,
-    RUNS_CSV, RUNS_JSONL, Range,
+    AUDIT_FILE, BUNDLE_FORMAT, DECISIONS_JSONL, Digesting, FileDigest, FileEntry, Head,
+    MANIFEST_FILE, Manifest, RECEIPTS_JSONL, RUNS_CSV, RUNS_JSONL, Range,
 };
+use crate::decisions::write_decisions;
 use crate::key::public_key_hex;
 use chrono::{DateTime, SecondsFormat, Utc};
 use countersign_core::audit::{format_at, kinds, truncate_to_millis};
-use countersign_core::{Micros, Run};
+use countersign_core::{Micros, PolicyCheck, RecordChange, Run, TokenUsage};
 use countersign_store::rusqlite::{Transaction, TransactionBehavior};
-use countersign_store::{Store, StoreError, audit};
+use countersign_store::{Store, StoreError, audit, receipts};
 use ed25519_dalek::{Signer, SigningKey};
 use serde::Serialize;
 use serde_json::Value;
@@ -63,10 +64,16 @@ pub fn export_bundle(
 }
 
 /// Writes a signed bundle into `out_dir` (created if missing; bundle files in it are
-/// replaced): the runs that started in `[from, to)`, the audit chain from the first event at
-/// or after `from` through the head, and the manifest. The export is recorded as an `export`
-/// event by `actor` before `audit.jsonl` is written, so the bundle holds its own export event
-/// (with the SHA-256 of both run files) as its audit head.
+/// replaced): the runs that started in `[from, to)`, the actions requested in that range with
+/// their review history (`decisions.jsonl`), the audit chain from the first event at or after
+/// `from` through the head, the stored checkpoint receipts of this installation key for heads
+/// in that stretch of the chain (`receipts.jsonl`), and the manifest. The export is recorded
+/// as an `export` event by `actor` before `audit.jsonl` is written, so the bundle holds its
+/// own export event (with the SHA-256 of the run and decision files) as its audit head.
+///
+/// To anchor the export, checkpoint the head with each native backend first
+/// (`countersign_sync::checkpoint::checkpoint_backend`): its receipt is then in the store and
+/// goes into the bundle.
 pub fn export_bundle_as(
     store: &Store,
     key: &SigningKey,
@@ -94,6 +101,18 @@ pub fn export_bundle_as(
 
     let conn = store.conn();
     let (runs_jsonl, runs_csv, run_count) = write_runs(conn, out_dir, from, to)?;
+    let mut failure: Option<StoreError> = None;
+    let mut decision_count = 0;
+    let decisions_jsonl = write_file(&out_dir.join(DECISIONS_JSONL), DECISIONS_JSONL, |w| {
+        match write_decisions(conn, from, to, w) {
+            Ok(n) => decision_count = n,
+            Err(e) => failure = Some(e),
+        }
+        Ok(())
+    })?;
+    if let Some(e) = failure {
+        return Err(e.into());
+    }
 
     let created_at = truncate_to_millis(Utc::now());
     let range = Range {
@@ -103,7 +122,12 @@ pub fn export_bundle_as(
     let details = serde_json::json!({
         "range": {"from": range.from, "to": range.to},
         "runs": run_count,
-        "files": {RUNS_JSONL: runs_jsonl.sha256, RUNS_CSV: runs_csv.sha256},
+        "decisions": decision_count,
+        "files": {
+            RUNS_JSONL: runs_jsonl.sha256,
+            RUNS_CSV: runs_csv.sha256,
+            DECISIONS_JSONL: decisions_jsonl.sha256,
+        },
         "public_key": public_key_hex(key),
     });
     let subject = out_dir
@@ -136,11 +160,31 @@ pub fn export_bundle_as(
         Ok(())
     })?;
 
+    let first_seq = events.first().map_or(head.seq, |e| e.seq);
+    let kept = receipts::in_range(conn, &public_key_hex(key), first_seq, head.seq)?;
+    let mut lines = Vec::with_capacity(kept.len());
+    for r in &kept {
+        lines.push(r.receipt.to_line()?);
+    }
+    let receipts_entry = write_file(&out_dir.join(RECEIPTS_JSONL), RECEIPTS_JSONL, |w| {
+        for l in &lines {
+            w.write_all(l.as_bytes())?;
+            w.write_all(b"\n")?;
+        }
+        Ok(())
+    })?;
+
     let mut manifest = Manifest {
         format: BUNDLE_FORMAT.to_string(),
         created_at: format_at(created_at),
         range,
-        files: vec![runs_jsonl, runs_csv, audit_entry],
+        files: vec![
+            runs_jsonl,
+            runs_csv,
+            decisions_jsonl,
+            audit_entry,
+            receipts_entry,
+        ],
         audit_head: head,
         public_key: public_key_hex(key),
         signature: String::new(),
@@ -309,7 +353,9 @@ fn csv_text(text: &str) -> String {
     }
 }
 
-/// A run in the seed run-log shape (plus `backend_id`), money as exact decimals.
+/// A run in the seed run-log shape (plus `backend_id`), money as exact decimals, followed by
+/// what the run changed, its rationale, confidence, tenant, team, workflow version, tokens and
+/// the policy checks' details.
 #[derive(Serialize)]
 struct RunLine<'a> {
     run_id: &'a str,
@@ -327,6 +373,16 @@ struct RunLine<'a> {
     policy_checks: Vec<String>,
     citations: Vec<CitationLine<'a>>,
     timestamp: String,
+    revision: u64,
+    tenant: &'a str,
+    team: Option<&'a str>,
+    workflow_version: &'a str,
+    rationale: Option<&'a str>,
+    confidence: Option<f64>,
+    tokens: TokenUsage,
+    policy_check_details: &'a [PolicyCheck],
+    changes: &'a [RecordChange],
+    ended_at: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -398,6 +454,16 @@ fn run_line<'a>(backend_id: &'a str, run: &'a Run) -> Result<RunLine<'a>, String
             })
             .collect(),
         timestamp: rfc3339(run.started_at),
+        revision: run.revision,
+        tenant: &run.tenant,
+        team: run.team.as_deref(),
+        workflow_version: &run.workflow_version,
+        rationale: run.rationale.as_deref(),
+        confidence: run.confidence,
+        tokens: run.tokens,
+        policy_check_details: &run.policy_checks,
+        changes: &run.changes,
+        ended_at: run.ended_at.map(rfc3339),
     })
 }
 

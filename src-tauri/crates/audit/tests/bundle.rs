@@ -5,8 +5,9 @@ mod common;
 use chrono::Duration;
 use common::{TestResult, exported, read_all, store, t0};
 use countersign_audit::{
-    AUDIT_FILE, BUNDLE_FORMAT, FILE_NAMES, MANIFEST_FILE, RUNS_CSV, RUNS_JSONL, export_bundle_as,
-    load_or_create_key, public_key_hex, verify_bundle, verify_bundle_files, verify_bundle_with_key,
+    AUDIT_FILE, BUNDLE_FORMAT, Conclusion, DECISIONS_JSONL, FILE_NAMES, FailureKind, MANIFEST_FILE,
+    RECEIPTS_JSONL, RUNS_CSV, RUNS_JSONL, export_bundle_as, load_or_create_key, public_key_hex,
+    verify_bundle, verify_bundle_files, verify_bundle_with_key,
 };
 use countersign_core::audit::{AuditEvent, kinds};
 use serde_json::Value;
@@ -30,7 +31,22 @@ fn an_export_verifies() -> TestResult {
         .collect();
     assert_eq!(
         by_name,
-        vec![(RUNS_JSONL, 5), (RUNS_CSV, 6), (AUDIT_FILE, 10)]
+        vec![
+            (RUNS_JSONL, 5),
+            (RUNS_CSV, 6),
+            (DECISIONS_JSONL, 3),
+            (AUDIT_FILE, 10),
+            (RECEIPTS_JSONL, 3)
+        ],
+        "decisions: the three actions the trail reviewed (subjects of decision, delivery and \
+         rollback events); receipts: one per three events"
+    );
+    assert_eq!(report.receipts.len(), 3);
+    assert_eq!(report.conclusion, Conclusion::IntegrityOnly);
+    assert!(
+        report.summary.starts_with("Integrity only"),
+        "{}",
+        report.summary
     );
 
     let m = &e.manifest;
@@ -350,7 +366,13 @@ fn a_bundle_re_signed_by_another_key_fails_when_the_key_is_pinned() -> TestResul
         .err()
         .ok_or("undetected")?;
     assert_eq!(err.file, MANIFEST_FILE);
-    assert!(err.reason.contains("not the expected key"), "{err}");
+    assert_eq!(err.kind, FailureKind::UntrustedSigner);
+    assert!(
+        err.reason
+            .starts_with("signature valid, signer not trusted: key fingerprint"),
+        "{err}"
+    );
+    assert_eq!(err.signer_key, Some(public_key_hex(&mallory)));
     // The public key swapped without re-signing breaks the signature.
     let mut n = e.manifest.clone();
     n.public_key = public_key_hex(&mallory);

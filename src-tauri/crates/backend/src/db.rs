@@ -83,6 +83,7 @@ pub(crate) fn open(data_dir: &Path) -> Result<Connection, Error> {
         "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA mmap_size=1073741824;",
     )?;
     conn.execute_batch(SCHEMA)?;
+    conn.execute_batch(crate::api::CHECKPOINTS_SCHEMA)?;
     let has_budgets: bool = conn.query_row(
         "SELECT EXISTS(SELECT 1 FROM meta WHERE key='budgets_seeded')",
         [],

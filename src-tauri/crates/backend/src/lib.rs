@@ -7,6 +7,7 @@
 //! the seed, except the demo tokens and the wall clock of live (trickled/simulated) runs.
 
 mod api;
+mod audit_key;
 mod corpus;
 mod db;
 mod faults;
@@ -45,7 +46,8 @@ pub enum Error {
 pub struct Config {
     /// Address to listen on; `127.0.0.1:0` picks a free port (see [`Handle::addr`]).
     pub listen: SocketAddr,
-    /// Directory of its SQLite file (`backend.db`) and tokens (`token.txt`, `tokens.json`).
+    /// Directory of its SQLite file (`backend.db`), tokens (`token.txt`, `tokens.json`) and
+    /// checkpoint-receipt key (`audit-key`, mode 0600).
     pub data_dir: PathBuf,
     /// Runs to seed on first start when the database is empty.
     pub seed_runs: u64,
@@ -117,6 +119,8 @@ pub(crate) struct State {
     pub faults: f64,
     pub hostile: bool,
     pub fault_counter: std::sync::atomic::AtomicU64,
+    /// The key checkpoint receipts are signed with (`audit-key` in the data directory).
+    pub audit_key: ed25519_dalek::SigningKey,
 }
 
 /// Opens the data directory, seeds it if empty, binds, and serves until [`Handle::shutdown`].
@@ -135,17 +139,19 @@ pub async fn start(config: Config) -> Result<Handle, Error> {
     }
     let dir = config.data_dir.clone();
     let (seed, seed_runs, hostile) = (config.seed, config.seed_runs, config.hostile);
-    let (conn, token, tokens) = tokio::task::spawn_blocking(move || -> Result<_, Error> {
-        let (token, tokens) = ensure_tokens(&dir)?;
-        let mut conn = db::open(&dir)?;
-        if seed_runs > 0 && db::run_count(&conn)? == 0 {
-            db::seed(&mut conn, seed_runs, seed, hostile)?;
-        }
-        db::expire_due(&mut conn, chrono::Utc::now())?;
-        Ok((conn, token, tokens))
-    })
-    .await
-    .map_err(|e| Error::Task(e.to_string()))??;
+    let (conn, token, tokens, audit_key) =
+        tokio::task::spawn_blocking(move || -> Result<_, Error> {
+            let (token, tokens) = ensure_tokens(&dir)?;
+            let audit_key = audit_key::load_or_create(&dir)?;
+            let mut conn = db::open(&dir)?;
+            if seed_runs > 0 && db::run_count(&conn)? == 0 {
+                db::seed(&mut conn, seed_runs, seed, hostile)?;
+            }
+            db::expire_due(&mut conn, chrono::Utc::now())?;
+            Ok((conn, token, tokens, audit_key))
+        })
+        .await
+        .map_err(|e| Error::Task(e.to_string()))??;
 
     let state = Arc::new(State {
         db: std::sync::Mutex::new(conn),
@@ -154,6 +160,7 @@ pub async fn start(config: Config) -> Result<Handle, Error> {
         faults: config.faults,
         hostile: config.hostile,
         fault_counter: std::sync::atomic::AtomicU64::new(0),
+        audit_key,
     });
     let listener = tokio::net::TcpListener::bind(config.listen).await?;
     let addr = listener.local_addr()?;

@@ -42,7 +42,9 @@ enum Command {
     /// The audit trail: signed export bundles.
     #[command(subcommand)]
     Audit(audit_cmd::AuditCmd),
-    /// Check an audit bundle offline: prints `ok: …`, or the first bad record and exits 1.
+    /// Check an audit bundle offline against trusted keys: exit 0 verified and trusted, 1 does
+    /// not verify (first bad record printed), 2 usage, 3 signature valid but signer not
+    /// trusted, 4 not anchored with --require-anchor.
     Verify(audit_cmd::VerifyArgs),
     /// Import an OTLP/JSON trace export (OpenTelemetry GenAI / OpenInference) as runs.
     Import(import_cmd::ImportArgs),
@@ -235,6 +237,11 @@ fn main() -> ExitCode {
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
+    // Verify has exit codes of its own and needs no runtime.
+    let cli = match cli.command {
+        Command::Verify(a) => return audit_cmd::verify(a),
+        command => Cli { command },
+    };
     let rt = match tokio::runtime::Runtime::new() {
         Ok(rt) => rt,
         Err(e) => {
@@ -261,7 +268,7 @@ async fn run(cli: Cli) -> Result<(), String> {
         Command::Backends(BackendsCmd::List(a)) => list_backends(a),
         Command::Backends(BackendsCmd::Remove(a)) => remove_backend(a),
         Command::Audit(c) => audit_cmd::run(c),
-        Command::Verify(a) => audit_cmd::verify(a),
+        Command::Verify(_) => Err("verify runs outside the runtime".into()),
         Command::Import(a) => import_cmd::run(a),
     }
 }

@@ -38,9 +38,13 @@ pub mod kinds {
     pub const SYNC_FAILURE: &str = "sync_failure";
     /// A sync page quarantined records it could not accept.
     pub const QUARANTINE: &str = "quarantine";
+    /// A public key was marked trusted for verifying bundles or checkpoint receipts.
+    pub const TRUSTED_KEY_ADDED: &str = "trusted_key_added";
+    /// A public key was no longer trusted.
+    pub const TRUSTED_KEY_REMOVED: &str = "trusted_key_removed";
 
     /// Every kind, in display order.
-    pub const ALL: [&str; 10] = [
+    pub const ALL: [&str; 12] = [
         DECISION,
         DECISION_DELIVERY,
         ROLLBACK,
@@ -51,6 +55,8 @@ pub mod kinds {
         EXPORT,
         SYNC_FAILURE,
         QUARANTINE,
+        TRUSTED_KEY_ADDED,
+        TRUSTED_KEY_REMOVED,
     ];
 }
 

@@ -72,6 +72,22 @@ pub fn list(conn: &Connection, status: Option<&str>) -> Result<Vec<(String, Pend
     )
 }
 
+/// Every action requested in `[from, to)` (either end open when `None`), oldest first, then
+/// by backend and action id: the actions an audit export lists. Returns (backend id, action).
+pub fn requested_in(
+    conn: &Connection,
+    from: Option<chrono::DateTime<chrono::Utc>>,
+    to: Option<chrono::DateTime<chrono::Utc>>,
+) -> Result<Vec<(String, PendingAction)>> {
+    bodies(
+        conn,
+        "SELECT backend_id, body FROM actions
+         WHERE (?1 IS NULL OR requested_at_ms >= ?1) AND (?2 IS NULL OR requested_at_ms < ?2)
+         ORDER BY requested_at_ms, backend_id, action_id",
+        params![from.map(to_ms), to.map(to_ms)],
+    )
+}
+
 /// The actions a run proposed.
 pub fn for_run(conn: &Connection, backend_id: &str, run_id: &str) -> Result<Vec<PendingAction>> {
     Ok(bodies(

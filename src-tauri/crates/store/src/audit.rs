@@ -117,6 +117,20 @@ pub fn all_in_range(
     Ok(rows)
 }
 
+/// Every event of one of `kinds`, in seq order (the review history an export lists per
+/// action).
+pub fn of_kinds(conn: &Connection, kinds: &[&str]) -> Result<Vec<AuditEvent>> {
+    let list = serde_json::to_string(kinds)?;
+    let mut st = conn.prepare(&format!(
+        "SELECT {COLUMNS} FROM audit_events
+         WHERE kind IN (SELECT value FROM json_each(?1)) ORDER BY seq"
+    ))?;
+    let rows = st
+        .query_map([list], from_row)?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(rows)
+}
+
 /// Verifies the whole stored chain from the genesis hash; `Ok(Err(..))` names the first bad
 /// event.
 pub fn verify(conn: &Connection) -> Result<std::result::Result<(), ChainError>> {

@@ -17,6 +17,7 @@ pub mod outbox;
 pub mod overview;
 pub mod paths;
 pub mod quarantine;
+pub mod receipts;
 pub mod runs;
 pub mod search;
 pub mod settings;
@@ -24,6 +25,7 @@ mod snapshot;
 pub mod sources;
 mod time;
 pub mod trace_spans;
+pub mod trusted_keys;
 
 pub use db::{Store, migrations};
 pub use error::{Result, StoreError};

@@ -5,6 +5,7 @@
 //! duplicates.
 
 pub mod applier;
+pub mod checkpoint;
 pub mod client;
 pub mod decide;
 pub mod engine;

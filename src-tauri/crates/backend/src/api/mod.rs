@@ -2,9 +2,12 @@
 //! endpoints; problem responses, paging, decisions and admin live in their own modules.
 
 mod admin;
+mod checkpoints;
 mod decisions;
 mod paging;
 pub(crate) mod problem;
+
+pub(crate) use checkpoints::SCHEMA as CHECKPOINTS_SCHEMA;
 
 use crate::{State, db, faults};
 use axum::Router;
@@ -92,9 +95,14 @@ pub(crate) fn router(state: Arc<State>) -> Router {
         .route("/v1/sources", get(admin::sources))
         .route("/v1/admin/simulate", post(admin::simulate))
         .route("/v1/system/{table}", get(admin::system))
+        .route(
+            "/v1/audit/checkpoints",
+            post(checkpoints::post).get(checkpoints::list),
+        )
         .route_layer(middleware::from_fn_with_state(state.clone(), auth));
     authed
         .route("/v1/health", get(health))
+        .route("/v1/audit/key", get(checkpoints::key))
         .fallback(not_found)
         .layer(middleware::from_fn_with_state(
             state.clone(),
