@@ -8,6 +8,7 @@ import { SyncButton } from '../../components/SyncButton';
 import { TimeText } from '../../components/TimeText';
 import { ConfirmFieldsEditor } from './ConfirmFieldsEditor';
 import { kindLabel } from './kinds';
+import { Clipped, LongText } from '../../components/Clipped';
 
 function configField(config: Json, key: string): Json | undefined {
   return config && typeof config === 'object' && !Array.isArray(config) ? config[key] : undefined;
@@ -38,7 +39,7 @@ export function BackendRow({ b, onRemoved }: { b: BackendView; onRemoved: () => 
     <article className="card backend" data-testid="backend-row" data-backend-id={b.backend_id}>
       <header className="card-head">
         <h3>
-          <SafeText text={b.name} />
+          <Clipped text={b.name} expandable />
         </h3>
         <HealthBadge state={h.state} />
         {b.embedded ? <span className="tag">embedded</span> : null}
@@ -67,7 +68,7 @@ export function BackendRow({ b, onRemoved }: { b: BackendView; onRemoved: () => 
         <dt>URL</dt>
         <dd>
           <code>
-            <SafeText text={b.url} />
+            <Clipped text={b.url} expandable />
           </code>
         </dd>
         <dt>Last success</dt>
@@ -78,7 +79,7 @@ export function BackendRow({ b, onRemoved }: { b: BackendView; onRemoved: () => 
           <>
             <dt>Last error</dt>
             <dd className="warn-text" data-testid="backend-last-error">
-              <SafeText text={h.last_error ?? 'unknown'} />
+              <LongText text={h.last_error ?? 'unknown'} />
               {h.consecutive_failures > 0 ? ` (${h.consecutive_failures} consecutive failures)` : ''}
             </dd>
           </>
@@ -87,7 +88,7 @@ export function BackendRow({ b, onRemoved }: { b: BackendView; onRemoved: () => 
           <>
             <dt>Sync status</dt>
             <dd className="warn-text">
-              <SafeText text={live.message} />
+              <LongText text={live.message} />
             </dd>
           </>
         ) : null}
@@ -100,9 +101,9 @@ export function BackendRow({ b, onRemoved }: { b: BackendView; onRemoved: () => 
         <dd>
           {b.whoami ? (
             <>
-              <SafeText text={b.whoami.display_name} />{' '}
+              <Clipped text={b.whoami.display_name} max={80} />{' '}
               <span className="muted">
-                (<SafeText text={b.whoami.subject} />)
+                (<Clipped text={b.whoami.subject} max={80} />)
               </span>{' '}
               roles:{' '}
               {b.whoami.roles.length ? (
@@ -117,7 +118,7 @@ export function BackendRow({ b, onRemoved }: { b: BackendView; onRemoved: () => 
               {b.whoami.tenants.length ? (
                 <span className="muted">
                   {' '}
-                  · tenants <SafeText text={b.whoami.tenants.join(', ')} />
+                  · tenants <Clipped text={b.whoami.tenants.join(', ')} expandable />
                 </span>
               ) : null}
             </>
