@@ -7,6 +7,7 @@ import { SafeText } from '../../components/SafeText';
 import { SyncButton } from '../../components/SyncButton';
 import { TimeText } from '../../components/TimeText';
 import { ConfirmFieldsEditor } from './ConfirmFieldsEditor';
+import { FieldKindsEditor } from './FieldKindsEditor';
 import { kindLabel } from './kinds';
 import { Clipped, LongText } from '../../components/Clipped';
 
@@ -14,12 +15,18 @@ function configField(config: Json, key: string): Json | undefined {
   return config && typeof config === 'object' && !Array.isArray(config) ? config[key] : undefined;
 }
 
+/** One backend: identity, health, counts and, for LangGraph, its review settings. */
 export function BackendRow({ b, onRemoved }: { b: BackendView; onRemoved: () => void }) {
   const report = useReportError();
   const { syncStatus } = useStore();
   const [confirming, setConfirming] = useState(false);
   const [busy, setBusy] = useState(false);
   const live = syncStatus[b.backend_id];
+  // The config as last saved here (each settings editor saves the whole config, so the second
+  // save must start from the first one's result, not from the list loaded before it).
+  const [saved, setSaved] = useState<{ from: Json; config: Json } | null>(null);
+  const current = saved && saved.from === b.config ? { ...b, config: saved.config } : b;
+  const onSaved = (v: BackendView) => setSaved({ from: b.config, config: v.config });
   const h = b.health;
 
   const remove = async () => {
@@ -141,7 +148,12 @@ export function BackendRow({ b, onRemoved }: { b: BackendView; onRemoved: () => 
           <TimeText value={b.added_at} />
         </dd>
       </dl>
-      {b.kind === 'langgraph' ? <ConfirmFieldsEditor b={b} /> : null}
+      {b.kind === 'langgraph' ? (
+        <div className="backend-settings">
+          <ConfirmFieldsEditor b={current} onSaved={onSaved} />
+          <FieldKindsEditor b={current} onSaved={onSaved} />
+        </div>
+      ) : null}
     </article>
   );
 }
