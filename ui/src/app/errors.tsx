@@ -1,6 +1,6 @@
 import { createContext, useCallback, useContext, useMemo, useState, type ReactNode } from 'react';
 import { toApiError, type ApiError } from '../api';
-import { SafeText } from '../components/SafeText';
+import { Clipped, LongText } from '../components/Clipped';
 
 interface ErrorEntry extends ApiError {
   id: number;
@@ -57,9 +57,9 @@ export function ErrorBanner() {
         {errors.map((e) => (
           <li key={e.id}>
             <code className="error-code">{e.code}</code>
-            {e.context ? <span className="error-context"><SafeText text={e.context} />:</span> : null}
+            {e.context ? <span className="error-context"><Clipped text={e.context} max={80} />:</span> : null}
             <span className="error-message">
-              <SafeText text={e.message} />
+              <LongText text={e.message} max={300} />
             </span>
             {e.count > 1 ? <span className="muted"> ×{e.count}</span> : null}
             <button type="button" className="link-button" onClick={() => dismiss(e.id)} aria-label="Dismiss">

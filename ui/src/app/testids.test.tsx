@@ -46,7 +46,7 @@ describe('test ids', () => {
     const html = renderToStaticMarkup(<RunTable runs={[run]} backendName={(x) => x} onOpen={() => {}} focusRunId={null} />);
     expect(html).toContain('data-testid="run-row"');
     expect(html).toContain('data-run-id="run_1"');
-    expect(html).toMatch(/<td data-col="workflow">support_triage<\/td>/);
+    expect(html).toMatch(/<td data-col="workflow"><span class="clipped" title="support_triage">support_triage<\/span><\/td>/);
     expect(html).toMatch(/data-col="cost"[^>]*><span[^>]*>\$0\.0042<\/span>/);
     expect(html).toMatch(/data-col="outcome"><span[^>]*>budget_stopped<\/span>/);
   });

@@ -2,10 +2,10 @@ import type { PendingAction } from '../api';
 import { RiskBadge, StatusBadge } from './Badges';
 import { JsonBlock } from './JsonBlock';
 import { PolicyChecks } from './PolicyChecks';
-import { SafeText } from './SafeText';
 import { TimeText } from './TimeText';
 import { isEmptyJson } from '../lib/json';
 import { ReviewFields } from './ReviewFields';
+import { Clipped, LongText } from './Clipped';
 
 export interface ActionCardProps {
   action: PendingAction;
@@ -22,7 +22,7 @@ export function ActionCard({ action: a, effectiveStatus, backendName, onOpenRun,
     <article className={`card action risk-border-${a.risk}`} data-testid={testId} data-action-id={a.action_id}>
       <header className="card-head">
         <h3>
-          <SafeText text={a.title} />
+          <Clipped text={a.title} expandable />
         </h3>
         <RiskBadge risk={a.risk} />
         <StatusBadge status={status} />
@@ -36,17 +36,17 @@ export function ActionCard({ action: a, effectiveStatus, backendName, onOpenRun,
         <dt>Target</dt>
         <dd>
           <code>
-            <SafeText text={a.target.system} />/<SafeText text={a.target.record_id} />
+            <Clipped text={a.target.system} max={60} />/<Clipped text={a.target.record_id} max={80} expandable />
           </code>{' '}
           <span className="muted">
-            (<SafeText text={a.kind} />)
+            (<Clipped text={a.kind} max={60} />)
           </span>
         </dd>
         {backendName !== undefined ? (
           <>
             <dt>Backend</dt>
             <dd>
-              <SafeText text={backendName} />
+              <Clipped text={backendName} expandable />
             </dd>
           </>
         ) : null}
@@ -54,17 +54,17 @@ export function ActionCard({ action: a, effectiveStatus, backendName, onOpenRun,
         <dd>
           {onOpenRun ? (
             <button type="button" className="link-button" onClick={onOpenRun}>
-              <SafeText text={a.run_id} />
+              <Clipped text={a.run_id} max={80} />
             </button>
           ) : (
             <code>
-              <SafeText text={a.run_id} />
+              <Clipped text={a.run_id} max={80} />
             </code>
           )}
           {a.tenant ? (
             <span className="muted">
               {' '}
-              · tenant <SafeText text={a.tenant} />
+              · tenant <Clipped text={a.tenant} max={60} />
             </span>
           ) : null}
         </dd>
@@ -78,7 +78,7 @@ export function ActionCard({ action: a, effectiveStatus, backendName, onOpenRun,
           {a.escalate_to ? (
             <span className="muted">
               {' '}
-              · escalates to <SafeText text={a.escalate_to} />
+              · escalates to <Clipped text={a.escalate_to} max={60} />
             </span>
           ) : null}
         </dd>
@@ -86,7 +86,7 @@ export function ActionCard({ action: a, effectiveStatus, backendName, onOpenRun,
           <>
             <dt>Decided</dt>
             <dd>
-              <SafeText text={a.decided_by ?? '?'} /> <TimeText value={a.decided_at} />
+              <Clipped text={a.decided_by ?? '?'} max={80} /> <TimeText value={a.decided_at} />
             </dd>
           </>
         ) : null}
@@ -101,7 +101,7 @@ export function ActionCard({ action: a, effectiveStatus, backendName, onOpenRun,
         <>
           <h4>Rationale</h4>
           <p className="prose">
-            <SafeText text={a.rationale} />
+            <LongText text={a.rationale} />
           </p>
         </>
       ) : null}

@@ -2,6 +2,7 @@ import type { ReviewField, ReviewWarning } from '../../api';
 import { FIELD_KIND_HINTS } from '../../api/generated/constants';
 import { SafeText } from '../../components/SafeText';
 import { hasHiddenCharacters } from '../../lib/hidden';
+import { KindSourceNote } from './KindSourceNote';
 import { needsConfirmation, reenterState, warningKey, type Confirmations, type Edits } from '../../lib/review';
 
 export interface FieldReviewProps {
@@ -56,6 +57,7 @@ function FieldRow({ f, p }: { f: ReviewField; p: FieldReviewProps }) {
           <SafeText text={f.name} />
         </code>
         <div className="muted small">{FIELD_KIND_HINTS[f.kind] ?? f.kind}</div>
+        <KindSourceNote source={f.kind_source} />
       </th>
       <td>
         {f.current != null ? (

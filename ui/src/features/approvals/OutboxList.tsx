@@ -1,8 +1,8 @@
 import { listOutbox, type ActionItem } from '../../api';
 import { useLoad } from '../../app/useLoad';
-import { SafeText } from '../../components/SafeText';
 import { TimeText } from '../../components/TimeText';
 import { describeDelivery } from '../../lib/queue';
+import { Clipped, LongText } from '../../components/Clipped';
 
 /** Decisions and rollbacks recorded here but not yet accepted by their backend. */
 export function OutboxList({ items, onOpen }: { items: ActionItem[]; onOpen: (backendId: string, actionId: string) => void }) {
@@ -22,7 +22,7 @@ export function OutboxList({ items, onOpen }: { items: ActionItem[]; onOpen: (ba
             return (
               <li key={e.id} data-testid="outbox-entry" data-action-id={e.action_id} data-state={e.state}>
                 <button type="button" className="link-button" onClick={() => onOpen(e.backend_id, e.action_id)}>
-                  <SafeText text={title(e.backend_id, e.action_id)} />
+                  <Clipped text={title(e.backend_id, e.action_id)} max={120} />
                 </button>{' '}
                 <span className="muted">
                   ({e.op}, queued <TimeText value={e.queued_at} compact />)
@@ -31,7 +31,7 @@ export function OutboxList({ items, onOpen }: { items: ActionItem[]; onOpen: (ba
                 {d.detail ? (
                   <span className="small">
                     {' '}
-                    <SafeText text={d.detail} />
+                    <LongText text={d.detail} />
                   </span>
                 ) : null}
               </li>

@@ -1,8 +1,8 @@
 import type { ActionItem } from '../../api';
 import { RiskBadge, StatusBadge } from '../../components/Badges';
-import { SafeText } from '../../components/SafeText';
 import { TimeText } from '../../components/TimeText';
 import { keyFields, statusAt, timeLeft } from '../../lib/queue';
+import { Clipped } from '../../components/Clipped';
 
 /** The approval queue: one row per action, most urgent pending item first (sorted by caller). */
 export function QueueTable({
@@ -53,14 +53,14 @@ export function QueueTable({
                 }}
               >
                 <td data-col="title" className="wrap">
-                  <SafeText text={a.title} />
+                  <Clipped text={a.title} max={200} expandable />
                   <div className="muted small">
-                    <SafeText text={a.kind} /> · <SafeText text={it.backend_name || it.backend_id} />
+                    <Clipped text={a.kind} max={60} /> · <Clipped text={it.backend_name || it.backend_id} max={60} />
                   </div>
                 </td>
                 <td data-col="target">
                   <code>
-                    <SafeText text={a.target.system} />/<SafeText text={a.target.record_id} />
+                    <Clipped text={a.target.system} max={40} />/<Clipped text={a.target.record_id} max={60} />
                   </code>
                 </td>
                 <td data-col="risk">
@@ -70,10 +70,10 @@ export function QueueTable({
                   {keyFields(a.fields).map((f) => (
                     <span key={f.name} className="kv-pill" title={f.label}>
                       <span className="muted">
-                        <SafeText text={f.label} />:
+                        <Clipped text={f.label} max={40} />:
                       </span>{' '}
                       <code>
-                        <SafeText text={f.value} />
+                        <Clipped text={f.value} max={60} />
                       </code>
                     </span>
                   ))}

@@ -1,9 +1,9 @@
 import { useEffect, useRef } from 'react';
 import type { ActionItem } from '../../api';
 import { RiskBadge, StatusBadge } from '../../components/Badges';
-import { SafeText } from '../../components/SafeText';
 import { TimeText } from '../../components/TimeText';
 import { timeLeft } from '../../lib/queue';
+import { Clipped } from '../../components/Clipped';
 
 /** The review panel's header: back to the queue (focused on open), title, risk, status, target and the clock. */
 export function ReviewHeader({
@@ -32,15 +32,15 @@ export function ReviewHeader({
           ← Queue
         </button>
         <h1>
-          <SafeText text={a.title} />
+          <Clipped text={a.title} expandable />
         </h1>
         <div className="review-meta">
           <RiskBadge risk={a.risk} /> <StatusBadge status={status} />{' '}
           <code>
-            <SafeText text={a.target.system} />/<SafeText text={a.target.record_id} />
+            <Clipped text={a.target.system} max={60} />/<Clipped text={a.target.record_id} max={80} expandable />
           </code>{' '}
           <span className="muted">
-            · <SafeText text={item.backend_name || item.backend_id} /> · requested <TimeText value={a.requested_at} compact />
+            · <Clipped text={item.backend_name || item.backend_id} max={80} /> · requested <TimeText value={a.requested_at} compact />
           </span>
         </div>
       </div>

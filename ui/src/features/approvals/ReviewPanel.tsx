@@ -2,7 +2,6 @@ import { useMemo } from 'react';
 import { decideAction, getRun, listOutbox, rollbackAction, type ActionItem, type OutboxEntry } from '../../api';
 import { useLoad } from '../../app/useLoad';
 import { useNow } from '../../app/useNow';
-import { SafeText } from '../../components/SafeText';
 import { notDecidableReason, statusAt } from '../../lib/queue';
 import { valuesWithEdits } from '../../lib/review';
 import { DecisionSection } from './DecisionSection';
@@ -14,6 +13,7 @@ import { RollbackSection } from './RollbackSection';
 import { RunContext } from './RunContext';
 import { sendTracked, useReviewState } from './useReviewState';
 import { useWarnings } from './useWarnings';
+import { LongText } from '../../components/Clipped';
 
 /** One action under review: the write with its confirmations, the decision and rollback controls,
  * their delivery state, and the run that produced it. */
@@ -60,12 +60,12 @@ export function ReviewPanel({
           <ProposedWrite action={a} review={review} dispatch={dispatch} shown={review.editing ? editW : proposedW} showControls={showControls} />
           {why ? (
             <p className={`not-decidable status-${status}`} data-testid="not-decidable">
-              <SafeText text={why} />
+              <LongText text={why} />
             </p>
           ) : null}
           {decidable && right && !right.ok ? (
             <p className="not-decidable" data-testid="not-allowed">
-              <SafeText text={right.why ?? ''} />
+              <LongText text={right.why ?? ''} />
             </p>
           ) : null}
           {showControls ? (

@@ -2,8 +2,8 @@ import { memo } from 'react';
 import type { PendingAction, Run } from '../../api';
 import { Citations } from '../../components/Citations';
 import { PolicyChecks } from '../../components/PolicyChecks';
-import { SafeText } from '../../components/SafeText';
 import { TraceView } from '../../components/TraceView';
+import { Clipped, LongText } from '../../components/Clipped';
 
 /** The run that produced the action: rationale, confidence, checks, citations, trace. Memoised so
  * the review clock ticking every second does not re-render long traces. */
@@ -29,7 +29,7 @@ export const RunContext = memo(function RunContext({
         <h2>
           Why the agent proposed it{' '}
           <button type="button" className="link-button small" onClick={() => onOpenRun(backendId, a.run_id)} data-testid="open-run">
-            run <SafeText text={a.run_id} />
+            run <Clipped text={a.run_id} max={60} />
           </button>
         </h2>
         <dl className="kv">
@@ -39,16 +39,16 @@ export const RunContext = memo(function RunContext({
             <>
               <dt>Workflow</dt>
               <dd>
-                <SafeText text={r.workflow} /> <span className="muted"><SafeText text={r.workflow_version} /></span> ·{' '}
-                <SafeText text={r.model} />
+                <Clipped text={r.workflow} expandable /> <span className="muted"><Clipped text={r.workflow_version} max={40} /></span> ·{' '}
+                <Clipped text={r.model} expandable />
               </dd>
               <dt>Requested by</dt>
               <dd>
-                <SafeText text={r.user_id} />
+                <Clipped text={r.user_id} expandable />
                 {r.team ? (
                   <span className="muted">
                     {' '}
-                    (<SafeText text={r.team} />)
+                    (<Clipped text={r.team} max={60} />)
                   </span>
                 ) : null}
               </dd>
@@ -57,7 +57,7 @@ export const RunContext = memo(function RunContext({
         </dl>
         <h4>Rationale</h4>
         <p className="prose" data-testid="rationale">
-          {a.rationale ? <SafeText text={a.rationale} /> : <span className="muted">No rationale given.</span>}
+          {a.rationale ? <LongText text={a.rationale} /> : <span className="muted">No rationale given.</span>}
         </p>
       </section>
       <section className="detail-section">

@@ -95,6 +95,26 @@ describe('field review', () => {
     expect(html).toContain('100.00');
   });
 
+  it('a kind guessed as text says so next to the hint; an inferred kind says so quietly; others say nothing', () => {
+    const [amount, region, third] = action.fields;
+    if (!amount || !region || !third) throw new Error('fixture has three fields');
+    const fields = [
+      { ...amount, kind_source: 'inferred' as const },
+      { ...region, kind: 'text' as const, kind_source: 'fallback' as const },
+      { ...third, kind_source: 'schema' as const },
+    ];
+    const html = renderToStaticMarkup(<FieldReview {...base} fields={fields} />);
+    const notes = [...html.matchAll(/data-testid="kind-source-note" data-source="([a-z]+)">([^<]*)</g)].map((m) => [m[1], m[2]]);
+    expect(notes).toEqual([
+      ['inferred', 'kind inferred from the argument name'],
+      ['fallback', 'kind guessed as text — an admin can set it in the Backends view'],
+    ]);
+    expect(html).toMatch(/class="kind-note warn-text small" data-testid="kind-source-note" data-source="fallback"/);
+    expect(html).toMatch(/class="kind-note muted small" data-testid="kind-source-note" data-source="inferred"/);
+    // The note sits in the field's own row, after its kind hint.
+    expect(html).toMatch(/data-field="region"[^]*?<div class="muted small">text<\/div><div class="kind-note warn-text small"/);
+  });
+
   it('read-only shows no controls', () => {
     const html = renderToStaticMarkup(<FieldReview {...base} readOnly />);
     expect(html).not.toContain('data-testid="confirm-');

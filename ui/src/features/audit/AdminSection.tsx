@@ -2,8 +2,8 @@ import { listSources } from '../../api/governance';
 import type { BackendView } from '../../api/types';
 import { useLoad } from '../../app/useLoad';
 import { HealthBadge } from '../../components/Badges';
-import { SafeText } from '../../components/SafeText';
 import { TimeText } from '../../components/TimeText';
+import { Clipped } from '../../components/Clipped';
 
 /** Connected backends with the current user's roles, and knowledge sources with access. */
 export function AdminSection({ backends }: { backends: BackendView[] | null }) {
@@ -32,11 +32,11 @@ export function AdminSection({ backends }: { backends: BackendView[] | null }) {
                 {backends.map((b) => (
                   <tr key={b.backend_id} data-testid="admin-backend-row" data-backend-id={b.backend_id}>
                     <td>
-                      <SafeText text={b.name} />
+                      <Clipped text={b.name} max={60} />
                     </td>
                     <td>
                       <code>
-                        <SafeText text={b.url} />
+                        <Clipped text={b.url} max={80} />
                       </code>
                     </td>
                     <td>
@@ -45,7 +45,7 @@ export function AdminSection({ backends }: { backends: BackendView[] | null }) {
                     <td>
                       {b.whoami ? (
                         <>
-                          <SafeText text={b.whoami.display_name} /> <span className="muted">(<SafeText text={b.whoami.subject} />)</span>
+                          <Clipped text={b.whoami.display_name} max={60} /> <span className="muted">(<Clipped text={b.whoami.subject} max={60} />)</span>
                         </>
                       ) : (
                         <span className="muted">unknown until synced</span>
@@ -62,7 +62,7 @@ export function AdminSection({ backends }: { backends: BackendView[] | null }) {
                           : <span className="muted">none</span>
                         : '—'}
                     </td>
-                    <td className="wrap">{b.whoami ? <SafeText text={b.whoami.tenants.join(', ')} /> : '—'}</td>
+                    <td className="wrap">{b.whoami ? <Clipped text={b.whoami.tenants.join(', ')} max={120} expandable /> : '—'}</td>
                     <td>
                       <TimeText value={b.added_at} compact />
                     </td>
@@ -83,13 +83,13 @@ export function AdminSection({ backends }: { backends: BackendView[] | null }) {
             <article key={`${backend_id}/${s.source_id}`} className="card source" data-testid="source-row" data-source-id={s.source_id} data-backend-id={backend_id}>
               <header className="card-head">
                 <h3>
-                  <SafeText text={s.name} />
+                  <Clipped text={s.name} expandable />
                 </h3>
                 <span className="tag">
-                  <SafeText text={s.kind} />
+                  <Clipped text={s.kind} max={40} />
                 </span>
                 <span className="muted small">
-                  on <SafeText text={backend_name || backend_id} />
+                  on <Clipped text={backend_name || backend_id} max={60} />
                 </span>
                 <span className="spacer" />
                 <span className="muted small">
@@ -102,7 +102,7 @@ export function AdminSection({ backends }: { backends: BackendView[] | null }) {
                   {s.access.length ? (
                     s.access.map((a) => (
                       <span key={a} className="tag">
-                        <SafeText text={a} />
+                        <Clipped text={a} max={60} />
                       </span>
                     ))
                   ) : (
@@ -132,14 +132,14 @@ export function AdminSection({ backends }: { backends: BackendView[] | null }) {
                       <tr key={d.doc_id} data-testid="source-doc" data-doc-id={d.doc_id} data-deprecated={d.deprecated ? 'true' : 'false'} className={d.deprecated ? 'deprecated' : undefined}>
                         <td>
                           <code>
-                            <SafeText text={d.doc_id} />
+                            <Clipped text={d.doc_id} max={60} />
                           </code>
                         </td>
                         <td className="wrap">
-                          <SafeText text={d.title} />
+                          <Clipped text={d.title} max={120} />
                         </td>
                         <td>
-                          <SafeText text={d.version} />
+                          <Clipped text={d.version} max={40} />
                         </td>
                         <td>
                           <TimeText value={d.updated_at} compact />

@@ -8,6 +8,7 @@ import { TimeText } from '../../components/TimeText';
 import type { Budget } from '../../api/types';
 import { diffBudgets } from '../../lib/budgetDiff';
 import { localInputToRfc3339 } from '../../lib/viewState';
+import { Clipped } from '../../components/Clipped';
 
 function isBudgetList(v: unknown): v is Budget[] {
   return Array.isArray(v) && v.every((b) => !!b && typeof b === 'object' && typeof (b as Budget).budget_id === 'string' && !!(b as Budget).scope && !!(b as Budget).limits);
@@ -23,7 +24,7 @@ function BudgetChangeSummary({ details }: { details: unknown }) {
       {diff.length === 0 ? <li className="muted">no change</li> : null}
       {diff.map((x) => (
         <li key={`${x.kind}:${x.budget_id}`}>
-          {x.kind} <SafeText text={x.label} />
+          {x.kind} <Clipped text={x.label} max={120} />
           {x.kind === 'changed'
             ? x.fields.map((f) => (
                 <span key={f.field}>
@@ -120,13 +121,13 @@ export function AuditEvents({ nonce }: { nonce: number }) {
                     <TimeText value={e.at} compact />
                   </td>
                   <td data-col="actor">
-                    <SafeText text={e.actor} />
+                    <Clipped text={e.actor} max={60} />
                   </td>
                   <td data-col="kind">
                     <span className={`badge kind-${e.kind}`}>{e.kind.replace(/_/g, ' ')}</span>
                   </td>
                   <td data-col="subject" className="wrap">
-                    <SafeText text={e.subject} />
+                    <Clipped text={e.subject} max={120} expandable />
                   </td>
                   <td data-col="details" className="wrap details">
                     {e.kind === 'budget_change' ? <BudgetChangeSummary details={e.details} /> : null}

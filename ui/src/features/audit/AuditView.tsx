@@ -4,7 +4,6 @@ import { getAuditInfo, listAudit } from '../../api/governance';
 import { useStore } from '../../app/store';
 import { useLoad } from '../../app/useLoad';
 import { HealthBadge } from '../../components/Badges';
-import { SafeText } from '../../components/SafeText';
 import { TimeText } from '../../components/TimeText';
 import { ViewHeader } from '../../components/ViewHeader';
 import { QuarantineList } from '../backends/QuarantineList';
@@ -13,6 +12,7 @@ import { AuditEvents } from './AuditEvents';
 import { ChainStatus } from './ChainStatus';
 import { ExportVerify } from './ExportVerify';
 import './audit.css';
+import { Clipped, LongText } from '../../components/Clipped';
 
 function joinPath(dir: string, name: string): string {
   const sep = dir.includes('\\') && !dir.includes('/') ? '\\' : '/';
@@ -82,13 +82,13 @@ export function AuditView() {
                 {failing.map((b) => (
                   <tr key={b.backend_id} data-testid="sync-error-row" data-backend-id={b.backend_id}>
                     <td>
-                      <SafeText text={b.name} />
+                      <Clipped text={b.name} max={60} />
                     </td>
                     <td>
                       <HealthBadge state={b.health.state} />
                     </td>
                     <td className="warn-text">
-                      <SafeText text={b.health.last_error ?? '—'} />
+                      <LongText text={b.health.last_error ?? '—'} />
                     </td>
                     <td className="num">{b.health.consecutive_failures}</td>
                     <td>
@@ -109,9 +109,9 @@ export function AuditView() {
             <ul className="plain-list">
               {[...syncErrors].reverse().map((e, i) => (
                 <li key={i}>
-                  <TimeText value={e.at.toISOString()} /> · <SafeText text={nameOf(e.backend_id)} />:{' '}
+                  <TimeText value={e.at.toISOString()} /> · <Clipped text={nameOf(e.backend_id)} max={60} />:{' '}
                   <span className="warn-text">
-                    <SafeText text={e.message ?? 'error'} />
+                    <LongText text={e.message ?? 'error'} />
                   </span>
                 </li>
               ))}

@@ -7,18 +7,26 @@ import { SafeText } from '../../components/SafeText';
 import { SyncButton } from '../../components/SyncButton';
 import { TimeText } from '../../components/TimeText';
 import { ConfirmFieldsEditor } from './ConfirmFieldsEditor';
+import { FieldKindsEditor } from './FieldKindsEditor';
 import { kindLabel } from './kinds';
+import { Clipped, LongText } from '../../components/Clipped';
 
 function configField(config: Json, key: string): Json | undefined {
   return config && typeof config === 'object' && !Array.isArray(config) ? config[key] : undefined;
 }
 
+/** One backend: identity, health, counts and, for LangGraph, its review settings. */
 export function BackendRow({ b, onRemoved }: { b: BackendView; onRemoved: () => void }) {
   const report = useReportError();
   const { syncStatus } = useStore();
   const [confirming, setConfirming] = useState(false);
   const [busy, setBusy] = useState(false);
   const live = syncStatus[b.backend_id];
+  // The config as last saved here (each settings editor saves the whole config, so the second
+  // save must start from the first one's result, not from the list loaded before it).
+  const [saved, setSaved] = useState<{ from: Json; config: Json } | null>(null);
+  const current = saved && saved.from === b.config ? { ...b, config: saved.config } : b;
+  const onSaved = (v: BackendView) => setSaved({ from: b.config, config: v.config });
   const h = b.health;
 
   const remove = async () => {
@@ -38,7 +46,7 @@ export function BackendRow({ b, onRemoved }: { b: BackendView; onRemoved: () => 
     <article className="card backend" data-testid="backend-row" data-backend-id={b.backend_id}>
       <header className="card-head">
         <h3>
-          <SafeText text={b.name} />
+          <Clipped text={b.name} expandable />
         </h3>
         <HealthBadge state={h.state} />
         {b.embedded ? <span className="tag">embedded</span> : null}
@@ -67,7 +75,7 @@ export function BackendRow({ b, onRemoved }: { b: BackendView; onRemoved: () => 
         <dt>URL</dt>
         <dd>
           <code>
-            <SafeText text={b.url} />
+            <Clipped text={b.url} expandable />
           </code>
         </dd>
         <dt>Last success</dt>
@@ -78,7 +86,7 @@ export function BackendRow({ b, onRemoved }: { b: BackendView; onRemoved: () => 
           <>
             <dt>Last error</dt>
             <dd className="warn-text" data-testid="backend-last-error">
-              <SafeText text={h.last_error ?? 'unknown'} />
+              <LongText text={h.last_error ?? 'unknown'} />
               {h.consecutive_failures > 0 ? ` (${h.consecutive_failures} consecutive failures)` : ''}
             </dd>
           </>
@@ -87,7 +95,7 @@ export function BackendRow({ b, onRemoved }: { b: BackendView; onRemoved: () => 
           <>
             <dt>Sync status</dt>
             <dd className="warn-text">
-              <SafeText text={live.message} />
+              <LongText text={live.message} />
             </dd>
           </>
         ) : null}
@@ -100,9 +108,9 @@ export function BackendRow({ b, onRemoved }: { b: BackendView; onRemoved: () => 
         <dd>
           {b.whoami ? (
             <>
-              <SafeText text={b.whoami.display_name} />{' '}
+              <Clipped text={b.whoami.display_name} max={80} />{' '}
               <span className="muted">
-                (<SafeText text={b.whoami.subject} />)
+                (<Clipped text={b.whoami.subject} max={80} />)
               </span>{' '}
               roles:{' '}
               {b.whoami.roles.length ? (
@@ -117,7 +125,7 @@ export function BackendRow({ b, onRemoved }: { b: BackendView; onRemoved: () => 
               {b.whoami.tenants.length ? (
                 <span className="muted">
                   {' '}
-                  · tenants <SafeText text={b.whoami.tenants.join(', ')} />
+                  · tenants <Clipped text={b.whoami.tenants.join(', ')} expandable />
                 </span>
               ) : null}
             </>
@@ -140,7 +148,12 @@ export function BackendRow({ b, onRemoved }: { b: BackendView; onRemoved: () => 
           <TimeText value={b.added_at} />
         </dd>
       </dl>
-      {b.kind === 'langgraph' ? <ConfirmFieldsEditor b={b} /> : null}
+      {b.kind === 'langgraph' ? (
+        <div className="backend-settings">
+          <ConfirmFieldsEditor b={current} onSaved={onSaved} />
+          <FieldKindsEditor b={current} onSaved={onSaved} />
+        </div>
+      ) : null}
     </article>
   );
 }

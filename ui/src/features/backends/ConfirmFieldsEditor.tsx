@@ -8,7 +8,7 @@ import { confirmFieldsText, parseConfirmFields, withConfirmFields } from './kind
  * not listed needs every argument confirmed; listed actions show the other arguments for
  * context without requiring them. Takes effect from the next sync.
  */
-export function ConfirmFieldsEditor({ b }: { b: BackendView }) {
+export function ConfirmFieldsEditor({ b, onSaved }: { b: BackendView; onSaved?: (saved: BackendView) => void }) {
   const report = useReportError();
   const saved = confirmFieldsText(b.config);
   const [text, setText] = useState(saved);
@@ -21,8 +21,9 @@ export function ConfirmFieldsEditor({ b }: { b: BackendView }) {
     setBusy(true);
     setDone(false);
     try {
-      await setBackendConfig(b.backend_id, withConfirmFields(b.config, parsed.value));
+      const savedView = await setBackendConfig(b.backend_id, withConfirmFields(b.config, parsed.value));
       setDone(true);
+      onSaved?.(savedView);
     } catch (e) {
       report(e, 'set_backend_config');
     } finally {

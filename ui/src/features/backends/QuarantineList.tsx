@@ -2,6 +2,7 @@ import { listQuarantine } from '../../api';
 import { useLoad } from '../../app/useLoad';
 import { SafeText } from '../../components/SafeText';
 import { TimeText } from '../../components/TimeText';
+import { Clipped, LongText } from '../../components/Clipped';
 
 /** Records a sync refused to store, with the reason and a raw preview shown as text. */
 export function QuarantineList({
@@ -34,15 +35,15 @@ export function QuarantineList({
                 <TimeText value={q.received_at} />
               </td>
               <td>
-                <SafeText text={backendName(q.backend_id)} />
+                <Clipped text={backendName(q.backend_id)} max={60} />
               </td>
               <td>
                 <code>
-                  <SafeText text={q.stream} />
+                  <Clipped text={q.stream} max={60} />
                 </code>
               </td>
               <td className="warn-text">
-                <SafeText text={q.reason} />
+                <LongText text={q.reason} />
               </td>
               <td>
                 <pre className="raw">

@@ -5,6 +5,7 @@ import { SafeText } from '../../components/SafeText';
 import { budgetToDraft, newDraft, userTimeZone, type BudgetDraft } from '../../lib/budgetForm';
 import { BudgetEditor } from './BudgetEditor';
 import { CapsTable } from './CapsTable';
+import { Clipped } from '../../components/Clipped';
 
 /** Whether this identity may edit caps (finance, or admin which holds every role). */
 export function mayEditBudgets(w: Whoami | null | undefined): boolean {
@@ -87,11 +88,11 @@ export function BackendBudgets({
     <section className="detail-section backend-budgets" data-testid="backend-budgets" data-backend-id={backendId} data-can-edit={canEdit ? 'true' : 'false'}>
       <header className="card-head">
         <h2>
-          <SafeText text={backendName} />
+          <Clipped text={backendName} expandable />
         </h2>
         {whoami ? (
           <span className="muted small" data-testid="budget-identity">
-            you are <SafeText text={whoami.display_name} /> ({whoami.roles.join(', ') || 'no roles'})
+            you are <Clipped text={whoami.display_name} max={80} /> ({whoami.roles.join(', ') || 'no roles'})
           </span>
         ) : (
           <span className="muted small">identity not known yet (sync first)</span>

@@ -2,10 +2,10 @@ import type { ReactNode } from 'react';
 import type { Budget } from '../../api/types';
 import type { BudgetWithSpend } from '../../api/types';
 import { Money } from '../../components/Money';
-import { SafeText } from '../../components/SafeText';
 import { TimeText } from '../../components/TimeText';
 import { formatDuration } from '../../lib/time';
 import { ForecastCell, SpendBar } from './SpendCell';
+import { Clipped } from '../../components/Clipped';
 
 export function Limits({ b }: { b: Budget }) {
   const l = b.limits;
@@ -44,7 +44,7 @@ export function ScopeText({ b }: { b: Pick<Budget, 'scope'> }) {
     <>
       {b.scope.kind}:{' '}
       <code>
-        <SafeText text={b.scope.value ?? ''} />
+        <Clipped text={b.scope.value ?? ''} max={80} />
       </code>
     </>
   );
@@ -91,7 +91,7 @@ export function CapsTable({ items, actions }: { items: BudgetWithSpend[]; action
                 {b.period !== 'run' ? (
                   <span className="muted">
                     {' '}
-                    (<SafeText text={b.time_zone} />)
+                    (<Clipped text={b.time_zone} max={40} />)
                   </span>
                 ) : null}
                 {s && b.period !== 'run' ? (

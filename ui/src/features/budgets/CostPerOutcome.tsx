@@ -3,9 +3,9 @@ import { getOverview } from '../../api/client';
 import type { BackendView } from '../../api/types';
 import { useLoad } from '../../app/useLoad';
 import { Money } from '../../components/Money';
-import { SafeText } from '../../components/SafeText';
 import { costPerOutcome, costPerOutcomeTotal, type OutcomeCost } from '../../lib/costPerOutcome';
 import { windowBounds } from '../../lib/overviewSeries';
+import { Clipped } from '../../components/Clipped';
 
 const WINDOWS = [7, 30, 90] as const;
 
@@ -14,7 +14,7 @@ function Rows({ rows, by }: { rows: OutcomeCost[]; by: 'workflow' | 'model' | 't
     <>
       {rows.map((r) => (
         <tr key={`${by}:${r.key}`} data-testid="cpo-row" data-by={by} data-key={r.key} className={by === 'total' ? 'total-row' : undefined}>
-          <td>{by === 'total' ? <strong>all</strong> : <SafeText text={r.key} />}</td>
+          <td>{by === 'total' ? <strong>all</strong> : <Clipped text={r.key} max={80} />}</td>
           <td className="num">{r.runs.toLocaleString('en-US')}</td>
           <td className="num">{r.successes.toLocaleString('en-US')}</td>
           <td className="num">{r.escalations.toLocaleString('en-US')}</td>

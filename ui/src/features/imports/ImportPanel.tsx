@@ -1,9 +1,9 @@
 import { useEffect, useRef, useState } from 'react';
 import { importTraces, MAX_IMPORT_BYTES, toApiError, type ApiError, type ImportCounts } from '../../api';
 import { useStore } from '../../app/store';
-import { SafeText } from '../../components/SafeText';
 import { ImportResult } from './ImportResult';
 import './imports.css';
+import { Clipped, LongText } from '../../components/Clipped';
 
 type State =
   | { kind: 'idle' }
@@ -87,12 +87,12 @@ export function ImportPanel({
         </label>
         {state.kind === 'busy' ? (
           <p className="muted" data-testid="import-busy">
-            Importing <SafeText text={state.fileName} />…
+            Importing <Clipped text={state.fileName} max={120} />…
           </p>
         ) : null}
         {state.kind === 'failed' ? (
           <p className="warn-text" data-testid="import-error" data-code={state.error.code} role="alert">
-            <SafeText text={state.fileName} />: <SafeText text={state.error.message} />
+            <Clipped text={state.fileName} max={120} />: <LongText text={state.error.message} max={300} />
           </p>
         ) : null}
         {state.kind === 'done' ? (

@@ -1,5 +1,5 @@
 import type { ImportCounts } from '../../api';
-import { SafeText } from '../../components/SafeText';
+import { Clipped, LongText } from '../../components/Clipped';
 
 const SHOWN_RUNS = 10;
 
@@ -28,9 +28,9 @@ export function ImportResult({
     >
       <p className="note">
         <strong>
-          <SafeText text={fileName} />
+          <Clipped text={fileName} expandable />
         </strong>
-        : {total} run{total === 1 ? '' : 's'} imported under <code><SafeText text={counts.backend_url} /></code>.
+        : {total} run{total === 1 ? '' : 's'} imported under <code><Clipped text={counts.backend_url} expandable /></code>.
       </p>
       <dl className="kv import-counts">
         <dt>New</dt>
@@ -49,7 +49,7 @@ export function ImportResult({
         <ul className="import-warnings" aria-label="Warnings">
           {counts.warnings.map((w, i) => (
             <li key={i} className="citation-warning" data-testid="import-warning">
-              <SafeText text={w} />
+              <LongText text={w} />
             </li>
           ))}
         </ul>
@@ -60,7 +60,7 @@ export function ImportResult({
             {counts.run_ids.slice(0, SHOWN_RUNS).map((id) => (
               <li key={id}>
                 <button type="button" className="link-button" data-testid="import-run" data-run-id={id} onClick={() => onOpenRun(counts.backend_id, id)}>
-                  <SafeText text={id} />
+                  <Clipped text={id} max={80} />
                 </button>
               </li>
             ))}

@@ -16,6 +16,7 @@ import {
 } from 'chart.js';
 import { useEffect, useRef } from 'react';
 import type { Marker } from '../../lib/overviewSeries';
+import { chartLabel } from './chartLabels';
 
 Chart.register(BarController, BarElement, LineController, LineElement, PointElement, CategoryScale, LinearScale, Tooltip, Legend);
 
@@ -69,7 +70,7 @@ export function modelChangePlugin(markers: Marker[]): Plugin {
         ctx.stroke();
         const row = used.get(m.index) ?? 0;
         used.set(m.index, row + 1);
-        const text = m.label.length > 48 ? `${m.label.slice(0, 47)}…` : m.label;
+        const text = chartLabel(m.label, 48);
         const w = ctx.measureText(text).width;
         const tx = px + 4 + w > chart.chartArea.right ? px - 4 - w : px + 4;
         ctx.fillText(text, tx, top + 12 + row * 13);

@@ -2,13 +2,15 @@ import { useMemo } from 'react';
 import { getOverview, listFacets } from '../../api';
 import { useLoad } from '../../app/useLoad';
 import { Money } from '../../components/Money';
-import { SafeText } from '../../components/SafeText';
 import { SyncButton } from '../../components/SyncButton';
 import { ViewHeader } from '../../components/ViewHeader';
 import { formatMicros } from '../../lib/money';
 import { shapeOverview, windowBounds, DAY_MS, type OverviewSeries, type Series } from '../../lib/overviewSeries';
 import { WINDOWS, type RunFilters, type WindowDays } from '../../lib/viewState';
 import { ChartBox, color, modelChangePlugin, type AnyChartConfig } from './ChartBox';
+import { Clipped, ClippedOption } from '../../components/Clipped';
+import { titleText } from '../../lib/clip';
+import { TOOLTIP_LABEL_MAX, chartLabel, clippedCategoryTick, clippedLegendLabels } from './chartLabels';
 
 const dayFmt = new Intl.DateTimeFormat(undefined, { month: 'short', day: 'numeric', timeZone: 'UTC' });
 const spanFmt = new Intl.DateTimeFormat(undefined, { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
@@ -43,7 +45,7 @@ function baseOptions(s: OverviewSeries, opts: { stacked?: boolean; money?: boole
       },
     },
     plugins: {
-      legend: { position: 'bottom' as const, labels: { boxWidth: 12 } },
+      legend: { position: 'bottom' as const, labels: { boxWidth: 12, generateLabels: clippedLegendLabels } },
       tooltip: {
         callbacks: {
           title: (items: { dataIndex: number }[]) => {
@@ -53,7 +55,7 @@ function baseOptions(s: OverviewSeries, opts: { stacked?: boolean; money?: boole
           },
           label: (item: { dataset: { label?: string }; raw: unknown }) => {
             const v = item.raw;
-            const label = item.dataset.label ?? '';
+            const label = chartLabel(item.dataset.label, TOOLTIP_LABEL_MAX);
             if (v === null || v === undefined) return `${label}: —`;
             if (opts.money) return `${label}: ${formatMicros(Number(v))}`;
             if (opts.percent) return `${label}: ${Number(v).toFixed(1)}%`;
@@ -148,11 +150,12 @@ export function OverviewView({
         responsive: true,
         maintainAspectRatio: false,
         animation: false as const,
-        scales: { x: { beginAtZero: true } },
+        scales: { x: { beginAtZero: true }, y: { ticks: { callback: clippedCategoryTick } } },
         plugins: {
           legend: { display: false },
           tooltip: {
             callbacks: {
+              title: (items: { label: string }[]) => chartLabel(items[0]?.label, TOOLTIP_LABEL_MAX),
               afterLabel: (item: { dataIndex: number }) => {
                 const r = staleRows[item.dataIndex];
                 return r ? `${r.runs.toLocaleString()} runs in the window` : '';
@@ -191,12 +194,14 @@ export function OverviewView({
         </span>
         <label className="field-inline">
           Backend{' '}
-          <select data-testid="overview-backend" value={backendId} onChange={(e) => onChange(days, e.target.value)}>
+          <select
+            data-testid="overview-backend"
+            className="clipped-select"
+            title={backendId ? titleText(backendName(backendId)) : undefined}
+            value={backendId} onChange={(e) => onChange(days, e.target.value)}>
             <option value="">all</option>
             {(facets.data?.backends ?? []).map((b) => (
-              <option key={b.backend_id} value={b.backend_id}>
-                {b.name}
-              </option>
+              <ClippedOption key={b.backend_id} value={b.backend_id} label={b.name} />
             ))}
           </select>
         </label>
@@ -243,7 +248,7 @@ export function OverviewView({
               <strong>Model changes</strong> (dashed red lines):{' '}
               {ov.data?.model_changes.map((m, i) => (
                 <span key={i} className="tag" data-testid="model-change">
-                  {dayLabel(Date.parse(m.day))}: <SafeText text={m.workflow} /> <SafeText text={m.from} /> → <SafeText text={m.to} />
+                  {dayLabel(Date.parse(m.day))}: <Clipped text={m.workflow} max={60} /> <Clipped text={m.from} max={60} /> → <Clipped text={m.to} max={60} />
                 </span>
               ))}
             </div>

@@ -1,5 +1,7 @@
 import { useEffect, useRef, useState, type RefObject } from 'react';
 import { OUTCOMES, type Facets, type RunSort } from '../../api';
+import { ClippedOption } from '../../components/Clipped';
+import { titleText } from '../../lib/clip';
 import { microsToDollarInput, parseDollarsToMicros } from '../../lib/moneyInput';
 import {
   EMPTY_FILTERS,
@@ -59,6 +61,7 @@ function DebouncedText({
       data-testid={testId}
       placeholder={placeholder}
       aria-label={label}
+      title={value ? titleText(value) : undefined}
       value={draft}
       onChange={(e) => setDraft(e.target.value)}
       onBlur={commitNow}
@@ -184,37 +187,46 @@ export function RunFilters({
         />
         <label className="field-inline">
           Backend{' '}
-          <select data-testid="filter-backend" value={value.backend} onChange={(e) => set('backend')(e.target.value)}>
+          <select
+            data-testid="filter-backend"
+            className="clipped-select"
+            title={value.backend ? titleText(facets?.backends.find((b) => b.backend_id === value.backend)?.name ?? value.backend) : undefined}
+            value={value.backend}
+            onChange={(e) => set('backend')(e.target.value)}>
             <option value="">all</option>
             {(facets?.backends ?? []).map((b) => (
-              <option key={b.backend_id} value={b.backend_id}>
-                {b.name}
-              </option>
+              <ClippedOption key={b.backend_id} value={b.backend_id} label={b.name} />
             ))}
           </select>
         </label>
         <label className="field-inline">
           Workflow{' '}
-          <select data-testid="filter-workflow" value={value.workflow} onChange={(e) => set('workflow')(e.target.value)}>
+          <select
+            data-testid="filter-workflow"
+            className="clipped-select"
+            title={value.workflow ? titleText(value.workflow) : undefined}
+            value={value.workflow}
+            onChange={(e) => set('workflow')(e.target.value)}>
             <option value="">all</option>
             {(facets?.workflows ?? []).map((w) => (
-              <option key={w} value={w}>
-                {w}
-              </option>
+              <ClippedOption key={w} value={w} />
             ))}
-            {value.workflow && !(facets?.workflows ?? []).includes(value.workflow) ? <option value={value.workflow}>{value.workflow}</option> : null}
+            {value.workflow && !(facets?.workflows ?? []).includes(value.workflow) ? <ClippedOption value={value.workflow} /> : null}
           </select>
         </label>
         <label className="field-inline">
           Model{' '}
-          <select data-testid="filter-model" value={value.model} onChange={(e) => set('model')(e.target.value)}>
+          <select
+            data-testid="filter-model"
+            className="clipped-select"
+            title={value.model ? titleText(value.model) : undefined}
+            value={value.model}
+            onChange={(e) => set('model')(e.target.value)}>
             <option value="">all</option>
             {(facets?.models ?? []).map((m) => (
-              <option key={m} value={m}>
-                {m}
-              </option>
+              <ClippedOption key={m} value={m} />
             ))}
-            {value.model && !(facets?.models ?? []).includes(value.model) ? <option value={value.model}>{value.model}</option> : null}
+            {value.model && !(facets?.models ?? []).includes(value.model) ? <ClippedOption value={value.model} /> : null}
           </select>
         </label>
         <label className="field-inline">

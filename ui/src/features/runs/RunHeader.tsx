@@ -2,10 +2,10 @@ import type { Run } from '../../api';
 import { OutcomeBadge } from '../../components/Badges';
 import { Money } from '../../components/Money';
 import { Highlighted } from '../../components/Highlighted';
-import { SafeText } from '../../components/SafeText';
 import { TimeText } from '../../components/TimeText';
 import { microsToDecimal } from '../../lib/money';
 import { formatDuration } from '../../lib/time';
+import { Clipped } from '../../components/Clipped';
 
 export function RunHeader({ run, backendName }: { run: Run; backendName: string }) {
   return (
@@ -13,36 +13,36 @@ export function RunHeader({ run, backendName }: { run: Run; backendName: string 
       <dl className="kv wide">
         <dt>Triggered by</dt>
         <dd>
-          <SafeText text={run.user_id} />
+          <Clipped text={run.user_id} expandable testId="run-user" />
           {run.team ? (
             <span className="muted">
               {' '}
-              · team <SafeText text={run.team} />
+              · team <Clipped text={run.team} expandable testId="run-team" />
             </span>
           ) : null}
           {run.tenant ? (
             <span className="muted">
               {' '}
-              · tenant <SafeText text={run.tenant} />
+              · tenant <Clipped text={run.tenant} expandable testId="run-tenant" />
             </span>
           ) : null}
         </dd>
         <dt>Workflow</dt>
         <dd>
-          <SafeText text={run.workflow} />{' '}
+          <Clipped text={run.workflow} expandable testId="run-workflow" />{' '}
           {run.workflow_version ? (
             <span className="muted">
-              <SafeText text={run.workflow_version} />
+              <Clipped text={run.workflow_version} expandable testId="run-workflow-version" />
             </span>
           ) : null}
         </dd>
         <dt>Model</dt>
         <dd>
-          <SafeText text={run.model} />
+          <Clipped text={run.model} expandable testId="run-model" />
         </dd>
         <dt>Backend</dt>
         <dd>
-          <SafeText text={backendName} />
+          <Clipped text={backendName} expandable testId="run-backend" />
         </dd>
         <dt>Outcome</dt>
         <dd>
@@ -51,7 +51,7 @@ export function RunHeader({ run, backendName }: { run: Run; backendName: string 
         <dt>Decision</dt>
         <dd>
           <code>
-            <SafeText text={run.decision || '—'} />
+            <Clipped text={run.decision || '—'} expandable testId="run-decision" />
           </code>
         </dd>
         <dt>Confidence</dt>

@@ -2,10 +2,10 @@ import { useCallback, useEffect, useLayoutEffect, useRef, useState, type Keyboar
 import type { RunSort, RunSummary } from '../../api';
 import { OutcomeBadge } from '../../components/Badges';
 import { Money } from '../../components/Money';
-import { SafeText } from '../../components/SafeText';
 import { TimeText } from '../../components/TimeText';
 import { formatDuration } from '../../lib/time';
 import { scrollToRow, virtualWindow } from '../../lib/virtual';
+import { Clipped } from '../../components/Clipped';
 
 /** Fixed row height (px): windowing needs it; cells do not wrap (see styles.css `.runs.virtual`). */
 export const ROW_HEIGHT = 30;
@@ -206,25 +206,25 @@ export function RunTable({
           <TimeText value={r.started_at} compact />
         </td>
         <td data-col="backend">
-          <SafeText text={backendName(r.backend_id)} />
+          <Clipped text={backendName(r.backend_id)} />
         </td>
         <td data-col="workflow">
-          <SafeText text={r.workflow} />
+          <Clipped text={r.workflow} />
         </td>
         <td data-col="workflow_version" className="muted">
-          <SafeText text={r.workflow_version} />
+          <Clipped text={r.workflow_version} />
         </td>
         <td data-col="user">
-          <SafeText text={r.user_id} />
+          <Clipped text={r.user_id} />
         </td>
         <td data-col="model">
-          <SafeText text={r.model} />
+          <Clipped text={r.model} />
         </td>
         <td data-col="outcome">
           <OutcomeBadge outcome={r.outcome} />
         </td>
         <td data-col="decision">
-          <SafeText text={r.decision} />
+          <Clipped text={r.decision} />
         </td>
         <td data-col="cost" className="num">
           <Money micros={r.cost_micros} />
