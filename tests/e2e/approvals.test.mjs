@@ -314,3 +314,27 @@ test('a reviewer escalates an item to finance with a reason; it stays pending fo
   assert.equal(remote.status, 'pending');
   assert.equal(remote.escalated_to, 'finance');
 }));
+
+test('a policy maximum stated in another currency than the refund is a trap to acknowledge, not a silent pass', withRig('policy-currency', async (rig) => {
+  const backend = await rig.backend(['--seed-runs', '5', '--trickle', '0']);
+  await backendPost(backend, '/v1/admin/simulate', { runs: 12, policy_max_currency: 'JPY' });
+  const { session: s } = await rig.app();
+  await (await s.waitFind('[data-testid="nav-backends"]')).click();
+  await (await s.waitFind('[data-testid="backend-name"]')).type('Reference under test');
+  await (await s.find('[data-testid="backend-url"]')).type(backend.url);
+  await (await s.find('[data-testid="backend-token"]')).type(backend.token);
+  await (await s.find('[data-testid="backend-add"]')).click();
+  await (await s.find('[data-testid="nav-approvals"]')).click();
+  const { action } = await openPending(s, backend, 'issue_refund');
+  assert.equal(action.field_rules.amount.currency, 'JPY', 'the backend states the maximum in JPY');
+  const warning = await waitFor('the currency-mismatch warning', async () => {
+    for (const w of await s.findAll('[data-testid="field-warning"]')) if ((await w.attr('data-code')) === 'policy_currency_mismatch') return w;
+    return null;
+  });
+  assert.match(await warning.text(), /JPY/);
+  for (const f of action.fields) await confirmField(s, f);
+  const approve = await s.find('[data-testid="approve"]');
+  assert.equal(await enabled(s, approve), false, 'approve stays disabled while the warning is unacknowledged');
+  await acknowledgeWarnings(s, 'approve-missing');
+  await waitFor('approve enabled after acknowledging', async () => enabled(s, await s.find('[data-testid="approve"]')));
+}));

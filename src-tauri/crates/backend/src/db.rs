@@ -355,6 +355,9 @@ pub(crate) struct SimTweak {
     pub expires_in_secs: Option<i64>,
     /// Actions carry a look-alike region ("ЕU" with a Cyrillic Е).
     pub homoglyph_region: bool,
+    /// The policy maximum on the amount is stated in this currency (e.g. "USD" while the
+    /// refund is in EUR): the reviewer must see the maximum could not be compared.
+    pub policy_max_currency: Option<String>,
 }
 
 pub(crate) fn simulate(
@@ -401,6 +404,12 @@ pub(crate) fn simulate_with(
             if let Some(a) = g.action.as_mut() {
                 if let Some(secs) = tweak.expires_in_secs {
                     a.expires_at = a.requested_at + Duration::seconds(secs);
+                }
+                if let (Some(cur), Some(rule)) = (
+                    tweak.policy_max_currency.as_ref(),
+                    a.field_rules.get_mut("amount"),
+                ) {
+                    rule.currency = Some(cur.clone());
                 }
                 if tweak.homoglyph_region {
                     for f in a.fields.iter_mut().filter(|f| f.name == "region") {

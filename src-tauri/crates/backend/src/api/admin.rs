@@ -80,6 +80,9 @@ struct SimulateBody {
     /// Put a look-alike region (Cyrillic "Е" in "EU") into these runs' actions.
     #[serde(default)]
     homoglyph_region: bool,
+    /// State the refund amount's policy maximum in this currency (e.g. "USD").
+    #[serde(default)]
+    policy_max_currency: Option<String>,
 }
 
 /// `POST /v1/admin/simulate` (admin): generates live runs now.
@@ -101,6 +104,7 @@ pub(super) async fn simulate(
     let tweak = db::SimTweak {
         expires_in_secs: b.expires_in_secs,
         homoglyph_region: b.homoglyph_region,
+        policy_max_currency: b.policy_max_currency,
     };
     let created = with_db(&st.0, move |c| {
         Ok(db::simulate_with(c, b.runs, seed, hostile, &tweak)?)
