@@ -128,7 +128,16 @@ test(
       state.refunds_executed.map((r) => [r.order_id, r.amount, r.currency, r.region]),
       [['ord_1001', '120.00', 'EUR', 'DE']],
     );
-    const th = await lg(url, 'GET', `/threads/${thread}`);
+    // The state shows the outcome while the resumed run may still be finishing ("busy"):
+    // wait for the thread to settle, then check it settled as idle (not interrupted again).
+    const th = await waitFor(
+      'the resumed run to finish',
+      async () => {
+        const t = await lg(url, 'GET', `/threads/${thread}`);
+        return t.status === 'busy' ? null : t;
+      },
+      30_000,
+    );
     assert.equal(th.status, 'idle', 'the thread is no longer interrupted');
     await waitFor('the app to show the write executed', async () => {
       const p = await s.findAll(`[data-testid="review-panel"][data-action-id="${actionId}"][data-status="executed"]`);
