@@ -38,9 +38,13 @@ pub mod kinds {
     pub const SYNC_FAILURE: &str = "sync_failure";
     /// A sync page quarantined records it could not accept.
     pub const QUARANTINE: &str = "quarantine";
+    /// A backend's name or plain-http choice was edited (before → after).
+    pub const BACKEND_EDITED: &str = "backend_edited";
+    /// The model price table was replaced (before → after).
+    pub const PRICE_TABLE_CHANGED: &str = "price_table_changed";
 
     /// Every kind, in display order.
-    pub const ALL: [&str; 10] = [
+    pub const ALL: [&str; 12] = [
         DECISION,
         DECISION_DELIVERY,
         ROLLBACK,
@@ -51,6 +55,8 @@ pub mod kinds {
         EXPORT,
         SYNC_FAILURE,
         QUARANTINE,
+        BACKEND_EDITED,
+        PRICE_TABLE_CHANGED,
     ];
 }
 

@@ -8,6 +8,7 @@ import { SyncButton } from '../../components/SyncButton';
 import { TimeText } from '../../components/TimeText';
 import { ConfirmFieldsEditor } from './ConfirmFieldsEditor';
 import { kindLabel } from './kinds';
+import { TransportSetting } from './TransportSetting';
 
 function configField(config: Json, key: string): Json | undefined {
   return config && typeof config === 'object' && !Array.isArray(config) ? config[key] : undefined;
@@ -69,6 +70,10 @@ export function BackendRow({ b, onRemoved }: { b: BackendView; onRemoved: () => 
           <code>
             <SafeText text={b.url} />
           </code>
+        </dd>
+        <dt>Transport</dt>
+        <dd>
+          <TransportSetting b={b} />
         </dd>
         <dt>Last success</dt>
         <dd>{h.last_success_at ? <TimeText value={h.last_success_at} /> : <span className="muted">never</span>}</dd>
