@@ -7,6 +7,7 @@ fn main() {
             "list_backends",
             "add_backend",
             "set_backend_config",
+            "edit_backend",
             "remove_backend",
             "sync_now",
             "cancel_sync",

@@ -27,6 +27,7 @@ impl From<countersign_store::StoreError> for CmdError {
         let code = match e {
             countersign_store::StoreError::NotFound(_) => "not_found",
             countersign_store::StoreError::Invalid(_) => "invalid_input",
+            countersign_store::StoreError::Exists(_) => "backend_exists",
             _ => "store",
         };
         tracing::warn!(code, error = %e, "store error");

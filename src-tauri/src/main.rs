@@ -45,6 +45,7 @@ fn main() {
             commands::backends::list_backends,
             commands::backends::add_backend,
             commands::backends::set_backend_config,
+            commands::backend_edit::edit_backend,
             commands::backends::remove_backend,
             commands::backends::sync_now,
             commands::backends::cancel_sync,

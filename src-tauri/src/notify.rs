@@ -9,7 +9,24 @@ use std::sync::Arc;
 use tauri::AppHandle;
 use tauri_plugin_notification::NotificationExt;
 
+/// Text for a notification shown as plain text: `&`, `<` and `>` escaped, since notification
+/// servers (libnotify) read the body as markup — a `<b>` or `<a href>` from a backend must
+/// show as typed, never format or link. Apply after [`plain`], so no entity is cut.
+pub fn escape_markup(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 fn show(app: &AppHandle, title: &str, body: &str) {
+    let (title, body) = (escape_markup(title), escape_markup(body));
     if let Err(e) = app.notification().builder().title(title).body(body).show() {
         tracing::debug!(error = %e, "desktop notification not shown");
     }
@@ -79,5 +96,26 @@ pub async fn check(app: &AppHandle, state: &Arc<AppState>) {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn markup_is_shown_as_typed() {
+        assert_eq!(
+            escape_markup("<b>Refund</b> & <a href=\"https://x.test\">go</a>"),
+            "&lt;b&gt;Refund&lt;/b&gt; &amp; &lt;a href=\"https://x.test\"&gt;go&lt;/a&gt;"
+        );
+        assert_eq!(
+            escape_markup("&amp;"),
+            "&amp;amp;",
+            "an entity stays literal"
+        );
+        assert_eq!(escape_markup("plain — text"), "plain — text");
+        let body = escape_markup(&plain("<i>x</i>\u{202E}", 80));
+        assert_eq!(body, "&lt;i&gt;x&lt;/i&gt;U+202E");
     }
 }

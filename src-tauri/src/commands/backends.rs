@@ -7,7 +7,7 @@ use countersign_connect::Kind;
 use countersign_core::Whoami;
 use countersign_store::health::Health;
 use countersign_store::quarantine::QuarantineRow;
-use countersign_store::{actions, audit, backends, health, quarantine, runs};
+use countersign_store::{Store, actions, audit, backends, health, quarantine, runs};
 use countersign_sync::SyncReport;
 use serde::Serialize;
 use std::sync::Arc;
@@ -35,9 +35,13 @@ pub struct BackendView {
     whoami: Option<Whoami>,
     counts: Counts,
     config: serde_json::Value,
+    /// The admin allowed this backend's token over plain http to a host that is not this
+    /// machine.
+    allow_http: bool,
 }
 
-fn view(
+/// A backend row with its health and counts, as the Backends view shows it.
+pub(crate) fn view(
     conn: &countersign_store::rusqlite::Connection,
     b: backends::BackendRow,
 ) -> CmdResult<BackendView> {
@@ -56,6 +60,7 @@ fn view(
         embedded: b.embedded,
         whoami: b.whoami,
         config: b.config,
+        allow_http: b.allow_http,
     })
 }
 
@@ -74,7 +79,10 @@ pub async fn list_backends(state: State<'_, Arc<AppState>>) -> CmdResult<Vec<Bac
 /// Adds a backend of `kind` (`countersign`, `langgraph`, `phoenix`, `langfuse`) after checking
 /// that it answers as that kind and accepts the token; the token goes to the secret store,
 /// never to SQLite. `config` holds per-kind settings (a Phoenix project, LangGraph confirm
-/// fields).
+/// fields). `allow_http` lets the token go over plain http to a host that is not this machine.
+/// A URL already connected is refused (`backend_exists`, nothing touched) unless `replace`,
+/// which replaces its settings and token. Recorded in the audit trail (before → after).
+#[allow(clippy::too_many_arguments)]
 #[tauri::command]
 pub async fn add_backend(
     app: AppHandle,
@@ -84,6 +92,8 @@ pub async fn add_backend(
     token: String,
     kind: Option<String>,
     config: Option<serde_json::Value>,
+    allow_http: Option<bool>,
+    replace: Option<bool>,
 ) -> CmdResult<BackendView> {
     let url = backends::normalize_url(&url)?;
     let kind_text = kind.unwrap_or_else(|| "countersign".into());
@@ -96,32 +106,102 @@ pub async fn add_backend(
             "backend settings must be a JSON object",
         ));
     }
-    let token = Some(token.trim().to_string()).filter(|t| !t.is_empty());
-    let probed = countersign_connect::probe(kind, &url, &config, token.clone()).await?;
+    let (allow_http, replace) = (allow_http.unwrap_or(false), replace.unwrap_or(false));
     let id = backends::backend_id_for_url(&url);
-    if let Some(t) = &token {
-        state
-            .secrets
-            .set(&id, t)
-            .map_err(|m| CmdError::new("secret_store", m))?;
+    // Refused before the backend is asked anything or its stored token is touched.
+    let known = {
+        let id = id.clone();
+        with_store(&state, move |s| Ok(backends::get(s.conn(), &id)?)).await?
+    };
+    if let Some(b) = &known {
+        refuse_re_add(b, replace)?;
     }
+    let token = Some(token.trim().to_string()).filter(|t| !t.is_empty());
+    let probed = countersign_connect::probe(kind, &url, &config, token.clone(), allow_http).await?;
+    match &token {
+        Some(t) => state.secrets.set(&id, t),
+        None if known.is_some() => state.secrets.delete(&id),
+        None => Ok(()),
+    }
+    .map_err(|m| CmdError::new("secret_store", m))?;
+    let token_stored = token.is_some();
     let row = with_store(&state, move |s| {
-        let row = backends::upsert(s.conn(), &name, &url, kind.as_str(), false)?;
-        backends::set_config(s.conn(), &row.backend_id, &config)?;
-        if let Some(who) = &probed.whoami {
-            backends::set_whoami(s.conn(), &row.backend_id, who)?;
-        }
-        let row = backends::get(s.conn(), &row.backend_id)?
-            .ok_or_else(|| CmdError::new("not_found", "backend vanished"))?;
-        view(s.conn(), row)
+        let new = backends::NewBackend {
+            name: &name,
+            url: &url,
+            kind: kind.as_str(),
+            config: &config,
+            allow_http,
+        };
+        store_added(s, &new, replace, probed.whoami.as_ref(), token_stored)
     })
     .await?;
-    tracing::info!(backend = %row.backend_id, url = %row.url, kind = %row.kind, "backend added");
+    tracing::info!(backend = %row.backend_id, url = %row.url, kind = %row.kind, allow_http, replace, "backend added");
     let (app2, st, bid) = (app.clone(), state.inner().clone(), row.backend_id.clone());
     tauri::async_runtime::spawn(async move {
         let _ = worker::sync_all(&app2, &st, Some(bid)).await;
     });
     Ok(row)
+}
+
+/// Stores a backend being added (see [`backends::add`]) with the identity its probe reported,
+/// and records it in the audit trail with its settings before (when replaced) and after —
+/// never the token, only whether one was stored.
+pub(crate) fn store_added(
+    s: &mut Store,
+    new: &backends::NewBackend<'_>,
+    replace: bool,
+    whoami: Option<&Whoami>,
+    token_stored: bool,
+) -> CmdResult<BackendView> {
+    let tx = s.write()?;
+    let added = backends::add(&tx, new, replace)?;
+    if let Some(who) = whoami {
+        backends::set_whoami(&tx, &added.row.backend_id, who)?;
+    }
+    audit::append(
+        &tx,
+        "console",
+        countersign_core::audit::kinds::BACKEND_ADDED,
+        &added.row.backend_id,
+        serde_json::json!({
+            "before": added.before.as_ref().map(backends::BackendRow::settings),
+            "after": added.row.settings(),
+            "replaced": added.before.is_some(),
+            "token": if token_stored { "stored" } else { "none" },
+        }),
+        chrono::Utc::now(),
+    )?;
+    let row = backends::get(&tx, &added.row.backend_id)?
+        .ok_or_else(|| CmdError::new("not_found", "backend vanished"))?;
+    let v = view(&tx, row)?;
+    tx.commit().map_err(countersign_store::StoreError::from)?;
+    Ok(v)
+}
+
+/// Why a known backend may not be added again: without `replace` its settings stay as they
+/// are; the embedded backend is the app's own.
+fn refuse_re_add(b: &backends::BackendRow, replace: bool) -> CmdResult<()> {
+    if b.embedded {
+        return Err(CmdError::new(
+            "invalid_input",
+            format!(
+                "{} is the app's embedded backend; it cannot be added again",
+                b.url
+            ),
+        ));
+    }
+    if !replace {
+        return Err(CmdError::new(
+            "backend_exists",
+            format!(
+                "{} is already connected as \"{}\"; its settings and token were left as they \
+                 are. Edit it in its card, or add it again choosing \"Replace its settings\".",
+                b.url, b.name
+            ),
+        ));
+    }
+    Ok(())
 }
 
 /// Replaces a backend's per-kind settings (for LangGraph: which arguments of which action a
@@ -164,24 +244,7 @@ pub async fn set_backend_config(
 #[tauri::command]
 pub async fn remove_backend(state: State<'_, Arc<AppState>>, backend_id: String) -> CmdResult<()> {
     let id = backend_id.clone();
-    let existed = with_store(&state, move |s| {
-        let tx = s.write()?;
-        let row = backends::get(&tx, &id)?;
-        let existed = backends::remove(&tx, &id)?;
-        if let Some(row) = row {
-            audit::append(
-                &tx,
-                "console",
-                countersign_core::audit::kinds::BACKEND_REMOVED,
-                &id,
-                serde_json::json!({"name": row.name, "url": row.url}),
-                chrono::Utc::now(),
-            )?;
-        }
-        tx.commit().map_err(countersign_store::StoreError::from)?;
-        Ok(existed)
-    })
-    .await?;
+    let existed = with_store(&state, move |s| remove_row(s, &id)).await?;
     if !existed {
         return Err(CmdError::new(
             "not_found",
@@ -194,6 +257,31 @@ pub async fn remove_backend(state: State<'_, Arc<AppState>>, backend_id: String)
         .map_err(|m| CmdError::new("secret_store", m))?;
     tracing::info!(backend = %backend_id, "backend removed");
     Ok(())
+}
+
+/// Removes a backend's row (and what was synced from it), recording its settings before in the
+/// audit trail. Returns whether it existed.
+pub(crate) fn remove_row(s: &mut Store, id: &str) -> CmdResult<bool> {
+    let tx = s.write()?;
+    let row = backends::get(&tx, id)?;
+    let existed = backends::remove(&tx, id)?;
+    if let Some(row) = row {
+        audit::append(
+            &tx,
+            "console",
+            countersign_core::audit::kinds::BACKEND_REMOVED,
+            id,
+            serde_json::json!({
+                "name": row.name,
+                "url": row.url,
+                "before": row.settings(),
+                "after": null,
+            }),
+            chrono::Utc::now(),
+        )?;
+    }
+    tx.commit().map_err(countersign_store::StoreError::from)?;
+    Ok(existed)
 }
 
 /// Syncs one backend (or all) now and reports what was applied.

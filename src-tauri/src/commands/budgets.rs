@@ -92,7 +92,11 @@ pub async fn save_budgets(
     let token = state
         .token(&backend_id)
         .map_err(|m| CmdError::new("secret_store", m))?;
-    let client = Client::new(&row.url, token, ClientOptions::default())?;
+    let opts = ClientOptions {
+        allow_plain_http: row.allow_http,
+        ..Default::default()
+    };
+    let client = Client::new(&row.url, token, opts)?;
     let saved = client.put_budgets(&budgets).await?;
     let (id, after) = (backend_id.clone(), saved.clone());
     with_store(&state, move |s| {

@@ -2,8 +2,12 @@
 
 pub mod approvals;
 pub mod audit;
+pub mod backend_edit;
 pub mod backends;
 pub mod budgets;
 pub mod runs;
 pub mod system;
 pub mod traces;
+
+#[cfg(test)]
+mod settings_audit_tests;

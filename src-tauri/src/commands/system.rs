@@ -13,6 +13,8 @@ pub struct AppInfo {
     store_path: String,
     embedded_backend_url: Option<String>,
     secret_store: String,
+    /// Why the secret store cannot be used (a token file other users may read), if so.
+    secret_store_error: Option<String>,
     /// Approvals faster than this after opening are flagged as too fast.
     min_review_ms: u64,
 }
@@ -25,6 +27,7 @@ pub fn app_info(state: State<'_, Arc<AppState>>) -> AppInfo {
         store_path: state.store_path.display().to_string(),
         embedded_backend_url: state.embedded.as_ref().map(|e| e.url.clone()),
         secret_store: state.secrets.describe(),
+        secret_store_error: state.secrets.check().err(),
         min_review_ms: super::approvals::min_review_ms(),
     }
 }

@@ -114,6 +114,7 @@ pub async fn get_price_table(state: State<'_, Arc<AppState>>) -> CmdResult<Price
 }
 
 /// Replaces the price table (validated: exact decimals, dates, one price per model and date).
+/// Recorded in the audit trail (`price_table_changed`, before → after) when it changes.
 #[tauri::command]
 pub async fn set_price_table(
     state: State<'_, Arc<AppState>>,
@@ -122,11 +123,44 @@ pub async fn set_price_table(
     let json = serde_json::json!({ "prices": prices }).to_string();
     let table = prices::validate(&json).map_err(|m| CmdError::new("invalid_input", m))?;
     with_store(&state, move |s| {
-        prices::save(s.conn(), &table)?;
+        save_prices(s, &table)?;
         tracing::info!(rows = table.prices.len(), "price table saved");
         Ok(price_view(&table, true))
     })
     .await
+}
+
+/// Saves the price table and, when it changed, records it in the audit trail
+/// (`price_table_changed`, before → after; `before_is_example` when none had been set).
+pub(crate) fn save_prices(
+    s: &mut countersign_store::Store,
+    table: &countersign_otel::price::PriceTable,
+) -> CmdResult<()> {
+    let tx = s.write()?;
+    let (before, custom) = prices::load(&tx)?;
+    prices::save(&tx, table)?;
+    let (before_json, after_json) = (table_json(&before.to_json()), table_json(&table.to_json()));
+    if !custom || before_json != after_json {
+        countersign_store::audit::append(
+            &tx,
+            "console",
+            countersign_core::audit::kinds::PRICE_TABLE_CHANGED,
+            "price_table",
+            serde_json::json!({
+                "before": before_json,
+                "before_is_example": !custom,
+                "after": after_json,
+            }),
+            chrono::Utc::now(),
+        )?;
+    }
+    tx.commit().map_err(countersign_store::StoreError::from)?;
+    Ok(())
+}
+
+/// A price table's JSON text as a value for the audit trail (its text if unreadable).
+fn table_json(text: &str) -> serde_json::Value {
+    serde_json::from_str(text).unwrap_or_else(|_| serde_json::Value::String(text.to_string()))
 }
 
 /// The receiver's settings and state.

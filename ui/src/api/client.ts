@@ -5,6 +5,7 @@ import { isOpenableUrl } from '../lib/url';
 import type {
   ActionItem,
   AppInfo,
+  BackendEdit,
   BackendView,
   Facets,
   Json,
@@ -23,6 +24,7 @@ export const COMMANDS = {
   listBackends: 'list_backends',
   addBackend: 'add_backend',
   setBackendConfig: 'set_backend_config',
+  editBackend: 'edit_backend',
   removeBackend: 'remove_backend',
   syncNow: 'sync_now',
   listRuns: 'list_runs',
@@ -51,7 +53,14 @@ export function addBackend(input: NewBackend): Promise<BackendView> {
     token: input.token,
     kind: input.kind,
     config: input.config,
+    allowHttp: input.allowHttp ?? false,
+    replace: input.replace ?? false,
   });
+}
+
+/** Renames a backend or sets whether its token may go over plain http (recorded in the audit trail). */
+export function editBackend(backendId: string, edit: BackendEdit): Promise<BackendView> {
+  return call(COMMANDS.editBackend, { backendId, name: edit.name ?? null, allowHttp: edit.allowHttp ?? null });
 }
 
 /** Replaces a backend's per-kind settings (LangGraph confirm fields, Phoenix project). */

@@ -19,6 +19,17 @@ export interface NewBackend {
   token: string;
   kind: import('./generated').BackendKind;
   config: Json;
+  /** Let the token go over plain http to a host that is not this machine (audited). */
+  allowHttp?: boolean;
+  /** Replace the settings and token of a URL already connected (audited). */
+  replace?: boolean;
+}
+
+/** What `edit_backend` changes; fields left out stay as they are. */
+export interface BackendEdit {
+  name?: string;
+  /** Let the token go over plain http to a host that is not this machine (audited). */
+  allowHttp?: boolean;
 }
 
 export type * from './decisionTypes';

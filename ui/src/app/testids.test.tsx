@@ -63,6 +63,7 @@ describe('test ids', () => {
       whoami: null,
       counts: { runs: 0, actions_pending: 0, quarantined: 0 },
       config: {},
+      allow_http: false,
     };
     const html = wrap(<BackendRow b={b} onRemoved={() => {}} />);
     expect(html).toContain('data-testid="backend-row"');

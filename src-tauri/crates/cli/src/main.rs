@@ -119,6 +119,14 @@ struct SyncArgs {
     /// Name to show for the backend.
     #[arg(long, default_value = "")]
     name: String,
+    /// Let the token go over plain http to a host that is not this machine (recorded in the
+    /// audit trail). Without it such a backend is refused before anything is sent.
+    #[arg(long)]
+    allow_http: bool,
+    /// Replace the settings (name, kind, config, --allow-http) of a URL already connected;
+    /// without it, different settings for a known URL are refused.
+    #[arg(long)]
+    replace: bool,
     /// Records per page.
     #[arg(long, default_value_t = 1000)]
     page_size: u32,
@@ -308,6 +316,55 @@ async fn wait_for_stop() {
     let _ = tokio::signal::ctrl_c().await;
 }
 
+/// The backend to sync: added (audited) when its URL is new; when known, its stored settings,
+/// unless the command line asks for different ones — refused without `--replace`, replaced
+/// (audited, before → after) with it.
+fn backend_for_sync(
+    store: &mut countersign_store::Store,
+    new: &backends::NewBackend<'_>,
+    config_given: bool,
+    replace: bool,
+) -> Result<backends::BackendRow, String> {
+    let url = backends::normalize_url(new.url).map_err(|e| e.to_string())?;
+    let tx = store.write().map_err(|e| e.to_string())?;
+    let known =
+        backends::get(&tx, &backends::backend_id_for_url(&url)).map_err(|e| e.to_string())?;
+    if let Some(b) = &known {
+        let differs = (!new.name.trim().is_empty() && new.name.trim() != b.name)
+            || new.kind != b.kind
+            || (config_given && *new.config != b.config)
+            || (new.allow_http && !b.allow_http);
+        if !differs {
+            return Ok(b.clone());
+        }
+        if !replace {
+            return Err(format!(
+                "backend {url} is already connected with other settings (name {:?}, kind {}, \
+                 allow-http {}); they were left as they are — pass --replace to replace them",
+                output::safe(&b.name),
+                b.kind,
+                b.allow_http
+            ));
+        }
+    }
+    let added = backends::add(&tx, new, replace).map_err(|e| e.to_string())?;
+    countersign_store::audit::append(
+        &tx,
+        "cli",
+        countersign_core::audit::kinds::BACKEND_ADDED,
+        &added.row.backend_id,
+        serde_json::json!({
+            "before": added.before.as_ref().map(backends::BackendRow::settings),
+            "after": added.row.settings(),
+            "replaced": added.before.is_some(),
+        }),
+        chrono::Utc::now(),
+    )
+    .map_err(|e| e.to_string())?;
+    tx.commit().map_err(|e| e.to_string())?;
+    Ok(added.row)
+}
+
 async fn sync(a: SyncArgs) -> Result<(), String> {
     let token = std::env::var(&a.token_env).ok().filter(|t| !t.is_empty());
     let path = a.store.path();
@@ -322,15 +379,16 @@ async fn sync(a: SyncArgs) -> Result<(), String> {
         .transpose()
         .map_err(|e| format!("--config: {e}"))?;
     let backend = {
-        let store = a.store.open()?;
-        let row = backends::upsert(store.conn(), &a.name, &a.url, kind.as_str(), false)
-            .map_err(|e| e.to_string())?;
-        if let Some(c) = &config {
-            backends::set_config(store.conn(), &row.backend_id, c).map_err(|e| e.to_string())?;
-        }
-        backends::get(store.conn(), &row.backend_id)
-            .map_err(|e| e.to_string())?
-            .ok_or("backend vanished")?
+        let mut store = a.store.open()?;
+        let empty = serde_json::json!({});
+        let new = backends::NewBackend {
+            name: &a.name,
+            url: &a.url,
+            kind: kind.as_str(),
+            config: config.as_ref().unwrap_or(&empty),
+            allow_http: a.allow_http,
+        };
+        backend_for_sync(&mut store, &new, config.is_some(), a.replace)?
     };
     let opts = SyncOptions {
         page_size: a.page_size,
@@ -506,7 +564,12 @@ fn remove_backend(a: BackendsRemoveArgs) -> Result<(), String> {
         "cli",
         countersign_core::audit::kinds::BACKEND_REMOVED,
         &a.backend_id,
-        serde_json::json!({"name": row.name, "url": row.url}),
+        serde_json::json!({
+            "name": row.name,
+            "url": row.url,
+            "before": row.settings(),
+            "after": null,
+        }),
         chrono::Utc::now(),
     )
     .map_err(|e| e.to_string())?;

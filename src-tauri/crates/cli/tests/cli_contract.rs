@@ -243,3 +243,59 @@ fn sync_killed_at_random_points_resumes_to_exactly_the_backend() {
         "exactly the backend's runs, once each"
     );
 }
+
+#[test]
+fn sync_refuses_plain_http_tokens_and_never_silently_replaces_settings() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let store = dir.path().join("store.db");
+    let store_s = store.to_str().expect("utf-8 path");
+    let sync = |extra: &[&str], token: Option<&str>| {
+        let mut args = vec!["sync", "--store", store_s, "--token-env", "CS_TEST_TOKEN"];
+        args.extend_from_slice(extra);
+        cli(&args, token)
+    };
+    // A token over plain http to another host: refused before anything is sent.
+    let out = sync(&["--url", "http://backend.invalid:8080"], Some("secret"));
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains("plain_http_refused"),
+        "{}",
+        text(&out.stderr)
+    );
+    // Langfuse keys without a colon fail before any request: the row stays, the sync fails.
+    let lf = [
+        "--url",
+        "http://127.0.0.1:9",
+        "--kind",
+        "langfuse",
+        "--name",
+        "LF",
+    ];
+    let out = sync(&lf, Some("no-colon"));
+    assert!(
+        text(&out.stderr).contains("PUBLIC_KEY:SECRET_KEY"),
+        "{}",
+        text(&out.stderr)
+    );
+    let other = [
+        "--url",
+        "http://127.0.0.1:9/",
+        "--kind",
+        "phoenix",
+        "--name",
+        "Other",
+    ];
+    let out = sync(&other, Some("no-colon"));
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains("--replace"),
+        "{}",
+        text(&out.stderr)
+    );
+    let out = cli(&["backends", "list", "--store", store_s], None);
+    let listed = text(&out.stdout);
+    assert!(
+        listed.contains("LF") && !listed.contains("Other"),
+        "{listed}"
+    );
+}

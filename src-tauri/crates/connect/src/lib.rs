@@ -69,6 +69,15 @@ pub struct Probed {
     pub summary: String,
 }
 
+/// `opts` with the backend's plain-http choice: the admin's flag on the backend row, never a
+/// default of the caller.
+fn client_options(opts: ClientOptions, allow_http: bool) -> ClientOptions {
+    ClientOptions {
+        allow_plain_http: allow_http,
+        ..opts
+    }
+}
+
 fn langgraph_client(
     url: &str,
     token: Option<String>,
@@ -99,14 +108,16 @@ fn trace_client(
 
 /// Checks a backend before it is added: the server answers as `kind`, and the token (or
 /// Langfuse `PUBLIC:SECRET` keys) is accepted. `config` is the backend's per-kind settings
-/// (the Phoenix project).
+/// (the Phoenix project). A token is only sent over plain http to a host that is not this
+/// machine when `allow_http` (else [`SyncError::PlainHttp`], before anything is sent).
 pub async fn probe(
     kind: Kind,
     url: &str,
     config: &Value,
     token: Option<String>,
+    allow_http: bool,
 ) -> Result<Probed, SyncError> {
-    let opts = ClientOptions::default();
+    let opts = client_options(ClientOptions::default(), allow_http);
     match kind {
         Kind::Countersign => {
             let who = Client::new(url, token, opts)?.whoami().await?;
@@ -179,8 +190,8 @@ pub fn console_reviewer(what: &str) -> Whoami {
 }
 
 /// Syncs one backend with its kind's connector. `None` for kinds with nothing to sync
-/// (imports). A client that cannot be built (malformed Langfuse keys) is recorded as a failed
-/// sync, like any other failure.
+/// (imports). A client that cannot be built (malformed Langfuse keys, a token over plain http
+/// the admin did not allow) is recorded as a failed sync, like any other failure.
 pub async fn sync(
     store_path: &Path,
     backend: &BackendRow,
@@ -191,6 +202,7 @@ pub async fn sync(
     on_progress: &(dyn Fn(&Progress) + Send + Sync),
 ) -> Option<SyncReport> {
     let kind = Kind::parse(&backend.kind)?;
+    let client_opts = client_options(client_opts, backend.allow_http);
     let id = backend.backend_id.as_str();
     let url = backend.url.as_str();
     let report = match kind {
@@ -233,7 +245,7 @@ pub async fn deliver(
     backend: &BackendRow,
     token: Option<String>,
 ) -> Result<DeliveryReport, SyncError> {
-    let opts = ClientOptions::default();
+    let opts = client_options(ClientOptions::default(), backend.allow_http);
     match Kind::parse(&backend.kind) {
         Some(Kind::Countersign) => {
             let c = Client::new(&backend.url, token, opts)?;
@@ -322,5 +334,61 @@ mod tests {
             h.last_error
                 .is_some_and(|e| e.contains("PUBLIC_KEY:SECRET_KEY"))
         );
+    }
+
+    #[tokio::test]
+    async fn a_token_over_plain_http_off_this_machine_is_refused_unless_allowed() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let path = dir.path().join("s.db");
+        let rows: Vec<BackendRow> = {
+            let s = Store::open(&path).expect("store");
+            Kind::ALL
+                .iter()
+                .enumerate()
+                .map(|(i, k)| {
+                    let url = format!("http://backend-{i}.invalid:8080");
+                    backends::upsert(s.conn(), k.as_str(), &url, k.as_str(), false)
+                        .expect("backend")
+                })
+                .collect()
+        };
+        let token = || Some("pk:sk".to_string());
+        for row in &rows {
+            let report = sync(
+                &path,
+                row,
+                token(),
+                &SyncOptions::default(),
+                ClientOptions::default(),
+                &Cancel::default(),
+                &|_| {},
+            )
+            .await
+            .expect("a report");
+            let err = report.error.expect("refused");
+            assert_eq!(
+                err.code, "plain_http_refused",
+                "{}: {}",
+                row.kind, err.message
+            );
+            assert!(err.message.contains("Backends view"));
+            let kind = Kind::parse(&row.kind).expect("kind");
+            let probed = probe(kind, &row.url, &serde_json::json!({}), token(), false).await;
+            assert_eq!(probed.map_err(|e| e.code()), Err("plain_http_refused"));
+            if matches!(kind, Kind::Countersign | Kind::LangGraph) {
+                let delivered = deliver(&path, row, token()).await;
+                assert_eq!(delivered.map_err(|e| e.code()), Err("plain_http_refused"));
+            }
+        }
+        let s = Store::open(&path).expect("store");
+        let h = health::get(s.conn(), &rows[0].backend_id).expect("health");
+        assert!(h.last_error.is_some_and(|e| e.contains("plain http")));
+        // Allowed explicitly: the client is built (the host does not exist, so the sync then
+        // fails as unreachable, not as refused).
+        assert!(backends::set_allow_http(s.conn(), &rows[0].backend_id, true).expect("set"));
+        let row = backends::get(s.conn(), &rows[0].backend_id)
+            .expect("get")
+            .expect("row");
+        assert!(client_options(ClientOptions::default(), row.allow_http).allow_plain_http);
     }
 }

@@ -42,9 +42,13 @@ pub mod kinds {
     pub const TRUSTED_KEY_ADDED: &str = "trusted_key_added";
     /// A public key was no longer trusted.
     pub const TRUSTED_KEY_REMOVED: &str = "trusted_key_removed";
+    /// A backend's name or plain-http choice was edited (before → after).
+    pub const BACKEND_EDITED: &str = "backend_edited";
+    /// The model price table was replaced (before → after).
+    pub const PRICE_TABLE_CHANGED: &str = "price_table_changed";
 
     /// Every kind, in display order.
-    pub const ALL: [&str; 12] = [
+    pub const ALL: [&str; 14] = [
         DECISION,
         DECISION_DELIVERY,
         ROLLBACK,
@@ -57,6 +61,8 @@ pub mod kinds {
         QUARANTINE,
         TRUSTED_KEY_ADDED,
         TRUSTED_KEY_REMOVED,
+        BACKEND_EDITED,
+        PRICE_TABLE_CHANGED,
     ];
 }
 

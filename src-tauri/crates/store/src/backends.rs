@@ -29,6 +29,48 @@ pub struct BackendRow {
     /// Per-kind settings (a Phoenix project, confirm fields per action name, ...); `{}` if none.
     #[serde(default)]
     pub config: serde_json::Value,
+    /// The admin allowed its token over plain http to a host that is not this machine.
+    #[serde(default)]
+    pub allow_http: bool,
+}
+
+impl BackendRow {
+    /// The settings an admin chooses, as the audit trail records them before and after a
+    /// change (never the token, which is not in the store).
+    pub fn settings(&self) -> serde_json::Value {
+        serde_json::json!({
+            "name": self.name,
+            "url": self.url,
+            "kind": self.kind,
+            "allow_http": self.allow_http,
+            "config": self.config,
+            "embedded": self.embedded,
+        })
+    }
+}
+
+/// A backend to add (see [`add`]).
+#[derive(Clone, Debug)]
+pub struct NewBackend<'a> {
+    /// Name to show (the URL when blank).
+    pub name: &'a str,
+    /// Base URL.
+    pub url: &'a str,
+    /// Protocol kind.
+    pub kind: &'a str,
+    /// Per-kind settings (a JSON object).
+    pub config: &'a serde_json::Value,
+    /// Token allowed over plain http to a host that is not this machine.
+    pub allow_http: bool,
+}
+
+/// What [`add`] did: the row before (when an existing backend was replaced) and after.
+#[derive(Clone, Debug)]
+pub struct Added {
+    /// The replaced backend's row, if the URL was known.
+    pub before: Option<BackendRow>,
+    /// The stored row.
+    pub row: BackendRow,
 }
 
 /// Normalises a backend base URL: trimmed, no trailing slash. Only http(s) is accepted.
@@ -69,7 +111,85 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<BackendRow> {
         whoami: whoami.and_then(|w| serde_json::from_str(&w).ok()),
         config: serde_json::from_str(&r.get::<_, String>("config")?)
             .unwrap_or_else(|_| serde_json::json!({})),
+        allow_http: r.get("allow_http")?,
     })
+}
+
+fn display_name(name: &str, url: &str) -> String {
+    if name.trim().is_empty() {
+        url.to_string()
+    } else {
+        name.trim().to_string()
+    }
+}
+
+/// Adds a backend. A URL already known is refused ([`StoreError::Exists`]) so its settings
+/// are never replaced silently; with `replace` its name, kind, settings and plain-http choice
+/// are replaced (and its last identity forgotten) and the old row is returned in
+/// [`Added::before`]. The embedded backend cannot be replaced.
+pub fn add(conn: &Connection, new: &NewBackend<'_>, replace: bool) -> Result<Added> {
+    let url = normalize_url(new.url)?;
+    let id = backend_id_for_url(&url);
+    let name = display_name(new.name, &url);
+    let config = serde_json::to_string(new.config)?;
+    let before = get(conn, &id)?;
+    match &before {
+        Some(b) if b.embedded => {
+            return Err(StoreError::Invalid(format!(
+                "{url} is the app's embedded backend; it cannot be added again"
+            )));
+        }
+        Some(b) if !replace => {
+            return Err(StoreError::Exists(format!(
+                "backend {url} is already connected as {:?}; its settings were left as they \
+                 are (edit it in the Backends view, or add it again choosing to replace them)",
+                b.name
+            )));
+        }
+        Some(_) => {
+            conn.execute(
+                "UPDATE backends SET name = ?2, kind = ?3, config = ?4, allow_http = ?5,
+                     whoami = NULL WHERE backend_id = ?1",
+                params![id, name, new.kind, config, new.allow_http],
+            )?;
+        }
+        None => {
+            conn.execute(
+                "INSERT INTO backends (backend_id, name, url, kind, embedded, added_at_ms,
+                     config, allow_http)
+                 VALUES (?1, ?2, ?3, ?4, 0, ?5, ?6, ?7)",
+                params![
+                    id,
+                    name,
+                    url,
+                    new.kind,
+                    to_ms(Utc::now()),
+                    config,
+                    new.allow_http
+                ],
+            )?;
+        }
+    }
+    let row = get(conn, &id)?.ok_or_else(|| StoreError::NotFound(id.clone()))?;
+    Ok(Added { before, row })
+}
+
+/// Sets whether a backend's token may go over plain http to a host that is not this machine.
+/// Returns whether the backend exists.
+pub fn set_allow_http(conn: &Connection, backend_id: &str, allow: bool) -> Result<bool> {
+    Ok(conn.execute(
+        "UPDATE backends SET allow_http = ?2 WHERE backend_id = ?1",
+        params![backend_id, allow],
+    )? > 0)
+}
+
+/// Renames a backend (a blank name shows its URL). Returns whether the backend exists.
+pub fn set_name(conn: &Connection, backend_id: &str, name: &str) -> Result<bool> {
+    Ok(conn.execute(
+        "UPDATE backends SET name = CASE WHEN trim(?2) = '' THEN url ELSE trim(?2) END
+         WHERE backend_id = ?1",
+        params![backend_id, name],
+    )? > 0)
 }
 
 /// Adds a backend, or updates its name/kind/embedded flag if the URL is already known.
@@ -96,11 +216,7 @@ pub fn upsert_with_id(
     embedded: bool,
 ) -> Result<BackendRow> {
     let url = normalize_url(url)?;
-    let name = if name.trim().is_empty() {
-        url.clone()
-    } else {
-        name.trim().to_string()
-    };
+    let name = display_name(name, &url);
     conn.execute(
         "INSERT INTO backends (backend_id, name, url, kind, embedded, added_at_ms)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)
@@ -190,6 +306,50 @@ mod tests {
         );
         assert!(remove(store.conn(), &a.backend_id)?);
         assert!(list(store.conn())?.is_empty());
+        Ok(())
+    }
+
+    #[test]
+    fn adding_a_known_url_again_needs_replace() -> Result<()> {
+        let store = Store::open_in_memory()?;
+        let cfg = serde_json::json!({"project": "p1"});
+        let first = NewBackend {
+            name: "First",
+            url: "https://lg.example.com/",
+            kind: "langgraph",
+            config: &cfg,
+            allow_http: false,
+        };
+        let added = add(store.conn(), &first, false)?;
+        assert!(added.before.is_none());
+        assert_eq!(added.row.config, cfg);
+        let other_cfg = serde_json::json!({});
+        let again = NewBackend {
+            name: "Second",
+            url: "https://lg.example.com",
+            kind: "phoenix",
+            config: &other_cfg,
+            allow_http: true,
+        };
+        let err = add(store.conn(), &again, false).expect_err("refused");
+        assert!(matches!(err, StoreError::Exists(_)), "{err}");
+        let kept =
+            get(store.conn(), &added.row.backend_id)?.ok_or(StoreError::NotFound("row".into()))?;
+        assert_eq!(kept, added.row, "nothing changed");
+        let replaced = add(store.conn(), &again, true)?;
+        assert_eq!(replaced.before, Some(added.row.clone()));
+        assert_eq!(replaced.row.name, "Second");
+        assert_eq!(replaced.row.kind, "phoenix");
+        assert_eq!(replaced.row.config, other_cfg);
+        assert!(replaced.row.allow_http);
+        assert_eq!(replaced.row.added_at, added.row.added_at);
+        assert_eq!(replaced.row.settings()["allow_http"], true);
+        assert!(set_allow_http(store.conn(), &added.row.backend_id, false)?);
+        assert!(set_name(store.conn(), &added.row.backend_id, "  ")?);
+        let row =
+            get(store.conn(), &added.row.backend_id)?.ok_or(StoreError::NotFound("row".into()))?;
+        assert!(!row.allow_http);
+        assert_eq!(row.name, "https://lg.example.com");
         Ok(())
     }
 }

@@ -16,6 +16,7 @@ pub fn migrations() -> Migrations<'static> {
         M::up(include_str!("../migrations/0005_search_queue.sql")),
         M::up(include_str!("../migrations/0006_connectors.sql")),
         M::up(include_str!("../migrations/0007_audit_trust.sql")),
+        M::up(include_str!("../migrations/0008_backend_allow_http.sql")),
     ])
 }
 

@@ -15,6 +15,10 @@ pub enum StoreError {
     /// The caller asked for something that does not exist.
     #[error("not found: {0}")]
     NotFound(String),
+    /// The thing to add exists already (a backend URL added twice) and the caller did not ask
+    /// to replace it.
+    #[error("already exists: {0}")]
+    Exists(String),
     /// The caller passed something the store cannot accept.
     #[error("invalid input: {0}")]
     Invalid(String),

@@ -5,6 +5,7 @@
 
 use crate::error::SyncError;
 use crate::retry::Backoff;
+use crate::transport;
 use countersign_core::{Budget, KnowledgeSource, Whoami};
 use rand::Rng;
 use reqwest::{Method, StatusCode, header};
@@ -24,6 +25,9 @@ pub struct ClientOptions {
     pub max_body_bytes: usize,
     /// Retry policy.
     pub backoff: Backoff,
+    /// The admin allowed this backend's credentials over plain http to a host that is not
+    /// this machine (see [`crate::transport::require_tls`]). Off by default.
+    pub allow_plain_http: bool,
 }
 
 impl Default for ClientOptions {
@@ -33,6 +37,7 @@ impl Default for ClientOptions {
             request_timeout: Duration::from_secs(30),
             max_body_bytes: 64 << 20,
             backoff: Backoff::default(),
+            allow_plain_http: false,
         }
     }
 }
@@ -150,16 +155,24 @@ impl Client {
         Client::with_auth(base_url, auth, opts)
     }
 
-    /// A client of `base_url` (a `#fragment` is dropped) authenticating with `auth`.
+    /// A client of `base_url` (a `#fragment` is dropped) authenticating with `auth`. Refused
+    /// ([`SyncError::PlainHttp`]) when a credential would go over plain http to a host that is
+    /// not this machine and `opts.allow_plain_http` is off. Redirects are followed only within
+    /// the origin of `base_url`.
     pub fn with_auth(base_url: &str, auth: Auth, opts: ClientOptions) -> Result<Client, SyncError> {
+        let base = base_of(base_url);
+        if !matches!(auth, Auth::None) {
+            transport::require_tls(&base, opts.allow_plain_http)?;
+        }
         let http = reqwest::Client::builder()
+            .redirect(transport::redirect_policy())
             .connect_timeout(opts.connect_timeout)
             .timeout(opts.request_timeout)
             .user_agent(concat!("countersign/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| SyncError::Protocol(format!("http client: {e}")))?;
         Ok(Client {
-            base: base_of(base_url),
+            base,
             auth,
             http,
             opts,
@@ -200,6 +213,12 @@ impl Client {
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.trim().parse::<u64>().ok())
             .map(Duration::from_secs);
+        let location: Option<String> = resp.headers().get(header::LOCATION).map(|v| {
+            String::from_utf8_lossy(v.as_bytes())
+                .chars()
+                .take(200)
+                .collect()
+        });
         if let Some(len) = resp.content_length()
             && len as usize > self.opts.max_body_bytes
         {
@@ -216,6 +235,9 @@ impl Client {
         };
         if status.is_success() {
             return Attempt::Done(bytes);
+        }
+        if status.is_redirection() {
+            return Attempt::Fail(self.redirected(status, location.as_deref()));
         }
         let detail = error_detail(&bytes);
         match status {
@@ -240,6 +262,18 @@ impl Client {
                 detail,
             }),
         }
+    }
+
+    /// The error for a redirect the policy did not follow (to another origin, or too many).
+    fn redirected(&self, status: StatusCode, location: Option<&str>) -> SyncError {
+        SyncError::Redirected(format!(
+            "{} answered {} redirecting to {}; redirects are only followed within {} so its \
+             credentials never reach another origin — use the final address as the backend URL",
+            self.base,
+            status.as_u16(),
+            countersign_core::text::plain(location.unwrap_or("(no Location)"), 200),
+            self.base,
+        ))
     }
 
     /// Sends a request, retrying transient failures, and returns the body bytes. Only

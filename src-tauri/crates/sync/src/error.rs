@@ -25,6 +25,14 @@ pub enum SyncError {
     /// The backend answered something that is not the protocol (bad page shape, too large).
     #[error("backend broke the protocol: {0}")]
     Protocol(String),
+    /// A token would travel over plain http to a host that is not this machine, and the admin
+    /// has not allowed plain http for this backend.
+    #[error("{0}")]
+    PlainHttp(String),
+    /// The backend redirected to another origin; the redirect was not followed, so no
+    /// credential reached it.
+    #[error("{0}")]
+    Redirected(String),
     /// Writing to the local store failed; nothing of the failing page was kept.
     #[error("store: {0}")]
     Store(#[from] countersign_store::StoreError),
@@ -47,6 +55,8 @@ impl SyncError {
             } => "invalid_input",
             SyncError::Status { .. } => "backend_error",
             SyncError::Protocol(_) => "protocol",
+            SyncError::PlainHttp(_) => "plain_http_refused",
+            SyncError::Redirected(_) => "redirect_refused",
             SyncError::Store(_) => "store",
             SyncError::Cancelled => "cancelled",
         }

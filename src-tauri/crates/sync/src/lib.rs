@@ -13,6 +13,7 @@ pub mod error;
 pub mod outbox;
 pub mod plan;
 pub mod retry;
+pub mod transport;
 
 pub use applier::Applier;
 pub use client::{Client, ClientOptions};

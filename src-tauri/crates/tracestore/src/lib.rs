@@ -84,6 +84,7 @@ mod tests {
             added_at: chrono::Utc::now(),
             whoami: None,
             config: serde_json::json!({}),
+            allow_http: false,
         };
         assert_eq!(project_of(&row).as_deref(), Some("evals"));
         row.config = serde_json::json!({"project": "prod"});

@@ -5,6 +5,10 @@
  */
 export type AppInfo = { version: string, store_path: string, embedded_backend_url: string | null, secret_store: string, 
 /**
+ * Why the secret store cannot be used (a token file other users may read), if so.
+ */
+secret_store_error: string | null, 
+/**
  * Approvals faster than this after opening are flagged as too fast.
  */
 min_review_ms: number, };

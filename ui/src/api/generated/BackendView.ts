@@ -7,4 +7,9 @@ import type { JsonValue } from "./serde_json/JsonValue";
 /**
  * A backend as the Backends view shows it.
  */
-export type BackendView = { backend_id: string, name: string, url: string, kind: string, added_at: string, embedded: boolean, health: BackendHealth, whoami: Whoami | null, counts: BackendCounts, config: JsonValue, };
+export type BackendView = { backend_id: string, name: string, url: string, kind: string, added_at: string, embedded: boolean, health: BackendHealth, whoami: Whoami | null, counts: BackendCounts, config: JsonValue, 
+/**
+ * The admin allowed this backend's token over plain http to a host that is not this
+ * machine.
+ */
+allow_http: boolean, };

@@ -7,6 +7,7 @@ import { SafeText } from '../../components/SafeText';
 import { TimeText } from '../../components/TimeText';
 import type { Budget } from '../../api/types';
 import { diffBudgets } from '../../lib/budgetDiff';
+import { settingsDiff } from '../../lib/settingsDiff';
 import { localInputToRfc3339 } from '../../lib/viewState';
 import { Clipped } from '../../components/Clipped';
 
@@ -15,6 +16,21 @@ function isBudgetList(v: unknown): v is Budget[] {
 }
 
 /** For budget changes: the before → after in words, above the raw details. */
+/** Before → after of a settings change (backend added, replaced, edited, removed; price table). */
+function SettingsChangeSummary({ details }: { details: unknown }) {
+  const changes = settingsDiff(details);
+  if (!changes || changes.length === 0) return null;
+  return (
+    <ul className="settings-change" data-testid="settings-change">
+      {changes.map((c) => (
+        <li key={c.field}>
+          <SafeText text={c.field} />: <SafeText text={c.before} /> → <SafeText text={c.after} />
+        </li>
+      ))}
+    </ul>
+  );
+}
+
 function BudgetChangeSummary({ details }: { details: unknown }) {
   const d = details as { before?: unknown; after?: unknown } | null;
   if (!d || typeof d !== 'object' || !isBudgetList(d.before) || !isBudgetList(d.after)) return null;
@@ -130,7 +146,7 @@ export function AuditEvents({ nonce }: { nonce: number }) {
                     <Clipped text={e.subject} max={120} expandable />
                   </td>
                   <td data-col="details" className="wrap details">
-                    {e.kind === 'budget_change' ? <BudgetChangeSummary details={e.details} /> : null}
+                    {e.kind === 'budget_change' ? <BudgetChangeSummary details={e.details} /> : <SettingsChangeSummary details={e.details} />}
                     <JsonBlock value={e.details} label={`details of event ${e.seq}`} collapsible />
                   </td>
                 </tr>

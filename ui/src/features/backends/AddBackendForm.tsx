@@ -1,8 +1,8 @@
 import { useState, type FormEvent } from 'react';
-import { addBackend, type BackendKind } from '../../api';
+import { addBackend, toApiError, type BackendKind } from '../../api';
 import { useReportError } from '../../app/errors';
 import { SafeText } from '../../components/SafeText';
-import { KIND_INFO, newBackendInput } from './kinds';
+import { KIND_INFO, isPlainHttpOffMachine, newBackendInput } from './kinds';
 
 /**
  * Adds a backend of any kind the console connects to. The token (or Langfuse keys) goes
@@ -17,29 +17,46 @@ export function AddBackendForm({ onAdded }: { onAdded: () => void }) {
   const [secret, setSecret] = useState('');
   const [project, setProject] = useState('');
   const [busy, setBusy] = useState(false);
+  const [allowHttp, setAllowHttp] = useState(false);
   const [added, setAdded] = useState<string | null>(null);
+  // The URL is already connected: its settings were left alone; replacing them is a second, explicit step.
+  const [exists, setExists] = useState<string | null>(null);
   const info = KIND_INFO[kind];
+  const plainHttp = isPlainHttpOffMachine(url);
 
-  const submit = async (e: FormEvent) => {
-    e.preventDefault();
+  const add = async (replace: boolean) => {
     setBusy(true);
     setAdded(null);
     try {
-      const b = await addBackend(newBackendInput({ kind, name, url, token, secret, project }));
+      const b = await addBackend({ ...newBackendInput({ kind, name, url, token, secret, project }), allowHttp: plainHttp && allowHttp, replace });
       setAdded(b.name);
+      setExists(null);
       setName('');
       setUrl('');
       setToken('');
       setSecret('');
       setProject('');
+      setAllowHttp(false);
       onAdded();
     } catch (err) {
-      report(err, 'add_backend');
-      setToken('');
-      setSecret('');
+      const e = toApiError(err);
+      if (e.code === 'backend_exists') {
+        // Keep the inputs (token included) for the explicit replace below.
+        setExists(e.message);
+      } else {
+        report(e, 'add_backend');
+        setExists(null);
+        setToken('');
+        setSecret('');
+      }
     } finally {
       setBusy(false);
     }
+  };
+
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    void add(false);
   };
 
   return (
@@ -105,6 +122,24 @@ export function AddBackendForm({ onAdded }: { onAdded: () => void }) {
           {busy ? 'Checking…' : 'Add'}
         </button>
       </div>
+      {plainHttp ? (
+        <label className="warn-text small" data-testid="backend-allow-http-label">
+          <input type="checkbox" data-testid="backend-allow-http" checked={allowHttp} onChange={(e) => setAllowHttp(e.target.checked)} /> This URL uses
+          plain http to another machine: the token would cross the network unencrypted. Allow plain http for this backend (recorded in the
+          audit trail).
+        </label>
+      ) : null}
+      {exists ? (
+        <div className="warn-text small" data-testid="backend-exists">
+          <SafeText text={exists} />{' '}
+          <button type="button" className="btn danger" data-testid="backend-replace" disabled={busy} onClick={() => void add(true)}>
+            Replace its settings
+          </button>{' '}
+          <button type="button" className="btn" onClick={() => setExists(null)}>
+            Keep them
+          </button>
+        </div>
+      ) : null}
       <p className="muted small" data-testid="backend-kind-help">
         {info.help}
       </p>

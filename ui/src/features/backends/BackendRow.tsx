@@ -10,6 +10,7 @@ import { ConfirmFieldsEditor } from './ConfirmFieldsEditor';
 import { FieldKindsEditor } from './FieldKindsEditor';
 import { kindLabel } from './kinds';
 import { Clipped, LongText } from '../../components/Clipped';
+import { TransportSetting } from './TransportSetting';
 
 function configField(config: Json, key: string): Json | undefined {
   return config && typeof config === 'object' && !Array.isArray(config) ? config[key] : undefined;
@@ -77,6 +78,10 @@ export function BackendRow({ b, onRemoved }: { b: BackendView; onRemoved: () => 
           <code>
             <Clipped text={b.url} expandable />
           </code>
+        </dd>
+        <dt>Transport</dt>
+        <dd>
+          <TransportSetting b={b} />
         </dd>
         <dt>Last success</dt>
         <dd>{h.last_success_at ? <TimeText value={h.last_success_at} /> : <span className="muted">never</span>}</dd>

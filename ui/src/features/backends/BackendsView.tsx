@@ -7,6 +7,7 @@ import { ViewHeader } from '../../components/ViewHeader';
 import { AddBackendForm } from './AddBackendForm';
 import { BackendRow } from './BackendRow';
 import { QuarantineList } from './QuarantineList';
+import { SecretStoreFooter } from './SecretStoreFooter';
 
 export function BackendsView() {
   const { bump } = useStore();
@@ -28,6 +29,7 @@ export function BackendsView() {
         <h2>Quarantined records</h2>
         <QuarantineList backendId={null} backendName={nameOf} />
       </section>
+      <SecretStoreFooter />
     </section>
   );
 }

@@ -6,6 +6,7 @@ import type { BackendView } from '../../api';
 import { ErrorProvider } from '../../app/errors';
 import { StoreProvider } from '../../app/store';
 import { BackendRow } from './BackendRow';
+import { SecretStoreFooter } from './SecretStoreFooter';
 
 const wrap = (node: ReactNode) =>
   renderToStaticMarkup(
@@ -26,6 +27,7 @@ function backend(kind: string, config: BackendView['config'], state: BackendView
     whoami: null,
     counts: { runs: 4, actions_pending: 1, quarantined: 0 },
     config,
+    allow_http: false,
   };
 }
 
@@ -46,5 +48,35 @@ describe('backend rows by kind', () => {
     const lf = wrap(<BackendRow b={backend('langfuse', {}, 'degraded')} onRemoved={() => {}} />);
     expect(lf).toMatch(/data-kind="langfuse"[^>]*>Langfuse</);
     expect(lf).toMatch(/data-testid="health-badge"[^>]*>degraded</);
+  });
+});
+
+describe('credentials in the Backends view', () => {
+  it('plain http to another machine says the token waits for an explicit allowance, and offers it', () => {
+    const b = { ...backend('countersign', {}, 'down'), url: 'http://agents.internal:8080' };
+    const refused = wrap(<BackendRow b={b} onRemoved={() => {}} />);
+    expect(refused).toContain('data-allow-http="false"');
+    expect(refused).toContain('the token is not sent until you allow it');
+    expect(refused).toMatch(/data-testid="backend-allow-http-toggle"[^>]*>Allow plain http</);
+    const allowed = wrap(<BackendRow b={{ ...b, allow_http: true }} onRemoved={() => {}} />);
+    expect(allowed).toContain('data-allow-http="true"');
+    expect(allowed).toMatch(/data-testid="backend-allow-http-toggle"[^>]*>Require https</);
+    const local = wrap(<BackendRow b={backend('countersign', {}, 'healthy')} onRemoved={() => {}} />);
+    expect(local).not.toContain('backend-allow-http-toggle');
+  });
+
+  it('the footer says where tokens are kept and why a token file is refused', () => {
+    const info = {
+      version: '0',
+      store_path: '/s.db',
+      embedded_backend_url: null,
+      secret_store: 'file /x/secrets.json',
+      secret_store_error: 'token file /x/secrets.json has mode 0644 <b>',
+      min_review_ms: 0,
+    };
+    const html = wrap(<SecretStoreFooter info={info} />);
+    expect(html).toContain('file /x/secrets.json');
+    expect(html).toMatch(/data-testid="secret-store-error"[^>]*>token file \/x\/secrets.json has mode 0644 &lt;b&gt;/);
+    expect(wrap(<SecretStoreFooter info={{ ...info, secret_store_error: null }} />)).not.toContain('secret-store-error');
   });
 });

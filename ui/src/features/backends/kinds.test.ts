@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { confirmFieldsText, kindLabel, newBackendInput, parseConfirmFields, withConfirmFields } from './kinds';
+import { confirmFieldsText, isPlainHttpOffMachine, kindLabel, newBackendInput, parseConfirmFields, withConfirmFields } from './kinds';
 
 describe('backend kinds', () => {
   const base = { name: ' Agents ', url: ' http://127.0.0.1:8123 ', token: '', secret: '', project: '' };
@@ -34,5 +34,16 @@ describe('backend kinds', () => {
     expect(parseConfirmFields('x: <img src=x>')).toMatchObject({ ok: false });
     expect(parseConfirmFields('a: b\na: c')).toEqual({ ok: false, error: 'line 2: a is listed twice' });
     expect(confirmFieldsText({ confirm_fields: 'nope' })).toBe('');
+  });
+});
+
+describe('plain http to another machine', () => {
+  it('matches the Rust rule: loopback and https are fine, other http hosts need an allowance', () => {
+    for (const ok of ['https://a.example.com', 'http://127.0.0.1:8080', 'http://127.9.9.9', 'http://localhost:1', 'http://[::1]:9', 'http://[::ffff:127.0.0.1]:9', 'not a url']) {
+      expect(isPlainHttpOffMachine(ok), ok).toBe(false);
+    }
+    for (const bad of ['http://a.example.com', 'http://10.0.0.5:8080', 'http://localhost.example.com', 'http://[::2]']) {
+      expect(isPlainHttpOffMachine(bad), bad).toBe(true);
+    }
   });
 });

@@ -105,3 +105,21 @@ export function withConfirmFields(config: Json, fields: { [action: string]: stri
   else base.confirm_fields = fields;
   return base;
 }
+
+/**
+ * Whether `url` is plain http to a host that is not this machine: a token is only sent there when
+ * the admin allows it for the backend (the Rust side refuses otherwise; this only decides what to show).
+ */
+export function isPlainHttpOffMachine(url: string): boolean {
+  let u: URL;
+  try {
+    u = new URL(url.trim());
+  } catch {
+    return false;
+  }
+  if (u.protocol !== 'http:') return false;
+  const host = u.hostname.replace(/^\[|\]$/g, '').toLowerCase().replace(/\.$/, '');
+  if (host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host)) return false;
+  // IPv4-mapped loopback as the URL parser writes it.
+  return !/^::ffff:(7f[0-9a-f]{2}:[0-9a-f]{1,4}|127\.\d+\.\d+\.\d+)$/.test(host);
+}

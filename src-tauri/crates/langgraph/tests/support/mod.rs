@@ -230,6 +230,7 @@ pub fn client(url: &str) -> LangGraphClient {
                 base: Duration::from_millis(20),
                 cap: Duration::from_millis(100),
             },
+            allow_plain_http: false,
         },
     )
     .expect("client")
