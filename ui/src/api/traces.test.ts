@@ -27,7 +27,9 @@ describe('trace commands', () => {
     await getReceiver();
     expect(invoke).toHaveBeenLastCalledWith('get_receiver', {}, undefined);
     await setReceiver(true, 0);
-    expect(invoke).toHaveBeenLastCalledWith('set_receiver', { enabled: true, port: 0 }, undefined);
+    expect(invoke).toHaveBeenLastCalledWith('set_receiver', { enabled: true, port: 0, token: null }, undefined);
+    await setReceiver(true, 0, 's3cret');
+    expect(invoke).toHaveBeenLastCalledWith('set_receiver', { enabled: true, port: 0, token: 's3cret' }, undefined);
   });
 
   it('reject outside the app and pass errors through', async () => {
