@@ -186,7 +186,10 @@ pub async fn apply_receiver(app: &AppHandle, state: &Arc<AppState>, settings: Re
         Err(e) => {
             // Never start an open receiver when the admin asked for a token we cannot read.
             tracing::warn!(error = %e.message, "OTLP receiver token unreadable; receiver not started");
-            slot.error = Some(format!("the receiver's token could not be read: {}", e.message));
+            slot.error = Some(format!(
+                "the receiver's token could not be read: {}",
+                e.message
+            ));
             return;
         }
     };

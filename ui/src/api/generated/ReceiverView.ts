@@ -16,4 +16,8 @@ endpoint: string | null,
 /**
  * Why it is not running although enabled.
  */
-error: string | null, stats: ReceiverStats | null, };
+error: string | null, stats: ReceiverStats | null, 
+/**
+ * Exporters must send `Authorization: Bearer <token>` (the token itself is never shown).
+ */
+token_set: boolean, };
