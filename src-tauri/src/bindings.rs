@@ -21,7 +21,7 @@ fn export_types(dir: &Path) -> Result<(), ExportError> {
     macro_rules! export {
         ($($t:ty),* $(,)?) => { $( <$t as TS>::export_all(&cfg)?; )* };
     }
-    use crate::commands::{approvals, audit, backends, budgets, runs, system, traces};
+    use crate::commands::{approvals, audit, backends, budgets, keys, runs, system, traces};
     export!(
         // commands
         system::AppInfo,
@@ -45,6 +45,9 @@ fn export_types(dir: &Path) -> Result<(), ExportError> {
         audit::ExportResult,
         audit::SourceView,
         countersign_audit::VerifyReport,
+        audit::VerifyOutcome,
+        keys::KeyDescription,
+        countersign_store::trusted_keys::TrustedKey,
         countersign_core::audit::AuditEvent,
         countersign_otel::ImportCounts,
         traces::PriceTableView,

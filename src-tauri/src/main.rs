@@ -8,6 +8,7 @@
 mod announced;
 #[cfg(test)]
 mod bindings;
+mod checkpoints;
 mod commands;
 mod embedded;
 mod error;
@@ -16,6 +17,7 @@ mod notify;
 mod receiver_slot;
 mod secrets;
 mod state;
+mod trust;
 mod worker;
 
 use std::sync::Arc;
@@ -65,6 +67,10 @@ fn main() {
             commands::audit::export_audit,
             commands::audit::verify_audit,
             commands::audit::list_sources,
+            commands::keys::list_trusted_keys,
+            commands::keys::describe_key,
+            commands::keys::trust_key,
+            commands::keys::remove_trusted_key,
             commands::budgets::save_budgets,
             commands::traces::import_traces,
             commands::traces::get_price_table,

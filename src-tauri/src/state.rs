@@ -31,11 +31,14 @@ pub struct AppState {
     pub announced: crate::announced::Announced,
     /// The OTLP/HTTP trace receiver, when the user enabled it.
     pub receiver: tokio::sync::Mutex<crate::receiver_slot::ReceiverSlot>,
+    /// When each native backend is next due for an audit checkpoint.
+    pub checkpoints: crate::checkpoints::Schedule,
 }
 
 impl AppState {
     /// Opens the store (in `$COUNTERSIGN_STORE` or the app-data directory), picks the secret
-    /// store, and (in a `demo` build) starts the embedded reference backend unless
+    /// store, makes sure this installation's signing key exists and is a trusted key, and (in a
+    /// `demo` build) starts the embedded reference backend unless
     /// `COUNTERSIGN_EMBEDDED=0`.
     pub fn init(app: &tauri::AppHandle) -> Result<AppState, Box<dyn std::error::Error>> {
         let store_path = match std::env::var_os(paths::STORE_ENV).filter(|p| !p.is_empty()) {
@@ -46,8 +49,12 @@ impl AppState {
             .parent()
             .map(PathBuf::from)
             .unwrap_or_else(|| PathBuf::from("."));
-        let store = Store::open(&store_path)?;
+        let mut store = Store::open(&store_path)?;
         tracing::info!(store = %store_path.display(), "store open");
+        let key = countersign_audit::load_or_create_key(&data_dir)?;
+        if crate::trust::trust_this_installation(&mut store, &key)? {
+            tracing::info!("this installation's signing key is now a trusted key");
+        }
         let secrets = secrets::from_env(&data_dir);
         let mut session_tokens = HashMap::new();
         let embedded = crate::embedded::start(&store, &data_dir, &mut session_tokens)?;
@@ -61,7 +68,22 @@ impl AppState {
             cancel: Mutex::new(Cancel::default()),
             announced: crate::announced::Announced::default(),
             receiver: tokio::sync::Mutex::default(),
+            checkpoints: crate::checkpoints::Schedule::default(),
         })
+    }
+
+    /// The folder holding the installation's signing key: the store file's folder.
+    pub fn key_dir(&self) -> PathBuf {
+        self.store_path
+            .parent()
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from("."))
+    }
+
+    /// This installation's signing key (created on first use).
+    pub fn signing_key(&self) -> CmdResult<countersign_audit::SigningKey> {
+        countersign_audit::load_or_create_key(&self.key_dir())
+            .map_err(|e| CmdError::new("internal", e.to_string()))
     }
 
     /// The token for a backend: this session's, else the secret store's.

@@ -10,7 +10,9 @@ use std::sync::Arc;
 use std::time::Duration;
 use tauri::{AppHandle, Emitter, Manager};
 
-/// Starts the periodic sync loop (interval from `COUNTERSIGN_SYNC_INTERVAL_MS`, default 1500).
+/// Starts the periodic sync loop (interval from `COUNTERSIGN_SYNC_INTERVAL_MS`, default 1500);
+/// after each round, native backends due for an audit checkpoint get one
+/// ([`crate::checkpoints`]).
 pub fn spawn(app: AppHandle, state: Arc<AppState>) {
     let every = std::env::var("COUNTERSIGN_SYNC_INTERVAL_MS")
         .ok()
@@ -21,6 +23,8 @@ pub fn spawn(app: AppHandle, state: Arc<AppState>) {
             if let Err(e) = sync_all(&app, &state, None).await {
                 tracing::warn!(code = e.code, error = %e.message, "background sync failed");
             }
+            // Failures are logged there and retried when due again.
+            crate::checkpoints::checkpoint_all(&state, true).await;
             tokio::time::sleep(Duration::from_millis(every)).await;
         }
     });

@@ -6,7 +6,7 @@ use crate::state::{AppState, with_store};
 use countersign_core::audit::AuditEvent;
 use countersign_store::{audit, backends, sources};
 use serde::Serialize;
-use std::path::PathBuf;
+use std::path::Path;
 use std::sync::Arc;
 use tauri::State;
 
@@ -20,20 +20,11 @@ pub struct AuditInfo {
     exports_dir: String,
 }
 
-fn key_dir(state: &AppState) -> PathBuf {
-    state
-        .store_path
-        .parent()
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("."))
-}
-
 /// Head of the chain, its verification, and the installation's public key.
 #[tauri::command]
 pub async fn audit_info(state: State<'_, Arc<AppState>>) -> CmdResult<AuditInfo> {
-    let dir = key_dir(&state);
-    let key = countersign_audit::load_or_create_key(&dir)
-        .map_err(|e| CmdError::new("internal", e.to_string()))?;
+    let dir = state.key_dir();
+    let key = state.signing_key()?;
     let public_key = countersign_audit::public_key_hex(&key);
     with_store(&state, move |s| {
         let verdict = audit::verify(s.conn())?;
@@ -72,45 +63,88 @@ pub async fn list_audit(
 pub struct ExportResult {
     dir: String,
     manifest: countersign_audit::Manifest,
+    /// Checkpoints that failed just before the export (the export went ahead without them).
+    warnings: Vec<String>,
 }
 
 /// Exports a signed bundle for `[from, to)` into a new folder under the app-data exports
-/// folder (the export is itself recorded in the trail).
+/// folder (the export is itself recorded in the trail). First sends the chain head to each
+/// native backend for a checkpoint receipt, so the bundle carries fresh receipts; a failed
+/// checkpoint is a warning in the result, never a reason not to export.
 #[tauri::command]
 pub async fn export_audit(
     state: State<'_, Arc<AppState>>,
     from: Option<chrono::DateTime<chrono::Utc>>,
     to: Option<chrono::DateTime<chrono::Utc>>,
 ) -> CmdResult<ExportResult> {
-    let dir = key_dir(&state);
-    let out = dir.join("exports").join(format!(
+    let warnings = crate::checkpoints::checkpoint_all(&state, false).await;
+    let key = state.signing_key()?;
+    let out = state.key_dir().join("exports").join(format!(
         "audit-{}",
         chrono::Utc::now().format("%Y%m%dT%H%M%S%.3fZ")
     ));
     with_store(&state, move |s| {
-        let key = countersign_audit::load_or_create_key(&dir)
-            .map_err(|e| CmdError::new("internal", e.to_string()))?;
         let manifest = countersign_audit::export_bundle(s, &key, &out, from, to)
             .map_err(|e| CmdError::new("export_failed", e.to_string()))?;
         tracing::info!(dir = %out.display(), "audit bundle exported");
         Ok(ExportResult {
             dir: out.display().to_string(),
             manifest,
+            warnings,
         })
     })
     .await
 }
 
-/// Verifies a bundle folder offline: every hash, the chain and the signature. Names the first
-/// bad record on failure (`code: "verify_failed"`).
+/// What Verify found: the report of a bundle that verifies and is signed by a trusted key, or
+/// why not (an invalid bundle, or a valid signature by a key this console does not trust).
+#[derive(Serialize, ts_rs::TS)]
+#[serde(tag = "result", rename_all = "snake_case")]
+pub enum VerifyOutcome {
+    /// Verified; the report says whether the chain is anchored.
+    Verified {
+        /// What the bundle holds and what can be concluded.
+        report: Box<countersign_audit::VerifyReport>,
+    },
+    /// Does not verify, or signer not trusted (`error.kind`).
+    Failed {
+        /// The first bad record, or the untrusted signer (`signer_key`).
+        error: countersign_audit::VerifyError,
+        /// The failure in one line.
+        message: String,
+        /// Fingerprint of `error.signer_key`, to compare before trusting it.
+        signer_fingerprint: Option<String>,
+    },
+}
+
+/// Verifies a bundle folder offline against this console's trusted keys: every hash, the
+/// chain, the signature, the receipts, and that the signer is a trusted installation key.
 #[tauri::command]
-pub async fn verify_audit(dir: String) -> CmdResult<countersign_audit::VerifyReport> {
+pub async fn verify_audit(
+    state: State<'_, Arc<AppState>>,
+    dir: String,
+) -> CmdResult<VerifyOutcome> {
+    let trusted = with_store(&state, |s| {
+        Ok(countersign_audit::TrustedKeys::load(s.conn())?)
+    })
+    .await?;
     tauri::async_runtime::spawn_blocking(move || {
-        countersign_audit::verify_bundle(std::path::Path::new(&dir))
-            .map_err(|e| CmdError::new("verify_failed", e.to_string()))
+        match countersign_audit::verify_bundle_trusted(Path::new(&dir), &trusted) {
+            Ok(report) => VerifyOutcome::Verified {
+                report: Box::new(report),
+            },
+            Err(error) => VerifyOutcome::Failed {
+                message: error.to_string(),
+                signer_fingerprint: error
+                    .signer_key
+                    .as_deref()
+                    .map(countersign_audit::fingerprint),
+                error,
+            },
+        }
     })
     .await
-    .map_err(|e| CmdError::new("internal", e.to_string()))?
+    .map_err(|e| CmdError::new("internal", e.to_string()))
 }
 
 /// A knowledge source with the backend that reported it.

@@ -5,6 +5,7 @@ pub mod audit;
 pub mod backend_edit;
 pub mod backends;
 pub mod budgets;
+pub mod keys;
 pub mod runs;
 pub mod system;
 pub mod traces;

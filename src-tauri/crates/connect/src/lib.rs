@@ -8,6 +8,7 @@
 //! nothing to sync: [`Kind::parse`] does not know them and [`sync`] answers `None`.
 
 use chrono::Utc;
+use countersign_audit::SigningKey;
 use countersign_core::{Role, Whoami};
 use countersign_store::backends::BackendRow;
 use countersign_store::{Store, health};
@@ -18,6 +19,8 @@ use countersign_sync::{
 use serde::Serialize;
 use serde_json::Value;
 use std::path::Path;
+
+pub use countersign_sync::checkpoint::CheckpointOutcome;
 
 /// A backend kind with a connector.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, ts_rs::TS)]
@@ -259,6 +262,23 @@ pub async fn deliver(
     }
 }
 
+/// Sends the store's audit chain head, signed by the installation `key`, to a backend for a
+/// checkpoint receipt (see `docs/audit.md`). Only native backends (`countersign`) offer
+/// checkpoints; every other kind answers [`CheckpointOutcome::Unsupported`] without a request.
+/// Call it before each export and at least hourly while connected.
+pub async fn checkpoint(
+    store_path: &Path,
+    backend: &BackendRow,
+    token: Option<String>,
+    key: &SigningKey,
+) -> Result<CheckpointOutcome, SyncError> {
+    if Kind::parse(&backend.kind) != Some(Kind::Countersign) {
+        return Ok(CheckpointOutcome::Unsupported);
+    }
+    let c = Client::new(&backend.url, token, ClientOptions::default())?;
+    countersign_sync::checkpoint::checkpoint_backend(store_path, &backend.backend_id, &c, key).await
+}
+
 /// A sync that could not start: recorded in the backend's health and returned as a report.
 fn failed(store_path: &Path, backend_id: &str, e: SyncError) -> SyncReport {
     let now = Utc::now();
@@ -287,6 +307,40 @@ mod tests {
             assert_eq!(Kind::parse(k.as_str()), Some(k));
         }
         assert_eq!(Kind::parse("otel"), None);
+    }
+
+    #[tokio::test]
+    async fn only_native_backends_are_asked_for_a_checkpoint() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let path = dir.path().join("s.db");
+        let (lf, native) = {
+            let s = Store::open(&path).expect("store");
+            let lf = backends::upsert(s.conn(), "LF", "http://127.0.0.1:9", "langfuse", false)
+                .expect("langfuse");
+            let native =
+                backends::upsert(s.conn(), "N", "http://127.0.0.1:9", "countersign", false)
+                    .expect("native");
+            (lf, native)
+        };
+        let key = countersign_audit::load_or_create_key(dir.path()).expect("key");
+        let other = checkpoint(&path, &lf, None, &key)
+            .await
+            .expect("no request");
+        assert_eq!(other, CheckpointOutcome::Unsupported);
+        // A native backend is asked; an unreachable one is an error the caller reports.
+        let s = Store::open(&path).expect("store");
+        countersign_store::audit::append(
+            s.conn(),
+            "test",
+            "note",
+            "x",
+            serde_json::json!({}),
+            Utc::now(),
+        )
+        .expect("event");
+        drop(s);
+        let err = checkpoint(&path, &native, None, &key).await;
+        assert!(err.is_err(), "{err:?}");
     }
 
     #[tokio::test]

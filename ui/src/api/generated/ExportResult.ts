@@ -4,4 +4,8 @@ import type { ExportManifest } from "./ExportManifest";
 /**
  * Where an export went and what it holds.
  */
-export type ExportResult = { dir: string, manifest: ExportManifest, };
+export type ExportResult = { dir: string, manifest: ExportManifest, 
+/**
+ * Checkpoints that failed just before the export (the export went ahead without them).
+ */
+warnings: Array<string>, };

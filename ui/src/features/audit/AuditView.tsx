@@ -11,6 +11,7 @@ import { AdminSection } from './AdminSection';
 import { AuditEvents } from './AuditEvents';
 import { ChainStatus } from './ChainStatus';
 import { ExportVerify } from './ExportVerify';
+import { TrustedKeys } from './TrustedKeys';
 import './audit.css';
 import { Clipped, LongText } from '../../components/Clipped';
 
@@ -21,18 +22,25 @@ function joinPath(dir: string, name: string): string {
 
 const SECTIONS = [
   ['trail', 'Audit trail'],
+  ['keys', 'Trusted keys'],
   ['admin', 'Admin'],
   ['integrity', 'Data integrity'],
 ] as const;
 
 /**
  * Audit & admin: the hash-chained trail (status, public key, events, signed export and offline
- * verification), backends with the user's roles and knowledge sources, and data integrity
+ * verification against the trusted keys), the trusted keys, backends with the user's roles and knowledge sources, and data integrity
  * (sync errors, quarantined records).
  */
 export function AuditView() {
   const { syncErrors } = useStore();
   const [nonce, setNonce] = useState(0);
+  const [trustNonce, setTrustNonce] = useState(0);
+  const trustChanged = useCallback(() => {
+    setTrustNonce((n) => n + 1);
+    // Trust changes are audit events too.
+    setNonce((n) => n + 1);
+  }, []);
   const info = useLoad(getAuditInfo, `audit-info|${nonce}`, 'audit_info');
   const { data, loadedAt } = useLoad(listBackends, 'audit-backends', 'list_backends');
   const nameOf = useCallback((id: string) => data?.find((b) => b.backend_id === id)?.name ?? id, [data]);
@@ -57,7 +65,15 @@ export function AuditView() {
         <h2>Audit trail</h2>
         <ChainStatus info={info.data} />
       </section>
-      <ExportVerify publicKey={info.data?.public_key ?? null} suggestedDir={suggestedDir} onExported={() => setNonce((n) => n + 1)} />
+      <ExportVerify
+        publicKey={info.data?.public_key ?? null}
+        suggestedDir={suggestedDir}
+        onExported={() => setNonce((n) => n + 1)}
+        onTrustChanged={trustChanged}
+      />
+      <div id="audit-keys" className="audit-group">
+        <TrustedKeys nonce={trustNonce} onChanged={trustChanged} />
+      </div>
       <AuditEvents nonce={nonce} />
       <div id="audit-admin" className="audit-group">
         <AdminSection backends={data} />

@@ -1,58 +1,82 @@
 import { useEffect, useState } from 'react';
-import { toApiError, type ApiError } from '../../api';
 import { exportAudit, verifyAudit } from '../../api/governance';
-import type { ExportResult, VerifyReport } from '../../api/types';
+import type { ExportResult, VerifyOutcome } from '../../api/types';
 import { useReportError } from '../../app/errors';
 import { SafeText } from '../../components/SafeText';
 import { TimeText } from '../../components/TimeText';
 import { localInputToRfc3339 } from '../../lib/viewState';
+import { Files, Range } from './BundleParts';
+import { VerifyResult } from './VerifyResult';
 
-function Range({ from, to }: { from: string | null; to: string | null }) {
+/** The result of an export: where it went, what it holds, and checkpoint warnings. */
+export function ExportSummary({ exported }: { exported: ExportResult }) {
+  const receipts = exported.manifest.files.find((f) => f.name === 'receipts.jsonl')?.lines ?? 0;
   return (
-    <>
-      {from ? <TimeText value={from} /> : 'the first event'} → {to ? <TimeText value={to} /> : 'now'}
-    </>
+    <div className="export-result" data-testid="export-result" data-dir={exported.dir} data-receipts={receipts}>
+      {exported.warnings.length > 0 ? (
+        <ul className="plain-list warn-text small" data-testid="export-warnings">
+          {exported.warnings.map((w, i) => (
+            <li key={i}>
+              <SafeText text={w} />
+            </li>
+          ))}
+        </ul>
+      ) : null}
+      <dl className="kv">
+        <dt>Written to</dt>
+        <dd>
+          <code data-testid="export-dir">
+            <SafeText text={exported.dir} />
+          </code>
+        </dd>
+        <dt>Format</dt>
+        <dd>
+          <SafeText text={exported.manifest.format} />
+        </dd>
+        <dt>Created</dt>
+        <dd>
+          <TimeText value={exported.manifest.created_at} />
+        </dd>
+        <dt>Range</dt>
+        <dd>
+          <Range from={exported.manifest.range.from} to={exported.manifest.range.to} />
+        </dd>
+        <dt>Audit head</dt>
+        <dd>
+          seq {exported.manifest.audit_head.seq} · <code className="hash">{exported.manifest.audit_head.hash}</code>
+        </dd>
+        <dt>Checkpoint receipts</dt>
+        <dd data-testid="export-receipts">
+          {receipts === 0 ? 'none (no native backend countersigned this stretch of the chain)' : `${receipts} from the connected backends`}
+        </dd>
+        <dt>Signed by</dt>
+        <dd>
+          <code className="hash">{exported.manifest.public_key}</code>
+        </dd>
+        <dt>Signature</dt>
+        <dd>
+          <code className="hash">{exported.manifest.signature}</code>
+        </dd>
+      </dl>
+      <Files files={exported.manifest.files} />
+    </div>
   );
 }
 
-function Files({ files }: { files: { name: string; lines: number; sha256?: string }[] }) {
-  return (
-    <table className="grid files">
-      <thead>
-        <tr>
-          <th>File</th>
-          <th className="num">Lines</th>
-          <th>SHA-256</th>
-        </tr>
-      </thead>
-      <tbody>
-        {files.map((f) => (
-          <tr key={f.name} data-testid="bundle-file" data-name={f.name}>
-            <td>
-              <code>
-                <SafeText text={f.name} />
-              </code>
-            </td>
-            <td className="num">{f.lines.toLocaleString('en-US')}</td>
-            <td>
-              <code className="hash">{f.sha256 ?? '—'}</code>
-            </td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
-  );
-}
-
-/** Export a signed bundle for a range, and verify a bundle folder offline. */
+/**
+ * Export a signed bundle for a range (after a checkpoint with each native backend), and verify
+ * a bundle folder offline against this console's trusted keys.
+ */
 export function ExportVerify({
   publicKey,
   suggestedDir,
   onExported,
+  onTrustChanged,
 }: {
   publicKey: string | null;
   suggestedDir: string | null;
   onExported: () => void;
+  onTrustChanged: () => void;
 }) {
   const report = useReportError();
   const [from, setFrom] = useState('');
@@ -61,8 +85,7 @@ export function ExportVerify({
   const [exported, setExported] = useState<ExportResult | null>(null);
   const [dir, setDir] = useState('');
   const [verifying, setVerifying] = useState(false);
-  const [verified, setVerified] = useState<{ dir: string; report: VerifyReport } | null>(null);
-  const [verifyError, setVerifyError] = useState<{ dir: string; error: ApiError } | null>(null);
+  const [verified, setVerified] = useState<{ dir: string; outcome: VerifyOutcome } | null>(null);
 
   const [touched, setTouched] = useState(false);
   useEffect(() => {
@@ -80,7 +103,6 @@ export function ExportVerify({
       setExported(r);
       setDir(r.dir);
       setVerified(null);
-      setVerifyError(null);
       onExported();
     } catch (e) {
       report(e, 'export_audit');
@@ -89,19 +111,16 @@ export function ExportVerify({
     }
   };
 
-  const doVerify = async () => {
-    const d = dir.trim();
+  const doVerify = async (folder: string = dir) => {
+    const d = folder.trim();
     if (!d) return;
     setVerifying(true);
     setVerified(null);
-    setVerifyError(null);
     try {
-      setVerified({ dir: d, report: await verifyAudit(d) });
+      // A failed verification is an answer, shown here; only errors go to the banner.
+      setVerified({ dir: d, outcome: await verifyAudit(d) });
     } catch (e) {
-      const err = toApiError(e);
-      // A failed verification is an answer, shown here; other errors go to the banner too.
-      setVerifyError({ dir: d, error: err });
-      if (err.code !== 'verify_failed') report(err, 'verify_audit');
+      report(e, 'verify_audit');
     } finally {
       setVerifying(false);
     }
@@ -126,43 +145,7 @@ export function ExportVerify({
           <span className="muted small">Empty = everything. Times in your zone; the range is [from, to).</span>
         </div>
         {rangeBad ? <p className="warn-text small note">"From" must be before "To".</p> : null}
-        {exported ? (
-          <div className="export-result" data-testid="export-result" data-dir={exported.dir}>
-            <dl className="kv">
-              <dt>Written to</dt>
-              <dd>
-                <code data-testid="export-dir">
-                  <SafeText text={exported.dir} />
-                </code>
-              </dd>
-              <dt>Format</dt>
-              <dd>
-                <SafeText text={exported.manifest.format} />
-              </dd>
-              <dt>Created</dt>
-              <dd>
-                <TimeText value={exported.manifest.created_at} />
-              </dd>
-              <dt>Range</dt>
-              <dd>
-                <Range from={exported.manifest.range.from} to={exported.manifest.range.to} />
-              </dd>
-              <dt>Audit head</dt>
-              <dd>
-                seq {exported.manifest.audit_head.seq} · <code className="hash">{exported.manifest.audit_head.hash}</code>
-              </dd>
-              <dt>Signed by</dt>
-              <dd>
-                <code className="hash">{exported.manifest.public_key}</code>
-              </dd>
-              <dt>Signature</dt>
-              <dd>
-                <code className="hash">{exported.manifest.signature}</code>
-              </dd>
-            </dl>
-            <Files files={exported.manifest.files} />
-          </div>
-        ) : null}
+        {exported ? <ExportSummary exported={exported} /> : null}
       </div>
       <div className="detail-section">
         <h2>Verify a bundle</h2>
@@ -181,60 +164,22 @@ export function ExportVerify({
               }}
             />
           </label>
-          <button type="button" className="btn" data-testid="audit-verify" disabled={verifying || dir.trim() === ''} onClick={doVerify}>
+          <button type="button" className="btn" data-testid="audit-verify" disabled={verifying || dir.trim() === ''} onClick={() => doVerify()}>
             {verifying ? 'Verifying…' : 'Verify'}
           </button>
         </div>
-        <p className="muted small note">Checks every file's hash, the event chain and the manifest signature, offline.</p>
+        <p className="muted small note">Checks every file's hash, the event chain, the checkpoint receipts and the manifest signature, offline, and that the signer is one of the trusted keys below.</p>
         {verified ? (
-          <div className="verify-ok" data-testid="verify-ok">
-            <p className="ok-text note">
-              <span className="badge pass">verified</span> <SafeText text={verified.dir} />
-            </p>
-            <dl className="kv">
-              <dt>Created</dt>
-              <dd>
-                <TimeText value={verified.report.created_at} />
-              </dd>
-              <dt>Range</dt>
-              <dd>
-                <Range from={verified.report.from} to={verified.report.to} />
-              </dd>
-              <dt>Audit events</dt>
-              <dd>{verified.report.audit_events.toLocaleString('en-US')}</dd>
-              <dt>Audit head</dt>
-              <dd>
-                seq {verified.report.audit_head.seq} · <code className="hash">{verified.report.audit_head.hash}</code>
-              </dd>
-              <dt>Signed by</dt>
-              <dd>
-                <code className="hash">{verified.report.public_key}</code>{' '}
-                {publicKey ? (
-                  verified.report.public_key === publicKey ? (
-                    <span className="badge pass" data-testid="verify-key-match">
-                      this installation's key
-                    </span>
-                  ) : (
-                    <span className="badge fail" data-testid="verify-key-other">
-                      a different key than this installation's
-                    </span>
-                  )
-                ) : null}
-              </dd>
-            </dl>
-            <Files files={verified.report.files} />
-          </div>
-        ) : null}
-        {verifyError ? (
-          <div className="verify-failed" data-testid="verify-failed" data-code={verifyError.error.code}>
-            <p className="note">
-              <span className="badge fail">{verifyError.error.code === 'verify_failed' ? 'does not verify' : 'could not verify'}</span>{' '}
-              <SafeText text={verifyError.dir} />
-            </p>
-            <p className="warn-text note">
-              <SafeText text={verifyError.error.message} />
-            </p>
-          </div>
+          <VerifyResult
+            key={`${verified.dir}|${verified.outcome.result}`}
+            dir={verified.dir}
+            outcome={verified.outcome}
+            publicKey={publicKey}
+            onTrusted={() => {
+              onTrustChanged();
+              void doVerify(verified.dir);
+            }}
+          />
         ) : null}
       </div>
     </div>
