@@ -113,6 +113,7 @@ function backend(kind: string, cfg: Json): BackendView {
     kind,
     added_at: '2026-11-25T15:00:00Z',
     embedded: false,
+    allow_http: false,
     health: { state: 'healthy', last_success_at: null, last_attempt_at: null, last_error: null, consecutive_failures: 0 },
     whoami: null,
     counts: { runs: 0, actions_pending: 0, quarantined: 0 },
