@@ -9,6 +9,8 @@ mod announced;
 #[cfg(test)]
 mod bindings;
 mod commands;
+#[cfg(test)]
+mod conf_checks;
 mod embedded;
 mod error;
 mod events;
@@ -54,6 +56,7 @@ fn main() {
             commands::runs::list_facets,
             commands::runs::get_overview,
             commands::approvals::list_actions,
+            commands::approvals::open_review,
             commands::approvals::decide_action,
             commands::approvals::rollback_action,
             commands::approvals::list_outbox,

@@ -4,6 +4,7 @@ pub mod approvals;
 pub mod audit;
 pub mod backends;
 pub mod budgets;
+pub mod review_gate;
 pub mod runs;
 pub mod system;
 pub mod traces;

@@ -15,6 +15,7 @@ pub fn migrations() -> Migrations<'static> {
         M::up(include_str!("../migrations/0004_outbox.sql")),
         M::up(include_str!("../migrations/0005_search_queue.sql")),
         M::up(include_str!("../migrations/0006_connectors.sql")),
+        M::up(include_str!("../migrations/0007_review_opens.sql")),
     ])
 }
 

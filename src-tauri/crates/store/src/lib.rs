@@ -17,6 +17,7 @@ pub mod outbox;
 pub mod overview;
 pub mod paths;
 pub mod quarantine;
+pub mod review_opens;
 pub mod runs;
 pub mod search;
 pub mod settings;
