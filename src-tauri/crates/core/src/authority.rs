@@ -105,7 +105,8 @@ mod tests {
     #[test]
     fn deciding_needs_reviewer_and_the_escalated_role() {
         use Role::*;
-        let cases: &[(&[Role], Option<Role>, Result<(), AuthorityError>)] = &[
+        type Case = (&'static [Role], Option<Role>, Result<(), AuthorityError>);
+        let cases: &[Case] = &[
             (&[Reviewer], None, Ok(())),
             (&[Operator], None, Err(AuthorityError::NotReviewer)),
             (&[Finance], None, Err(AuthorityError::NotReviewer)),

@@ -82,8 +82,7 @@ pub fn open(
         roles: &d.roles,
         min_review: Duration::ZERO,
     };
-    let opened_at =
-        open_review(s, backend_id, action_id, &who, now).map_err(decide_error)?;
+    let opened_at = open_review(s, backend_id, action_id, &who, now).map_err(decide_error)?;
     Ok(OpenedReview { opened_at })
 }
 
