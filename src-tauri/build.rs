@@ -16,6 +16,7 @@ fn main() {
             "list_facets",
             "get_overview",
             "list_actions",
+            "open_review",
             "decide_action",
             "rollback_action",
             "list_outbox",

@@ -3,11 +3,12 @@
 //! executed twice, conflicts reported plainly, rollback recorded.
 
 use chrono::Utc;
+use countersign_core::Role;
 use countersign_core::review::ReviewInput;
 use countersign_core::{ActionStatus, DecisionKind, PendingAction};
 use countersign_store::outbox::EntryState;
 use countersign_store::{Store, actions, audit, outbox};
-use countersign_sync::decide::{Reviewer, queue_decision, queue_rollback};
+use countersign_sync::decide::{Reviewer, open_review, queue_decision, queue_rollback};
 use countersign_sync::outbox::deliver;
 use countersign_tests::{Rig, fast_retries, rig};
 use serde_json::json;
@@ -27,9 +28,15 @@ async fn deliver_now(rig: &Rig) -> countersign_sync::outbox::DeliveryReport {
 fn reviewer() -> Reviewer<'static> {
     Reviewer {
         actor: "reviewer@test",
-        opened_at: Some(Utc::now() - chrono::Duration::seconds(30)),
+        roles: &[Role::Reviewer],
         min_review: Duration::from_secs(5),
     }
+}
+
+/// Records that [`reviewer`] opened `a` half a minute ago (what the review panel asks for).
+fn opened(store: &mut Store, rig: &Rig, a: &PendingAction) {
+    let at = Utc::now() - chrono::Duration::seconds(30);
+    open_review(store, &rig.backend_id, &a.action_id, &reviewer(), at).expect("opened");
 }
 
 /// A live pending refund: simulated now at the backend (seeded ones are in the past), synced.
@@ -89,6 +96,7 @@ async fn approve_is_queued_with_its_audit_event_then_executed_once() {
     assert_eq!(rig.sync(200).await.error, None);
     let a = live_refund(&rig).await;
     let mut store = Store::open(&rig.store_path).expect("store");
+    opened(&mut store, &rig, &a);
     let entry = queue_decision(
         &mut store,
         &rig.backend_id,
@@ -151,7 +159,7 @@ async fn approve_is_queued_with_its_audit_event_then_executed_once() {
         &rig.backend_id,
         &a.action_id,
         "customer cancelled",
-        "reviewer@test",
+        &reviewer(),
         Utc::now(),
     )
     .expect("rollback queued");
@@ -171,6 +179,7 @@ async fn backend_down_the_decision_waits_then_lands_once() {
     assert_eq!(rig.sync(200).await.error, None);
     let a = live_refund(&rig).await;
     let mut store = Store::open(&rig.store_path).expect("store");
+    opened(&mut store, &rig, &a);
     queue_decision(
         &mut store,
         &rig.backend_id,
@@ -234,6 +243,7 @@ async fn a_crash_after_sending_resends_the_same_key_and_executes_once() {
     assert_eq!(rig.sync(200).await.error, None);
     let a = live_refund(&rig).await;
     let mut store = Store::open(&rig.store_path).expect("store");
+    opened(&mut store, &rig, &a);
     let entry = queue_decision(
         &mut store,
         &rig.backend_id,
@@ -383,17 +393,49 @@ async fn escalation_hands_the_decision_to_another_role() {
         &rig.backend.url,
         &reviewer_only,
         &format!("/v1/actions/{}/decision", a.action_id),
-        body.clone(),
+        body,
     )
     .await;
     assert_eq!(status, 403);
-    let (status, _) = rig
-        .post(
-            &format!("/v1/actions/{}/decision", a.action_id),
-            json!({"decision": "approve", "fields": fields, "idempotency_key": "by-finance"}),
-        )
-        .await;
-    assert_eq!(status, 200);
+    // The console refuses it too, before anything is queued, for every decision kind: a
+    // crafted review from a reviewer without finance never reaches the outbox.
+    opened(&mut store, &rig, &a);
+    let deny = ReviewInput {
+        decision: Some(DecisionKind::Deny),
+        reason: Some("not mine".into()),
+        ..Default::default()
+    };
+    for review in [approve_all(&stored), deny] {
+        let err = queue_decision(
+            &mut store,
+            &rig.backend_id,
+            &a.action_id,
+            &review,
+            &reviewer(),
+            Utc::now(),
+        );
+        assert_eq!(err.map_err(|e| e.code()).err(), Some("forbidden"));
+    }
+    assert_eq!(outbox::count_queued(store.conn()).expect("count"), 0);
+    // Finance (with the reviewer role) decides through the console; the backend executes it.
+    let finance = Reviewer {
+        actor: "finance@test",
+        roles: &[Role::Reviewer, Role::Finance],
+        min_review: Duration::from_secs(5),
+    };
+    let at = Utc::now() - chrono::Duration::seconds(30);
+    open_review(&mut store, &rig.backend_id, &a.action_id, &finance, at).expect("opened");
+    queue_decision(
+        &mut store,
+        &rig.backend_id,
+        &a.action_id,
+        &approve_all(&stored),
+        &finance,
+        Utc::now(),
+    )
+    .expect("queued by finance");
+    let report = deliver_now(&rig).await;
+    assert_eq!(report.delivered, 1);
     assert_eq!(refunds_for(&rig, &a.target.record_id).await, 1);
     rig.backend.shutdown().await;
 }

@@ -10,6 +10,8 @@ mod announced;
 mod bindings;
 mod checkpoints;
 mod commands;
+#[cfg(test)]
+mod conf_checks;
 mod embedded;
 mod error;
 mod events;
@@ -57,6 +59,7 @@ fn main() {
             commands::runs::list_facets,
             commands::runs::get_overview,
             commands::approvals::list_actions,
+            commands::approvals::open_review,
             commands::approvals::decide_action,
             commands::approvals::rollback_action,
             commands::approvals::list_outbox,

@@ -1,13 +1,14 @@
-//! The approval queue: list, review warnings, decide (through the outbox), roll back.
+//! The approval queue: list, review warnings, open for review, decide (through the outbox),
+//! roll back. The store side of deciding is in [`super::review_gate`].
 
+use super::review_gate::{self, OpenedReview};
 use crate::error::{CmdError, CmdResult};
 use crate::state::{AppState, with_store};
 use crate::worker;
 use countersign_core::review::{self, ReviewInput, Warning};
-use countersign_core::{ActionStatus, PendingAction, Role};
+use countersign_core::{ActionStatus, PendingAction};
 use countersign_store::outbox::{self, Entry};
 use countersign_store::{actions, backends};
-use countersign_sync::decide::{Reviewer, queue_decision, queue_rollback};
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
@@ -48,30 +49,6 @@ pub async fn list_actions(
     .await
 }
 
-fn decide_error(e: countersign_sync::decide::DecideError) -> CmdError {
-    CmdError::new(e.code(), e.to_string())
-}
-
-/// The reviewer's identity on a backend; refuses unless the token holds reviewer or admin.
-fn reviewer_on(
-    conn: &countersign_store::rusqlite::Connection,
-    backend_id: &str,
-) -> CmdResult<String> {
-    let b = backends::get(conn, backend_id)?
-        .ok_or_else(|| CmdError::new("not_found", format!("no backend {backend_id}")))?;
-    match b.whoami {
-        Some(w) if w.has(Role::Reviewer) => Ok(w.subject),
-        Some(w) => Err(CmdError::new(
-            "forbidden",
-            format!("{} is not a reviewer on {}", w.display_name, b.name),
-        )),
-        None => Err(CmdError::new(
-            "forbidden",
-            format!("identity on {} unknown yet; sync first", b.name),
-        )),
-    }
-}
-
 /// Approvals faster than this after opening are flagged `too_fast` in the audit trail:
 /// `COUNTERSIGN_MIN_REVIEW_MS`, else [`countersign_core::review::DEFAULT_MIN_REVIEW_MS`].
 pub fn min_review_ms() -> u64 {
@@ -81,7 +58,22 @@ pub fn min_review_ms() -> u64 {
         .unwrap_or(countersign_core::review::DEFAULT_MIN_REVIEW_MS)
 }
 
-/// Checks a review and queues the decision with its audit event, then sends it.
+/// Records, in the store, that this backend's reviewer opened the action for review now: the
+/// review panel calls it when it opens, and the decision's time to decide counts from it.
+#[tauri::command]
+pub async fn open_review(
+    state: State<'_, Arc<AppState>>,
+    backend_id: String,
+    action_id: String,
+) -> CmdResult<OpenedReview> {
+    with_store(&state, move |s| {
+        review_gate::open(s, &backend_id, &action_id, chrono::Utc::now())
+    })
+    .await
+}
+
+/// Checks a review (for the backend's reviewer, with their roles, from their recorded opening)
+/// and queues the decision with its audit event, then sends it.
 #[tauri::command]
 pub async fn decide_action(
     app: AppHandle,
@@ -89,18 +81,11 @@ pub async fn decide_action(
     backend_id: String,
     action_id: String,
     review: ReviewInput,
-    opened_at: Option<chrono::DateTime<chrono::Utc>>,
 ) -> CmdResult<Entry> {
     let min_review = std::time::Duration::from_millis(min_review_ms());
     let bid = backend_id.clone();
     let entry = with_store(&state, move |s| {
-        let actor = reviewer_on(s.conn(), &bid)?;
-        let who = Reviewer {
-            actor: &actor,
-            opened_at,
-            min_review,
-        };
-        queue_decision(s, &bid, &action_id, &review, &who, chrono::Utc::now()).map_err(decide_error)
+        review_gate::decide(s, &bid, &action_id, &review, min_review, chrono::Utc::now())
     })
     .await?;
     tracing::info!(backend = %backend_id, action = %entry.action_id, "decision queued");
@@ -119,9 +104,7 @@ pub async fn rollback_action(
 ) -> CmdResult<Entry> {
     let bid = backend_id.clone();
     let entry = with_store(&state, move |s| {
-        let actor = reviewer_on(s.conn(), &bid)?;
-        queue_rollback(s, &bid, &action_id, &reason, &actor, chrono::Utc::now())
-            .map_err(decide_error)
+        review_gate::rollback(s, &bid, &action_id, &reason, chrono::Utc::now())
     })
     .await?;
     worker::deliver_soon(&app, &state, backend_id);

@@ -6,6 +6,7 @@ pub mod backend_edit;
 pub mod backends;
 pub mod budgets;
 pub mod keys;
+pub mod review_gate;
 pub mod runs;
 pub mod system;
 pub mod traces;

@@ -9,4 +9,4 @@ export type WarningCode = (typeof WARNING_CODES)[number];
 export type EscalationRole = Role;
 
 /** Error codes `decide_action` / `rollback_action` reject with. */
-export type DecideErrorCode = 'review_incomplete' | 'expired' | 'conflict' | 'already_queued' | 'forbidden' | 'not_found';
+export type DecideErrorCode = 'review_incomplete' | 'review_not_opened' | 'expired' | 'conflict' | 'already_queued' | 'forbidden' | 'not_found';

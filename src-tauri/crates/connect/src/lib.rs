@@ -175,9 +175,17 @@ pub async fn probe(
     }
 }
 
+/// The roles a console user holds on a backend kind without users or roles (LangGraph Server),
+/// whatever its stored identity says: reviewer and operator, never finance or admin. So an
+/// action such a backend's reviewer escalated to finance or admin cannot be decided from the
+/// console (the core refuses it as `forbidden`); it stays pending until it expires or is
+/// resumed on the server itself. That is the safe choice: the console has no way to know who
+/// holds finance for a server without users.
+pub const CONSOLE_ROLES: [Role; 2] = [Role::Reviewer, Role::Operator];
+
 /// The identity a console user has on a backend kind without users or roles (LangGraph Server:
 /// whoever can reach it may resume its threads). The console then acts as that backend's
-/// reviewer, named after the OS user so the audit trail says who decided.
+/// reviewer ([`CONSOLE_ROLES`]), named after the OS user so the audit trail says who decided.
 pub fn console_reviewer(what: &str) -> Whoami {
     let user = std::env::var("USER")
         .or_else(|_| std::env::var("USERNAME"))
@@ -187,7 +195,7 @@ pub fn console_reviewer(what: &str) -> Whoami {
     Whoami {
         subject: format!("console:{user}"),
         display_name: format!("{user} (this console; {what} has no user roles)"),
-        roles: vec![Role::Reviewer, Role::Operator],
+        roles: CONSOLE_ROLES.to_vec(),
         tenants: Vec::new(),
     }
 }

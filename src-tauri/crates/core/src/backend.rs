@@ -32,7 +32,7 @@ pub struct Whoami {
 impl Whoami {
     /// Whether the token holds `role` (admins hold every role).
     pub fn has(&self, role: Role) -> bool {
-        self.roles.contains(&Role::Admin) || self.roles.contains(&role)
+        crate::authority::holds(&self.roles, role)
     }
 }
 

@@ -5,6 +5,7 @@
 pub mod action;
 pub mod amount_text;
 pub mod audit;
+pub mod authority;
 pub mod backend;
 pub mod budget;
 pub mod field;

@@ -3,6 +3,8 @@
 
 use crate::action::{ActionStatus, Decision, DecisionKind, PendingAction};
 use crate::amount_text::amount_traps;
+use crate::authority::{AuthorityError, may_decide};
+use crate::backend::Role;
 pub use crate::field::FieldRule;
 use crate::field::{ConfirmMode, FieldKind, KindSource, ReviewField};
 use crate::lookalike::{look_alikes, mixed_script_words, scripts_of};
@@ -383,6 +385,9 @@ pub enum ReviewError {
     /// The backend does not accept this kind of decision for the action.
     #[error("this backend does not accept {0:?} for this action")]
     NotAllowed(DecisionKind),
+    /// The decider's roles do not allow deciding this action (see [`crate::authority`]).
+    #[error("{0}")]
+    Authority(#[from] AuthorityError),
     /// Approve-with-edits changed nothing, or changed a field that may not be edited.
     #[error("invalid edit: {0}")]
     InvalidEdit(String),
@@ -410,11 +415,14 @@ pub struct ReviewInput {
 /// Checks a review against the action and its rules, returning the decision to send. Approve
 /// needs every field confirmed (re-entered fields must match), every warning acknowledged, and a
 /// pending, unexpired action; approve-with-edits needs at least one edited editable field and
-/// re-validates edited values; deny needs a reason.
+/// re-validates edited values; deny needs a reason. Every kind needs a decider whose `roles`
+/// may decide the action ([`may_decide`]: reviewer, and the role it was escalated to) and a
+/// kind the backend accepts for it.
 pub fn check_review(
     action: &PendingAction,
     rules: &BTreeMap<String, FieldRule>,
     input: &ReviewInput,
+    roles: &[Role],
     now: DateTime<Utc>,
     idempotency_key: String,
 ) -> Result<Decision, ReviewError> {
@@ -422,6 +430,7 @@ pub fn check_review(
     if status != ActionStatus::Pending {
         return Err(ReviewError::NotPending(status));
     }
+    may_decide(action, roles)?;
     let kind = input.decision.unwrap_or(DecisionKind::Approve);
     if !action.allows(kind) {
         return Err(ReviewError::NotAllowed(kind));
@@ -558,6 +567,8 @@ mod tests {
         }
     }
 
+    const REVIEWER: &[Role] = &[Role::Reviewer];
+
     fn now() -> DateTime<Utc> {
         "2026-11-01T01:00:00Z".parse().unwrap_or_default()
     }
@@ -580,12 +591,26 @@ mod tests {
         a.fields[1].required = false;
         let mut only_amount = input("120.00", "EU");
         only_amount.fields.remove("region");
-        let d = check_review(&a, &BTreeMap::new(), &only_amount, now(), "k".into())
-            .expect("approve without the unrequired field");
+        let d = check_review(
+            &a,
+            &BTreeMap::new(),
+            &only_amount,
+            REVIEWER,
+            now(),
+            "k".into(),
+        )
+        .expect("approve without the unrequired field");
         assert_eq!(d.fields.get("region").map(String::as_str), Some("EU"));
         a.fields[1].required = true;
         assert_eq!(
-            check_review(&a, &BTreeMap::new(), &only_amount, now(), "k".into()),
+            check_review(
+                &a,
+                &BTreeMap::new(),
+                &only_amount,
+                REVIEWER,
+                now(),
+                "k".into()
+            ),
             Err(ReviewError::Unconfirmed("region".into()))
         );
     }
@@ -597,7 +622,7 @@ mod tests {
         let mut edit = input("100.00", "EU");
         edit.decision = Some(DecisionKind::ApproveWithEdits);
         assert_eq!(
-            check_review(&a, &BTreeMap::new(), &edit, now(), "k".into()),
+            check_review(&a, &BTreeMap::new(), &edit, REVIEWER, now(), "k".into()),
             Err(ReviewError::NotAllowed(DecisionKind::ApproveWithEdits))
         );
         assert!(
@@ -605,11 +630,62 @@ mod tests {
                 &a,
                 &BTreeMap::new(),
                 &input("120.00", "EU"),
+                REVIEWER,
                 now(),
                 "k".into()
             )
             .is_ok()
         );
+    }
+
+    /// One review of each kind that passes every other check on `action("EU")`.
+    fn review_of_each_kind() -> Vec<ReviewInput> {
+        let mut edit = input("100.00", "EU");
+        edit.decision = Some(DecisionKind::ApproveWithEdits);
+        let reasoned = |kind, escalate_to| ReviewInput {
+            decision: Some(kind),
+            reason: Some("because".into()),
+            escalate_to,
+            ..Default::default()
+        };
+        vec![
+            input("120.00", "EU"),
+            edit,
+            reasoned(DecisionKind::Deny, None),
+            reasoned(DecisionKind::Escalate, Some(Role::Admin)),
+        ]
+    }
+
+    #[test]
+    fn every_decision_kind_needs_the_roles_to_decide() {
+        use Role::*;
+        let roles: [&[Role]; 6] = [
+            &[Reviewer],
+            &[Reviewer, Operator],
+            &[Finance],
+            &[Reviewer, Finance],
+            &[Admin],
+            &[],
+        ];
+        for escalated in [None, Some(Finance), Some(Admin)] {
+            let mut a = action("EU");
+            a.escalated_to = escalated;
+            for held in roles {
+                let may = crate::authority::may_decide(&a, held);
+                for review in review_of_each_kind() {
+                    let got = check_review(&a, &BTreeMap::new(), &review, held, now(), "k".into());
+                    match &may {
+                        Ok(()) => {
+                            assert!(got.is_ok(), "{held:?} {escalated:?} {review:?}: {got:?}")
+                        }
+                        Err(e) => assert_eq!(got, Err(ReviewError::Authority(e.clone()))),
+                    }
+                }
+                let expect_ok = crate::authority::holds(held, Reviewer)
+                    && escalated.is_none_or(|r| crate::authority::holds(held, r));
+                assert_eq!(may.is_ok(), expect_ok, "{held:?} {escalated:?}");
+            }
+        }
     }
 
     #[test]
@@ -626,6 +702,7 @@ mod tests {
             &a,
             &BTreeMap::new(),
             &input("120.00", "ЕU"),
+            REVIEWER,
             now(),
             "k".into(),
         );
@@ -639,7 +716,7 @@ mod tests {
             "region:mixed_script".into(),
             "region:invalid_value".into(),
         ];
-        assert!(check_review(&a, &BTreeMap::new(), &ok, now(), "k".into()).is_ok());
+        assert!(check_review(&a, &BTreeMap::new(), &ok, REVIEWER, now(), "k".into()).is_ok());
     }
 
     #[test]
@@ -648,7 +725,7 @@ mod tests {
         let mut missing = input("120.00", "EU");
         missing.fields.remove("region");
         assert_eq!(
-            check_review(&a, &BTreeMap::new(), &missing, now(), "k".into()),
+            check_review(&a, &BTreeMap::new(), &missing, REVIEWER, now(), "k".into()),
             Err(ReviewError::Unconfirmed("region".into()))
         );
         assert_eq!(
@@ -656,6 +733,7 @@ mod tests {
                 &a,
                 &BTreeMap::new(),
                 &input("12.00", "EU"),
+                REVIEWER,
                 now(),
                 "k".into()
             ),
@@ -665,6 +743,7 @@ mod tests {
             &a,
             &BTreeMap::new(),
             &input("120.00", "EU"),
+            REVIEWER,
             now(),
             "k".into(),
         );
@@ -688,7 +767,7 @@ mod tests {
         .into();
         let mut edit = input("1.000", "EU");
         edit.decision = Some(DecisionKind::ApproveWithEdits);
-        let err = check_review(&a, &rules, &edit, now(), "k".into());
+        let err = check_review(&a, &rules, &edit, REVIEWER, now(), "k".into());
         assert!(
             matches!(err, Err(ReviewError::Unacknowledged { ref code, .. }) if code == "locale_ambiguous_amount"),
             "{err:?}"
@@ -704,12 +783,19 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(
-            check_review(&a, &rules, &deny, now(), "k".into()),
+            check_review(&a, &rules, &deny, REVIEWER, now(), "k".into()),
             Err(ReviewError::MissingReason)
         );
         let late = a.expires_at + chrono::Duration::minutes(1);
         assert_eq!(
-            check_review(&a, &rules, &input("120.00", "EU"), late, "k".into()),
+            check_review(
+                &a,
+                &rules,
+                &input("120.00", "EU"),
+                REVIEWER,
+                late,
+                "k".into()
+            ),
             Err(ReviewError::NotPending(ActionStatus::Expired))
         );
         let w = field_warnings(&a.fields[1], "E\u{200B}U", None);
@@ -740,7 +826,7 @@ mod tests {
         };
         let mut needed = Vec::new();
         loop {
-            match check_review(a, rules, &input, now(), "k".into()) {
+            match check_review(a, rules, &input, REVIEWER, now(), "k".into()) {
                 Ok(_) => return needed,
                 Err(ReviewError::Unacknowledged { field, code }) => {
                     let k = format!("{field}:{code}");
@@ -1002,7 +1088,14 @@ mod tests {
             .into(),
             ..Default::default()
         };
-        let err = check_review(&a, &max_rule("500.00 EUR", None), &edit, now(), "k".into());
+        let err = check_review(
+            &a,
+            &max_rule("500.00 EUR", None),
+            &edit,
+            REVIEWER,
+            now(),
+            "k".into(),
+        );
         assert_eq!(
             err,
             Err(ReviewError::Unacknowledged {
@@ -1012,7 +1105,17 @@ mod tests {
         );
         edit.acknowledged
             .push("amount:policy_currency_mismatch".into());
-        assert!(check_review(&a, &max_rule("500.00 EUR", None), &edit, now(), "k".into()).is_ok());
+        assert!(
+            check_review(
+                &a,
+                &max_rule("500.00 EUR", None),
+                &edit,
+                REVIEWER,
+                now(),
+                "k".into()
+            )
+            .is_ok()
+        );
     }
 
     #[test]

@@ -6,11 +6,12 @@
 mod support;
 
 use countersign_core::review::{ReviewError, check_review};
-use countersign_core::{ActionStatus, DecisionKind, FieldKind, Outcome};
+use countersign_core::{ActionStatus, DecisionKind, FieldKind, Outcome, Role};
 use countersign_langgraph::map::{DECIDED_OUTSIDE, split_action_id};
 use countersign_store::health::HealthState;
 use countersign_store::outbox::EntryState;
 use countersign_store::{Store, audit, health, outbox, runs};
+use countersign_sync::decide::{open_review, queue_decision};
 use serde_json::json;
 use std::collections::BTreeMap;
 use support::*;
@@ -111,13 +112,27 @@ async fn sync_turns_interrupted_threads_into_reviewable_actions_and_runs() {
     );
     edit.decision = Some(DecisionKind::ApproveWithEdits);
     assert_eq!(
-        check_review(&ct, &ct.field_rules, &edit, chrono::Utc::now(), "k".into()),
+        check_review(
+            &ct,
+            &ct.field_rules,
+            &edit,
+            CONSOLE,
+            chrono::Utc::now(),
+            "k".into()
+        ),
         Err(ReviewError::NotAllowed(DecisionKind::ApproveWithEdits))
     );
     let mut partial = review(&a, DecisionKind::Approve, &[], None);
     partial.fields.remove("region");
     assert_eq!(
-        check_review(&a, &a.field_rules, &partial, chrono::Utc::now(), "k".into()),
+        check_review(
+            &a,
+            &a.field_rules,
+            &partial,
+            CONSOLE,
+            chrono::Utc::now(),
+            "k".into()
+        ),
         Err(ReviewError::Unconfirmed("region".into()))
     );
 
@@ -286,6 +301,63 @@ async fn approve_edit_then_approve_and_deny_each_reach_the_graph() {
         .map(|e| e.state)
         .collect();
     assert_eq!(delivered, vec![EntryState::Delivered; 3]);
+}
+
+/// LangGraph has no users: the console holds reviewer and operator there, so an action
+/// escalated to finance cannot be decided from it by any decision kind, and stays waiting.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_escalation_to_finance_cannot_be_decided_from_the_console() {
+    let server = Server::start();
+    let url = server.url.clone();
+    let tid = start_thread(&url, json!({"kind": "refund", "order_id": "ord_1001"})).await;
+    let c = client(&url);
+    let (_d, path, backend) = store_with_backend(&url, json!({}));
+    assert_eq!(sync_all(&path, &backend, &c).await.error, None);
+    let a = action_of(&path, &backend, &tid);
+    let mut esc = review(&a, DecisionKind::Escalate, &[], Some("above my limit"));
+    esc.escalate_to = Some(Role::Finance);
+    decide(&path, &backend, &a.action_id, &esc, "rita");
+    let report = countersign_langgraph::deliver(&path, &backend, &c)
+        .await
+        .expect("deliver");
+    assert_eq!(report.delivered, 1);
+    assert_eq!(sync_all(&path, &backend, &c).await.error, None);
+    let a = action_of(&path, &backend, &tid);
+    assert_eq!(
+        (a.status, a.escalated_to),
+        (ActionStatus::Pending, Some(Role::Finance))
+    );
+
+    let mut store = Store::open(&path).expect("store");
+    let who = console("rita");
+    open_review(&mut store, &backend, &a.action_id, &who, chrono::Utc::now()).expect("open");
+    for kind in [
+        DecisionKind::Approve,
+        DecisionKind::Deny,
+        DecisionKind::Escalate,
+    ] {
+        let mut r = review(&a, kind, &[], Some("crafted"));
+        r.escalate_to = Some(Role::Reviewer);
+        let err = queue_decision(
+            &mut store,
+            &backend,
+            &a.action_id,
+            &r,
+            &who,
+            chrono::Utc::now(),
+        );
+        assert_eq!(
+            err.map_err(|e| e.code()).err(),
+            Some("forbidden"),
+            "{kind:?}"
+        );
+    }
+    assert_eq!(outbox::count_queued(store.conn()).expect("count"), 0);
+    assert_eq!(
+        pending_interrupts(&url, &tid).await.len(),
+        1,
+        "still waiting"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

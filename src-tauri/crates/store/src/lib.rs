@@ -18,6 +18,7 @@ pub mod overview;
 pub mod paths;
 pub mod quarantine;
 pub mod receipts;
+pub mod review_opens;
 pub mod runs;
 pub mod search;
 pub mod settings;

@@ -39,6 +39,7 @@ export type * from './KnowledgeSource';
 export type * from './ManifestFile';
 export type * from './Micros';
 export type * from './ModelChange';
+export type * from './OpenedReview';
 export type * from './Origin';
 export type * from './OutboxEntry';
 export type * from './OutboxState';

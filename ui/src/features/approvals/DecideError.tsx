@@ -12,6 +12,8 @@ export function errorLine(e: ApiError): string {
       return `A decision for this action is already waiting to send. ${e.message}`;
     case 'review_incomplete':
       return `The review is incomplete: ${e.message}`;
+    case 'review_not_opened':
+      return `The opening of this review was not recorded; go back to the queue and open it again. ${e.message}`;
     case 'forbidden':
       return `Not allowed: ${e.message}`;
     default:

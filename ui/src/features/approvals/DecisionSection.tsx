@@ -34,6 +34,8 @@ export function DecisionSection({
   onSubmit: (review: ReviewInput) => void;
 }) {
   const { busy, editing, confirmations, edits, acks } = review;
+  // The console records the opening (open_review) before an approval can be sent.
+  const opening = review.openedAt === null;
   const approveGate = canApprove(a.fields, confirmations, proposedWarnings, acks);
   const editGate = canApproveWithEdits(a.fields, confirmations, edits, editWarnings, acks);
   const minReviewS = (useAppInfo()?.min_review_ms ?? DEFAULT_MIN_REVIEW_MS) / 1000;
@@ -51,7 +53,7 @@ export function DecisionSection({
             type="button"
             className="btn primary"
             data-testid="approve"
-            disabled={busy || !approveGate.ok}
+            disabled={busy || opening || !approveGate.ok}
             onClick={() => proposedWarnings && onSubmit(approveReview(a.fields, confirmations, proposedWarnings, acks))}
           >
             Approve as proposed
@@ -64,7 +66,7 @@ export function DecisionSection({
             type="button"
             className="btn primary"
             data-testid="approve-with-edits"
-            disabled={busy || !editGate.ok}
+            disabled={busy || opening || !editGate.ok}
             onClick={() => editWarnings && onSubmit(approveWithEditsReview(a.fields, edits, editWarnings, acks, review.editNote))}
           >
             Approve with corrections

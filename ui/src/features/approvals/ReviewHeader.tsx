@@ -16,13 +16,13 @@ export function ReviewHeader({
   item: ActionItem;
   status: string;
   now: Date;
-  /** When the panel was opened (ISO time). */
-  openedAt: string;
+  /** When the console recorded the opening (ISO time); null until it has. */
+  openedAt: string | null;
   onBack: () => void;
 }) {
   const a = item.action;
   const left = timeLeft(a.expires_at, now);
-  const openFor = Math.max(0, Math.floor((now.getTime() - new Date(openedAt).getTime()) / 1000));
+  const openFor = openedAt === null ? null : Math.max(0, Math.floor((now.getTime() - new Date(openedAt).getTime()) / 1000));
   const backRef = useRef<HTMLButtonElement>(null);
   useEffect(() => backRef.current?.focus(), []);
   return (
@@ -50,9 +50,11 @@ export function ReviewHeader({
             {left.text} left
           </div>
         ) : null}
-        <div className="muted small" data-testid="open-for" title={`opened ${openedAt}`}>
-          open for {openFor} s
-        </div>
+        {openedAt !== null ? (
+          <div className="muted small" data-testid="open-for" title={`opened ${openedAt}`}>
+            open for {openFor} s
+          </div>
+        ) : null}
       </div>
     </header>
   );

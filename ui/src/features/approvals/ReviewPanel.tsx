@@ -11,7 +11,7 @@ import { ProposedWrite } from './ProposedWrite';
 import { ReviewHeader } from './ReviewHeader';
 import { RollbackSection } from './RollbackSection';
 import { RunContext } from './RunContext';
-import { sendTracked, useReviewState } from './useReviewState';
+import { sendTracked, useOpenReview, useReviewState } from './useReviewState';
 import { useWarnings } from './useWarnings';
 import { LongText } from '../../components/Clipped';
 
@@ -41,6 +41,7 @@ export function ReviewPanel({
   const proposed = useMemo(() => valuesWithEdits(a.fields, {}), [a.fields]);
   const corrected = useMemo(() => valuesWithEdits(a.fields, review.edits), [a.fields, review.edits]);
   const decidable = status === 'pending';
+  useOpenReview(backendId, a.action_id, decidable, dispatch);
   const proposedW = useWarnings(backendId, a.action_id, decidable ? proposed : null);
   const editW = useWarnings(backendId, a.action_id, decidable && review.editing ? corrected : null);
 
@@ -75,7 +76,7 @@ export function ReviewPanel({
               dispatch={dispatch}
               proposedWarnings={proposedW.warnings}
               editWarnings={editW.warnings}
-              onSubmit={(r) => send(() => decideAction(backendId, a.action_id, r, review.openedAt))}
+              onSubmit={(r) => send(() => decideAction(backendId, a.action_id, r))}
             />
           ) : null}
           {delivery.decision ? <DeliveryState entry={delivery.decision} /> : null}

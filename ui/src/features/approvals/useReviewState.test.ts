@@ -33,6 +33,12 @@ describe('review state', () => {
     expect(s.acks.size).toBe(0);
   });
 
+  it('has no opening time until the console has recorded one', () => {
+    const s = initialReviewState();
+    expect(s.openedAt).toBeNull();
+    expect(reviewReducer(s, { type: 'opened', at: OPENED }).openedAt).toBe(OPENED);
+  });
+
   it('acknowledges and withdraws single warnings', () => {
     const s = run([{ type: 'ack', key: 'region:x', on: false }], acked('amount:a', 'region:x'));
     expect([...s.acks]).toEqual(['amount:a']);

@@ -1,11 +1,12 @@
-import { useReducer, type Dispatch } from 'react';
-import { toApiError, type ApiError, type EscalationRole, type OutboxEntry } from '../../api';
+import { useEffect, useReducer, type Dispatch } from 'react';
+import { openReview, toApiError, type ApiError, type EscalationRole, type OutboxEntry } from '../../api';
 import { dropAcksFor, type Confirmations, type Edits } from '../../lib/review';
 
 /** Everything the reviewer has entered or set off in one open review panel. */
 export interface ReviewState {
-  /** When the reviewer opened the item (sent with the decision; time-to-decide is audited). */
-  openedAt: string;
+  /** When the console recorded that the reviewer opened the item (`open_review`; the
+   * time-to-decide is audited from it on the Rust side); null until it has. */
+  openedAt: string | null;
   confirmations: Confirmations;
   /** Acknowledged warning keys (`field:code`). */
   acks: Set<string>;
@@ -36,14 +37,16 @@ export type ReviewAction =
   | { type: 'edit'; field: string; value: string }
   /** Leaving correction mode discards the edits and the acknowledgements of edited fields. */
   | { type: 'toggleEditing' }
+  /** The console recorded the opening at `at`. */
+  | { type: 'opened'; at: string }
   | { type: 'text'; input: ReviewText; value: string }
   | { type: 'escalateRole'; role: EscalationRole | '' }
   | { type: 'sending' }
   | { type: 'sent'; entry: OutboxEntry }
   | { type: 'failed'; error: ApiError };
 
-/** A fresh review opened at `openedAt` (ISO time). */
-export function initialReviewState(openedAt: string): ReviewState {
+/** A fresh review, its opening recorded at `openedAt` (ISO time) or not yet (null). */
+export function initialReviewState(openedAt: string | null = null): ReviewState {
   return {
     openedAt,
     confirmations: {},
@@ -82,6 +85,8 @@ export function reviewReducer(s: ReviewState, a: ReviewAction): ReviewState {
       return { ...s, [a.input]: a.value };
     case 'escalateRole':
       return { ...s, escalateRole: a.role };
+    case 'opened':
+      return { ...s, openedAt: a.at };
     case 'sending':
       return { ...s, busy: true, error: null };
     case 'sent':
@@ -91,9 +96,25 @@ export function reviewReducer(s: ReviewState, a: ReviewAction): ReviewState {
   }
 }
 
-/** The review state of one panel; `openedAt` is fixed when the panel mounts. */
+/** The review state of one panel; `openedAt` is set once the console has recorded the opening. */
 export function useReviewState(): [ReviewState, Dispatch<ReviewAction>] {
-  return useReducer(reviewReducer, null, () => initialReviewState(new Date().toISOString()));
+  return useReducer(reviewReducer, null, () => initialReviewState());
+}
+
+/** Asks the console to record that this reviewer opened the action (when `decidable`), once per
+ * action shown; the recorded time (or the refusal) goes into the review state. */
+export function useOpenReview(backendId: string, actionId: string, decidable: boolean, dispatch: Dispatch<ReviewAction>): void {
+  useEffect(() => {
+    if (!decidable) return;
+    let live = true;
+    openReview(backendId, actionId).then(
+      (r) => live && dispatch({ type: 'opened', at: r.opened_at }),
+      (e) => live && dispatch({ type: 'failed', error: toApiError(e) }),
+    );
+    return () => {
+      live = false;
+    };
+  }, [backendId, actionId, decidable, dispatch]);
 }
 
 /** Sends a decision or rollback, recording progress, the queued entry or the error; `onSent` runs after success. */

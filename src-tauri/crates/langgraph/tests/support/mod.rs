@@ -4,11 +4,11 @@
 
 use chrono::Utc;
 use countersign_core::review::{ReviewInput, review_warnings};
-use countersign_core::{DecisionKind, PendingAction};
+use countersign_core::{DecisionKind, PendingAction, Role};
 use countersign_langgraph::{Auth, KIND, LangGraphClient};
 use countersign_store::outbox::Entry;
 use countersign_store::{Store, actions, backends};
-use countersign_sync::decide::{Reviewer, queue_decision};
+use countersign_sync::decide::{Reviewer, open_review, queue_decision};
 use countersign_sync::retry::Backoff;
 use countersign_sync::{Cancel, ClientOptions, SyncOptions, SyncReport};
 use serde_json::{Value, json};
@@ -364,7 +364,19 @@ pub fn review(
     }
 }
 
-/// Queues a decision the way the app does.
+/// What the app's console holds on a LangGraph backend (`countersign_connect::CONSOLE_ROLES`).
+pub const CONSOLE: &[Role] = &[Role::Reviewer, Role::Operator];
+
+/// The console's reviewer `actor` on a LangGraph backend.
+pub fn console(actor: &str) -> Reviewer<'_> {
+    Reviewer {
+        actor,
+        roles: CONSOLE,
+        min_review: Duration::from_secs(5),
+    }
+}
+
+/// Queues a decision the way the app does (opened half a minute earlier).
 pub fn decide(
     path: &Path,
     backend_id: &str,
@@ -373,19 +385,11 @@ pub fn decide(
     actor: &str,
 ) -> Entry {
     let mut store = Store::open(path).expect("store");
-    queue_decision(
-        &mut store,
-        backend_id,
-        action_id,
-        input,
-        &Reviewer {
-            actor,
-            opened_at: Some(Utc::now() - chrono::Duration::seconds(30)),
-            min_review: Duration::from_secs(5),
-        },
-        Utc::now(),
-    )
-    .expect("queue decision")
+    let who = console(actor);
+    let at = Utc::now() - chrono::Duration::seconds(30);
+    open_review(&mut store, backend_id, action_id, &who, at).expect("open review");
+    queue_decision(&mut store, backend_id, action_id, input, &who, Utc::now())
+        .expect("queue decision")
 }
 
 /// (id, revision, status) of every action and (id, revision, outcome) of every run in a store,
