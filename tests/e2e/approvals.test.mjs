@@ -3,7 +3,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { withRig, waitFor, backendGet } from './harness.mjs';
+import { withRig, waitFor, backendGet, addBackendInApp } from './harness.mjs';
 
 const KEY = { end: '\uE010', backspace: '\uE003' };
 
@@ -24,11 +24,7 @@ async function setUp(rig) {
   await backendPost(backend, '/v1/admin/simulate', { runs: 30 });
   const { session: s } = await rig.app();
 
-  await (await s.waitFind('[data-testid="nav-backends"]')).click();
-  await (await s.waitFind('[data-testid="backend-name"]')).type('Reference under test');
-  await (await s.find('[data-testid="backend-url"]')).type(backend.url);
-  await (await s.find('[data-testid="backend-token"]')).type(backend.token);
-  await (await s.find('[data-testid="backend-add"]')).click();
+  await addBackendInApp(s, backend);
   await waitFor('the backend to report healthy', async () => {
     for (const b of await s.findAll('[data-testid="health-badge"]')) {
       if ((await b.text()).toLowerCase().includes('healthy')) return true;
@@ -202,11 +198,7 @@ test('a look-alike region raises a warning that must be acknowledged before appr
   const backend = await rig.backend(['--seed-runs', '5', '--trickle', '0']);
   await backendPost(backend, '/v1/admin/simulate', { runs: 12, homoglyph_region: true });
   const { session: s } = await rig.app();
-  await (await s.waitFind('[data-testid="nav-backends"]')).click();
-  await (await s.waitFind('[data-testid="backend-name"]')).type('Reference under test');
-  await (await s.find('[data-testid="backend-url"]')).type(backend.url);
-  await (await s.find('[data-testid="backend-token"]')).type(backend.token);
-  await (await s.find('[data-testid="backend-add"]')).click();
+  await addBackendInApp(s, backend);
   await (await s.find('[data-testid="nav-approvals"]')).click();
   const { action } = await openPending(s, backend, 'issue_refund');
   assert.ok(action.fields.some((f) => f.name === 'region' && f.value === '\u0415U'), 'the backend proposes ЕU');
@@ -228,11 +220,7 @@ test('an expired item shows as expired, not denied, and cannot be approved', wit
   const created = await backendPost(backend, '/v1/admin/simulate', { runs: 12, expires_in_secs: 3 });
   assert.ok(created.created.length > 0);
   const { session: s } = await rig.app();
-  await (await s.waitFind('[data-testid="nav-backends"]')).click();
-  await (await s.waitFind('[data-testid="backend-name"]')).type('Reference under test');
-  await (await s.find('[data-testid="backend-url"]')).type(backend.url);
-  await (await s.find('[data-testid="backend-token"]')).type(backend.token);
-  await (await s.find('[data-testid="backend-add"]')).click();
+  await addBackendInApp(s, backend);
   await (await s.find('[data-testid="nav-approvals"]')).click();
   // The deadline passes (a time-driven state): wait until the queue shows the item as expired.
   const row = await waitFor('an expired refund in the queue', async () => {
@@ -256,11 +244,7 @@ test('a decision queued while the backend is down survives an app crash and land
   await backendPost(backend, '/v1/admin/simulate', { runs: 12 });
   const store = `${rig.tempDir('store')}/countersign.db`;
   let { session: s } = await rig.app({ COUNTERSIGN_STORE: store });
-  await (await s.waitFind('[data-testid="nav-backends"]')).click();
-  await (await s.waitFind('[data-testid="backend-name"]')).type('Reference under test');
-  await (await s.find('[data-testid="backend-url"]')).type(backend.url);
-  await (await s.find('[data-testid="backend-token"]')).type(backend.token);
-  await (await s.find('[data-testid="backend-add"]')).click();
+  await addBackendInApp(s, backend);
   await (await s.find('[data-testid="nav-approvals"]')).click();
   const { id, action } = await openPending(s, backend, 'issue_refund');
   for (const f of action.fields) await confirmField(s, f);
@@ -319,11 +303,7 @@ test('a policy maximum stated in another currency than the refund is a trap to a
   const backend = await rig.backend(['--seed-runs', '5', '--trickle', '0']);
   await backendPost(backend, '/v1/admin/simulate', { runs: 12, policy_max_currency: 'JPY' });
   const { session: s } = await rig.app();
-  await (await s.waitFind('[data-testid="nav-backends"]')).click();
-  await (await s.waitFind('[data-testid="backend-name"]')).type('Reference under test');
-  await (await s.find('[data-testid="backend-url"]')).type(backend.url);
-  await (await s.find('[data-testid="backend-token"]')).type(backend.token);
-  await (await s.find('[data-testid="backend-add"]')).click();
+  await addBackendInApp(s, backend);
   await (await s.find('[data-testid="nav-approvals"]')).click();
   const { action } = await openPending(s, backend, 'issue_refund');
   assert.equal(action.field_rules.amount.currency, 'JPY', 'the backend states the maximum in JPY');

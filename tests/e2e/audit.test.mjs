@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { createHash, generateKeyPairSync, sign } from 'node:crypto';
 import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { withRig, waitFor, backendGet } from './harness.mjs';
+import { withRig, waitFor, backendGet, addBackendInApp } from './harness.mjs';
 
 const KEY = { end: '\uE010', backspace: '\uE003' };
 const valueOf = (s, el) => s.cmd('GET', `/element/${el.id}/property/value`);
@@ -60,11 +60,7 @@ test('receipts anchor an export; a re-signed copy fails until its key is trusted
   // A short interval so the periodic checkpoint is seen twice: the first receipt pins the
   // backend key (an audit event), the next one countersigns that new head.
   const { session: s } = await rig.app({ COUNTERSIGN_CHECKPOINT_INTERVAL_S: '1' });
-  await (await s.waitFind('[data-testid="nav-backends"]')).click();
-  await (await s.waitFind('[data-testid="backend-name"]')).type('Reference under test');
-  await (await s.find('[data-testid="backend-url"]')).type(backend.url);
-  await (await s.find('[data-testid="backend-token"]')).type(backend.token);
-  await (await s.find('[data-testid="backend-add"]')).click();
+  await addBackendInApp(s, backend);
 
   await (await s.find('[data-testid="nav-audit"]')).click();
   const own = await waitFor('the public key', async () => {

@@ -209,3 +209,12 @@ export function usd(micros) {
   while (frac.length > 2 && frac.endsWith('0')) frac = frac.slice(0, -1);
   return `${neg ? '-' : ''}$${Math.floor(abs / 1_000_000)}.${frac}`;
 }
+
+/** Adds a native backend through the Backends view, as a user would (name, URL, token, Add). */
+export async function addBackendInApp(s, backend, name = 'Reference under test') {
+  await (await s.waitFind('[data-testid="nav-backends"]')).click();
+  await (await s.waitFind('[data-testid="backend-name"]')).type(name);
+  await (await s.find('[data-testid="backend-url"]')).type(backend.url);
+  await (await s.find('[data-testid="backend-token"]')).type(backend.token);
+  await (await s.find('[data-testid="backend-add"]')).click();
+}

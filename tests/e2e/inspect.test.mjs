@@ -4,14 +4,10 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { withRig, waitFor, backendGet } from './harness.mjs';
+import { withRig, waitFor, backendGet, addBackendInApp } from './harness.mjs';
 
 async function addBackend(s, backend) {
-  await (await s.waitFind('[data-testid="nav-backends"]')).click();
-  await (await s.waitFind('[data-testid="backend-name"]')).type('Reference under test');
-  await (await s.find('[data-testid="backend-url"]')).type(backend.url);
-  await (await s.find('[data-testid="backend-token"]')).type(backend.token);
-  await (await s.find('[data-testid="backend-add"]')).click();
+  await addBackendInApp(s, backend);
   await waitFor('a healthy backend', async () => {
     for (const b of await s.findAll('[data-testid="health-badge"]')) if ((await b.text()).toLowerCase().includes('healthy')) return true;
     return false;

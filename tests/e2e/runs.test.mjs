@@ -2,17 +2,13 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { withRig, waitFor, backendGet, usd } from './harness.mjs';
+import { withRig, waitFor, backendGet, usd, addBackendInApp } from './harness.mjs';
 
 test('a backend added in the app syncs and its runs appear with workflow and cost', withRig('add-backend-sync', async (rig) => {
   const backend = await rig.backend(['--seed-runs', '40', '--trickle', '0', '--seed', '11']);
   const { session: s } = await rig.app();
 
-  await (await s.waitFind('[data-testid="nav-backends"]')).click();
-  await (await s.waitFind('[data-testid="backend-name"]')).type('Reference under test');
-  await (await s.find('[data-testid="backend-url"]')).type(backend.url);
-  await (await s.find('[data-testid="backend-token"]')).type(backend.token);
-  await (await s.find('[data-testid="backend-add"]')).click();
+  await addBackendInApp(s, backend);
 
   await waitFor('the backend to report healthy', async () => {
     const badges = await s.findAll('[data-testid="health-badge"]');
@@ -41,11 +37,7 @@ test('a backend added in the app syncs and its runs appear with workflow and cos
 test('a pending action queued at the backend shows up in the app by itself', withRig('pending-latency', async (rig) => {
   const backend = await rig.backend(['--seed-runs', '10', '--trickle', '0', '--seed', '13']);
   const { session: s } = await rig.app({ COUNTERSIGN_SYNC_INTERVAL_MS: '1500' });
-  await (await s.waitFind('[data-testid="nav-backends"]')).click();
-  await (await s.waitFind('[data-testid="backend-name"]')).type('Reference under test');
-  await (await s.find('[data-testid="backend-url"]')).type(backend.url);
-  await (await s.find('[data-testid="backend-token"]')).type(backend.token);
-  await (await s.find('[data-testid="backend-add"]')).click();
+  await addBackendInApp(s, backend);
   await waitFor('the first sync', async () => {
     for (const b of await s.findAll('[data-testid="health-badge"]')) if ((await b.text()).toLowerCase().includes('healthy')) return true;
     return false;

@@ -155,23 +155,10 @@ pub(crate) fn store_added(
     token_stored: bool,
 ) -> CmdResult<BackendView> {
     let tx = s.write()?;
-    let added = backends::add(&tx, new, replace)?;
+    let added = backends::add_recorded(&tx, new, replace, "console", Some(token_stored))?;
     if let Some(who) = whoami {
         backends::set_whoami(&tx, &added.row.backend_id, who)?;
     }
-    audit::append(
-        &tx,
-        "console",
-        countersign_core::audit::kinds::BACKEND_ADDED,
-        &added.row.backend_id,
-        serde_json::json!({
-            "before": added.before.as_ref().map(backends::BackendRow::settings),
-            "after": added.row.settings(),
-            "replaced": added.before.is_some(),
-            "token": if token_stored { "stored" } else { "none" },
-        }),
-        chrono::Utc::now(),
-    )?;
     let row = backends::get(&tx, &added.row.backend_id)?
         .ok_or_else(|| CmdError::new("not_found", "backend vanished"))?;
     let v = view(&tx, row)?;
@@ -263,23 +250,7 @@ pub async fn remove_backend(state: State<'_, Arc<AppState>>, backend_id: String)
 /// audit trail. Returns whether it existed.
 pub(crate) fn remove_row(s: &mut Store, id: &str) -> CmdResult<bool> {
     let tx = s.write()?;
-    let row = backends::get(&tx, id)?;
-    let existed = backends::remove(&tx, id)?;
-    if let Some(row) = row {
-        audit::append(
-            &tx,
-            "console",
-            countersign_core::audit::kinds::BACKEND_REMOVED,
-            id,
-            serde_json::json!({
-                "name": row.name,
-                "url": row.url,
-                "before": row.settings(),
-                "after": null,
-            }),
-            chrono::Utc::now(),
-        )?;
-    }
+    let existed = backends::remove_recorded(&tx, id, "console")?.is_some();
     tx.commit().map_err(countersign_store::StoreError::from)?;
     Ok(existed)
 }

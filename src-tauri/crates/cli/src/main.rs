@@ -347,20 +347,8 @@ fn backend_for_sync(
             ));
         }
     }
-    let added = backends::add(&tx, new, replace).map_err(|e| e.to_string())?;
-    countersign_store::audit::append(
-        &tx,
-        "cli",
-        countersign_core::audit::kinds::BACKEND_ADDED,
-        &added.row.backend_id,
-        serde_json::json!({
-            "before": added.before.as_ref().map(backends::BackendRow::settings),
-            "after": added.row.settings(),
-            "replaced": added.before.is_some(),
-        }),
-        chrono::Utc::now(),
-    )
-    .map_err(|e| e.to_string())?;
+    let added =
+        backends::add_recorded(&tx, new, replace, "cli", None).map_err(|e| e.to_string())?;
     tx.commit().map_err(|e| e.to_string())?;
     Ok(added.row)
 }
@@ -555,24 +543,9 @@ fn list_backends(a: BackendsListArgs) -> Result<(), String> {
 fn remove_backend(a: BackendsRemoveArgs) -> Result<(), String> {
     let mut store = a.store.open()?;
     let tx = store.write().map_err(|e| e.to_string())?;
-    let row = backends::get(&tx, &a.backend_id)
+    let row = backends::remove_recorded(&tx, &a.backend_id, "cli")
         .map_err(|e| e.to_string())?
         .ok_or_else(|| format!("no backend {:?}", a.backend_id))?;
-    backends::remove(&tx, &a.backend_id).map_err(|e| e.to_string())?;
-    countersign_store::audit::append(
-        &tx,
-        "cli",
-        countersign_core::audit::kinds::BACKEND_REMOVED,
-        &a.backend_id,
-        serde_json::json!({
-            "name": row.name,
-            "url": row.url,
-            "before": row.settings(),
-            "after": null,
-        }),
-        chrono::Utc::now(),
-    )
-    .map_err(|e| e.to_string())?;
     tx.commit().map_err(|e| e.to_string())?;
     output::line(&format!(
         "removed backend {} ({})",

@@ -269,6 +269,63 @@ pub fn remove(conn: &Connection, backend_id: &str) -> Result<bool> {
     Ok(conn.execute("DELETE FROM backends WHERE backend_id = ?1", [backend_id])? > 0)
 }
 
+/// [`add`], recorded: a `backend_added` audit event by `actor` with the settings before (when
+/// replaced) and after, never a token; `token` says whether one was stored, when known. Run it
+/// inside the transaction that commits the backend.
+pub fn add_recorded(
+    conn: &Connection,
+    new: &NewBackend<'_>,
+    replace: bool,
+    actor: &str,
+    token: Option<bool>,
+) -> Result<Added> {
+    let added = add(conn, new, replace)?;
+    let mut details = serde_json::json!({
+        "before": added.before.as_ref().map(BackendRow::settings),
+        "after": added.row.settings(),
+        "replaced": added.before.is_some(),
+    });
+    if let Some(stored) = token {
+        details["token"] = serde_json::json!(if stored { "stored" } else { "none" });
+    }
+    crate::audit::append(
+        conn,
+        actor,
+        countersign_core::audit::kinds::BACKEND_ADDED,
+        &added.row.backend_id,
+        details,
+        Utc::now(),
+    )?;
+    Ok(added)
+}
+
+/// [`remove`], recorded: a `backend_removed` audit event by `actor` with the settings before.
+/// Returns the removed row, `None` when there was none.
+pub fn remove_recorded(
+    conn: &Connection,
+    backend_id: &str,
+    actor: &str,
+) -> Result<Option<BackendRow>> {
+    let Some(row) = get(conn, backend_id)? else {
+        return Ok(None);
+    };
+    remove(conn, backend_id)?;
+    crate::audit::append(
+        conn,
+        actor,
+        countersign_core::audit::kinds::BACKEND_REMOVED,
+        backend_id,
+        serde_json::json!({
+            "name": row.name,
+            "url": row.url,
+            "before": row.settings(),
+            "after": null,
+        }),
+        Utc::now(),
+    )?;
+    Ok(Some(row))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

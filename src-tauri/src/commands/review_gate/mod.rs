@@ -65,6 +65,17 @@ fn decider_on(conn: &Connection, backend_id: &str) -> CmdResult<Decider> {
     Ok(Decider { subject, roles })
 }
 
+impl Decider {
+    /// This decider as the sync crate's reviewer, flagging approvals faster than `min_review`.
+    fn reviewer(&self, min_review: Duration) -> Reviewer<'_> {
+        Reviewer {
+            actor: &self.subject,
+            roles: &self.roles,
+            min_review,
+        }
+    }
+}
+
 fn decide_error(e: DecideError) -> CmdError {
     CmdError::new(e.code(), e.to_string())
 }
@@ -77,11 +88,7 @@ pub fn open(
     now: DateTime<Utc>,
 ) -> CmdResult<OpenedReview> {
     let d = decider_on(s.conn(), backend_id)?;
-    let who = Reviewer {
-        actor: &d.subject,
-        roles: &d.roles,
-        min_review: Duration::ZERO,
-    };
+    let who = d.reviewer(Duration::ZERO);
     let opened_at = open_review(s, backend_id, action_id, &who, now).map_err(decide_error)?;
     Ok(OpenedReview { opened_at })
 }
@@ -96,11 +103,7 @@ pub fn decide(
     now: DateTime<Utc>,
 ) -> CmdResult<Entry> {
     let d = decider_on(s.conn(), backend_id)?;
-    let who = Reviewer {
-        actor: &d.subject,
-        roles: &d.roles,
-        min_review,
-    };
+    let who = d.reviewer(min_review);
     queue_decision(s, backend_id, action_id, review, &who, now).map_err(decide_error)
 }
 
@@ -113,11 +116,7 @@ pub fn rollback(
     now: DateTime<Utc>,
 ) -> CmdResult<Entry> {
     let d = decider_on(s.conn(), backend_id)?;
-    let who = Reviewer {
-        actor: &d.subject,
-        roles: &d.roles,
-        min_review: Duration::ZERO,
-    };
+    let who = d.reviewer(Duration::ZERO);
     queue_rollback(s, backend_id, action_id, reason, &who, now).map_err(decide_error)
 }
 

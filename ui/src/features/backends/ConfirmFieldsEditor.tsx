@@ -1,7 +1,7 @@
 import { useState } from 'react';
-import { setBackendConfig, type BackendView } from '../../api';
-import { useReportError } from '../../app/errors';
+import type { BackendView } from '../../api';
 import { confirmFieldsText, parseConfirmFields, withConfirmFields } from './kinds';
+import { useConfigSave } from './useConfigSave';
 
 /**
  * LangGraph Server backends: which arguments of which action a reviewer must confirm. An action
@@ -9,26 +9,13 @@ import { confirmFieldsText, parseConfirmFields, withConfirmFields } from './kind
  * context without requiring them. Takes effect from the next sync.
  */
 export function ConfirmFieldsEditor({ b, onSaved }: { b: BackendView; onSaved?: (saved: BackendView) => void }) {
-  const report = useReportError();
   const saved = confirmFieldsText(b.config);
   const [text, setText] = useState(saved);
-  const [busy, setBusy] = useState(false);
-  const [done, setDone] = useState(false);
+  const { busy, done, clearDone, save: saveConfig } = useConfigSave(b.backend_id, onSaved);
   const parsed = parseConfirmFields(text);
 
   const save = async () => {
-    if (!parsed.ok) return;
-    setBusy(true);
-    setDone(false);
-    try {
-      const savedView = await setBackendConfig(b.backend_id, withConfirmFields(b.config, parsed.value));
-      setDone(true);
-      onSaved?.(savedView);
-    } catch (e) {
-      report(e, 'set_backend_config');
-    } finally {
-      setBusy(false);
-    }
+    if (parsed.ok) await saveConfig(withConfirmFields(b.config, parsed.value));
   };
 
   return (
@@ -45,7 +32,7 @@ export function ConfirmFieldsEditor({ b, onSaved }: { b: BackendView; onSaved?: 
         spellCheck={false}
         onChange={(e) => {
           setText(e.target.value);
-          setDone(false);
+          clearDone();
         }}
       />
       <div className="decide-row">

@@ -1,8 +1,8 @@
 import { useState } from 'react';
-import { setBackendConfig, type BackendView } from '../../api';
+import type { BackendView } from '../../api';
 import { FIELD_KIND_HINTS } from '../../api/generated/constants';
-import { useReportError } from '../../app/errors';
 import { optionLabel } from '../../lib/clip';
+import { useConfigSave } from './useConfigSave';
 import {
   FIELD_KINDS,
   addFieldKindRow,
@@ -89,31 +89,18 @@ function FieldKindRowEditor({
  * sync.
  */
 export function FieldKindsEditor({ b, onSaved }: { b: BackendView; onSaved?: (saved: BackendView) => void }) {
-  const report = useReportError();
   const [rows, setRows] = useState<FieldKindRow[]>(() => fieldKindRows(b.config));
-  const [busy, setBusy] = useState(false);
-  const [done, setDone] = useState(false);
+  const { busy, done, clearDone, save: saveConfig } = useConfigSave(b.backend_id, onSaved);
   const parsed = parseFieldKindRows(rows);
   const unchanged = parsed.ok && sameFieldKinds(parsed.value, b.config);
 
   const edit = (next: FieldKindRow[]) => {
     setRows(next);
-    setDone(false);
+    clearDone();
   };
 
   const save = async () => {
-    if (!parsed.ok) return;
-    setBusy(true);
-    setDone(false);
-    try {
-      const saved = await setBackendConfig(b.backend_id, withFieldKinds(b.config, parsed.value));
-      setDone(true);
-      onSaved?.(saved);
-    } catch (e) {
-      report(e, 'set_backend_config');
-    } finally {
-      setBusy(false);
-    }
+    if (parsed.ok) await saveConfig(withFieldKinds(b.config, parsed.value));
   };
 
   return (
