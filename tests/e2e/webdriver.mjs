@@ -37,7 +37,7 @@ export class Session {
   }
 
   async find(css) {
-    const v = await this.cmd('POST', '/element', { using: 'css selector', value: css });
+    const v = await this.query('/element', css);
     return new Element(this, v[ELEMENT]);
   }
 
@@ -46,9 +46,29 @@ export class Session {
     return waitFor(`element ${css}`, async () => (await this.findAll(css))[0], timeoutMs);
   }
 
+  /**
+   * Every element matching `css`. WebKitWebDriver fails a query with "stale element reference"
+   * when a matching node is replaced while it builds the answer (React re-rendering a list);
+   * the query is read-only, so it is asked again at once (a bounded number of times).
+   */
   async findAll(css) {
-    const v = await this.cmd('POST', '/elements', { using: 'css selector', value: css });
+    const v = await this.query('/elements', css);
     return v.map((e) => new Element(this, e[ELEMENT]));
+  }
+
+  /**
+   * A document-level element query. WebKitWebDriver fails one with "stale element reference"
+   * when a matching node is replaced while it builds the answer (React re-rendering a list);
+   * the query is read-only, so it is asked again at once, a bounded number of times.
+   */
+  async query(path, css) {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.cmd('POST', path, { using: 'css selector', value: css });
+      } catch (e) {
+        if (attempt >= 5 || !String(e?.message ?? e).includes('stale element reference')) throw e;
+      }
+    }
   }
 
   /** Runs a script in the page (used only to read state, never to bypass the UI). */
