@@ -2,25 +2,32 @@
 //! alike: the native protocol (`countersign`), LangGraph Server (`langgraph`), Arize Phoenix
 //! (`phoenix`) and Langfuse (`langfuse`). Each kind's connector keeps the same guarantees
 //! (pages applied with their cursor in one transaction, health recorded, nothing lost); this
-//! crate only picks the connector and builds its client from the backend row and its secret.
+//! crate only picks the connector from its registry ([`REGISTRY`]: one module and one line per
+//! kind) and builds its client from the backend row and its secret.
 //!
 //! Imported trace files (`otel`) and the OTLP receiver are stored like backends but have
 //! nothing to sync: [`Kind::parse`] does not know them and [`sync`] answers `None`.
 
-use chrono::Utc;
+mod kinds;
+
 use countersign_audit::SigningKey;
 use countersign_core::{Role, Whoami};
 use countersign_store::backends::BackendRow;
-use countersign_store::{Store, health};
+use countersign_sync::kit::SyncRequest;
 use countersign_sync::outbox::DeliveryReport;
-use countersign_sync::{
-    Cancel, Client, ClientOptions, Progress, SyncError, SyncOptions, SyncReport, sync_backend,
-};
+use countersign_sync::{Cancel, ClientOptions, Progress, SyncError, SyncOptions, SyncReport};
 use serde::Serialize;
 use serde_json::Value;
 use std::path::Path;
 
 pub use countersign_sync::checkpoint::CheckpointOutcome;
+pub use kinds::{Backend, REGISTRY, lookup};
+
+#[cfg(test)]
+use {
+    chrono::Utc,
+    countersign_store::{Store, health},
+};
 
 /// A backend kind with a connector.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, ts_rs::TS)]
@@ -81,34 +88,6 @@ fn client_options(opts: ClientOptions, allow_http: bool) -> ClientOptions {
     }
 }
 
-fn langgraph_client(
-    url: &str,
-    token: Option<String>,
-    opts: ClientOptions,
-) -> Result<countersign_langgraph::LangGraphClient, SyncError> {
-    let auth = match token {
-        Some(t) => countersign_langgraph::Auth::ApiKey(t),
-        None => countersign_langgraph::Auth::None,
-    };
-    countersign_langgraph::LangGraphClient::new(url, auth, opts)
-}
-
-fn trace_client(
-    kind: Kind,
-    url: &str,
-    token: Option<String>,
-    opts: ClientOptions,
-) -> Result<countersign_tracestore::Client, SyncError> {
-    match kind {
-        Kind::Langfuse => countersign_tracestore::Client::langfuse(
-            url,
-            token.as_deref().unwrap_or_default(),
-            opts,
-        ),
-        _ => countersign_tracestore::Client::phoenix(url, token, opts),
-    }
-}
-
 /// Checks a backend before it is added: the server answers as `kind`, and the token (or
 /// Langfuse `PUBLIC:SECRET` keys) is accepted. `config` is the backend's per-kind settings
 /// (the Phoenix project). A token is only sent over plain http to a host that is not this
@@ -121,58 +100,13 @@ pub async fn probe(
     allow_http: bool,
 ) -> Result<Probed, SyncError> {
     let opts = client_options(ClientOptions::default(), allow_http);
-    match kind {
-        Kind::Countersign => {
-            let who = Client::new(url, token, opts)?.whoami().await?;
-            Ok(Probed {
-                summary: format!("Countersign protocol, token of {}", who.subject),
-                whoami: Some(who),
-            })
-        }
-        Kind::LangGraph => {
-            let info = countersign_langgraph::probe(&langgraph_client(url, token, opts)?).await?;
-            Ok(Probed {
-                whoami: Some(console_reviewer("LangGraph Server")),
-                summary: format!(
-                    "LangGraph API {}, graphs: {}",
-                    info.api_version
-                        .as_deref()
-                        .unwrap_or("(version not reported)"),
-                    if info.graphs.is_empty() {
-                        "none".to_string()
-                    } else {
-                        info.graphs.join(", ")
-                    }
-                ),
-            })
-        }
-        Kind::Phoenix => {
-            let project = config
-                .get("project")
-                .and_then(Value::as_str)
-                .map(str::to_string)
-                .or_else(|| countersign_tracestore::project_in_url(url))
-                .unwrap_or_else(|| countersign_tracestore::phoenix::DEFAULT_PROJECT.into());
-            let client = trace_client(kind, url, token, opts)?;
-            let p = countersign_tracestore::phoenix::probe(&client, &project).await?;
-            Ok(Probed {
-                whoami: None,
-                summary: format!(
-                    "Phoenix {}, project {}",
-                    p.version.as_deref().unwrap_or("(version not reported)"),
-                    p.project_name
-                ),
-            })
-        }
-        Kind::Langfuse => {
-            let client = trace_client(kind, url, token, opts)?;
-            let p = countersign_tracestore::langfuse::probe(&client).await?;
-            Ok(Probed {
-                whoami: None,
-                summary: format!("Langfuse project {}", p.project_name),
-            })
-        }
-    }
+    entry(kind)?.probe(url, config, token, opts).await
+}
+
+/// The registry entry of a kind with a connector.
+fn entry(kind: Kind) -> Result<&'static dyn Backend, SyncError> {
+    lookup(kind.as_str())
+        .ok_or_else(|| SyncError::Protocol(format!("no connector for {}", kind.as_str())))
 }
 
 /// The roles a console user holds on a backend kind without users or roles (LangGraph Server),
@@ -212,41 +146,17 @@ pub async fn sync(
     cancel: &Cancel,
     on_progress: &(dyn Fn(&Progress) + Send + Sync),
 ) -> Option<SyncReport> {
-    let kind = Kind::parse(&backend.kind)?;
-    let client_opts = client_options(client_opts, backend.allow_http);
-    let id = backend.backend_id.as_str();
-    let url = backend.url.as_str();
-    let report = match kind {
-        Kind::Countersign => match Client::new(url, token, client_opts) {
-            Ok(c) => sync_backend(store_path, id, &c, opts, cancel, on_progress).await,
-            Err(e) => failed(store_path, id, e),
-        },
-        Kind::LangGraph => match langgraph_client(url, token, client_opts) {
-            Ok(c) => {
-                countersign_langgraph::sync(store_path, id, &c, opts, cancel, on_progress).await
-            }
-            Err(e) => failed(store_path, id, e),
-        },
-        Kind::Phoenix | Kind::Langfuse => match trace_client(kind, url, token, client_opts) {
-            Ok(c) if kind == Kind::Phoenix => {
-                countersign_tracestore::phoenix::sync(store_path, id, &c, opts, cancel, on_progress)
-                    .await
-            }
-            Ok(c) => {
-                countersign_tracestore::langfuse::sync(
-                    store_path,
-                    id,
-                    &c,
-                    opts,
-                    cancel,
-                    on_progress,
-                )
-                .await
-            }
-            Err(e) => failed(store_path, id, e),
-        },
+    let entry = lookup(&backend.kind)?;
+    let request = SyncRequest {
+        store_path,
+        backend,
+        token,
+        opts,
+        client_opts: client_options(client_opts, backend.allow_http),
+        cancel,
+        on_progress,
     };
-    Some(report)
+    Some(entry.sync(request).await)
 }
 
 /// Sends a backend's queued decisions and rollbacks with its kind's connector. Kinds that hold
@@ -256,18 +166,11 @@ pub async fn deliver(
     backend: &BackendRow,
     token: Option<String>,
 ) -> Result<DeliveryReport, SyncError> {
+    let Some(entry) = lookup(&backend.kind) else {
+        return Ok(DeliveryReport::default());
+    };
     let opts = client_options(ClientOptions::default(), backend.allow_http);
-    match Kind::parse(&backend.kind) {
-        Some(Kind::Countersign) => {
-            let c = Client::new(&backend.url, token, opts)?;
-            countersign_sync::outbox::deliver(store_path, &backend.backend_id, &c).await
-        }
-        Some(Kind::LangGraph) => {
-            let c = langgraph_client(&backend.url, token, opts)?;
-            countersign_langgraph::deliver(store_path, &backend.backend_id, &c).await
-        }
-        _ => Ok(DeliveryReport::default()),
-    }
+    entry.deliver(store_path, backend, token, opts).await
 }
 
 /// Sends the store's audit chain head, signed by the installation `key`, to a backend for a
@@ -280,27 +183,9 @@ pub async fn checkpoint(
     token: Option<String>,
     key: &SigningKey,
 ) -> Result<CheckpointOutcome, SyncError> {
-    if Kind::parse(&backend.kind) != Some(Kind::Countersign) {
-        return Ok(CheckpointOutcome::Unsupported);
-    }
-    let c = Client::new(&backend.url, token, ClientOptions::default())?;
-    countersign_sync::checkpoint::checkpoint_backend(store_path, &backend.backend_id, &c, key).await
-}
-
-/// A sync that could not start: recorded in the backend's health and returned as a report.
-fn failed(store_path: &Path, backend_id: &str, e: SyncError) -> SyncReport {
-    let now = Utc::now();
-    let recorded = Store::open(store_path)
-        .and_then(|s| health::record_failure(s.conn(), backend_id, now, e.code(), &e.to_string()));
-    if let Err(err) = recorded {
-        tracing::error!(backend = %backend_id, error = %err, "could not record sync health");
-    }
-    tracing::warn!(backend = %backend_id, code = e.code(), error = %e, "sync could not start");
-    SyncReport {
-        backend_id: backend_id.to_string(),
-        error: Some(e.view()),
-        finished_at: Some(now),
-        ..Default::default()
+    match lookup(&backend.kind) {
+        Some(entry) => entry.checkpoint(store_path, backend, token, key).await,
+        None => Ok(CheckpointOutcome::Unsupported),
     }
 }
 
@@ -308,6 +193,15 @@ fn failed(store_path: &Path, backend_id: &str, e: SyncError) -> SyncReport {
 mod tests {
     use super::*;
     use countersign_store::backends;
+
+    #[test]
+    fn the_registry_holds_exactly_the_kinds() {
+        let mut registered: Vec<&str> = REGISTRY.iter().map(|e| e.kind()).collect();
+        let mut kinds: Vec<&str> = Kind::ALL.iter().map(|k| k.as_str()).collect();
+        registered.sort_unstable();
+        kinds.sort_unstable();
+        assert_eq!(registered, kinds);
+    }
 
     #[test]
     fn every_kind_reads_back_and_imports_have_no_connector() {

@@ -20,9 +20,12 @@ use crate::map::{Built, build};
 use crate::wire::{HistoryState, RunInfo, Thread};
 use chrono::{DateTime, Utc};
 use countersign_core::PendingAction;
-use countersign_core::audit::kinds;
-use countersign_store::runs::Applied;
-use countersign_store::{actions, audit, backends, cursors, quarantine, runs};
+use countersign_store::backends::BackendRow;
+use countersign_store::runs::Applied as Upserted;
+use countersign_store::{actions, runs};
+use countersign_sync::kit::{
+    Applied, Connector, Page, PageWrites, Quarantined, StreamSpec, run_sync, store_quarantined,
+};
 use countersign_sync::{Applier, Cancel, Progress, SyncError, SyncOptions, SyncReport};
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
@@ -78,7 +81,8 @@ impl Cursor {
 /// Syncs one LangGraph Server backend into the store at `store_path`: its threads become runs,
 /// their Agent Inbox interrupts pending actions (see [`crate::map`]). Pages applied before an
 /// error or a cancellation stay applied with their cursor. Health is recorded either way (a
-/// failure also appends a `sync_failure` audit event, like the native engine).
+/// failure also appends a `sync_failure` audit event), and every quarantine a `quarantine`
+/// audit event, like the native engine: both run through [`countersign_sync::kit::run_sync`].
 pub async fn sync(
     store_path: &Path,
     backend_id: &str,
@@ -87,19 +91,21 @@ pub async fn sync(
     cancel: &Cancel,
     on_progress: &(dyn Fn(&Progress) + Send + Sync),
 ) -> SyncReport {
-    let mut applier = Applier::new(store_path);
-    let mut report = countersign_sync::applier::new_report(backend_id);
-    let result = run_sync(
-        &mut applier,
-        backend_id,
+    let mut connector = Threads {
         client,
+        cfg: LangGraphConfig::default(),
+        freshness_days: 0,
+        cancel,
+    };
+    run_sync(
+        store_path,
+        backend_id,
+        &mut connector,
         opts,
         cancel,
         on_progress,
-        &mut report,
     )
-    .await;
-    countersign_sync::applier::finish(&mut applier, report, result).await
+    .await
 }
 
 /// A thread fetched with what its records are built from.
@@ -135,7 +141,8 @@ pub(crate) async fn fetch_thread(
 }
 
 /// Builds a fetched thread's records against what the store has and stores them, in the
-/// caller's transaction. Returns (records changed, records quarantined).
+/// caller's transaction, quarantining what cannot be stored (with its `quarantine` audit
+/// event). Returns (runs changed, actions changed, records quarantined).
 pub(crate) fn apply_thread(
     tx: &countersign_store::rusqlite::Transaction<'_>,
     backend_id: &str,
@@ -144,6 +151,25 @@ pub(crate) fn apply_thread(
     max_record: usize,
     f: &Fetched,
 ) -> Result<(u64, u64, u64), SyncError> {
+    let applied = write_thread(tx, backend_id, cfg, freshness_days, max_record, f)?;
+    store_quarantined(tx, backend_id, STREAM, &applied.quarantined)?;
+    Ok((
+        applied.runs,
+        applied.actions,
+        applied.quarantined.len() as u64,
+    ))
+}
+
+/// Builds a fetched thread's records against what the store has and stores the valid ones in
+/// the caller's transaction; what cannot be stored is returned for quarantine.
+fn write_thread(
+    tx: &countersign_store::rusqlite::Transaction<'_>,
+    backend_id: &str,
+    cfg: &LangGraphConfig,
+    freshness_days: i64,
+    max_record: usize,
+    f: &Fetched,
+) -> Result<Applied, SyncError> {
     let existing: BTreeMap<String, PendingAction> =
         actions::for_run(tx, backend_id, &f.thread.thread_id)?
             .into_iter()
@@ -154,10 +180,13 @@ pub(crate) fn apply_thread(
         actions: acts,
         quarantined,
     } = build(&f.thread, &f.history, &f.runs, cfg, &existing);
-    let (mut n_runs, mut n_actions, mut n_q) = (0u64, 0u64, 0u64);
-    for (reason, raw) in &quarantined {
-        quarantine::insert(tx, backend_id, "actions", reason, raw)?;
-        n_q += 1;
+    let mut applied = Applied::default();
+    for (reason, raw) in quarantined {
+        applied.quarantined.push(Quarantined {
+            stream: "actions",
+            reason,
+            raw,
+        });
     }
     if let Some(run) = run {
         let body = serde_json::to_string(&run).map_err(countersign_store::StoreError::from)?;
@@ -170,10 +199,11 @@ pub(crate) fn apply_thread(
             })
         });
         match invalid {
-            Some(reason) => {
-                quarantine::insert(tx, backend_id, "runs", &reason, body.as_bytes())?;
-                n_q += 1;
-            }
+            Some(reason) => applied.quarantined.push(Quarantined {
+                stream: "runs",
+                reason,
+                raw: body.into_bytes(),
+            }),
             None => {
                 if runs::upsert_deferred(
                     tx,
@@ -182,33 +212,19 @@ pub(crate) fn apply_thread(
                     &body,
                     Utc::now(),
                     freshness_days,
-                )? != Applied::Unchanged
+                )? != Upserted::Unchanged
                 {
-                    n_runs += 1;
+                    applied.runs += 1;
                 }
             }
         }
     }
     for a in &acts {
-        if actions::upsert(tx, backend_id, a)? != Applied::Unchanged {
-            n_actions += 1;
+        if actions::upsert(tx, backend_id, a)? != Upserted::Unchanged {
+            applied.actions += 1;
         }
     }
-    if n_q > 0 {
-        let details = serde_json::json!({
-            "stream": STREAM, "count": n_q, "thread_id": f.thread.thread_id,
-            "reasons": quarantined.iter().take(5).map(|(r, _)| r.as_str()).collect::<Vec<_>>(),
-        });
-        audit::append(
-            tx,
-            "sync",
-            kinds::QUARANTINE,
-            backend_id,
-            details,
-            Utc::now(),
-        )?;
-    }
-    Ok((n_runs, n_actions, n_q))
+    Ok(applied)
 }
 
 fn key_of(raw: &RawValue) -> Result<Thread, String> {
@@ -254,41 +270,85 @@ async fn fetch_page(
     }
 }
 
-async fn run_sync(
-    applier: &mut Applier,
-    backend_id: &str,
-    client: &LangGraphClient,
-    opts: &SyncOptions,
-    cancel: &Cancel,
-    on_progress: &(dyn Fn(&Progress) + Send + Sync),
-    report: &mut SyncReport,
-) -> Result<(), SyncError> {
-    let id = backend_id.to_string();
-    let (backend, saved) = applier
-        .with(move |s| {
-            let b = backends::get(s.conn(), &id)?;
-            let c = cursors::get(s.conn(), &id, STREAM)?;
-            Ok((b, c))
-        })
-        .await?;
-    let backend =
-        backend.ok_or_else(|| SyncError::Protocol(format!("unknown backend {backend_id}")))?;
-    let cfg = LangGraphConfig::from_backend_config(&backend.config);
-    let fresh = backend.freshness_days;
-    let mut cursor: Cursor = saved
-        .and_then(|c| serde_json::from_str(&c).ok())
-        .unwrap_or_default();
-    let limit = opts.page_size.clamp(1, MAX_PAGE) as usize;
-    let max_record = opts.max_record_bytes;
-    let mut pages = 0u32;
-    loop {
-        if cancel.is_cancelled() {
-            return Err(SyncError::Cancelled);
+/// The LangGraph connector: one stream of threads, paged by [`Cursor`].
+struct Threads<'a> {
+    client: &'a LangGraphClient,
+    cfg: LangGraphConfig,
+    freshness_days: i64,
+    /// Checked between the threads of a page (each costs requests).
+    cancel: &'a Cancel,
+}
+
+const THREADS: StreamSpec = StreamSpec {
+    cursor: STREAM,
+    progress: PROGRESS_STREAM,
+};
+
+/// A page of threads to store, with what the store needs to build them.
+struct ThreadWrites {
+    cfg: LangGraphConfig,
+    freshness_days: i64,
+    max_record: usize,
+    fetched: Vec<Fetched>,
+    /// Items that are not threads: (reason, raw).
+    bad: Vec<(String, Vec<u8>)>,
+}
+
+impl PageWrites for ThreadWrites {
+    fn apply(
+        self,
+        tx: &countersign_store::rusqlite::Transaction<'_>,
+        backend_id: &str,
+    ) -> Result<Applied, SyncError> {
+        let mut total = Applied::default();
+        for f in &self.fetched {
+            let mut a = write_thread(
+                tx,
+                backend_id,
+                &self.cfg,
+                self.freshness_days,
+                self.max_record,
+                f,
+            )?;
+            total.runs += a.runs;
+            total.actions += a.actions;
+            total.quarantined.append(&mut a.quarantined);
         }
-        if opts.max_pages.is_some_and(|m| pages >= m) {
-            return Ok(());
+        for (reason, raw) in self.bad {
+            total.quarantined.push(Quarantined {
+                stream: "runs",
+                reason,
+                raw,
+            });
         }
-        let (offset, asked, page) = fetch_page(client, &cursor, limit).await?;
+        Ok(total)
+    }
+}
+
+impl Connector for Threads<'_> {
+    type Writes = ThreadWrites;
+
+    fn streams(&self) -> Vec<StreamSpec> {
+        vec![THREADS]
+    }
+
+    async fn begin(&mut self, backend: &BackendRow, _: &mut Applier) -> Result<(), SyncError> {
+        self.cfg = LangGraphConfig::from_backend_config(&backend.config);
+        self.freshness_days = backend.freshness_days;
+        Ok(())
+    }
+
+    async fn fetch(
+        &self,
+        _: StreamSpec,
+        saved: Option<&str>,
+        opts: &SyncOptions,
+    ) -> Result<Page<ThreadWrites>, SyncError> {
+        let cursor: Cursor = saved
+            .and_then(|c| serde_json::from_str(c).ok())
+            .unwrap_or_default();
+        let limit = opts.page_size.clamp(1, MAX_PAGE) as usize;
+        let (offset, asked, page) = fetch_page(self.client, &cursor, limit).await?;
         let has_more = page.len() >= asked;
         let mut next = cursor.clone();
         next.offset = offset + page.len();
@@ -308,51 +368,26 @@ async fn run_sync(
             if cursor.covers(ts, &thread.thread_id) {
                 continue;
             }
-            if cancel.is_cancelled() {
+            if self.cancel.is_cancelled() {
                 return Err(SyncError::Cancelled);
             }
             next.advance(ts, &thread.thread_id);
-            fetched.push(fetch_thread(client, thread).await?);
+            fetched.push(fetch_thread(self.client, thread).await?);
         }
-        let id = backend_id.to_string();
-        let cfg2 = cfg.clone();
-        let cursor_json =
+        let next_cursor =
             serde_json::to_string(&next).map_err(|e| SyncError::Protocol(e.to_string()))?;
-        let (r, a, q) = applier
-            .with(move |s| {
-                let tx = s.write()?;
-                let (mut r, mut a, mut q) = (0, 0, 0);
-                for f in &fetched {
-                    let (dr, da, dq) = apply_thread(&tx, &id, &cfg2, fresh, max_record, f)?;
-                    r += dr;
-                    a += da;
-                    q += dq;
-                }
-                for (reason, raw) in &bad {
-                    quarantine::insert(&tx, &id, "runs", reason, raw)?;
-                    q += 1;
-                }
-                cursors::set(&tx, &id, STREAM, &cursor_json)?;
-                tx.commit().map_err(countersign_store::StoreError::from)?;
-                Ok((r, a, q))
-            })
-            .await?;
-        cursor = next;
-        pages += 1;
-        report.pages += 1;
-        report.runs += r;
-        report.actions += a;
-        report.quarantined += q;
-        on_progress(&Progress {
-            backend_id: backend_id.to_string(),
-            stream: PROGRESS_STREAM,
-            pages,
-            changed: r + a,
-            quarantined: q,
-        });
-        if !has_more {
-            return Ok(());
-        }
+        Ok(Page {
+            writes: ThreadWrites {
+                cfg: self.cfg.clone(),
+                freshness_days: self.freshness_days,
+                max_record: opts.max_record_bytes,
+                fetched,
+                bad,
+            },
+            quarantined: Vec::new(),
+            next_cursor,
+            has_more,
+        })
     }
 }
 

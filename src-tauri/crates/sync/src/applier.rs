@@ -1,8 +1,8 @@
 //! What every connector's sync shares: a store used from blocking threads between network
 //! awaits ([`Applier`]), and recording how a sync ended in the backend's health ([`finish`]).
 
-use crate::engine::SyncReport;
 use crate::error::SyncError;
+use crate::kit::types::SyncReport;
 use chrono::Utc;
 use countersign_core::audit::kinds;
 use countersign_store::{Store, StoreError, audit, health};

@@ -1,58 +1,48 @@
-//! The sync loop shared by the trace-store connectors: fetch the page after the saved cursor,
-//! then in ONE store transaction store every readable span (`trace_spans`), quarantine the
-//! rest, rebuild each touched trace's run from all its stored spans, and save the cursor.
-//! Health (and a `SYNC_FAILURE` audit event) is recorded either way, as the native engine does.
+//! The connector shared by the trace stores: a [`SpanSource`] (Phoenix, Langfuse) fetches the
+//! page of spans after the saved cursor and reads each span; [`Spans`] plans the page (spans to
+//! keep, spans to quarantine) and, inside the kit's ONE store transaction, stores every readable
+//! span (`trace_spans`) and rebuilds each touched trace's run from all its stored spans. The
+//! kit ([`countersign_sync::kit::run_sync`]) stores the quarantines with their audit event and
+//! the cursor in that transaction and records health (and a `SYNC_FAILURE` audit event) either
+//! way, as for the native engine.
 
 use crate::client::Client;
 use crate::rebuild::{Rebuilt, prices, rebuild_trace};
-use crate::{langfuse, phoenix};
 use chrono::Utc;
-use countersign_core::audit::kinds;
-use countersign_store::{
-    Store, StoreError, audit, backends, backends::BackendRow, cursors, quarantine, trace_spans,
+use countersign_store::backends::BackendRow;
+use countersign_store::rusqlite::Transaction;
+use countersign_store::trace_spans;
+use countersign_sync::kit::{
+    Applied, Connector, Page, PageWrites, Quarantined, StreamSpec, run_sync,
 };
 use countersign_sync::{Applier, Cancel, Progress, SyncError, SyncOptions, SyncReport};
 use serde_json::value::RawValue;
 use std::collections::BTreeSet;
+use std::future::Future;
 use std::path::Path;
 
-/// Which trace store, with its per-backend settings.
-#[derive(Clone, Debug)]
-pub(crate) enum Source {
-    Phoenix { project: String },
-    Langfuse { lookback_minutes: i64 },
-}
+/// Reads one received span: its trace id (as the store keys it), span id and OTLP/JSON
+/// `ResourceSpans`; `Err` says why it cannot be used.
+pub(crate) type ReadSpanFn = fn(&[u8]) -> Result<ReadSpan, String>;
 
-impl Source {
-    pub(crate) fn stream(&self) -> &'static str {
-        match self {
-            Source::Phoenix { .. } => phoenix::STREAM,
-            Source::Langfuse { .. } => langfuse::STREAM,
-        }
-    }
+/// A trace store: its stream, how it reads a span, and how it fetches a page.
+pub(crate) trait SpanSource: Send + Sync + Sized {
+    /// Cursor, quarantine and progress stream name.
+    const STREAM: &'static str;
 
-    /// One received span → its trace id (as the store keys it), span id and OTLP/JSON
-    /// `ResourceSpans`; `Err` says why it cannot be used.
-    pub(crate) fn read_span(&self, raw: &[u8]) -> Result<ReadSpan, String> {
-        match self {
-            Source::Phoenix { .. } => phoenix::read_span(raw),
-            Source::Langfuse { .. } => langfuse::read_span(raw),
-        }
-    }
+    /// The source the backend row describes (project, lookback).
+    fn from_backend(backend: &BackendRow) -> Self;
 
-    async fn fetch(
+    /// One received span → what the engine needs of it.
+    fn read_span(raw: &[u8]) -> Result<ReadSpan, String>;
+
+    /// Fetches up to `limit` spans after the saved cursor `state`.
+    fn fetch(
         &self,
         client: &Client,
         state: Option<&str>,
         limit: u32,
-    ) -> Result<Fetched, SyncError> {
-        match self {
-            Source::Phoenix { project } => phoenix::fetch(client, project, state, limit).await,
-            Source::Langfuse { lookback_minutes } => {
-                langfuse::fetch(client, *lookback_minutes, state, limit).await
-            }
-        }
-    }
+    ) -> impl Future<Output = Result<Fetched, SyncError>> + Send;
 }
 
 /// A span as the engine needs it.
@@ -75,163 +65,137 @@ pub(crate) struct Fetched {
     pub has_more: bool,
 }
 
-/// Reads the backend row; the source is built from it by `source`.
-pub(crate) async fn sync(
+/// Syncs the backend's trace store `S` through the kit's sync loop.
+pub(crate) async fn sync<S: SpanSource>(
     store_path: &Path,
     backend_id: &str,
     client: &Client,
     opts: &SyncOptions,
     cancel: &Cancel,
     on_progress: &(dyn Fn(&Progress) + Send + Sync),
-    source: impl FnOnce(&BackendRow) -> Result<Source, SyncError>,
 ) -> SyncReport {
-    let mut applier = Applier::new(store_path);
-    let mut report = countersign_sync::applier::new_report(backend_id);
-    let result = run_sync(
-        &mut applier,
-        backend_id,
+    let mut connector = Spans::<S> {
         client,
+        source: None,
+        freshness_days: 0,
+    };
+    run_sync(
+        store_path,
+        backend_id,
+        &mut connector,
         opts,
         cancel,
         on_progress,
-        &mut report,
-        source,
     )
-    .await;
-    countersign_sync::applier::finish(&mut applier, report, result).await
+    .await
 }
 
-#[allow(clippy::too_many_arguments)]
-async fn run_sync(
-    applier: &mut Applier,
-    backend_id: &str,
-    client: &Client,
-    opts: &SyncOptions,
-    cancel: &Cancel,
-    on_progress: &(dyn Fn(&Progress) + Send + Sync),
-    report: &mut SyncReport,
-    source: impl FnOnce(&BackendRow) -> Result<Source, SyncError>,
-) -> Result<(), SyncError> {
-    let id = backend_id.to_string();
-    let backend = applier
-        .with(move |s| Ok(backends::get(s.conn(), &id)?))
-        .await?
-        .ok_or_else(|| SyncError::Protocol(format!("unknown backend {backend_id}")))?;
-    let source = source(&backend)?;
-    let stream = source.stream();
-    let fresh = backend.freshness_days;
-    // Both stores cap a page at 1000.
-    let limit = opts.page_size.clamp(1, 1000);
-    let max_record = opts.max_record_bytes;
-    let mut pages = 0u32;
-    loop {
-        if cancel.is_cancelled() {
-            return Err(SyncError::Cancelled);
-        }
-        if opts.max_pages.is_some_and(|m| pages >= m) {
-            return Ok(());
-        }
-        let id = backend_id.to_string();
-        let state = applier
-            .with(move |s| Ok(cursors::get(s.conn(), &id, stream)?))
-            .await?;
-        let fetched = source.fetch(client, state.as_deref(), limit).await?;
-        let has_more = fetched.has_more;
-        let id = backend_id.to_string();
-        let src = source.clone();
-        let applied = applier
-            .with(move |s| apply_page(s, &id, &src, fetched, max_record, fresh))
-            .await?;
-        pages += 1;
-        report.pages += 1;
-        report.runs += applied.runs_changed;
-        report.quarantined += applied.quarantined;
-        on_progress(&Progress {
-            backend_id: backend_id.to_string(),
-            stream,
-            pages,
-            changed: applied.runs_changed,
-            quarantined: applied.quarantined,
-        });
-        if !has_more {
-            return Ok(());
-        }
-    }
-}
-
-/// What applying one page did.
-struct Applied {
-    runs_changed: u64,
-    quarantined: u64,
-}
-
-/// Applies one page in one transaction: spans, quarantine, rebuilt runs, cursor.
-fn apply_page(
-    store: &mut Store,
-    backend_id: &str,
-    source: &Source,
-    page: Fetched,
-    max_record: usize,
+/// The trace-store connector over source `S`.
+struct Spans<'a, S> {
+    client: &'a Client,
+    /// Built from the backend row in [`Connector::begin`].
+    source: Option<S>,
     freshness_days: i64,
-) -> Result<Applied, SyncError> {
-    let stream = source.stream();
-    let tx = store.write()?;
-    let prices = prices(&tx)?;
-    let mut quarantined: Vec<String> = Vec::new();
-    let mut touched: BTreeSet<String> = BTreeSet::new();
-    for item in &page.items {
-        let raw = item.get().as_bytes();
-        if raw.len() > max_record {
-            let why = format!(
-                "span of {} bytes exceeds the {max_record}-byte limit",
-                raw.len()
-            );
-            quarantine::insert(&tx, backend_id, stream, &why, raw)?;
-            quarantined.push(why);
-            continue;
-        }
-        match source.read_span(raw) {
-            Ok(span) => {
-                if trace_spans::put(&tx, backend_id, &span.trace_id, &span.span_id, raw)? {
-                    touched.insert(span.trace_id);
-                }
-            }
-            Err(why) => {
-                quarantine::insert(&tx, backend_id, stream, &why, raw)?;
-                quarantined.push(why);
+}
+
+/// A page's readable spans, stored and turned into runs in the kit's transaction.
+pub(crate) struct SpanWrites {
+    read_span: ReadSpanFn,
+    freshness_days: i64,
+    /// (trace id, span id, raw bytes), in page order.
+    spans: Vec<(String, String, Vec<u8>)>,
+}
+
+impl PageWrites for SpanWrites {
+    fn apply(self, tx: &Transaction<'_>, backend_id: &str) -> Result<Applied, SyncError> {
+        let prices = prices(tx)?;
+        let mut touched: BTreeSet<String> = BTreeSet::new();
+        for (trace_id, span_id, raw) in self.spans {
+            if trace_spans::put(tx, backend_id, &trace_id, &span_id, &raw)? {
+                touched.insert(trace_id);
             }
         }
-    }
-    let now = Utc::now();
-    let mut runs_changed = 0u64;
-    for trace_id in &touched {
-        match rebuild_trace(
-            &tx,
-            backend_id,
-            source,
-            trace_id,
-            &prices,
-            now,
-            freshness_days,
-        )? {
-            Rebuilt::Changed => runs_changed += 1,
-            Rebuilt::Unchanged => {}
-            Rebuilt::Rejected(why) => quarantined.push(why),
+        let now = Utc::now();
+        let mut applied = Applied::default();
+        for trace_id in &touched {
+            match rebuild_trace(
+                tx,
+                backend_id,
+                self.read_span,
+                trace_id,
+                &prices,
+                now,
+                self.freshness_days,
+            )? {
+                Rebuilt::Changed => applied.runs += 1,
+                Rebuilt::Unchanged => {}
+                Rebuilt::Rejected(q) => applied.quarantined.push(q),
+            }
         }
+        Ok(applied)
     }
-    if !quarantined.is_empty() {
-        let reasons: Vec<&str> = quarantined.iter().take(5).map(String::as_str).collect();
-        let details = serde_json::json!({
-            "stream": stream,
-            "count": quarantined.len(),
-            "reasons": reasons,
-        });
-        audit::append(&tx, "sync", kinds::QUARANTINE, backend_id, details, now)?;
+}
+
+impl<S: SpanSource> Connector for Spans<'_, S> {
+    type Writes = SpanWrites;
+
+    fn streams(&self) -> Vec<StreamSpec> {
+        vec![StreamSpec {
+            cursor: S::STREAM,
+            progress: S::STREAM,
+        }]
     }
-    cursors::set(&tx, backend_id, stream, &page.next_state)?;
-    tx.commit().map_err(StoreError::from)?;
-    Ok(Applied {
-        runs_changed,
-        quarantined: quarantined.len() as u64,
-    })
+
+    async fn begin(&mut self, backend: &BackendRow, _: &mut Applier) -> Result<(), SyncError> {
+        self.source = Some(S::from_backend(backend));
+        self.freshness_days = backend.freshness_days;
+        Ok(())
+    }
+
+    async fn fetch(
+        &self,
+        _: StreamSpec,
+        state: Option<&str>,
+        opts: &SyncOptions,
+    ) -> Result<Page<SpanWrites>, SyncError> {
+        let source = self
+            .source
+            .as_ref()
+            .ok_or_else(|| SyncError::Protocol("trace store fetched before begin".into()))?;
+        // Both stores cap a page at 1000.
+        let limit = opts.page_size.clamp(1, 1000);
+        let fetched = source.fetch(self.client, state, limit).await?;
+        let max_record = opts.max_record_bytes;
+        let mut spans = Vec::with_capacity(fetched.items.len());
+        let mut quarantined = Vec::new();
+        for item in &fetched.items {
+            let raw = item.get().as_bytes();
+            let read = if raw.len() > max_record {
+                Err(format!(
+                    "span of {} bytes exceeds the {max_record}-byte limit",
+                    raw.len()
+                ))
+            } else {
+                S::read_span(raw)
+            };
+            match read {
+                Ok(span) => spans.push((span.trace_id, span.span_id, raw.to_vec())),
+                Err(reason) => quarantined.push(Quarantined {
+                    stream: S::STREAM,
+                    reason,
+                    raw: raw.to_vec(),
+                }),
+            }
+        }
+        Ok(Page {
+            writes: SpanWrites {
+                read_span: S::read_span,
+                freshness_days: self.freshness_days,
+                spans,
+            },
+            quarantined,
+            next_cursor: fetched.next_state,
+            has_more: fetched.has_more,
+        })
+    }
 }

@@ -17,7 +17,7 @@
 //! API (`tests/fixtures/langfuse/README.md`); no real Langfuse runs here.
 
 use crate::client::Client;
-use crate::engine::{self, Fetched, ReadSpan, Source};
+use crate::engine::{self, Fetched, ReadSpan, SpanSource};
 use chrono::{DateTime, Duration, SecondsFormat, Utc};
 use countersign_otel::otlp::to_key_values;
 use countersign_store::backends::BackendRow;
@@ -53,20 +53,7 @@ pub async fn sync(
     cancel: &Cancel,
     on_progress: &(dyn Fn(&Progress) + Send + Sync),
 ) -> SyncReport {
-    engine::sync(
-        store_path,
-        backend_id,
-        client,
-        opts,
-        cancel,
-        on_progress,
-        |b: &BackendRow| {
-            Ok(Source::Langfuse {
-                lookback_minutes: lookback_of(b),
-            })
-        },
-    )
-    .await
+    engine::sync::<Source>(store_path, backend_id, client, opts, cancel, on_progress).await
 }
 
 /// `config.lookback_minutes` (0 ..= 7 days), else [`DEFAULT_LOOKBACK_MINUTES`].
@@ -163,6 +150,35 @@ fn parse_time(t: &str) -> Option<DateTime<Utc>> {
     DateTime::parse_from_rfc3339(t.trim())
         .ok()
         .map(|d| d.with_timezone(&Utc))
+}
+
+/// The Langfuse span source of one backend.
+pub(crate) struct Source {
+    /// Minutes re-read before the cursor (late observations).
+    lookback_minutes: i64,
+}
+
+impl SpanSource for Source {
+    const STREAM: &'static str = STREAM;
+
+    fn from_backend(backend: &BackendRow) -> Self {
+        Source {
+            lookback_minutes: lookback_of(backend),
+        }
+    }
+
+    fn read_span(raw: &[u8]) -> Result<ReadSpan, String> {
+        read_span(raw)
+    }
+
+    async fn fetch(
+        &self,
+        client: &Client,
+        state: Option<&str>,
+        limit: u32,
+    ) -> Result<Fetched, SyncError> {
+        fetch(client, self.lookback_minutes, state, limit).await
+    }
 }
 
 pub(crate) async fn fetch(

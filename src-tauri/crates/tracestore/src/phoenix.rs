@@ -8,7 +8,7 @@
 //! backend's `config.project` (see [`crate::project_of`]).
 
 use crate::client::{Client, path_segment};
-use crate::engine::{self, Fetched, ReadSpan, Source};
+use crate::engine::{self, Fetched, ReadSpan, SpanSource};
 use countersign_otel::otlp::{decode_id, to_key_values};
 use countersign_store::backends::BackendRow;
 use countersign_sync::{Cancel, Progress, SyncError, SyncOptions, SyncReport};
@@ -36,20 +36,7 @@ pub async fn sync(
     cancel: &Cancel,
     on_progress: &(dyn Fn(&Progress) + Send + Sync),
 ) -> SyncReport {
-    engine::sync(
-        store_path,
-        backend_id,
-        client,
-        opts,
-        cancel,
-        on_progress,
-        |b: &BackendRow| {
-            Ok(Source::Phoenix {
-                project: crate::project_of(b).unwrap_or_else(|| DEFAULT_PROJECT.into()),
-            })
-        },
-    )
-    .await
+    engine::sync::<Source>(store_path, backend_id, client, opts, cancel, on_progress).await
 }
 
 /// What a Phoenix server says about itself and the project.
@@ -114,6 +101,35 @@ struct Page {
 struct Head {
     #[serde(default)]
     id: Option<String>,
+}
+
+/// The Phoenix span source of one backend.
+pub(crate) struct Source {
+    /// The project synced.
+    project: String,
+}
+
+impl SpanSource for Source {
+    const STREAM: &'static str = STREAM;
+
+    fn from_backend(backend: &BackendRow) -> Self {
+        Source {
+            project: crate::project_of(backend).unwrap_or_else(|| DEFAULT_PROJECT.into()),
+        }
+    }
+
+    fn read_span(raw: &[u8]) -> Result<ReadSpan, String> {
+        read_span(raw)
+    }
+
+    async fn fetch(
+        &self,
+        client: &Client,
+        state: Option<&str>,
+        limit: u32,
+    ) -> Result<Fetched, SyncError> {
+        fetch(client, &self.project, state, limit).await
+    }
 }
 
 pub(crate) async fn fetch(

@@ -13,12 +13,13 @@
 //! Spans of a trace store do not change once written (Phoenix), so the revision is the span
 //! count however the spans were paged in, and re-syncing changes nothing.
 
-use crate::engine::Source;
+use crate::engine::ReadSpanFn;
 use chrono::{DateTime, Utc};
 use countersign_otel::PriceTable;
 use countersign_store::rusqlite::Connection;
-use countersign_store::{quarantine, runs, trace_spans};
+use countersign_store::{runs, trace_spans};
 use countersign_sync::SyncError;
+use countersign_sync::kit::Quarantined;
 
 /// Stream name under which traces that cannot form a run are quarantined.
 pub(crate) const TRACES_STREAM: &str = "traces";
@@ -35,15 +36,16 @@ pub(crate) enum Rebuilt {
     Changed,
     /// The stored run already said the same.
     Unchanged,
-    /// The spans cannot form a run (quarantined, with this reason); the stored spans stay.
-    Rejected(String),
+    /// The spans cannot form a run: to quarantine (the caller does); the stored spans stay.
+    Rejected(Quarantined),
 }
 
-/// Rebuilds the run of `trace_id` from all its stored spans and upserts it.
+/// Rebuilds the run of `trace_id` from all its stored spans (read back with `read_span`) and
+/// upserts it.
 pub(crate) fn rebuild_trace(
     conn: &Connection,
     backend_id: &str,
-    source: &Source,
+    read_span: ReadSpanFn,
     trace_id: &str,
     prices: &PriceTable,
     now: DateTime<Utc>,
@@ -53,7 +55,7 @@ pub(crate) fn rebuild_trace(
     let mut docs = Vec::with_capacity(bodies.len());
     for body in &bodies {
         // Every stored span was read once on arrival; one that no longer reads is skipped.
-        match source.read_span(body) {
+        match read_span(body) {
             Ok(span) => docs.push(span.otlp),
             Err(why) => tracing::warn!(trace = %trace_id, %why, "stored span skipped"),
         }
@@ -64,9 +66,11 @@ pub(crate) fn rebuild_trace(
     let (mut run, warnings) = match countersign_otel::run_from_resource_spans(&docs, prices) {
         Ok(r) => r,
         Err(rejected) => {
-            let why = format!("trace {trace_id}: {}", rejected.reason);
-            quarantine::insert(conn, backend_id, TRACES_STREAM, &why, &rejected.raw)?;
-            return Ok(Rebuilt::Rejected(why));
+            return Ok(Rebuilt::Rejected(Quarantined {
+                stream: TRACES_STREAM,
+                reason: format!("trace {trace_id}: {}", rejected.reason),
+                raw: rejected.raw,
+            }));
         }
     };
     for w in warnings {
