@@ -3,13 +3,10 @@
 import type { JsonValue } from './generated/serde_json/JsonValue';
 
 export type * from './generated';
-export { OUTCOMES, ACTION_STATUSES, RUN_COUNT_CAP } from './generated/constants';
+export { OUTCOMES, ACTION_STATUSES, RUN_COUNT_CAP, AUDIT_KINDS } from './generated/constants';
 
 /** JSON value as serde_json::Value carries it. */
 export type Json = JsonValue;
-
-/** RFC 3339 UTC timestamp, e.g. "2026-11-25T15:18:51Z". */
-export type Rfc3339 = string;
 
 /** What `add_backend` takes (the command's arguments, not a Rust struct). */
 export interface NewBackend {

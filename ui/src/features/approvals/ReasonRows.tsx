@@ -2,6 +2,7 @@ import type { Dispatch } from 'react';
 import type { EscalationRole, PendingAction, ReviewInput } from '../../api';
 import { canDeny, canEscalate, denyReview, escalateReview } from '../../lib/review';
 import type { ReviewAction, ReviewState } from './useReviewState';
+import { ClippedOption } from '../../components/Clipped';
 
 /** Props shared by the decision rows that need a reason. */
 export interface ReasonRowProps {
@@ -23,9 +24,7 @@ export function DenyRow({ action: a, review, dispatch, onSubmit }: ReasonRowProp
       >
         <option value="">Reason to deny…</option>
         {a.deny_reasons.map((x) => (
-          <option key={x} value={x}>
-            {x}
-          </option>
+          <ClippedOption key={x} value={x} />
         ))}
       </select>
       <input

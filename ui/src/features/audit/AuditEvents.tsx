@@ -1,6 +1,6 @@
 import { useMemo, useState } from 'react';
 import { listAudit } from '../../api/governance';
-import { AUDIT_KINDS } from '../../api/governanceTypes';
+import { AUDIT_KINDS } from '../../api/types';
 import { useLoad } from '../../app/useLoad';
 import { JsonBlock } from '../../components/JsonBlock';
 import { SafeText } from '../../components/SafeText';
@@ -9,13 +9,12 @@ import type { Budget } from '../../api/types';
 import { diffBudgets } from '../../lib/budgetDiff';
 import { settingsDiff } from '../../lib/settingsDiff';
 import { localInputToRfc3339 } from '../../lib/viewState';
-import { Clipped } from '../../components/Clipped';
+import { Clipped, LongText } from '../../components/Clipped';
 
 function isBudgetList(v: unknown): v is Budget[] {
   return Array.isArray(v) && v.every((b) => !!b && typeof b === 'object' && typeof (b as Budget).budget_id === 'string' && !!(b as Budget).scope && !!(b as Budget).limits);
 }
 
-/** For budget changes: the before → after in words, above the raw details. */
 /** Before → after of a settings change (backend added, replaced, edited, removed; price table). */
 function SettingsChangeSummary({ details }: { details: unknown }) {
   const changes = settingsDiff(details);
@@ -24,13 +23,14 @@ function SettingsChangeSummary({ details }: { details: unknown }) {
     <ul className="settings-change" data-testid="settings-change">
       {changes.map((c) => (
         <li key={c.field}>
-          <SafeText text={c.field} />: <SafeText text={c.before} /> → <SafeText text={c.after} />
+          <Clipped text={c.field} max={60} />: <LongText text={c.before} max={300} /> → <LongText text={c.after} max={300} />
         </li>
       ))}
     </ul>
   );
 }
 
+/** For budget changes: the before → after in words, above the raw details. */
 function BudgetChangeSummary({ details }: { details: unknown }) {
   const d = details as { before?: unknown; after?: unknown } | null;
   if (!d || typeof d !== 'object' || !isBudgetList(d.before) || !isBudgetList(d.after)) return null;

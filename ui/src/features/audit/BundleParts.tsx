@@ -1,3 +1,4 @@
+import type { FileSummary } from '../../api/types';
 import { SafeText } from '../../components/SafeText';
 import { TimeText } from '../../components/TimeText';
 
@@ -11,7 +12,7 @@ export function Range({ from, to }: { from: string | null; to: string | null }) 
 }
 
 /** A bundle's files with line counts and hashes. */
-export function Files({ files }: { files: { name: string; lines: number; sha256?: string }[] }) {
+export function Files({ files }: { files: readonly FileSummary[] }) {
   return (
     <table className="grid files">
       <thead>
@@ -31,7 +32,7 @@ export function Files({ files }: { files: { name: string; lines: number; sha256?
             </td>
             <td className="num">{f.lines.toLocaleString('en-US')}</td>
             <td>
-              <code className="hash">{f.sha256 ?? '—'}</code>
+              <code className="hash">{f.sha256}</code>
             </td>
           </tr>
         ))}

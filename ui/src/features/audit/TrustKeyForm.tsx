@@ -1,4 +1,5 @@
 import { useState } from 'react';
+import { toApiError } from '../../api';
 import { describeKey, trustKey } from '../../api/governance';
 import type { KeyDescription, TrustedKey, TrustedKeyRole } from '../../api/types';
 import { useReportError } from '../../app/errors';
@@ -34,9 +35,9 @@ export function TrustKeyForm({
     try {
       setDescribed(await describeKey(text));
     } catch (e) {
-      const err = e as { code?: string; message?: string };
-      if (err.code === 'invalid_input') setProblem(err.message ?? 'not a public key');
-      else report(e, 'describe_key');
+      const err = toApiError(e);
+      if (err.code === 'invalid_input') setProblem(err.message);
+      else report(err, 'describe_key');
     } finally {
       setBusy(false);
     }
@@ -49,9 +50,9 @@ export function TrustKeyForm({
     try {
       onTrusted(await trustKey(described.public_key, role, label.trim()));
     } catch (e) {
-      const err = e as { code?: string; message?: string };
-      if (err.code === 'invalid_input') setProblem(err.message ?? 'cannot trust this key');
-      else report(e, 'trust_key');
+      const err = toApiError(e);
+      if (err.code === 'invalid_input') setProblem(err.message);
+      else report(err, 'trust_key');
     } finally {
       setBusy(false);
     }

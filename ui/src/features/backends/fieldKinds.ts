@@ -3,6 +3,7 @@
 // setting falls back to its default), so only the six kinds can be saved.
 import type { FieldKind, Json } from '../../api';
 import { FIELD_KIND_HINTS } from '../../api/generated/constants';
+import { NAME, withConfigKey } from './kinds';
 
 /** Every kind an argument can be set to, in the generated order. */
 export const FIELD_KINDS = Object.keys(FIELD_KIND_HINTS) as FieldKind[];
@@ -18,7 +19,6 @@ export interface FieldKindRow {
 /** `{action: {argument: kind}}`, as saved. */
 export type FieldKindMap = { [action: string]: { [argument: string]: FieldKind } };
 
-const NAME = /^[A-Za-z0-9_.-]+$/;
 
 function isObject(v: Json | undefined): v is { [key: string]: Json } {
   return !!v && typeof v === 'object' && !Array.isArray(v);
@@ -78,10 +78,7 @@ export function parseFieldKindRows(rows: readonly FieldKindRow[]): { ok: true; v
 
 /** `config` with its `field_kinds` replaced (other settings kept; none left: the key is dropped). */
 export function withFieldKinds(config: Json, kinds: FieldKindMap): { [key: string]: Json } {
-  const base = isObject(config) ? { ...config } : {};
-  if (Object.keys(kinds).length === 0) delete base.field_kinds;
-  else base.field_kinds = kinds;
-  return base;
+  return withConfigKey(config, 'field_kinds', kinds);
 }
 
 /** Whether two configs' `field_kinds` say the same (key order aside). */

@@ -71,7 +71,8 @@ export function confirmFieldsText(config: Json): string {
     .join('\n');
 }
 
-const NAME = /^[A-Za-z0-9_.-]+$/;
+/** An action or argument name as the backend config may hold it. */
+export const NAME = /^[A-Za-z0-9_.-]+$/;
 
 /** Reads the confirm-fields text back; errors name the line. Blank lines are skipped. */
 export function parseConfirmFields(text: string): { ok: true; value: { [action: string]: string[] } } | { ok: false; error: string } {
@@ -98,12 +99,17 @@ export function parseConfirmFields(text: string): { ok: true; value: { [action: 
   return { ok: true, value };
 }
 
+/** `config` with its `key` replaced by `value` (other settings kept; an empty map drops the key). */
+export function withConfigKey(config: Json, key: string, value: { [name: string]: Json }): { [key: string]: Json } {
+  const base = config && typeof config === 'object' && !Array.isArray(config) ? { ...config } : {};
+  if (Object.keys(value).length === 0) delete base[key];
+  else base[key] = value;
+  return base;
+}
+
 /** `config` with its `confirm_fields` replaced (other settings kept). */
 export function withConfirmFields(config: Json, fields: { [action: string]: string[] }): { [key: string]: Json } {
-  const base = config && typeof config === 'object' && !Array.isArray(config) ? { ...config } : {};
-  if (Object.keys(fields).length === 0) delete base.confirm_fields;
-  else base.confirm_fields = fields;
-  return base;
+  return withConfigKey(config, 'confirm_fields', fields);
 }
 
 /**

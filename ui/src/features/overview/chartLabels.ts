@@ -2,15 +2,14 @@
 // on the canvas at whatever length they have, so a 200,000-character workflow name would push
 // the plot out of its box: legends, category ticks and tooltips get clipped text here.
 import { Legend, type Chart, type LegendItem } from 'chart.js';
-import { LEGEND_MAX, clip } from '../../lib/clip';
-import { revealHidden } from '../../lib/hidden';
+import { LEGEND_MAX, optionLabel } from '../../lib/clip';
 
 /** Most characters of a series name in a tooltip line (the legend shows fewer). */
 export const TOOLTIP_LABEL_MAX = 120;
 
 /** A chart label for untrusted `text`: hidden characters spelled out, cut to `max`. */
 export function chartLabel(text: string | null | undefined, max = LEGEND_MAX): string {
-  return clip(revealHidden(String(text ?? '')), max);
+  return optionLabel(String(text ?? ''), max);
 }
 
 /** Legend items with their text clipped (everything else as Chart.js made it). */

@@ -65,7 +65,7 @@ export function ReceiverPanel({ view, onChanged }: { view: ReceiverView; onChang
             size={18}
             placeholder={view.token_set ? 'set — type to replace' : 'none'}
             value={token ?? ''}
-            onChange={(e) => setToken(e.target.value)}
+            onChange={(e) => setToken(e.target.value === '' ? null : e.target.value)}
           />
         </label>
         {view.token_set ? (
