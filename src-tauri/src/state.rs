@@ -13,6 +13,10 @@ use tauri::Manager;
 
 /// Shared app state.
 pub struct AppState {
+    /// The store file's folder (signing key, secrets file, exports).
+    pub data_dir: PathBuf,
+    /// This installation's audit signing key.
+    pub signing_key: countersign_audit::SigningKey,
     /// Path of the store file.
     pub store_path: PathBuf,
     /// The UI's connection to the store. Never held across an `.await`.
@@ -59,6 +63,8 @@ impl AppState {
         let mut session_tokens = HashMap::new();
         let embedded = crate::embedded::start(&store, &data_dir, &mut session_tokens)?;
         Ok(AppState {
+            data_dir,
+            signing_key: key,
             store_path,
             store: Mutex::new(store),
             secrets,
@@ -74,16 +80,12 @@ impl AppState {
 
     /// The folder holding the installation's signing key: the store file's folder.
     pub fn key_dir(&self) -> PathBuf {
-        self.store_path
-            .parent()
-            .map(PathBuf::from)
-            .unwrap_or_else(|| PathBuf::from("."))
+        self.data_dir.clone()
     }
 
-    /// This installation's signing key (created on first use).
+    /// This installation's signing key (loaded, or created, once at start-up).
     pub fn signing_key(&self) -> CmdResult<countersign_audit::SigningKey> {
-        countersign_audit::load_or_create_key(&self.key_dir())
-            .map_err(|e| CmdError::new("internal", e.to_string()))
+        Ok(self.signing_key.clone())
     }
 
     /// The token for a backend: this session's, else the secret store's.

@@ -4,6 +4,7 @@
 
 use chrono::Utc;
 use countersign_audit::{SigningKey, public_key_hex};
+use countersign_store::rusqlite::Connection;
 use countersign_store::trusted_keys::{self, KeyRole, KeySource, NewTrustedKey, TrustedKey};
 use countersign_store::{Store, StoreError};
 
@@ -52,8 +53,8 @@ pub fn import(
             "a trusted key needs a label (whose key it is)".into(),
         ));
     }
-    refuse_own(store, public_key)?;
     let tx = store.write()?;
+    refuse_own(&tx, public_key)?;
     let key = trusted_keys::add(
         &tx,
         &NewTrustedKey {
@@ -73,15 +74,15 @@ pub fn import(
 /// Stops trusting `public_key` (recorded as by `actor`); refuses this installation's own key.
 /// Returns whether it was trusted.
 pub fn remove(store: &mut Store, public_key: &str, actor: &str) -> Result<bool, StoreError> {
-    refuse_own(store, public_key)?;
     let tx = store.write()?;
+    refuse_own(&tx, public_key)?;
     let removed = trusted_keys::remove(&tx, public_key, actor, Utc::now())?;
     tx.commit()?;
     Ok(removed)
 }
 
-fn refuse_own(store: &Store, public_key: &str) -> Result<(), StoreError> {
-    match trusted_keys::get(store.conn(), public_key)? {
+fn refuse_own(conn: &Connection, public_key: &str) -> Result<(), StoreError> {
+    match trusted_keys::get(conn, public_key)? {
         Some(k) if k.source == KeySource::ThisInstallation => Err(StoreError::Invalid(format!(
             "{} is this installation's own key; it stays trusted",
             k.fingerprint

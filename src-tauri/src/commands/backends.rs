@@ -114,7 +114,7 @@ pub async fn add_backend(
         with_store(&state, move |s| Ok(backends::get(s.conn(), &id)?)).await?
     };
     if let Some(b) = &known {
-        refuse_re_add(b, replace)?;
+        backends::check_re_add(b, replace)?;
     }
     let token = Some(token.trim().to_string()).filter(|t| !t.is_empty());
     let probed = countersign_connect::probe(kind, &url, &config, token.clone(), allow_http).await?;
@@ -164,31 +164,6 @@ pub(crate) fn store_added(
     let v = view(&tx, row)?;
     tx.commit().map_err(countersign_store::StoreError::from)?;
     Ok(v)
-}
-
-/// Why a known backend may not be added again: without `replace` its settings stay as they
-/// are; the embedded backend is the app's own.
-fn refuse_re_add(b: &backends::BackendRow, replace: bool) -> CmdResult<()> {
-    if b.embedded {
-        return Err(CmdError::new(
-            "invalid_input",
-            format!(
-                "{} is the app's embedded backend; it cannot be added again",
-                b.url
-            ),
-        ));
-    }
-    if !replace {
-        return Err(CmdError::new(
-            "backend_exists",
-            format!(
-                "{} is already connected as \"{}\"; its settings and token were left as they \
-                 are. Edit it in its card, or add it again choosing \"Replace its settings\".",
-                b.url, b.name
-            ),
-        ));
-    }
-    Ok(())
 }
 
 /// Replaces a backend's per-kind settings (for LangGraph: which arguments of which action a

@@ -184,7 +184,12 @@ pub async fn checkpoint(
     key: &SigningKey,
 ) -> Result<CheckpointOutcome, SyncError> {
     match lookup(&backend.kind) {
-        Some(entry) => entry.checkpoint(store_path, backend, token, key).await,
+        Some(entry) => {
+            let opts = client_options(ClientOptions::default(), backend.allow_http);
+            entry
+                .checkpoint(store_path, backend, token, key, opts)
+                .await
+        }
         None => Ok(CheckpointOutcome::Unsupported),
     }
 }

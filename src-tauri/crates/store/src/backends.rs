@@ -123,6 +123,26 @@ fn display_name(name: &str, url: &str) -> String {
     }
 }
 
+/// Whether the known backend `b` may be added again: the embedded backend never
+/// ([`StoreError::Invalid`]); any other only with `replace` ([`StoreError::Exists`]), so its
+/// settings are never replaced silently.
+pub fn check_re_add(b: &BackendRow, replace: bool) -> Result<()> {
+    if b.embedded {
+        return Err(StoreError::Invalid(format!(
+            "{} is the app's embedded backend; it cannot be added again",
+            b.url
+        )));
+    }
+    if !replace {
+        return Err(StoreError::Exists(format!(
+            "backend {} is already connected as {:?}; its settings and token were left as they \
+             are (edit it in the Backends view, or add it again choosing to replace them)",
+            b.url, b.name
+        )));
+    }
+    Ok(())
+}
+
 /// Adds a backend. A URL already known is refused ([`StoreError::Exists`]) so its settings
 /// are never replaced silently; with `replace` its name, kind, settings and plain-http choice
 /// are replaced (and its last identity forgotten) and the old row is returned in
@@ -133,19 +153,10 @@ pub fn add(conn: &Connection, new: &NewBackend<'_>, replace: bool) -> Result<Add
     let name = display_name(new.name, &url);
     let config = serde_json::to_string(new.config)?;
     let before = get(conn, &id)?;
+    if let Some(b) = &before {
+        check_re_add(b, replace)?;
+    }
     match &before {
-        Some(b) if b.embedded => {
-            return Err(StoreError::Invalid(format!(
-                "{url} is the app's embedded backend; it cannot be added again"
-            )));
-        }
-        Some(b) if !replace => {
-            return Err(StoreError::Exists(format!(
-                "backend {url} is already connected as {:?}; its settings were left as they \
-                 are (edit it in the Backends view, or add it again choosing to replace them)",
-                b.name
-            )));
-        }
         Some(_) => {
             conn.execute(
                 "UPDATE backends SET name = ?2, kind = ?3, config = ?4, allow_http = ?5,

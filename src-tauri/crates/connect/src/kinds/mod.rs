@@ -61,6 +61,7 @@ pub trait Backend: ConnectorKind {
         _backend: &'a BackendRow,
         _token: Option<String>,
         _key: &'a SigningKey,
+        _opts: ClientOptions,
     ) -> BoxFuture<'a, Result<CheckpointOutcome, SyncError>> {
         Box::pin(async { Ok(CheckpointOutcome::Unsupported) })
     }

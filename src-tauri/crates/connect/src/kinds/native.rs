@@ -66,9 +66,10 @@ impl Backend for Native {
         backend: &'a BackendRow,
         token: Option<String>,
         key: &'a SigningKey,
+        opts: ClientOptions,
     ) -> BoxFuture<'a, Result<CheckpointOutcome, SyncError>> {
         Box::pin(async move {
-            let c = Client::new(&backend.url, token, ClientOptions::default())?;
+            let c = Client::new(&backend.url, token, opts)?;
             countersign_sync::checkpoint::checkpoint_backend(
                 store_path,
                 &backend.backend_id,
