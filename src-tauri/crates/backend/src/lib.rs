@@ -117,7 +117,6 @@ impl Default for Config {
 }
 
 /// A running backend. Drop does not stop it; call [`Handle::shutdown`].
-#[derive(Debug)]
 pub struct Handle {
     /// Base URL, `http://127.0.0.1:PORT`.
     pub url: String,
@@ -128,6 +127,16 @@ pub struct Handle {
     stop: watch::Sender<bool>,
     server: JoinHandle<()>,
     trickle: Option<JoinHandle<()>>,
+    state: Arc<State>,
+}
+
+impl std::fmt::Debug for Handle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Handle")
+            .field("url", &self.url)
+            .field("data_dir", &self.data_dir)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Handle {
@@ -139,6 +148,11 @@ impl Handle {
     /// The data directory in use.
     pub fn data_dir(&self) -> &Path {
         &self.data_dir
+    }
+
+    /// How many actions agents are waiting on by long-poll right now.
+    pub fn actions_waited_on(&self) -> usize {
+        self.state.wakeups.len()
     }
 
     /// Stops accepting, lets in-flight requests finish, and waits for the server and the
@@ -241,8 +255,8 @@ pub async fn start(config: Config) -> Result<Handle, Error> {
             tracing::error!("backend server failed: {e}");
         }
     });
-    let trickle =
-        (config.trickle > 0.0).then(|| tokio::spawn(trickle_loop(state, config.trickle, stop_rx)));
+    let trickle = (config.trickle > 0.0)
+        .then(|| tokio::spawn(trickle_loop(state.clone(), config.trickle, stop_rx)));
     tracing::info!("reference backend listening on http://{addr}");
     Ok(Handle {
         url: format!("http://{addr}"),
@@ -252,6 +266,7 @@ pub async fn start(config: Config) -> Result<Handle, Error> {
         stop,
         server,
         trickle,
+        state,
     })
 }
 

@@ -71,8 +71,7 @@ impl Wakeups {
         }
     }
 
-    /// How many actions have waiters (for tests of the clean-up).
-    #[cfg(test)]
+    /// How many actions have waiters.
     pub(crate) fn len(&self) -> usize {
         self.channels.lock().map(|m| m.len()).unwrap_or(0)
     }
