@@ -92,7 +92,10 @@ async fn an_agents_run_and_action_sync_and_the_consoles_decision_reaches_its_lon
     assert_eq!(s, 201, "{body}");
     let (s, body) = post(&url, &key, "/v1/actions", agent_action()).await;
     assert_eq!(s, 201, "{body}");
-    let action_id = body["action"]["action_id"].as_str().expect("id").to_string();
+    let action_id = body["action"]["action_id"]
+        .as_str()
+        .expect("id")
+        .to_string();
 
     let report = rig.sync(200).await;
     assert_eq!(report.error, None);
@@ -122,7 +125,14 @@ async fn an_agents_run_and_action_sync_and_the_consoles_decision_reaches_its_lon
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
     let opened_at = Utc::now() - chrono::Duration::seconds(30);
-    open_review(&mut store, &rig.backend_id, &action_id, &reviewer(), opened_at).expect("opened");
+    open_review(
+        &mut store,
+        &rig.backend_id,
+        &action_id,
+        &reviewer(),
+        opened_at,
+    )
+    .expect("opened");
     queue_decision(
         &mut store,
         &rig.backend_id,
@@ -133,18 +143,31 @@ async fn an_agents_run_and_action_sync_and_the_consoles_decision_reaches_its_lon
     )
     .expect("queued");
     let delivered_from = Instant::now();
-    let report = deliver(&rig.store_path, &rig.backend_id, &rig.client(fast_retries()))
-        .await
-        .expect("deliver");
+    let report = deliver(
+        &rig.store_path,
+        &rig.backend_id,
+        &rig.client(fast_retries()),
+    )
+    .await
+    .expect("deliver");
     assert_eq!((report.delivered, report.waiting), (1, 0));
     let (view, answered) = waiter.await.expect("waiter");
     assert!(answered >= delivered_from);
     assert_eq!(view["status"], "approved", "{view}");
-    assert_eq!(view["fields"], json!({"amount": "64.00", "currency": "EUR"}));
+    assert_eq!(
+        view["fields"],
+        json!({"amount": "64.00", "currency": "EUR"})
+    );
 
     // The agent executes and reports once; the console syncs the result.
     let result = json!({"status": "executed", "detail": {"refund_id": "rf_9"}});
-    let (s, body) = post(&url, &key, &format!("/v1/actions/{action_id}/result"), result).await;
+    let (s, body) = post(
+        &url,
+        &key,
+        &format!("/v1/actions/{action_id}/result"),
+        result,
+    )
+    .await;
     assert_eq!(s, 200, "{body}");
     assert_eq!(rig.sync(200).await.error, None);
     let a = actions::get(store.conn(), &rig.backend_id, &action_id)

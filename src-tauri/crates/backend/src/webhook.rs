@@ -36,7 +36,10 @@ impl Webhooks {
         let me = self.clone();
         tokio::spawn(async move {
             if !me.deliver(&url, &body).await {
-                tracing::warn!("webhook {url}: not delivered after {} attempts", me.attempts);
+                tracing::warn!(
+                    "webhook {url}: not delivered after {} attempts",
+                    me.attempts
+                );
             }
         });
     }
@@ -54,7 +57,9 @@ impl Webhooks {
                 .await;
             match sent {
                 Ok(r) if r.status().is_success() => return true,
-                Ok(r) => tracing::debug!("webhook {url}: attempt {attempt} answered {}", r.status()),
+                Ok(r) => {
+                    tracing::debug!("webhook {url}: attempt {attempt} answered {}", r.status())
+                }
                 Err(e) => tracing::debug!("webhook {url}: attempt {attempt} failed: {e}"),
             }
             if attempt < self.attempts {

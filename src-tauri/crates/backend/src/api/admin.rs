@@ -171,13 +171,23 @@ pub(super) async fn create_key(
     require(&who, &[Role::Admin])?;
     let b: KeyBody = parse_body(&body)?;
     let scope = crate::Scope::parse(&b.scope).ok_or_else(|| {
-        super::problem::invalid_field("scope", "must be ingest, reviewer, finance, operator or admin")
+        super::problem::invalid_field(
+            "scope",
+            "must be ingest, reviewer, finance, operator or admin",
+        )
     })?;
     super::agent::validate::text("name", &b.name, 100)?;
     let (key_id, key) = crate::new_key(scope);
     let (id, name, plain) = (key_id.clone(), b.name.trim().to_string(), key.clone());
     with_db(&st.0, move |c| {
-        Ok(db::keys::insert(c, &id, &plain, &name, scope, chrono::Utc::now())?)
+        Ok(db::keys::insert(
+            c,
+            &id,
+            &plain,
+            &name,
+            scope,
+            chrono::Utc::now(),
+        )?)
     })
     .await?;
     let mut resp = json_response(

@@ -209,19 +209,18 @@ pub(crate) struct AgentAction {
 
 /// The agent side of action `id`; `None` for the seeded data's actions.
 pub(crate) fn agent_action(conn: &Connection, id: &str) -> Result<Option<AgentAction>, Error> {
-    let row: Option<(String, Option<String>, Option<String>, Option<String>)> = conn
-        .query_row(
-            "SELECT agent, webhook_url, approved_fields, result FROM agent_actions WHERE action_id = ?1",
-            [id],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
-        )
-        .optional()?;
-    let Some((agent, webhook_url, approved, result)) = row else {
+    let mut st = conn.prepare_cached(
+        "SELECT agent, webhook_url, approved_fields, result FROM agent_actions WHERE action_id = ?1",
+    )?;
+    let mut rows = st.query([id])?;
+    let Some(r) = rows.next()? else {
         return Ok(None);
     };
+    let approved: Option<String> = r.get(2)?;
+    let result: Option<String> = r.get(3)?;
     Ok(Some(AgentAction {
-        agent,
-        webhook_url,
+        agent: r.get(0)?,
+        webhook_url: r.get(1)?,
         approved_fields: approved.map(|t| serde_json::from_str(&t)).transpose()?,
         result: result.map(|t| serde_json::from_str(&t)).transpose()?,
     }))
@@ -242,7 +241,11 @@ pub(crate) fn set_approved_fields(
 
 /// Records the execution result of an agent's action and saves the action's new state (a new
 /// change in the actions feed).
-pub(crate) fn set_result(conn: &Connection, a: &PendingAction, result: &Value) -> Result<(), Error> {
+pub(crate) fn set_result(
+    conn: &Connection,
+    a: &PendingAction,
+    result: &Value,
+) -> Result<(), Error> {
     conn.execute(
         "UPDATE agent_actions SET result = ?2 WHERE action_id = ?1",
         params![a.action_id, result.to_string()],

@@ -93,7 +93,12 @@ pub(crate) fn open(data_dir: &Path) -> Result<Connection, Error> {
     )?;
     conn.execute_batch(SCHEMA)?;
     conn.execute_batch(crate::api::CHECKPOINTS_SCHEMA)?;
-    for schema in [keys::SCHEMA, agent::SCHEMA, reservations::SCHEMA, spans::SCHEMA] {
+    for schema in [
+        keys::SCHEMA,
+        agent::SCHEMA,
+        reservations::SCHEMA,
+        spans::SCHEMA,
+    ] {
         conn.execute_batch(schema)?;
     }
     let has_budgets: bool = conn.query_row(

@@ -34,7 +34,8 @@ pub(crate) fn put(
 
 /// Every stored span of a trace, as `ResourceSpans` documents.
 pub(crate) fn of_trace(conn: &Connection, trace_id: &str) -> Result<Vec<Value>, Error> {
-    let mut st = conn.prepare("SELECT body FROM otel_spans WHERE trace_id = ?1 ORDER BY span_id")?;
+    let mut st =
+        conn.prepare("SELECT body FROM otel_spans WHERE trace_id = ?1 ORDER BY span_id")?;
     let rows = st.query_map([trace_id], |r| r.get::<_, String>(0))?;
     let mut out = Vec::new();
     for r in rows {

@@ -111,7 +111,8 @@ impl Env {
 
     /// GET as `token`.
     pub async fn get_as(&self, token: &str, path: &str) -> R<Reply> {
-        self.send(reqwest::Method::GET, Some(token), path, None).await
+        self.send(reqwest::Method::GET, Some(token), path, None)
+            .await
     }
 
     /// Every item of the console's `runs` or `actions` feed after `cursor`, and the next
@@ -121,11 +122,17 @@ impl Env {
         let mut cursor = cursor.to_string();
         loop {
             let r = self
-                .get_as(&self.h.token, &format!("/v1/{what}?limit=500&cursor={cursor}"))
+                .get_as(
+                    &self.h.token,
+                    &format!("/v1/{what}?limit=500&cursor={cursor}"),
+                )
                 .await?;
             assert_eq!(r.status, 200, "{}", r.body);
             out.extend(r.body["items"].as_array().cloned().unwrap_or_default());
-            cursor = r.body["next_cursor"].as_str().unwrap_or_default().to_string();
+            cursor = r.body["next_cursor"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string();
             if r.body["has_more"] != json!(true) {
                 return Ok((out, cursor));
             }

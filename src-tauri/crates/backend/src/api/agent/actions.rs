@@ -111,7 +111,10 @@ fn check(req: &ActionRequest, now: DateTime<Utc>) -> Result<PendingAction, Probl
             .map_err(|why| invalid_field(&format!("fields[{i}].value"), why))?;
     }
     if let Some(name) = req.field_rules.keys().find(|k| !names.contains(k.as_str())) {
-        return Err(invalid_field(&format!("field_rules.{name}"), "names no field of the action"));
+        return Err(invalid_field(
+            &format!("field_rules.{name}"),
+            "names no field of the action",
+        ));
     }
     for (name, rule) in &req.field_rules {
         rule.policy_max()
@@ -125,7 +128,10 @@ fn check(req: &ActionRequest, now: DateTime<Utc>) -> Result<PendingAction, Probl
     }
     let expires_at = match (req.expires_in_secs, req.expires_at) {
         (Some(_), Some(_)) => {
-            return Err(invalid_field("expires_at", "give expires_at or expires_in_secs, not both"));
+            return Err(invalid_field(
+                "expires_at",
+                "give expires_at or expires_in_secs, not both",
+            ));
         }
         (Some(s), None) => {
             if !(1..=MAX_WINDOW_SECS).contains(&s) {
@@ -184,7 +190,11 @@ fn check(req: &ActionRequest, now: DateTime<Utc>) -> Result<PendingAction, Probl
 }
 
 /// `POST /v1/actions` (agents).
-pub(super) async fn post(st: AppState, Extension(agent): Extension<Agent>, body: Bytes) -> AgentResult {
+pub(super) async fn post(
+    st: AppState,
+    Extension(agent): Extension<Agent>,
+    body: Bytes,
+) -> AgentResult {
     let v = body_json(&body)?;
     let hash = hex::encode(Sha256::digest(canonical(&v).as_bytes()));
     let req: ActionRequest = validate::record(v)?;
@@ -217,10 +227,17 @@ pub(super) async fn post(st: AppState, Extension(agent): Extension<Agent>, body:
     match write {
         ActionWrite::Created => {
             schedule_expiry(&st.0, &action);
-            Ok((StatusCode::CREATED, axum::Json(json!({"action": action, "replayed": false}))).into_response())
+            Ok((
+                StatusCode::CREATED,
+                axum::Json(json!({"action": action, "replayed": false})),
+            )
+                .into_response())
         }
         ActionWrite::Replayed(_) => {
-            let stored: Value = stored.map(|j| serde_json::from_str(&j)).transpose()?.unwrap_or(Value::Null);
+            let stored: Value = stored
+                .map(|j| serde_json::from_str(&j))
+                .transpose()?
+                .unwrap_or(Value::Null);
             Ok(axum::Json(json!({"action": stored, "replayed": true})).into_response())
         }
         ActionWrite::KeyReused(id) => Err(problem(
@@ -365,7 +382,10 @@ pub(super) async fn wait_decision(
 ) -> AgentResult {
     let wait = q.wait.unwrap_or(0);
     if wait > MAX_WAIT_SECS {
-        return Err(invalid_field("wait", &format!("at most {MAX_WAIT_SECS} seconds")));
+        return Err(invalid_field(
+            "wait",
+            &format!("at most {MAX_WAIT_SECS} seconds"),
+        ));
     }
     let until = tokio::time::Instant::now() + std::time::Duration::from_secs(wait);
     // Subscribe before reading, so a decision committed in between still wakes us.
@@ -377,7 +397,14 @@ pub(super) async fn wait_decision(
             read_view(c, &key, &row)
         })
         .await?
-        .ok_or_else(|| problem(StatusCode::NOT_FOUND, "not-found", "Not found", "no such action"))?;
+        .ok_or_else(|| {
+            problem(
+                StatusCode::NOT_FOUND,
+                "not-found",
+                "Not found",
+                "no such action",
+            )
+        })?;
         let now = tokio::time::Instant::now();
         if v["status"] != "pending" || now >= until {
             return Ok(axum::Json(v).into_response());
@@ -448,7 +475,10 @@ pub(super) async fn post_result(
                 StatusCode::CONFLICT,
                 "not-approved",
                 "Action not approved",
-                &format!("action {key} is {}; only an approved action is executed", a.status.as_str()),
+                &format!(
+                    "action {key} is {}; only an approved action is executed",
+                    a.status.as_str()
+                ),
             )
             .with("current_status", json!(a.status.as_str())));
         }

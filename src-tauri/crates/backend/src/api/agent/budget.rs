@@ -40,18 +40,18 @@ struct ReserveBody {
 }
 
 /// An amount given as exact decimal text or integer micros (exactly one), at least zero.
-fn amount(
-    field: &str,
-    text: Option<&str>,
-    micros: Option<i64>,
-) -> Result<Micros, Problem> {
+fn amount(field: &str, text: Option<&str>, micros: Option<i64>) -> Result<Micros, Problem> {
     let m = match (text, micros) {
-        (Some(t), None) => Micros::parse_usd(t).map_err(|e| invalid_field(field, &e.to_string()))?,
+        (Some(t), None) => {
+            Micros::parse_usd(t).map_err(|e| invalid_field(field, &e.to_string()))?
+        }
         (None, Some(m)) => Micros(m),
         _ => {
             return Err(invalid_field(
                 field,
-                &format!("give {field} (exact decimal text) or {field}_micros (integer), one of them"),
+                &format!(
+                    "give {field} (exact decimal text) or {field}_micros (integer), one of them"
+                ),
             ));
         }
     };
@@ -62,12 +62,20 @@ fn amount(
 }
 
 /// `POST /v1/budget/reserve` (agents).
-pub(super) async fn reserve(st: AppState, Extension(agent): Extension<Agent>, body: Bytes) -> AgentResult {
+pub(super) async fn reserve(
+    st: AppState,
+    Extension(agent): Extension<Agent>,
+    body: Bytes,
+) -> AgentResult {
     let b: ReserveBody = validate::record(body_json(&body)?)?;
     text("workflow", &b.workflow, validate::MAX_ID)?;
     text("user_id", &b.user_id, validate::MAX_ID)?;
     validate::optional_text("team", b.team.as_deref(), validate::MAX_ID)?;
-    let estimate = amount("estimated_cost", b.estimated_cost.as_deref(), b.estimated_cost_micros)?;
+    let estimate = amount(
+        "estimated_cost",
+        b.estimated_cost.as_deref(),
+        b.estimated_cost_micros,
+    )?;
     let ttl = b.ttl_secs.unwrap_or(600);
     if !(1..=86_400).contains(&ttl) {
         return Err(invalid_field("ttl_secs", "must be 1-86400 seconds"));
@@ -121,7 +129,11 @@ struct SettleBody {
 }
 
 /// `POST /v1/budget/settle` (agents).
-pub(super) async fn settle(st: AppState, Extension(agent): Extension<Agent>, body: Bytes) -> AgentResult {
+pub(super) async fn settle(
+    st: AppState,
+    Extension(agent): Extension<Agent>,
+    body: Bytes,
+) -> AgentResult {
     let b: SettleBody = validate::record(body_json(&body)?)?;
     validate::identifier("reservation_id", &b.reservation_id)?;
     if let Some(r) = &b.run_id {
@@ -130,12 +142,25 @@ pub(super) async fn settle(st: AppState, Extension(agent): Extension<Agent>, bod
     let cost = amount("final_cost", b.final_cost.as_deref(), b.final_cost_micros)?;
     let id = b.reservation_id.clone();
     let out = with_db(&st.0, move |c| {
-        Ok(reservations::settle(c, &agent.name, &b.reservation_id, cost, b.run_id.as_deref(), Utc::now())?)
+        Ok(reservations::settle(
+            c,
+            &agent.name,
+            &b.reservation_id,
+            cost,
+            b.run_id.as_deref(),
+            Utc::now(),
+        )?)
     })
     .await?;
     match out {
-        Settled::Now => Ok(axum::Json(json!({"reservation_id": id, "settled": true, "replayed": false})).into_response()),
-        Settled::Replayed => Ok(axum::Json(json!({"reservation_id": id, "settled": true, "replayed": true})).into_response()),
+        Settled::Now => Ok(axum::Json(
+            json!({"reservation_id": id, "settled": true, "replayed": false}),
+        )
+        .into_response()),
+        Settled::Replayed => Ok(axum::Json(
+            json!({"reservation_id": id, "settled": true, "replayed": true}),
+        )
+        .into_response()),
         Settled::Conflict(m) => Err(problem(
             StatusCode::CONFLICT,
             "already-settled",

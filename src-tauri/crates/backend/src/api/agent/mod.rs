@@ -38,7 +38,10 @@ pub(crate) fn routes(state: Arc<State>) -> Router<Arc<State>> {
     Router::new()
         .route("/v1/runs", post(runs::post))
         .route("/v1/actions", post(actions::post))
-        .route("/v1/actions/{action_id}/decision", get(actions::wait_decision))
+        .route(
+            "/v1/actions/{action_id}/decision",
+            get(actions::wait_decision),
+        )
         .route("/v1/actions/{action_id}/result", post(actions::post_result))
         .route("/v1/budget/reserve", post(budget::reserve))
         .route("/v1/budget/settle", post(budget::settle))
@@ -95,7 +98,8 @@ async fn gate(axum::extract::State(st): AppState, req: Request, next: Next) -> R
         Err(_) => return too_large(max).into_response(),
     };
     parts.extensions.insert(agent);
-    next.run(Request::from_parts(parts, Body::from(bytes))).await
+    next.run(Request::from_parts(parts, Body::from(bytes)))
+        .await
 }
 
 /// The body as JSON, or a 400 problem.

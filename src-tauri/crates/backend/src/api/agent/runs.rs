@@ -36,7 +36,10 @@ pub(crate) fn check_run(v: Value) -> Result<Run, Problem> {
     }
     unit_interval("confidence", run.confidence)?;
     if run.started_at > Utc::now() + Duration::days(1) {
-        return Err(invalid_field("started_at", "is more than a day in the future"));
+        return Err(invalid_field(
+            "started_at",
+            "is more than a day in the future",
+        ));
     }
     if run.ended_at.is_some_and(|e| e < run.started_at) {
         return Err(invalid_field("ended_at", "is before started_at"));
@@ -63,7 +66,8 @@ pub(crate) fn check_run(v: Value) -> Result<Run, Problem> {
         }
     }
     // The core's own rule last, so nothing it refuses is ever stored.
-    run.validate().map_err(|why| invalid_field("(record)", &why))?;
+    run.validate()
+        .map_err(|why| invalid_field("(record)", &why))?;
     Ok(run)
 }
 
@@ -96,7 +100,11 @@ fn outcome(run: &Run, w: &RunWrite) -> Result<(StatusCode, Value), Problem> {
 }
 
 /// `POST /v1/runs` (agents).
-pub(super) async fn post(st: super::AppState, Extension(agent): Extension<Agent>, body: Bytes) -> AgentResult {
+pub(super) async fn post(
+    st: super::AppState,
+    Extension(agent): Extension<Agent>,
+    body: Bytes,
+) -> AgentResult {
     let v = body_json(&body)?;
     let batch = match v {
         Value::Object(ref o) if o.contains_key("items") => {
@@ -104,7 +112,10 @@ pub(super) async fn post(st: super::AppState, Extension(agent): Extension<Agent>
                 return Err(invalid_field("items", "must be an array of runs"));
             };
             if items.len() > MAX_BATCH {
-                return Err(invalid_field("items", &format!("more than {MAX_BATCH} runs")));
+                return Err(invalid_field(
+                    "items",
+                    &format!("more than {MAX_BATCH} runs"),
+                ));
             }
             Some(items.clone())
         }
@@ -136,7 +147,10 @@ pub(super) async fn post(st: super::AppState, Extension(agent): Extension<Agent>
         .collect();
     let checked: Vec<Result<Run, Problem>> = items.into_iter().map(check_run).collect();
     let name = agent.name.clone();
-    let valid: Vec<Run> = checked.iter().filter_map(|r| r.as_ref().ok().cloned()).collect();
+    let valid: Vec<Run> = checked
+        .iter()
+        .filter_map(|r| r.as_ref().ok().cloned())
+        .collect();
     let writes = with_db(&st.0, move |c| {
         let tx = c.transaction()?;
         let mut out = Vec::with_capacity(valid.len());
@@ -151,7 +165,8 @@ pub(super) async fn post(st: super::AppState, Extension(agent): Extension<Agent>
     let mut results = Vec::with_capacity(checked.len());
     let (mut accepted, mut rejected) = (0usize, 0usize);
     for (i, item) in checked.into_iter().enumerate() {
-        let refused = |p: Problem| json!({"run_id": ids[i], "status": "rejected", "problem": p.to_value()});
+        let refused =
+            |p: Problem| json!({"run_id": ids[i], "status": "rejected", "problem": p.to_value()});
         let mut r = match item {
             Ok(run) => {
                 let w = writes.next().unwrap_or(RunWrite::Ignored(0));
@@ -172,6 +187,8 @@ pub(super) async fn post(st: super::AppState, Extension(agent): Extension<Agent>
         }
         results.push(r);
     }
-    Ok(axum::Json(json!({"accepted": accepted, "rejected": rejected, "results": results})).into_response())
+    Ok(
+        axum::Json(json!({"accepted": accepted, "rejected": rejected, "results": results}))
+            .into_response(),
+    )
 }
-

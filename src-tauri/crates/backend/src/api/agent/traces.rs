@@ -51,7 +51,10 @@ fn split(doc: &Value) -> (Vec<(String, String, String)>, u64) {
                         .find_map(|k| span.get(*k).and_then(Value::as_str))
                         .and_then(|t| decode_id(t, n))
                 };
-                match (id(&["traceId", "trace_id"], 16), id(&["spanId", "span_id"], 8)) {
+                match (
+                    id(&["traceId", "trace_id"], 16),
+                    id(&["spanId", "span_id"], 8),
+                ) {
                     (Some(t), Some(s)) => {
                         let one = json!({"resource": resource, "scopeSpans": [{"scope": scope, "spans": [span]}]});
                         out.push((t, s, one.to_string()));
@@ -91,7 +94,11 @@ pub(super) async fn post(
         match wire::gunzip(&body, max) {
             Ok(b) => b,
             Err(DecodeError::TooLarge) => {
-                return bad(encoding, StatusCode::PAYLOAD_TOO_LARGE, "inflated body too large");
+                return bad(
+                    encoding,
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "inflated body too large",
+                );
             }
             Err(DecodeError::Invalid(why)) => return bad(encoding, StatusCode::BAD_REQUEST, &why),
         }
@@ -112,7 +119,11 @@ pub(super) async fn post(
         },
     };
     let Ok(doc) = serde_json::from_slice::<Value>(&json_bytes) else {
-        return bad(encoding, StatusCode::BAD_REQUEST, "not an OTLP/JSON document");
+        return bad(
+            encoding,
+            StatusCode::BAD_REQUEST,
+            "not an OTLP/JSON document",
+        );
     };
     let (parts, unreadable) = split(&doc);
     let st2 = st.0.clone();

@@ -184,7 +184,10 @@ mod tests {
     use serde_json::json;
 
     fn field_of(p: Problem) -> String {
-        p.to_value()["field"].as_str().unwrap_or_default().to_string()
+        p.to_value()["field"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
     }
 
     #[test]
@@ -215,7 +218,9 @@ mod tests {
             id: String,
             items: Vec<Inner>,
         }
-        let e = record::<Rec>(json!({"id": "a", "items": [{"at": "2026-01-01T00:00:00Z"}, {"at": "yesterday"}]}));
+        let e = record::<Rec>(
+            json!({"id": "a", "items": [{"at": "2026-01-01T00:00:00Z"}, {"at": "yesterday"}]}),
+        );
         assert_eq!(field_of(e.expect_err("bad time")), "items[1].at");
         let e = record::<Rec>(json!({"items": []}));
         assert_eq!(field_of(e.expect_err("missing")), "id");
