@@ -5,6 +5,11 @@
 //! against its own system-of-record tables, and can misbehave on purpose (faults, hostile and
 //! malformed records) so clients can be tested against it. Everything is deterministic given
 //! the seed, except the demo tokens and the wall clock of live (trickled/simulated) runs.
+//!
+//! It is also a server agents report to (the agent side of `/v1`): they post runs, traces and
+//! pending writes with keys of the `ingest` scope, wait for the reviewer's decision by
+//! long-poll or webhook, report the execution result once, and reserve budget before spending
+//! against the same hard caps the console edits. Seeding is one mode of it (`seed_runs`).
 
 mod api;
 mod audit_key;
@@ -12,6 +17,11 @@ mod corpus;
 mod db;
 mod faults;
 mod generate;
+mod ratelimit;
+mod wakeups;
+mod webhook;
+
+pub use db::keys::Scope;
 
 use countersign_core::{Role, Whoami};
 use std::collections::BTreeMap;
@@ -59,6 +69,36 @@ pub struct Config {
     pub hostile: bool,
     /// New runs per second while running; 0 keeps the data set fixed.
     pub trickle: f64,
+    /// Limits on what agents send.
+    pub agents: AgentLimits,
+}
+
+/// Limits on the agent side of the protocol: what one key may send, and how decisions are
+/// pushed to webhooks.
+#[derive(Clone, Debug)]
+pub struct AgentLimits {
+    /// Requests per second per key (token bucket refill); 0 disables the limit.
+    pub rate_per_sec: f64,
+    /// Requests a key may make at once before the rate applies.
+    pub burst: f64,
+    /// Largest request body, in bytes (also the largest inflated OTLP body).
+    pub max_request_bytes: usize,
+    /// Webhook delivery attempts per decision.
+    pub webhook_attempts: u32,
+    /// Wait before the second webhook attempt, doubled each time (capped at 30 s).
+    pub webhook_backoff_ms: u64,
+}
+
+impl Default for AgentLimits {
+    fn default() -> Self {
+        AgentLimits {
+            rate_per_sec: 200.0,
+            burst: 400.0,
+            max_request_bytes: 8 * 1024 * 1024,
+            webhook_attempts: 8,
+            webhook_backoff_ms: 500,
+        }
+    }
 }
 
 impl Default for Config {
@@ -71,12 +111,12 @@ impl Default for Config {
             faults: 0.0,
             hostile: false,
             trickle: 0.0,
+            agents: AgentLimits::default(),
         }
     }
 }
 
 /// A running backend. Drop does not stop it; call [`Handle::shutdown`].
-#[derive(Debug)]
 pub struct Handle {
     /// Base URL, `http://127.0.0.1:PORT`.
     pub url: String,
@@ -87,6 +127,16 @@ pub struct Handle {
     stop: watch::Sender<bool>,
     server: JoinHandle<()>,
     trickle: Option<JoinHandle<()>>,
+    state: Arc<State>,
+}
+
+impl std::fmt::Debug for Handle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Handle")
+            .field("url", &self.url)
+            .field("data_dir", &self.data_dir)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Handle {
@@ -98,6 +148,11 @@ impl Handle {
     /// The data directory in use.
     pub fn data_dir(&self) -> &Path {
         &self.data_dir
+    }
+
+    /// How many actions agents are waiting on by long-poll right now.
+    pub fn actions_waited_on(&self) -> usize {
+        self.state.wakeups.len()
     }
 
     /// Stops accepting, lets in-flight requests finish, and waits for the server and the
@@ -121,6 +176,18 @@ pub(crate) struct State {
     pub fault_counter: std::sync::atomic::AtomicU64,
     /// The key checkpoint receipts are signed with (`audit-key` in the data directory).
     pub audit_key: ed25519_dalek::SigningKey,
+    /// Stored keys already looked up, by SHA-256.
+    pub key_cache: std::sync::Mutex<std::collections::HashMap<String, db::keys::KeyRow>>,
+    /// Limits on agents.
+    pub agents: AgentLimits,
+    /// Requests per key.
+    pub rate: ratelimit::RateLimiter,
+    /// Agents waiting on decisions.
+    pub wakeups: Arc<wakeups::Wakeups>,
+    /// Decision webhooks.
+    pub webhooks: webhook::Webhooks,
+    /// Prices for OTLP traces that report tokens but no cost.
+    pub prices: countersign_otel::PriceTable,
 }
 
 /// Opens the data directory, seeds it if empty, binds, and serves until [`Handle::shutdown`].
@@ -161,6 +228,16 @@ pub async fn start(config: Config) -> Result<Handle, Error> {
         hostile: config.hostile,
         fault_counter: std::sync::atomic::AtomicU64::new(0),
         audit_key,
+        key_cache: Default::default(),
+        rate: ratelimit::RateLimiter::new(config.agents.rate_per_sec, config.agents.burst),
+        wakeups: Default::default(),
+        webhooks: webhook::Webhooks::new(
+            config.agents.webhook_attempts,
+            std::time::Duration::from_millis(config.agents.webhook_backoff_ms),
+            std::time::Duration::from_secs(30),
+        ),
+        prices: countersign_otel::PriceTable::example(),
+        agents: config.agents.clone(),
     });
     let listener = tokio::net::TcpListener::bind(config.listen).await?;
     let addr = listener.local_addr()?;
@@ -178,8 +255,8 @@ pub async fn start(config: Config) -> Result<Handle, Error> {
             tracing::error!("backend server failed: {e}");
         }
     });
-    let trickle =
-        (config.trickle > 0.0).then(|| tokio::spawn(trickle_loop(state, config.trickle, stop_rx)));
+    let trickle = (config.trickle > 0.0)
+        .then(|| tokio::spawn(trickle_loop(state.clone(), config.trickle, stop_rx)));
     tracing::info!("reference backend listening on http://{addr}");
     Ok(Handle {
         url: format!("http://{addr}"),
@@ -189,6 +266,7 @@ pub async fn start(config: Config) -> Result<Handle, Error> {
         stop,
         server,
         trickle,
+        state,
     })
 }
 
@@ -252,9 +330,32 @@ pub fn tokens(data_dir: &Path) -> Result<Vec<(String, Whoami)>, Error> {
     Ok(out)
 }
 
-const TENANTS: [&str; 3] = ["northwind-eu", "northwind-us", "contoso"];
+/// Creates a key for `name` with `scope` in the backend whose data directory is `data_dir`
+/// (the server may be running). Only its SHA-256 is stored: the returned key (with its public
+/// id) is the one chance to see it.
+pub fn create_key(data_dir: &Path, name: &str, scope: Scope) -> Result<(String, String), Error> {
+    let name = name.trim();
+    if name.is_empty() || name.len() > 100 || name.chars().any(char::is_control) {
+        return Err(Error::Invalid(
+            "a key name is 1-100 characters without control characters".into(),
+        ));
+    }
+    let conn = db::open(data_dir)?;
+    let (key_id, key) = new_key(scope);
+    db::keys::insert(&conn, &key_id, &key, name, scope, chrono::Utc::now())?;
+    Ok((key_id, key))
+}
 
-fn random_token(prefix: &str) -> String {
+/// A fresh key id and key for `scope` (`cs_ingest_…`).
+pub(crate) fn new_key(scope: Scope) -> (String, String) {
+    let key_id = random_token("key");
+    let key = random_token(&format!("cs_{}", scope.as_str()));
+    (key_id, key)
+}
+
+pub(crate) const TENANTS: [&str; 3] = ["northwind-eu", "northwind-us", "contoso"];
+
+pub(crate) fn random_token(prefix: &str) -> String {
     use base64::Engine;
     use rand::RngCore;
     let mut bytes = [0u8; 24];

@@ -54,6 +54,28 @@ enum Command {
 enum BackendCmd {
     /// Serve the reference backend until interrupted; prints `url: …` and `token: …`.
     Serve(ServeArgs),
+    /// Keys for agents (scope ingest) and people, stored hashed in the backend's database.
+    #[command(subcommand)]
+    Keys(KeysCmd),
+}
+
+#[derive(Subcommand)]
+enum KeysCmd {
+    /// Create a key and print it once (`key_id: …`, `key: …`); only its SHA-256 is kept.
+    Create(KeysCreateArgs),
+}
+
+#[derive(Args)]
+struct KeysCreateArgs {
+    /// The backend's data folder (as given to `backend serve --data`; it may be running).
+    #[arg(long)]
+    data: PathBuf,
+    /// ingest (an agent: report and wait only), reviewer, finance, operator or admin.
+    #[arg(long, default_value = "ingest")]
+    scope: String,
+    /// The agent or person the key identifies (owns what it reports).
+    #[arg(long)]
+    name: String,
 }
 
 #[derive(Args)]
@@ -269,6 +291,7 @@ fn main() -> ExitCode {
 async fn run(cli: Cli) -> Result<(), String> {
     match cli.command {
         Command::Backend(BackendCmd::Serve(a)) => serve(a).await,
+        Command::Backend(BackendCmd::Keys(KeysCmd::Create(a))) => create_key(a),
         Command::Sync(a) => sync(a).await,
         Command::Runs(RunsCmd::List(a)) => list_runs(a),
         Command::Runs(RunsCmd::Show(a)) => show_run(a),
@@ -290,6 +313,7 @@ async fn serve(a: ServeArgs) -> Result<(), String> {
         faults: a.faults,
         hostile: a.hostile,
         trickle: a.trickle,
+        ..Default::default()
     };
     let handle = countersign_backend::start(config)
         .await
@@ -298,6 +322,21 @@ async fn serve(a: ServeArgs) -> Result<(), String> {
     output::line(&format!("token: {}", handle.token));
     wait_for_stop().await;
     handle.shutdown().await;
+    Ok(())
+}
+
+fn create_key(a: KeysCreateArgs) -> Result<(), String> {
+    let scope = countersign_backend::Scope::parse(&a.scope).ok_or_else(|| {
+        format!(
+            "unknown scope {:?}: ingest, reviewer, finance, operator or admin",
+            a.scope
+        )
+    })?;
+    let (key_id, key) =
+        countersign_backend::create_key(&a.data, &a.name, scope).map_err(|e| e.to_string())?;
+    output::line(&format!("key_id: {key_id}"));
+    output::line(&format!("key: {key}"));
+    output::line(&format!("scope: {}", scope.as_str()));
     Ok(())
 }
 

@@ -299,3 +299,60 @@ fn sync_refuses_plain_http_tokens_and_never_silently_replaces_settings() {
         "{listed}"
     );
 }
+
+#[test]
+fn keys_create_prints_an_ingest_key_once_that_a_running_server_accepts() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let data = dir.path().join("backend");
+    let served = serve(&data, 0);
+    let data_arg = data.to_string_lossy().to_string();
+    let out = cli(
+        &[
+            "backend",
+            "keys",
+            "create",
+            "--data",
+            &data_arg,
+            "--name",
+            "refund-agent",
+        ],
+        None,
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    let field = |name: &str| {
+        stdout
+            .lines()
+            .find_map(|l| l.strip_prefix(name))
+            .unwrap_or_default()
+            .to_string()
+    };
+    let key = field("key: ");
+    assert!(key.starts_with("cs_ingest_"), "{stdout}");
+    assert_eq!(field("scope: "), "ingest");
+    let bad = cli(
+        &[
+            "backend", "keys", "create", "--data", &data_arg, "--name", "x", "--scope", "root",
+        ],
+        None,
+    );
+    assert!(!bad.status.success());
+    assert!(text(&bad.stderr).contains("unknown scope"));
+
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    let run = serde_json::json!({
+        "run_id": "cli-key-run", "user_id": "u", "workflow": "w", "model": "m",
+        "cost_micros": 1, "latency_ms": 1, "outcome": "success",
+        "started_at": "2026-11-20T10:00:00Z", "updated_at": "2026-11-20T10:00:00Z"
+    });
+    let (status, body) = rt.block_on(countersign_tests::post(&served.url, &key, "/v1/runs", run));
+    assert_eq!(status, 201, "{body}");
+    // The key is an agent's: the console's endpoints refuse it.
+    let (status, _) = rt.block_on(countersign_tests::post(
+        &served.url,
+        &key,
+        "/v1/admin/simulate",
+        serde_json::json!({"runs": 1}),
+    ));
+    assert_eq!(status, 403);
+}

@@ -151,3 +151,49 @@ pub(super) async fn system(
     .await?;
     Ok(json_response(format!("{{\"items\":[{}]}}", rows.join(","))))
 }
+
+/// The body of a key request.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct KeyBody {
+    /// The agent or person the key identifies.
+    name: String,
+    /// `ingest`, `reviewer`, `finance`, `operator` or `admin`.
+    scope: String,
+}
+
+/// `POST /v1/admin/keys` (admin): a new key, shown once; only its SHA-256 is stored.
+pub(super) async fn create_key(
+    st: AppState,
+    Extension(who): Extension<Whoami>,
+    body: Bytes,
+) -> ApiResult {
+    require(&who, &[Role::Admin])?;
+    let b: KeyBody = parse_body(&body)?;
+    let scope = crate::Scope::parse(&b.scope).ok_or_else(|| {
+        super::problem::invalid_field(
+            "scope",
+            "must be ingest, reviewer, finance, operator or admin",
+        )
+    })?;
+    super::agent::validate::text("name", &b.name, 100)?;
+    let (key_id, key) = crate::new_key(scope);
+    let (id, name, plain) = (key_id.clone(), b.name.trim().to_string(), key.clone());
+    with_db(&st.0, move |c| {
+        Ok(db::keys::insert(
+            c,
+            &id,
+            &plain,
+            &name,
+            scope,
+            chrono::Utc::now(),
+        )?)
+    })
+    .await?;
+    let mut resp = json_response(
+        json!({"key_id": key_id, "key": key, "name": b.name.trim(), "scope": scope.as_str()})
+            .to_string(),
+    );
+    *resp.status_mut() = StatusCode::CREATED;
+    Ok(resp)
+}

@@ -1,9 +1,12 @@
 //! The `/v1` HTTP surface: the router, bearer-token auth and role checks, and the small
-//! endpoints; problem responses, paging, decisions and admin live in their own modules.
+//! endpoints; problem responses, paging, decisions, admin and the agent side live in their
+//! own modules.
 
 mod admin;
+mod agent;
 mod checkpoints;
 mod decisions;
+mod identity;
 mod paging;
 pub(crate) mod problem;
 
@@ -94,6 +97,7 @@ pub(crate) fn router(state: Arc<State>) -> Router {
         )
         .route("/v1/sources", get(admin::sources))
         .route("/v1/admin/simulate", post(admin::simulate))
+        .route("/v1/admin/keys", post(admin::create_key))
         .route("/v1/system/{table}", get(admin::system))
         .route(
             "/v1/audit/checkpoints",
@@ -101,6 +105,7 @@ pub(crate) fn router(state: Arc<State>) -> Router {
         )
         .route_layer(middleware::from_fn_with_state(state.clone(), auth));
     authed
+        .merge(agent::routes(state.clone()))
         .route("/v1/health", get(health))
         .route("/v1/audit/key", get(checkpoints::key))
         .fallback(not_found)
@@ -121,32 +126,53 @@ async fn not_found() -> Problem {
     )
 }
 
-/// Middleware: resolves the bearer token to its identity (an extension of the request), or
-/// answers 401.
-async fn auth(axum::extract::State(st): AppState, mut req: Request, next: Next) -> Response {
-    let token = req
-        .headers()
+/// The bearer token of a request, if any.
+fn bearer(req: &Request) -> Option<&str> {
+    req.headers()
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
-        .map(str::trim);
-    match token.and_then(|t| st.tokens.get(t)) {
-        Some(who) => {
-            req.extensions_mut().insert(who.clone());
+        .map(str::trim)
+}
+
+/// The 401 answer, with its `WWW-Authenticate` challenge.
+fn unauthorized() -> Response {
+    let mut resp = problem(
+        StatusCode::UNAUTHORIZED,
+        "unauthorized",
+        "Unauthorized",
+        "send Authorization: Bearer <token>",
+    )
+    .into_response();
+    resp.headers_mut()
+        .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+    resp
+}
+
+/// Middleware of the console's endpoints: resolves the bearer token to a person's identity (an
+/// extension of the request), answers 401 for an unknown token and 403 for an agent's key,
+/// which may report and wait but never read the console's feeds, decide or edit budgets.
+async fn auth(axum::extract::State(st): AppState, mut req: Request, next: Next) -> Response {
+    let caller = match bearer(&req) {
+        Some(t) => identity::resolve(&st, t).await,
+        None => None,
+    };
+    match caller {
+        Some(identity::Caller::Person(who)) => {
+            req.extensions_mut().insert(who);
             next.run(req).await
         }
-        None => {
-            let mut resp = problem(
-                StatusCode::UNAUTHORIZED,
-                "unauthorized",
-                "Unauthorized",
-                "send Authorization: Bearer <token>",
-            )
-            .into_response();
-            resp.headers_mut()
-                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
-            resp
-        }
+        Some(identity::Caller::Agent(a)) => problem(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            "Forbidden",
+            &format!(
+                "{} holds an ingest key: it may report and wait for decisions, not use the console's endpoints",
+                a.name
+            ),
+        )
+        .into_response(),
+        None => unauthorized(),
     }
 }
 

@@ -50,16 +50,7 @@ impl Problem {
 
 impl IntoResponse for Problem {
     fn into_response(self) -> Response {
-        let mut body = Map::new();
-        body.insert(
-            "type".into(),
-            json!(format!("https://countersign.dev/problems/{}", self.kind)),
-        );
-        body.insert("title".into(), json!(self.title));
-        body.insert("status".into(), json!(self.status.as_u16()));
-        body.insert("detail".into(), json!(self.detail));
-        body.extend(self.extra);
-        let mut resp = (self.status, Value::Object(body).to_string()).into_response();
+        let mut resp = (self.status, self.to_value().to_string()).into_response();
         resp.headers_mut().insert(
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/problem+json"),
@@ -100,4 +91,47 @@ impl From<serde_json::Error> for Problem {
 /// A 422 problem: the request was understood but its content is refused.
 pub(crate) fn unprocessable(kind: &'static str, title: &str, detail: &str) -> Problem {
     problem(StatusCode::UNPROCESSABLE_ENTITY, kind, title, detail)
+}
+
+/// A 422 problem naming the field of an agent's record that was refused (`field` is a path
+/// such as `tool_calls[2].started_at`).
+pub(crate) fn invalid_field(field: &str, detail: &str) -> Problem {
+    unprocessable(
+        "invalid-field",
+        "Invalid field value",
+        &format!("{field}: {detail}"),
+    )
+    .with("field", json!(field))
+}
+
+/// A 413 problem: the request body is larger than `max` bytes.
+pub(crate) fn too_large(max: usize) -> Problem {
+    problem(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "too-large",
+        "Request too large",
+        &format!("the body is larger than {max} bytes"),
+    )
+    .with("max_bytes", json!(max))
+}
+
+impl Problem {
+    /// The problem's kind (the last segment of its `type`).
+    pub(crate) fn kind(&self) -> &'static str {
+        self.kind
+    }
+
+    /// The problem body as JSON (for per-item results of a batch).
+    pub(crate) fn to_value(&self) -> Value {
+        let mut body = Map::new();
+        body.insert(
+            "type".into(),
+            json!(format!("https://countersign.dev/problems/{}", self.kind)),
+        );
+        body.insert("title".into(), json!(self.title));
+        body.insert("status".into(), json!(self.status.as_u16()));
+        body.insert("detail".into(), json!(self.detail));
+        body.extend(self.extra.clone());
+        Value::Object(body)
+    }
 }

@@ -94,8 +94,17 @@ pub(super) async fn decide(
     require(&who, &[Role::Reviewer])?;
     let d: Decision = parse_body(&body)?;
     require_idempotency_key(&d.idempotency_key)?;
-    let v = with_db(&st.0, move |c| decide_tx(c, &who, &id, &d)).await?;
-    ok_json(&v)
+    let key = id.clone();
+    let out = with_db(&st.0, move |c| decide_tx(c, &who, &key, &d)).await;
+    // The agent waiting on it hears of a new decision or of the expiry found here.
+    let changed = match &out {
+        Ok(v) => v["replayed"] == json!(false),
+        Err(p) => p.kind() == "expired",
+    };
+    if changed {
+        super::agent::announce(&st.0, &id).await;
+    }
+    ok_json(&out?)
 }
 
 /// Decides action `id` in one transaction: checks expiry, state and escalation, applies the
@@ -140,7 +149,20 @@ fn decide_tx(c: &mut Connection, who: &Whoami, id: &str, d: &Decision) -> Result
             ),
         ));
     }
-    let mut run = load_run(&tx, &a.run_id)?;
+    if !a.allows(d.decision) {
+        return Err(unprocessable(
+            "decision-not-allowed",
+            "Decision not allowed",
+            &format!("action {id} does not accept this kind of decision"),
+        ));
+    }
+    // An agent's action is executed by the agent, and its run is the agent's to revise.
+    let agent_owned = db::agent::agent_action(&tx, id)?.is_some();
+    let mut run = if agent_owned {
+        None
+    } else {
+        load_run(&tx, &a.run_id)?
+    };
     let executed = match d.decision {
         DecisionKind::Escalate => {
             let reason = d.reason.as_deref().map(str::trim).unwrap_or_default();
@@ -175,6 +197,22 @@ fn decide_tx(c: &mut Connection, who: &Whoami, id: &str, d: &Decision) -> Result
         }
         DecisionKind::Approve | DecisionKind::ApproveWithEdits => {
             let vals = confirm::confirmed_values(&a, d)?;
+            if agent_owned {
+                db::agent::set_approved_fields(&tx, id, &vals.into_iter().collect())?;
+                a.status = ActionStatus::Approved;
+                a.revision += 1;
+                a.decided_by = Some(who.subject.clone());
+                a.decided_at = Some(now);
+                a.updated_at = now;
+                db::save_action(&tx, &a)?;
+                let resp = json!({"action": a, "executed": false, "replayed": false});
+                tx.execute(
+                    "INSERT INTO decisions(op, action_id, idempotency_key, response, reason, decided_at) VALUES('decision', ?1, ?2, ?3, ?4, ?5)",
+                    params![id, d.idempotency_key, resp.to_string(), d.reason, now.to_rfc3339()],
+                )?;
+                tx.commit()?;
+                return Ok(resp);
+            }
             let change = execute::execute(&tx, &a, &vals, now)?;
             a.status = ActionStatus::Executed;
             if let Some(r) = run.as_mut() {

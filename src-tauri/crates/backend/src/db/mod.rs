@@ -1,5 +1,14 @@
 //! The backend's own SQLite: runs and actions in change order, decisions, the system-of-record
-//! tables writes are executed against, and budgets.
+//! tables writes are executed against, and budgets; what agents report lives in the submodules.
+//!
+//! Every function here takes a `rusqlite::Connection` and speaks plain SQL (text, integers,
+//! `ON CONFLICT`, no SQLite-only types), so a second storage engine is a second implementation
+//! of these functions behind the same signatures.
+
+pub(crate) mod agent;
+pub(crate) mod keys;
+pub(crate) mod reservations;
+pub(crate) mod spans;
 
 use crate::Error;
 use crate::generate::{self, GenRun, Mode};
@@ -84,6 +93,14 @@ pub(crate) fn open(data_dir: &Path) -> Result<Connection, Error> {
     )?;
     conn.execute_batch(SCHEMA)?;
     conn.execute_batch(crate::api::CHECKPOINTS_SCHEMA)?;
+    for schema in [
+        keys::SCHEMA,
+        agent::SCHEMA,
+        reservations::SCHEMA,
+        spans::SCHEMA,
+    ] {
+        conn.execute_batch(schema)?;
+    }
     let has_budgets: bool = conn.query_row(
         "SELECT EXISTS(SELECT 1 FROM meta WHERE key='budgets_seeded')",
         [],
@@ -556,12 +573,16 @@ pub(crate) fn seed_direct(data_dir: &Path, n: u64, seed_value: u64) -> Result<u6
     Ok(n)
 }
 
-/// Marks the run of an expired action as escalated (a new change of the run).
+/// Marks the run of an expired action as escalated (a new change of the run). A run an agent
+/// reported is the agent's to revise, so it is left as reported.
 pub(crate) fn expire_run_of(
     conn: &Connection,
     a: &PendingAction,
     now: DateTime<Utc>,
 ) -> Result<(), Error> {
+    if agent::run_owner(conn, &a.run_id)?.is_some() {
+        return Ok(());
+    }
     let Some(json) = get_json(conn, "runs", &a.run_id)? else {
         return Ok(());
     };

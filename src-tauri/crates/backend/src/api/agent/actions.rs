@@ -1,0 +1,498 @@
+//! Agents' pending high-risk writes: posted under an idempotency key (the same key and body
+//! give the same action, another body is a 409), reviewed in the console like the seeded
+//! ones, waited on by long-poll or webhook, and executed by the agent, which reports the result
+//! once.
+
+use super::validate::{self, canonical, identifier, text, unit_interval};
+use super::{Agent, AgentResult, AppState, body_json};
+use crate::api::problem::{Problem, invalid_field, problem};
+use crate::api::with_db;
+use crate::db::agent::{self as store, ActionWrite, AgentAction, NewAction};
+use crate::db::{self, get_json};
+use crate::{State, random_token, webhook};
+use axum::body::Bytes;
+use axum::extract::{Extension, Path, Query};
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use chrono::{DateTime, Duration, Utc};
+use countersign_core::action::FieldRule;
+use countersign_core::{
+    ActionStatus, DecisionKind, PendingAction, PolicyCheck, ReviewField, RiskLevel, TargetRecord,
+};
+use serde::Deserialize;
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+
+/// How an agent would undo the write, as it describes it.
+#[derive(Clone, Debug, Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+struct Rollback {
+    /// Whether the write can be undone at all.
+    supported: bool,
+    /// What undoing it means, for the reviewer.
+    #[serde(default)]
+    description: String,
+    /// The inverse write, as the agent would run it.
+    #[serde(default)]
+    inverse: Value,
+}
+
+/// The body of `POST /v1/actions`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ActionRequest {
+    idempotency_key: String,
+    run_id: String,
+    #[serde(default)]
+    tenant: String,
+    kind: String,
+    title: String,
+    target: TargetRecord,
+    risk: RiskLevel,
+    fields: Vec<ReviewField>,
+    #[serde(default)]
+    proposed: Value,
+    #[serde(default)]
+    rationale: String,
+    #[serde(default)]
+    confidence: Option<f64>,
+    #[serde(default)]
+    policy_checks: Vec<PolicyCheck>,
+    #[serde(default)]
+    deny_reasons: Vec<String>,
+    #[serde(default)]
+    escalate_to: Option<String>,
+    #[serde(default)]
+    field_rules: BTreeMap<String, FieldRule>,
+    #[serde(default)]
+    allowed_decisions: Vec<DecisionKind>,
+    /// Seconds from now until the decision deadline (default 900).
+    #[serde(default)]
+    expires_in_secs: Option<i64>,
+    /// The decision deadline (instead of `expires_in_secs`).
+    #[serde(default)]
+    expires_at: Option<DateTime<Utc>>,
+    #[serde(default)]
+    rollback: Option<Rollback>,
+    /// Where to POST the decision.
+    #[serde(default)]
+    webhook_url: Option<String>,
+}
+
+/// Longest and shortest decision windows an agent may ask for.
+const MAX_WINDOW_SECS: i64 = 7 * 24 * 3600;
+
+/// Checks an action request; builds the pending action it asks for.
+fn check(req: &ActionRequest, now: DateTime<Utc>) -> Result<PendingAction, Problem> {
+    identifier("idempotency_key", &req.idempotency_key)?;
+    identifier("run_id", &req.run_id)?;
+    identifier("kind", &req.kind)?;
+    text("title", &req.title, validate::MAX_ID)?;
+    identifier("target.system", &req.target.system)?;
+    identifier("target.record_id", &req.target.record_id)?;
+    if !req.tenant.is_empty() {
+        text("tenant", &req.tenant, validate::MAX_ID)?;
+    }
+    unit_interval("confidence", req.confidence)?;
+    if req.fields.is_empty() || req.fields.len() > 50 {
+        return Err(invalid_field("fields", "an action has 1-50 review fields"));
+    }
+    let mut names = BTreeSet::new();
+    for (i, f) in req.fields.iter().enumerate() {
+        identifier(&format!("fields[{i}].name"), &f.name)?;
+        text(&format!("fields[{i}].label"), &f.label, validate::MAX_ID)?;
+        if !names.insert(f.name.as_str()) {
+            return Err(invalid_field(&format!("fields[{i}].name"), "appears twice"));
+        }
+        f.kind
+            .check(&f.value)
+            .map_err(|why| invalid_field(&format!("fields[{i}].value"), why))?;
+    }
+    if let Some(name) = req.field_rules.keys().find(|k| !names.contains(k.as_str())) {
+        return Err(invalid_field(
+            &format!("field_rules.{name}"),
+            "names no field of the action",
+        ));
+    }
+    for (name, rule) in &req.field_rules {
+        rule.policy_max()
+            .map_err(|why| invalid_field(&format!("field_rules.{name}.max"), &why))?;
+    }
+    if req.deny_reasons.len() > 20 {
+        return Err(invalid_field("deny_reasons", "more than 20 reasons"));
+    }
+    for (i, r) in req.deny_reasons.iter().enumerate() {
+        text(&format!("deny_reasons[{i}]"), r, validate::MAX_ID)?;
+    }
+    let expires_at = match (req.expires_in_secs, req.expires_at) {
+        (Some(_), Some(_)) => {
+            return Err(invalid_field(
+                "expires_at",
+                "give expires_at or expires_in_secs, not both",
+            ));
+        }
+        (Some(s), None) => {
+            if !(1..=MAX_WINDOW_SECS).contains(&s) {
+                return Err(invalid_field(
+                    "expires_in_secs",
+                    &format!("must be 1-{MAX_WINDOW_SECS} seconds"),
+                ));
+            }
+            now + Duration::seconds(s)
+        }
+        (None, Some(t)) => {
+            if t <= now || t > now + Duration::seconds(MAX_WINDOW_SECS) {
+                return Err(invalid_field("expires_at", "must be in the next 7 days"));
+            }
+            t
+        }
+        (None, None) => now + Duration::seconds(900),
+    };
+    if let Some(url) = &req.webhook_url {
+        webhook::check_url(url).map_err(|why| invalid_field("webhook_url", &why))?;
+    }
+    if let Some(r) = &req.rollback
+        && r.description.len() > validate::MAX_STRING
+    {
+        return Err(invalid_field("rollback.description", "too long"));
+    }
+    Ok(PendingAction {
+        action_id: random_token("act"),
+        revision: 1,
+        run_id: req.run_id.clone(),
+        tenant: req.tenant.clone(),
+        kind: req.kind.clone(),
+        title: req.title.clone(),
+        target: req.target.clone(),
+        risk: req.risk,
+        fields: req.fields.clone(),
+        proposed: req.proposed.clone(),
+        rationale: req.rationale.clone(),
+        confidence: req.confidence,
+        policy_checks: req.policy_checks.clone(),
+        deny_reasons: req.deny_reasons.clone(),
+        escalate_to: req.escalate_to.clone(),
+        // The agent executes the write, so only the agent could undo it: the console is not
+        // offered a rollback the server cannot perform (the descriptor is kept for the record).
+        rollback_supported: false,
+        escalated_to: None,
+        field_rules: req.field_rules.clone(),
+        allowed_decisions: req.allowed_decisions.clone(),
+        status: ActionStatus::Pending,
+        requested_at: now,
+        expires_at,
+        decided_by: None,
+        decided_at: None,
+        updated_at: now,
+    })
+}
+
+/// `POST /v1/actions` (agents).
+pub(super) async fn post(
+    st: AppState,
+    Extension(agent): Extension<Agent>,
+    body: Bytes,
+) -> AgentResult {
+    let v = body_json(&body)?;
+    let hash = hex::encode(Sha256::digest(canonical(&v).as_bytes()));
+    let req: ActionRequest = validate::record(v)?;
+    let now = Utc::now();
+    let action = check(&req, now)?;
+    let name = agent.name.clone();
+    let a = action.clone();
+    let rollback = req.rollback.as_ref().map(|r| json!(r));
+    let (write, stored) = with_db(&st.0, move |c| {
+        let tx = c.transaction()?;
+        let w = store::write_action(
+            &tx,
+            &NewAction {
+                action: &a,
+                agent: &name,
+                idempotency_key: &req.idempotency_key,
+                request_hash: &hash,
+                webhook_url: req.webhook_url.as_deref(),
+                rollback: rollback.as_ref(),
+            },
+        )?;
+        let stored = match &w {
+            ActionWrite::Replayed(id) => get_json(&tx, "actions", id)?,
+            _ => None,
+        };
+        tx.commit()?;
+        Ok((w, stored))
+    })
+    .await?;
+    match write {
+        ActionWrite::Created => {
+            schedule_expiry(&st.0, &action);
+            Ok((
+                StatusCode::CREATED,
+                axum::Json(json!({"action": action, "replayed": false})),
+            )
+                .into_response())
+        }
+        ActionWrite::Replayed(_) => {
+            let stored: Value = stored
+                .map(|j| serde_json::from_str(&j))
+                .transpose()?
+                .unwrap_or(Value::Null);
+            Ok(axum::Json(json!({"action": stored, "replayed": true})).into_response())
+        }
+        ActionWrite::KeyReused(id) => Err(problem(
+            StatusCode::CONFLICT,
+            "idempotency-key-reused",
+            "Idempotency key reused",
+            &format!("this idempotency key already created action {id} with a different body"),
+        )
+        .with("action_id", json!(id))
+        .with("field", json!("idempotency_key"))),
+    }
+}
+
+/// Wakes waiters (and the webhook) when a still-pending action's deadline passes: the timer
+/// ends the wait at the deadline, the database decides whether it expired.
+fn schedule_expiry(st: &Arc<State>, a: &PendingAction) {
+    let st = st.clone();
+    let id = a.action_id.clone();
+    let wait = (a.expires_at - Utc::now()).to_std().unwrap_or_default();
+    tokio::spawn(async move {
+        tokio::time::sleep(wait).await;
+        let expired = with_db(&st, |c| Ok(db::expire_due(c, Utc::now())?)).await;
+        if expired.is_ok() {
+            announce(&st, &id).await;
+        }
+    });
+}
+
+/// Tells the agent of a change of action `id`: wakes its long-polls and, once the action is
+/// no longer pending, sends its webhook.
+pub(crate) async fn announce(st: &Arc<State>, id: &str) {
+    st.wakeups.wake(id);
+    let key = id.to_string();
+    let Ok(Some((view, url))) = with_db(st, move |c| {
+        let Some(row) = store::agent_action(c, &key)? else {
+            return Ok(None);
+        };
+        let Some(url) = row.webhook_url.clone() else {
+            return Ok(None);
+        };
+        Ok(read_view(c, &key, &row)?.map(|v| (v, url)))
+    })
+    .await
+    else {
+        return;
+    };
+    if view["status"] != "pending" {
+        st.webhooks.send(url, view);
+    }
+}
+
+/// What an agent learns of its action: status, and once decided who decided, the reason, and
+/// for an approval the values to execute (with the names the reviewer edited).
+fn view(a: &PendingAction, row: &AgentAction, reason: Option<String>) -> Value {
+    let mut v = json!({
+        "action_id": a.action_id,
+        "status": a.status.as_str(),
+        "decided": a.status != ActionStatus::Pending,
+        "expires_at": a.expires_at,
+    });
+    if let Some(o) = v.as_object_mut() {
+        if let Some(role) = a.escalated_to {
+            o.insert("escalated_to".into(), json!(role));
+        }
+        if let Some(by) = &a.decided_by {
+            o.insert("decided_by".into(), json!(by));
+        }
+        if let Some(at) = a.decided_at {
+            o.insert("decided_at".into(), json!(at));
+        }
+        if let Some(r) = reason {
+            o.insert("reason".into(), json!(r));
+        }
+        if let Some(fields) = &row.approved_fields {
+            let edited: Vec<&String> = a
+                .fields
+                .iter()
+                .filter(|f| fields.get(&f.name).is_some_and(|v| *v != f.value))
+                .map(|f| &f.name)
+                .collect();
+            o.insert("fields".into(), json!(fields));
+            o.insert("edited".into(), json!(edited));
+        }
+        if let Some(r) = &row.result {
+            o.insert("result".into(), r.clone());
+        }
+    }
+    v
+}
+
+/// The agent's view of action `id` (due actions expired first), when it is an agent's action.
+fn read_view(
+    c: &mut rusqlite::Connection,
+    id: &str,
+    row: &AgentAction,
+) -> Result<Option<Value>, Problem> {
+    db::expire_due(c, Utc::now())?;
+    let Some(j) = get_json(c, "actions", id)? else {
+        return Ok(None);
+    };
+    let a: PendingAction = serde_json::from_str(&j)?;
+    let reason = store::decision_reason(c, id)?;
+    Ok(Some(view(&a, row, reason)))
+}
+
+/// The action `id` if `agent` may see it (its own, or any for an admin), else 404.
+fn owned(c: &rusqlite::Connection, agent: &Agent, id: &str) -> Result<AgentAction, Problem> {
+    let not_found = || {
+        problem(
+            StatusCode::NOT_FOUND,
+            "not-found",
+            "Not found",
+            &format!("no action {id} of this agent"),
+        )
+    };
+    let row = store::agent_action(c, id)?.ok_or_else(not_found)?;
+    if row.agent != agent.name && !agent.admin {
+        return Err(not_found());
+    }
+    Ok(row)
+}
+
+/// The query of a decision wait.
+#[derive(Debug, Deserialize)]
+pub(super) struct WaitQuery {
+    /// Seconds to hold the request while the action is pending (0-60; default 0).
+    #[serde(default)]
+    wait: Option<u64>,
+}
+
+/// Longest long-poll.
+const MAX_WAIT_SECS: u64 = 60;
+
+/// `GET /v1/actions/{action_id}/decision?wait=N` (agents): the decision, answered at once when
+/// there is one; otherwise held until a decision, the deadline or `wait` seconds, whichever
+/// comes first.
+pub(super) async fn wait_decision(
+    st: AppState,
+    Extension(agent): Extension<Agent>,
+    Path(id): Path<String>,
+    Query(q): Query<WaitQuery>,
+) -> AgentResult {
+    let wait = q.wait.unwrap_or(0);
+    if wait > MAX_WAIT_SECS {
+        return Err(invalid_field(
+            "wait",
+            &format!("at most {MAX_WAIT_SECS} seconds"),
+        ));
+    }
+    let until = tokio::time::Instant::now() + std::time::Duration::from_secs(wait);
+    // Subscribe before reading, so a decision committed in between still wakes us.
+    let mut sub = st.0.wakeups.subscribe(&id);
+    loop {
+        let (a, key) = (agent.clone(), id.clone());
+        let v = with_db(&st.0, move |c| {
+            let row = owned(c, &a, &key)?;
+            read_view(c, &key, &row)
+        })
+        .await?
+        .ok_or_else(|| {
+            problem(
+                StatusCode::NOT_FOUND,
+                "not-found",
+                "Not found",
+                "no such action",
+            )
+        })?;
+        let now = tokio::time::Instant::now();
+        if v["status"] != "pending" || now >= until {
+            return Ok(axum::Json(v).into_response());
+        }
+        let deadline = v["expires_at"]
+            .as_str()
+            .and_then(|t| t.parse::<DateTime<Utc>>().ok())
+            .and_then(|t| (t - Utc::now()).to_std().ok())
+            .map(|d| now + d)
+            .unwrap_or(now);
+        tokio::select! {
+            _ = sub.changed() => {}
+            _ = tokio::time::sleep_until(until.min(deadline)) => {}
+        }
+    }
+}
+
+/// The body of `POST /v1/actions/{action_id}/result`.
+#[derive(Debug, Deserialize, serde::Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+struct ResultBody {
+    /// `executed` or `failed`.
+    status: String,
+    /// What the write did (the record's new state, an id of the system of record).
+    #[serde(default)]
+    detail: Value,
+    /// Why it failed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    error: Option<String>,
+}
+
+/// `POST /v1/actions/{action_id}/result` (agents): the execution result of an approved action,
+/// reported once. The same report again is answered as before; another report is a 409.
+pub(super) async fn post_result(
+    st: AppState,
+    Extension(agent): Extension<Agent>,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> AgentResult {
+    let b: ResultBody = validate::record(body_json(&body)?)?;
+    let status = match b.status.as_str() {
+        "executed" => ActionStatus::Executed,
+        "failed" => ActionStatus::Failed,
+        _ => return Err(invalid_field("status", "must be executed or failed")),
+    };
+    validate::optional_text("error", b.error.as_deref(), validate::MAX_STRING)?;
+    let result = json!(b);
+    let key = id.clone();
+    let (v, replayed) = with_db(&st.0, move |c| {
+        let tx = c.transaction()?;
+        let row = owned(&tx, &agent, &key)?;
+        let j = get_json(&tx, "actions", &key)?.unwrap_or_default();
+        let mut a: PendingAction = serde_json::from_str(&j)?;
+        if let Some(earlier) = &row.result {
+            if *earlier == result {
+                return Ok((json!({"action": a, "replayed": true}), true));
+            }
+            return Err(problem(
+                StatusCode::CONFLICT,
+                "result-reported",
+                "Result already reported",
+                &format!("action {key} was already reported {}", a.status.as_str()),
+            )
+            .with("current_status", json!(a.status.as_str())));
+        }
+        if a.status != ActionStatus::Approved {
+            return Err(problem(
+                StatusCode::CONFLICT,
+                "not-approved",
+                "Action not approved",
+                &format!(
+                    "action {key} is {}; only an approved action is executed",
+                    a.status.as_str()
+                ),
+            )
+            .with("current_status", json!(a.status.as_str())));
+        }
+        let now = Utc::now();
+        a.status = status;
+        a.revision += 1;
+        a.updated_at = now;
+        store::set_result(&tx, &a, &result)?;
+        tx.commit()?;
+        Ok((json!({"action": a, "replayed": false}), false))
+    })
+    .await?;
+    if !replayed {
+        st.0.wakeups.wake(&id);
+    }
+    Ok(axum::Json(v).into_response())
+}

@@ -1,0 +1,176 @@
+//! `POST /v1/traces`: OTLP/HTTP (JSON or protobuf, optionally gzip) from agents that only emit
+//! OpenTelemetry. Spans are kept per trace and each touched trace is rebuilt whole with the
+//! receiver's mapping (`countersign-otel`) into a run the agent owns, one revision higher each
+//! time new spans of it arrive.
+
+use super::{Agent, AppState};
+use crate::api::with_db;
+use crate::db::agent::{RunWrite, stored_revision, write_run};
+use crate::db::{get_json, spans};
+use axum::body::Bytes;
+use axum::extract::Extension;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use countersign_otel::otlp::decode_id;
+use countersign_receiver::wire::{self, DecodeError, Encoding};
+use serde_json::{Value, json};
+use std::collections::BTreeSet;
+
+/// An OTLP answer in the request's encoding.
+fn answer(encoding: Encoding, status: StatusCode, body: Vec<u8>) -> Response {
+    let mut resp = (status, body).into_response();
+    resp.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(encoding.content_type()),
+    );
+    resp
+}
+
+/// A `google.rpc.Status` error answer (code 3: invalid argument).
+fn bad(encoding: Encoding, status: StatusCode, message: &str) -> Response {
+    answer(encoding, status, wire::status(encoding, 3, message))
+}
+
+/// Splits an OTLP/JSON document into one `ResourceSpans` document per span, by trace and span
+/// id; spans without readable ids are counted as rejected.
+fn split(doc: &Value) -> (Vec<(String, String, String)>, u64) {
+    let list = |v: &Value, keys: &[&str]| -> Vec<Value> {
+        keys.iter()
+            .find_map(|k| v.get(*k).and_then(Value::as_array).cloned())
+            .unwrap_or_default()
+    };
+    let mut out = Vec::new();
+    let mut rejected = 0;
+    for rs in list(doc, &["resourceSpans", "resource_spans"]) {
+        let resource = rs.get("resource").cloned().unwrap_or_else(|| json!({}));
+        for ss in list(&rs, &["scopeSpans", "scope_spans"]) {
+            let scope = ss.get("scope").cloned().unwrap_or_else(|| json!({}));
+            for span in list(&ss, &["spans"]) {
+                let id = |k: &[&str], n| {
+                    k.iter()
+                        .find_map(|k| span.get(*k).and_then(Value::as_str))
+                        .and_then(|t| decode_id(t, n))
+                };
+                match (
+                    id(&["traceId", "trace_id"], 16),
+                    id(&["spanId", "span_id"], 8),
+                ) {
+                    (Some(t), Some(s)) => {
+                        let one = json!({"resource": resource, "scopeSpans": [{"scope": scope, "spans": [span]}]});
+                        out.push((t, s, one.to_string()));
+                    }
+                    _ => rejected += 1,
+                }
+            }
+        }
+    }
+    (out, rejected)
+}
+
+/// `POST /v1/traces` (agents).
+pub(super) async fn post(
+    st: AppState,
+    Extension(agent): Extension<Agent>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("application/json");
+    let Some(encoding) = Encoding::from_content_type(content_type) else {
+        return bad(
+            Encoding::Json,
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "send application/json or application/x-protobuf",
+        );
+    };
+    let max = st.0.agents.max_request_bytes;
+    let gzip = headers
+        .get(header::CONTENT_ENCODING)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.eq_ignore_ascii_case("gzip"));
+    let raw = if gzip {
+        match wire::gunzip(&body, max) {
+            Ok(b) => b,
+            Err(DecodeError::TooLarge) => {
+                return bad(
+                    encoding,
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "inflated body too large",
+                );
+            }
+            Err(DecodeError::Invalid(why)) => return bad(encoding, StatusCode::BAD_REQUEST, &why),
+        }
+    } else {
+        body.to_vec()
+    };
+    let json_bytes = match encoding {
+        Encoding::Json => raw,
+        Encoding::Protobuf => match wire::protobuf_to_json(&raw) {
+            Ok((j, _)) => j,
+            Err(e) => {
+                let why = match e {
+                    DecodeError::Invalid(w) => w,
+                    DecodeError::TooLarge => "too large".into(),
+                };
+                return bad(encoding, StatusCode::BAD_REQUEST, &why);
+            }
+        },
+    };
+    let Ok(doc) = serde_json::from_slice::<Value>(&json_bytes) else {
+        return bad(
+            encoding,
+            StatusCode::BAD_REQUEST,
+            "not an OTLP/JSON document",
+        );
+    };
+    let (parts, unreadable) = split(&doc);
+    let st2 = st.0.clone();
+    let stored = with_db(&st.0, move |c| {
+        let tx = c.transaction()?;
+        let mut touched = BTreeSet::new();
+        for (trace, span, body) in &parts {
+            if spans::put(&tx, trace, span, body)? {
+                touched.insert(trace.clone());
+            }
+        }
+        let mut rejected: Vec<(String, u64)> = Vec::new();
+        let mut runs = Vec::new();
+        for trace in touched {
+            let all = spans::of_trace(&tx, &trace)?;
+            match countersign_otel::run_from_resource_spans(&all, &st2.prices) {
+                Ok((mut run, _warnings)) => {
+                    let before = get_json(&tx, "runs", &run.run_id)?;
+                    run.revision = before.as_deref().map(stored_revision).unwrap_or(0) + 1;
+                    match write_run(&tx, &agent.name, &run)? {
+                        RunWrite::NotYours(owner) => {
+                            rejected.push((
+                                format!("trace {trace}: run {} belongs to {owner}", run.run_id),
+                                all.len() as u64,
+                            ));
+                        }
+                        _ => runs.push(run.run_id),
+                    }
+                }
+                Err(r) => rejected.push((format!("trace {trace}: {}", r.reason), all.len() as u64)),
+            }
+        }
+        tx.commit()?;
+        Ok((runs, rejected))
+    })
+    .await;
+    match stored {
+        Ok((_runs, rejected)) => {
+            let message: Vec<&str> = rejected.iter().map(|(m, _)| m.as_str()).collect();
+            let message = message.join("; ");
+            let spans_rejected = unreadable + rejected.iter().map(|(_, n)| n).sum::<u64>();
+            answer(
+                encoding,
+                StatusCode::OK,
+                wire::export_response(encoding, spans_rejected, &message),
+            )
+        }
+        Err(p) => p.into_response(),
+    }
+}

@@ -1,0 +1,267 @@
+//! What agents report, stored beside the seeded data so the console's change feeds carry both:
+//! runs with their producer (a later revision replaces an earlier one), pending actions with
+//! the idempotency key they were posted under, the values a reviewer approved, and the
+//! execution result the agent reported.
+
+use super::{next_seq, save_action};
+use crate::Error;
+use countersign_core::{PendingAction, Run};
+use rusqlite::{Connection, OptionalExtension, params};
+use serde_json::Value;
+use std::collections::BTreeMap;
+
+/// Who produced which run, and the agent-owned side of actions (portable SQL).
+pub(crate) const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS run_sources(
+    run_id TEXT PRIMARY KEY,
+    agent TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS agent_actions(
+    action_id TEXT PRIMARY KEY,
+    agent TEXT NOT NULL,
+    idempotency_key TEXT NOT NULL,
+    request_hash TEXT NOT NULL,
+    webhook_url TEXT,
+    rollback TEXT,
+    approved_fields TEXT,
+    result TEXT,
+    UNIQUE(agent, idempotency_key)
+);
+";
+
+/// What became of a reported run.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum RunWrite {
+    /// A new run.
+    Created,
+    /// A higher revision replaced the stored one.
+    Replaced,
+    /// The stored revision (given) is the same or higher: nothing changed.
+    Ignored(u64),
+    /// The run id belongs to another producer (the named one, or the seeded data).
+    NotYours(String),
+}
+
+/// The producer of run `run_id` when an agent reported it.
+pub(crate) fn run_owner(conn: &Connection, run_id: &str) -> Result<Option<String>, Error> {
+    Ok(conn
+        .query_row(
+            "SELECT agent FROM run_sources WHERE run_id = ?1",
+            [run_id],
+            |r| r.get(0),
+        )
+        .optional()?)
+}
+
+/// Stores `run` (already validated) for `agent`: a new run, or a higher revision of one of its
+/// own runs, each under a new change sequence number; anything else changes nothing.
+pub(crate) fn write_run(conn: &Connection, agent: &str, run: &Run) -> Result<RunWrite, Error> {
+    let stored: Option<String> = conn
+        .query_row(
+            "SELECT json FROM runs WHERE run_id = ?1",
+            [&run.run_id],
+            |r| r.get(0),
+        )
+        .optional()?;
+    let json = serde_json::to_string(run)?;
+    let seq = next_seq(conn, "runs")?;
+    let Some(stored) = stored else {
+        // Agent runs take no generator index (-1): the seeded data's numbering is untouched.
+        conn.execute(
+            "INSERT INTO runs(run_id, seq, idx, workflow, team, user_id, started_ms, cost_micros, json)
+             VALUES(?1, ?2, -1, ?3, ?4, ?5, ?6, ?7, ?8)",
+            params![
+                run.run_id,
+                seq,
+                run.workflow,
+                run.team,
+                run.user_id,
+                run.started_at.timestamp_millis(),
+                run.cost_micros.0,
+                json
+            ],
+        )?;
+        conn.execute(
+            "INSERT INTO run_sources(run_id, agent) VALUES(?1, ?2)",
+            params![run.run_id, agent],
+        )?;
+        return Ok(RunWrite::Created);
+    };
+    match run_owner(conn, &run.run_id)? {
+        Some(owner) if owner == agent => {}
+        Some(owner) => return Ok(RunWrite::NotYours(owner)),
+        None => return Ok(RunWrite::NotYours("the seeded data".into())),
+    }
+    let revision = stored_revision(&stored);
+    if run.revision <= revision {
+        return Ok(RunWrite::Ignored(revision));
+    }
+    conn.execute(
+        "UPDATE runs SET seq = ?2, workflow = ?3, team = ?4, user_id = ?5, started_ms = ?6,
+                cost_micros = ?7, json = ?8 WHERE run_id = ?1",
+        params![
+            run.run_id,
+            seq,
+            run.workflow,
+            run.team,
+            run.user_id,
+            run.started_at.timestamp_millis(),
+            run.cost_micros.0,
+            json
+        ],
+    )?;
+    Ok(RunWrite::Replaced)
+}
+
+/// The revision inside a stored run record (0 when unreadable).
+pub(crate) fn stored_revision(json: &str) -> u64 {
+    #[derive(serde::Deserialize)]
+    struct Rev {
+        #[serde(default)]
+        revision: u64,
+    }
+    serde_json::from_str::<Rev>(json)
+        .map(|r| r.revision)
+        .unwrap_or(0)
+}
+
+/// A pending action an agent posts, with what only the agent side keeps.
+pub(crate) struct NewAction<'a> {
+    /// The action as the console will see it.
+    pub action: &'a PendingAction,
+    /// The reporting agent.
+    pub agent: &'a str,
+    /// The agent's idempotency key.
+    pub idempotency_key: &'a str,
+    /// SHA-256 of the request body in canonical form.
+    pub request_hash: &'a str,
+    /// Where to POST the decision, if anywhere.
+    pub webhook_url: Option<&'a str>,
+    /// How the agent would undo the write (kept as given).
+    pub rollback: Option<&'a Value>,
+}
+
+/// What posting an action did.
+pub(crate) enum ActionWrite {
+    /// Stored as new.
+    Created,
+    /// The same key and body came before: the stored action.
+    Replayed(String),
+    /// The same key came before with another body.
+    KeyReused(String),
+}
+
+/// Stores an agent's action unless its idempotency key was used before.
+pub(crate) fn write_action(conn: &Connection, new: &NewAction<'_>) -> Result<ActionWrite, Error> {
+    let earlier: Option<(String, String)> = conn
+        .query_row(
+            "SELECT action_id, request_hash FROM agent_actions WHERE agent = ?1 AND idempotency_key = ?2",
+            params![new.agent, new.idempotency_key],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?;
+    if let Some((id, hash)) = earlier {
+        return Ok(if hash == new.request_hash {
+            ActionWrite::Replayed(id)
+        } else {
+            ActionWrite::KeyReused(id)
+        });
+    }
+    let a = new.action;
+    conn.execute(
+        "INSERT INTO actions(action_id, seq, run_id, status, expires_ms, json) VALUES(?1, ?2, ?3, ?4, ?5, ?6)",
+        params![
+            a.action_id,
+            next_seq(conn, "actions")?,
+            a.run_id,
+            a.status.as_str(),
+            a.expires_at.timestamp_millis(),
+            serde_json::to_string(a)?
+        ],
+    )?;
+    conn.execute(
+        "INSERT INTO agent_actions(action_id, agent, idempotency_key, request_hash, webhook_url, rollback)
+         VALUES(?1, ?2, ?3, ?4, ?5, ?6)",
+        params![
+            a.action_id,
+            new.agent,
+            new.idempotency_key,
+            new.request_hash,
+            new.webhook_url,
+            new.rollback.map(Value::to_string)
+        ],
+    )?;
+    Ok(ActionWrite::Created)
+}
+
+/// The agent side of an action.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub(crate) struct AgentAction {
+    /// The agent that posted it.
+    pub agent: String,
+    /// Its webhook, if any.
+    pub webhook_url: Option<String>,
+    /// The values the reviewer approved, by field name, once approved.
+    pub approved_fields: Option<BTreeMap<String, String>>,
+    /// The execution result the agent reported, once reported.
+    pub result: Option<Value>,
+}
+
+/// The agent side of action `id`; `None` for the seeded data's actions.
+pub(crate) fn agent_action(conn: &Connection, id: &str) -> Result<Option<AgentAction>, Error> {
+    let mut st = conn.prepare_cached(
+        "SELECT agent, webhook_url, approved_fields, result FROM agent_actions WHERE action_id = ?1",
+    )?;
+    let mut rows = st.query([id])?;
+    let Some(r) = rows.next()? else {
+        return Ok(None);
+    };
+    let approved: Option<String> = r.get(2)?;
+    let result: Option<String> = r.get(3)?;
+    Ok(Some(AgentAction {
+        agent: r.get(0)?,
+        webhook_url: r.get(1)?,
+        approved_fields: approved.map(|t| serde_json::from_str(&t)).transpose()?,
+        result: result.map(|t| serde_json::from_str(&t)).transpose()?,
+    }))
+}
+
+/// Records the values a reviewer approved for an agent's action.
+pub(crate) fn set_approved_fields(
+    conn: &Connection,
+    id: &str,
+    fields: &BTreeMap<String, String>,
+) -> Result<(), Error> {
+    conn.execute(
+        "UPDATE agent_actions SET approved_fields = ?2 WHERE action_id = ?1",
+        params![id, serde_json::to_string(fields)?],
+    )?;
+    Ok(())
+}
+
+/// Records the execution result of an agent's action and saves the action's new state (a new
+/// change in the actions feed).
+pub(crate) fn set_result(
+    conn: &Connection,
+    a: &PendingAction,
+    result: &Value,
+) -> Result<(), Error> {
+    conn.execute(
+        "UPDATE agent_actions SET result = ?2 WHERE action_id = ?1",
+        params![a.action_id, result.to_string()],
+    )?;
+    save_action(conn, a)
+}
+
+/// The denial or escalation reason recorded with the decision on action `id`, if any.
+pub(crate) fn decision_reason(conn: &Connection, id: &str) -> Result<Option<String>, Error> {
+    Ok(conn
+        .query_row(
+            "SELECT reason FROM decisions WHERE op = 'decision' AND action_id = ?1
+             ORDER BY decided_at DESC LIMIT 1",
+            [id],
+            |r| r.get::<_, Option<String>>(0),
+        )
+        .optional()?
+        .flatten())
+}

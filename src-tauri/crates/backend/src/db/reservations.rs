@@ -1,0 +1,293 @@
+//! Budget reservations: an agent asks before spending, the hard caps the console edits are
+//! checked against what runs spent plus what live reservations hold, and the reservation is
+//! taken in the same transaction as the check, so agents racing one cap never exceed it.
+//! Unsettled reservations stop holding money when they expire; a settled one counts its final
+//! cost until a run with its run id reports the spend itself.
+
+use super::load_budgets;
+use crate::Error;
+use crate::generate::period_bounds;
+use chrono::{DateTime, Duration, Utc};
+use countersign_core::{Budget, BudgetScope, Enforcement, Micros, Period, ScopeKind};
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
+
+/// Reservations (portable SQL).
+pub(crate) const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS reservations(
+    reservation_id TEXT PRIMARY KEY,
+    agent TEXT NOT NULL,
+    workflow TEXT NOT NULL,
+    team TEXT,
+    user_id TEXT NOT NULL,
+    estimate_micros INTEGER NOT NULL,
+    tool_calls INTEGER NOT NULL,
+    created_ms INTEGER NOT NULL,
+    expires_ms INTEGER NOT NULL,
+    state TEXT NOT NULL,
+    final_micros INTEGER,
+    run_id TEXT,
+    settled_at TEXT
+);
+CREATE INDEX IF NOT EXISTS reservations_period ON reservations(created_ms);
+";
+
+/// What an agent asks to spend.
+#[derive(Clone, Debug)]
+pub(crate) struct Ask<'a> {
+    /// The asking agent.
+    pub agent: &'a str,
+    /// Workflow.
+    pub workflow: &'a str,
+    /// Team, if any.
+    pub team: Option<&'a str>,
+    /// User.
+    pub user_id: &'a str,
+    /// Estimated cost.
+    pub estimate: Micros,
+    /// Estimated tool calls.
+    pub tool_calls: u32,
+    /// How long the reservation holds unless settled.
+    pub ttl: Duration,
+}
+
+/// The answer to a reservation request.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Verdict {
+    /// Reserved under this id until `expires_at`.
+    Allowed {
+        /// Reservation id.
+        reservation_id: String,
+        /// When it stops holding money unless settled.
+        expires_at: DateTime<Utc>,
+    },
+    /// A hard cap refused it.
+    Stopped(Stop),
+}
+
+/// The cap that stopped a request and by how much.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Stop {
+    /// The cap.
+    pub budget_id: String,
+    /// `max_cost_micros`, `max_runs` or `max_tool_calls`.
+    pub limit: &'static str,
+    /// The limit's value (micros for cost).
+    pub max: i64,
+    /// Already used in the period (spent + held), same unit.
+    pub used: i64,
+    /// Asked for, same unit.
+    pub requested: i64,
+    /// The cap's period.
+    pub period: Period,
+}
+
+/// Whether a cap's scope covers an ask.
+fn covers(scope: &BudgetScope, ask: &Ask<'_>) -> bool {
+    let v = scope.value.as_deref();
+    match scope.kind {
+        ScopeKind::Backend => true,
+        ScopeKind::Workflow => v == Some(ask.workflow),
+        ScopeKind::Team => v.is_some() && v == ask.team,
+        ScopeKind::User => v == Some(ask.user_id),
+    }
+}
+
+/// The column and value that select a cap's scope in `runs` and `reservations`.
+fn scope_filter(scope: &BudgetScope) -> (&'static str, String) {
+    match scope.kind {
+        // A text literal on both sides: `1 = '1'` would be false in SQLite.
+        ScopeKind::Backend => ("'all'", "all".into()),
+        ScopeKind::Workflow => ("workflow", scope.value.clone().unwrap_or_default()),
+        ScopeKind::Team => ("team", scope.value.clone().unwrap_or_default()),
+        ScopeKind::User => ("user_id", scope.value.clone().unwrap_or_default()),
+    }
+}
+
+/// Cost and run count used in `[from, to)` under a cap's scope: runs that started then, plus
+/// reservations taken then that still hold money (held and unexpired) or were settled for a
+/// run not (yet) reported.
+fn used(
+    conn: &Connection,
+    b: &Budget,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<(i64, i64), Error> {
+    let (col, val) = scope_filter(&b.scope);
+    let runs: (i64, i64) = conn.query_row(
+        &format!(
+            "SELECT COALESCE(SUM(cost_micros), 0), COUNT(*) FROM runs
+             WHERE started_ms >= ?1 AND started_ms < ?2 AND {col} = ?3"
+        ),
+        params![from.timestamp_millis(), to.timestamp_millis(), val],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
+    let held: (i64, i64) = conn.query_row(
+        &format!(
+            "SELECT COALESCE(SUM(CASE WHEN state = 'held' THEN estimate_micros ELSE final_micros END), 0),
+                    COUNT(*)
+             FROM reservations
+             WHERE created_ms >= ?1 AND created_ms < ?2 AND {col} = ?3
+               AND ((state = 'held' AND expires_ms > ?4)
+                    OR (state = 'settled'
+                        AND (run_id IS NULL OR run_id NOT IN (SELECT run_id FROM runs))))"
+        ),
+        params![
+            from.timestamp_millis(),
+            to.timestamp_millis(),
+            val,
+            now.timestamp_millis()
+        ],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
+    Ok((runs.0 + held.0, runs.1 + held.1))
+}
+
+/// The first hard cap that refuses `ask` at `now`, if any.
+fn first_stop(
+    conn: &Connection,
+    budgets: &[Budget],
+    ask: &Ask<'_>,
+    now: DateTime<Utc>,
+) -> Result<Option<Stop>, Error> {
+    for b in budgets {
+        if b.enforcement != Enforcement::Hard || !covers(&b.scope, ask) {
+            continue;
+        }
+        let l = &b.limits;
+        let stop = |limit, max: i64, used: i64, requested: i64| Stop {
+            budget_id: b.budget_id.clone(),
+            limit,
+            max,
+            used,
+            requested,
+            period: b.period,
+        };
+        if let Some(m) = l.max_tool_calls
+            && ask.tool_calls > m
+        {
+            return Ok(Some(stop(
+                "max_tool_calls",
+                i64::from(m),
+                0,
+                i64::from(ask.tool_calls),
+            )));
+        }
+        if b.period == Period::Run {
+            if let Some(m) = l.max_cost_micros
+                && ask.estimate.0 > m.0
+            {
+                return Ok(Some(stop("max_cost_micros", m.0, 0, ask.estimate.0)));
+            }
+            continue;
+        }
+        let (from, to) = period_bounds(b, now);
+        let (cost, runs) = used(conn, b, from, to, now)?;
+        if let Some(m) = l.max_runs
+            && runs + 1 > i64::from(m)
+        {
+            return Ok(Some(stop("max_runs", i64::from(m), runs, 1)));
+        }
+        if let Some(m) = l.max_cost_micros
+            && cost.saturating_add(ask.estimate.0) > m.0
+        {
+            return Ok(Some(stop("max_cost_micros", m.0, cost, ask.estimate.0)));
+        }
+    }
+    Ok(None)
+}
+
+/// Checks every hard cap covering `ask` and, when none refuses, takes the reservation — both
+/// in one IMMEDIATE transaction (the write lock is taken before the first read, so no other
+/// writer can reserve between the check and the insert).
+pub(crate) fn reserve(
+    conn: &mut Connection,
+    ask: &Ask<'_>,
+    reservation_id: &str,
+    now: DateTime<Utc>,
+) -> Result<Verdict, Error> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    tx.execute(
+        "UPDATE reservations SET state = 'expired' WHERE state = 'held' AND expires_ms <= ?1",
+        [now.timestamp_millis()],
+    )?;
+    let budgets = load_budgets(&tx)?;
+    if let Some(stop) = first_stop(&tx, &budgets, ask, now)? {
+        tx.commit()?;
+        return Ok(Verdict::Stopped(stop));
+    }
+    let expires_at = now + ask.ttl;
+    tx.execute(
+        "INSERT INTO reservations(reservation_id, agent, workflow, team, user_id, estimate_micros,
+                                  tool_calls, created_ms, expires_ms, state)
+         VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'held')",
+        params![
+            reservation_id,
+            ask.agent,
+            ask.workflow,
+            ask.team,
+            ask.user_id,
+            ask.estimate.0,
+            i64::from(ask.tool_calls),
+            now.timestamp_millis(),
+            expires_at.timestamp_millis()
+        ],
+    )?;
+    tx.commit()?;
+    Ok(Verdict::Allowed {
+        reservation_id: reservation_id.into(),
+        expires_at,
+    })
+}
+
+/// What settling did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Settled {
+    /// Settled now (the reservation had been held, or had expired unsettled).
+    Now,
+    /// Settled before with the same final cost.
+    Replayed,
+    /// Settled before with another final cost (given).
+    Conflict(Micros),
+    /// No such reservation of this agent.
+    Unknown,
+}
+
+/// Settles an agent's reservation with its final cost (and the run that spent it, if known).
+pub(crate) fn settle(
+    conn: &mut Connection,
+    agent: &str,
+    reservation_id: &str,
+    final_cost: Micros,
+    run_id: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<Settled, Error> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let row: Option<(String, Option<i64>)> = tx
+        .query_row(
+            "SELECT state, final_micros FROM reservations WHERE reservation_id = ?1 AND agent = ?2",
+            params![reservation_id, agent],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?;
+    let out = match row {
+        None => Settled::Unknown,
+        Some((state, Some(f))) if state == "settled" => {
+            if f == final_cost.0 {
+                Settled::Replayed
+            } else {
+                Settled::Conflict(Micros(f))
+            }
+        }
+        Some(_) => {
+            tx.execute(
+                "UPDATE reservations SET state = 'settled', final_micros = ?2, run_id = ?3, settled_at = ?4
+                 WHERE reservation_id = ?1",
+                params![reservation_id, final_cost.0, run_id, now.to_rfc3339()],
+            )?;
+            Settled::Now
+        }
+    };
+    tx.commit()?;
+    Ok(out)
+}
