@@ -176,8 +176,8 @@ mod tests {
 
     #[test]
     fn defaults_fill_missing_lists_and_keys_are_tried_in_order() {
-        let k = IdentityKeys::from_json(&json!({"user_keys": ["customer", "user_id"]}))
-            .expect("valid");
+        let k =
+            IdentityKeys::from_json(&json!({"user_keys": ["customer", "user_id"]})).expect("valid");
         assert_eq!(k.tenant_keys, ["tenant_id", "tenant"]);
         let meta = json!({"user_id": "u-1", "customer": "c-9", "tenant": "acme", "n": 7});
         assert_eq!(k.user_in(&meta).as_deref(), Some("c-9"));
@@ -203,7 +203,10 @@ mod tests {
             json!({"user_keys": (0..17).map(|i| format!("k{i}")).collect::<Vec<_>>()}),
         ] {
             let config = json!({"project": "p", "identity": bad});
-            assert!(IdentityKeys::from_backend_config(&config).is_err(), "{config}");
+            assert!(
+                IdentityKeys::from_backend_config(&config).is_err(),
+                "{config}"
+            );
             assert_eq!(IdentityKeys::for_backend(&config), IdentityKeys::default());
         }
         assert_eq!(
@@ -218,7 +221,9 @@ mod tests {
             tenant_keys: vec!["org".into()],
             ..IdentityKeys::default()
         };
-        let config = mine.clone().into_backend_config(&json!({"project": "evals"}));
+        let config = mine
+            .clone()
+            .into_backend_config(&json!({"project": "evals"}));
         assert_eq!(config["project"], "evals");
         assert_eq!(config["identity"]["tenant_keys"], json!(["org"]));
         assert_eq!(IdentityKeys::from_backend_config(&config), Ok(mine));
