@@ -37,6 +37,13 @@ pub(crate) trait SpanSource: Send + Sync + Sized {
     /// One received span → what the engine needs of it.
     fn read_span(raw: &[u8]) -> Result<ReadSpan, String>;
 
+    /// The service to assume for spans whose resource names none (a store that keeps no
+    /// resource attributes names what stands in for it), so that a run's workflow falls back
+    /// to it rather than to a framework's generic root span name. None by default.
+    fn service_name(&self) -> Option<String> {
+        None
+    }
+
     /// Fetches up to `limit` spans after the saved cursor `state`.
     fn fetch(
         &self,
@@ -80,6 +87,7 @@ pub(crate) async fn sync<S: SpanSource>(
         source: None,
         freshness_days: 0,
         identity: IdentityKeys::default(),
+        service: None,
     };
     run_sync(
         store_path,
@@ -100,6 +108,8 @@ struct Spans<'a, S> {
     freshness_days: i64,
     /// The backend's identity keys (its config's `identity`), read in [`Connector::begin`].
     identity: IdentityKeys,
+    /// [`SpanSource::service_name`], read in [`Connector::begin`].
+    service: Option<String>,
 }
 
 /// A page's readable spans, stored and turned into runs in the kit's transaction.
@@ -108,6 +118,8 @@ pub(crate) struct SpanWrites {
     freshness_days: i64,
     /// Which metadata keys name a run's user, tenant and session.
     identity: IdentityKeys,
+    /// The service assumed for spans without one.
+    service: Option<String>,
     /// (trace id, span id, raw bytes), in page order.
     spans: Vec<(String, String, Vec<u8>)>,
 }
@@ -125,6 +137,7 @@ impl PageWrites for SpanWrites {
         let mapping = Mapping {
             prices: &prices,
             identity: &self.identity,
+            service: self.service.as_deref(),
         };
         let mut applied = Applied::default();
         for trace_id in &touched {
@@ -157,7 +170,9 @@ impl<S: SpanSource> Connector for Spans<'_, S> {
     }
 
     async fn begin(&mut self, backend: &BackendRow, _: &mut Applier) -> Result<(), SyncError> {
-        self.source = Some(S::from_backend(backend));
+        let source = S::from_backend(backend);
+        self.service = source.service_name();
+        self.source = Some(source);
         self.freshness_days = backend.freshness_days;
         // One place reads a source's identity keys from its backend config, for every store.
         self.identity = IdentityKeys::for_backend(&backend.config);
@@ -204,6 +219,7 @@ impl<S: SpanSource> Connector for Spans<'_, S> {
                 read_span: S::read_span,
                 freshness_days: self.freshness_days,
                 identity: self.identity.clone(),
+                service: self.service.clone(),
                 spans,
             },
             quarantined,

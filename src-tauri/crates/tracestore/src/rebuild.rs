@@ -40,11 +40,34 @@ pub(crate) enum Rebuilt {
     Rejected(Quarantined),
 }
 
-/// How spans become a run: the price table for token costs and the backend's identity keys
-/// ([`IdentityKeys::for_backend`]).
+/// How spans become a run: the price table for token costs, the backend's identity keys
+/// ([`IdentityKeys::for_backend`]) and the service assumed for spans whose resource names none.
 pub(crate) struct Mapping<'a> {
     pub prices: &'a PriceTable,
     pub identity: &'a IdentityKeys,
+    pub service: Option<&'a str>,
+}
+
+/// `service.name` = `name` added to a `ResourceSpans` whose resource names no service.
+fn default_service(doc: &mut serde_json::Value, name: &str) {
+    let Some(rs) = doc.as_object_mut() else {
+        return;
+    };
+    let resource = rs
+        .entry("resource")
+        .or_insert_with(|| serde_json::json!({}));
+    let Some(resource) = resource.as_object_mut() else {
+        return;
+    };
+    let attrs = resource
+        .entry("attributes")
+        .or_insert_with(|| serde_json::json!([]));
+    let Some(list) = attrs.as_array_mut() else {
+        return;
+    };
+    if !list.iter().any(|kv| kv["key"] == "service.name") {
+        list.push(serde_json::json!({"key": "service.name", "value": {"stringValue": name}}));
+    }
 }
 
 /// Rebuilds the run of `trace_id` from all its stored spans (read back with `read_span`) and
@@ -69,6 +92,11 @@ pub(crate) fn rebuild_trace(
     }
     if docs.is_empty() {
         return Ok(Rebuilt::Unchanged);
+    }
+    if let Some(name) = mapping.service {
+        for d in &mut docs {
+            default_service(d, name);
+        }
     }
     let mapped =
         countersign_otel::run_from_resource_spans_with(&docs, mapping.prices, mapping.identity);
