@@ -39,6 +39,8 @@ fn main() {
             "set_price_table",
             "get_receiver",
             "set_receiver",
+            "get_identity_keys",
+            "set_identity_keys",
         ]),
     ))
     .expect("failed to run tauri-build");

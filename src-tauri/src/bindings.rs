@@ -53,6 +53,7 @@ fn export_types(dir: &Path) -> Result<(), ExportError> {
         countersign_otel::ImportCounts,
         traces::PriceTableView,
         traces::ReceiverView,
+        crate::commands::identity_keys::IdentityKeysView,
         // events
         crate::events::StoreChanged,
         crate::events::SyncStatus,
@@ -200,6 +201,19 @@ fn constants() -> String {
         w,
         "/** Kinds of audit events, in display order. */\nexport const AUDIT_KINDS = {} as const;\n",
         list(countersign_core::audit::kinds::ALL, ts_string)
+    );
+    let ident = countersign_core::IdentityKeys::default();
+    let keys = |l: &[String]| list(l.iter(), |k| ts_string(k));
+    let _ = writeln!(
+        w,
+        "/** The metadata keys naming a run's user, tenant and session unless a source sets its own (`IdentityKeys::default`). */\n\
+         export const DEFAULT_IDENTITY_KEYS = {{ user_keys: {}, tenant_keys: {}, session_keys: {} }} as const;\n\n\
+         /** The backend-config key holding a source's identity keys. */\n\
+         export const IDENTITY_CONFIG_KEY = {};\n",
+        keys(&ident.user_keys),
+        keys(&ident.tenant_keys),
+        keys(&ident.session_keys),
+        ts_string(countersign_core::identity::BACKEND_CONFIG_KEY)
     );
     let _ = writeln!(
         w,

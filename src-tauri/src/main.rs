@@ -80,6 +80,8 @@ fn main() {
             commands::traces::set_price_table,
             commands::traces::get_receiver,
             commands::traces::set_receiver,
+            commands::identity_keys::get_identity_keys,
+            commands::identity_keys::set_identity_keys,
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {

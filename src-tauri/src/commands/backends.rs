@@ -100,12 +100,7 @@ pub async fn add_backend(
     let kind = Kind::parse(&kind_text)
         .ok_or_else(|| CmdError::new("invalid", format!("unknown backend kind {kind_text:?}")))?;
     let config = config.unwrap_or_else(|| serde_json::json!({}));
-    if !config.is_object() {
-        return Err(CmdError::new(
-            "invalid",
-            "backend settings must be a JSON object",
-        ));
-    }
+    check_config(&config)?;
     let (allow_http, replace) = (allow_http.unwrap_or(false), replace.unwrap_or(false));
     let id = backends::backend_id_for_url(&url);
     // Refused before the backend is asked anything or its stored token is touched.
@@ -166,20 +161,30 @@ pub(crate) fn store_added(
     Ok(v)
 }
 
-/// Replaces a backend's per-kind settings (for LangGraph: which arguments of which action a
-/// reviewer must confirm). Applies to actions from the next sync on; recorded in the audit trail.
-#[tauri::command]
-pub async fn set_backend_config(
-    state: State<'_, Arc<AppState>>,
-    backend_id: String,
-    config: serde_json::Value,
-) -> CmdResult<BackendView> {
+/// A backend config the console may store: a JSON object whose `identity` keys, if set, read
+/// ([`countersign_core::IdentityKeys::from_backend_config`]).
+pub(crate) fn check_config(config: &serde_json::Value) -> CmdResult<()> {
     if !config.is_object() {
         return Err(CmdError::new(
             "invalid",
             "backend settings must be a JSON object",
         ));
     }
+    countersign_core::IdentityKeys::from_backend_config(config)
+        .map(|_| ())
+        .map_err(|m| CmdError::new("invalid", m))
+}
+
+/// Replaces a backend's per-kind settings (for LangGraph: which arguments of which action a
+/// reviewer must confirm; for every kind that syncs runs: which metadata keys name a run's user
+/// and tenant). Applies from the next sync on; recorded in the audit trail.
+#[tauri::command]
+pub async fn set_backend_config(
+    state: State<'_, Arc<AppState>>,
+    backend_id: String,
+    config: serde_json::Value,
+) -> CmdResult<BackendView> {
+    check_config(&config)?;
     with_store(&state, move |s| {
         let tx = s.write()?;
         let before = backends::get(&tx, &backend_id)?

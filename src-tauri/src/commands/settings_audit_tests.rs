@@ -105,3 +105,39 @@ fn a_price_table_change_is_audited_before_and_after() {
     assert_eq!(ev[1].details["before"], ev[0].details["after"]);
     assert_ne!(ev[1].details["before"], ev[1].details["after"]);
 }
+
+#[test]
+fn an_identity_keys_change_is_audited_before_and_after() {
+    use super::identity_keys::save_identity_keys;
+    use countersign_core::IdentityKeys;
+    let mut s = Store::open_in_memory().expect("store");
+    let org = IdentityKeys {
+        tenant_keys: vec!["org".into()],
+        ..IdentityKeys::default()
+    };
+    save_identity_keys(&mut s, &IdentityKeys::default()).expect("first");
+    save_identity_keys(&mut s, &IdentityKeys::default()).expect("same again");
+    save_identity_keys(&mut s, &org).expect("changed");
+    let ev = events(&s);
+    assert_eq!(ev.len(), 2, "saving the same keys again is no change");
+    assert!(ev.iter().all(|e| e.kind == kinds::IDENTITY_KEYS_CHANGED));
+    assert_eq!(ev[0].details["before_is_default"], true);
+    assert_eq!(
+        ev[1].details["before"]["tenant_keys"],
+        json!(["tenant_id", "tenant"])
+    );
+    assert_eq!(ev[1].details["after"]["tenant_keys"], json!(["org"]));
+    let (now, custom) = countersign_otel::identity_keys::load(s.conn()).expect("load");
+    assert_eq!((now, custom), (org, true));
+}
+
+#[test]
+fn a_backend_config_with_unreadable_identity_keys_is_refused() {
+    use super::backends::check_config;
+    assert!(check_config(&json!({"project": "p"})).is_ok());
+    assert!(check_config(&json!({"identity": {"user_keys": ["customer"]}})).is_ok());
+    let bad = check_config(&json!({"identity": {"user_keys": ["a", "a"]}})).expect_err("twice");
+    assert_eq!(bad.code, "invalid");
+    assert!(bad.message.contains("listed twice"), "{}", bad.message);
+    assert!(check_config(&json!([1])).is_err());
+}

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { getPriceTable, getReceiver, importTraces, setPriceTable, setReceiver } from './traces';
+import { getIdentityKeys, getPriceTable, getReceiver, importTraces, setIdentityKeys, setPriceTable, setReceiver } from './traces';
 
 type Win = { __TAURI_INTERNALS__?: { invoke: (...a: unknown[]) => Promise<unknown> } };
 const g = globalThis as unknown as { window?: Win };
@@ -30,6 +30,11 @@ describe('trace commands', () => {
     expect(invoke).toHaveBeenLastCalledWith('set_receiver', { enabled: true, port: 0, token: null }, undefined);
     await setReceiver(true, 0, 's3cret');
     expect(invoke).toHaveBeenLastCalledWith('set_receiver', { enabled: true, port: 0, token: 's3cret' }, undefined);
+    await getIdentityKeys();
+    expect(invoke).toHaveBeenLastCalledWith('get_identity_keys', {}, undefined);
+    const keys = { user_keys: ['customer'], tenant_keys: ['org'], session_keys: ['session_id'] };
+    await setIdentityKeys(keys);
+    expect(invoke).toHaveBeenLastCalledWith('set_identity_keys', { keys }, undefined);
   });
 
   it('reject outside the app and pass errors through', async () => {

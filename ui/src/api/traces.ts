@@ -1,7 +1,8 @@
-// Client for OpenTelemetry traces: import an OTLP/JSON file, the model price table, and the
-// loopback OTLP/HTTP receiver. Every function rejects with an ApiError `{code, message}`.
+// Client for OpenTelemetry traces: import an OTLP/JSON file, the model price table, the
+// loopback OTLP/HTTP receiver, and the identity keys imports and the receiver read runs
+// with. Every function rejects with an ApiError `{code, message}`.
 import { call } from './call';
-import type { ImportCounts, PriceRow, PriceTableView, ReceiverView } from './types';
+import type { IdentityKeys, IdentityKeysView, ImportCounts, PriceRow, PriceTableView, ReceiverView } from './types';
 
 /** Command names as the Rust side registers them. */
 export const TRACE_COMMANDS = {
@@ -10,6 +11,8 @@ export const TRACE_COMMANDS = {
   setPriceTable: 'set_price_table',
   getReceiver: 'get_receiver',
   setReceiver: 'set_receiver',
+  getIdentityKeys: 'get_identity_keys',
+  setIdentityKeys: 'set_identity_keys',
 } as const;
 
 /** Largest file the app accepts (the Rust side checks again). */
@@ -39,4 +42,14 @@ export function getReceiver(): Promise<ReceiverView> {
  */
 export function setReceiver(enabled: boolean, port: number, token: string | null = null): Promise<ReceiverView> {
   return call(TRACE_COMMANDS.setReceiver, { enabled, port, token });
+}
+
+/** The metadata keys that name a run's user, tenant and session in imported and received traces. */
+export function getIdentityKeys(): Promise<IdentityKeysView> {
+  return call(TRACE_COMMANDS.getIdentityKeys);
+}
+
+/** Replaces them (audited); rejects with `invalid_input` naming the key it refuses. */
+export function setIdentityKeys(keys: IdentityKeys): Promise<IdentityKeysView> {
+  return call(TRACE_COMMANDS.setIdentityKeys, { keys });
 }

@@ -132,7 +132,9 @@ struct SyncArgs {
     #[arg(long, default_value = "countersign")]
     kind: String,
     /// Per-kind settings as JSON, e.g. '{"project":"evals"}' for Phoenix or
-    /// '{"confirm_fields":{"issue_refund":["amount","region"]}}' for LangGraph.
+    /// '{"confirm_fields":{"issue_refund":["amount","region"]}}' for LangGraph; any kind but
+    /// countersign: '{"identity":{"user_keys":["customer"],"tenant_keys":["org"]}}' (which
+    /// metadata keys name a run's user and tenant).
     #[arg(long)]
     config: Option<String>,
     /// Environment variable holding the backend token (the token never goes on the command line).
@@ -405,6 +407,10 @@ async fn sync(a: SyncArgs) -> Result<(), String> {
         .map(serde_json::from_str)
         .transpose()
         .map_err(|e| format!("--config: {e}"))?;
+    if let Some(c) = &config {
+        countersign_core::IdentityKeys::from_backend_config(c)
+            .map_err(|e| format!("--config: {e}"))?;
+    }
     let backend = {
         let mut store = a.store.open()?;
         let empty = serde_json::json!({});

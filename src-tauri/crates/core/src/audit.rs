@@ -46,9 +46,11 @@ pub mod kinds {
     pub const BACKEND_EDITED: &str = "backend_edited";
     /// The model price table was replaced (before → after).
     pub const PRICE_TABLE_CHANGED: &str = "price_table_changed";
+    /// The identity keys of imported and received traces were replaced (before → after).
+    pub const IDENTITY_KEYS_CHANGED: &str = "identity_keys_changed";
 
     /// Every kind, in display order.
-    pub const ALL: [&str; 14] = [
+    pub const ALL: [&str; 15] = [
         DECISION,
         DECISION_DELIVERY,
         ROLLBACK,
@@ -63,6 +65,7 @@ pub mod kinds {
         TRUSTED_KEY_REMOVED,
         BACKEND_EDITED,
         PRICE_TABLE_CHANGED,
+        IDENTITY_KEYS_CHANGED,
     ];
 }
 

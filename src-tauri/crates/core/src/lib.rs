@@ -9,6 +9,7 @@ pub mod authority;
 pub mod backend;
 pub mod budget;
 pub mod field;
+pub mod identity;
 pub mod lookalike;
 pub mod money;
 pub mod page;
@@ -24,6 +25,7 @@ pub use action::{
 pub use backend::{KnowledgeSource, Role, SourceDoc, Whoami};
 pub use budget::{Budget, BudgetLimits, BudgetScope, Enforcement, Period, ScopeKind};
 pub use field::{KindSource, PolicyMax};
+pub use identity::IdentityKeys;
 pub use money::{Micros, MoneyError};
 pub use page::Page;
 pub use run::{

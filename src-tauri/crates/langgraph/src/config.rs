@@ -11,7 +11,8 @@
 //!   "field_rules":    { "issue_refund": { "amount": { "max": "500.00", "currency": "EUR" } } },
 //!   "field_kinds":    { "issue_refund": { "amount_eur": "money", "iban": "identifier" } },
 //!   "risk":           { "issue_refund": "critical" },
-//!   "expire_after_hours": 168
+//!   "expire_after_hours": 168,
+//!   "identity":       { "user_keys": ["user_id"], "tenant_keys": ["tenant_id", "tenant"] }
 //! }
 //! ```
 //!
@@ -28,12 +29,15 @@
 //!   it is inferred from the argument's name; an argument that falls back to text although it
 //!   looks like money or an identifier is marked so the reviewer and the admin see it.
 //! - `risk` defaults to `high`.
+//! - `identity`: which thread, checkpoint and message metadata keys name a run's user and
+//!   tenant ([`IdentityKeys`]; by default `user_id`, and `tenant_id` then `tenant`); see
+//!   [`crate::identity`].
 //! - `expire_after_hours` (default 168, one week): LangGraph interrupts never expire, but a
 //!   console decision on a week-old proposal should be a conscious re-review; past it the action
 //!   shows as expired (never as denied) and nothing is resumed.
 
 use countersign_core::review::FieldRule;
-use countersign_core::{FieldKind, RiskLevel};
+use countersign_core::{FieldKind, IdentityKeys, RiskLevel};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -42,6 +46,10 @@ pub const DEFAULT_EXPIRE_AFTER_HOURS: i64 = 24 * 7;
 
 fn default_expire() -> i64 {
     DEFAULT_EXPIRE_AFTER_HOURS
+}
+
+fn is_default_identity(keys: &IdentityKeys) -> bool {
+    *keys == IdentityKeys::default()
 }
 
 /// Settings of one LangGraph Server backend (see the module docs for the JSON shape).
@@ -60,6 +68,9 @@ pub struct LangGraphConfig {
     /// Per action name, its risk level (default high).
     #[serde(default)]
     pub risk: BTreeMap<String, RiskLevel>,
+    /// Which metadata keys name a run's user and tenant.
+    #[serde(default, skip_serializing_if = "is_default_identity")]
+    pub identity: IdentityKeys,
     /// Hours after the interrupt at which an undecided action counts as expired.
     #[serde(default = "default_expire")]
     pub expire_after_hours: i64,
@@ -72,6 +83,7 @@ impl Default for LangGraphConfig {
             field_rules: BTreeMap::new(),
             field_kinds: BTreeMap::new(),
             risk: BTreeMap::new(),
+            identity: IdentityKeys::default(),
             expire_after_hours: DEFAULT_EXPIRE_AFTER_HOURS,
         }
     }
@@ -173,6 +185,26 @@ mod tests {
                 .get("field_kinds")
                 .is_none(),
             "an empty map is not written"
+        );
+    }
+
+    #[test]
+    fn identity_keys_are_read_and_written_only_when_set() {
+        let c = LangGraphConfig::from_backend_config(&serde_json::json!({
+            "identity": {"user_keys": ["customer"], "tenant_keys": ["org"]}
+        }));
+        assert_eq!(c.identity.user_keys, ["customer"]);
+        assert_eq!(c.identity.tenant_keys, ["org"]);
+        assert_eq!(
+            LangGraphConfig::from_backend_config(&c.to_backend_config()),
+            c
+        );
+        assert!(
+            LangGraphConfig::default()
+                .to_backend_config()
+                .get("identity")
+                .is_none(),
+            "the default keys are not written"
         );
     }
 }

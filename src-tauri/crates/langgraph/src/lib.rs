@@ -12,12 +12,14 @@
 //! - [`deliver()`] resumes threads with the decisions reviewers queued, checking before and
 //!   after on the server, since the server itself answers 200 to a resume that does nothing.
 //! - [`LangGraphConfig`] (the backend row's `config`) says which arguments of which action
-//!   a reviewer must confirm; by default, all of them.
+//!   a reviewer must confirm; by default, all of them; and which metadata keys name a run's
+//!   user and tenant ([`identity`]).
 //! - [`probe()`] checks a server before the backend is added.
 
 pub mod client;
 pub mod config;
 pub mod deliver;
+pub mod identity;
 pub mod kinds;
 pub mod map;
 pub mod sync;

@@ -538,7 +538,11 @@ pub fn build(
         built.actions.push(action);
     }
 
-    built.run = Some(run_of(
+    let who = crate::identity::of_thread(thread, &oldest_first, &cfg.identity);
+    for a in &mut built.actions {
+        a.tenant = who.tenant.clone().unwrap_or_default();
+    }
+    let mut run = run_of(
         thread,
         &oldest_first,
         &built.actions,
@@ -546,7 +550,9 @@ pub fn build(
         revision,
         created_at,
         updated_at,
-    ));
+    );
+    who.apply(&mut run);
+    built.run = Some(run);
     built
 }
 
@@ -652,8 +658,9 @@ fn run_of(
     Run {
         run_id: thread.thread_id.clone(),
         revision,
-        tenant: thread.meta("tenant").unwrap_or_default().to_string(),
-        user_id: thread.meta("user_id").unwrap_or("unknown").to_string(),
+        // Tenant, user, model and tokens: set by `identity::RunIdentity::apply` in `build`.
+        tenant: String::new(),
+        user_id: String::new(),
         team: thread.meta("team").map(str::to_string),
         workflow: graph.to_string(),
         workflow_version: String::new(),

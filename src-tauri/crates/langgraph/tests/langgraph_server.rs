@@ -143,7 +143,9 @@ async fn sync_turns_interrupted_threads_into_reviewable_actions_and_runs() {
         .expect("run stored");
     assert_eq!(run.outcome, Outcome::Pending);
     assert_eq!(run.workflow, "refunds");
+    // Today's thread metadata keys (`user_id`, `tenant`) keep naming user and tenant.
     assert_eq!(run.user_id, "support-bot");
+    assert_eq!(run.tenant, "acme");
     assert_eq!(run.inputs["ticket"]["order_id"], "ord_1001");
     let tools: Vec<&str> = run.tool_calls.iter().map(|t| t.tool.as_str()).collect();
     assert_eq!(tools, vec!["lookup_order", "draft_refund", "review_refund"]);
@@ -166,6 +168,38 @@ async fn sync_turns_interrupted_threads_into_reviewable_actions_and_runs() {
         health::get(store.conn(), &backend).expect("health").state,
         HealthState::Healthy
     );
+}
+
+/// The backend's identity keys name user and tenant from the thread's metadata (set on
+/// creation) and from the run's metadata (which the server writes into the checkpoints).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn identity_keys_read_thread_and_run_metadata_on_a_real_server() {
+    let server = Server::start();
+    let url = server.url.clone();
+    let t = post(&url, "/threads", json!({"metadata": {"org": "initech"}})).await;
+    let tid = t["thread_id"].as_str().expect("thread id").to_string();
+    post(
+        &url,
+        &format!("/threads/{tid}/runs/wait"),
+        json!({"assistant_id": "refunds", "metadata": {"customer": "c-5"},
+               "input": {"ticket": {"kind": "refund", "order_id": "ord_1002"}}}),
+    )
+    .await;
+    let (_d, path, backend) = store_with_backend(
+        &url,
+        json!({"identity": {"user_keys": ["customer"], "tenant_keys": ["org"]}}),
+    );
+    let report = sync_all(&path, &backend, &client(&url)).await;
+    assert_eq!(report.error, None);
+    let store = Store::open(&path).expect("store");
+    let run = runs::get(store.conn(), &backend, &tid)
+        .expect("get run")
+        .expect("run stored");
+    assert_eq!(
+        (run.user_id.as_str(), run.tenant.as_str()),
+        ("c-5", "initech")
+    );
+    assert_eq!(action_of(&path, &backend, &tid).tenant, "initech");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -15,13 +15,14 @@
 //! (`Micros::parse_usd_rounded`), and token costs are computed in integer micro-dollars from a
 //! [`PriceTable`].
 
+pub mod identity_keys;
 mod map;
 pub mod otlp;
 pub mod price;
 pub mod store_import;
 pub mod surrogates;
 
-pub use countersign_core::Run;
+pub use countersign_core::{IdentityKeys, Run};
 pub use price::{ModelPrice, PriceTable};
 pub use store_import::{ImportCounts, import_bytes, import_file};
 
@@ -65,8 +66,18 @@ pub enum ImportError {
 }
 
 /// Parses an OTLP/JSON export and maps each trace to a run. Costs not reported in the trace
-/// are computed from tokens with `prices`.
+/// are computed from tokens with `prices`; user, tenant and session are read with the default
+/// [`IdentityKeys`] (see [`import_otlp_json_with`]).
 pub fn import_otlp_json(bytes: &[u8], prices: &PriceTable) -> Result<ImportResult, ImportError> {
+    import_otlp_json_with(bytes, prices, &IdentityKeys::default())
+}
+
+/// [`import_otlp_json`], reading user, tenant and session from the metadata keys `keys` name.
+pub fn import_otlp_json_with(
+    bytes: &[u8],
+    prices: &PriceTable,
+    keys: &IdentityKeys,
+) -> Result<ImportResult, ImportError> {
     let parsed = otlp::parse(bytes)?;
     let mut result = ImportResult::default();
     for bad in parsed.unreadable {
@@ -76,7 +87,7 @@ pub fn import_otlp_json(bytes: &[u8], prices: &PriceTable) -> Result<ImportResul
         result.warnings.extend(repair_warnings(&parsed.traces));
     }
     for trace in parsed.traces {
-        match map::trace_to_run(&trace, prices) {
+        match map::trace_to_run(&trace, prices, keys) {
             Ok((run, warnings)) => match run.validate() {
                 Ok(()) => {
                     result.runs.push(run);
@@ -118,10 +129,21 @@ fn repair_warnings(traces: &[otlp::Trace]) -> Vec<String> {
 /// (`run_id` = `otel-<trace id>`, revision 1: the caller sets the revision). Spans of more than
 /// one trace, a span that cannot be read, or a trace that cannot form a valid run come back as
 /// [`Rejected`] with the spans as OTLP/JSON. Deferred calls resumed in another trace are not
-/// linked (one trace is seen at a time).
+/// linked (one trace is seen at a time). User, tenant and session are read with the default
+/// [`IdentityKeys`]; a connector passes its backend's with [`run_from_resource_spans_with`].
 pub fn run_from_resource_spans(
     resource_spans: &[serde_json::Value],
     prices: &PriceTable,
+) -> Result<(Run, Vec<String>), Rejected> {
+    run_from_resource_spans_with(resource_spans, prices, &IdentityKeys::default())
+}
+
+/// [`run_from_resource_spans`], reading user, tenant and session from the metadata keys `keys`
+/// name (a trace store's come from its backend row: [`IdentityKeys::for_backend`]).
+pub fn run_from_resource_spans_with(
+    resource_spans: &[serde_json::Value],
+    prices: &PriceTable,
+    keys: &IdentityKeys,
 ) -> Result<(Run, Vec<String>), Rejected> {
     let doc = serde_json::json!({ "resourceSpans": resource_spans });
     let raw = || serde_json::to_vec(&doc).unwrap_or_default();
@@ -146,7 +168,7 @@ pub fn run_from_resource_spans(
         reason,
         raw: trace.raw_json(),
     };
-    let (run, warnings) = map::trace_to_run(&trace, prices).map_err(rejected)?;
+    let (run, warnings) = map::trace_to_run(&trace, prices, keys).map_err(rejected)?;
     run.validate()
         .map_err(|reason| rejected(format!("invalid run: {reason}")))?;
     Ok((run, warnings))

@@ -1,7 +1,7 @@
 //! Writing an import into the store: a pseudo-backend per source, runs upserted and rejects
 //! quarantined in one transaction. Importing the same file again changes nothing.
 
-use crate::{ImportError, PriceTable, import_otlp_json};
+use crate::{ImportError, PriceTable, identity_keys, import_otlp_json_with};
 use chrono::Utc;
 use countersign_store::runs::Applied;
 use countersign_store::{Store, backends, quarantine, runs};
@@ -54,7 +54,8 @@ fn slug(source: &str) -> String {
 }
 
 /// Imports an OTLP/JSON document under the pseudo-backend `http://import.localhost/<source>`
-/// named `name` (the source when empty).
+/// named `name` (the source when empty). User, tenant and session are read with the identity
+/// keys the store's settings hold ([`identity_keys::load`]).
 pub fn import_bytes(
     store: &mut Store,
     bytes: &[u8],
@@ -62,7 +63,8 @@ pub fn import_bytes(
     name: &str,
     prices: &PriceTable,
 ) -> Result<ImportCounts, ImportError> {
-    let result = import_otlp_json(bytes, prices)?;
+    let (keys, _) = identity_keys::load(store.conn())?;
+    let result = import_otlp_json_with(bytes, prices, &keys)?;
     let url = source_url(source);
     let name = if name.trim().is_empty() {
         format!("OTel import: {source}")

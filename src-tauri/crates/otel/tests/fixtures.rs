@@ -1,7 +1,9 @@
 //! The committed fixtures (see `fixtures/README.md`) imported into a real store file.
 
 use countersign_core::{Micros, Outcome, Run};
-use countersign_otel::{PriceTable, import_file, import_otlp_json};
+use countersign_otel::{
+    IdentityKeys, PriceTable, import_file, import_otlp_json, import_otlp_json_with,
+};
 use countersign_store::{Store, quarantine, runs};
 use std::path::PathBuf;
 
@@ -50,7 +52,9 @@ fn pydantic_ai_support_run() {
     assert!(run.run_id.starts_with("otel-") && run.run_id.len() == 5 + 32);
     assert_eq!(run.workflow, "support_triage");
     assert_eq!(run.model, "support-scripted");
-    assert_eq!(run.tenant, "support-bot");
+    // `service.name` ("support-bot") names the agent, not a tenant (issue #12); the trace
+    // names no tenant.
+    assert_eq!(run.tenant, "");
     assert_eq!(run.user_id, "unknown");
     assert_eq!(run.revision, 1);
     assert_eq!(run.outcome, Outcome::Success);
@@ -205,6 +209,172 @@ fn openinference_from_pydantic_ai_with_hex_ids() {
     assert!(run.inputs["conversation_id"].is_string());
 }
 
+/// The runs of `langchain_openinference.json` (two LangChain v1 `create_agent` agents traced by
+/// openinference-instrumentation-langchain, see `generate_langchain.py`), read with `keys`:
+/// (the support run, the refund run).
+fn langchain_runs(keys: &IdentityKeys) -> (Run, Run) {
+    let r = import_otlp_json_with(&read("langchain_openinference.json"), &prices(), keys)
+        .expect("fixture parses");
+    assert!(r.rejected.is_empty(), "{:?}", r.rejected);
+    assert_eq!(r.runs.len(), 2);
+    let pick = |tool: &str| {
+        r.runs
+            .iter()
+            .find(|run| tools(run).contains(&tool))
+            .cloned()
+            .expect("run")
+    };
+    (pick("search_kb"), pick("issue_refund"))
+}
+
+#[test]
+fn langchain_agent_reads_like_the_agent() {
+    let (run, _) = langchain_runs(&IdentityKeys::default());
+    // Every span's OpenInference `metadata` carries user_id and tenant_id (run config).
+    assert_eq!(run.user_id, "cust-42");
+    assert_eq!(run.tenant, "acme-eu");
+    // The root span is LangGraph's generic "LangGraph": the service names the workflow.
+    assert_eq!(run.workflow, "support-desk");
+    assert_eq!(run.model, "support-scripted");
+    assert_eq!(run.outcome, Outcome::Success);
+    assert_eq!(tools(&run), ["search_kb", "lookup_order"]);
+    let (search, order) = (&run.tool_calls[0], &run.tool_calls[1]);
+    // Call ids from the ToolMessages; the one-argument tool's span input is the bare query, so
+    // its arguments come from the model's request.
+    assert_eq!(
+        (search.call_id.as_str(), order.call_id.as_str()),
+        ("call_search_1", "call_order_1")
+    );
+    assert_eq!(
+        search.arguments,
+        serde_json::json!({"query": "refund window"})
+    );
+    assert_eq!(order.arguments, serde_json::json!({"order_id": "A-1001"}));
+    // Results are the tools' content, not LangChain's ToolMessage envelope.
+    assert_eq!(
+        order.result,
+        Some(
+            serde_json::json!({"order_id": "A-1001", "status": "delivered", "delivered_on": "2026-02-20"})
+        )
+    );
+    for t in &run.tool_calls {
+        let summary = t.result_summary.as_deref().unwrap_or_default();
+        assert!(
+            !summary.contains("additional_kwargs") && !summary.contains("\"data\""),
+            "{summary}"
+        );
+        assert_eq!(t.error, None);
+    }
+    assert_eq!(
+        search.result.as_ref().map(|r| r[0]["id"].clone()),
+        Some(serde_json::json!("kb_102"))
+    );
+    let docs: Vec<&str> = run.citations.iter().map(|c| c.doc_id.as_str()).collect();
+    assert_eq!(docs, ["kb_102", "kb_207"]);
+    assert_eq!(run.citations[0].title, "Refund policy (EU)");
+    assert_eq!(run.citations[0].call_id.as_deref(), Some("call_search_1"));
+    assert_eq!(search.documents, ["kb_102", "kb_207"]);
+    // Three model calls: 120+160+210 in, 12+18+40 out at 2.50 / 10.00 per 1M.
+    assert_eq!((run.tokens.input, run.tokens.output), (490, 70));
+    assert_eq!(run.cost_micros, Micros(1_925));
+    assert_eq!(run.inputs["conversation_id"], "conv-lc-1");
+    assert_eq!(
+        run.inputs["input"]["messages"][0],
+        serde_json::json!({"role": "human", "content": "Can I still get a refund for order A-1001?"})
+    );
+    assert!(
+        run.outputs["final_result"]
+            .as_str()
+            .is_some_and(|t| t.contains("14-day refund window")),
+        "{}",
+        run.outputs
+    );
+    assert!(!run.outputs.to_string().contains("additional_kwargs"));
+    assert!(run.validate().is_ok());
+}
+
+#[test]
+fn langchain_named_agent_with_user_and_tenant_keys_of_its_own() {
+    let (_, refund) = langchain_runs(&IdentityKeys::default());
+    // `create_agent(name="refund_agent")`: the agent's name, from its root span.
+    assert_eq!(refund.workflow, "refund_agent");
+    // Its metadata names the user and tenant under keys the defaults do not know.
+    assert_eq!(
+        (refund.user_id.as_str(), refund.tenant.as_str()),
+        ("unknown", "")
+    );
+    assert_eq!(refund.model, "refund-scripted");
+    let call = &refund.tool_calls[0];
+    assert_eq!(call.call_id, "call_refund_1");
+    assert_eq!(
+        call.arguments,
+        serde_json::json!({"order_id": "A-2002", "amount_usd": "49.90"})
+    );
+    assert_eq!(
+        call.result,
+        Some(serde_json::json!("refunded 49.90 on A-2002"))
+    );
+    assert_eq!(
+        call.result_summary.as_deref(),
+        Some("refunded 49.90 on A-2002")
+    );
+    // 80+95 in, 10+22 out at 0.15 / 0.60: 26.25 + 19.2 → 45 micros.
+    assert_eq!((refund.tokens.input, refund.tokens.output), (175, 32));
+    assert_eq!(refund.cost_micros, Micros(45));
+
+    let keys = IdentityKeys::from_json(&serde_json::json!({
+        "user_keys": ["customer"], "tenant_keys": ["org"]
+    }))
+    .expect("keys");
+    let (support, refund) = langchain_runs(&keys);
+    assert_eq!(
+        (refund.user_id.as_str(), refund.tenant.as_str()),
+        ("u-9", "globex")
+    );
+    // The support run's user_id / tenant_id are no longer the configured keys.
+    assert_eq!(
+        (support.user_id.as_str(), support.tenant.as_str()),
+        ("unknown", "")
+    );
+}
+
+/// A file import reads user and tenant with the identity keys of the store's settings.
+#[test]
+fn file_import_uses_the_identity_keys_setting() -> R {
+    let dir = tempfile::tempdir()?;
+    let mut store = Store::open(&dir.path().join("cs.db"))?;
+    let keys = IdentityKeys::from_json(&serde_json::json!({
+        "user_keys": ["customer", "user_id"], "tenant_keys": ["org", "tenant_id"]
+    }))?;
+    countersign_otel::identity_keys::save(store.conn(), &keys)?;
+    let c = import_file(
+        &mut store,
+        &fixture("langchain_openinference.json"),
+        "",
+        &prices(),
+    )?;
+    assert_eq!(c.inserted, 2);
+    let mut who: Vec<(String, String)> = c
+        .run_ids
+        .iter()
+        .map(|id| {
+            let run = runs::get(store.conn(), &c.backend_id, id)
+                .expect("read")
+                .expect("stored");
+            (run.user_id, run.tenant)
+        })
+        .collect();
+    who.sort();
+    assert_eq!(
+        who,
+        [
+            ("cust-42".to_string(), "acme-eu".to_string()),
+            ("u-9".to_string(), "globex".to_string())
+        ]
+    );
+    Ok(())
+}
+
 #[test]
 fn openinference_rag_reported_cost_retriever_and_errors() {
     let r = import_otlp_json(&read("openinference_rag.json"), &prices()).expect("parses");
@@ -213,7 +383,8 @@ fn openinference_rag_reported_cost_retriever_and_errors() {
     let rag = &r.runs[0];
     assert_eq!(rag.run_id, "otel-0af7651916cd43dd8448eb211c80319c");
     assert_eq!(rag.workflow, "rag_answer");
-    assert_eq!(rag.tenant, "rag-service");
+    // Its `service.name` "rag-service" is not a tenant (issue #12).
+    assert_eq!(rag.tenant, "");
     assert_eq!(rag.workflow_version, "2.1.0");
     assert_eq!(rag.user_id, "u-7");
     assert_eq!(rag.model, "gpt-4o");
@@ -551,4 +722,31 @@ fn flattened_retrieval_metadata_names_the_citation() {
     let c = &r.runs[0].citations[0];
     assert_eq!(c.title, "Refund policy");
     assert_eq!(c.url.as_deref(), Some("https://kb.example/1"));
+}
+
+/// Metadata flattened into `metadata.KEY` attributes or plain `KEY` attributes (as Langfuse
+/// observations' metadata arrives) names user and tenant too; a LangGraph Server run's
+/// `graph_id` names the workflow in place of the generic "LangGraph" root.
+#[test]
+fn flattened_metadata_and_graph_id() {
+    let doc = r#"{"resourceSpans":[{"resource":{"attributes":[{"key":"service.name","value":{"stringValue":"agents"}}]},
+        "scopeSpans":[{"spans":[
+        {"traceId":"5b8efff798038103d269b633813fc60d","spanId":"eee19b7ec3c1b170","name":"LangGraph",
+         "startTimeUnixNano":"1772445600000000000","endTimeUnixNano":"1772445601000000000",
+         "attributes":[{"key":"openinference.span.kind","value":{"stringValue":"CHAIN"}},
+           {"key":"metadata.graph_id","value":{"stringValue":"refunds"}},
+           {"key":"metadata.user_id","value":{"stringValue":"u-1"}}]},
+        {"traceId":"5b8efff798038103d269b633813fc60d","spanId":"eee19b7ec3c1b171","parentSpanId":"eee19b7ec3c1b170","name":"model",
+         "startTimeUnixNano":"1772445600100000000","endTimeUnixNano":"1772445600900000000",
+         "attributes":[{"key":"openinference.span.kind","value":{"stringValue":"LLM"}},
+           {"key":"tenant_id","value":{"intValue":"42"}}]}]}]}]}"#;
+    let r = import_otlp_json(doc.as_bytes(), &prices()).expect("imports");
+    let run = &r.runs[0];
+    assert_eq!(run.workflow, "refunds");
+    assert_eq!(run.user_id, "u-1");
+    assert_eq!(run.tenant, "42");
+    // Without the graph id, the service names it: never "LangGraph".
+    let bare = doc.replace("metadata.graph_id", "metadata.other");
+    let r = import_otlp_json(bare.as_bytes(), &prices()).expect("imports");
+    assert_eq!(r.runs[0].workflow, "agents");
 }

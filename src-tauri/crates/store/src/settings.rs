@@ -1,5 +1,5 @@
 //! The `settings` table: console settings edited in the UI (the model price table, the OTLP
-//! receiver), each a JSON value under a key.
+//! receiver, the identity keys of imported traces), each a JSON value under a key.
 
 use crate::error::Result;
 use crate::time::to_ms;
@@ -12,6 +12,9 @@ use serde::de::DeserializeOwned;
 pub const PRICE_TABLE: &str = "price_table";
 /// Key of the OTLP/HTTP receiver settings.
 pub const OTLP_RECEIVER: &str = "otlp_receiver";
+/// Key of the metadata keys naming a run's user, tenant and session in imported traces and
+/// the OTLP receiver's (`countersign_core::IdentityKeys` as JSON).
+pub const IDENTITY_KEYS: &str = "identity_keys";
 
 /// The raw JSON text stored under `key`, if any.
 pub fn get_text(conn: &Connection, key: &str) -> Result<Option<String>> {

@@ -7,8 +7,9 @@
 //! way, as for the native engine.
 
 use crate::client::Client;
-use crate::rebuild::{Rebuilt, prices, rebuild_trace};
+use crate::rebuild::{Mapping, Rebuilt, prices, rebuild_trace};
 use chrono::Utc;
+use countersign_otel::IdentityKeys;
 use countersign_store::backends::BackendRow;
 use countersign_store::rusqlite::Transaction;
 use countersign_store::trace_spans;
@@ -35,6 +36,13 @@ pub(crate) trait SpanSource: Send + Sync + Sized {
 
     /// One received span → what the engine needs of it.
     fn read_span(raw: &[u8]) -> Result<ReadSpan, String>;
+
+    /// The service to assume for spans whose resource names none (a store that keeps no
+    /// resource attributes names what stands in for it), so that a run's workflow falls back
+    /// to it rather than to a framework's generic root span name. None by default.
+    fn service_name(&self) -> Option<String> {
+        None
+    }
 
     /// Fetches up to `limit` spans after the saved cursor `state`.
     fn fetch(
@@ -78,6 +86,8 @@ pub(crate) async fn sync<S: SpanSource>(
         client,
         source: None,
         freshness_days: 0,
+        identity: IdentityKeys::default(),
+        service: None,
     };
     run_sync(
         store_path,
@@ -96,12 +106,20 @@ struct Spans<'a, S> {
     /// Built from the backend row in [`Connector::begin`].
     source: Option<S>,
     freshness_days: i64,
+    /// The backend's identity keys (its config's `identity`), read in [`Connector::begin`].
+    identity: IdentityKeys,
+    /// [`SpanSource::service_name`], read in [`Connector::begin`].
+    service: Option<String>,
 }
 
 /// A page's readable spans, stored and turned into runs in the kit's transaction.
 pub(crate) struct SpanWrites {
     read_span: ReadSpanFn,
     freshness_days: i64,
+    /// Which metadata keys name a run's user, tenant and session.
+    identity: IdentityKeys,
+    /// The service assumed for spans without one.
+    service: Option<String>,
     /// (trace id, span id, raw bytes), in page order.
     spans: Vec<(String, String, Vec<u8>)>,
 }
@@ -116,6 +134,11 @@ impl PageWrites for SpanWrites {
             }
         }
         let now = Utc::now();
+        let mapping = Mapping {
+            prices: &prices,
+            identity: &self.identity,
+            service: self.service.as_deref(),
+        };
         let mut applied = Applied::default();
         for trace_id in &touched {
             match rebuild_trace(
@@ -123,7 +146,7 @@ impl PageWrites for SpanWrites {
                 backend_id,
                 self.read_span,
                 trace_id,
-                &prices,
+                &mapping,
                 now,
                 self.freshness_days,
             )? {
@@ -147,8 +170,12 @@ impl<S: SpanSource> Connector for Spans<'_, S> {
     }
 
     async fn begin(&mut self, backend: &BackendRow, _: &mut Applier) -> Result<(), SyncError> {
-        self.source = Some(S::from_backend(backend));
+        let source = S::from_backend(backend);
+        self.service = source.service_name();
+        self.source = Some(source);
         self.freshness_days = backend.freshness_days;
+        // One place reads a source's identity keys from its backend config, for every store.
+        self.identity = IdentityKeys::for_backend(&backend.config);
         Ok(())
     }
 
@@ -191,6 +218,8 @@ impl<S: SpanSource> Connector for Spans<'_, S> {
             writes: SpanWrites {
                 read_span: S::read_span,
                 freshness_days: self.freshness_days,
+                identity: self.identity.clone(),
+                service: self.service.clone(),
                 spans,
             },
             quarantined,

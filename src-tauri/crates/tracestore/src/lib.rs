@@ -24,6 +24,11 @@
 //! - **Health**: success or failure recorded per backend (`sync_health`), failures with a
 //!   `SYNC_FAILURE` audit event; `max_pages` and [`Cancel`] are honoured between pages.
 //!
+//! - **Who and what**: user, tenant and session are read with the backend's identity keys
+//!   (`config.identity`, [`countersign_otel::IdentityKeys::for_backend`], read once in the
+//!   shared engine for every store); a store that keeps no resource attributes names the
+//!   service its spans assume (Phoenix: the project), so a run's workflow falls back to it.
+//!
 //! Runs are stored with `runs::upsert_deferred`: like the native sync, they are listed at once
 //! and searchable once [`countersign_sync::index_search`] has run.
 //!

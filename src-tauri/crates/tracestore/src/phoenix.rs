@@ -122,6 +122,11 @@ impl SpanSource for Source {
         read_span(raw)
     }
 
+    /// Phoenix keeps no resource attributes: the project stands in for the service.
+    fn service_name(&self) -> Option<String> {
+        Some(self.project.clone())
+    }
+
     async fn fetch(
         &self,
         client: &Client,

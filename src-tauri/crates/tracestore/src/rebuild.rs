@@ -3,8 +3,8 @@
 //! The run is a pure function of the trace's stored spans and the price table: the spans are
 //! read back from `trace_spans` (keyed backend/trace/span, so a span received twice counts
 //! once), turned into OTLP/JSON by the connector and mapped by
-//! [`countersign_otel::run_from_resource_spans`]. The revision is chosen so that it grows
-//! whenever the run changes and stays put when it does not:
+//! [`countersign_otel::run_from_resource_spans_with`] (with the backend's identity keys). The
+//! revision is chosen so that it grows whenever the run changes and stays put when it does not:
 //!
 //! - a new run gets revision = number of stored spans;
 //! - a rebuilt run equal to the stored one (revision aside) is left alone;
@@ -15,7 +15,7 @@
 
 use crate::engine::ReadSpanFn;
 use chrono::{DateTime, Utc};
-use countersign_otel::PriceTable;
+use countersign_otel::{IdentityKeys, PriceTable};
 use countersign_store::rusqlite::Connection;
 use countersign_store::{runs, trace_spans};
 use countersign_sync::SyncError;
@@ -40,6 +40,36 @@ pub(crate) enum Rebuilt {
     Rejected(Quarantined),
 }
 
+/// How spans become a run: the price table for token costs, the backend's identity keys
+/// ([`IdentityKeys::for_backend`]) and the service assumed for spans whose resource names none.
+pub(crate) struct Mapping<'a> {
+    pub prices: &'a PriceTable,
+    pub identity: &'a IdentityKeys,
+    pub service: Option<&'a str>,
+}
+
+/// `service.name` = `name` added to a `ResourceSpans` whose resource names no service.
+fn default_service(doc: &mut serde_json::Value, name: &str) {
+    let Some(rs) = doc.as_object_mut() else {
+        return;
+    };
+    let resource = rs
+        .entry("resource")
+        .or_insert_with(|| serde_json::json!({}));
+    let Some(resource) = resource.as_object_mut() else {
+        return;
+    };
+    let attrs = resource
+        .entry("attributes")
+        .or_insert_with(|| serde_json::json!([]));
+    let Some(list) = attrs.as_array_mut() else {
+        return;
+    };
+    if !list.iter().any(|kv| kv["key"] == "service.name") {
+        list.push(serde_json::json!({"key": "service.name", "value": {"stringValue": name}}));
+    }
+}
+
 /// Rebuilds the run of `trace_id` from all its stored spans (read back with `read_span`) and
 /// upserts it.
 pub(crate) fn rebuild_trace(
@@ -47,7 +77,7 @@ pub(crate) fn rebuild_trace(
     backend_id: &str,
     read_span: ReadSpanFn,
     trace_id: &str,
-    prices: &PriceTable,
+    mapping: &Mapping,
     now: DateTime<Utc>,
     freshness_days: i64,
 ) -> Result<Rebuilt, SyncError> {
@@ -63,7 +93,14 @@ pub(crate) fn rebuild_trace(
     if docs.is_empty() {
         return Ok(Rebuilt::Unchanged);
     }
-    let (mut run, warnings) = match countersign_otel::run_from_resource_spans(&docs, prices) {
+    if let Some(name) = mapping.service {
+        for d in &mut docs {
+            default_service(d, name);
+        }
+    }
+    let mapped =
+        countersign_otel::run_from_resource_spans_with(&docs, mapping.prices, mapping.identity);
+    let (mut run, warnings) = match mapped {
         Ok(r) => r,
         Err(rejected) => {
             return Ok(Rebuilt::Rejected(Quarantined {

@@ -439,3 +439,42 @@ fn langfuse_sync_killed_at_random_points_resumes_exactly() {
     assert_eq!(spans_of(&store, &backend), spans_of(&reference, &backend2));
     assert_eq!(runs_of(&store, &backend), runs_of(&reference, &backend2));
 }
+
+/// The backend row's `identity` keys say which metadata keys name user and tenant: a Langfuse
+/// trace whose SDK metadata carries `customer` / `org` gets them, and never its service's name.
+#[test]
+fn identity_keys_of_the_backend_config_name_user_and_tenant() {
+    let mut lf = FakeLangfuse::start();
+    let obs = json!({
+        "id": "obs-id-1", "traceId": "1af7651916cd43dd8448eb211c80319c",
+        "startTime": "2026-11-21T09:10:00.000Z", "endTime": "2026-11-21T09:10:01.000Z",
+        "projectId": "cm-proj-support", "parentObservationId": null, "type": "GENERATION",
+        "name": "LangGraph", "level": "DEFAULT", "userId": null, "sessionId": null,
+        "metadata": {"customer": "c-7", "org": "globex", "user_id": "u-default"},
+        "providedModelName": "gpt-4o", "usageDetails": {"input": 10, "output": 2}
+    });
+    lf.publish(&[obs]);
+    let dir = tempfile::tempdir().expect("tmp");
+    let store = dir.path().join("store.db");
+    let config = json!({"identity": {"user_keys": ["customer"], "tenant_keys": ["org"]}});
+    let backend = register(&store, "Langfuse", &lf.url, langfuse::KIND, config);
+    let r = sync(&store, &backend, &lf.url, &keys(), &paged(50));
+    assert_eq!(r.error, None, "{r:?}");
+    let run = stored_run(&store, &backend, "1af7651916cd43dd8448eb211c80319c");
+    assert_eq!(
+        (run.user_id.as_str(), run.tenant.as_str()),
+        ("c-7", "globex")
+    );
+
+    // The same trace under the default keys: `user_id`, and no tenant.
+    let store2 = dir.path().join("store2.db");
+    let backend2 = register(&store2, "Langfuse", &lf.url, langfuse::KIND, json!({}));
+    let r = sync(&store2, &backend2, &lf.url, &keys(), &paged(50));
+    assert_eq!(r.error, None, "{r:?}");
+    let run = stored_run(&store2, &backend2, "1af7651916cd43dd8448eb211c80319c");
+    assert_eq!(
+        (run.user_id.as_str(), run.tenant.as_str()),
+        ("u-default", "")
+    );
+    lf.stop();
+}

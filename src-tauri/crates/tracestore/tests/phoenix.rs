@@ -381,3 +381,71 @@ fn phoenix_sync_killed_at_random_points_resumes_exactly() {
     assert_eq!(spans_of(&store, &backend), spans_of(&reference, &backend2));
     assert_eq!(runs_of(&store, &backend), runs_of(&reference, &backend2));
 }
+
+/// A real LangChain v1 agent's OpenInference spans (the otel crate's
+/// `langchain_openinference.json`) synced from a real Phoenix read like the agent: user and
+/// tenant from the run config metadata (under the backend's identity keys), tool results
+/// unwrapped from their ToolMessages, arguments and tokens as the model asked and reported.
+#[test]
+fn langchain_openinference_spans_through_phoenix() {
+    let mut phx = Phoenix::start();
+    let project = "support-desk-agents";
+    let dir = tempfile::tempdir().expect("tmp");
+    let store = dir.path().join("store.db");
+    let backend = register(
+        &store,
+        "Phoenix",
+        &phx.url,
+        phoenix::KIND,
+        json!({"project": project, "identity": {"user_keys": ["customer", "user_id"], "tenant_keys": ["org", "tenant_id"]}}),
+    );
+    let doc = otel_fixture("langchain_openinference.json");
+    phx.send(&doc, project);
+    phx.wait_spans(project, span_docs(&doc).len());
+    let r = sync(&store, &backend, &phx.url, &paged(100));
+    assert_eq!(r.error, None, "{r:?}");
+    let all = runs_of(&store, &backend);
+    assert_eq!(all.len(), 2);
+    let runs: Vec<Run> = all
+        .iter()
+        .map(|(_, _, body)| serde_json::from_str(body).expect("run"))
+        .collect();
+    let support = runs
+        .iter()
+        .find(|r| r.tool_calls.iter().any(|t| t.tool == "search_kb"))
+        .expect("support run");
+    // Phoenix keeps no resource: its project stands in for the service and names the unnamed
+    // agent's workflow, never the generic root "LangGraph".
+    assert_eq!(support.workflow, project);
+    assert_eq!(
+        (support.user_id.as_str(), support.tenant.as_str()),
+        ("cust-42", "acme-eu")
+    );
+    let calls: Vec<(&str, &Value, Option<&Value>)> = support
+        .tool_calls
+        .iter()
+        .map(|t| (t.call_id.as_str(), &t.arguments, t.result.as_ref()))
+        .collect();
+    assert_eq!(calls[0].0, "call_search_1");
+    assert_eq!(calls[0].1, &json!({"query": "refund window"}));
+    assert_eq!(
+        calls[1].2.map(|r| r["status"].clone()),
+        Some(json!("delivered"))
+    );
+    assert_eq!((support.tokens.input, support.tokens.output), (490, 70));
+    assert_eq!(support.citations.len(), 2);
+    let refund = runs
+        .iter()
+        .find(|r| r.tool_calls.iter().any(|t| t.tool == "issue_refund"))
+        .expect("refund run");
+    assert_eq!(refund.workflow, "refund_agent");
+    assert_eq!(
+        (refund.user_id.as_str(), refund.tenant.as_str()),
+        ("u-9", "globex")
+    );
+    assert_eq!(
+        refund.tool_calls[0].result,
+        Some(json!("refunded 49.90 on A-2002"))
+    );
+    phx.kill();
+}

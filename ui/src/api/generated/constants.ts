@@ -23,7 +23,13 @@ export const FIELD_KIND_HINTS: Readonly<Record<FieldKind, string>> = {
 export const RUN_COUNT_CAP = 1000;
 
 /** Kinds of audit events, in display order. */
-export const AUDIT_KINDS = ['decision', 'decision_delivery', 'rollback', 'budget_change', 'backend_added', 'backend_config', 'backend_removed', 'export', 'sync_failure', 'quarantine', 'trusted_key_added', 'trusted_key_removed', 'backend_edited', 'price_table_changed'] as const;
+export const AUDIT_KINDS = ['decision', 'decision_delivery', 'rollback', 'budget_change', 'backend_added', 'backend_config', 'backend_removed', 'export', 'sync_failure', 'quarantine', 'trusted_key_added', 'trusted_key_removed', 'backend_edited', 'price_table_changed', 'identity_keys_changed'] as const;
+
+/** The metadata keys naming a run's user, tenant and session unless a source sets its own (`IdentityKeys::default`). */
+export const DEFAULT_IDENTITY_KEYS = { user_keys: ['user_id'], tenant_keys: ['tenant_id', 'tenant'], session_keys: ['session_id', 'conversation_id', 'thread_id'] } as const;
+
+/** The backend-config key holding a source's identity keys. */
+export const IDENTITY_CONFIG_KEY = 'identity';
 
 /** Every warning code the review rules give (`review::WARNING_CODES`). */
 export const WARNING_CODES = ['hidden_characters', 'confusable', 'mixed_script', 'kind_guessed', 'invalid_value', 'locale_ambiguous_amount', 'non_ascii_digits', 'signed_amount', 'digit_group_separator', 'leading_zeros', 'bare_decimal_point', 'currency_in_amount', 'outside_policy', 'unexpected_value', 'policy_unreadable', 'policy_unchecked', 'policy_currency_mismatch', 'policy_currency_unknown'] as const;

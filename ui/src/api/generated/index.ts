@@ -32,6 +32,8 @@ export type * from './FieldKind';
 export type * from './FieldRule';
 export type * from './FileSummary';
 export type * from './HealthState';
+export type * from './IdentityKeys';
+export type * from './IdentityKeysView';
 export type * from './ImportCounts';
 export type * from './KeyDescription';
 export type * from './KindSource';

@@ -8,6 +8,7 @@ import { SyncButton } from '../../components/SyncButton';
 import { TimeText } from '../../components/TimeText';
 import { ConfirmFieldsEditor } from './ConfirmFieldsEditor';
 import { FieldKindsEditor } from './FieldKindsEditor';
+import { IdentityKeysEditor, hasIdentityKeys } from './IdentityKeysEditor';
 import { kindLabel } from './kinds';
 import { Clipped, LongText } from '../../components/Clipped';
 import { TransportSetting } from './TransportSetting';
@@ -16,7 +17,7 @@ function configField(config: Json, key: string): Json | undefined {
   return config && typeof config === 'object' && !Array.isArray(config) ? config[key] : undefined;
 }
 
-/** One backend: identity, health, counts and, for LangGraph, its review settings. */
+/** One backend: identity, health, counts and its settings (LangGraph review settings, identity keys). */
 export function BackendRow({ b, onRemoved }: { b: BackendView; onRemoved: () => void }) {
   const report = useReportError();
   const { syncStatus } = useStore();
@@ -157,6 +158,11 @@ export function BackendRow({ b, onRemoved }: { b: BackendView; onRemoved: () => 
         <div className="backend-settings">
           <ConfirmFieldsEditor b={current} onSaved={onSaved} />
           <FieldKindsEditor b={current} onSaved={onSaved} />
+        </div>
+      ) : null}
+      {hasIdentityKeys(b.kind) ? (
+        <div className="backend-settings">
+          <IdentityKeysEditor b={current} onSaved={onSaved} />
         </div>
       ) : null}
     </article>

@@ -51,6 +51,25 @@ describe('backend rows by kind', () => {
   });
 });
 
+describe('identity keys in the Backends view', () => {
+  it('trace stores and LangGraph edit which metadata keys name user and tenant; native and imported sources do not', () => {
+    const phoenix = wrap(<BackendRow b={backend('phoenix', { project: 'evals', identity: { user_keys: ['customer', 'user_id'] } }, 'healthy')} onRemoved={() => {}} />);
+    expect(phoenix).toContain('data-testid="identity-keys"');
+    expect(phoenix).toMatch(/data-testid="identity-user_keys"[^>]*value="customer, user_id"/);
+    expect(phoenix).toMatch(/data-testid="identity-tenant_keys"[^>]*value="tenant_id, tenant"/);
+    expect(phoenix).toContain('data-testid="identity-session_keys"');
+    // Nothing edited yet: nothing to save.
+    expect(phoenix).toMatch(/data-testid="identity-save" disabled=""/);
+    const lg = wrap(<BackendRow b={backend('langgraph', {}, 'healthy')} onRemoved={() => {}} />);
+    expect(lg).toContain('data-testid="identity-keys"');
+    expect(lg).not.toContain('data-testid="identity-session_keys"');
+    expect(lg).toContain('thread’s metadata');
+    for (const kind of ['countersign', 'otel']) {
+      expect(wrap(<BackendRow b={backend(kind, {}, 'healthy')} onRemoved={() => {}} />)).not.toContain('data-testid="identity-keys"');
+    }
+  });
+});
+
 describe('credentials in the Backends view', () => {
   it('plain http to another machine says the token waits for an explicit allowance, and offers it', () => {
     const b = { ...backend('countersign', {}, 'down'), url: 'http://agents.internal:8080' };

@@ -2,9 +2,10 @@
 import type { ReactNode } from 'react';
 import { renderToStaticMarkup } from 'react-dom/server';
 import { describe, expect, it } from 'vitest';
-import type { PriceTableView, ReceiverView } from '../../api/types';
+import type { IdentityKeysView, PriceTableView, ReceiverView } from '../../api/types';
 import { ErrorProvider } from '../../app/errors';
 import { StoreProvider } from '../../app/store';
+import { IdentityKeysPanel } from './IdentityKeysPanel';
 import { PriceTableEditor } from './PriceTableEditor';
 import { ReceiverPanel } from './ReceiverPanel';
 
@@ -103,5 +104,26 @@ describe('receiver panel', () => {
     expect(locked).toContain('data-testid="receiver-token-header"');
     expect(locked).toContain('placeholder="set — type to replace"');
     expect(locked).toContain('data-testid="receiver-token-clear"');
+  });
+});
+
+describe('identity keys of imports and the receiver', () => {
+  const view = (custom: boolean): IdentityKeysView => ({
+    custom,
+    keys: { user_keys: custom ? ['customer'] : ['user_id'], tenant_keys: ['tenant_id', 'tenant'], session_keys: ['session_id'] },
+  });
+
+  it('shows the keys in force, one line a list, and says when they are the defaults', () => {
+    const html = wrap(<IdentityKeysPanel view={view(false)} onSaved={() => {}} />);
+    expect(html).toMatch(/data-testid="identity-user_keys"[^>]*value="user_id"/);
+    expect(html).toMatch(/data-testid="identity-tenant_keys"[^>]*value="tenant_id, tenant"/);
+    expect(html).toContain('data-testid="identity-session_keys"');
+    expect(html).toContain('data-testid="identity-defaults-note"');
+    expect(html).toContain('never taken for a tenant');
+    expect(html).toMatch(/data-testid="identity-save" disabled=""/);
+    const mine = wrap(<IdentityKeysPanel view={view(true)} onSaved={() => {}} />);
+    expect(mine).toContain('data-custom="true"');
+    expect(mine).toMatch(/data-testid="identity-user_keys"[^>]*value="customer"/);
+    expect(mine).not.toContain('identity-defaults-note');
   });
 });

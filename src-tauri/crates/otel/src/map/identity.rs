@@ -1,24 +1,55 @@
-//! Phase two: what ran, for whom and when: workflow, model, tenant, user, version, times.
+//! Phase two: what ran, for whom and when: workflow, model, tenant, user, session, version,
+//! times.
 
 use super::attrs::{MODEL_KEYS, first_str};
 use super::index::Spans;
 use chrono::{DateTime, Utc};
+use countersign_core::IdentityKeys;
 use serde_json::Value;
 
-/// The first agent name on an agent span, else on any span, else the root span's name
-/// without `invoke_agent `.
+/// Root span names that name a framework, not the agent (`create_agent` without a name is
+/// "LangGraph"): never a run's workflow while anything better is known.
+const GENERIC_NAMES: &[&str] = &[
+    "LangGraph",
+    "CompiledStateGraph",
+    "Pregel",
+    "RunnableSequence",
+    "RunnableLambda",
+    "RunnableParallel",
+    "RunnableWithMessageHistory",
+    "AgentExecutor",
+    "agent run",
+    "invoke_agent",
+];
+
+/// Metadata keys naming the agent or graph: LangChain's `create_agent(name=...)`, a LangGraph
+/// Server run's graph.
+const AGENT_META_KEYS: &[&str] = &["lc_agent_name", "graph_id"];
+
+/// The workflow, first found: an agent name on an agent span, else on any span (GenAI
+/// `gen_ai.agent.name`, OpenInference `agent.name`); the agent or graph name in metadata; the
+/// root span's name (without `invoke_agent `) unless it is a framework's generic one; the
+/// top span's resource `service.name`; else the root span's name whatever it is.
 pub(super) fn workflow(spans: &Spans) -> String {
+    let root = spans.root();
+    let root_name = root
+        .name
+        .strip_prefix("invoke_agent ")
+        .unwrap_or(&root.name)
+        .trim()
+        .to_string();
+    let meta_keys: Vec<String> = AGENT_META_KEYS.iter().map(|k| k.to_string()).collect();
     spans
         .agent_spans()
         .find_map(|s| first_str(s, &["gen_ai.agent.name", "agent_name", "agent.name"]))
         .or_else(|| spans.any(&["gen_ai.agent.name", "agent.name"]))
-        .unwrap_or_else(|| {
-            let root = spans.root();
-            root.name
-                .strip_prefix("invoke_agent ")
-                .unwrap_or(&root.name)
-                .to_string()
+        .or_else(|| spans.any_meta(&meta_keys))
+        .or_else(|| {
+            let generic = root_name.is_empty() || GENERIC_NAMES.contains(&root_name.as_str());
+            (!generic).then(|| root_name.clone())
         })
+        .or_else(|| resource_str(spans, "service.name").filter(|n| !n.trim().is_empty()))
+        .unwrap_or(root_name)
 }
 
 /// The model of the first model span that names one (the root when there is no model span),
@@ -44,16 +75,27 @@ fn resource_str(spans: &Spans, key: &str) -> Option<String> {
         .map(str::to_string)
 }
 
-/// The top span's resource `service.name`, else empty.
-pub(super) fn tenant(spans: &Spans) -> String {
-    resource_str(spans, "service.name").unwrap_or_default()
+/// The tenant named in metadata under one of `keys` (any span, in start order), else empty.
+/// Never the resource's `service.name`: that names the agent, not whom it serves.
+pub(super) fn tenant(spans: &Spans, keys: &IdentityKeys) -> String {
+    spans.any_meta(&keys.tenant_keys).unwrap_or_default()
 }
 
-/// `user.id` or `enduser.id` on any span, else `unknown`.
-pub(super) fn user_id(spans: &Spans) -> String {
+/// `user.id` or `enduser.id` on any span, else the user named in metadata under one of `keys`,
+/// else `unknown`.
+pub(super) fn user_id(spans: &Spans, keys: &IdentityKeys) -> String {
     spans
         .any(&["user.id", "enduser.id"])
+        .or_else(|| spans.any_meta(&keys.user_keys))
         .unwrap_or_else(|| "unknown".into())
+}
+
+/// `gen_ai.conversation.id` or `session.id` on any span, else the session named in metadata
+/// under one of `keys`.
+pub(super) fn session(spans: &Spans, keys: &IdentityKeys) -> Option<String> {
+    spans
+        .any(&["gen_ai.conversation.id", "session.id"])
+        .or_else(|| spans.any_meta(&keys.session_keys))
 }
 
 /// `gen_ai.agent.version` on any span, else the top span's resource `service.version`, else

@@ -3,7 +3,10 @@
 
 use super::attrs::first_str;
 use crate::otlp::{Span, Trace};
+use countersign_core::identity::identity_text;
+use serde_json::{Map, Value};
 use std::collections::BTreeMap;
+use std::ops::Bound;
 
 /// What a span is, from its GenAI operation name or OpenInference span kind.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -54,6 +57,8 @@ pub(super) struct Spans<'t> {
     pub agents: Vec<usize>,
     /// The model spans, in start order.
     pub models: Vec<usize>,
+    /// Each span's metadata (see [`metadata`]).
+    meta: Vec<Map<String, Value>>,
 }
 
 impl<'t> Spans<'t> {
@@ -68,7 +73,9 @@ impl<'t> Spans<'t> {
         let top = parents.iter().position(Option::is_none).unwrap_or(0);
         let kinds: Vec<Kind> = list.iter().map(|s| kind(s)).collect();
         let of = |k: Kind| (0..list.len()).filter(|&i| kinds[i] == k).collect();
+        let meta = list.iter().map(|s| metadata(s)).collect();
         Ok(Spans {
+            meta,
             agents: of(Kind::Agent),
             models: of(Kind::Model),
             list,
@@ -93,13 +100,6 @@ impl<'t> Spans<'t> {
         self.list[self.agents.first().copied().unwrap_or(self.top)]
     }
 
-    /// The last agent span, else the root.
-    pub fn last_agent(&self) -> &'t Span {
-        self.agents
-            .last()
-            .map_or_else(|| self.root(), |&a| self.list[a])
-    }
-
     /// The agent spans, in start order.
     pub fn agent_spans(&self) -> impl Iterator<Item = &'t Span> + '_ {
         self.agents.iter().map(|&a| self.list[a])
@@ -114,6 +114,62 @@ impl<'t> Spans<'t> {
     pub fn any(&self, keys: &[&str]) -> Option<String> {
         self.list.iter().find_map(|s| first_str(s, keys))
     }
+
+    /// The last agent span that no other agent span encloses (the outermost agent run), else
+    /// the root.
+    pub fn last_outer_agent(&self) -> &'t Span {
+        let inner = |i: usize| {
+            let mut p = self.parent(i);
+            while let Some(a) = p {
+                if self.kinds[a] == Kind::Agent {
+                    return true;
+                }
+                p = self.parent(a);
+            }
+            false
+        };
+        self.agents
+            .iter()
+            .rev()
+            .find(|&&a| !inner(a))
+            .map_or_else(|| self.root(), |&a| self.list[a])
+    }
+
+    /// The first metadata value of `keys` on any span, in start order: for each span, each key
+    /// in turn in its [`metadata`], then as a plain attribute of that name (as connectors that
+    /// flatten metadata into attributes, such as Langfuse's, leave it).
+    pub fn any_meta(&self, keys: &[String]) -> Option<String> {
+        (0..self.list.len()).find_map(|i| {
+            keys.iter().find_map(|k| {
+                self.meta[i]
+                    .get(k)
+                    .or_else(|| self.list[i].attrs.get(k))
+                    .and_then(identity_text)
+            })
+        })
+    }
+}
+
+/// A span's metadata: the OpenInference `metadata` attribute (a JSON object in a string, or a
+/// key/value list) with flattened `metadata.KEY` attributes added.
+fn metadata(s: &Span) -> Map<String, Value> {
+    let mut meta = match s.attrs.get("metadata") {
+        Some(Value::String(text)) => serde_json::from_str::<Map<String, Value>>(text)
+            .ok()
+            .unwrap_or_default(),
+        Some(Value::Object(m)) => m.clone(),
+        _ => Map::new(),
+    };
+    for (k, v) in s
+        .attrs
+        .range::<str, _>((Bound::Included("metadata."), Bound::Unbounded))
+    {
+        let Some(key) = k.strip_prefix("metadata.") else {
+            break;
+        };
+        meta.entry(key.to_string()).or_insert_with(|| v.clone());
+    }
+    meta
 }
 
 /// For each span of `list`, the position of its parent in `list`.

@@ -1,6 +1,7 @@
 //! Phase six: the run's inputs and outputs, from the agent spans, else the model spans.
 
 use super::attrs::json_attr;
+use super::envelope::{final_answer, readable};
 use super::index::Spans;
 use crate::otlp::Span;
 use serde_json::{Map, Value};
@@ -10,10 +11,11 @@ fn either(first: &Span, fallback: Option<&Span>, key: &str) -> Option<Value> {
     json_attr(first, &[key]).or_else(|| fallback.and_then(|s| json_attr(s, &[key])))
 }
 
-/// `conversation_id` (any span), `messages` and `input` (the root, else the first model span).
-pub(super) fn inputs(spans: &Spans) -> Value {
+/// `conversation_id` (the run's session), `messages` and `input` (the root, else the first
+/// model span; framework envelopes unwrapped).
+pub(super) fn inputs(spans: &Spans, session: Option<String>) -> Value {
     let mut inputs = Map::new();
-    if let Some(c) = spans.any(&["gen_ai.conversation.id", "session.id"]) {
+    if let Some(c) = session {
         inputs.insert("conversation_id".into(), Value::String(c));
     }
     let root = spans.root();
@@ -22,16 +24,17 @@ pub(super) fn inputs(spans: &Spans) -> Value {
         inputs.insert("messages".into(), v);
     }
     if let Some(v) = either(root, first_model, "input.value") {
-        inputs.insert("input".into(), v);
+        inputs.insert("input".into(), readable(&v));
     }
     Value::Object(inputs)
 }
 
-/// `final_result` (the last agent span), `messages` and `output` (the last agent span, else
-/// the last model span); null when there is none of them.
+/// `final_result` (the last outermost agent span's, else the final answer among its output
+/// messages), `messages` and `output` (that agent span, else the last model span; framework
+/// envelopes unwrapped); null when there is none of them.
 pub(super) fn outputs(spans: &Spans) -> Value {
     let mut outputs = Map::new();
-    let last_agent = spans.last_agent();
+    let last_agent = spans.last_outer_agent();
     let last_model = spans.model_spans().last();
     if let Some(v) = json_attr(last_agent, &["final_result"]) {
         outputs.insert("final_result".into(), v);
@@ -40,6 +43,12 @@ pub(super) fn outputs(spans: &Spans) -> Value {
         outputs.insert("messages".into(), v);
     }
     if let Some(v) = either(last_agent, last_model, "output.value") {
+        let v = readable(&v);
+        if !outputs.contains_key("final_result")
+            && let Some(answer) = final_answer(&v)
+        {
+            outputs.insert("final_result".into(), Value::String(answer));
+        }
         outputs.insert("output".into(), v);
     }
     if outputs.is_empty() {
