@@ -5,6 +5,7 @@ import threading
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -23,12 +24,22 @@ class WatchedClient(Countersign):
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         self.waiting = threading.Event()
         self.polls = 0
+        # Long-poll requests sent, reconnections by the transport included.
+        self.poll_requests = 0
+        once = self._t._once
 
-    def decision(self, action_id: str, *, wait: int = 0) -> Decision:
+        def counting(method: str, path: str, body: Any, timeout: float) -> Any:
+            if "/decision?wait=" in path and not path.endswith("wait=0"):
+                self.poll_requests += 1
+            return once(method, path, body, timeout)
+
+        setattr(self._t, "_once", counting)
+
+    def decision(self, action_id: str, *, wait: int = 0, retry_for: float | None = None) -> Decision:
         if wait > 0:
             self.polls += 1
             self.waiting.set()
-        return super().decision(action_id, wait=wait)
+        return super().decision(action_id, wait=wait, retry_for=retry_for)
 
 
 @pytest.fixture(scope="session")

@@ -42,12 +42,25 @@ def until(what: str, cond: Callable[[], Any], timeout: float = 20.0) -> Any:
 
 
 class Server:
-    def __init__(self, proc: subprocess.Popen[str], data: Path, url: str, admin: str) -> None:
+    def __init__(self, proc: subprocess.Popen[str], data: Path, url: str, admin: str,
+                 extra: tuple[str, ...] = ()) -> None:
         self.proc = proc
         self.data = data
+        self.extra = extra
         self.url = url
         self.admin_token = admin
         self.admin = Transport(url, admin, retry_for=20.0)
+
+    def kill(self) -> None:
+        """Kills the server (SIGKILL by PID), as a crash would."""
+        self.proc.kill()
+        self.proc.wait()
+
+    def start_again(self) -> None:
+        """Starts the stopped server again on the same port and data (keys, actions kept)."""
+        listen = self.url.split("://", 1)[1].rstrip("/")
+        self.proc, url, _ = _start(self.data, listen, self.extra)
+        assert url == self.url, (url, self.url)
 
     def create_key(self, name: str, scope: str = "ingest") -> str:
         out = subprocess.run(
@@ -167,6 +180,45 @@ def _read_lines(stream: IO[str], out: queue.Queue[str]) -> None:
         out.put(line)
 
 
+def _start(data: Path, listen: str, extra: tuple[str, ...]) -> tuple[subprocess.Popen[str], str, str]:
+    """Starts `countersign backend serve` and reads its `url:` and `token:` lines."""
+    proc = subprocess.Popen(
+        [binary(), "backend", "serve", "--listen", listen, "--data", str(data),
+         "--seed-runs", "0", "--trickle", "0", *extra],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    lines: queue.Queue[str] = queue.Queue()
+    assert proc.stdout is not None
+    threading.Thread(target=_read_lines, args=(proc.stdout, lines), daemon=True).start()
+    seen: dict[str, str] = {}
+    deadline = time.monotonic() + 60
+    while "url" not in seen or "token" not in seen:
+        left = deadline - time.monotonic()
+        if left <= 0 or proc.poll() is not None:
+            _stop(proc)
+            raise AssertionError(f"server did not start: {seen}")
+        try:
+            line = lines.get(timeout=min(left, 1.0))
+        except queue.Empty:
+            continue
+        k, _, v = line.strip().partition(": ")
+        seen[k] = v
+    return proc, seen["url"], seen["token"]
+
+
+def _stop(proc: subprocess.Popen[str]) -> None:
+    """Stops the server by its PID (SIGTERM, then SIGKILL after 10 s)."""
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
 @contextmanager
 def serve(*extra: str) -> Iterator[Server]:
     """Starts `countersign backend serve` on a free loopback port (port 0, read back from
@@ -175,33 +227,9 @@ def serve(*extra: str) -> Iterator[Server]:
     assert os.path.exists(exe), f"{exe} missing: build it with `cargo build -p countersign-cli`"
     with tempfile.TemporaryDirectory(prefix="cs-py-") as tmp:
         data = Path(tmp) / "data"
-        proc = subprocess.Popen(
-            [exe, "backend", "serve", "--listen", "127.0.0.1:0", "--data", str(data),
-             "--seed-runs", "0", "--trickle", "0", *extra],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-            text=True,
-        )
+        proc, url, token = _start(data, "127.0.0.1:0", extra)
+        server = Server(proc, data, url, token, extra)
         try:
-            lines: queue.Queue[str] = queue.Queue()
-            assert proc.stdout is not None
-            threading.Thread(target=_read_lines, args=(proc.stdout, lines), daemon=True).start()
-            seen: dict[str, str] = {}
-            deadline = time.monotonic() + 60
-            while "url" not in seen or "token" not in seen:
-                left = deadline - time.monotonic()
-                assert left > 0 and proc.poll() is None, f"server did not start: {seen}"
-                try:
-                    line = lines.get(timeout=min(left, 1.0))
-                except queue.Empty:
-                    continue
-                k, _, v = line.strip().partition(": ")
-                seen[k] = v
-            yield Server(proc, data, seen["url"], seen["token"])
+            yield server
         finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+            _stop(server.proc)

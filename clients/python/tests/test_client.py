@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from conftest import WatchedClient
-from server import Reviewer, Server
+from server import Reviewer, Server, serve
 
 from countersign import (
     BudgetStopped,
@@ -137,6 +137,25 @@ def test_expired_is_not_denied_and_the_callers_deadline_is_its_own(
         client.wait_for_decision(later, timeout=1.5)
     assert e.value.action_id == later
     assert server.action(later)["status"] == "pending"
+
+
+def test_the_long_poll_reconnects_after_the_server_crashes_and_comes_back() -> None:
+    with serve() as s:
+        client = WatchedClient(s.url, s.create_key("restart-agent"))
+        reviewer = Reviewer(s, s.create_key("restart-reviewer", "reviewer"))
+        action_id = ask(client, "run-restart")
+
+        def crash_restart_decide() -> None:
+            assert client.waiting.wait(20), "the agent never waited"
+            s.kill()  # the agent's long-poll connection dies with the server
+            s.start_again()
+            reviewer.decide(reviewer.pending("run-restart"), "approve_with_edits", edits={"amount": "39.00"})
+
+        bg = reviewer.in_background(crash_restart_decide)
+        d = client.wait_for_decision(action_id, timeout=60)
+        bg.join()
+        assert (d.outcome, d.fields["amount"]) == ("edited", "39.00")
+        assert client.poll_requests >= 2, "answered by the first long-poll, which the crash cut"
 
 
 def test_the_result_is_reported_once(client: WatchedClient, reviewer: Reviewer, server: Server, run_id: str) -> None:

@@ -190,11 +190,11 @@ class Countersign:
             raw=a,
         )
 
-    def decision(self, action_id: str, *, wait: int = 0) -> Decision:
+    def decision(self, action_id: str, *, wait: int = 0, retry_for: float | None = None) -> Decision:
         """The action's state now, or after holding up to ``wait`` seconds (0-60) for it to
-        change."""
+        change. Lost answers are retried for ``retry_for`` seconds (the client's default)."""
         path = f"/v1/actions/{quote(action_id, safe='')}/decision?wait={int(wait)}"
-        body = self._t.call("GET", path, idempotent=True, timeout=wait + 15.0)
+        body = self._t.call("GET", path, idempotent=True, timeout=wait + 15.0, retry_for=retry_for)
         return Decision.from_json(body)
 
     def wait_for_decision(self, action_id: str, *, timeout: float | None = None) -> Decision:
@@ -211,7 +211,7 @@ class Countersign:
                 raise DecisionTimeout(action_id, time.monotonic() - started)
             wait = max(0, min(MAX_POLL_SECS, int(left)))
             try:
-                d = self.decision(action_id, wait=wait)
+                d = self.decision(action_id, wait=wait, retry_for=None if deadline is None else left)
                 failures = 0
             except TransportError:
                 # Lost even after the transport's retries: keep trying until the deadline.
