@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every Countersign check: formatting, lints, Rust unit + integration tests (real SQLite,
-# real reference backend over HTTP on 127.0.0.1), UI unit tests, and the end-to-end suite
+# real reference backend over HTTP on 127.0.0.1), UI unit tests, the Python agent client's tests
+# (against the CLI's server), and the end-to-end suite
 # (the real app in a real WebView under Xvfb, through tauri-driver + WebKitWebDriver).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -11,6 +12,7 @@ step "Python venvs for the real third-party servers the connector tests run (cac
 scripts/venv-langgraph.sh
 scripts/venv-phoenix.sh
 scripts/venv-otel.sh
+scripts/venv-agents.sh
 
 step "UI: typecheck + build (ui/dist is embedded by the app build)"
 (cd ui && npm run build --silent)
@@ -25,5 +27,7 @@ step "UI unit tests"
 step "build the app and CLI for end-to-end tests"
 cargo build -p countersign-app --features custom-protocol,demo
 cargo build -p countersign-cli
+step "Python agent client (clients/python): mypy --strict, pytest against the CLI's server, examples"
+scripts/test-python-client.sh
 step "end-to-end (real app, WebDriver, Xvfb)"
 node --test --test-concurrency=1 tests/e2e/
