@@ -135,7 +135,10 @@ impl Cluster {
                 },
                 "id -u postgres (the package creates that user)",
             )?;
-            let uid: u32 = ids.trim().parse().map_err(|_| "id -u postgres".to_string())?;
+            let uid: u32 = ids
+                .trim()
+                .parse()
+                .map_err(|_| "id -u postgres".to_string())?;
             std::os::unix::fs::chown(&dir, Some(uid), None)
                 .map_err(|e| format!("chown {}: {e}", dir.display()))?;
         }
