@@ -181,6 +181,7 @@ pub struct Handle {
     pub token: String,
     addr: SocketAddr,
     data_dir: PathBuf,
+    database: Database,
     stop: watch::Sender<bool>,
     server: JoinHandle<()>,
     trickle: Option<JoinHandle<()>>,
@@ -212,6 +213,11 @@ impl Handle {
     /// How many actions agents are waiting on by long-poll right now.
     pub fn actions_waited_on(&self) -> usize {
         self.state.wakeups.len()
+    }
+
+    /// The database in use.
+    pub fn database(&self) -> &Database {
+        &self.database
     }
 
     /// The storage engine in use (`sqlite` or `postgres`).
@@ -354,6 +360,7 @@ pub async fn start(config: Config) -> Result<Handle, Error> {
         token,
         addr,
         data_dir: config.data_dir,
+        database,
         stop,
         server,
         trickle,

@@ -300,7 +300,12 @@ fn main() -> ExitCode {
 async fn run(cli: Cli) -> Result<(), String> {
     match cli.command {
         Command::Backend(BackendCmd::Serve(a)) => serve(a).await,
-        Command::Backend(BackendCmd::Keys(KeysCmd::Create(a))) => create_key(a),
+        // Blocking database clients must not run on the runtime's threads.
+        Command::Backend(BackendCmd::Keys(KeysCmd::Create(a))) => {
+            tokio::task::spawn_blocking(move || create_key(a))
+                .await
+                .map_err(|e| e.to_string())?
+        }
         Command::Sync(a) => sync(a).await,
         Command::Runs(RunsCmd::List(a)) => list_runs(a),
         Command::Runs(RunsCmd::Show(a)) => show_run(a),

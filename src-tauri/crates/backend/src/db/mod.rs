@@ -45,7 +45,7 @@ impl Db {
             Database::Sqlite(path) => Db::Sqlite(Mutex::new(open_sqlite(path)?)),
             Database::Postgres(url) => {
                 let pool = pg::pool(url, PG_POOL_SIZE)?;
-                let mut conn = pool.get().map_err(unavailable)?;
+                let mut conn = pool.get()?;
                 migrate::postgres(&mut conn)?;
                 drop(conn);
                 Db::Postgres(pool)
@@ -71,16 +71,11 @@ impl Db {
                 Ok(f(&mut Conn::Sqlite(&mut c)))
             }
             Db::Postgres(pool) => {
-                let mut c = pool.get().map_err(unavailable)?;
+                let mut c = pool.get()?;
                 Ok(f(&mut Conn::Pg(&mut c)))
             }
         }
     }
-}
-
-/// The error of a pool that could not hand out a connection.
-fn unavailable(e: r2d2::Error) -> Error {
-    Error::Unavailable(format!("no database connection: {e}"))
 }
 
 /// Opens (creating if needed) a SQLite file and migrates it.
@@ -256,6 +251,20 @@ fn get_json_with(
     )
 }
 
+/// The commit-ordered watermark of a change feed on PostgreSQL: the oldest transaction id
+/// still running in the reader's snapshot, leaving out transactions that `pg_stat_activity`
+/// shows belong to another database of the cluster (they never write these tables, and a
+/// long one would otherwise hold every feed back); the snapshot's `xmax` when none runs.
+/// Leaving a transaction out only ever follows from its own row in `pg_stat_activity`, so
+/// when in doubt it counts (comparisons are on the low 32 bits, which `backend_xid` holds).
+const PG_WATERMARK: &str = "(SELECT COALESCE(
+        (SELECT MIN(x::text::bigint) FROM pg_snapshot_xip(pg_current_snapshot()) AS x
+         WHERE (x::text::bigint & 4294967295) NOT IN (
+             SELECT backend_xid::text::bigint FROM pg_stat_activity
+             WHERE backend_xid IS NOT NULL AND datname IS NOT NULL
+               AND datname <> current_database())),
+        pg_snapshot_xmax(pg_current_snapshot())::text::bigint))";
+
 /// Where a reader of a change feed is: after the change `seq` of transaction `xid` (`xid` is
 /// always 0 on SQLite, whose writers take turns, so change numbers are commit order).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -270,10 +279,10 @@ pub(crate) struct Cursor {
 ///
 /// On PostgreSQL change numbers are taken at insert, not at commit, so they alone would let a
 /// reader skip a change committed late under a lower number. Rows are served in (transaction
-/// id, number) order, and only those whose transaction is older than every transaction still
-/// running (`pg_snapshot_xmin` of the reader's snapshot): those are all committed (or rolled
-/// back), and every transaction to come has a higher id, so nothing can later appear before
-/// a row already served.
+/// id, number) order, and only those whose transaction is older than every transaction of
+/// this database still running when the reader's snapshot was taken ([`PG_WATERMARK`]): those
+/// are all committed (or rolled back), and every transaction to come has a higher id, so
+/// nothing can later appear before a row already served.
 pub(crate) fn page(
     c: &mut dyn Sql,
     table: &str,
@@ -288,8 +297,7 @@ pub(crate) fn page(
         Engine::Postgres => c.rows(
             &format!(
                 "SELECT xid, seq, json FROM {table}
-                 WHERE (xid, seq) > (?1, ?2)
-                   AND xid < pg_snapshot_xmin(pg_current_snapshot())::text::bigint
+                 WHERE (xid, seq) > (?1, ?2) AND xid < {PG_WATERMARK}
                  ORDER BY xid, seq LIMIT ?3"
             ),
             args![after.xid, after.seq, (limit + 1) as i64],

@@ -83,8 +83,31 @@ impl r2d2::ManageConnection for Manager {
     }
 }
 
-/// The pool of a server process.
-pub(crate) type Pool = r2d2::Pool<Manager>;
+/// The pool of a server process. Dropping it closes its connections on a thread of their
+/// own: closing a blocking client on an async runtime's thread would panic, and the last
+/// owner of the server's state may well be an async task.
+pub(crate) struct Pool(Option<r2d2::Pool<Manager>>);
+
+impl Pool {
+    /// A connection, waiting for one to be free if all are in use.
+    pub(crate) fn get(&self) -> Result<r2d2::PooledConnection<Manager>, Error> {
+        self.0
+            .as_ref()
+            .ok_or_else(|| Error::Unavailable("the pool is closed".into()))?
+            .get()
+            .map_err(|e| Error::Unavailable(format!("no database connection: {e}")))
+    }
+}
+
+impl Drop for Pool {
+    fn drop(&mut self) {
+        if let Some(pool) = self.0.take() {
+            let _ = std::thread::Builder::new()
+                .name("countersign-pg-close".into())
+                .spawn(move || drop(pool));
+        }
+    }
+}
 
 /// Parses `url` (`postgres://user@host:port/db`, libpq's key=value form too).
 fn config(url: &str) -> Result<postgres::Config, Error> {
@@ -98,7 +121,7 @@ fn config(url: &str) -> Result<postgres::Config, Error> {
 
 /// A pool of up to `size` connections to `url`; fails when the database cannot be reached.
 pub(crate) fn pool(url: &str, size: u32) -> Result<Pool, Error> {
-    r2d2::Pool::builder()
+    let pool = r2d2::Pool::builder()
         .max_size(size)
         .min_idle(Some(1))
         // A broken connection is noticed by `has_broken`; a round trip per checkout would
@@ -108,7 +131,8 @@ pub(crate) fn pool(url: &str, size: u32) -> Result<Pool, Error> {
         .build(Manager {
             config: config(url)?,
         })
-        .map_err(|e| Error::Invalid(format!("cannot reach the database: {e}")))
+        .map_err(|e| Error::Unavailable(format!("cannot reach the database: {e}")))?;
+    Ok(Pool(Some(pool)))
 }
 
 /// Listens on [`CHANNEL`] on its own connection in a thread of its own, waking local waiters

@@ -5,9 +5,9 @@ CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
 -- Change order. A sequence number taken at insert is not commit order: a transaction that
 -- took seq 5 can commit after one that took seq 6, and a reader that saw 6 would skip 5.
 -- So every change also records the id of the transaction that made it (`xid`), and readers
--- serve only rows whose transaction is older than every transaction still running
--- (`pg_snapshot_xmin`), in (xid, seq) order: once a row is served, no row can later appear
--- before it. The trigger stamps both on every insert and update.
+-- serve only rows whose transaction is older than every transaction of this database still
+-- running (the snapshot's in-progress list), in (xid, seq) order: once a row is served, no
+-- row can later appear before it. The trigger stamps both on every insert and update.
 CREATE SEQUENCE runs_seq;
 CREATE SEQUENCE actions_seq;
 CREATE FUNCTION countersign_stamp_change() RETURNS trigger LANGUAGE plpgsql AS $$
