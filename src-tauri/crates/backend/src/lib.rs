@@ -537,3 +537,26 @@ fn ensure_tokens(dir: &Path) -> Result<(String, BTreeMap<String, Whoami>), Error
     write_private(&tpath, &format!("{admin}\n"))?;
     Ok((admin, map))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn database_arguments_name_an_engine_or_are_refused() -> Result<(), Error> {
+        assert_eq!(
+            "sqlite:/tmp/x.db".parse::<Database>()?,
+            Database::Sqlite(PathBuf::from("/tmp/x.db"))
+        );
+        let url = "postgres://cs@127.0.0.1:5432/countersign";
+        assert_eq!(url.parse::<Database>()?, Database::Postgres(url.into()));
+        assert_eq!(
+            "postgresql://h/db".parse::<Database>()?.engine(),
+            "postgres"
+        );
+        for bad in ["sqlite:", "mysql://h/db", "backend.db"] {
+            assert!(bad.parse::<Database>().is_err(), "{bad}");
+        }
+        Ok(())
+    }
+}

@@ -122,3 +122,24 @@ pub(super) async fn list_actions(
 ) -> ApiResult {
     list_page(&st.0, "actions", q).await
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cursors_round_trip_and_sqlite_cursors_keep_their_old_form() -> Result<(), String> {
+        let sqlite = Cursor { xid: 0, seq: 42 };
+        let pg = Cursor { xid: 9001, seq: 7 };
+        let plain = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode("seq:42");
+        assert_eq!(encode_cursor(sqlite), plain);
+        for c in [sqlite, pg] {
+            assert_eq!(decode_cursor(&encode_cursor(c)).map_err(|p| p.kind())?, c);
+        }
+        for bad in ["seq:-1", "xid:1", "xid:a:1", "xid:1:-2", "other"] {
+            let text = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bad);
+            assert!(decode_cursor(&text).is_err(), "{bad}");
+        }
+        Ok(())
+    }
+}

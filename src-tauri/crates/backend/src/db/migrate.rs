@@ -58,7 +58,7 @@ pub(crate) fn sqlite(conn: &mut rusqlite::Connection) -> Result<(), Error> {
 }
 
 /// Key of the advisory lock migrations are applied under.
-const MIGRATION_LOCK: i64 = 0x636f_756e_7465_72;
+const MIGRATION_LOCK: i64 = 0x0063_6f75_6e74_6572;
 
 /// Brings a PostgreSQL database up to date.
 pub(crate) fn postgres(conn: &mut PgConn) -> Result<(), Error> {
