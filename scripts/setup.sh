@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what a fresh Debian 12 machine lacks to build, run and test Countersign:
-# WebKitGTK 4.1 and friends (apt), WebKitWebDriver, Xvfb, tauri-driver (crates.io), and the
-# UI's npm packages. Each step is skipped when already present, so reruns take seconds.
+# WebKitGTK 4.1 and friends (apt), WebKitWebDriver, Xvfb, PostgreSQL's server binaries (the
+# backend's tests start throwaway clusters of their own; the system service is not used),
+# tauri-driver (crates.io), and the UI's npm packages. Each step is skipped when already present, so reruns take seconds.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -12,6 +13,7 @@ command -v WebKitWebDriver >/dev/null || need+=(webkit2gtk-driver)
 command -v Xvfb >/dev/null || need+=(xvfb xauth)
 command -v import >/dev/null || need+=(imagemagick)
 [ -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || need+=(fonts-dejavu-core)
+compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || need+=(postgresql)
 # The connector tests run real LangGraph / Phoenix / OTel exporters from Python venvs.
 python3 -c 'import venv, ensurepip' 2>/dev/null || need+=(python3 python3-venv)
 if ((${#need[@]})); then

@@ -29,6 +29,13 @@ pub(crate) fn load_or_create(dir: &Path) -> Result<SigningKey, Error> {
             std::fs::create_dir_all(dir)?;
             let mut seed = [0u8; 32];
             rand::rng().fill_bytes(&mut seed);
+            // Written whole under a name of its own, then linked into place: a server starting
+            // at the same time on the same folder sees no key or a complete one.
+            let tmp = dir.join(format!(
+                ".{AUDIT_KEY_FILE}.{}.{}",
+                std::process::id(),
+                hex::encode(&seed[..4])
+            ));
             let mut opts = std::fs::OpenOptions::new();
             opts.write(true).create_new(true);
             #[cfg(unix)]
@@ -36,12 +43,14 @@ pub(crate) fn load_or_create(dir: &Path) -> Result<SigningKey, Error> {
                 use std::os::unix::fs::OpenOptionsExt;
                 opts.mode(0o600);
             }
-            match opts.open(&path) {
-                Ok(mut f) => {
-                    f.write_all(format!("{}\n", hex::encode(seed)).as_bytes())?;
-                    f.sync_all()?;
-                    Ok(SigningKey::from_bytes(&seed))
-                }
+            let mut f = opts.open(&tmp)?;
+            f.write_all(format!("{}\n", hex::encode(seed)).as_bytes())?;
+            f.sync_all()?;
+            drop(f);
+            let linked = std::fs::hard_link(&tmp, &path);
+            let _ = std::fs::remove_file(&tmp);
+            match linked {
+                Ok(()) => Ok(SigningKey::from_bytes(&seed)),
                 // Another start created it first: use that one.
                 Err(e) if e.kind() == io::ErrorKind::AlreadyExists => load_or_create(dir),
                 Err(e) => Err(e.into()),

@@ -1,4 +1,5 @@
-//! The Countersign reference backend: the `/v1` protocol served for real over its own SQLite.
+//! The Countersign reference backend: the `/v1` protocol served for real over its own SQLite
+//! file, or a PostgreSQL database that several server processes share.
 //!
 //! It simulates a small organisation whose agents run support, refund, CRM and invoice
 //! workflows, holds their high-risk writes for review, executes approved writes exactly once
@@ -28,6 +29,7 @@ use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
@@ -40,6 +42,12 @@ pub enum Error {
     /// The database failed.
     #[error("database: {0}")]
     Db(#[from] rusqlite::Error),
+    /// The PostgreSQL database failed.
+    #[error("database: {0}")]
+    Pg(#[from] postgres::Error),
+    /// No database connection could be had.
+    #[error("{0}")]
+    Unavailable(String),
     /// A stored record could not be (de)serialised.
     #[error("json: {0}")]
     Json(#[from] serde_json::Error),
@@ -51,14 +59,62 @@ pub enum Error {
     Invalid(String),
 }
 
+/// Where the backend keeps its data.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Database {
+    /// A SQLite file (one server process; what the app embeds).
+    Sqlite(PathBuf),
+    /// A PostgreSQL database URL (`postgres://user@host:port/db`); several server processes
+    /// may share it.
+    Postgres(String),
+}
+
+impl Database {
+    /// The default: `backend.db` in the data directory.
+    pub fn in_dir(data_dir: &Path) -> Database {
+        Database::Sqlite(data_dir.join("backend.db"))
+    }
+
+    /// The engine's name (`sqlite` or `postgres`).
+    pub fn engine(&self) -> &'static str {
+        match self {
+            Database::Sqlite(_) => "sqlite",
+            Database::Postgres(_) => "postgres",
+        }
+    }
+}
+
+impl std::str::FromStr for Database {
+    type Err = Error;
+
+    /// `sqlite:PATH` or `postgres://…` (`postgresql://…`).
+    fn from_str(s: &str) -> Result<Self, Error> {
+        if let Some(path) = s.strip_prefix("sqlite:") {
+            if path.is_empty() {
+                return Err(Error::Invalid("sqlite: needs a file path".into()));
+            }
+            return Ok(Database::Sqlite(PathBuf::from(path)));
+        }
+        if s.starts_with("postgres://") || s.starts_with("postgresql://") {
+            return Ok(Database::Postgres(s.to_string()));
+        }
+        Err(Error::Invalid(format!(
+            "database {s:?}: use sqlite:PATH or postgres://USER@HOST:PORT/DB"
+        )))
+    }
+}
+
 /// How to run the backend.
 #[derive(Clone, Debug)]
 pub struct Config {
     /// Address to listen on; `127.0.0.1:0` picks a free port (see [`Handle::addr`]).
     pub listen: SocketAddr,
-    /// Directory of its SQLite file (`backend.db`), tokens (`token.txt`, `tokens.json`) and
-    /// checkpoint-receipt key (`audit-key`, mode 0600).
+    /// Directory of its tokens (`token.txt`, `tokens.json`), checkpoint-receipt key
+    /// (`audit-key`, mode 0600) and, unless [`Config::database`] says otherwise, its SQLite
+    /// file (`backend.db`).
     pub data_dir: PathBuf,
+    /// The database; `None` is `backend.db` in `data_dir`.
+    pub database: Option<Database>,
     /// Runs to seed on first start when the database is empty.
     pub seed_runs: u64,
     /// RNG seed; the data set is deterministic given it.
@@ -106,6 +162,7 @@ impl Default for Config {
         Config {
             listen: SocketAddr::from(([127, 0, 0, 1], 0)),
             data_dir: PathBuf::from("countersign-backend-data"),
+            database: None,
             seed_runs: 200,
             seed: 7,
             faults: 0.0,
@@ -124,9 +181,12 @@ pub struct Handle {
     pub token: String,
     addr: SocketAddr,
     data_dir: PathBuf,
+    database: Database,
     stop: watch::Sender<bool>,
     server: JoinHandle<()>,
     trickle: Option<JoinHandle<()>>,
+    /// The PostgreSQL listener thread and its stop flag.
+    listener: Option<(Arc<AtomicBool>, std::thread::JoinHandle<()>)>,
     state: Arc<State>,
 }
 
@@ -155,20 +215,37 @@ impl Handle {
         self.state.wakeups.len()
     }
 
-    /// Stops accepting, lets in-flight requests finish, and waits for the server and the
-    /// trickle task to end.
+    /// The database in use.
+    pub fn database(&self) -> &Database {
+        &self.database
+    }
+
+    /// The storage engine in use (`sqlite` or `postgres`).
+    pub fn engine(&self) -> &'static str {
+        match self.state.db.engine() {
+            db::sql::Engine::Sqlite => "sqlite",
+            db::sql::Engine::Postgres => "postgres",
+        }
+    }
+
+    /// Stops accepting, lets in-flight requests finish, and waits for the server, the
+    /// trickle task and the database listener to end.
     pub async fn shutdown(self) {
         let _ = self.stop.send(true);
         if let Some(t) = self.trickle {
             let _ = t.await;
         }
         let _ = self.server.await;
+        if let Some((stop, thread)) = self.listener {
+            stop.store(true, std::sync::atomic::Ordering::Relaxed);
+            let _ = tokio::task::spawn_blocking(move || thread.join()).await;
+        }
     }
 }
 
 /// Shared state of the running server.
 pub(crate) struct State {
-    pub db: std::sync::Mutex<rusqlite::Connection>,
+    pub db: db::Db,
     pub tokens: BTreeMap<String, Whoami>,
     pub seed: u64,
     pub faults: f64,
@@ -205,23 +282,43 @@ pub async fn start(config: Config) -> Result<Handle, Error> {
         )));
     }
     let dir = config.data_dir.clone();
+    let database = config
+        .database
+        .clone()
+        .unwrap_or_else(|| Database::in_dir(&config.data_dir));
     let (seed, seed_runs, hostile) = (config.seed, config.seed_runs, config.hostile);
-    let (conn, token, tokens, audit_key) =
+    let opened = database.clone();
+    let (db, token, tokens, audit_key) =
         tokio::task::spawn_blocking(move || -> Result<_, Error> {
             let (token, tokens) = ensure_tokens(&dir)?;
             let audit_key = audit_key::load_or_create(&dir)?;
-            let mut conn = db::open(&dir)?;
-            if seed_runs > 0 && db::run_count(&conn)? == 0 {
-                db::seed(&mut conn, seed_runs, seed, hostile)?;
-            }
-            db::expire_due(&mut conn, chrono::Utc::now())?;
-            Ok((conn, token, tokens, audit_key))
+            let db = db::Db::open(&opened)?;
+            db.with(|c| -> Result<(), Error> {
+                if seed_runs > 0 {
+                    db::seed(c, seed_runs, seed, hostile, true)?;
+                }
+                db::expire_due(c, chrono::Utc::now())?;
+                Ok(())
+            })??;
+            Ok((db, token, tokens, audit_key))
         })
         .await
         .map_err(|e| Error::Task(e.to_string()))??;
 
+    let wakeups: Arc<wakeups::Wakeups> = Default::default();
+    let pg_listener = match &database {
+        Database::Postgres(url) => {
+            let stop = Arc::new(AtomicBool::new(false));
+            let (url, w, s) = (url.clone(), wakeups.clone(), stop.clone());
+            let thread = tokio::task::spawn_blocking(move || db::pg::listen(&url, w, s))
+                .await
+                .map_err(|e| Error::Task(e.to_string()))??;
+            Some((stop, thread))
+        }
+        Database::Sqlite(_) => None,
+    };
     let state = Arc::new(State {
-        db: std::sync::Mutex::new(conn),
+        db,
         tokens,
         seed: config.seed,
         faults: config.faults,
@@ -230,7 +327,7 @@ pub async fn start(config: Config) -> Result<Handle, Error> {
         audit_key,
         key_cache: Default::default(),
         rate: ratelimit::RateLimiter::new(config.agents.rate_per_sec, config.agents.burst),
-        wakeups: Default::default(),
+        wakeups,
         webhooks: webhook::Webhooks::new(
             config.agents.webhook_attempts,
             std::time::Duration::from_millis(config.agents.webhook_backoff_ms),
@@ -263,9 +360,11 @@ pub async fn start(config: Config) -> Result<Handle, Error> {
         token,
         addr,
         data_dir: config.data_dir,
+        database,
         stop,
         server,
         trickle,
+        listener: pg_listener,
         state,
     })
 }
@@ -289,11 +388,7 @@ async fn trickle_loop(state: Arc<State>, rate: f64, mut stop: watch::Receiver<bo
         owed -= n as f64;
         let st = state.clone();
         let res = tokio::task::spawn_blocking(move || -> Result<Vec<String>, Error> {
-            let mut conn = st
-                .db
-                .lock()
-                .map_err(|_| Error::Task("database lock poisoned".into()))?;
-            db::simulate(&mut conn, n, st.seed, st.hostile)
+            st.db.with(|c| db::simulate(c, n, st.seed, st.hostile))?
         })
         .await;
         match res {
@@ -307,7 +402,12 @@ async fn trickle_loop(state: Arc<State>, rate: f64, mut stop: watch::Receiver<bo
 /// Seeds `n` runs (with their pending actions) straight into `data_dir`'s database in one
 /// transaction, without starting a server. Returns the number of runs written.
 pub fn seed_runs_direct(data_dir: &Path, n: u64, seed: u64) -> Result<u64, Error> {
-    db::seed_direct(data_dir, n, seed)
+    db::seed_direct(&Database::in_dir(data_dir), n, seed)
+}
+
+/// [`seed_runs_direct`] into any database.
+pub fn seed_runs_into(database: &Database, n: u64, seed: u64) -> Result<u64, Error> {
+    db::seed_direct(database, n, seed)
 }
 
 /// Every token of the backend in `data_dir` with its identity, the all-roles demo token first,
@@ -334,15 +434,24 @@ pub fn tokens(data_dir: &Path) -> Result<Vec<(String, Whoami)>, Error> {
 /// (the server may be running). Only its SHA-256 is stored: the returned key (with its public
 /// id) is the one chance to see it.
 pub fn create_key(data_dir: &Path, name: &str, scope: Scope) -> Result<(String, String), Error> {
+    create_key_in(&Database::in_dir(data_dir), name, scope)
+}
+
+/// [`create_key`] in any database (the servers on it may be running).
+pub fn create_key_in(
+    database: &Database,
+    name: &str,
+    scope: Scope,
+) -> Result<(String, String), Error> {
     let name = name.trim();
     if name.is_empty() || name.len() > 100 || name.chars().any(char::is_control) {
         return Err(Error::Invalid(
             "a key name is 1-100 characters without control characters".into(),
         ));
     }
-    let conn = db::open(data_dir)?;
+    let db = db::Db::open(database)?;
     let (key_id, key) = new_key(scope);
-    db::keys::insert(&conn, &key_id, &key, name, scope, chrono::Utc::now())?;
+    db.with(|c| db::keys::insert(c, &key_id, &key, name, scope, chrono::Utc::now()))??;
     Ok((key_id, key))
 }
 
@@ -427,4 +536,27 @@ fn ensure_tokens(dir: &Path) -> Result<(String, BTreeMap<String, Whoami>), Error
     write_private(&mpath, &serde_json::to_string_pretty(&map)?)?;
     write_private(&tpath, &format!("{admin}\n"))?;
     Ok((admin, map))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn database_arguments_name_an_engine_or_are_refused() -> Result<(), Error> {
+        assert_eq!(
+            "sqlite:/tmp/x.db".parse::<Database>()?,
+            Database::Sqlite(PathBuf::from("/tmp/x.db"))
+        );
+        let url = "postgres://cs@127.0.0.1:5432/countersign";
+        assert_eq!(url.parse::<Database>()?, Database::Postgres(url.into()));
+        assert_eq!(
+            "postgresql://h/db".parse::<Database>()?.engine(),
+            "postgres"
+        );
+        for bad in ["sqlite:", "mysql://h/db", "backend.db"] {
+            assert!(bad.parse::<Database>().is_err(), "{bad}");
+        }
+        Ok(())
+    }
 }

@@ -3,8 +3,9 @@
 //! of the action (decision, expiry, reported result). Waiters subscribe before they read the
 //! action, so a change committed between their read and their wait still wakes them.
 //!
-//! This is in-process. A second server on the same database (the PostgreSQL engine of issue
-//! #13 §2) feeds [`Wakeups::wake`] from the database's own notifications instead.
+//! This is in-process. Server processes sharing a PostgreSQL database also hear of each
+//! other's changes: each sends `NOTIFY` after a change and listens for the others'
+//! (`db::pg::listen`), which calls [`Wakeups::wake`] here.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -68,6 +69,15 @@ impl Wakeups {
             && let Some(tx) = map.get(id)
         {
             tx.send_modify(|n| *n = n.wrapping_add(1));
+        }
+    }
+
+    /// Wakes every waiter (they re-read their action): notifications may have been lost.
+    pub(crate) fn wake_all(&self) {
+        if let Ok(map) = self.channels.lock() {
+            for tx in map.values() {
+                tx.send_modify(|n| *n = n.wrapping_add(1));
+            }
         }
     }
 

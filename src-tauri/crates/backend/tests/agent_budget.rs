@@ -2,6 +2,8 @@
 //! racing one hard cap never exceed it, the refusal names the cap, settling frees what was not
 //! spent, and unsettled reservations expire.
 
+mod engines;
+
 mod agent_support;
 
 use agent_support::{Env, R, env};
@@ -42,7 +44,6 @@ fn ask(workflow: &str, cost: &str) -> Value {
     json!({"workflow": workflow, "team": "ops", "user": "u_1", "estimated_cost": cost, "tool_calls": 2})
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn fifty_agents_racing_one_hard_cap_get_exactly_what_it_allows() -> R {
     let e = env().await?;
     add_caps(
@@ -112,7 +113,7 @@ async fn fifty_agents_racing_one_hard_cap_get_exactly_what_it_allows() -> R {
         .await?;
     assert_eq!(r.body["allowed"], json!(true), "{}", r.body);
     // Nobody settles another agent's reservation.
-    let b = e.key("agent-b", countersign_backend::Scope::Ingest)?;
+    let b = e.key("agent-b", countersign_backend::Scope::Ingest).await?;
     let r = e
         .post_as(
             &b,
@@ -125,7 +126,6 @@ async fn fifty_agents_racing_one_hard_cap_get_exactly_what_it_allows() -> R {
     Ok(())
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn per_run_and_run_count_caps_stop_and_say_which_limit() -> R {
     let e = env().await?;
     add_caps(
@@ -181,7 +181,6 @@ async fn per_run_and_run_count_caps_stop_and_say_which_limit() -> R {
     Ok(())
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_unsettled_reservation_stops_holding_money_when_it_expires() -> R {
     let e = env().await?;
     add_caps(
@@ -225,3 +224,9 @@ async fn an_unsettled_reservation_stops_holding_money_when_it_expires() -> R {
     e.h.shutdown().await;
     Ok(())
 }
+
+crate::on_both!(
+    fifty_agents_racing_one_hard_cap_get_exactly_what_it_allows,
+    per_run_and_run_count_caps_stop_and_say_which_limit,
+    an_unsettled_reservation_stops_holding_money_when_it_expires,
+);

@@ -2,6 +2,8 @@
 //! reviewer's decision, expiry told apart from denial, the result reported once, and the
 //! decision pushed to a webhook.
 
+mod engines;
+
 mod agent_support;
 
 use agent_support::{Env, R, decision, env, env_with, refund, until};
@@ -30,7 +32,6 @@ fn confirmed(amount: &str) -> Value {
     json!({"amount": amount, "currency": "EUR", "order_id": "ord_1001"})
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_same_key_and_body_give_the_same_action_another_body_is_a_conflict() -> R {
     let e = env().await?;
     let body = refund("idem-1", "run-7", "40.00");
@@ -75,7 +76,6 @@ async fn the_same_key_and_body_give_the_same_action_another_body_is_a_conflict()
     Ok(())
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_long_poll_is_woken_by_the_decision_and_carries_the_edited_fields() -> R {
     let e = env().await?;
     let id = post_refund(&e, "lp-1", "120.00", |_| {}).await?;
@@ -133,7 +133,6 @@ async fn a_long_poll_is_woken_by_the_decision_and_carries_the_edited_fields() ->
     Ok(())
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_expired_action_answers_expired_and_a_denied_one_denied() -> R {
     let e = env().await?;
     let soon = post_refund(&e, "exp-1", "10.00", |b| b["expires_in_secs"] = json!(1)).await?;
@@ -177,7 +176,6 @@ async fn an_expired_action_answers_expired_and_a_denied_one_denied() -> R {
     Ok(())
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_result_is_reported_once_and_the_console_sees_it() -> R {
     let e = env().await?;
     let id = post_refund(&e, "res-1", "20.00", |_| {}).await?;
@@ -258,7 +256,6 @@ async fn the_result_is_reported_once_and_the_console_sees_it() -> R {
     Ok(())
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_decision_reaches_the_agents_webhook_after_a_failed_attempt() -> R {
     use axum::routing::post;
     use std::sync::Arc;
@@ -312,3 +309,11 @@ async fn the_decision_reaches_the_agents_webhook_after_a_failed_attempt() -> R {
     e.h.shutdown().await;
     Ok(())
 }
+
+crate::on_both!(
+    the_same_key_and_body_give_the_same_action_another_body_is_a_conflict,
+    a_long_poll_is_woken_by_the_decision_and_carries_the_edited_fields,
+    an_expired_action_answers_expired_and_a_denied_one_denied,
+    the_result_is_reported_once_and_the_console_sees_it,
+    the_decision_reaches_the_agents_webhook_after_a_failed_attempt,
+);

@@ -2,6 +2,8 @@
 //! feed, batches that keep good items when some are refused, validation naming the field,
 //! scopes, hashed keys, rate and size limits, and OTLP traces becoming runs.
 
+mod engines;
+
 mod agent_support;
 
 use agent_support::{R, env, env_with, run};
@@ -20,7 +22,6 @@ fn ids(items: &[Value]) -> Vec<(String, u64)> {
         .collect()
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_reported_run_reaches_the_feed_and_only_higher_revisions_replace_it() -> R {
     let e = env().await?;
     let (_, start) = e.feed("runs", "").await?;
@@ -50,7 +51,7 @@ async fn a_reported_run_reaches_the_feed_and_only_higher_revisions_replace_it() 
     assert!(items.is_empty(), "{items:?}");
 
     // Another agent cannot overwrite it.
-    let other = e.key("agent-b", Scope::Ingest)?;
+    let other = e.key("agent-b", Scope::Ingest).await?;
     let r = e
         .post_as(&other, "/v1/runs", &run("agent-run-1", 9))
         .await?;
@@ -60,7 +61,6 @@ async fn a_reported_run_reaches_the_feed_and_only_higher_revisions_replace_it() 
     Ok(())
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_batch_reports_each_item_and_refused_items_never_keep_the_others_out() -> R {
     let e = env().await?;
     let mut no_workflow = run("bad-1", 1);
@@ -111,7 +111,6 @@ async fn a_batch_reports_each_item_and_refused_items_never_keep_the_others_out()
     Ok(())
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn refused_records_are_problems_that_name_the_field() -> R {
     let e = env().await?;
     let cases: Vec<(&str, Value, &str)> = vec![
@@ -222,7 +221,6 @@ async fn refused_records_are_problems_that_name_the_field() -> R {
     Ok(())
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_ingest_key_reports_and_waits_but_never_decides_reads_or_edits_budgets() -> R {
     let e = env().await?;
     let a = &e.agent;
@@ -289,7 +287,7 @@ async fn an_ingest_key_reports_and_waits_but_never_decides_reads_or_edits_budget
         401
     );
     // Another agent cannot read this agent's decisions.
-    let b = e.key("agent-b", Scope::Ingest)?;
+    let b = e.key("agent-b", Scope::Ingest).await?;
     assert_eq!(
         e.get_as(&b, &format!("/v1/actions/{id}/decision"))
             .await?
@@ -303,7 +301,7 @@ async fn an_ingest_key_reports_and_waits_but_never_decides_reads_or_edits_budget
         200
     );
     // A stored reviewer key decides like the demo reviewer.
-    let rk = e.key("rita", Scope::Reviewer)?;
+    let rk = e.key("rita", Scope::Reviewer).await?;
     let who = e.get_as(&rk, "/v1/whoami").await?;
     assert_eq!(
         (who.status, who.body["roles"].clone()),
@@ -313,7 +311,6 @@ async fn an_ingest_key_reports_and_waits_but_never_decides_reads_or_edits_budget
     Ok(())
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn keys_are_stored_hashed_and_shown_once() -> R {
     let e = env().await?;
     let r = e
@@ -343,22 +340,13 @@ async fn keys_are_stored_hashed_and_shown_once() -> R {
         (bad.status, bad.body["field"].clone()),
         (422, json!("scope"))
     );
-    let data = e.dir.path().to_path_buf();
+    let db = e.h.database().clone();
     e.h.shutdown().await;
     use sha2::Digest;
     let digest = hex::encode(sha2::Sha256::digest(key.as_bytes()));
     let cli_key = e.agent.clone();
     let mut seen_hash = false;
-    for entry in std::fs::read_dir(&data)? {
-        let path = entry?.path();
-        let name = path
-            .file_name()
-            .and_then(|n| n.to_str())
-            .unwrap_or_default();
-        if !name.starts_with("backend.db") {
-            continue;
-        }
-        let bytes = std::fs::read(&path)?;
+    for (name, bytes) in engines::stored_bytes(&db).await {
         let has = |needle: &str| bytes.windows(needle.len()).any(|w| w == needle.as_bytes());
         assert!(!has(&key), "{name} holds the plain key");
         assert!(!has(&cli_key), "{name} holds the plain CLI key");
@@ -368,7 +356,6 @@ async fn keys_are_stored_hashed_and_shown_once() -> R {
     Ok(())
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_key_over_its_rate_gets_429_with_retry_after_and_others_are_unaffected() -> R {
     let e = env_with(|c| {
         c.agents.rate_per_sec = 0.2;
@@ -386,7 +373,7 @@ async fn a_key_over_its_rate_gets_429_with_retry_after_and_others_are_unaffected
     assert_eq!(r.content_type, "application/problem+json");
     let secs: u64 = r.retry_after.as_deref().unwrap_or("0").parse()?;
     assert!((1..=5).contains(&secs), "Retry-After {secs}");
-    let other = e.key("agent-b", Scope::Ingest)?;
+    let other = e.key("agent-b", Scope::Ingest).await?;
     assert_eq!(
         e.post_as(&other, "/v1/runs", &run("rl-b", 1)).await?.status,
         201
@@ -395,7 +382,6 @@ async fn a_key_over_its_rate_gets_429_with_retry_after_and_others_are_unaffected
     Ok(())
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_oversized_request_is_refused_with_413() -> R {
     let e = env_with(|c| c.agents.max_request_bytes = 32 * 1024).await?;
     let mut big = run("big", 1);
@@ -435,7 +421,6 @@ async fn an_oversized_request_is_refused_with_413() -> R {
     Ok(())
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn otlp_traces_in_json_and_protobuf_become_runs_of_the_agent() -> R {
     let e = env().await?;
     let fixture = std::fs::read(concat!(
@@ -552,3 +537,14 @@ fn proto_export(span: u8, name: &str) -> Vec<u8> {
     }
     .encode_to_vec()
 }
+
+crate::on_both!(
+    a_reported_run_reaches_the_feed_and_only_higher_revisions_replace_it,
+    a_batch_reports_each_item_and_refused_items_never_keep_the_others_out,
+    refused_records_are_problems_that_name_the_field,
+    an_ingest_key_reports_and_waits_but_never_decides_reads_or_edits_budgets,
+    keys_are_stored_hashed_and_shown_once,
+    a_key_over_its_rate_gets_429_with_retry_after_and_others_are_unaffected,
+    an_oversized_request_is_refused_with_413,
+    otlp_traces_in_json_and_protobuf_become_runs_of_the_agent,
+);

@@ -2,6 +2,8 @@
 //! countersigns a console's signed chain head, keeps it across restarts, answers a repeat with
 //! the same receipt and refuses a second hash for a seq it already countersigned.
 
+mod engines;
+
 use chrono::Utc;
 use countersign_audit::{
     Checkpoint, Head, Receipt, SigningKey, check_receipt_signatures, fingerprint, public_key_hex,
@@ -13,11 +15,13 @@ use serde_json::{Value, json};
 type R<T = ()> = Result<T, Box<dyn std::error::Error>>;
 
 fn config(dir: &std::path::Path) -> Config {
-    Config {
+    let mut cfg = Config {
         data_dir: dir.to_path_buf(),
         seed_runs: 0,
         ..Config::default()
-    }
+    };
+    engines::configure(&mut cfg);
+    cfg
 }
 
 async fn post(
@@ -41,10 +45,10 @@ fn head(seq: u64, byte: u8) -> Head {
     }
 }
 
-#[tokio::test]
 async fn checkpoints_are_countersigned_kept_and_never_re_signed_differently() -> R {
     let dir = tempfile::tempdir()?;
-    let h = start(config(dir.path())).await?;
+    let cfg = config(dir.path());
+    let h = start(cfg.clone()).await?;
     let c = reqwest::Client::new();
     let console = SigningKey::from_bytes(&[3; 32]);
 
@@ -114,7 +118,7 @@ async fn checkpoints_are_countersigned_kept_and_never_re_signed_differently() ->
             .mode();
         assert_eq!(mode & 0o777, 0o600);
     }
-    let h = start(config(dir.path())).await?;
+    let h = start(cfg).await?;
     let key: Value = c
         .get(format!("{}/v1/audit/key", h.url))
         .send()
@@ -136,3 +140,5 @@ async fn checkpoints_are_countersigned_kept_and_never_re_signed_differently() ->
     h.shutdown().await;
     Ok(())
 }
+
+crate::on_both!(checkpoints_are_countersigned_kept_and_never_re_signed_differently,);

@@ -1,5 +1,7 @@
 //! The reference backend over real HTTP on 127.0.0.1:0.
 
+mod engines;
+
 use countersign_backend::{Config, Handle, start, tokens};
 use countersign_core::{ActionStatus, Budget, FieldKind, Outcome, PendingAction, Run, Whoami};
 use serde_json::{Value, json};
@@ -20,6 +22,7 @@ async fn env_with(f: impl FnOnce(&mut Config)) -> R<Env> {
         data_dir: dir.path().to_path_buf(),
         ..Config::default()
     };
+    engines::configure(&mut cfg);
     f(&mut cfg);
     let h = start(cfg).await?;
     let c = reqwest::Client::builder()
@@ -120,7 +123,6 @@ fn approve(a: &PendingAction, key: &str) -> Value {
     json!({"decision": "approve", "fields": confirm_all(a), "idempotency_key": key})
 }
 
-#[tokio::test]
 async fn health_auth_and_whoami() -> R {
     let e = env_with(|c| c.seed_runs = 5).await?;
     let r = e.c.get(format!("{}/v1/health", e.h.url)).send().await?;
@@ -150,7 +152,6 @@ async fn health_auth_and_whoami() -> R {
     Ok(())
 }
 
-#[tokio::test]
 async fn cursor_paging_returns_every_run_exactly_once() -> R {
     let e = env_with(|c| c.seed_runs = 250).await?;
     let (items, cursor) = e.all("runs", 37).await?;
@@ -198,7 +199,6 @@ async fn cursor_paging_returns_every_run_exactly_once() -> R {
     Ok(())
 }
 
-#[tokio::test]
 async fn approved_refund_executes_exactly_once() -> R {
     let e = env_with(|c| c.seed_runs = 10).await?;
     let a = e.open_refunds(1).await?.remove(0);
@@ -256,7 +256,6 @@ async fn approved_refund_executes_exactly_once() -> R {
     Ok(())
 }
 
-#[tokio::test]
 async fn decisions_are_validated() -> R {
     let e = env_with(|c| c.seed_runs = 10).await?;
     let open = e.open_refunds(2).await?;
@@ -362,7 +361,6 @@ async fn decisions_are_validated() -> R {
     Ok(())
 }
 
-#[tokio::test]
 async fn invalid_edits_are_refused_with_the_core_kind_rule() -> R {
     let e = env_with(|c| c.seed_runs = 10).await?;
     let open = e.open_refunds(1).await?;
@@ -397,7 +395,6 @@ async fn invalid_edits_are_refused_with_the_core_kind_rule() -> R {
     Ok(())
 }
 
-#[tokio::test]
 async fn roles_are_enforced() -> R {
     let e = env_with(|c| c.seed_runs = 10).await?;
     let reviewer = e.token_of("reviewer-only")?;
@@ -448,7 +445,6 @@ async fn roles_are_enforced() -> R {
     Ok(())
 }
 
-#[tokio::test]
 async fn rollback_removes_the_refund() -> R {
     let e = env_with(|c| c.seed_runs = 10).await?;
     let open = e.open_refunds(2).await?;
@@ -500,7 +496,6 @@ async fn rollback_removes_the_refund() -> R {
     Ok(())
 }
 
-#[tokio::test]
 async fn expired_action_is_409_and_never_denied() -> R {
     let e = env_with(|c| c.seed_runs = 300).await?;
     // Seeded data holds actions whose deadline passed: they list as expired.
@@ -547,13 +542,14 @@ async fn expired_action_is_409_and_never_denied() -> R {
 
     // A pending action whose deadline passes between listing and deciding.
     let a = e.open_refunds(1).await?.remove(0);
-    let conn = rusqlite::Connection::open(e.dir.path().join("backend.db"))?;
-    conn.busy_timeout(std::time::Duration::from_secs(10))?;
-    conn.execute(
+    let changed = engines::execute(
+        e.h.database(),
         "UPDATE actions SET expires_ms = 0, json = json_set(json, '$.expires_at', '2026-01-01T00:00:00Z') WHERE action_id = ?1",
-        [&a.action_id],
-    )?;
-    drop(conn);
+        "UPDATE actions SET expires_ms = 0, json = jsonb_set(json::jsonb, '{expires_at}', '\"2026-01-01T00:00:00Z\"')::text WHERE action_id = $1",
+        &a.action_id,
+    )
+    .await;
+    assert_eq!(changed, 1);
     let (s, p) = e
         .post(
             &format!("/v1/actions/{}/decision", a.action_id),
@@ -587,7 +583,6 @@ async fn expired_action_is_409_and_never_denied() -> R {
     Ok(())
 }
 
-#[tokio::test]
 async fn hard_caps_are_never_exceeded() -> R {
     let e = env_with(|c| c.seed_runs = 300).await?;
     // The seeded refund per-run cap holds for seeded data.
@@ -664,7 +659,6 @@ async fn hard_caps_are_never_exceeded() -> R {
     Ok(())
 }
 
-#[tokio::test]
 async fn same_seed_same_data() -> R {
     let a = env_with(|c| c.seed_runs = 120).await?;
     let b = env_with(|c| c.seed_runs = 120).await?;
@@ -673,14 +667,19 @@ async fn same_seed_same_data() -> R {
         c.seed = 8;
     })
     .await?;
+    // The items, byte for byte (cursors are opaque: on PostgreSQL they name transactions).
     let page = |e: &Env| {
         let url = format!("{}/v1/runs?limit=100", e.h.url);
         let req = e.c.get(url).bearer_auth(&e.h.token);
-        async move { req.send().await?.text().await }
+        async move {
+            let v: Value = req.send().await?.json().await?;
+            Ok::<_, reqwest::Error>(v["items"].to_string())
+        }
     };
     let (pa, pb, pc) = (page(&a).await?, page(&b).await?, page(&c).await?);
-    assert_eq!(pa, pb);
-    assert_ne!(pa, pc);
+    assert!(pa.len() > 1000);
+    assert!(pa == pb, "same seed, different runs");
+    assert!(pa != pc, "another seed, the same runs");
     assert_ne!(a.h.token, b.h.token);
     for e in [a, b, c] {
         e.h.shutdown().await;
@@ -688,7 +687,6 @@ async fn same_seed_same_data() -> R {
     Ok(())
 }
 
-#[tokio::test]
 async fn hostile_mode_serves_nasty_and_malformed_items() -> R {
     let e = env_with(|c| {
         c.seed_runs = 600;
@@ -719,7 +717,6 @@ async fn hostile_mode_serves_nasty_and_malformed_items() -> R {
     Ok(())
 }
 
-#[tokio::test]
 async fn faults_are_survivable_with_retries() -> R {
     let e = env_with(|c| {
         c.seed_runs = 120;
@@ -777,14 +774,15 @@ async fn faults_are_survivable_with_retries() -> R {
     Ok(())
 }
 
-#[tokio::test]
 async fn bulk_seeded_data_is_served() -> R {
     let dir = tempfile::tempdir()?;
-    let path = dir.path().to_path_buf();
-    tokio::task::spawn_blocking(move || countersign_backend::seed_runs_direct(&path, 1500, 7))
+    let db = engines::database(dir.path());
+    let into = db.clone();
+    tokio::task::spawn_blocking(move || countersign_backend::seed_runs_into(&into, 1500, 7))
         .await??;
     let cfg = Config {
         data_dir: dir.path().to_path_buf(),
+        database: Some(db),
         seed_runs: 0,
         ..Config::default()
     };
@@ -803,24 +801,26 @@ async fn bulk_seeded_data_is_served() -> R {
     Ok(())
 }
 
-#[test]
-fn bulk_seeding_writes_runs() -> R {
+async fn bulk_seeding_writes_runs() -> R {
     let dir = tempfile::tempdir()?;
-    let n = countersign_backend::seed_runs_direct(dir.path(), 2000, 7)?;
-    assert_eq!(n, 2000);
-    let conn = rusqlite::Connection::open(dir.path().join("backend.db"))?;
-    let count: i64 = conn.query_row("SELECT COUNT(*) FROM runs", [], |r| r.get(0))?;
-    assert_eq!(count, 2000);
-    let actions: i64 = conn.query_row("SELECT COUNT(*) FROM actions", [], |r| r.get(0))?;
-    assert!(actions > 300);
+    let db = engines::database(dir.path());
+    let seed = |n: u64| {
+        let db = db.clone();
+        tokio::task::spawn_blocking(move || countersign_backend::seed_runs_into(&db, n, 7))
+    };
+    assert_eq!(seed(2000).await??, 2000);
+    assert_eq!(
+        engines::query_int(&db, "SELECT COUNT(*) FROM runs").await,
+        2000
+    );
+    assert!(engines::query_int(&db, "SELECT COUNT(*) FROM actions").await > 300);
     // Appending continues the ids.
-    countersign_backend::seed_runs_direct(dir.path(), 10, 7)?;
-    let count: i64 = conn.query_row("SELECT COUNT(DISTINCT run_id) FROM runs", [], |r| r.get(0))?;
+    seed(10).await??;
+    let count = engines::query_int(&db, "SELECT COUNT(DISTINCT run_id) FROM runs").await;
     assert_eq!(count, 2010);
     Ok(())
 }
 
-#[tokio::test]
 async fn every_fault_kind_misbehaves() -> R {
     let e = env_with(|c| {
         c.seed_runs = 20;
@@ -848,7 +848,6 @@ async fn every_fault_kind_misbehaves() -> R {
     Ok(())
 }
 
-#[tokio::test]
 async fn trickle_adds_runs_until_shutdown() -> R {
     let e = env_with(|c| {
         c.seed_runs = 0;
@@ -867,13 +866,31 @@ async fn trickle_adds_runs_until_shutdown() -> R {
         seen = page["items"].as_array().map_or(0, Vec::len);
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
-    let data_dir = e.dir.path().to_path_buf();
+    let db = e.h.database().clone();
     e.h.shutdown().await;
     // After shutdown nothing more is written.
-    let conn = rusqlite::Connection::open(data_dir.join("backend.db"))?;
-    let before: i64 = conn.query_row("SELECT COUNT(*) FROM runs", [], |r| r.get(0))?;
+    let before = engines::query_int(&db, "SELECT COUNT(*) FROM runs").await;
     tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    let after: i64 = conn.query_row("SELECT COUNT(*) FROM runs", [], |r| r.get(0))?;
+    let after = engines::query_int(&db, "SELECT COUNT(*) FROM runs").await;
     assert_eq!(before, after);
     Ok(())
 }
+
+crate::on_both!(
+    health_auth_and_whoami,
+    cursor_paging_returns_every_run_exactly_once,
+    approved_refund_executes_exactly_once,
+    decisions_are_validated,
+    invalid_edits_are_refused_with_the_core_kind_rule,
+    roles_are_enforced,
+    rollback_removes_the_refund,
+    expired_action_is_409_and_never_denied,
+    hard_caps_are_never_exceeded,
+    same_seed_same_data,
+    hostile_mode_serves_nasty_and_malformed_items,
+    faults_are_survivable_with_retries,
+    bulk_seeded_data_is_served,
+    bulk_seeding_writes_runs,
+    every_fault_kind_misbehaves,
+    trickle_adds_runs_until_shutdown,
+);

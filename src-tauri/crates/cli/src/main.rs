@@ -68,8 +68,12 @@ enum KeysCmd {
 #[derive(Args)]
 struct KeysCreateArgs {
     /// The backend's data folder (as given to `backend serve --data`; it may be running).
+    #[arg(long, required_unless_present = "database")]
+    data: Option<PathBuf>,
+    /// The backend's database when not the SQLite file in --data: `sqlite:PATH` or
+    /// `postgres://USER@HOST:PORT/DB` (as given to `backend serve --database`).
     #[arg(long)]
-    data: PathBuf,
+    database: Option<String>,
     /// ingest (an agent: report and wait only), reviewer, finance, operator or admin.
     #[arg(long, default_value = "ingest")]
     scope: String,
@@ -100,9 +104,14 @@ struct ServeArgs {
     /// Address to listen on (loopback; port 0 picks a free port).
     #[arg(long, default_value = "127.0.0.1:8787")]
     listen: SocketAddr,
-    /// Folder for the backend's own database and tokens.
+    /// Folder for the backend's tokens and receipt key, and its SQLite database unless
+    /// --database says otherwise.
     #[arg(long)]
     data: PathBuf,
+    /// `sqlite:PATH` (default: backend.db in --data) or `postgres://USER@HOST:PORT/DB`: a
+    /// database several `serve` processes may share.
+    #[arg(long)]
+    database: Option<String>,
     /// Runs to seed on first start.
     #[arg(long, default_value_t = 200)]
     seed_runs: u64,
@@ -293,7 +302,12 @@ fn main() -> ExitCode {
 async fn run(cli: Cli) -> Result<(), String> {
     match cli.command {
         Command::Backend(BackendCmd::Serve(a)) => serve(a).await,
-        Command::Backend(BackendCmd::Keys(KeysCmd::Create(a))) => create_key(a),
+        // Blocking database clients must not run on the runtime's threads.
+        Command::Backend(BackendCmd::Keys(KeysCmd::Create(a))) => {
+            tokio::task::spawn_blocking(move || create_key(a))
+                .await
+                .map_err(|e| e.to_string())?
+        }
         Command::Sync(a) => sync(a).await,
         Command::Runs(RunsCmd::List(a)) => list_runs(a),
         Command::Runs(RunsCmd::Show(a)) => show_run(a),
@@ -306,10 +320,17 @@ async fn run(cli: Cli) -> Result<(), String> {
     }
 }
 
+/// The database a `--database` argument names.
+fn database(arg: &str) -> Result<countersign_backend::Database, String> {
+    arg.parse()
+        .map_err(|e: countersign_backend::Error| e.to_string())
+}
+
 async fn serve(a: ServeArgs) -> Result<(), String> {
     let config = countersign_backend::Config {
         listen: a.listen,
         data_dir: a.data,
+        database: a.database.as_deref().map(database).transpose()?,
         seed_runs: a.seed_runs,
         seed: a.seed,
         faults: a.faults,
@@ -322,6 +343,7 @@ async fn serve(a: ServeArgs) -> Result<(), String> {
         .map_err(|e| e.to_string())?;
     output::line(&format!("url: {}", handle.url));
     output::line(&format!("token: {}", handle.token));
+    output::line(&format!("database: {}", handle.engine()));
     wait_for_stop().await;
     handle.shutdown().await;
     Ok(())
@@ -334,8 +356,13 @@ fn create_key(a: KeysCreateArgs) -> Result<(), String> {
             a.scope
         )
     })?;
+    let db = match (&a.database, &a.data) {
+        (Some(d), _) => database(d)?,
+        (None, Some(dir)) => countersign_backend::Database::in_dir(dir),
+        (None, None) => return Err("give --data or --database".into()),
+    };
     let (key_id, key) =
-        countersign_backend::create_key(&a.data, &a.name, scope).map_err(|e| e.to_string())?;
+        countersign_backend::create_key_in(&db, &a.name, scope).map_err(|e| e.to_string())?;
     output::line(&format!("key_id: {key_id}"));
     output::line(&format!("key: {key}"));
     output::line(&format!("scope: {}", scope.as_str()));

@@ -3,6 +3,7 @@
 
 use super::problem::{problem, unprocessable};
 use super::{ApiResult, AppState, json_response, ok_json, parse_body, require, with_db};
+use crate::db::sql::{Sql, V, args};
 use crate::{corpus, db};
 use axum::body::Bytes;
 use axum::extract::{Extension, Path};
@@ -56,8 +57,8 @@ pub(super) async fn put_budgets(
     }
     let items = b.items;
     let saved = with_db(&st.0, move |c| {
-        let tx = c.transaction()?;
-        db::replace_budgets(&tx, &items)?;
+        let mut tx = c.begin()?;
+        db::replace_budgets(&mut tx, &items)?;
         tx.commit()?;
         Ok(db::load_budgets(c)?)
     })
@@ -120,16 +121,29 @@ pub(super) async fn system(
     Path(table): Path<String>,
 ) -> ApiResult {
     require(&who, &[Role::Admin])?;
-    let sql = match table.as_str() {
-        "refunds" => {
-            "SELECT json_object('refund_id', refund_id, 'action_id', action_id, 'order_id', order_id, 'amount_micros', amount_micros, 'currency', currency, 'region', region, 'created_at', created_at) FROM refunds ORDER BY created_at, refund_id"
-        }
-        "crm" => {
-            "SELECT json_object('record_id', record_id, 'field', field, 'value', value, 'updated_at', updated_at) FROM crm_fields ORDER BY record_id, field"
-        }
-        "tickets" => {
-            "SELECT json_object('ticket_id', ticket_id, 'status', status, 'updated_at', updated_at) FROM tickets ORDER BY ticket_id"
-        }
+    // Each table as (query, names of its columns); the objects are built here so the SQL is
+    // the same on both engines. Integer columns stay numbers.
+    let (sql, names): (&str, &[&str]) = match table.as_str() {
+        "refunds" => (
+            "SELECT refund_id, action_id, order_id, amount_micros, currency, region, created_at FROM refunds ORDER BY created_at, refund_id",
+            &[
+                "refund_id",
+                "action_id",
+                "order_id",
+                "amount_micros",
+                "currency",
+                "region",
+                "created_at",
+            ],
+        ),
+        "crm" => (
+            "SELECT record_id, field, value, updated_at FROM crm_fields ORDER BY record_id, field",
+            &["record_id", "field", "value", "updated_at"],
+        ),
+        "tickets" => (
+            "SELECT ticket_id, status, updated_at FROM tickets ORDER BY ticket_id",
+            &["ticket_id", "status", "updated_at"],
+        ),
         _ => {
             return Err(problem(
                 StatusCode::NOT_FOUND,
@@ -140,11 +154,18 @@ pub(super) async fn system(
         }
     };
     let rows = with_db(&st.0, move |c| {
-        let mut stmt = c.prepare(sql)?;
-        let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
         let mut out = Vec::new();
-        for r in rows {
-            out.push(r?);
+        for r in c.rows(sql, args![])? {
+            let mut o = serde_json::Map::new();
+            for (name, v) in names.iter().zip(r.0) {
+                let v = match v {
+                    V::Null => serde_json::Value::Null,
+                    V::Int(n) => json!(n),
+                    V::Text(t) => json!(t),
+                };
+                o.insert((*name).to_string(), v);
+            }
+            out.push(serde_json::Value::Object(o).to_string());
         }
         Ok(out)
     })

@@ -10,6 +10,7 @@
 
 use super::problem::{Problem, problem};
 use super::{ApiResult, AppState, json_response, parse_body, with_db};
+use crate::db::sql::{Conn, Sql, args, lock_key};
 use axum::body::Bytes;
 use axum::extract::Query;
 use axum::http::StatusCode;
@@ -17,26 +18,12 @@ use axum::response::IntoResponse;
 use chrono::{DateTime, Utc};
 use countersign_core::audit::{canonical_json, format_at, sha256_hex};
 use ed25519_dalek::{Signature, Signer, SigningKey, VerifyingKey};
-use rusqlite::{Connection, OptionalExtension, params};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
 const CHECKPOINT_DOMAIN: &str = "countersign-checkpoint/1\n";
 const RECEIPT_DOMAIN: &str = "countersign-checkpoint-receipt/1\n";
 const RECEIPT_FORMAT: &str = "countersign-checkpoint-receipt/1";
-
-/// The table of countersigned checkpoints.
-pub(crate) const SCHEMA: &str = "
-CREATE TABLE IF NOT EXISTS audit_checkpoints(
-    installation_key TEXT NOT NULL,
-    seq INTEGER NOT NULL,
-    head_hash TEXT NOT NULL,
-    received_at TEXT NOT NULL,
-    subject TEXT NOT NULL,
-    receipt TEXT NOT NULL,
-    PRIMARY KEY(installation_key, seq)
-);
-";
 
 /// The body of `POST /v1/audit/checkpoints`.
 #[derive(Deserialize)]
@@ -138,21 +125,23 @@ fn countersign(key: &SigningKey, c: &Checkpoint, now: DateTime<Utc>) -> Value {
 /// Keeps the receipt for `c`, or answers with the one kept for the same seq and hash; a
 /// different hash for a seq already countersigned is a fork of the chain (409).
 fn keep(
-    conn: &mut Connection,
+    conn: &mut Conn<'_>,
     key: &SigningKey,
     subject: &str,
     c: &Checkpoint,
 ) -> Result<(StatusCode, String), Problem> {
-    let tx = conn.transaction()?;
-    let kept: Option<(String, String, String)> = tx
-        .query_row(
-            "SELECT head_hash, received_at, receipt FROM audit_checkpoints
-             WHERE installation_key = ?1 AND seq = ?2",
-            params![c.installation_key, c.seq as i64],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-        )
-        .optional()?;
-    if let Some((hash, received_at, receipt)) = kept {
+    let mut tx = conn.begin()?;
+    lock_key(
+        &mut tx,
+        &format!("checkpoint:{}:{}", c.installation_key, c.seq),
+    )?;
+    let kept = tx.row(
+        "SELECT head_hash, received_at, receipt FROM audit_checkpoints
+         WHERE installation_key = ?1 AND seq = ?2",
+        args![c.installation_key, c.seq as i64],
+    )?;
+    if let Some(mut r) = kept {
+        let (hash, received_at, receipt) = (r.text(0)?, r.text(1)?, r.text(2)?);
         if hash == c.head_hash {
             return Ok((StatusCode::OK, receipt));
         }
@@ -170,10 +159,10 @@ fn keep(
     }
     let receipt = countersign(key, c, Utc::now());
     let text = canonical_json(&receipt);
-    tx.execute(
+    tx.exec(
         "INSERT INTO audit_checkpoints(installation_key, seq, head_hash, received_at, subject,
              receipt) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        params![
+        args![
             c.installation_key,
             c.seq as i64,
             c.head_hash,
@@ -212,15 +201,14 @@ pub(super) struct ListQuery {
 /// seq.
 pub(super) async fn list(st: AppState, Query(q): Query<ListQuery>) -> ApiResult {
     let items = with_db(&st.0, move |conn| {
-        let mut stmt = conn.prepare(
+        let mut out = Vec::new();
+        for mut r in conn.rows(
             "SELECT receipt FROM audit_checkpoints WHERE installation_key = ?1 ORDER BY seq",
-        )?;
-        let rows = stmt
-            .query_map([q.installation_key.trim().to_ascii_lowercase()], |r| {
-                r.get::<_, String>(0)
-            })?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
-        Ok(rows)
+            args![q.installation_key.trim().to_ascii_lowercase()],
+        )? {
+            out.push(r.text(0)?);
+        }
+        Ok(out)
     })
     .await?;
     Ok(json_response(format!(

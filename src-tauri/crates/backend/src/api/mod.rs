@@ -10,8 +10,7 @@ mod identity;
 mod paging;
 pub(crate) mod problem;
 
-pub(crate) use checkpoints::SCHEMA as CHECKPOINTS_SCHEMA;
-
+use crate::db::sql::Conn;
 use crate::{State, db, faults};
 use axum::Router;
 use axum::body::Bytes;
@@ -23,7 +22,6 @@ use axum::routing::{get, post};
 use chrono::Utc;
 use countersign_core::{Role, Whoami};
 use problem::{Problem, problem};
-use rusqlite::Connection;
 use serde::Deserialize;
 use serde_json::{Value, json};
 use std::sync::Arc;
@@ -49,33 +47,23 @@ fn ok_json(v: &Value) -> ApiResult {
     Ok(json_response(v.to_string()))
 }
 
-/// Runs `f` on the database off the async threads.
+/// Runs `f` on a database connection off the async threads.
 async fn with_db<T, F>(st: &Arc<State>, f: F) -> Result<T, Problem>
 where
     T: Send + 'static,
-    F: FnOnce(&mut Connection) -> Result<T, Problem> + Send + 'static,
+    F: FnOnce(&mut Conn<'_>) -> Result<T, Problem> + Send + 'static,
 {
     let st = st.clone();
-    tokio::task::spawn_blocking(move || {
-        let mut conn = st.db.lock().map_err(|_| {
+    tokio::task::spawn_blocking(move || st.db.with(f)?)
+        .await
+        .map_err(|e| {
             problem(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "internal",
                 "Internal server error",
-                "database lock poisoned",
+                &e.to_string(),
             )
-        })?;
-        f(&mut conn)
-    })
-    .await
-    .map_err(|e| {
-        problem(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "internal",
-            "Internal server error",
-            &e.to_string(),
-        )
-    })?
+        })?
 }
 
 /// The `/v1` router with auth and fault injection.

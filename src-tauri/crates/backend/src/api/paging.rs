@@ -3,6 +3,7 @@
 
 use super::problem::{Problem, problem};
 use super::{ApiResult, AppState, json_response, with_db};
+use crate::db::Cursor;
 use crate::{State, db};
 use axum::extract::Query;
 use axum::http::StatusCode;
@@ -12,13 +13,19 @@ use serde_json::Value;
 use std::collections::HashMap;
 use std::sync::Arc;
 
-/// The cursor that continues after sequence number `seq`.
-fn encode_cursor(seq: i64) -> String {
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("seq:{seq}"))
+/// The cursor that continues after `c`: `seq:N` on SQLite (as always), `xid:X:N` on
+/// PostgreSQL (the transaction and change number of the last item served).
+fn encode_cursor(c: Cursor) -> String {
+    let text = if c.xid == 0 {
+        format!("seq:{}", c.seq)
+    } else {
+        format!("xid:{}:{}", c.xid, c.seq)
+    };
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(text)
 }
 
-/// The sequence number a cursor of this backend continues after, or a 400 problem.
-fn decode_cursor(c: &str) -> Result<i64, Problem> {
+/// Where a cursor of this backend continues, or a 400 problem.
+fn decode_cursor(c: &str) -> Result<Cursor, Problem> {
     let bad = || {
         problem(
             StatusCode::BAD_REQUEST,
@@ -31,23 +38,32 @@ fn decode_cursor(c: &str) -> Result<i64, Problem> {
         .decode(c)
         .map_err(|_| bad())?;
     let text = String::from_utf8(raw).map_err(|_| bad())?;
-    let n: i64 = text
-        .strip_prefix("seq:")
-        .and_then(|n| n.parse().ok())
-        .ok_or_else(bad)?;
-    if n < 0 {
-        return Err(bad());
-    }
-    Ok(n)
+    let number = |t: &str| t.parse::<i64>().ok().filter(|n| *n >= 0);
+    let cursor = if let Some(n) = text.strip_prefix("seq:") {
+        Cursor {
+            xid: 0,
+            seq: number(n).ok_or_else(bad)?,
+        }
+    } else {
+        let (x, n) = text
+            .strip_prefix("xid:")
+            .and_then(|t| t.split_once(':'))
+            .ok_or_else(bad)?;
+        Cursor {
+            xid: number(x).ok_or_else(bad)?,
+            seq: number(n).ok_or_else(bad)?,
+        }
+    };
+    Ok(cursor)
 }
 
-/// The page asked for: (after this sequence number, limit clamped to 1..=1000 with 500 by
-/// default, the cursor as given).
-fn page_params(q: &HashMap<String, String>) -> Result<(i64, usize, Option<String>), Problem> {
+/// The page asked for: (after this position, limit clamped to 1..=1000 with 500 by default,
+/// the cursor as given).
+fn page_params(q: &HashMap<String, String>) -> Result<(Cursor, usize, Option<String>), Problem> {
     let cursor = q.get("cursor").filter(|c| !c.is_empty()).cloned();
     let after = match &cursor {
         Some(c) => decode_cursor(c)?,
-        None => 0,
+        None => Cursor::default(),
     };
     let limit = match q.get("limit").filter(|l| !l.is_empty()) {
         Some(l) => l.parse::<i64>().map_err(|_| {
@@ -105,4 +121,25 @@ pub(super) async fn list_actions(
     Query(q): Query<HashMap<String, String>>,
 ) -> ApiResult {
     list_page(&st.0, "actions", q).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cursors_round_trip_and_sqlite_cursors_keep_their_old_form() -> Result<(), String> {
+        let sqlite = Cursor { xid: 0, seq: 42 };
+        let pg = Cursor { xid: 9001, seq: 7 };
+        let plain = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode("seq:42");
+        assert_eq!(encode_cursor(sqlite), plain);
+        for c in [sqlite, pg] {
+            assert_eq!(decode_cursor(&encode_cursor(c)).map_err(|p| p.kind())?, c);
+        }
+        for bad in ["seq:-1", "xid:1", "xid:a:1", "xid:1:-2", "other"] {
+            let text = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bad);
+            assert!(decode_cursor(&text).is_err(), "{bad}");
+        }
+        Ok(())
+    }
 }

@@ -67,6 +67,14 @@ impl IntoResponse for Problem {
 impl From<Error> for Problem {
     fn from(e: Error) -> Self {
         tracing::error!("backend error: {e}");
+        if let Error::Unavailable(why) = &e {
+            return problem(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "unavailable",
+                "Database unavailable",
+                why,
+            );
+        }
         problem(
             StatusCode::INTERNAL_SERVER_ERROR,
             "internal",
@@ -78,6 +86,12 @@ impl From<Error> for Problem {
 
 impl From<rusqlite::Error> for Problem {
     fn from(e: rusqlite::Error) -> Self {
+        Error::from(e).into()
+    }
+}
+
+impl From<postgres::Error> for Problem {
+    fn from(e: postgres::Error) -> Self {
         Error::from(e).into()
     }
 }

@@ -3,31 +3,12 @@
 //! the idempotency key they were posted under, the values a reviewer approved, and the
 //! execution result the agent reported.
 
+use super::sql::{Sql, args};
 use super::{next_seq, save_action};
 use crate::Error;
 use countersign_core::{PendingAction, Run};
-use rusqlite::{Connection, OptionalExtension, params};
 use serde_json::Value;
 use std::collections::BTreeMap;
-
-/// Who produced which run, and the agent-owned side of actions (portable SQL).
-pub(crate) const SCHEMA: &str = "
-CREATE TABLE IF NOT EXISTS run_sources(
-    run_id TEXT PRIMARY KEY,
-    agent TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS agent_actions(
-    action_id TEXT PRIMARY KEY,
-    agent TEXT NOT NULL,
-    idempotency_key TEXT NOT NULL,
-    request_hash TEXT NOT NULL,
-    webhook_url TEXT,
-    rollback TEXT,
-    approved_fields TEXT,
-    result TEXT,
-    UNIQUE(agent, idempotency_key)
-);
-";
 
 /// What became of a reported run.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -43,34 +24,27 @@ pub(crate) enum RunWrite {
 }
 
 /// The producer of run `run_id` when an agent reported it.
-pub(crate) fn run_owner(conn: &Connection, run_id: &str) -> Result<Option<String>, Error> {
-    Ok(conn
-        .query_row(
-            "SELECT agent FROM run_sources WHERE run_id = ?1",
-            [run_id],
-            |r| r.get(0),
-        )
-        .optional()?)
+pub(crate) fn run_owner(c: &mut dyn Sql, run_id: &str) -> Result<Option<String>, Error> {
+    c.text(
+        "SELECT agent FROM run_sources WHERE run_id = ?1",
+        args![run_id],
+    )
 }
 
 /// Stores `run` (already validated) for `agent`: a new run, or a higher revision of one of its
-/// own runs, each under a new change sequence number; anything else changes nothing.
-pub(crate) fn write_run(conn: &Connection, agent: &str, run: &Run) -> Result<RunWrite, Error> {
-    let stored: Option<String> = conn
-        .query_row(
-            "SELECT json FROM runs WHERE run_id = ?1",
-            [&run.run_id],
-            |r| r.get(0),
-        )
-        .optional()?;
+/// own runs, each under a new change sequence number; anything else changes nothing. Call it
+/// in a transaction: the run id is locked first, so two reports of one run take turns.
+pub(crate) fn write_run(c: &mut dyn Sql, agent: &str, run: &Run) -> Result<RunWrite, Error> {
+    super::sql::lock_key(c, &format!("run:{}", run.run_id))?;
+    let stored = c.text("SELECT json FROM runs WHERE run_id = ?1", args![run.run_id])?;
     let json = serde_json::to_string(run)?;
-    let seq = next_seq(conn, "runs")?;
+    let seq = next_seq(c, "runs")?;
     let Some(stored) = stored else {
         // Agent runs take no generator index (-1): the seeded data's numbering is untouched.
-        conn.execute(
+        c.exec(
             "INSERT INTO runs(run_id, seq, idx, workflow, team, user_id, started_ms, cost_micros, json)
              VALUES(?1, ?2, -1, ?3, ?4, ?5, ?6, ?7, ?8)",
-            params![
+            args![
                 run.run_id,
                 seq,
                 run.workflow,
@@ -81,13 +55,13 @@ pub(crate) fn write_run(conn: &Connection, agent: &str, run: &Run) -> Result<Run
                 json
             ],
         )?;
-        conn.execute(
+        c.exec(
             "INSERT INTO run_sources(run_id, agent) VALUES(?1, ?2)",
-            params![run.run_id, agent],
+            args![run.run_id, agent],
         )?;
         return Ok(RunWrite::Created);
     };
-    match run_owner(conn, &run.run_id)? {
+    match run_owner(c, &run.run_id)? {
         Some(owner) if owner == agent => {}
         Some(owner) => return Ok(RunWrite::NotYours(owner)),
         None => return Ok(RunWrite::NotYours("the seeded data".into())),
@@ -96,10 +70,10 @@ pub(crate) fn write_run(conn: &Connection, agent: &str, run: &Run) -> Result<Run
     if run.revision <= revision {
         return Ok(RunWrite::Ignored(revision));
     }
-    conn.execute(
+    c.exec(
         "UPDATE runs SET seq = ?2, workflow = ?3, team = ?4, user_id = ?5, started_ms = ?6,
                 cost_micros = ?7, json = ?8 WHERE run_id = ?1",
-        params![
+        args![
             run.run_id,
             seq,
             run.workflow,
@@ -151,16 +125,19 @@ pub(crate) enum ActionWrite {
     KeyReused(String),
 }
 
-/// Stores an agent's action unless its idempotency key was used before.
-pub(crate) fn write_action(conn: &Connection, new: &NewAction<'_>) -> Result<ActionWrite, Error> {
-    let earlier: Option<(String, String)> = conn
-        .query_row(
-            "SELECT action_id, request_hash FROM agent_actions WHERE agent = ?1 AND idempotency_key = ?2",
-            params![new.agent, new.idempotency_key],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
-        .optional()?;
-    if let Some((id, hash)) = earlier {
+/// Stores an agent's action unless its idempotency key was used before. Call it in a
+/// transaction: the key is locked first, so two posts under one key take turns.
+pub(crate) fn write_action(c: &mut dyn Sql, new: &NewAction<'_>) -> Result<ActionWrite, Error> {
+    super::sql::lock_key(
+        c,
+        &format!("action-key:{}\n{}", new.agent, new.idempotency_key),
+    )?;
+    let earlier = c.row(
+        "SELECT action_id, request_hash FROM agent_actions WHERE agent = ?1 AND idempotency_key = ?2",
+        args![new.agent, new.idempotency_key],
+    )?;
+    if let Some(mut r) = earlier {
+        let (id, hash) = (r.text(0)?, r.text(1)?);
         return Ok(if hash == new.request_hash {
             ActionWrite::Replayed(id)
         } else {
@@ -168,21 +145,22 @@ pub(crate) fn write_action(conn: &Connection, new: &NewAction<'_>) -> Result<Act
         });
     }
     let a = new.action;
-    conn.execute(
+    let seq = next_seq(c, "actions")?;
+    c.exec(
         "INSERT INTO actions(action_id, seq, run_id, status, expires_ms, json) VALUES(?1, ?2, ?3, ?4, ?5, ?6)",
-        params![
+        args![
             a.action_id,
-            next_seq(conn, "actions")?,
+            seq,
             a.run_id,
             a.status.as_str(),
             a.expires_at.timestamp_millis(),
             serde_json::to_string(a)?
         ],
     )?;
-    conn.execute(
+    c.exec(
         "INSERT INTO agent_actions(action_id, agent, idempotency_key, request_hash, webhook_url, rollback)
          VALUES(?1, ?2, ?3, ?4, ?5, ?6)",
-        params![
+        args![
             a.action_id,
             new.agent,
             new.idempotency_key,
@@ -208,19 +186,19 @@ pub(crate) struct AgentAction {
 }
 
 /// The agent side of action `id`; `None` for the seeded data's actions.
-pub(crate) fn agent_action(conn: &Connection, id: &str) -> Result<Option<AgentAction>, Error> {
-    let mut st = conn.prepare_cached(
+pub(crate) fn agent_action(c: &mut dyn Sql, id: &str) -> Result<Option<AgentAction>, Error> {
+    let Some(mut r) = c.row(
         "SELECT agent, webhook_url, approved_fields, result FROM agent_actions WHERE action_id = ?1",
-    )?;
-    let mut rows = st.query([id])?;
-    let Some(r) = rows.next()? else {
+        args![id],
+    )?
+    else {
         return Ok(None);
     };
-    let approved: Option<String> = r.get(2)?;
-    let result: Option<String> = r.get(3)?;
+    let approved = r.opt_text(2)?;
+    let result = r.opt_text(3)?;
     Ok(Some(AgentAction {
-        agent: r.get(0)?,
-        webhook_url: r.get(1)?,
+        agent: r.text(0)?,
+        webhook_url: r.opt_text(1)?,
         approved_fields: approved.map(|t| serde_json::from_str(&t)).transpose()?,
         result: result.map(|t| serde_json::from_str(&t)).transpose()?,
     }))
@@ -228,40 +206,32 @@ pub(crate) fn agent_action(conn: &Connection, id: &str) -> Result<Option<AgentAc
 
 /// Records the values a reviewer approved for an agent's action.
 pub(crate) fn set_approved_fields(
-    conn: &Connection,
+    c: &mut dyn Sql,
     id: &str,
     fields: &BTreeMap<String, String>,
 ) -> Result<(), Error> {
-    conn.execute(
+    c.exec(
         "UPDATE agent_actions SET approved_fields = ?2 WHERE action_id = ?1",
-        params![id, serde_json::to_string(fields)?],
+        args![id, serde_json::to_string(fields)?],
     )?;
     Ok(())
 }
 
 /// Records the execution result of an agent's action and saves the action's new state (a new
 /// change in the actions feed).
-pub(crate) fn set_result(
-    conn: &Connection,
-    a: &PendingAction,
-    result: &Value,
-) -> Result<(), Error> {
-    conn.execute(
+pub(crate) fn set_result(c: &mut dyn Sql, a: &PendingAction, result: &Value) -> Result<(), Error> {
+    c.exec(
         "UPDATE agent_actions SET result = ?2 WHERE action_id = ?1",
-        params![a.action_id, result.to_string()],
+        args![a.action_id, result.to_string()],
     )?;
-    save_action(conn, a)
+    save_action(c, a)
 }
 
 /// The denial or escalation reason recorded with the decision on action `id`, if any.
-pub(crate) fn decision_reason(conn: &Connection, id: &str) -> Result<Option<String>, Error> {
-    Ok(conn
-        .query_row(
-            "SELECT reason FROM decisions WHERE op = 'decision' AND action_id = ?1
-             ORDER BY decided_at DESC LIMIT 1",
-            [id],
-            |r| r.get::<_, Option<String>>(0),
-        )
-        .optional()?
-        .flatten())
+pub(crate) fn decision_reason(c: &mut dyn Sql, id: &str) -> Result<Option<String>, Error> {
+    c.text(
+        "SELECT reason FROM decisions WHERE op = 'decision' AND action_id = ?1
+         ORDER BY decided_at DESC LIMIT 1",
+        args![id],
+    )
 }

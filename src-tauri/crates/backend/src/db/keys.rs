@@ -2,22 +2,11 @@
 //! name (the agent or person it identifies) and its scope. The plain key is shown once, when
 //! it is created.
 
+use super::sql::{Sql, args};
 use crate::Error;
 use chrono::{DateTime, Utc};
-use rusqlite::{Connection, OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-
-/// The table of keys (portable SQL: text columns, no SQLite-only types).
-pub(crate) const SCHEMA: &str = "
-CREATE TABLE IF NOT EXISTS api_keys(
-    key_id TEXT PRIMARY KEY,
-    key_hash TEXT NOT NULL UNIQUE,
-    name TEXT NOT NULL,
-    scope TEXT NOT NULL,
-    created_at TEXT NOT NULL
-);
-";
 
 /// What a key may do.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -80,30 +69,28 @@ pub(crate) fn hash(key: &str) -> String {
 
 /// Stores a new key's hash; the caller shows the plain key once.
 pub(crate) fn insert(
-    conn: &Connection,
+    c: &mut dyn Sql,
     key_id: &str,
     plain: &str,
     name: &str,
     scope: Scope,
     now: DateTime<Utc>,
 ) -> Result<(), Error> {
-    conn.execute(
+    c.exec(
         "INSERT INTO api_keys(key_id, key_hash, name, scope, created_at) VALUES(?1, ?2, ?3, ?4, ?5)",
-        params![key_id, hash(plain), name, scope.as_str(), now.to_rfc3339()],
+        args![key_id, hash(plain), name, scope.as_str(), now.to_rfc3339()],
     )?;
     Ok(())
 }
 
 /// The key whose hash is `key_hash`, if any.
-pub(crate) fn find(conn: &Connection, key_hash: &str) -> Result<Option<KeyRow>, Error> {
-    let row: Option<(String, String, String)> = conn
-        .query_row(
-            "SELECT key_id, name, scope FROM api_keys WHERE key_hash = ?1",
-            [key_hash],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-        )
-        .optional()?;
-    row.map(|(key_id, name, scope)| {
+pub(crate) fn find(c: &mut dyn Sql, key_hash: &str) -> Result<Option<KeyRow>, Error> {
+    let row = c.row(
+        "SELECT key_id, name, scope FROM api_keys WHERE key_hash = ?1",
+        args![key_hash],
+    )?;
+    row.map(|mut r| {
+        let (key_id, name, scope) = (r.text(0)?, r.text(1)?, r.text(2)?);
         let scope = Scope::parse(&scope)
             .ok_or_else(|| Error::Invalid(format!("key {key_id} has unknown scope {scope}")))?;
         Ok(KeyRow {

@@ -1,126 +1,103 @@
-//! The backend's own SQLite: runs and actions in change order, decisions, the system-of-record
+//! The backend's storage: runs and actions in change order, decisions, the system-of-record
 //! tables writes are executed against, and budgets; what agents report lives in the submodules.
 //!
-//! Every function here takes a `rusqlite::Connection` and speaks plain SQL (text, integers,
-//! `ON CONFLICT`, no SQLite-only types), so a second storage engine is a second implementation
-//! of these functions behind the same signatures.
+//! Everything is written once against [`sql::Sql`], which SQLite (one file, the default, what
+//! the app embeds) and PostgreSQL (a database several server processes share) both implement;
+//! [`Db`] is the engine a server runs on. The engines differ only where they must: schema
+//! ([`migrate`]), locking ([`sql::lock_key`], [`sql::for_update`]) and change order ([`page`]).
 
 pub(crate) mod agent;
 pub(crate) mod keys;
+pub(crate) mod migrate;
+pub(crate) mod pg;
 pub(crate) mod reservations;
+pub(crate) mod seeding;
 pub(crate) mod spans;
+pub(crate) mod sql;
 
-use crate::Error;
-use crate::generate::{self, GenRun, Mode};
+pub(crate) use seeding::{SimTweak, seed, simulate, simulate_with};
+
+use crate::{Database, Error};
 use chrono::{DateTime, Duration, Utc};
 use countersign_core::{
     ActionStatus, Budget, BudgetLimits, BudgetScope, Enforcement, Micros, PendingAction, Period,
     Run, ScopeKind,
 };
-use rusqlite::{Connection, OptionalExtension, Transaction, params};
-use std::collections::HashMap;
+use sql::{Conn, Engine, Sql, args, for_update};
 use std::path::Path;
+use std::sync::Mutex;
 
-const SCHEMA: &str = "
-CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS runs(
-    run_id TEXT PRIMARY KEY,
-    seq INTEGER NOT NULL UNIQUE,
-    idx INTEGER NOT NULL,
-    workflow TEXT NOT NULL,
-    team TEXT,
-    user_id TEXT NOT NULL,
-    started_ms INTEGER NOT NULL,
-    cost_micros INTEGER NOT NULL,
-    json TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS runs_started ON runs(started_ms);
-CREATE TABLE IF NOT EXISTS actions(
-    action_id TEXT PRIMARY KEY,
-    seq INTEGER NOT NULL UNIQUE,
-    run_id TEXT NOT NULL,
-    status TEXT NOT NULL,
-    expires_ms INTEGER NOT NULL,
-    json TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS actions_open ON actions(status, expires_ms);
-CREATE TABLE IF NOT EXISTS decisions(
-    op TEXT NOT NULL,
-    action_id TEXT NOT NULL,
-    idempotency_key TEXT NOT NULL,
-    response TEXT NOT NULL,
-    reason TEXT,
-    decided_at TEXT NOT NULL,
-    PRIMARY KEY(op, action_id, idempotency_key)
-);
-CREATE TABLE IF NOT EXISTS executions(
-    action_id TEXT PRIMARY KEY,
-    system TEXT NOT NULL,
-    record_id TEXT NOT NULL,
-    field TEXT NOT NULL,
-    before TEXT NOT NULL,
-    after TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS refunds(
-    refund_id TEXT PRIMARY KEY,
-    action_id TEXT NOT NULL,
-    order_id TEXT NOT NULL,
-    amount_micros INTEGER NOT NULL,
-    currency TEXT NOT NULL,
-    region TEXT NOT NULL,
-    created_at TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS crm_fields(
-    record_id TEXT NOT NULL,
-    field TEXT NOT NULL,
-    value TEXT NOT NULL,
-    updated_at TEXT NOT NULL,
-    PRIMARY KEY(record_id, field)
-);
-CREATE TABLE IF NOT EXISTS tickets(ticket_id TEXT PRIMARY KEY, status TEXT NOT NULL, updated_at TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS budgets(budget_id TEXT PRIMARY KEY, pos INTEGER NOT NULL, json TEXT NOT NULL);
-";
+/// The storage a server runs on.
+pub(crate) enum Db {
+    /// One SQLite connection, taken in turns.
+    Sqlite(Mutex<rusqlite::Connection>),
+    /// A pool of PostgreSQL connections.
+    Postgres(pg::Pool),
+}
 
-/// Opens (creating if needed) `backend.db` in `data_dir` and applies the schema.
-pub(crate) fn open(data_dir: &Path) -> Result<Connection, Error> {
-    std::fs::create_dir_all(data_dir)?;
-    let conn = Connection::open(data_dir.join("backend.db"))?;
+/// Connections a server process keeps to PostgreSQL at most.
+pub(crate) const PG_POOL_SIZE: u32 = 16;
+
+impl Db {
+    /// Opens (creating and migrating if needed) the database.
+    pub(crate) fn open(database: &Database) -> Result<Db, Error> {
+        Ok(match database {
+            Database::Sqlite(path) => Db::Sqlite(Mutex::new(open_sqlite(path)?)),
+            Database::Postgres(url) => {
+                let pool = pg::pool(url, PG_POOL_SIZE)?;
+                let mut conn = pool.get()?;
+                migrate::postgres(&mut conn)?;
+                drop(conn);
+                Db::Postgres(pool)
+            }
+        })
+    }
+
+    /// The engine.
+    pub(crate) fn engine(&self) -> Engine {
+        match self {
+            Db::Sqlite(_) => Engine::Sqlite,
+            Db::Postgres(_) => Engine::Postgres,
+        }
+    }
+
+    /// Runs `f` on a connection (blocking: call it from `spawn_blocking`).
+    pub(crate) fn with<T>(&self, f: impl FnOnce(&mut Conn<'_>) -> T) -> Result<T, Error> {
+        match self {
+            Db::Sqlite(m) => {
+                let mut c = m
+                    .lock()
+                    .map_err(|_| Error::Task("database lock poisoned".into()))?;
+                Ok(f(&mut Conn::Sqlite(&mut c)))
+            }
+            Db::Postgres(pool) => {
+                let mut c = pool.get()?;
+                Ok(f(&mut Conn::Pg(&mut c)))
+            }
+        }
+    }
+}
+
+/// Opens (creating if needed) a SQLite file and migrates it.
+pub(crate) fn open_sqlite(path: &Path) -> Result<rusqlite::Connection, Error> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)?;
+    }
+    let mut conn = rusqlite::Connection::open(path)?;
     conn.busy_timeout(std::time::Duration::from_secs(10))?;
+    conn.set_prepared_statement_cache_capacity(128);
     // Pages are served straight from the mapped file rather than copied by read(2) into a
     // small page cache: listing runs is the hot path of every console sync.
     conn.execute_batch(
         "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA mmap_size=1073741824;",
     )?;
-    conn.execute_batch(SCHEMA)?;
-    conn.execute_batch(crate::api::CHECKPOINTS_SCHEMA)?;
-    for schema in [
-        keys::SCHEMA,
-        agent::SCHEMA,
-        reservations::SCHEMA,
-        spans::SCHEMA,
-    ] {
-        conn.execute_batch(schema)?;
-    }
-    let has_budgets: bool = conn.query_row(
-        "SELECT EXISTS(SELECT 1 FROM meta WHERE key='budgets_seeded')",
-        [],
-        |r| r.get(0),
-    )?;
-    if !has_budgets {
-        let tx = conn.unchecked_transaction()?;
-        replace_budgets(&tx, &default_budgets())?;
-        tx.execute(
-            "INSERT INTO meta(key, value) VALUES('budgets_seeded', '1')",
-            [],
-        )?;
-        tx.commit()?;
-    }
+    migrate::sqlite(&mut conn)?;
     Ok(conn)
 }
 
 /// The caps a fresh backend starts with.
 pub(crate) fn default_budgets() -> Vec<Budget> {
-    let at = generate::base_time() - Duration::days(90);
+    let at = crate::generate::base_time() - Duration::days(90);
     vec![
         Budget {
             budget_id: "bud_backend_daily".into(),
@@ -158,351 +135,70 @@ pub(crate) fn default_budgets() -> Vec<Budget> {
     ]
 }
 
-pub(crate) fn load_budgets(conn: &Connection) -> Result<Vec<Budget>, Error> {
-    let mut st = conn.prepare("SELECT json FROM budgets ORDER BY pos")?;
-    let rows = st.query_map([], |r| r.get::<_, String>(0))?;
+/// The caps in force, in their order.
+pub(crate) fn load_budgets(c: &mut dyn Sql) -> Result<Vec<Budget>, Error> {
     let mut out = Vec::new();
-    for j in rows {
-        out.push(serde_json::from_str(&j?)?);
+    for mut r in c.rows("SELECT json FROM budgets ORDER BY pos", args![])? {
+        out.push(serde_json::from_str(&r.text(0)?)?);
     }
     Ok(out)
 }
 
-pub(crate) fn replace_budgets(tx: &Transaction<'_>, budgets: &[Budget]) -> Result<(), Error> {
-    tx.execute("DELETE FROM budgets", [])?;
-    let mut st = tx.prepare("INSERT INTO budgets(budget_id, pos, json) VALUES(?1, ?2, ?3)")?;
+/// Replaces every cap (in a transaction of the caller's), taking turns with reservations.
+pub(crate) fn replace_budgets(tx: &mut dyn Sql, budgets: &[Budget]) -> Result<(), Error> {
+    sql::lock_key(tx, reservations::LOCK)?;
+    tx.exec("DELETE FROM budgets", args![])?;
     for (i, b) in budgets.iter().enumerate() {
-        st.execute(params![b.budget_id, i as i64, serde_json::to_string(b)?])?;
+        tx.exec(
+            "INSERT INTO budgets(budget_id, pos, json) VALUES(?1, ?2, ?3)",
+            args![b.budget_id, i as i64, serde_json::to_string(b)?],
+        )?;
     }
     Ok(())
 }
 
-pub(crate) fn next_seq(conn: &Connection, table: &str) -> Result<i64, Error> {
-    let sql = format!("SELECT COALESCE(MAX(seq), 0) + 1 FROM {table}");
-    Ok(conn.query_row(&sql, [], |r| r.get(0))?)
-}
-
-fn next_index(conn: &Connection) -> Result<u64, Error> {
-    let v: i64 = conn.query_row("SELECT COALESCE(MAX(idx) + 1, 0) FROM runs", [], |r| {
-        r.get(0)
-    })?;
-    Ok(v as u64)
-}
-
-pub(crate) fn run_count(conn: &Connection) -> Result<u64, Error> {
-    let v: i64 = conn.query_row("SELECT COUNT(*) FROM runs", [], |r| r.get(0))?;
-    Ok(v as u64)
-}
-
-/// Prepared inserts shared by bulk seeding and live generation.
-struct Inserter<'c> {
-    run: rusqlite::Statement<'c>,
-    action: rusqlite::Statement<'c>,
-    ticket: rusqlite::Statement<'c>,
-    refund: rusqlite::Statement<'c>,
-    crm: rusqlite::Statement<'c>,
-    execution: rusqlite::Statement<'c>,
-    run_seq: i64,
-    action_seq: i64,
-}
-
-impl<'c> Inserter<'c> {
-    fn new(tx: &'c Connection) -> Result<Self, Error> {
-        Ok(Inserter {
-            run: tx.prepare(
-                "INSERT INTO runs(run_id, seq, idx, workflow, team, user_id, started_ms, cost_micros, json)
-                 VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-            )?,
-            action: tx.prepare(
-                "INSERT INTO actions(action_id, seq, run_id, status, expires_ms, json)
-                 VALUES(?1, ?2, ?3, ?4, ?5, ?6)",
-            )?,
-            ticket: tx.prepare(
-                "INSERT INTO tickets(ticket_id, status, updated_at) VALUES(?1, ?2, ?3)
-                 ON CONFLICT(ticket_id) DO UPDATE SET status = excluded.status, updated_at = excluded.updated_at",
-            )?,
-            refund: tx.prepare(
-                "INSERT OR REPLACE INTO refunds(refund_id, action_id, order_id, amount_micros, currency, region, created_at)
-                 VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-            )?,
-            crm: tx.prepare(
-                "INSERT INTO crm_fields(record_id, field, value, updated_at) VALUES(?1, ?2, ?3, ?4)
-                 ON CONFLICT(record_id, field) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
-            )?,
-            execution: tx.prepare(
-                "INSERT OR REPLACE INTO executions(action_id, system, record_id, field, before, after)
-                 VALUES(?1, ?2, ?3, ?4, ?5, ?6)",
-            )?,
-            run_seq: next_seq(tx, "runs")?,
-            action_seq: next_seq(tx, "actions")?,
-        })
-    }
-
-    fn insert(&mut self, idx: u64, g: &GenRun) -> Result<(), Error> {
-        let r = &g.run;
-        self.run.execute(params![
-            r.run_id,
-            self.run_seq,
-            idx as i64,
-            r.workflow,
-            r.team,
-            r.user_id,
-            r.started_at.timestamp_millis(),
-            r.cost_micros.0,
-            g.json
-        ])?;
-        self.run_seq += 1;
-        if let Some(a) = &g.action {
-            self.action.execute(params![
-                a.action_id,
-                self.action_seq,
-                a.run_id,
-                a.status.as_str(),
-                a.expires_at.timestamp_millis(),
-                serde_json::to_string(a)?
-            ])?;
-            self.action_seq += 1;
-        }
-        if let (Some(a), Some(ch)) = (&g.action, &g.execution) {
-            let at = a.decided_at.unwrap_or(a.updated_at).to_rfc3339();
-            let field = |name: &str| {
-                a.fields
-                    .iter()
-                    .find(|f| f.name == name)
-                    .map(|f| f.value.clone())
-                    .unwrap_or_default()
-            };
-            if a.kind == "issue_refund" {
-                let amount = Micros::parse_usd(&field("amount")).unwrap_or_default();
-                self.refund.execute(params![
-                    format!("rf_{}", a.action_id),
-                    a.action_id,
-                    field("order_id"),
-                    amount.0,
-                    field("currency"),
-                    field("region"),
-                    at
-                ])?;
-            } else {
-                self.crm.execute(params![
-                    field("record_id"),
-                    field("field"),
-                    field("value"),
-                    at
-                ])?;
-            }
-            self.execution.execute(params![
-                a.action_id,
-                ch.system,
-                ch.record_id,
-                ch.field,
-                ch.before.to_string(),
-                ch.after.to_string()
-            ])?;
-        }
-        if let Some((tid, status)) = &g.ticket {
-            self.ticket
-                .execute(params![tid, status, r.updated_at.to_rfc3339()])?;
-        }
-        Ok(())
+/// The change number the next change of `table` takes on SQLite (`MAX(seq) + 1`, inside the
+/// writer's transaction). On PostgreSQL a trigger numbers every change from a sequence and
+/// stamps its transaction (see [`page`]), so this is a placeholder (0) it overwrites.
+pub(crate) fn next_seq(c: &mut dyn Sql, table: &str) -> Result<i64, Error> {
+    match c.engine() {
+        Engine::Sqlite => c.int(
+            &format!("SELECT COALESCE(MAX(seq), 0) + 1 FROM {table}"),
+            args![],
+        ),
+        Engine::Postgres => Ok(0),
     }
 }
 
-/// Key of an in-memory usage tally: budget id and period start.
-type UsageKey = (String, i64);
-
-fn tally(budgets: &[Budget], tallies: &mut HashMap<UsageKey, (i64, u32)>, run: &Run) {
-    for b in budgets {
-        if b.period == Period::Run || !generate::scope_matches(&b.scope, run) {
-            continue;
-        }
-        let (from, _) = generate::period_bounds(b, run.started_at);
-        let e = tallies
-            .entry((b.budget_id.clone(), from.timestamp()))
-            .or_insert((0, 0));
-        e.0 += run.cost_micros.0;
-        e.1 += 1;
-    }
-}
-
-/// Seeds `n` historical runs spread over the 60 days before the base time, in one transaction.
-pub(crate) fn seed(conn: &mut Connection, n: u64, seed: u64, hostile: bool) -> Result<u64, Error> {
-    let budgets = load_budgets(conn)?;
-    let tx = conn.transaction()?;
-    {
-        let first = next_index(&tx)?;
-        let mut ins = Inserter::new(&tx)?;
-        let span_ms: i64 = 60 * 24 * 3600 * 1000;
-        let begin = generate::base_time() - Duration::milliseconds(span_ms);
-        let mut tallies: HashMap<UsageKey, (i64, u32)> = HashMap::new();
-        for i in 0..n {
-            let idx = first + i;
-            let offset = (i as i128 * span_ms as i128 / n.max(1) as i128) as i64;
-            let started = begin + Duration::milliseconds(offset);
-            let g = {
-                let t = &tallies;
-                let mut usage = |b: &Budget, from: DateTime<Utc>, _to: DateTime<Utc>| {
-                    t.get(&(b.budget_id.clone(), from.timestamp()))
-                        .copied()
-                        .unwrap_or((0, 0))
-                };
-                generate::generate(
-                    seed,
-                    idx,
-                    started,
-                    Mode::Seeded,
-                    hostile,
-                    &budgets,
-                    &mut usage,
-                )
-            };
-            tally(&budgets, &mut tallies, &g.run);
-            ins.insert(idx, &g)?;
-        }
-    }
-    tx.commit()?;
-    Ok(n)
-}
-
-/// Generates `n` live runs starting now; returns their ids.
-/// Adjustments tests can ask of simulated runs.
-#[derive(Default)]
-pub(crate) struct SimTweak {
-    /// Actions expire this many seconds from now.
-    pub expires_in_secs: Option<i64>,
-    /// Actions carry a look-alike region ("ЕU" with a Cyrillic Е).
-    pub homoglyph_region: bool,
-    /// The policy maximum on the amount is stated in this currency (e.g. "USD" while the
-    /// refund is in EUR): the reviewer must see the maximum could not be compared.
-    pub policy_max_currency: Option<String>,
-}
-
-pub(crate) fn simulate(
-    conn: &mut Connection,
-    n: u64,
-    seed: u64,
-    hostile: bool,
-) -> Result<Vec<String>, Error> {
-    simulate_with(conn, n, seed, hostile, &SimTweak::default())
-}
-
-pub(crate) fn simulate_with(
-    conn: &mut Connection,
-    n: u64,
-    seed: u64,
-    hostile: bool,
-    tweak: &SimTweak,
-) -> Result<Vec<String>, Error> {
-    let budgets = load_budgets(conn)?;
-    let tx = conn.transaction()?;
-    let mut ids = Vec::new();
-    {
-        let mut ins = Inserter::new(&tx)?;
-        let first = next_index(&tx)?;
-        for i in 0..n {
-            let idx = first + i;
-            let started = Utc::now();
-            let g = {
-                let t: &Connection = &tx;
-                let mut usage = |b: &Budget, from: DateTime<Utc>, to: DateTime<Utc>| {
-                    period_usage(t, b, from, to).unwrap_or((i64::MAX / 4, u32::MAX))
-                };
-                generate::generate(
-                    seed,
-                    idx,
-                    started,
-                    Mode::Live,
-                    hostile,
-                    &budgets,
-                    &mut usage,
-                )
-            };
-            let mut g = g;
-            if let Some(a) = g.action.as_mut() {
-                if let Some(secs) = tweak.expires_in_secs {
-                    a.expires_at = a.requested_at + Duration::seconds(secs);
-                }
-                if let (Some(cur), Some(rule)) = (
-                    tweak.policy_max_currency.as_ref(),
-                    a.field_rules.get_mut("amount"),
-                ) {
-                    rule.currency = Some(cur.clone());
-                }
-                if tweak.homoglyph_region {
-                    for f in a.fields.iter_mut().filter(|f| f.name == "region") {
-                        f.value = "\u{0415}U".into();
-                    }
-                    if let Some(o) = a
-                        .proposed
-                        .as_object_mut()
-                        .filter(|o| o.contains_key("region"))
-                    {
-                        o.insert("region".into(), serde_json::json!("\u{0415}U"));
-                    }
-                }
-            }
-            ins.insert(idx, &g)?;
-            ids.push(g.run.run_id.clone());
-        }
-    }
-    tx.commit()?;
-    Ok(ids)
-}
-
-fn period_usage(
-    conn: &Connection,
-    b: &Budget,
-    from: DateTime<Utc>,
-    to: DateTime<Utc>,
-) -> Result<(i64, u32), Error> {
-    let (col, val) = match b.scope.kind {
-        // A text literal on both sides: `1 = '1'` would be false in SQLite.
-        ScopeKind::Backend => ("'all'", String::from("all")),
-        ScopeKind::Workflow => ("workflow", b.scope.value.clone().unwrap_or_default()),
-        ScopeKind::Team => ("team", b.scope.value.clone().unwrap_or_default()),
-        ScopeKind::User => ("user_id", b.scope.value.clone().unwrap_or_default()),
-    };
+/// Marks pending actions whose deadline passed as expired (a new change each). On
+/// PostgreSQL the due rows are locked as they are read, and a row another transaction
+/// decided or expired meanwhile is re-checked and skipped, so each expires once.
+pub(crate) fn expire_due(conn: &mut Conn<'_>, now: DateTime<Utc>) -> Result<usize, Error> {
+    let mut tx = conn.begin()?;
     let sql = format!(
-        "SELECT COALESCE(SUM(cost_micros), 0), COUNT(*) FROM runs
-         WHERE started_ms >= ?1 AND started_ms < ?2 AND {col} = ?3"
+        "SELECT json FROM actions WHERE status = 'pending' AND expires_ms <= ?1 ORDER BY seq{}",
+        for_update(&tx)
     );
-    let (c, n): (i64, i64) = conn.query_row(
-        &sql,
-        params![from.timestamp_millis(), to.timestamp_millis(), val],
-        |r| Ok((r.get(0)?, r.get(1)?)),
-    )?;
-    Ok((c, n as u32))
-}
-
-/// Marks pending actions whose deadline passed as expired (a new change each).
-pub(crate) fn expire_due(conn: &mut Connection, now: DateTime<Utc>) -> Result<usize, Error> {
-    let tx = conn.transaction()?;
-    let due: Vec<(String, String)> = {
-        let mut st = tx.prepare(
-            "SELECT action_id, json FROM actions WHERE status = 'pending' AND expires_ms <= ?1 ORDER BY seq",
-        )?;
-        st.query_map([now.timestamp_millis()], |r| Ok((r.get(0)?, r.get(1)?)))?
-            .collect::<Result<_, _>>()?
-    };
+    let due = tx.rows(&sql, args![now.timestamp_millis()])?;
     let n = due.len();
-    for (id, json) in due {
-        let mut a: PendingAction = serde_json::from_str(&json)?;
+    for mut row in due {
+        let mut a: PendingAction = serde_json::from_str(&row.text(0)?)?;
         a.status = ActionStatus::Expired;
         a.revision += 1;
         a.updated_at = now.max(a.expires_at);
-        save_action(&tx, &a)?;
-        expire_run_of(&tx, &a, now)?;
-        let _ = id;
+        save_action(&mut tx, &a)?;
+        expire_run_of(&mut tx, &a, now)?;
     }
     tx.commit()?;
     Ok(n)
 }
 
-pub(crate) fn save_action(conn: &Connection, a: &PendingAction) -> Result<(), Error> {
-    let seq = next_seq(conn, "actions")?;
-    conn.execute(
+/// Stores a new state of an action (a new change).
+pub(crate) fn save_action(c: &mut dyn Sql, a: &PendingAction) -> Result<(), Error> {
+    let seq = next_seq(c, "actions")?;
+    c.exec(
         "UPDATE actions SET seq = ?2, status = ?3, json = ?4 WHERE action_id = ?1",
-        params![
+        args![
             a.action_id,
             seq,
             a.status.as_str(),
@@ -512,52 +208,121 @@ pub(crate) fn save_action(conn: &Connection, a: &PendingAction) -> Result<(), Er
     Ok(())
 }
 
-pub(crate) fn save_run(conn: &Connection, r: &Run) -> Result<(), Error> {
-    let seq = next_seq(conn, "runs")?;
-    conn.execute(
+/// Stores a new state of a run (a new change).
+pub(crate) fn save_run(c: &mut dyn Sql, r: &Run) -> Result<(), Error> {
+    let seq = next_seq(c, "runs")?;
+    c.exec(
         "UPDATE runs SET seq = ?2, cost_micros = ?3, json = ?4 WHERE run_id = ?1",
-        params![r.run_id, seq, r.cost_micros.0, serde_json::to_string(r)?],
+        args![r.run_id, seq, r.cost_micros.0, serde_json::to_string(r)?],
     )?;
     Ok(())
 }
 
-pub(crate) fn get_json(conn: &Connection, table: &str, id: &str) -> Result<Option<String>, Error> {
+/// The stored JSON of run or action `id` (`table` is `runs` or `actions`).
+pub(crate) fn get_json(c: &mut dyn Sql, table: &str, id: &str) -> Result<Option<String>, Error> {
+    get_json_with(c, table, id, "")
+}
+
+/// [`get_json`] that also locks the row until the transaction ends (PostgreSQL), so
+/// decisions, results and rollbacks of one action take turns across server processes.
+pub(crate) fn get_json_for_update(
+    c: &mut dyn Sql,
+    table: &str,
+    id: &str,
+) -> Result<Option<String>, Error> {
+    let lock = for_update(c);
+    get_json_with(c, table, id, lock)
+}
+
+fn get_json_with(
+    c: &mut dyn Sql,
+    table: &str,
+    id: &str,
+    suffix: &str,
+) -> Result<Option<String>, Error> {
     let key = if table == "runs" {
         "run_id"
     } else {
         "action_id"
     };
-    let sql = format!("SELECT json FROM {table} WHERE {key} = ?1");
-    Ok(conn.query_row(&sql, [id], |r| r.get(0)).optional()?)
+    c.text(
+        &format!("SELECT json FROM {table} WHERE {key} = ?1{suffix}"),
+        args![id],
+    )
 }
 
-/// One page of raw JSON items after `after`: (items, last seq, has_more).
+/// The commit-ordered watermark of a change feed on PostgreSQL: the oldest transaction id
+/// still running in the reader's snapshot, leaving out transactions that `pg_stat_activity`
+/// shows belong to another database of the cluster (they never write these tables, and a
+/// long one would otherwise hold every feed back); the snapshot's `xmax` when none runs.
+/// Leaving a transaction out only ever follows from its own row in `pg_stat_activity`, so
+/// when in doubt it counts (comparisons are on the low 32 bits, which `backend_xid` holds).
+const PG_WATERMARK: &str = "(SELECT COALESCE(
+        (SELECT MIN(x::text::bigint) FROM pg_snapshot_xip(pg_current_snapshot()) AS x
+         WHERE (x::text::bigint & 4294967295) NOT IN (
+             SELECT backend_xid::text::bigint FROM pg_stat_activity
+             WHERE backend_xid IS NOT NULL AND datname IS NOT NULL
+               AND datname <> current_database())),
+        pg_snapshot_xmax(pg_current_snapshot())::text::bigint))";
+
+/// Where a reader of a change feed is: after the change `seq` of transaction `xid` (`xid` is
+/// always 0 on SQLite, whose writers take turns, so change numbers are commit order).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Cursor {
+    /// The transaction (PostgreSQL).
+    pub xid: i64,
+    /// The change number.
+    pub seq: i64,
+}
+
+/// One page of raw JSON items after `after`: (items, cursor after the last, has_more).
+///
+/// On PostgreSQL change numbers are taken at insert, not at commit, so they alone would let a
+/// reader skip a change committed late under a lower number. Rows are served in (transaction
+/// id, number) order, and only those whose transaction is older than every transaction of
+/// this database still running when the reader's snapshot was taken ([`PG_WATERMARK`]): those
+/// are all committed (or rolled back), and every transaction to come has a higher id, so
+/// nothing can later appear before a row already served.
 pub(crate) fn page(
-    conn: &Connection,
+    c: &mut dyn Sql,
     table: &str,
-    after: i64,
+    after: Cursor,
     limit: usize,
-) -> Result<(Vec<String>, i64, bool), Error> {
-    let sql = format!("SELECT seq, json FROM {table} WHERE seq > ?1 ORDER BY seq LIMIT ?2");
-    let mut st = conn.prepare_cached(&sql)?;
-    let mut rows = st.query(params![after, (limit + 1) as i64])?;
-    let mut items = Vec::with_capacity(limit.min(1024));
+) -> Result<(Vec<String>, Cursor, bool), Error> {
+    let rows = match c.engine() {
+        Engine::Sqlite => c.rows(
+            &format!("SELECT 0, seq, json FROM {table} WHERE seq > ?1 ORDER BY seq LIMIT ?2"),
+            args![after.seq, (limit + 1) as i64],
+        )?,
+        Engine::Postgres => c.rows(
+            &format!(
+                "SELECT xid, seq, json FROM {table}
+                 WHERE (xid, seq) > (?1, ?2) AND xid < {PG_WATERMARK}
+                 ORDER BY xid, seq LIMIT ?3"
+            ),
+            args![after.xid, after.seq, (limit + 1) as i64],
+        )?,
+    };
+    let more = rows.len() > limit;
+    let mut items = Vec::with_capacity(rows.len().min(limit));
     let mut last = after;
-    let mut more = false;
-    while let Some(row) = rows.next()? {
-        if items.len() == limit {
-            more = true;
-            break;
-        }
-        last = row.get(0)?;
-        items.push(row.get(1)?);
+    for mut row in rows.into_iter().take(limit) {
+        last = Cursor {
+            xid: row.int(0)?,
+            seq: row.int(1)?,
+        };
+        items.push(row.text(2)?);
     }
     Ok((items, last, more))
 }
 
 /// Bulk seeding entry point (used by [`crate::seed_runs_direct`]).
-pub(crate) fn seed_direct(data_dir: &Path, n: u64, seed_value: u64) -> Result<u64, Error> {
-    let mut conn = open(data_dir)?;
+pub(crate) fn seed_direct(database: &Database, n: u64, seed_value: u64) -> Result<u64, Error> {
+    let Database::Sqlite(path) = database else {
+        let db = Db::open(database)?;
+        return db.with(|c| seed(c, n, seed_value, false, false))?;
+    };
+    let mut conn = open_sqlite(path)?;
     // A bigger page cache keeps the index B-trees in memory during a large bulk insert.
     // A rollback journal instead of WAL for the bulk insert: new pages need no journaling,
     // while WAL would write every page twice (log, then checkpoint).
@@ -566,7 +331,7 @@ pub(crate) fn seed_direct(data_dir: &Path, n: u64, seed_value: u64) -> Result<u6
     let mode: String = conn
         .query_row("PRAGMA journal_mode = DELETE", [], |r| r.get(0))
         .unwrap_or_else(|_| "wal".into());
-    let n = seed(&mut conn, n, seed_value, false)?;
+    let n = seed(&mut Conn::Sqlite(&mut conn), n, seed_value, false, false)?;
     if mode != "wal" {
         let _: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
     }
@@ -576,22 +341,22 @@ pub(crate) fn seed_direct(data_dir: &Path, n: u64, seed_value: u64) -> Result<u6
 /// Marks the run of an expired action as escalated (a new change of the run). A run an agent
 /// reported is the agent's to revise, so it is left as reported.
 pub(crate) fn expire_run_of(
-    conn: &Connection,
+    c: &mut dyn Sql,
     a: &PendingAction,
     now: DateTime<Utc>,
 ) -> Result<(), Error> {
-    if agent::run_owner(conn, &a.run_id)?.is_some() {
+    if agent::run_owner(c, &a.run_id)?.is_some() {
         return Ok(());
     }
-    let Some(json) = get_json(conn, "runs", &a.run_id)? else {
+    let Some(json) = get_json(c, "runs", &a.run_id)? else {
         return Ok(());
     };
     let Ok(mut run) = serde_json::from_str::<Run>(&json) else {
         return Ok(());
     };
     if run.outcome == countersign_core::Outcome::Pending {
-        generate::expire_run(&mut run, a.expires_at, now);
-        save_run(conn, &run)?;
+        crate::generate::expire_run(&mut run, a.expires_at, now);
+        save_run(c, &run)?;
     }
     Ok(())
 }

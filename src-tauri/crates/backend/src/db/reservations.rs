@@ -2,34 +2,19 @@
 //! checked against what runs spent plus what live reservations hold, and the reservation is
 //! taken in the same transaction as the check, so agents racing one cap never exceed it.
 //! Unsettled reservations stop holding money when they expire; a settled one counts its final
-//! cost until a run with its run id reports the spend itself.
+//! cost until a run with its run id reports the spend itself. On PostgreSQL the check and the
+//! insert run under one advisory lock ([`LOCK`]), so server processes sharing the database
+//! take turns too.
 
 use super::load_budgets;
+use super::sql::{Conn, Sql, args, for_update, lock_key};
 use crate::Error;
 use crate::generate::period_bounds;
 use chrono::{DateTime, Duration, Utc};
 use countersign_core::{Budget, BudgetScope, Enforcement, Micros, Period, ScopeKind};
-use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
-/// Reservations (portable SQL).
-pub(crate) const SCHEMA: &str = "
-CREATE TABLE IF NOT EXISTS reservations(
-    reservation_id TEXT PRIMARY KEY,
-    agent TEXT NOT NULL,
-    workflow TEXT NOT NULL,
-    team TEXT,
-    user_id TEXT NOT NULL,
-    estimate_micros INTEGER NOT NULL,
-    tool_calls INTEGER NOT NULL,
-    created_ms INTEGER NOT NULL,
-    expires_ms INTEGER NOT NULL,
-    state TEXT NOT NULL,
-    final_micros INTEGER,
-    run_id TEXT,
-    settled_at TEXT
-);
-CREATE INDEX IF NOT EXISTS reservations_period ON reservations(created_ms);
-";
+/// The lock reservations and cap edits take turns under.
+pub(crate) const LOCK: &str = "countersign:budget";
 
 /// What an agent asks to spend.
 #[derive(Clone, Debug)]
@@ -96,7 +81,7 @@ fn covers(scope: &BudgetScope, ask: &Ask<'_>) -> bool {
 fn scope_filter(scope: &BudgetScope) -> (&'static str, String) {
     match scope.kind {
         // A text literal on both sides: `1 = '1'` would be false in SQLite.
-        ScopeKind::Backend => ("'all'", "all".into()),
+        ScopeKind::Backend => ("CAST('all' AS TEXT)", "all".into()),
         ScopeKind::Workflow => ("workflow", scope.value.clone().unwrap_or_default()),
         ScopeKind::Team => ("team", scope.value.clone().unwrap_or_default()),
         ScopeKind::User => ("user_id", scope.value.clone().unwrap_or_default()),
@@ -107,24 +92,25 @@ fn scope_filter(scope: &BudgetScope) -> (&'static str, String) {
 /// reservations taken then that still hold money (held and unexpired) or were settled for a
 /// run not (yet) reported.
 fn used(
-    conn: &Connection,
+    c: &mut dyn Sql,
     b: &Budget,
     from: DateTime<Utc>,
     to: DateTime<Utc>,
     now: DateTime<Utc>,
 ) -> Result<(i64, i64), Error> {
     let (col, val) = scope_filter(&b.scope);
-    let runs: (i64, i64) = conn.query_row(
+    let runs = c
+        .row(
+            &format!(
+                "SELECT CAST(COALESCE(SUM(cost_micros), 0) AS BIGINT), COUNT(*) FROM runs
+                 WHERE started_ms >= ?1 AND started_ms < ?2 AND {col} = ?3"
+            ),
+            args![from.timestamp_millis(), to.timestamp_millis(), val],
+        )?
+        .unwrap_or_default();
+    let held = c.row(
         &format!(
-            "SELECT COALESCE(SUM(cost_micros), 0), COUNT(*) FROM runs
-             WHERE started_ms >= ?1 AND started_ms < ?2 AND {col} = ?3"
-        ),
-        params![from.timestamp_millis(), to.timestamp_millis(), val],
-        |r| Ok((r.get(0)?, r.get(1)?)),
-    )?;
-    let held: (i64, i64) = conn.query_row(
-        &format!(
-            "SELECT COALESCE(SUM(CASE WHEN state = 'held' THEN estimate_micros ELSE final_micros END), 0),
+            "SELECT CAST(COALESCE(SUM(CASE WHEN state = 'held' THEN estimate_micros ELSE final_micros END), 0) AS BIGINT),
                     COUNT(*)
              FROM reservations
              WHERE created_ms >= ?1 AND created_ms < ?2 AND {col} = ?3
@@ -132,20 +118,20 @@ fn used(
                     OR (state = 'settled'
                         AND (run_id IS NULL OR run_id NOT IN (SELECT run_id FROM runs))))"
         ),
-        params![
+        args![
             from.timestamp_millis(),
             to.timestamp_millis(),
             val,
             now.timestamp_millis()
         ],
-        |r| Ok((r.get(0)?, r.get(1)?)),
-    )?;
-    Ok((runs.0 + held.0, runs.1 + held.1))
+    )?
+    .unwrap_or_default();
+    Ok((runs.int(0)? + held.int(0)?, runs.int(1)? + held.int(1)?))
 }
 
 /// The first hard cap that refuses `ask` at `now`, if any.
 fn first_stop(
-    conn: &Connection,
+    c: &mut dyn Sql,
     budgets: &[Budget],
     ask: &Ask<'_>,
     now: DateTime<Utc>,
@@ -182,7 +168,7 @@ fn first_stop(
             continue;
         }
         let (from, to) = period_bounds(b, now);
-        let (cost, runs) = used(conn, b, from, to, now)?;
+        let (cost, runs) = used(c, b, from, to, now)?;
         if let Some(m) = l.max_runs
             && runs + 1 > i64::from(m)
         {
@@ -198,30 +184,32 @@ fn first_stop(
 }
 
 /// Checks every hard cap covering `ask` and, when none refuses, takes the reservation — both
-/// in one IMMEDIATE transaction (the write lock is taken before the first read, so no other
-/// writer can reserve between the check and the insert).
+/// in one transaction that holds the write lock (SQLite: IMMEDIATE) or the budget lock
+/// (PostgreSQL) from before the first read, so no other writer can reserve between the check
+/// and the insert.
 pub(crate) fn reserve(
-    conn: &mut Connection,
+    conn: &mut Conn<'_>,
     ask: &Ask<'_>,
     reservation_id: &str,
     now: DateTime<Utc>,
 ) -> Result<Verdict, Error> {
-    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    tx.execute(
+    let mut tx = conn.begin()?;
+    lock_key(&mut tx, LOCK)?;
+    tx.exec(
         "UPDATE reservations SET state = 'expired' WHERE state = 'held' AND expires_ms <= ?1",
-        [now.timestamp_millis()],
+        args![now.timestamp_millis()],
     )?;
-    let budgets = load_budgets(&tx)?;
-    if let Some(stop) = first_stop(&tx, &budgets, ask, now)? {
+    let budgets = load_budgets(&mut tx)?;
+    if let Some(stop) = first_stop(&mut tx, &budgets, ask, now)? {
         tx.commit()?;
         return Ok(Verdict::Stopped(stop));
     }
     let expires_at = now + ask.ttl;
-    tx.execute(
+    tx.exec(
         "INSERT INTO reservations(reservation_id, agent, workflow, team, user_id, estimate_micros,
                                   tool_calls, created_ms, expires_ms, state)
          VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'held')",
-        params![
+        args![
             reservation_id,
             ask.agent,
             ask.workflow,
@@ -255,21 +243,22 @@ pub(crate) enum Settled {
 
 /// Settles an agent's reservation with its final cost (and the run that spent it, if known).
 pub(crate) fn settle(
-    conn: &mut Connection,
+    conn: &mut Conn<'_>,
     agent: &str,
     reservation_id: &str,
     final_cost: Micros,
     run_id: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<Settled, Error> {
-    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    let row: Option<(String, Option<i64>)> = tx
-        .query_row(
-            "SELECT state, final_micros FROM reservations WHERE reservation_id = ?1 AND agent = ?2",
-            params![reservation_id, agent],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
-        .optional()?;
+    let mut tx = conn.begin()?;
+    let sql = format!(
+        "SELECT state, final_micros FROM reservations WHERE reservation_id = ?1 AND agent = ?2{}",
+        for_update(&tx)
+    );
+    let row = match tx.row(&sql, args![reservation_id, agent])? {
+        Some(mut r) => Some((r.text(0)?, r.opt_int(1)?)),
+        None => None,
+    };
     let out = match row {
         None => Settled::Unknown,
         Some((state, Some(f))) if state == "settled" => {
@@ -280,10 +269,10 @@ pub(crate) fn settle(
             }
         }
         Some(_) => {
-            tx.execute(
+            tx.exec(
                 "UPDATE reservations SET state = 'settled', final_micros = ?2, run_id = ?3, settled_at = ?4
                  WHERE reservation_id = ?1",
-                params![reservation_id, final_cost.0, run_id, now.to_rfc3339()],
+                args![reservation_id, final_cost.0, run_id, now.to_rfc3339()],
             )?;
             Settled::Now
         }

@@ -28,12 +28,17 @@ pub async fn env_with(f: impl FnOnce(&mut Config)) -> R<Env> {
         seed_runs: 0,
         ..Config::default()
     };
+    crate::engines::configure(&mut cfg);
     f(&mut cfg);
     let h = start(cfg).await?;
     let c = reqwest::Client::builder()
         .timeout(Duration::from_secs(60))
         .build()?;
-    let (_, agent) = countersign_backend::create_key(dir.path(), "agent-a", Scope::Ingest)?;
+    let db = h.database().clone();
+    let (_, agent) = tokio::task::spawn_blocking(move || {
+        countersign_backend::create_key_in(&db, "agent-a", Scope::Ingest)
+    })
+    .await??;
     Ok(Env { dir, h, c, agent })
 }
 
@@ -60,8 +65,13 @@ impl Env {
     }
 
     /// A new key of `scope` for `name`.
-    pub fn key(&self, name: &str, scope: Scope) -> R<String> {
-        Ok(countersign_backend::create_key(self.dir.path(), name, scope)?.1)
+    pub async fn key(&self, name: &str, scope: Scope) -> R<String> {
+        let (db, name) = (self.h.database().clone(), name.to_string());
+        let (_, key) = tokio::task::spawn_blocking(move || {
+            countersign_backend::create_key_in(&db, &name, scope)
+        })
+        .await??;
+        Ok(key)
     }
 
     pub async fn send(

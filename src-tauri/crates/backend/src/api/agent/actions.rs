@@ -8,6 +8,8 @@ use super::{Agent, AgentResult, AppState, body_json};
 use crate::api::problem::{Problem, invalid_field, problem};
 use crate::api::with_db;
 use crate::db::agent::{self as store, ActionWrite, AgentAction, NewAction};
+use crate::db::pg::CHANNEL;
+use crate::db::sql::{Conn, Engine, Sql, args};
 use crate::db::{self, get_json};
 use crate::{State, random_token, webhook};
 use axum::body::Bytes;
@@ -204,9 +206,9 @@ pub(super) async fn post(
     let a = action.clone();
     let rollback = req.rollback.as_ref().map(|r| json!(r));
     let (write, stored) = with_db(&st.0, move |c| {
-        let tx = c.transaction()?;
+        let mut tx = c.begin()?;
         let w = store::write_action(
-            &tx,
+            &mut tx,
             &NewAction {
                 action: &a,
                 agent: &name,
@@ -217,7 +219,7 @@ pub(super) async fn post(
             },
         )?;
         let stored = match &w {
-            ActionWrite::Replayed(id) => get_json(&tx, "actions", id)?,
+            ActionWrite::Replayed(id) => get_json(&mut tx, "actions", id)?,
             _ => None,
         };
         tx.commit()?;
@@ -266,12 +268,16 @@ fn schedule_expiry(st: &Arc<State>, a: &PendingAction) {
     });
 }
 
-/// Tells the agent of a change of action `id`: wakes its long-polls and, once the action is
-/// no longer pending, sends its webhook.
+/// Tells the agent of a change of action `id`: wakes its long-polls (on PostgreSQL those of
+/// every server process, by `NOTIFY`) and, once the action is no longer pending, sends its
+/// webhook.
 pub(crate) async fn announce(st: &Arc<State>, id: &str) {
     st.wakeups.wake(id);
     let key = id.to_string();
     let Ok(Some((view, url))) = with_db(st, move |c| {
+        if c.engine() == Engine::Postgres {
+            c.rows("SELECT pg_notify(?1, ?2)", args![CHANNEL, key])?;
+        }
         let Some(row) = store::agent_action(c, &key)? else {
             return Ok(None);
         };
@@ -329,11 +335,7 @@ fn view(a: &PendingAction, row: &AgentAction, reason: Option<String>) -> Value {
 }
 
 /// The agent's view of action `id` (due actions expired first), when it is an agent's action.
-fn read_view(
-    c: &mut rusqlite::Connection,
-    id: &str,
-    row: &AgentAction,
-) -> Result<Option<Value>, Problem> {
+fn read_view(c: &mut Conn<'_>, id: &str, row: &AgentAction) -> Result<Option<Value>, Problem> {
     db::expire_due(c, Utc::now())?;
     let Some(j) = get_json(c, "actions", id)? else {
         return Ok(None);
@@ -344,7 +346,7 @@ fn read_view(
 }
 
 /// The action `id` if `agent` may see it (its own, or any for an admin), else 404.
-fn owned(c: &rusqlite::Connection, agent: &Agent, id: &str) -> Result<AgentAction, Problem> {
+fn owned(c: &mut dyn Sql, agent: &Agent, id: &str) -> Result<AgentAction, Problem> {
     let not_found = || {
         problem(
             StatusCode::NOT_FOUND,
@@ -454,9 +456,10 @@ pub(super) async fn post_result(
     let result = json!(b);
     let key = id.clone();
     let (v, replayed) = with_db(&st.0, move |c| {
-        let tx = c.transaction()?;
-        let row = owned(&tx, &agent, &key)?;
-        let j = get_json(&tx, "actions", &key)?.unwrap_or_default();
+        let mut tx = c.begin()?;
+        // Locked first: two reports of one action (on two server processes too) take turns.
+        let j = db::get_json_for_update(&mut tx, "actions", &key)?.unwrap_or_default();
+        let row = owned(&mut tx, &agent, &key)?;
         let mut a: PendingAction = serde_json::from_str(&j)?;
         if let Some(earlier) = &row.result {
             if *earlier == result {
@@ -486,7 +489,7 @@ pub(super) async fn post_result(
         a.status = status;
         a.revision += 1;
         a.updated_at = now;
-        store::set_result(&tx, &a, &result)?;
+        store::set_result(&mut tx, &a, &result)?;
         tx.commit()?;
         Ok((json!({"action": a, "replayed": false}), false))
     })

@@ -126,8 +126,8 @@ pub(super) async fn post(
         let name = agent.name.clone();
         let r = run.clone();
         let w = with_db(&st.0, move |c| {
-            let tx = c.transaction()?;
-            let w = write_run(&tx, &name, &r)?;
+            let mut tx = c.begin()?;
+            let w = write_run(&mut tx, &name, &r)?;
             tx.commit()?;
             Ok(w)
         })
@@ -152,10 +152,17 @@ pub(super) async fn post(
         .filter_map(|r| r.as_ref().ok().cloned())
         .collect();
     let writes = with_db(&st.0, move |c| {
-        let tx = c.transaction()?;
+        let mut tx = c.begin()?;
+        // Run ids are locked in one order, so two batches sharing runs cannot deadlock.
+        let mut ids: Vec<&str> = valid.iter().map(|r| r.run_id.as_str()).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        for id in ids {
+            crate::db::sql::lock_key(&mut tx, &format!("run:{id}"))?;
+        }
         let mut out = Vec::with_capacity(valid.len());
         for r in &valid {
-            out.push(write_run(&tx, &name, r)?);
+            out.push(write_run(&mut tx, &name, r)?);
         }
         tx.commit()?;
         Ok(out)

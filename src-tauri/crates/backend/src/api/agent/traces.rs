@@ -128,22 +128,23 @@ pub(super) async fn post(
     let (parts, unreadable) = split(&doc);
     let st2 = st.0.clone();
     let stored = with_db(&st.0, move |c| {
-        let tx = c.transaction()?;
+        let mut tx = c.begin()?;
         let mut touched = BTreeSet::new();
         for (trace, span, body) in &parts {
-            if spans::put(&tx, trace, span, body)? {
+            if spans::put(&mut tx, trace, span, body)? {
                 touched.insert(trace.clone());
             }
         }
         let mut rejected: Vec<(String, u64)> = Vec::new();
         let mut runs = Vec::new();
         for trace in touched {
-            let all = spans::of_trace(&tx, &trace)?;
+            crate::db::sql::lock_key(&mut tx, &format!("trace:{trace}"))?;
+            let all = spans::of_trace(&mut tx, &trace)?;
             match countersign_otel::run_from_resource_spans(&all, &st2.prices) {
                 Ok((mut run, _warnings)) => {
-                    let before = get_json(&tx, "runs", &run.run_id)?;
+                    let before = get_json(&mut tx, "runs", &run.run_id)?;
                     run.revision = before.as_deref().map(stored_revision).unwrap_or(0) + 1;
-                    match write_run(&tx, &agent.name, &run)? {
+                    match write_run(&mut tx, &agent.name, &run)? {
                         RunWrite::NotYours(owner) => {
                             rejected.push((
                                 format!("trace {trace}: run {} belongs to {owner}", run.run_id),

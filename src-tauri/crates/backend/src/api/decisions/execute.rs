@@ -2,10 +2,10 @@
 //! fields), recorded so it can be rolled back.
 
 use crate::api::problem::{Problem, problem, unprocessable};
+use crate::db::sql::{Sql, args};
 use axum::http::StatusCode;
 use chrono::{DateTime, Utc};
 use countersign_core::{Micros, PendingAction, RecordChange};
-use rusqlite::{Connection, OptionalExtension, params};
 use serde_json::{Value, json};
 use std::collections::HashMap;
 
@@ -20,7 +20,7 @@ fn proposed_str(a: &PendingAction, key: &str) -> String {
 
 /// Executes the write against the system-of-record tables; returns the change made.
 pub(super) fn execute(
-    c: &Connection,
+    c: &mut dyn Sql,
     a: &PendingAction,
     vals: &HashMap<String, String>,
     now: DateTime<Utc>,
@@ -39,10 +39,10 @@ pub(super) fn execute(
                 .with("field", json!("amount"))
             })?;
             let currency = get("currency");
-            c.execute(
+            c.exec(
                 "INSERT INTO refunds(refund_id, action_id, order_id, amount_micros, currency, region, created_at)
                  VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                params![format!("rf_{}", a.action_id), a.action_id, order, amount.0, currency, get("region"), now.to_rfc3339()],
+                args![format!("rf_{}", a.action_id), a.action_id, order, amount.0, currency, get("region"), now.to_rfc3339()],
             )?;
             (
                 "billing",
@@ -56,23 +56,20 @@ pub(super) fn execute(
             let record = get("record_id");
             let field = get("field");
             let value = get("value");
-            let current: Option<String> = c
-                .query_row(
-                    "SELECT value FROM crm_fields WHERE record_id = ?1 AND field = ?2",
-                    params![record, field],
-                    |r| r.get(0),
-                )
-                .optional()?;
+            let current = c.text(
+                "SELECT value FROM crm_fields WHERE record_id = ?1 AND field = ?2",
+                args![record, field],
+            )?;
             let before = current.or_else(|| {
                 a.fields
                     .iter()
                     .find(|f| f.name == "value")
                     .and_then(|f| f.current.clone())
             });
-            c.execute(
+            c.exec(
                 "INSERT INTO crm_fields(record_id, field, value, updated_at) VALUES(?1, ?2, ?3, ?4)
                  ON CONFLICT(record_id, field) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
-                params![record, field, value, now.to_rfc3339()],
+                args![record, field, value, now.to_rfc3339()],
             )?;
             (
                 "crm",
@@ -91,9 +88,9 @@ pub(super) fn execute(
             ));
         }
     };
-    c.execute(
+    c.exec(
         "INSERT INTO executions(action_id, system, record_id, field, before, after) VALUES(?1, ?2, ?3, ?4, ?5, ?6)",
-        params![a.action_id, system, record_id, field, before.to_string(), after.to_string()],
+        args![a.action_id, system, record_id, field, before.to_string(), after.to_string()],
     )?;
     Ok(RecordChange {
         system: system.into(),

@@ -11,6 +11,7 @@ pub(super) use rollback::rollback;
 use super::problem::{Problem, problem, unprocessable};
 use super::{ApiResult, AppState, ok_json, parse_body, require, with_db};
 use crate::db;
+use crate::db::sql::{Conn, Sql, args};
 use axum::body::Bytes;
 use axum::extract::{Extension, Path};
 use axum::http::StatusCode;
@@ -18,12 +19,12 @@ use chrono::Utc;
 use countersign_core::{
     ActionStatus, Decision, DecisionKind, Outcome, PendingAction, Role, Run, Whoami,
 };
-use rusqlite::{Connection, OptionalExtension, params};
 use serde_json::{Value, json};
 
-/// The stored action `id`, or 404.
-fn load_action(c: &Connection, id: &str) -> Result<PendingAction, Problem> {
-    let j = db::get_json(c, "actions", id)?.ok_or_else(|| {
+/// The stored action `id`, locked until the transaction ends (so decisions, rollbacks and
+/// results of one action take turns, across server processes too), or 404.
+fn load_action(c: &mut dyn Sql, id: &str) -> Result<PendingAction, Problem> {
+    let j = db::get_json_for_update(c, "actions", id)?.ok_or_else(|| {
         problem(
             StatusCode::NOT_FOUND,
             "not-found",
@@ -35,25 +36,22 @@ fn load_action(c: &Connection, id: &str) -> Result<PendingAction, Problem> {
 }
 
 /// The stored run `id`, if it exists and parses.
-fn load_run(c: &Connection, id: &str) -> Result<Option<Run>, Problem> {
+fn load_run(c: &mut dyn Sql, id: &str) -> Result<Option<Run>, Problem> {
     Ok(db::get_json(c, "runs", id)?.and_then(|j| serde_json::from_str(&j).ok()))
 }
 
 /// The response stored for an earlier `op` on action `id` with this idempotency key, marked
 /// as replayed.
 fn stored_response(
-    c: &Connection,
+    c: &mut dyn Sql,
     op: &str,
     id: &str,
     key: &str,
 ) -> Result<Option<Value>, Problem> {
-    let r: Option<String> = c
-        .query_row(
-            "SELECT response FROM decisions WHERE op = ?1 AND action_id = ?2 AND idempotency_key = ?3",
-            params![op, id, key],
-            |r| r.get(0),
-        )
-        .optional()?;
+    let r = c.text(
+        "SELECT response FROM decisions WHERE op = ?1 AND action_id = ?2 AND idempotency_key = ?3",
+        args![op, id, key],
+    )?;
     match r {
         Some(text) => {
             let mut v: Value = serde_json::from_str(&text)?;
@@ -109,19 +107,21 @@ pub(super) async fn decide(
 
 /// Decides action `id` in one transaction: checks expiry, state and escalation, applies the
 /// decision to the action and its run, and stores the response under the idempotency key.
-fn decide_tx(c: &mut Connection, who: &Whoami, id: &str, d: &Decision) -> Result<Value, Problem> {
+/// The action row is locked first, so of two decisions racing (on two server processes too)
+/// the second sees the first's outcome: a write executes once.
+fn decide_tx(c: &mut Conn<'_>, who: &Whoami, id: &str, d: &Decision) -> Result<Value, Problem> {
     let now = Utc::now();
-    let tx = c.transaction()?;
-    if let Some(v) = stored_response(&tx, "decision", id, &d.idempotency_key)? {
+    let mut tx = c.begin()?;
+    let mut a = load_action(&mut tx, id)?;
+    if let Some(v) = stored_response(&mut tx, "decision", id, &d.idempotency_key)? {
         return Ok(v);
     }
-    let mut a = load_action(&tx, id)?;
     if a.status == ActionStatus::Pending && now >= a.expires_at {
         a.status = ActionStatus::Expired;
         a.revision += 1;
         a.updated_at = now;
-        db::save_action(&tx, &a)?;
-        db::expire_run_of(&tx, &a, now)?;
+        db::save_action(&mut tx, &a)?;
+        db::expire_run_of(&mut tx, &a, now)?;
         tx.commit()?;
         return Err(problem(
             StatusCode::CONFLICT,
@@ -157,11 +157,11 @@ fn decide_tx(c: &mut Connection, who: &Whoami, id: &str, d: &Decision) -> Result
         ));
     }
     // An agent's action is executed by the agent, and its run is the agent's to revise.
-    let agent_owned = db::agent::agent_action(&tx, id)?.is_some();
+    let agent_owned = db::agent::agent_action(&mut tx, id)?.is_some();
     let mut run = if agent_owned {
         None
     } else {
-        load_run(&tx, &a.run_id)?
+        load_run(&mut tx, &a.run_id)?
     };
     let executed = match d.decision {
         DecisionKind::Escalate => {
@@ -198,22 +198,22 @@ fn decide_tx(c: &mut Connection, who: &Whoami, id: &str, d: &Decision) -> Result
         DecisionKind::Approve | DecisionKind::ApproveWithEdits => {
             let vals = confirm::confirmed_values(&a, d)?;
             if agent_owned {
-                db::agent::set_approved_fields(&tx, id, &vals.into_iter().collect())?;
+                db::agent::set_approved_fields(&mut tx, id, &vals.into_iter().collect())?;
                 a.status = ActionStatus::Approved;
                 a.revision += 1;
                 a.decided_by = Some(who.subject.clone());
                 a.decided_at = Some(now);
                 a.updated_at = now;
-                db::save_action(&tx, &a)?;
+                db::save_action(&mut tx, &a)?;
                 let resp = json!({"action": a, "executed": false, "replayed": false});
-                tx.execute(
+                tx.exec(
                     "INSERT INTO decisions(op, action_id, idempotency_key, response, reason, decided_at) VALUES('decision', ?1, ?2, ?3, ?4, ?5)",
-                    params![id, d.idempotency_key, resp.to_string(), d.reason, now.to_rfc3339()],
+                    args![id, d.idempotency_key, resp.to_string(), d.reason, now.to_rfc3339()],
                 )?;
                 tx.commit()?;
                 return Ok(resp);
             }
-            let change = execute::execute(&tx, &a, &vals, now)?;
+            let change = execute::execute(&mut tx, &a, &vals, now)?;
             a.status = ActionStatus::Executed;
             if let Some(r) = run.as_mut() {
                 r.outcome = Outcome::Success;
@@ -231,19 +231,19 @@ fn decide_tx(c: &mut Connection, who: &Whoami, id: &str, d: &Decision) -> Result
         a.decided_at = Some(now);
     }
     a.updated_at = now;
-    db::save_action(&tx, &a)?;
+    db::save_action(&mut tx, &a)?;
     if let Some(mut r) = run {
         r.revision += 1;
         if decided {
             r.ended_at = Some(now.max(r.started_at));
         }
         r.updated_at = now;
-        db::save_run(&tx, &r)?;
+        db::save_run(&mut tx, &r)?;
     }
     let resp = json!({"action": a, "executed": executed, "replayed": false});
-    tx.execute(
+    tx.exec(
         "INSERT INTO decisions(op, action_id, idempotency_key, response, reason, decided_at) VALUES('decision', ?1, ?2, ?3, ?4, ?5)",
-        params![id, d.idempotency_key, resp.to_string(), d.reason, now.to_rfc3339()],
+        args![id, d.idempotency_key, resp.to_string(), d.reason, now.to_rfc3339()],
     )?;
     tx.commit()?;
     Ok(resp)

@@ -5,11 +5,11 @@ use super::{conflict, load_action, load_run, stored_response};
 use crate::api::problem::Problem;
 use crate::api::{ApiResult, AppState, ok_json, parse_body, require, with_db};
 use crate::db;
+use crate::db::sql::{Conn, Sql, args};
 use axum::body::Bytes;
 use axum::extract::{Extension, Path};
 use chrono::Utc;
 use countersign_core::{ActionStatus, RecordChange, Role, Whoami};
-use rusqlite::{Connection, OptionalExtension, params};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -37,13 +37,13 @@ pub(crate) async fn rollback(
 
 /// Rolls back action `id` in one transaction and stores the response under the idempotency
 /// key.
-fn rollback_tx(c: &mut Connection, id: &str, b: &RollbackBody) -> Result<Value, Problem> {
+fn rollback_tx(c: &mut Conn<'_>, id: &str, b: &RollbackBody) -> Result<Value, Problem> {
     let now = Utc::now();
-    let tx = c.transaction()?;
-    if let Some(v) = stored_response(&tx, "rollback", id, &b.idempotency_key)? {
+    let mut tx = c.begin()?;
+    let mut a = load_action(&mut tx, id)?;
+    if let Some(v) = stored_response(&mut tx, "rollback", id, &b.idempotency_key)? {
         return Ok(v);
     }
-    let mut a = load_action(&tx, id)?;
     if a.status != ActionStatus::Executed {
         return Err(conflict(
             &a,
@@ -53,31 +53,31 @@ fn rollback_tx(c: &mut Connection, id: &str, b: &RollbackBody) -> Result<Value, 
     if !a.rollback_supported {
         return Err(conflict(&a, &format!("action {id} cannot be rolled back")));
     }
-    let (system, record_id, field, before, after): (String, String, String, String, String) = tx
-        .query_row(
+    let mut r = tx
+        .row(
             "SELECT system, record_id, field, before, after FROM executions WHERE action_id = ?1",
-            [id],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
-        )
-        .optional()?
+            args![id],
+        )?
         .ok_or_else(|| conflict(&a, "no execution record to undo"))?;
+    let (system, record_id, field, before, after) =
+        (r.text(0)?, r.text(1)?, r.text(2)?, r.text(3)?, r.text(4)?);
     let before: Value = serde_json::from_str(&before)?;
     let after: Value = serde_json::from_str(&after)?;
     match system.as_str() {
         "billing" => {
-            tx.execute("DELETE FROM refunds WHERE action_id = ?1", [id])?;
+            tx.exec("DELETE FROM refunds WHERE action_id = ?1", args![id])?;
         }
         "crm" => match before.as_str() {
             Some(v) => {
-                tx.execute(
+                tx.exec(
                     "UPDATE crm_fields SET value = ?3, updated_at = ?4 WHERE record_id = ?1 AND field = ?2",
-                    params![record_id, field, v, now.to_rfc3339()],
+                    args![record_id, field, v, now.to_rfc3339()],
                 )?;
             }
             None => {
-                tx.execute(
+                tx.exec(
                     "DELETE FROM crm_fields WHERE record_id = ?1 AND field = ?2",
-                    params![record_id, field],
+                    args![record_id, field],
                 )?;
             }
         },
@@ -86,8 +86,8 @@ fn rollback_tx(c: &mut Connection, id: &str, b: &RollbackBody) -> Result<Value, 
     a.status = ActionStatus::RolledBack;
     a.revision += 1;
     a.updated_at = now;
-    db::save_action(&tx, &a)?;
-    if let Some(mut r) = load_run(&tx, &a.run_id)? {
+    db::save_action(&mut tx, &a)?;
+    if let Some(mut r) = load_run(&mut tx, &a.run_id)? {
         r.revision += 1;
         r.updated_at = now;
         r.changes.push(RecordChange {
@@ -98,12 +98,12 @@ fn rollback_tx(c: &mut Connection, id: &str, b: &RollbackBody) -> Result<Value, 
             after: before,
             action_id: Some(id.to_string()),
         });
-        db::save_run(&tx, &r)?;
+        db::save_run(&mut tx, &r)?;
     }
     let resp = json!({"action": a, "replayed": false});
-    tx.execute(
+    tx.exec(
         "INSERT INTO decisions(op, action_id, idempotency_key, response, reason, decided_at) VALUES('rollback', ?1, ?2, ?3, ?4, ?5)",
-        params![id, b.idempotency_key, resp.to_string(), b.reason, now.to_rfc3339()],
+        args![id, b.idempotency_key, resp.to_string(), b.reason, now.to_rfc3339()],
     )?;
     tx.commit()?;
     Ok(resp)
