@@ -561,6 +561,7 @@ mod tests {
             decided_by: None,
             decided_at: None,
             updated_at: t,
+            batch: None,
         }
     }
 
