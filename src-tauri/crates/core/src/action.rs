@@ -166,6 +166,10 @@ pub struct PendingAction {
     /// every member is decided. Absent for an action decided on its own.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub batch: Option<ActionBatch>,
+    /// `proposed` has no shape the console knows (a LangGraph graph's own `interrupt()` value):
+    /// the review fields hold only its top-level values, so the whole payload is shown.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub opaque_payload: bool,
 }
 
 /// The place of an action in a group of actions that are resumed together.
@@ -268,6 +272,7 @@ mod tests {
             decided_at: None,
             updated_at: t,
             batch: None,
+            opaque_payload: false,
         };
         assert_eq!(a.effective_status(t), ActionStatus::Pending);
         assert_eq!(

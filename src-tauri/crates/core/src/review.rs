@@ -562,6 +562,7 @@ mod tests {
             decided_at: None,
             updated_at: t,
             batch: None,
+            opaque_payload: false,
         }
     }
 

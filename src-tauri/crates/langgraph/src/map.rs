@@ -697,6 +697,7 @@ fn action_of(
             size: size as u32,
             members: members.to_vec(),
         }),
+        opaque_payload: matches!(req, Request::Custom(_)),
         kind,
     };
     if thread.has_pending(&seen.id) {
@@ -1246,6 +1247,7 @@ mod tests {
         );
         let refund = &built.actions[0];
         assert_eq!(refund.kind, "issue_refund");
+        assert!(!refund.opaque_payload);
         assert_eq!(refund.rationale, "Refunds move money");
         assert_eq!(refund.target.record_id, "ord_1001");
         let batch = refund.batch.as_ref().expect("batch");
@@ -1331,6 +1333,7 @@ mod tests {
         assert_eq!(a.kind, "ask_shipping");
         assert_eq!(a.title, "Ask shipping");
         assert_eq!(a.proposed, value, "the payload is shown as it came");
+        assert!(a.opaque_payload);
         assert_eq!(a.rationale, "Ship?");
         assert_eq!(a.allowed_decisions, vec![DecisionKind::Escalate]);
         assert_eq!(a.policy_checks.len(), 1);

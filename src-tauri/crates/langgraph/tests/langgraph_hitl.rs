@@ -592,6 +592,7 @@ async fn a_custom_payload_is_escalation_only_until_a_template_answers_it() {
     assert_eq!(a.title, "Ask shipping");
     assert_eq!(a.rationale, "Ship this order with express delivery?");
     assert_eq!(a.proposed["details"]["items"], json!(["book", "lamp"]));
+    assert!(a.opaque_payload, "the whole payload is shown");
     assert_eq!(a.allowed_decisions, vec![DecisionKind::Escalate]);
     assert_eq!(a.policy_checks[0].name, NO_TEMPLATE_CHECK);
     assert!(

@@ -121,4 +121,9 @@ updated_at: string,
  * (a LangChain agent's batched human-in-the-loop interrupt): the agent goes on only once
  * every member is decided. Absent for an action decided on its own.
  */
-batch?: ActionBatch | null, };
+batch?: ActionBatch | null, 
+/**
+ * `proposed` has no shape the console knows (a LangGraph graph's own `interrupt()` value):
+ * the review fields hold only its top-level values, so the whole payload is shown.
+ */
+opaque_payload?: boolean, };

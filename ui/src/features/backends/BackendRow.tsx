@@ -8,6 +8,7 @@ import { SyncButton } from '../../components/SyncButton';
 import { TimeText } from '../../components/TimeText';
 import { ConfirmFieldsEditor } from './ConfirmFieldsEditor';
 import { FieldKindsEditor } from './FieldKindsEditor';
+import { InterruptTemplatesEditor } from './InterruptTemplatesEditor';
 import { kindLabel } from './kinds';
 import { Clipped, LongText } from '../../components/Clipped';
 import { TransportSetting } from './TransportSetting';
@@ -157,6 +158,7 @@ export function BackendRow({ b, onRemoved }: { b: BackendView; onRemoved: () => 
         <div className="backend-settings">
           <ConfirmFieldsEditor b={current} onSaved={onSaved} />
           <FieldKindsEditor b={current} onSaved={onSaved} />
+          <InterruptTemplatesEditor b={current} onSaved={onSaved} />
         </div>
       ) : null}
     </article>

@@ -259,6 +259,7 @@ pub(super) fn draft(rng: &mut ChaCha8Rng, cx: &Context<'_>) -> Draft {
             decided_at: None,
             updated_at: started_at,
             batch: None,
+            opaque_payload: false,
         });
     }
     Draft {
