@@ -13,7 +13,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 VENV_ROOT="${COUNTERSIGN_VENV_DIR:-/var/tmp/countersign-venvs}"
 VENV="$VENV_ROOT/langgraph"
 CONSTRAINTS="$ROOT/src-tauri/crates/langgraph/fixtures/graph/constraints.txt"
-REQUIREMENTS=("langgraph-cli[inmem]==0.4.40" "langgraph==1.2.24")
+REQUIREMENTS=("langgraph-cli[inmem]==0.4.40" "langgraph==1.2.24" "langchain==1.5.2")
 
 PYTHON="$("$(dirname "${BASH_SOURCE[0]}")/find-python.sh")" || { echo "venv-langgraph: see above" >&2; exit 1; }
 

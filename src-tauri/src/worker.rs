@@ -156,7 +156,7 @@ async fn deliver_outbox(
 ) {
     let backend_id = backend.backend_id.as_str();
     match countersign_connect::deliver(&state.store_path, backend, token).await {
-        Ok(r) if r.delivered + r.conflicts + r.rejected > 0 => {
+        Ok(r) if r.delivered + r.conflicts + r.rejected + r.held > 0 => {
             let _ = app.emit(
                 events::STORE_CHANGED,
                 StoreChanged {

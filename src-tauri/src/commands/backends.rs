@@ -189,6 +189,10 @@ pub async fn set_backend_config(
         let tx = s.write()?;
         let before = backends::get(&tx, &backend_id)?
             .ok_or_else(|| CmdError::new("not_found", format!("no backend {backend_id}")))?;
+        if let Some(kind) = countersign_connect::lookup(&before.kind) {
+            kind.check_config(&config)
+                .map_err(|m| CmdError::new("invalid", format!("backend settings: {m}")))?;
+        }
         backends::set_config(&tx, &backend_id, &config)?;
         audit::append(
             &tx,

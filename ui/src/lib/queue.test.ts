@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ActionItem, ActionStatus, PendingAction } from '../api/types';
-import { decisionRight, describeDelivery, keyFields, notDecidableReason, sortQueue, statusAt, timeLeft } from './queue';
+import { batchHold, batchPosition, decisionRight, describeDelivery, keyFields, notDecidableReason, sortQueue, statusAt, timeLeft } from './queue';
 
 const now = new Date('2026-11-25T16:00:00Z');
 
@@ -64,6 +64,20 @@ describe('queue', () => {
     expect(describeDelivery({ state: 'rejected', attempts: 1, last_error: 'field amount: bad', op: 'decision' }).label).toBe(
       'rejected: field amount: bad',
     );
+  });
+
+  it('a decision held for its batch says what it waits for', () => {
+    const held = { state: 'queued' as const, attempts: 0, last_error: 'note', op: 'decision', response: { held: 'batch', waiting_for: 1, size: 2, escalated: 0 } };
+    const d = describeDelivery(held);
+    expect(d.label).toBe('waiting for 1 other request of this interrupt');
+    expect(d.detail).toContain('when all 2 requests of this interrupt are decided');
+    expect(batchHold(held)).toEqual({ waitingFor: 1, size: 2, escalated: 0 });
+    expect(describeDelivery({ ...held, response: { held: 'batch', waiting_for: 2, size: 3, escalated: 1 } }).label).toBe(
+      'waiting for 2 other requests of this interrupt',
+    );
+    expect(batchHold({ state: 'delivered', response: held.response })).toBeNull();
+    expect(batchHold({ state: 'queued', response: null })).toBeNull();
+    expect(batchPosition({ index: 0, size: 2 })).toBe('Request 1 of 2 — the agent resumes when all 2 are decided');
   });
 
   it('says why an item cannot be decided', () => {

@@ -78,11 +78,43 @@ export interface DeliveryText {
   detail: string | null;
 }
 
+/** How a queued entry is held back on purpose, from its `response` (`{"held": "batch", ...}`). */
+export interface BatchHold {
+  /** Other requests of the interrupt still to be decided. */
+  waitingFor: number;
+  /** Requests in the interrupt. */
+  size: number;
+  /** Of those, escalated ones (waiting for their role). */
+  escalated: number;
+}
+
+/** The batch hold of a queued entry, or null when it is not held. */
+export function batchHold(e: Pick<OutboxEntry, 'state' | 'response'>): BatchHold | null {
+  const r = e.response;
+  if (e.state !== 'queued' || !r || typeof r !== 'object' || Array.isArray(r) || r['held'] !== 'batch') return null;
+  const n = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : 0);
+  return { waitingFor: n(r['waiting_for']), size: n(r['size']), escalated: n(r['escalated']) };
+}
+
+/** "waiting for 1 other request of this interrupt". */
+export function batchHoldLabel(h: BatchHold): string {
+  return `waiting for ${h.waitingFor} other request${h.waitingFor === 1 ? '' : 's'} of this interrupt`;
+}
+
 /** What an outbox entry's state means to the reviewer, plainly. */
-export function describeDelivery(e: Pick<OutboxEntry, 'state' | 'attempts' | 'last_error' | 'op'>): DeliveryText {
+export function describeDelivery(e: Pick<OutboxEntry, 'state' | 'attempts' | 'last_error' | 'op'> & Partial<Pick<OutboxEntry, 'response'>>): DeliveryText {
   const what = e.op === 'rollback' ? 'rollback' : 'decision';
   switch (e.state) {
     case 'queued': {
+      const hold = batchHold({ state: e.state, response: e.response ?? null });
+      if (hold) {
+        const escalated = hold.escalated > 0 ? ` (${hold.escalated} escalated, waiting for its role)` : '';
+        return {
+          tone: 'waiting',
+          label: batchHoldLabel(hold),
+          detail: `held, not sent: the agent is resumed once, when all ${hold.size} requests of this interrupt are decided${escalated}`,
+        };
+      }
       const tries = e.attempts === 0 ? 'not sent yet' : `${e.attempts} ${e.attempts === 1 ? 'attempt' : 'attempts'}`;
       return { tone: 'waiting', label: 'waiting to send', detail: e.last_error ? `${tries}; last error: ${e.last_error}` : tries };
     }
@@ -140,4 +172,9 @@ export function decisionRight(
   const esc = item.action.escalated_to;
   if (esc && !has(esc)) return { ok: false, why: `Escalated to ${esc}: only that role or an admin can decide it.` };
   return { ok: true, why: null };
+}
+
+/** "Request 1 of 2 — the agent resumes when all 2 are decided". */
+export function batchPosition(b: { index: number; size: number }): string {
+  return `Request ${b.index + 1} of ${b.size} — the agent resumes when all ${b.size} are decided`;
 }

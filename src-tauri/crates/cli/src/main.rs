@@ -438,6 +438,9 @@ async fn sync(a: SyncArgs) -> Result<(), String> {
         countersign_core::IdentityKeys::from_backend_config(c)
             .map_err(|e| format!("--config: {e}"))?;
     }
+    if let (Some(c), Some(k)) = (&config, countersign_connect::lookup(kind.as_str())) {
+        k.check_config(c).map_err(|e| format!("--config: {e}"))?;
+    }
     let backend = {
         let mut store = a.store.open()?;
         let empty = serde_json::json!({});

@@ -161,6 +161,28 @@ pub struct PendingAction {
     pub decided_at: Option<DateTime<Utc>>,
     /// When the backend last changed this record.
     pub updated_at: DateTime<Utc>,
+    /// The group this action belongs to when the backend decides several actions together
+    /// (a LangChain agent's batched human-in-the-loop interrupt): the agent goes on only once
+    /// every member is decided. Absent for an action decided on its own.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub batch: Option<ActionBatch>,
+    /// `proposed` has no shape the console knows (a LangGraph graph's own `interrupt()` value):
+    /// the review fields hold only its top-level values, so the whole payload is shown.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub opaque_payload: bool,
+}
+
+/// The place of an action in a group of actions that are resumed together.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+pub struct ActionBatch {
+    /// The group's id (for LangGraph, `thread:interrupt`), the same on every member.
+    pub group_id: String,
+    /// Position in the group, from 0.
+    pub index: u32,
+    /// How many actions the group holds.
+    pub size: u32,
+    /// The action ids of every member, in order (this one included).
+    pub members: Vec<String>,
 }
 
 impl PendingAction {
@@ -249,6 +271,8 @@ mod tests {
             decided_by: None,
             decided_at: None,
             updated_at: t,
+            batch: None,
+            opaque_payload: false,
         };
         assert_eq!(a.effective_status(t), ActionStatus::Pending);
         assert_eq!(

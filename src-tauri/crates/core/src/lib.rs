@@ -19,8 +19,8 @@ pub mod run_record;
 pub mod text;
 
 pub use action::{
-    ActionStatus, ConfirmMode, Decision, DecisionKind, FieldKind, PendingAction, ReviewField,
-    RiskLevel, TargetRecord,
+    ActionBatch, ActionStatus, ConfirmMode, Decision, DecisionKind, FieldKind, PendingAction,
+    ReviewField, RiskLevel, TargetRecord,
 };
 pub use backend::{KnowledgeSource, Role, SourceDoc, Whoami};
 pub use budget::{Budget, BudgetLimits, BudgetScope, Enforcement, Period, ScopeKind};

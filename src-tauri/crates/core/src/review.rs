@@ -561,6 +561,8 @@ mod tests {
             decided_by: None,
             decided_at: None,
             updated_at: t,
+            batch: None,
+            opaque_payload: false,
         }
     }
 

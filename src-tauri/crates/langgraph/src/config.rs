@@ -35,9 +35,31 @@
 //! - `expire_after_hours` (default 168, one week): LangGraph interrupts never expire, but a
 //!   console decision on a week-old proposal should be a conscious re-review; past it the action
 //!   shows as expired (never as denied) and nothing is resumed.
+//! - `interrupt_templates`: how to answer an interrupt whose value is neither an Agent Inbox
+//!   request nor LangChain's human-in-the-loop middleware (a graph's own `interrupt({...})`).
+//!   Such an interrupt is shown as a pending item, but what its graph expects as the resume
+//!   value only the graph's author knows, so the admin writes it, per graph and node:
+//!
+//! ```json
+//! { "interrupt_templates": [
+//!     { "graph": "custom_ask", "node": "ask_shipping",
+//!       "decisions": { "approve": {"ship": true, "by": "{{reviewer}}"},
+//!                      "deny": {"ship": false, "reason": "{{reason}}"} } },
+//!     { "graph": "*", "node": "*", "decisions": { "deny": {"cancel": true} } } ] }
+//! ```
+//!
+//!   The first template whose `graph` (graph id, or `*`) and `node` (the node or task that
+//!   raised the interrupt, or `*`) match is used. `decisions` maps `approve`,
+//!   `approve_with_edits` and `deny` to the JSON resumed with; the decisions it names are the
+//!   ones offered (escalation always is). A JSON string that is exactly one placeholder is
+//!   replaced by a value: `{{reason}}` (the denial reason, or null), `{{reviewer}}` (who
+//!   decided), `{{decision}}` (`approve`, `approve_with_edits`, `deny`), `{{fields}}` (an
+//!   object of the review fields as confirmed, edits included, in their JSON types) and
+//!   `{{field.NAME}}` (one of them). Any other `{{...}}` string makes the config invalid.
+//!   Without a matching template the item can only be escalated, and says where to add one.
 
 use countersign_core::review::FieldRule;
-use countersign_core::{FieldKind, IdentityKeys, RiskLevel};
+use countersign_core::{DecisionKind, FieldKind, IdentityKeys, RiskLevel};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -74,6 +96,117 @@ pub struct LangGraphConfig {
     /// Hours after the interrupt at which an undecided action counts as expired.
     #[serde(default = "default_expire")]
     pub expire_after_hours: i64,
+    /// Resume values for interrupts of no known shape, per graph and node (first match wins).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub interrupt_templates: Vec<InterruptTemplate>,
+}
+
+/// A decision an [`InterruptTemplate`] can answer with.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TemplateDecision {
+    /// Approve as proposed.
+    Approve,
+    /// Approve with the reviewer's edits (`{{fields}}` carries them).
+    ApproveWithEdits,
+    /// Deny (`{{reason}}` carries the reason).
+    Deny,
+}
+
+impl TemplateDecision {
+    /// The console decision it answers.
+    pub fn kind(self) -> DecisionKind {
+        match self {
+            TemplateDecision::Approve => DecisionKind::Approve,
+            TemplateDecision::ApproveWithEdits => DecisionKind::ApproveWithEdits,
+            TemplateDecision::Deny => DecisionKind::Deny,
+        }
+    }
+
+    /// The template decision for a console decision (none for an escalation).
+    pub fn of(kind: DecisionKind) -> Option<TemplateDecision> {
+        match kind {
+            DecisionKind::Approve => Some(TemplateDecision::Approve),
+            DecisionKind::ApproveWithEdits => Some(TemplateDecision::ApproveWithEdits),
+            DecisionKind::Deny => Some(TemplateDecision::Deny),
+            DecisionKind::Escalate => None,
+        }
+    }
+
+    /// The wire spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TemplateDecision::Approve => "approve",
+            TemplateDecision::ApproveWithEdits => "approve_with_edits",
+            TemplateDecision::Deny => "deny",
+        }
+    }
+}
+
+/// Wildcard of [`InterruptTemplate::graph`] and [`InterruptTemplate::node`].
+pub const ANY: &str = "*";
+
+fn any() -> String {
+    ANY.to_string()
+}
+
+/// How to answer the interrupts of no known shape raised by one graph's node (see the module
+/// docs).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InterruptTemplate {
+    /// Graph id, or `*`.
+    #[serde(default = "any")]
+    pub graph: String,
+    /// Node (task) name, or `*`.
+    #[serde(default = "any")]
+    pub node: String,
+    /// The resume value of each decision it offers, with placeholders.
+    pub decisions: BTreeMap<TemplateDecision, serde_json::Value>,
+}
+
+impl InterruptTemplate {
+    /// Whether it applies to an interrupt raised by `node` of `graph`.
+    pub fn matches(&self, graph: &str, node: &str) -> bool {
+        (self.graph == ANY || self.graph == graph) && (self.node == ANY || self.node == node)
+    }
+}
+
+/// The placeholders a template may use (besides `{{field.NAME}}`).
+pub const PLACEHOLDERS: &[&str] = &["{{reason}}", "{{reviewer}}", "{{decision}}", "{{fields}}"];
+
+/// The placeholder a JSON string is, if it is one (`{{...}}`, whole string).
+pub fn placeholder(s: &str) -> Option<&str> {
+    let t = s.trim();
+    (t.starts_with("{{") && t.ends_with("}}") && t.len() >= 4).then_some(t)
+}
+
+fn check_placeholders(v: &serde_json::Value, at: &str) -> Result<(), String> {
+    match v {
+        serde_json::Value::String(s) => match placeholder(s) {
+            Some(p) if PLACEHOLDERS.contains(&p) => Ok(()),
+            Some(p)
+                if p.strip_prefix("{{field.")
+                    .and_then(|r| r.strip_suffix("}}"))
+                    .is_some_and(|n| !n.trim().is_empty()) =>
+            {
+                Ok(())
+            }
+            Some(p) => Err(format!(
+                "{at}: unknown placeholder {p} (use {}, or {{{{field.NAME}}}})",
+                PLACEHOLDERS.join(", ")
+            )),
+            None => Ok(()),
+        },
+        serde_json::Value::Array(a) => a
+            .iter()
+            .enumerate()
+            .try_for_each(|(i, x)| check_placeholders(x, &format!("{at}[{i}]"))),
+        serde_json::Value::Object(m) => m
+            .iter()
+            .try_for_each(|(k, x)| check_placeholders(x, &format!("{at}.{k}"))),
+        _ => Ok(()),
+    }
 }
 
 impl Default for LangGraphConfig {
@@ -85,6 +218,7 @@ impl Default for LangGraphConfig {
             risk: BTreeMap::new(),
             identity: IdentityKeys::default(),
             expire_after_hours: DEFAULT_EXPIRE_AFTER_HOURS,
+            interrupt_templates: Vec::new(),
         }
     }
 }
@@ -97,7 +231,7 @@ impl LangGraphConfig {
         if config.is_null() {
             return LangGraphConfig::default();
         }
-        match serde_json::from_value::<LangGraphConfig>(config.clone()) {
+        match LangGraphConfig::parse(config) {
             Ok(mut c) => {
                 if c.expire_after_hours <= 0 {
                     c.expire_after_hours = DEFAULT_EXPIRE_AFTER_HOURS;
@@ -109,6 +243,36 @@ impl LangGraphConfig {
                 LangGraphConfig::default()
             }
         }
+    }
+
+    /// Reads the settings strictly: the error says what is wrong (what the console checks
+    /// before it saves a config; [`LangGraphConfig::from_backend_config`] falls back to the
+    /// defaults on the same errors).
+    pub fn parse(config: &serde_json::Value) -> Result<LangGraphConfig, String> {
+        let c =
+            serde_json::from_value::<LangGraphConfig>(config.clone()).map_err(|e| e.to_string())?;
+        for (i, t) in c.interrupt_templates.iter().enumerate() {
+            let at = format!("interrupt_templates[{i}]");
+            if t.graph.trim().is_empty() || t.node.trim().is_empty() {
+                return Err(format!("{at}: graph and node must be a name or *"));
+            }
+            if t.decisions.is_empty() {
+                return Err(format!(
+                    "{at}: name at least one decision (approve, approve_with_edits, deny)"
+                ));
+            }
+            for (d, v) in &t.decisions {
+                check_placeholders(v, &format!("{at}.decisions.{}", d.as_str()))?;
+            }
+        }
+        Ok(c)
+    }
+
+    /// The template for an interrupt raised by `node` of `graph`: the first that matches.
+    pub fn template_for(&self, graph: &str, node: &str) -> Option<&InterruptTemplate> {
+        self.interrupt_templates
+            .iter()
+            .find(|t| t.matches(graph, node))
     }
 
     /// Whether argument `field` of action `action` must be confirmed by the reviewer.
@@ -205,6 +369,49 @@ mod tests {
                 .get("identity")
                 .is_none(),
             "the default keys are not written"
+        );
+    }
+
+    #[test]
+    fn interrupt_templates_are_matched_in_order_and_checked() {
+        let c = LangGraphConfig::parse(&serde_json::json!({
+            "interrupt_templates": [
+                {"graph": "custom_ask", "node": "ask_shipping",
+                 "decisions": {"approve": {"ship": true, "by": "{{reviewer}}"},
+                               "deny": {"ship": false, "why": "{{reason}}"}}},
+                {"decisions": {"deny": {"cancel": true, "f": "{{field.order_id}}"}}}
+            ]
+        }))
+        .expect("valid");
+        let t = c.template_for("custom_ask", "ask_shipping").expect("first");
+        assert_eq!(t.decisions.len(), 2);
+        let other = c
+            .template_for("custom_ask", "other_node")
+            .expect("wildcard");
+        assert_eq!(other.graph, ANY);
+        assert!(other.decisions.contains_key(&TemplateDecision::Deny));
+        assert_eq!(
+            LangGraphConfig::from_backend_config(&c.to_backend_config()),
+            c
+        );
+        for bad in [
+            serde_json::json!({"interrupt_templates": [{"decisions": {"approve": "{{who}}"}}]}),
+            serde_json::json!({"interrupt_templates": [{"decisions": {}}]}),
+            serde_json::json!({"interrupt_templates": [{"decisions": {"accept": 1}}]}),
+            serde_json::json!({"interrupt_templates": [{"graph": "", "decisions": {"deny": 1}}]}),
+            serde_json::json!({"interrupt_templates": [{"decisions": {"deny": 1}, "extra": 1}]}),
+        ] {
+            assert!(LangGraphConfig::parse(&bad).is_err(), "{bad}");
+            assert_eq!(
+                LangGraphConfig::from_backend_config(&bad),
+                LangGraphConfig::default()
+            );
+        }
+        assert!(
+            LangGraphConfig::default()
+                .to_backend_config()
+                .get("interrupt_templates")
+                .is_none()
         );
     }
 }

@@ -22,12 +22,29 @@
 //! An escalation resumes nothing: it is recorded on the action in the store (the console's own
 //! hand-over between reviewers) and delivered at once. Rollbacks are rejected: a LangGraph
 //! graph cannot undo what it executed.
+//!
+//! # Batched interrupts
+//!
+//! The requests of a batched LangChain middleware interrupt ([`crate::shapes`]) are decided one
+//! by one but answered by one resume, `{"decisions": [...]}` in request order. A decision on
+//! one of them stays queued, **held** (`response: {"held": "batch", "waiting_for": k, "size":
+//! n}` and a note in `last_error`, no attempt counted), until every request of the interrupt
+//! has a queued decision; an escalated request holds the batch until its escalation role
+//! decides. The delivery that finds the batch complete checks every request against the
+//! interrupt, resumes once (run metadata: the first request's idempotency key in
+//! `countersign_key`, every request's key, reviewer and decision in `countersign_keys`,
+//! `countersign_actors`, `countersign_decisions`) and answers every request's entry together.
+//! The before/after checks are the same as for one decision: a replayed entry is recognised by
+//! its key among the run's keys, a race is a conflict for every entry of the batch.
 
 use crate::client::LangGraphClient;
 use crate::config::LangGraphConfig;
-use crate::map::{self, inbox_request, split_action_id};
+use crate::map::{self, parse_action_id};
+use crate::shapes::{self, Fill, HitlMode, Request};
 use crate::sync::{Fetched, apply_thread, fetch_thread};
-use crate::wire::{META_ACTOR, META_KEY};
+use crate::wire::{
+    META_ACTOR, META_ACTORS, META_DECISION, META_DECISIONS, META_KEY, META_KEYS, Thread,
+};
 use chrono::Utc;
 use countersign_core::{ActionStatus, Decision, DecisionKind, PendingAction};
 use countersign_store::outbox::{self, Entry, EntryState};
@@ -51,9 +68,19 @@ enum Answer {
         fetched: Option<Box<Fetched>>,
         /// An action to store as is (escalation, deleted thread).
         local: Option<Box<PendingAction>>,
+        /// The other entries answered the same way (the rest of a batch).
+        also: Vec<Entry>,
     },
     /// Not answered yet; the entry stays queued. `stop` when the server is unreachable.
     Wait { error: String, stop: bool },
+    /// Held back on purpose: the other requests of its batched interrupt are not decided yet.
+    Held { note: String, response: Value },
+}
+
+/// The requests of the batched interrupt an entry belongs to, as the store has them.
+struct Batch {
+    /// Per request, in order: its action id, the stored action and its queued entry.
+    members: Vec<(String, Option<PendingAction>, Option<Entry>)>,
 }
 
 /// One delivery at a time per backend in this process; across processes (app and CLI, two
@@ -80,6 +107,29 @@ fn final_answer(
         error,
         fetched: fetched.map(Box::new),
         local: None,
+        also: Vec::new(),
+    }
+}
+
+/// `answer` for every entry of a batch (the first is the one being delivered).
+fn for_all(answer: Answer, rest: Vec<Entry>) -> Answer {
+    match answer {
+        Answer::Final {
+            state,
+            response,
+            error,
+            fetched,
+            local,
+            ..
+        } => Answer::Final {
+            state,
+            response,
+            error,
+            fetched,
+            local,
+            also: rest,
+        },
+        other => other,
     }
 }
 
@@ -135,9 +185,38 @@ pub async fn deliver(
         }
         let bid = backend_id.to_string();
         let aid = e.action_id.clone();
-        let stored = blocking(store_path, move |s| Ok(actions::get(s.conn(), &bid, &aid)?)).await?;
-        let answer = deliver_one(client, e, stored.as_ref()).await;
+        let (stored, batch) = blocking(store_path, move |s| {
+            let stored = actions::get(s.conn(), &bid, &aid)?;
+            let batch = match stored.as_ref().and_then(|a| a.batch.as_ref()) {
+                Some(b) => {
+                    let queued = outbox::queued(s.conn(), &bid)?;
+                    let mut members = Vec::new();
+                    for m in &b.members {
+                        let entry = queued
+                            .iter()
+                            .find(|q| &q.action_id == m && q.op == "decision")
+                            .cloned();
+                        members.push((m.clone(), actions::get(s.conn(), &bid, m)?, entry));
+                    }
+                    Some(Batch { members })
+                }
+                None => None,
+            };
+            Ok((stored, batch))
+        })
+        .await?;
+        let answer = deliver_one(client, e, stored.as_ref(), batch, &cfg).await;
         match answer {
+            Answer::Held { note, response } => {
+                let changed = blocking(store_path, move |s| {
+                    Ok(outbox::hold(s.conn(), eid, &note, &response)?)
+                })
+                .await?;
+                report.waiting += 1;
+                if changed {
+                    report.held += 1;
+                }
+            }
             Answer::Wait { error, stop } => {
                 let msg = error.clone();
                 blocking(store_path, move |s| {
@@ -158,24 +237,30 @@ pub async fn deliver(
                 error,
                 fetched,
                 local,
+                also,
             } => {
+                let n = 1 + also.len() as u32;
                 match state {
-                    EntryState::Delivered => report.delivered += 1,
-                    EntryState::Conflict => report.conflicts += 1,
-                    _ => report.rejected += 1,
+                    EntryState::Delivered => report.delivered += n,
+                    EntryState::Conflict => report.conflicts += n,
+                    _ => report.rejected += n,
                 }
-                let (entry, bid, cfg) = (e.clone(), backend_id.to_string(), cfg.clone());
+                let (first, bid, cfg) = (e.clone(), backend_id.to_string(), cfg.clone());
                 let max_record = countersign_sync::SyncOptions::default().max_record_bytes;
                 blocking(store_path, move |s| {
                     let now = Utc::now();
                     let tx = s.write()?;
-                    outbox::answered(&tx, entry.id, state, &response, error.as_deref(), now)?;
+                    let entries: Vec<Entry> = std::iter::once(first).chain(also).collect();
+                    for entry in &entries {
+                        outbox::answered(&tx, entry.id, state, &response, error.as_deref(), now)?;
+                    }
                     if let Some(f) = &fetched {
                         apply_thread(&tx, &bid, &cfg, fresh_days, max_record, f)?;
                     }
                     if let Some(a) = &local {
                         actions::upsert(&tx, &bid, a)?;
                     }
+                    for entry in &entries {
                     let status = actions::get(&tx, &bid, &entry.action_id)?.map(|a| a.status);
                     audit::append(
                         &tx,
@@ -194,9 +279,11 @@ pub async fn deliver(
                             "replayed": response.get("replayed").cloned().unwrap_or(Value::Null),
                             "action_status": status.map(|s| s.as_str()),
                             "langgraph_run_id": response.get("run_id").cloned().unwrap_or(Value::Null),
+                            "batch": response.get("batch").cloned().unwrap_or(Value::Null),
                         }),
                         now,
                     )?;
+                    }
                     tx.commit().map_err(countersign_store::StoreError::from)?;
                     Ok(())
                 })
@@ -211,6 +298,8 @@ async fn deliver_one(
     client: &LangGraphClient,
     e: &Entry,
     stored: Option<&PendingAction>,
+    batch: Option<Batch>,
+    cfg: &LangGraphConfig,
 ) -> Answer {
     if e.op == "rollback" {
         return rejected("a LangGraph Server cannot roll back an executed write".into());
@@ -219,7 +308,7 @@ async fn deliver_one(
         Ok(d) => d,
         Err(err) => return rejected(format!("unreadable decision: {err}")),
     };
-    let Some((thread_id, interrupt_id)) = split_action_id(&e.action_id) else {
+    let Some((thread_id, interrupt_id, _)) = parse_action_id(&e.action_id) else {
         return rejected(format!("{:?} is not a LangGraph action id", e.action_id));
     };
     let Some(stored) = stored else {
@@ -236,6 +325,7 @@ async fn deliver_one(
             error: None,
             fetched: None,
             local: Some(Box::new(a)),
+            also: Vec::new(),
         };
     }
 
@@ -257,6 +347,7 @@ async fn deliver_one(
                 error: Some(msg),
                 fetched: None,
                 local: Some(Box::new(a)),
+                also: Vec::new(),
             };
         }
         Err(err) => return wait_or_reject(err),
@@ -270,47 +361,296 @@ async fn deliver_one(
             stop: false,
         };
     }
-    let Some(value) = thread
+    let Some(pending) = thread
         .pending()
         .into_iter()
         .find(|(_, i)| i.id == interrupt_id)
-        .map(|(_, i)| i.value.clone())
+        .map(|(_, i)| i.clone())
     else {
         return already_answered(client, thread, interrupt_id, e).await;
     };
-    let req = match inbox_request(&value) {
+    let graph = thread
+        .meta("graph_id")
+        .or_else(|| thread.meta("assistant_id"))
+        .unwrap_or("langgraph")
+        .to_string();
+    // The node a custom interrupt came from is its action's kind (see `shapes::Request::action`).
+    let reqs = match shapes::requests(
+        &pending.value,
+        pending.response_schema.as_ref(),
+        &graph,
+        &stored.kind,
+    ) {
         Ok(r) => r,
         Err(reason) => return rejected(reason),
     };
-    if let Err(changed) = map::check_unchanged(&req, stored, &decision) {
-        let msg = format!("the request changed since it was reviewed: {changed}");
-        let fetched = fetch_thread(client, thread).await.ok();
-        return final_answer(
-            EntryState::Conflict,
-            json!({"code": "conflict", "message": msg}),
-            Some(msg),
-            fetched,
-        );
-    }
-    let resume = match map::resume_value(&req, &decision) {
-        Ok(Some(v)) => json!({ interrupt_id: v }),
-        Ok(None) => return rejected("nothing to resume".into()),
-        Err(reason) => return rejected(reason),
+    let planned = match &batch {
+        Some(b) => plan_batch(e, &decision, &reqs, b, &graph),
+        None => plan_one(e, &decision, &reqs, stored, cfg, &graph),
     };
+    let Plan {
+        resume,
+        metadata,
+        rest,
+    } = match planned {
+        Ok(p) => p,
+        Err(Refusal::Rejected(reason)) => return rejected(reason),
+        Err(Refusal::Held(note, response)) => return Answer::Held { note, response },
+        Err(Refusal::Changed(changed)) => {
+            let msg = format!("the request changed since it was reviewed: {changed}");
+            let fetched = fetch_thread(client, thread).await.ok();
+            return for_all(
+                final_answer(
+                    EntryState::Conflict,
+                    json!({"code": "conflict", "message": msg}),
+                    Some(msg),
+                    fetched,
+                ),
+                batch_rest(&batch, e),
+            );
+        }
+    };
+    let resume = json!({ interrupt_id: resume });
     let Some(assistant) = thread.assistant().map(str::to_string) else {
         return rejected("the thread names no assistant or graph to resume".into());
     };
+    let batch_note = batch.as_ref().map(|b| json!({"size": b.members.len()}));
+    let answer = resume_once(
+        client,
+        e,
+        thread_id,
+        interrupt_id,
+        &assistant,
+        &resume,
+        &metadata,
+        batch_note,
+    )
+    .await;
+    for_all(answer, rest)
+}
 
+/// The other entries of `e`'s batch that are queued.
+fn batch_rest(batch: &Option<Batch>, e: &Entry) -> Vec<Entry> {
+    batch
+        .iter()
+        .flat_map(|b| b.members.iter())
+        .filter_map(|(_, _, q)| q.clone())
+        .filter(|q| q.id != e.id)
+        .collect()
+}
+
+/// What one resume sends.
+struct Plan {
+    /// The resume value for the interrupt.
+    resume: Value,
+    /// The run's metadata.
+    metadata: Value,
+    /// The other entries it answers (the rest of a batch).
+    rest: Vec<Entry>,
+}
+
+/// Why nothing is resumed now.
+enum Refusal {
+    /// The decision cannot be sent (a final rejection).
+    Rejected(String),
+    /// The request changed since it was reviewed (a conflict).
+    Changed(String),
+    /// The rest of the batch is not decided yet.
+    Held(String, Value),
+}
+
+/// The resume of an interrupt that holds one request.
+fn plan_one(
+    e: &Entry,
+    decision: &Decision,
+    reqs: &[Request],
+    stored: &PendingAction,
+    cfg: &LangGraphConfig,
+    graph: &str,
+) -> Result<Plan, Refusal> {
+    let [req] = reqs else {
+        return Err(Refusal::Rejected(format!(
+            "the interrupt now holds {} requests; sync and review them",
+            reqs.len()
+        )));
+    };
+    map::check_args_unchanged(req.args(), stored, decision).map_err(Refusal::Changed)?;
+    let value = match req {
+        Request::Inbox(r) => map::resume_value(r, decision),
+        Request::Hitl(r) => shapes::hitl_decision(r, decision),
+        Request::Custom(r) => shapes::template_resume(
+            r,
+            cfg.template_for(graph, &r.node),
+            &Fill {
+                decision,
+                reviewer: &e.actor,
+            },
+        ),
+    };
+    let resume = match value {
+        Ok(Some(v)) => v,
+        Ok(None) => return Err(Refusal::Rejected("nothing to resume".into())),
+        Err(reason) => return Err(Refusal::Rejected(reason)),
+    };
+    Ok(Plan {
+        resume,
+        metadata: json!({
+            META_KEY: e.idempotency_key,
+            META_ACTOR: e.actor,
+            META_DECISION: decision_name(decision.decision),
+            "countersign_action_id": e.action_id,
+        }),
+        rest: Vec::new(),
+    })
+}
+
+fn decision_name(kind: DecisionKind) -> &'static str {
+    match kind {
+        DecisionKind::Approve => "approve",
+        DecisionKind::ApproveWithEdits => "approve_with_edits",
+        DecisionKind::Deny => "deny",
+        DecisionKind::Escalate => "escalate",
+    }
+}
+
+/// The one resume of a batched interrupt, once every request has a queued decision.
+fn plan_batch(
+    e: &Entry,
+    decision: &Decision,
+    reqs: &[Request],
+    batch: &Batch,
+    graph: &str,
+) -> Result<Plan, Refusal> {
+    let size = batch.members.len();
+    let hitl: Vec<&shapes::HitlRequest> = reqs
+        .iter()
+        .filter_map(|r| match r {
+            Request::Hitl(h) if matches!(h.mode, HitlMode::Batched { .. }) => Some(h),
+            _ => None,
+        })
+        .collect();
+    if hitl.len() != reqs.len() || hitl.len() != size {
+        return Err(Refusal::Rejected(format!(
+            "interrupt of graph {graph} holds {} requests where {size} were reviewed",
+            reqs.len()
+        )));
+    }
+    // Every request needs a queued decision that resumes (an escalation does not).
+    let mut decisions: Vec<(Entry, Decision)> = Vec::new();
+    let mut undecided: Vec<String> = Vec::new();
+    let mut escalated = 0;
+    for (i, (_, stored, queued)) in batch.members.iter().enumerate() {
+        let d = queued
+            .as_ref()
+            .filter(|q| q.id != e.id)
+            .and_then(|q| {
+                serde_json::from_value::<Decision>(q.body.clone())
+                    .ok()
+                    .map(|d| (q.clone(), d))
+            })
+            .or_else(|| {
+                (queued.as_ref().is_some_and(|q| q.id == e.id))
+                    .then(|| (e.clone(), decision.clone()))
+            })
+            .filter(|(_, d)| d.decision != DecisionKind::Escalate);
+        match d {
+            Some(pair) => decisions.push(pair),
+            None => {
+                if stored.as_ref().is_some_and(|a| a.escalated_to.is_some()) {
+                    escalated += 1;
+                }
+                undecided.push(format!("{}", i + 1));
+            }
+        }
+    }
+    if !undecided.is_empty() {
+        let k = undecided.len();
+        let mut note = format!(
+            "waiting for {k} other request{} of this interrupt (request{} {} of {size}): the \
+             agent resumes when all {size} are decided",
+            if k == 1 { "" } else { "s" },
+            if k == 1 { "" } else { "s" },
+            undecided.join(", ")
+        );
+        if escalated > 0 {
+            note.push_str(&format!(
+                "; {escalated} {} escalated and waits for its role",
+                if escalated == 1 { "is" } else { "are" }
+            ));
+        }
+        return Err(Refusal::Held(
+            note,
+            json!({"held": "batch", "waiting_for": k, "size": size, "escalated": escalated}),
+        ));
+    }
+    for ((_, stored, _), (_, d)) in batch.members.iter().zip(&decisions) {
+        let Some(stored) = stored else {
+            return Err(Refusal::Rejected(
+                "a request of the batch is not in the store".into(),
+            ));
+        };
+        let index = stored
+            .batch
+            .as_ref()
+            .map(|b| b.index as usize)
+            .unwrap_or_default();
+        let Some(req) = hitl.get(index) else {
+            return Err(Refusal::Rejected("a request of the batch is gone".into()));
+        };
+        if req.name != stored.kind {
+            return Err(Refusal::Changed(format!(
+                "request {} is now {:?}, {:?} was reviewed",
+                index + 1,
+                req.name,
+                stored.kind
+            )));
+        }
+        map::check_args_unchanged(&req.args, stored, d).map_err(Refusal::Changed)?;
+    }
+    let owned: Vec<shapes::HitlRequest> = hitl.iter().map(|r| (*r).clone()).collect();
+    let ds: Vec<&Decision> = decisions.iter().map(|(_, d)| d).collect();
+    let resume = shapes::batched_resume(&owned, &ds).map_err(Refusal::Rejected)?;
+    let keys: Vec<&str> = decisions
+        .iter()
+        .map(|(q, _)| q.idempotency_key.as_str())
+        .collect();
+    let actors: Vec<&str> = decisions.iter().map(|(q, _)| q.actor.as_str()).collect();
+    let kinds: Vec<&str> = decisions
+        .iter()
+        .map(|(_, d)| decision_name(d.decision))
+        .collect();
+    Ok(Plan {
+        resume,
+        metadata: json!({
+            META_KEY: keys.first().copied().unwrap_or(e.idempotency_key.as_str()),
+            META_ACTOR: e.actor,
+            META_KEYS: keys,
+            META_ACTORS: actors,
+            META_DECISIONS: kinds,
+            "countersign_action_id": e.action_id,
+        }),
+        rest: decisions
+            .into_iter()
+            .map(|(q, _)| q)
+            .filter(|q| q.id != e.id)
+            .collect(),
+    })
+}
+
+/// Resumes the thread once and checks what happened (steps 2 and 3 of the module docs).
+#[allow(clippy::too_many_arguments)]
+async fn resume_once(
+    client: &LangGraphClient,
+    e: &Entry,
+    thread_id: &str,
+    interrupt_id: &str,
+    assistant: &str,
+    resume: &Value,
+    metadata: &Value,
+    batch: Option<Value>,
+) -> Answer {
     // 2. Resume, once.
-    let metadata = json!({
-        META_KEY: e.idempotency_key,
-        META_ACTOR: e.actor,
-        "countersign_action_id": e.action_id,
-    });
-    let run = match client
-        .resume(thread_id, &assistant, &resume, &metadata)
-        .await
-    {
+    let run = match client.resume(thread_id, assistant, resume, metadata).await {
         Ok(r) => r,
         Err(SyncError::Status { status: 409, .. }) => {
             return Answer::Wait {
@@ -366,18 +706,17 @@ async fn deliver_one(
     let raised = map::raised_at(&fetched.history, interrupt_id);
     let answered_by = map::resolver(&fetched.runs, interrupt_id, raised).map(|(r, _)| r.clone());
     match answered_by {
-        Some(r) if r.run_id == run.run_id || r.countersign_key() == Some(&e.idempotency_key) => {
-            final_answer(
-                EntryState::Delivered,
-                json!({
-                    "run_id": run.run_id,
-                    "thread_status": fetched.thread.status,
-                    "replayed": r.run_id != run.run_id,
-                }),
-                None,
-                Some(fetched),
-            )
-        }
+        Some(r) if r.run_id == run.run_id || r.carries_key(&e.idempotency_key) => final_answer(
+            EntryState::Delivered,
+            json!({
+                "run_id": run.run_id,
+                "thread_status": fetched.thread.status,
+                "replayed": r.run_id != run.run_id,
+                "batch": batch,
+            }),
+            None,
+            Some(fetched),
+        ),
         other => {
             let by = other
                 .as_ref()
@@ -400,7 +739,7 @@ async fn deliver_one(
 /// The interrupt is no longer pending: this decision delivered earlier (replay), or a conflict.
 async fn already_answered(
     client: &LangGraphClient,
-    thread: crate::wire::Thread,
+    thread: Thread,
     interrupt_id: &str,
     e: &Entry,
 ) -> Answer {
@@ -411,7 +750,7 @@ async fn already_answered(
     let raised = map::raised_at(&fetched.history, interrupt_id);
     let by = map::resolver(&fetched.runs, interrupt_id, raised).map(|(r, _)| r.clone());
     if let Some(r) = &by {
-        if r.countersign_key() == Some(&e.idempotency_key) {
+        if r.carries_key(&e.idempotency_key) {
             if matches!(r.status.as_str(), "pending" | "running") {
                 return Answer::Wait {
                     error: format!("this decision's run {} is still running", r.run_id),

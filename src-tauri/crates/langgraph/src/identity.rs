@@ -235,6 +235,7 @@ mod tests {
         let interrupt = Interrupt {
             id: "i-1".into(),
             value: inbox,
+            response_schema: None,
         };
         let messages = vec![
             json!({"type": "human", "id": "h1", "content": "refund A-1"}),

@@ -1,10 +1,12 @@
 //! Countersign's LangGraph Server connector.
 //!
 //! A LangGraph Server (what `langgraph dev` serves, or a LangSmith deployment) runs graphs in
-//! threads. A graph that asks a human before a risky write calls `interrupt()` with an Agent
+//! threads. A graph that asks a human before a risky write calls `interrupt()`: with an Agent
 //! Inbox request (`action_request {action, args}`, `config {allow_accept, allow_edit,
-//! allow_respond, allow_ignore}`, `description`); the thread then waits in status
-//! `interrupted` until a run resumes it with `command.resume`.
+//! allow_respond, allow_ignore}`, `description`), through LangChain v1's
+//! `HumanInTheLoopMiddleware` (batched or per-call tool approvals), or with a value of its own;
+//! the thread then waits in status `interrupted` until a run resumes it with `command.resume`.
+//! [`shapes`] reads each shape into reviewable requests.
 //!
 //! - [`sync()`] turns threads into runs (their checkpoint history is the trace) and their
 //!   interrupts into pending actions reviewed like native ones ([`map`] says how), with the
@@ -22,6 +24,7 @@ pub mod deliver;
 pub mod identity;
 pub mod kinds;
 pub mod map;
+pub mod shapes;
 pub mod sync;
 pub mod wire;
 

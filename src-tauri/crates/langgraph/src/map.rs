@@ -1,8 +1,17 @@
-//! Pure mapping between LangGraph's shapes and Countersign's: an Agent Inbox interrupt becomes
-//! a [`PendingAction`], a thread and its history become a [`Run`], a reviewer's [`Decision`]
-//! becomes the Agent Inbox response a resume carries. No I/O.
+//! Pure mapping between LangGraph's shapes and Countersign's: an interrupt becomes one
+//! [`PendingAction`] per request it holds ([`crate::shapes`] reads Agent Inbox requests,
+//! LangChain's human-in-the-loop middleware in both its modes, and any other payload), a
+//! thread and its history become a [`Run`], a reviewer's [`Decision`] becomes the response a
+//! resume carries. No I/O.
 //!
-//! # Decisions
+//! # Action ids
+//!
+//! `thread:interrupt` for an interrupt that holds one request (Agent Inbox, a per-call tool
+//! approval, a custom payload: unchanged since the first release), `thread:interrupt.INDEX`
+//! for request INDEX of a batched middleware interrupt. [`split_action_id`] splits at the last
+//! `:` either way; [`parse_action_id`] also reads the index.
+//!
+//! # Decisions (Agent Inbox; see [`crate::shapes`] for the other shapes)
 //!
 //! | interrupt `config` | console decision | resume value (`[HumanResponse]`) |
 //! | --- | --- | --- |
@@ -19,20 +28,25 @@
 //! # Status of an interrupt that is no longer pending
 //!
 //! The run whose `command.resume` answered it (the first resume run after the interrupt was
-//! raised that names its id, or an unkeyed one) says what happened: accept/edit → executed
-//! (approved while that run is still going, failed when it ended in error), response/ignore →
-//! denied. `decided_by` names the console reviewer when the run carries the console's
+//! raised that names its id, or an unkeyed one) says what happened: accept/edit (Agent Inbox)
+//! or approve/edit (the middleware; for a batched interrupt, the decision at the request's
+//! position) → executed (approved while that run is still going, failed when it ended in
+//! error), response/ignore or reject/respond → denied. A custom payload's resume value has no
+//! fixed meaning: the console's decision recorded in the run's metadata says it (deny →
+//! denied), and an answer from outside the console counts as the graph going on with it
+//! (executed, or failed with its run). `decided_by` names the console reviewer when the run carries the console's
 //! idempotency key, otherwise says it was decided outside the console. When no such run can be
 //! found (the thread's state was edited directly, or its runs were deleted), the action is
 //! marked expired with `decided_by` saying so: it is no longer decidable and the console does
 //! not pretend to know the outcome.
 
 use crate::config::LangGraphConfig;
-use crate::wire::{HistoryState, META_ACTOR, RunInfo, Thread};
+use crate::shapes::{Request, requests};
+use crate::wire::{HistoryState, RunInfo, Thread};
 use chrono::{DateTime, Duration, Utc};
 use countersign_core::{
-    ActionStatus, ConfirmMode, Decision, DecisionKind, FieldKind, Micros, Outcome, PendingAction,
-    ReviewField, RiskLevel, Run, TargetRecord, TokenUsage, ToolCall,
+    ActionBatch, ActionStatus, ConfirmMode, Decision, DecisionKind, FieldKind, Micros, Outcome,
+    PendingAction, PolicyCheck, ReviewField, RiskLevel, Run, TargetRecord, TokenUsage, ToolCall,
 };
 use serde_json::{Map, Value, json};
 use std::collections::BTreeMap;
@@ -47,11 +61,30 @@ pub fn action_id(thread_id: &str, interrupt_id: &str) -> String {
     format!("{thread_id}:{interrupt_id}")
 }
 
-/// Splits an action id back into (thread id, interrupt id).
+/// The console's action id for request `index` of a batched interrupt: stable for the triple.
+pub fn batch_action_id(thread_id: &str, interrupt_id: &str, index: usize) -> String {
+    format!("{thread_id}:{interrupt_id}.{index}")
+}
+
+/// Splits an action id back into (thread id, interrupt id); for a request of a batched
+/// interrupt the second part is `interrupt.INDEX` (see [`parse_action_id`]).
 pub fn split_action_id(action_id: &str) -> Option<(&str, &str)> {
     action_id
         .rsplit_once(':')
         .filter(|(t, i)| !t.is_empty() && !i.is_empty())
+}
+
+/// Splits an action id into (thread id, interrupt id, index in a batched interrupt).
+pub fn parse_action_id(action_id: &str) -> Option<(&str, &str, Option<usize>)> {
+    let (thread, rest) = split_action_id(action_id)?;
+    match rest.rsplit_once('.') {
+        Some((interrupt, n))
+            if !interrupt.is_empty() && !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()) =>
+        {
+            Some((thread, interrupt, Some(n.parse().ok()?)))
+        }
+        _ => Some((thread, rest, None)),
+    }
 }
 
 /// An Agent Inbox request (`HumanInterrupt`) read from an interrupt value.
@@ -158,16 +191,36 @@ pub fn humanize(name: &str) -> String {
 /// must be confirmed (all of them for an action it does not list) are `required`. Each kind
 /// comes from the argument schema, the config or the name ([`crate::kinds::argument_kind`]).
 pub fn review_fields(req: &InboxRequest, cfg: &LangGraphConfig) -> Vec<ReviewField> {
-    req.args
-        .iter()
+    fields_for(
+        &req.action,
+        &req.args,
+        req.args_schema.as_ref(),
+        req.allow_edit,
+        cfg,
+    )
+}
+
+/// The review fields of any request (see [`review_fields`]).
+pub fn request_fields(req: &Request, cfg: &LangGraphConfig) -> Vec<ReviewField> {
+    fields_for(
+        req.action(),
+        req.args(),
+        req.args_schema(),
+        req.allows_edit(cfg),
+        cfg,
+    )
+}
+
+fn fields_for(
+    action: &str,
+    args: &Map<String, Value>,
+    schema: Option<&Value>,
+    allow_edit: bool,
+    cfg: &LangGraphConfig,
+) -> Vec<ReviewField> {
+    args.iter()
         .map(|(name, value)| {
-            let (kind, kind_source) = crate::kinds::argument_kind(
-                &req.action,
-                name,
-                value,
-                req.args_schema.as_ref(),
-                cfg,
-            );
+            let (kind, kind_source) = crate::kinds::argument_kind(action, name, value, schema, cfg);
             ReviewField {
                 name: name.clone(),
                 label: humanize(name),
@@ -179,8 +232,8 @@ pub fn review_fields(req: &InboxRequest, cfg: &LangGraphConfig) -> Vec<ReviewFie
                 } else {
                     ConfirmMode::Tick
                 },
-                editable: req.allow_edit && !value.is_object() && !value.is_array(),
-                required: cfg.requires_confirmation(&req.action, name),
+                editable: allow_edit && !value.is_object() && !value.is_array(),
+                required: cfg.requires_confirmation(action, name),
                 kind_source,
             }
         })
@@ -188,7 +241,7 @@ pub fn review_fields(req: &InboxRequest, cfg: &LangGraphConfig) -> Vec<ReviewFie
 }
 
 /// An edited text put back into the JSON type the argument had.
-fn typed(original: &Value, text: &str) -> Result<Value, String> {
+pub(crate) fn typed(original: &Value, text: &str) -> Result<Value, String> {
     match original {
         Value::String(_) | Value::Null => Ok(Value::String(text.to_string())),
         Value::Number(_) => match serde_json::from_str::<Value>(text.trim()) {
@@ -242,13 +295,22 @@ pub fn check_unchanged(
     stored: &PendingAction,
     decision: &Decision,
 ) -> Result<(), String> {
+    check_args_unchanged(&req.args, stored, decision)
+}
+
+/// [`check_unchanged`] for any request's arguments.
+pub fn check_args_unchanged(
+    args: &Map<String, Value>,
+    stored: &PendingAction,
+    decision: &Decision,
+) -> Result<(), String> {
     for (name, confirmed) in &decision.fields {
         let proposed_then = stored.fields.iter().find(|f| &f.name == name);
         let edited = proposed_then.is_some_and(|f| f.value != *confirmed);
         if edited {
             continue;
         }
-        let now = req.args.get(name).map(value_text);
+        let now = args.get(name).map(value_text);
         if now.as_deref() != Some(confirmed.as_str()) {
             return Err(format!(
                 "argument {name:?} is now {now:?}, the reviewer confirmed {confirmed:?}"
@@ -311,11 +373,32 @@ pub struct Resolution {
     pub run_id: Option<String>,
 }
 
+/// Which answer of an interrupt's resume an action reads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Slot {
+    /// The interrupt's one request (Agent Inbox, a per-call approval).
+    One,
+    /// Request INDEX of a batched middleware interrupt.
+    Batched(usize),
+    /// A custom payload (its meaning comes from the console's metadata).
+    Custom,
+}
+
 /// How an interrupt that is no longer pending was resolved, from the thread's runs.
 pub fn resolution(
     runs: &[RunInfo],
     interrupt_id: &str,
     raised_at: Option<DateTime<Utc>>,
+) -> Resolution {
+    resolution_of(runs, interrupt_id, raised_at, Slot::One)
+}
+
+/// [`resolution`] of one request of an interrupt (see the module docs).
+pub fn resolution_of(
+    runs: &[RunInfo],
+    interrupt_id: &str,
+    raised_at: Option<DateTime<Utc>>,
+    slot: Slot,
 ) -> Resolution {
     let Some((run, value)) = resolver(runs, interrupt_id, raised_at) else {
         return Resolution {
@@ -326,19 +409,22 @@ pub fn resolution(
         };
     };
     let in_flight = matches!(run.status.as_str(), "pending" | "running");
-    let status = match response_type(value) {
-        Some("accept" | "edit") if in_flight => ActionStatus::Approved,
-        Some("accept" | "edit") if run.status == "error" || run.status == "timeout" => {
-            ActionStatus::Failed
-        }
-        Some("accept" | "edit") => ActionStatus::Executed,
-        Some("response" | "ignore") => ActionStatus::Denied,
-        _ => ActionStatus::Failed,
+    let index = match slot {
+        Slot::Batched(i) => Some(i),
+        _ => None,
     };
-    let decided_by = match (
-        run.countersign_key(),
-        run.metadata.get(META_ACTOR).and_then(Value::as_str),
-    ) {
+    let ahead = match slot {
+        Slot::Custom => Some(run.countersign_decision(None) != Some("deny")),
+        _ => crate::shapes::decision_type(value, index).and_then(crate::shapes::goes_ahead),
+    };
+    let status = match ahead {
+        Some(true) if in_flight => ActionStatus::Approved,
+        Some(true) if run.status == "error" || run.status == "timeout" => ActionStatus::Failed,
+        Some(true) => ActionStatus::Executed,
+        Some(false) => ActionStatus::Denied,
+        None => ActionStatus::Failed,
+    };
+    let decided_by = match (run.countersign_key(), run.countersign_actor(index)) {
         (Some(_), Some(actor)) => actor.to_string(),
         (Some(_), None) => "a Countersign console".to_string(),
         _ => DECIDED_OUTSIDE.to_string(),
@@ -379,6 +465,9 @@ pub fn raised_at(
 struct Seen {
     id: String,
     value: Value,
+    response_schema: Option<Value>,
+    /// The node (task name) that raised it.
+    node: String,
     raised_at: Option<DateTime<Utc>>,
 }
 
@@ -392,26 +481,58 @@ fn interrupts_of(thread: &Thread, oldest_first: &[&HistoryState]) -> Vec<Seen> {
                     out.push(Seen {
                         id: i.id.clone(),
                         value: i.value.clone(),
+                        response_schema: i.response_schema.clone(),
+                        node: t.name.clone(),
                         raised_at: s.created_at,
                     });
                 }
             }
         }
     }
-    for (_, i) in thread.pending() {
+    let task_name = |task_id: &str| {
+        oldest_first
+            .iter()
+            .rev()
+            .flat_map(|s| s.tasks.iter())
+            .find(|t| t.id == task_id)
+            .map(|t| t.name.clone())
+            .unwrap_or_default()
+    };
+    for (task, i) in thread.pending() {
         if i.id.is_empty() {
             continue;
         }
         match out.iter_mut().find(|o| o.id == i.id) {
-            Some(o) => o.value = i.value.clone(),
+            Some(o) => {
+                o.value = i.value.clone();
+                if i.response_schema.is_some() {
+                    o.response_schema = i.response_schema.clone();
+                }
+            }
             None => out.push(Seen {
                 id: i.id.clone(),
                 value: i.value.clone(),
+                response_schema: i.response_schema.clone(),
+                node: task_name(task),
                 raised_at: None,
             }),
         }
     }
     out
+}
+
+/// The policy check a custom interrupt without a resume template carries: what the reviewer
+/// and the admin see.
+pub const NO_TEMPLATE_CHECK: &str = "resume_template";
+
+/// The note shown on a custom interrupt no template answers.
+pub fn no_template_note(graph: &str, node: &str) -> String {
+    format!(
+        "This interrupt is not an Agent Inbox or LangChain human-in-the-loop request, and no \
+         resume template is configured for node {node:?} of graph {graph:?}: it can only be \
+         escalated. An admin sets what approve and deny resume it with in Backends → this \
+         backend → Interrupt templates."
+    )
 }
 
 /// What one thread becomes.
@@ -421,7 +542,7 @@ pub struct Built {
     pub run: Option<Run>,
     /// Its interrupts as actions.
     pub actions: Vec<PendingAction>,
-    /// Interrupts that are not Agent Inbox requests: (reason, raw value).
+    /// Interrupts whose value is malformed: (reason, raw value).
     pub quarantined: Vec<(String, Vec<u8>)>,
 }
 
@@ -457,8 +578,12 @@ pub fn build(
         .to_string();
 
     for seen in interrupts_of(thread, &oldest_first) {
-        let id = action_id(&thread.thread_id, &seen.id);
-        let req = match inbox_request(&seen.value) {
+        let reqs = match requests(
+            &seen.value,
+            seen.response_schema.as_ref(),
+            &graph,
+            &seen.node,
+        ) {
             Ok(r) => r,
             Err(reason) => {
                 let raw = serde_json::to_vec(&json!({
@@ -469,73 +594,27 @@ pub fn build(
                 continue;
             }
         };
-        let prior = existing.get(&id);
-        let requested_at = seen.raised_at.unwrap_or(updated_at);
-        let mut action = PendingAction {
-            action_id: id,
-            revision,
-            run_id: thread.thread_id.clone(),
-            tenant: thread.meta("tenant").unwrap_or_default().to_string(),
-            kind: req.action.clone(),
-            title: humanize(&req.action),
-            target: TargetRecord {
-                system: format!("langgraph/{graph}"),
-                record_id: req
-                    .args
-                    .iter()
-                    .find(|(k, v)| k.ends_with("_id") && v.is_string())
-                    .map(|(_, v)| value_text(v))
-                    .unwrap_or_else(|| thread.thread_id.clone()),
-            },
-            risk: cfg
-                .risk
-                .get(&req.action)
-                .copied()
-                .unwrap_or(RiskLevel::High),
-            fields: review_fields(&req, cfg),
-            proposed: json!({"action": req.action, "args": req.args}),
-            rationale: req.description.clone().unwrap_or_default(),
-            confidence: None,
-            policy_checks: vec![],
-            deny_reasons: vec![],
-            escalate_to: None,
-            rollback_supported: false,
-            escalated_to: None,
-            field_rules: cfg
-                .field_rules
-                .get(&req.action)
-                .cloned()
-                .unwrap_or_default(),
-            allowed_decisions: allowed_decisions(&req),
-            status: ActionStatus::Pending,
-            requested_at,
-            expires_at: requested_at + Duration::hours(cfg.expire_after_hours),
-            decided_by: None,
-            decided_at: None,
-            updated_at,
-        };
-        if thread.has_pending(&seen.id) {
-            // Console-side state of a still-pending action: an escalation.
-            action.escalated_to = prior.and_then(|p| p.escalated_to);
-        } else {
-            let r = resolution(runs, &seen.id, seen.raised_at);
-            action.status = r.status;
-            action.decided_at = r.decided_at;
-            action.decided_by = Some(r.decided_by);
-            // The console's own record of its decision wins over the inference.
-            if let Some(p) = prior.filter(|p| {
-                p.decided_by.is_some()
-                    && !matches!(p.status, ActionStatus::Pending | ActionStatus::Expired)
-            }) {
-                if !(p.status == ActionStatus::Approved && action.status != ActionStatus::Approved)
-                {
-                    action.status = p.status;
-                }
-                action.decided_by = p.decided_by.clone();
-                action.decided_at = p.decided_at.or(action.decided_at);
-            }
+        let group_id = action_id(&thread.thread_id, &seen.id);
+        let members: Vec<String> = reqs
+            .iter()
+            .enumerate()
+            .map(|(i, r)| match r.batch() {
+                Some(_) => batch_action_id(&thread.thread_id, &seen.id, i),
+                None => group_id.clone(),
+            })
+            .collect();
+        for (req, id) in reqs.iter().zip(&members) {
+            let slot = match (req, req.batch()) {
+                (_, Some((i, _))) => Slot::Batched(i),
+                (Request::Custom(_), _) => Slot::Custom,
+                _ => Slot::One,
+            };
+            let action = action_of(
+                thread, &seen, req, id, slot, &members, &group_id, runs, cfg, existing, &graph,
+                revision, updated_at,
+            );
+            built.actions.push(action);
         }
-        built.actions.push(action);
     }
 
     let who = crate::identity::of_thread(thread, &oldest_first, &cfg.identity);
@@ -554,6 +633,100 @@ pub fn build(
     who.apply(&mut run);
     built.run = Some(run);
     built
+}
+
+/// One request of an interrupt as an action.
+#[allow(clippy::too_many_arguments)]
+fn action_of(
+    thread: &Thread,
+    seen: &Seen,
+    req: &Request,
+    id: &str,
+    slot: Slot,
+    members: &[String],
+    group_id: &str,
+    runs: &[RunInfo],
+    cfg: &LangGraphConfig,
+    existing: &BTreeMap<String, PendingAction>,
+    graph: &str,
+    revision: u64,
+    updated_at: DateTime<Utc>,
+) -> PendingAction {
+    let prior = existing.get(id);
+    let requested_at = seen.raised_at.unwrap_or(updated_at);
+    let kind = req.action().to_string();
+    let allowed = req.allowed_decisions(cfg);
+    let policy_checks = match req {
+        Request::Custom(c) if allowed == [DecisionKind::Escalate] => vec![PolicyCheck {
+            name: NO_TEMPLATE_CHECK.to_string(),
+            passed: false,
+            detail: Some(no_template_note(&c.graph, &c.node)),
+        }],
+        _ => vec![],
+    };
+    let mut action = PendingAction {
+        action_id: id.to_string(),
+        revision,
+        run_id: thread.thread_id.clone(),
+        tenant: thread.meta("tenant").unwrap_or_default().to_string(),
+        title: humanize(&kind),
+        target: TargetRecord {
+            system: format!("langgraph/{graph}"),
+            record_id: req
+                .args()
+                .iter()
+                .find(|(k, v)| k.ends_with("_id") && v.is_string())
+                .map(|(_, v)| value_text(v))
+                .unwrap_or_else(|| thread.thread_id.clone()),
+        },
+        risk: cfg.risk.get(&kind).copied().unwrap_or(RiskLevel::High),
+        fields: request_fields(req, cfg),
+        proposed: req.proposed(),
+        rationale: req.description().unwrap_or_default().to_string(),
+        confidence: None,
+        policy_checks,
+        deny_reasons: vec![],
+        escalate_to: None,
+        rollback_supported: false,
+        escalated_to: None,
+        field_rules: cfg.field_rules.get(&kind).cloned().unwrap_or_default(),
+        allowed_decisions: allowed,
+        status: ActionStatus::Pending,
+        requested_at,
+        expires_at: requested_at + Duration::hours(cfg.expire_after_hours),
+        decided_by: None,
+        decided_at: None,
+        updated_at,
+        batch: req.batch().map(|(index, size)| ActionBatch {
+            group_id: group_id.to_string(),
+            index: index as u32,
+            size: size as u32,
+            members: members.to_vec(),
+        }),
+        opaque_payload: matches!(req, Request::Custom(_)),
+        kind,
+    };
+    if thread.has_pending(&seen.id) {
+        // Console-side state of a still-pending action: an escalation.
+        action.escalated_to = prior.and_then(|p| p.escalated_to);
+    } else {
+        let r = resolution_of(runs, &seen.id, seen.raised_at, slot);
+        action.status = r.status;
+        action.decided_at = r.decided_at;
+        action.decided_by = Some(r.decided_by);
+        // The console's own record of its decision wins over the inference.
+        if let Some(p) = prior.filter(|p| {
+            p.decided_by.is_some()
+                && !matches!(p.status, ActionStatus::Pending | ActionStatus::Expired)
+        }) {
+            if !(p.status == ActionStatus::Approved && action.status != ActionStatus::Approved) {
+                action.status = p.status;
+            }
+            action.decided_by = p.decided_by.clone();
+            action.decided_at = p.decided_at.or(action.decided_at);
+        }
+    }
+    action
 }
 
 fn summary(task_result: &Value) -> String {
@@ -591,10 +764,16 @@ fn run_of(
             let mut interrupt_args = Value::Null;
             let mut waiting = None;
             for i in &t.interrupts {
-                if let Ok(req) = inbox_request(&i.value) {
-                    interrupt_args = json!({"action": req.action, "args": req.args});
+                if let Ok(reqs) = requests(&i.value, i.response_schema.as_ref(), graph, &t.name) {
+                    let mut shown: Vec<Value> = reqs.iter().map(Request::proposed).collect();
+                    interrupt_args = if shown.len() == 1 {
+                        shown.remove(0)
+                    } else {
+                        Value::Array(shown)
+                    };
                     if thread.has_pending(&i.id) {
-                        waiting = Some(format!("waiting for review: {}", req.action));
+                        let names: Vec<&str> = reqs.iter().map(Request::action).collect();
+                        waiting = Some(format!("waiting for review: {}", names.join(", ")));
                     }
                 }
             }
@@ -990,5 +1169,274 @@ mod tests {
             "the tool's schema comes first"
         );
         Ok(())
+    }
+
+    /// A thread interrupted by `value` (raised by task `node`), with a one-step history.
+    fn interrupted(
+        graph: &str,
+        node: &str,
+        value: Value,
+        schema: Option<Value>,
+    ) -> (Thread, Vec<HistoryState>) {
+        let interrupt = crate::wire::Interrupt {
+            id: "f".repeat(32),
+            value,
+            response_schema: schema,
+        };
+        let at: Option<DateTime<Utc>> = "2026-01-01T00:00:00Z".parse().ok();
+        let thread = Thread {
+            thread_id: "t-1".into(),
+            created_at: at,
+            updated_at: at,
+            metadata: json!({"graph_id": graph, "tenant": "acme"}),
+            status: "interrupted".into(),
+            values: json!({}),
+            interrupts: BTreeMap::from([("task-1".to_string(), vec![interrupt.clone()])]),
+            error: Value::Null,
+        };
+        let history = vec![HistoryState {
+            values: json!({}),
+            next: vec![node.to_string()],
+            tasks: vec![crate::wire::Task {
+                id: "task-1".into(),
+                name: node.into(),
+                error: None,
+                interrupts: vec![interrupt],
+                result: None,
+            }],
+            metadata: json!({}),
+            created_at: at,
+            checkpoint_id: Some("c1".into()),
+        }];
+        (thread, history)
+    }
+
+    #[test]
+    fn a_batched_middleware_interrupt_becomes_one_linked_action_per_request() {
+        let value = json!({
+            "action_requests": [
+                {"name": "issue_refund", "args": {"order_id": "ord_1001", "amount": "120.00",
+                 "currency": "EUR", "notify": true}, "description": "Refunds move money"},
+                {"name": "update_crm", "args": {"customer_id": "cus_77", "note": "refunded"},
+                 "description": "CRM note"}],
+            "review_configs": [
+                {"action_name": "issue_refund", "allowed_decisions": ["approve", "edit", "reject"]},
+                {"action_name": "update_crm", "allowed_decisions": ["approve", "reject"]}]
+        });
+        let (thread, history) = interrupted(
+            "hitl_batched",
+            "HumanInTheLoopMiddleware.after_model",
+            value,
+            None,
+        );
+        let built = build(
+            &thread,
+            &history,
+            &[],
+            &LangGraphConfig::default(),
+            &BTreeMap::new(),
+        );
+        assert!(built.quarantined.is_empty());
+        let ids: Vec<&str> = built.actions.iter().map(|a| a.action_id.as_str()).collect();
+        let iid = "f".repeat(32);
+        assert_eq!(ids, vec![format!("t-1:{iid}.0"), format!("t-1:{iid}.1")]);
+        assert_eq!(
+            parse_action_id(ids[1]),
+            Some(("t-1", iid.as_str(), Some(1)))
+        );
+        assert_eq!(
+            split_action_id(ids[1]),
+            Some(("t-1", format!("{iid}.1").as_str()))
+        );
+        assert_eq!(
+            parse_action_id(&action_id("t-1", &iid)),
+            Some(("t-1", iid.as_str(), None))
+        );
+        let refund = &built.actions[0];
+        assert_eq!(refund.kind, "issue_refund");
+        assert!(!refund.opaque_payload);
+        assert_eq!(refund.rationale, "Refunds move money");
+        assert_eq!(refund.target.record_id, "ord_1001");
+        let batch = refund.batch.as_ref().expect("batch");
+        assert_eq!((batch.index, batch.size), (0, 2));
+        assert_eq!(batch.group_id, format!("t-1:{iid}"));
+        assert_eq!(batch.members, ids);
+        assert!(refund.fields.iter().all(|f| f.editable), "edit allowed");
+        let crm = &built.actions[1];
+        assert_eq!(crm.batch.as_ref().map(|b| b.index), Some(1));
+        assert!(crm.fields.iter().all(|f| !f.editable), "no edit allowed");
+        assert_eq!(
+            crm.allowed_decisions,
+            vec![
+                DecisionKind::Approve,
+                DecisionKind::Deny,
+                DecisionKind::Escalate
+            ]
+        );
+        let run = built.run.expect("run");
+        assert_eq!(run.decision, "interrupted: issue_refund, update_crm");
+        assert_eq!(
+            run.tool_calls[0].result_summary.as_deref(),
+            Some("waiting for review: issue_refund, update_crm")
+        );
+    }
+
+    #[test]
+    fn a_per_call_approval_takes_kinds_from_the_tools_schema() {
+        let value = json!({"type": "tool_approval", "tool_call_id": "call_0", "name": "issue_refund",
+            "args": {"order_id": "ord_1001", "amount": "120.00", "notify": "yes"}, "description": "d"});
+        let schema = json!({"$defs": {
+            "A": {"properties": {"type": {"const": "approve"}}},
+            "E": {"properties": {"type": {"const": "edit"}, "edited_action": {"$ref": "#/$defs/EA"}}},
+            "EA": {"properties": {"name": {"const": "issue_refund"}, "args": {"$ref": "#/$defs/T"}}},
+            "T": {"properties": {"notify": {"type": "boolean"}, "amount": {"type": "string"}}}},
+            "oneOf": [{"$ref": "#/$defs/A"}, {"$ref": "#/$defs/E"}]});
+        let (thread, history) = interrupted("hitl_per_call", "tools", value, Some(schema));
+        let built = build(
+            &thread,
+            &history,
+            &[],
+            &LangGraphConfig::default(),
+            &BTreeMap::new(),
+        );
+        let a = &built.actions[0];
+        assert_eq!(a.action_id, format!("t-1:{}", "f".repeat(32)));
+        assert_eq!(a.batch, None);
+        assert_eq!(
+            a.allowed_decisions,
+            vec![
+                DecisionKind::Approve,
+                DecisionKind::ApproveWithEdits,
+                DecisionKind::Escalate
+            ]
+        );
+        let kind = |n: &str| {
+            a.fields
+                .iter()
+                .find(|f| f.name == n)
+                .map(|f| (f.kind, f.kind_source))
+        };
+        assert_eq!(kind("notify"), Some((FieldKind::Bool, KindSource::Schema)));
+        assert_eq!(
+            kind("amount"),
+            Some((FieldKind::Money, KindSource::Inferred))
+        );
+    }
+
+    #[test]
+    fn a_custom_payload_is_pending_never_quarantined_and_escalates_until_a_template_exists() {
+        let value = json!({"question": "Ship?", "order_id": "ord_1", "amount": "120.00",
+            "details": {"<script>": "x"}});
+        let (thread, history) = interrupted("custom_ask", "ask_shipping", value.clone(), None);
+        let built = build(
+            &thread,
+            &history,
+            &[],
+            &LangGraphConfig::default(),
+            &BTreeMap::new(),
+        );
+        assert!(built.quarantined.is_empty());
+        let a = &built.actions[0];
+        assert_eq!(a.kind, "ask_shipping");
+        assert_eq!(a.title, "Ask shipping");
+        assert_eq!(a.proposed, value, "the payload is shown as it came");
+        assert!(a.opaque_payload);
+        assert_eq!(a.rationale, "Ship?");
+        assert_eq!(a.allowed_decisions, vec![DecisionKind::Escalate]);
+        assert_eq!(a.policy_checks.len(), 1);
+        assert_eq!(a.policy_checks[0].name, NO_TEMPLATE_CHECK);
+        assert!(!a.policy_checks[0].passed);
+        let note = a.policy_checks[0].detail.clone().unwrap_or_default();
+        assert!(
+            note.contains("Interrupt templates") && note.contains("ask_shipping"),
+            "{note}"
+        );
+        let names: Vec<&str> = a.fields.iter().map(|f| f.name.as_str()).collect();
+        assert_eq!(names, vec!["amount", "order_id", "question"]);
+        assert!(a.fields.iter().all(|f| !f.editable));
+        let cfg = LangGraphConfig::from_backend_config(&json!({"interrupt_templates": [
+            {"graph": "custom_ask", "node": "*", "decisions": {"approve": {"ship": true},
+             "deny": {"ship": false, "reason": "{{reason}}"}}}]}));
+        let built = build(&thread, &history, &[], &cfg, &BTreeMap::new());
+        let a = &built.actions[0];
+        assert_eq!(
+            a.allowed_decisions,
+            vec![
+                DecisionKind::Approve,
+                DecisionKind::Deny,
+                DecisionKind::Escalate
+            ]
+        );
+        assert!(a.policy_checks.is_empty());
+        // Malformed data of a known shape is still quarantined.
+        let (thread, history) =
+            interrupted("g", "n", json!({"action_requests": "issue_refund"}), None);
+        let built = build(&thread, &history, &[], &cfg, &BTreeMap::new());
+        assert!(built.actions.is_empty());
+        assert_eq!(built.quarantined.len(), 1);
+        assert!(built.quarantined[0].0.contains("action_requests"));
+    }
+
+    #[test]
+    fn batched_and_custom_resumes_resolve_each_request() {
+        let a = "a".repeat(32);
+        let mut batched = run(
+            "r1",
+            "2026-01-01T00:01:00Z",
+            json!({a.clone(): {"decisions": [{"type": "edit", "edited_action": {}},
+                                             {"type": "reject", "message": "no"}]}}),
+            "success",
+            Some("k0"),
+        );
+        batched.metadata["countersign_keys"] = json!(["k0", "k1"]);
+        batched.metadata["countersign_actors"] = json!(["rita", "sam"]);
+        let runs = vec![batched.clone()];
+        let r0 = resolution_of(&runs, &a, None, Slot::Batched(0));
+        assert_eq!(
+            (r0.status, r0.decided_by.as_str()),
+            (ActionStatus::Executed, "rita")
+        );
+        let r1 = resolution_of(&runs, &a, None, Slot::Batched(1));
+        assert_eq!(
+            (r1.status, r1.decided_by.as_str()),
+            (ActionStatus::Denied, "sam")
+        );
+        assert!(
+            batched.carries_key("k1") && batched.carries_key("k0") && !batched.carries_key("k2")
+        );
+        let per_call = vec![run(
+            "r2",
+            "2026-01-01T00:01:00Z",
+            json!({a.clone(): {"type": "respond",
+            "message": "x"}}),
+            "success",
+            None,
+        )];
+        assert_eq!(resolution(&per_call, &a, None).status, ActionStatus::Denied);
+        // Custom: the console's decision says it; from outside, the graph went on with it.
+        let mut denied = run(
+            "r3",
+            "2026-01-01T00:01:00Z",
+            json!({a.clone(): {"ship": false}}),
+            "success",
+            Some("k"),
+        );
+        denied.metadata["countersign_decision"] = json!("deny");
+        assert_eq!(
+            resolution_of(&[denied], &a, None, Slot::Custom).status,
+            ActionStatus::Denied
+        );
+        let outside = run(
+            "r4",
+            "2026-01-01T00:01:00Z",
+            json!({a.clone(): {"ship": true}}),
+            "error",
+            None,
+        );
+        let r = resolution_of(&[outside], &a, None, Slot::Custom);
+        assert_eq!(
+            (r.status, r.decided_by.as_str()),
+            (ActionStatus::Failed, DECIDED_OUTSIDE)
+        );
     }
 }

@@ -13,6 +13,12 @@
 //! before it, and when the first thread returned is already past the cursor (threads before it
 //! moved to the end or were deleted, shifting the list left), the sync steps back until the
 //! page starts at or before the cursor. Threads at or before the cursor are skipped.
+//!
+//! The cursor also holds a fingerprint of the backend's settings ([`LangGraphConfig`]): what
+//! the console makes of an unchanged thread depends on them (which fields are required, the
+//! kinds, a custom interrupt's resume templates). When they changed, the walk starts over and
+//! rebuilds every thread's actions in place (same revision, new body) until it has walked
+//! them all, so a template the admin just added applies to the interrupt already waiting.
 
 use crate::client::LangGraphClient;
 use crate::config::LangGraphConfig;
@@ -50,6 +56,23 @@ pub struct Cursor {
     /// Offset hint: threads at or before the cursor when it was saved.
     #[serde(default)]
     pub offset: usize,
+    /// Fingerprint of the settings the threads were built with.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub config: Option<String>,
+    /// A walk that rebuilds the threads already stored (the settings changed) is under way.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub rebuilding: bool,
+}
+
+/// A stable fingerprint of a backend's settings (FNV-1a of their JSON).
+pub fn config_fingerprint(cfg: &LangGraphConfig) -> String {
+    let text = cfg.to_backend_config().to_string();
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in text.bytes() {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    format!("{h:016x}")
 }
 
 impl Cursor {
@@ -94,6 +117,7 @@ pub async fn sync(
     let mut connector = Threads {
         client,
         cfg: LangGraphConfig::default(),
+        fingerprint: String::new(),
         freshness_days: 0,
         cancel,
     };
@@ -151,7 +175,7 @@ pub(crate) fn apply_thread(
     max_record: usize,
     f: &Fetched,
 ) -> Result<(u64, u64, u64), SyncError> {
-    let applied = write_thread(tx, backend_id, cfg, freshness_days, max_record, f)?;
+    let applied = write_thread(tx, backend_id, cfg, freshness_days, max_record, f, false)?;
     store_quarantined(tx, backend_id, STREAM, &applied.quarantined)?;
     Ok((
         applied.runs,
@@ -161,7 +185,8 @@ pub(crate) fn apply_thread(
 }
 
 /// Builds a fetched thread's records against what the store has and stores the valid ones in
-/// the caller's transaction; what cannot be stored is returned for quarantine.
+/// the caller's transaction; what cannot be stored is returned for quarantine. `rebuild`:
+/// replace the stored actions of the same revision too (the settings changed).
 fn write_thread(
     tx: &countersign_store::rusqlite::Transaction<'_>,
     backend_id: &str,
@@ -169,6 +194,7 @@ fn write_thread(
     freshness_days: i64,
     max_record: usize,
     f: &Fetched,
+    rebuild: bool,
 ) -> Result<Applied, SyncError> {
     let existing: BTreeMap<String, PendingAction> =
         actions::for_run(tx, backend_id, &f.thread.thread_id)?
@@ -220,7 +246,12 @@ fn write_thread(
         }
     }
     for a in &acts {
-        if actions::upsert(tx, backend_id, a)? != Upserted::Unchanged {
+        let stored = if rebuild {
+            actions::upsert_rebuilt(tx, backend_id, a)?
+        } else {
+            actions::upsert(tx, backend_id, a)?
+        };
+        if stored != Upserted::Unchanged {
             applied.actions += 1;
         }
     }
@@ -274,6 +305,8 @@ async fn fetch_page(
 struct Threads<'a> {
     client: &'a LangGraphClient,
     cfg: LangGraphConfig,
+    /// [`config_fingerprint`] of `cfg`.
+    fingerprint: String,
     freshness_days: i64,
     /// Checked between the threads of a page (each costs requests).
     cancel: &'a Cancel,
@@ -290,6 +323,8 @@ struct ThreadWrites {
     freshness_days: i64,
     max_record: usize,
     fetched: Vec<Fetched>,
+    /// Rebuild the stored actions of unchanged threads (the settings changed).
+    rebuild: bool,
     /// Items that are not threads: (reason, raw).
     bad: Vec<(String, Vec<u8>)>,
 }
@@ -309,6 +344,7 @@ impl PageWrites for ThreadWrites {
                 self.freshness_days,
                 self.max_record,
                 f,
+                self.rebuild,
             )?;
             total.runs += a.runs;
             total.actions += a.actions;
@@ -334,6 +370,7 @@ impl Connector for Threads<'_> {
 
     async fn begin(&mut self, backend: &BackendRow, _: &mut Applier) -> Result<(), SyncError> {
         self.cfg = LangGraphConfig::from_backend_config(&backend.config);
+        self.fingerprint = config_fingerprint(&self.cfg);
         self.freshness_days = backend.freshness_days;
         Ok(())
     }
@@ -344,14 +381,25 @@ impl Connector for Threads<'_> {
         saved: Option<&str>,
         opts: &SyncOptions,
     ) -> Result<Page<ThreadWrites>, SyncError> {
-        let cursor: Cursor = saved
+        let mut cursor: Cursor = saved
             .and_then(|c| serde_json::from_str(c).ok())
             .unwrap_or_default();
+        if cursor.config.as_deref() != Some(self.fingerprint.as_str()) {
+            // New settings: walk every thread again, rebuilding what is stored.
+            cursor = Cursor {
+                config: Some(self.fingerprint.clone()),
+                rebuilding: saved.is_some(),
+                ..Cursor::default()
+            };
+        }
         let limit = opts.page_size.clamp(1, MAX_PAGE) as usize;
         let (offset, asked, page) = fetch_page(self.client, &cursor, limit).await?;
         let has_more = page.len() >= asked;
         let mut next = cursor.clone();
         next.offset = offset + page.len();
+        if !has_more {
+            next.rebuilding = false;
+        }
         let mut fetched = Vec::new();
         let mut bad: Vec<(String, Vec<u8>)> = Vec::new();
         for raw in &page {
@@ -382,6 +430,7 @@ impl Connector for Threads<'_> {
                 freshness_days: self.freshness_days,
                 max_record: opts.max_record_bytes,
                 fetched,
+                rebuild: cursor.rebuilding,
                 bad,
             },
             quarantined: Vec::new(),

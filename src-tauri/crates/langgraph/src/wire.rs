@@ -69,6 +69,10 @@ pub struct Interrupt {
     /// The value given to `interrupt()`.
     #[serde(default)]
     pub value: Value,
+    /// JSON Schema of the value expected on resume, when the graph gave one (LangChain's
+    /// middleware does in `per_call` mode).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub response_schema: Option<Value>,
 }
 
 /// A task of a checkpoint in the thread's history.
@@ -154,6 +158,43 @@ impl RunInfo {
     pub fn countersign_key(&self) -> Option<&str> {
         self.metadata.get(META_KEY).and_then(Value::as_str)
     }
+
+    /// Whether the run carries the decision with idempotency key `key`: its own key, or one of
+    /// the keys of a batched resume ([`META_KEYS`]).
+    pub fn carries_key(&self, key: &str) -> bool {
+        self.countersign_key() == Some(key)
+            || self
+                .metadata
+                .get(META_KEYS)
+                .and_then(Value::as_array)
+                .is_some_and(|keys| keys.iter().any(|k| k.as_str() == Some(key)))
+    }
+
+    /// The console decision for request `index` of a batched resume, or of the resume.
+    pub fn countersign_decision(&self, index: Option<usize>) -> Option<&str> {
+        match index {
+            Some(i) => self
+                .metadata
+                .get(META_DECISIONS)
+                .and_then(Value::as_array)
+                .and_then(|d| d.get(i))
+                .and_then(Value::as_str),
+            None => self.metadata.get(META_DECISION).and_then(Value::as_str),
+        }
+    }
+
+    /// The reviewer of request `index` of a batched resume, or of the resume.
+    pub fn countersign_actor(&self, index: Option<usize>) -> Option<&str> {
+        index
+            .and_then(|i| {
+                self.metadata
+                    .get(META_ACTORS)
+                    .and_then(Value::as_array)
+                    .and_then(|a| a.get(i))
+                    .and_then(Value::as_str)
+            })
+            .or_else(|| self.metadata.get(META_ACTOR).and_then(Value::as_str))
+    }
 }
 
 /// Run metadata key under which the console records the idempotency key of the decision a
@@ -161,6 +202,16 @@ impl RunInfo {
 pub const META_KEY: &str = "countersign_key";
 /// Run metadata key naming the reviewer whose decision a resume carries.
 pub const META_ACTOR: &str = "countersign_actor";
+/// Run metadata key of the console decision (`approve`, `approve_with_edits`, `deny`) a resume
+/// carries: what a custom interrupt's answer meant, which its value does not say.
+pub const META_DECISION: &str = "countersign_decision";
+/// Run metadata keys of a batched resume: every request's idempotency key, reviewer and
+/// decision, in request order ([`META_KEY`] is the first request's key).
+pub const META_KEYS: &str = "countersign_keys";
+/// See [`META_KEYS`].
+pub const META_ACTORS: &str = "countersign_actors";
+/// See [`META_KEYS`].
+pub const META_DECISIONS: &str = "countersign_decisions";
 
 /// Server information (`GET /info`).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]

@@ -8,6 +8,22 @@ use rusqlite::{Connection, OptionalExtension, params};
 
 /// Stores an action, replacing an earlier revision; a stale revision is ignored.
 pub fn upsert(conn: &Connection, backend_id: &str, a: &PendingAction) -> Result<Applied> {
+    upsert_with(conn, backend_id, a, false)
+}
+
+/// [`upsert`] that also replaces the stored record of the same revision: for a connector that
+/// rebuilds its records after its settings changed (the backend's revision did not move, what
+/// the console makes of it did).
+pub fn upsert_rebuilt(conn: &Connection, backend_id: &str, a: &PendingAction) -> Result<Applied> {
+    upsert_with(conn, backend_id, a, true)
+}
+
+fn upsert_with(
+    conn: &Connection,
+    backend_id: &str,
+    a: &PendingAction,
+    same_revision: bool,
+) -> Result<Applied> {
     let existed: Option<i64> = conn
         .prepare_cached("SELECT revision FROM actions WHERE backend_id = ?1 AND action_id = ?2")?
         .query_row(params![backend_id, a.action_id], |r| r.get(0))
@@ -24,7 +40,8 @@ pub fn upsert(conn: &Connection, backend_id: &str, a: &PendingAction) -> Result<
                  body = excluded.body
              WHERE excluded.revision > actions.revision
                 OR (excluded.revision = actions.revision
-                    AND excluded.updated_at_ms > actions.updated_at_ms)",
+                    AND (excluded.updated_at_ms > actions.updated_at_ms
+                         OR (?12 AND excluded.body IS NOT actions.body)))",
         )?
         .execute(params![
             backend_id,
@@ -38,6 +55,7 @@ pub fn upsert(conn: &Connection, backend_id: &str, a: &PendingAction) -> Result<
             to_ms(a.expires_at),
             to_ms(a.updated_at),
             serde_json::to_string(a)?,
+            same_revision,
         ])?;
     Ok(match (existed, changed) {
         (_, 0) => Applied::Unchanged,

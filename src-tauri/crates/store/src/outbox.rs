@@ -65,7 +65,9 @@ pub struct Entry {
     pub attempts: i64,
     /// Last error (while queued) or the backend's answer (conflict/rejected).
     pub last_error: Option<String>,
-    /// The backend's answer, when it answered.
+    /// The backend's answer, when it answered; while queued, why the console holds it back,
+    /// when it does (`{"held": "batch", "waiting_for", "size"}`: a LangGraph batched interrupt
+    /// is resumed once, when every request of it is decided).
     pub response: Option<serde_json::Value>,
     /// When the reviewer opened the item.
     pub opened_at: Option<DateTime<Utc>>,
@@ -185,6 +187,18 @@ pub fn attempt_failed(conn: &Connection, id: i64, error: &str) -> Result<()> {
         params![id, error],
     )?;
     Ok(())
+}
+
+/// Holds a queued entry back on purpose (no attempt counted): `note` says why, `response` says
+/// it in JSON. Returns whether anything changed.
+pub fn hold(conn: &Connection, id: i64, note: &str, response: &serde_json::Value) -> Result<bool> {
+    let n = conn.execute(
+        "UPDATE outbox SET last_error = ?2, response = ?3
+         WHERE id = ?1 AND state = 'queued'
+           AND (last_error IS NOT ?2 OR response IS NOT ?3)",
+        params![id, note, serde_json::to_string(response)?],
+    )?;
+    Ok(n > 0)
 }
 
 /// Records the backend's final answer.

@@ -21,8 +21,11 @@ pub struct DeliveryReport {
     pub conflicts: u32,
     /// Refused as invalid or not allowed.
     pub rejected: u32,
-    /// Still waiting (backend unreachable).
+    /// Still waiting (backend unreachable, or held until the other decisions of a batch are in).
     pub waiting: u32,
+    /// Of those waiting, entries newly held back on purpose, or whose hold changed (a LangGraph
+    /// batched interrupt waiting for its other requests' decisions): the console shows why.
+    pub held: u32,
     /// Why entries are still waiting.
     pub last_error: Option<String>,
 }

@@ -47,7 +47,9 @@ attempts: number,
  */
 last_error: string | null, 
 /**
- * The backend's answer, when it answered.
+ * The backend's answer, when it answered; while queued, why the console holds it back,
+ * when it does (`{"held": "batch", "waiting_for", "size"}`: a LangGraph batched interrupt
+ * is resumed once, when every request of it is decided).
  */
 response: JsonValue | null, 
 /**

@@ -10,6 +10,15 @@ import { OutboxList } from './OutboxList';
 import { QueueTable } from './QueueTable';
 import { ReviewPanel } from './ReviewPanel';
 
+/** The other actions of `item`'s batch (same backend, same group). */
+function batchSiblings(all: readonly ActionItem[], item: ActionItem): ActionItem[] {
+  const g = item.action.batch?.group_id;
+  if (!g) return [];
+  return all.filter(
+    (i) => i.backend_id === item.backend_id && i.action.batch?.group_id === g && i.action.action_id !== item.action.action_id,
+  );
+}
+
 interface OpenRef {
   backendId: string;
   actionId: string;
@@ -43,8 +52,10 @@ export function ApprovalsView({ onOpenRun }: { onOpenRun: (backendId: string, ru
         key={`${open.backendId}/${open.actionId}`}
         item={openItem}
         right={decisionRight(backends.data ?? null, openItem)}
+        siblings={batchSiblings(all.data ?? [], openItem)}
         onBack={() => setOpen(null)}
         onOpenRun={onOpenRun}
+        onOpenAction={(backendId, actionId) => setOpen({ backendId, actionId, snapshot: null })}
       />
     );
   }

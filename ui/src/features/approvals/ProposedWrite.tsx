@@ -42,7 +42,16 @@ export function ProposedWrite({
           Could not check the values for traps ({shown.error.code}: {shown.error.message}); approval stays closed.
         </p>
       ) : null}
-      {!isEmptyJson(a.proposed) ? (
+      {a.opaque_payload ? (
+        <div data-testid="interrupt-payload">
+          <h4>Interrupt payload</h4>
+          <p className="muted small">
+            What the graph passed to <code>interrupt()</code>, as it came. The fields above are its top-level values; what a
+            decision resumes the graph with is set per graph and node in Backends → Interrupt templates.
+          </p>
+          <JsonBlock value={a.proposed} label="Interrupt payload" collapsible />
+        </div>
+      ) : !isEmptyJson(a.proposed) ? (
         <details>
           <summary>Raw proposed payload</summary>
           <JsonBlock value={a.proposed} />

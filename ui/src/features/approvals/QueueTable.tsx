@@ -54,6 +54,16 @@ export function QueueTable({
               >
                 <td data-col="title" className="wrap">
                   <Clipped text={a.title} max={200} expandable />
+                  {a.batch ? (
+                    <span
+                      className="badge batch-badge"
+                      data-testid="batch-badge"
+                      title={`request ${a.batch.index + 1} of ${a.batch.size} of one interrupt: the agent resumes when all are decided`}
+                    >
+                      {' '}
+                      {a.batch.index + 1} of {a.batch.size}
+                    </span>
+                  ) : null}
                   <div className="muted small">
                     <Clipped text={a.kind} max={60} /> · <Clipped text={it.backend_name || it.backend_id} max={60} />
                   </div>

@@ -14,20 +14,30 @@ import { RunContext } from './RunContext';
 import { sendTracked, useOpenReview, useReviewState } from './useReviewState';
 import { useWarnings } from './useWarnings';
 import { LongText } from '../../components/Clipped';
+import { BatchSection } from './BatchSection';
+
+/** The policy check a LangGraph custom interrupt carries while no resume template answers it. */
+const NO_TEMPLATE_CHECK = 'resume_template';
 
 /** One action under review: the write with its confirmations, the decision and rollback controls,
  * their delivery state, and the run that produced it. */
 export function ReviewPanel({
   item,
   right,
+  siblings = [],
   onBack,
   onOpenRun,
+  onOpenAction,
 }: {
   item: ActionItem;
   /** Whether this identity may decide it (null while loading). */
   right?: { ok: boolean; why: string | null } | null;
+  /** The other actions of its batch, when it is one request of a batched interrupt. */
+  siblings?: readonly ActionItem[];
   onBack: () => void;
   onOpenRun: (backendId: string, runId: string) => void;
+  /** Opens another action of the same backend (a sibling of a batch). */
+  onOpenAction?: (backendId: string, actionId: string) => void;
 }) {
   const a = item.action;
   const backendId = item.backend_id;
@@ -52,16 +62,23 @@ export function ReviewPanel({
   const showControls = decidable && !decidedHere && right?.ok !== false;
   const send = (call: () => Promise<OutboxEntry>) => sendTracked(dispatch, call, () => outbox.reload());
   const why = notDecidableReason(status, a.decided_by);
+  const noTemplate = decidable ? a.policy_checks.find((c) => c.name === NO_TEMPLATE_CHECK && !c.passed) : undefined;
 
   return (
     <section className="view review-panel" data-testid="review-panel" data-action-id={a.action_id} data-status={status}>
       <ReviewHeader item={item} status={status} now={now} openedAt={review.openedAt} onBack={onBack} />
       <div className="review-grid">
         <div className="review-main">
+          <BatchSection action={a} siblings={siblings} now={now} onOpen={(id) => onOpenAction?.(backendId, id)} />
           <ProposedWrite action={a} review={review} dispatch={dispatch} shown={review.editing ? editW : proposedW} showControls={showControls} />
           {why ? (
             <p className={`not-decidable status-${status}`} data-testid="not-decidable">
               <LongText text={why} />
+            </p>
+          ) : null}
+          {noTemplate ? (
+            <p className="not-decidable" data-testid="no-template">
+              <LongText text={noTemplate.detail ?? 'No resume template is configured for this interrupt: it can only be escalated.'} />
             </p>
           ) : null}
           {decidable && right && !right.ok ? (

@@ -181,3 +181,79 @@ describe('delivery state', () => {
     expect(html).toContain('conflict: decided elsewhere / expired');
   });
 });
+
+describe('interrupt shapes', () => {
+  const batched: PendingAction = {
+    ...action,
+    action_id: 't-1:ffff.0',
+    kind: 'issue_refund',
+    title: 'Issue refund',
+    rationale: 'Refunds move money: check the amount and currency.',
+    policy_checks: [],
+    proposed: { action: 'issue_refund', args: { amount: '120.00' } },
+    batch: { group_id: 't-1:ffff', index: 0, size: 2, members: ['t-1:ffff.0', 't-1:ffff.1'] },
+  };
+  const sibling: ActionItem = {
+    ...item,
+    action: { ...batched, action_id: 't-1:ffff.1', kind: 'update_crm', title: 'Update crm <b>', batch: { ...batched.batch!, index: 1 } },
+  };
+
+  it('a request of a batched interrupt shows its position and links its siblings', () => {
+    const html = wrap(<ReviewPanel item={{ ...item, action: batched }} siblings={[sibling]} onBack={() => {}} onOpenRun={() => {}} />);
+    expect(html).toMatch(/data-testid="batch-note" data-index="0" data-size="2"/);
+    expect(html).toContain('Request 1 of 2 — the agent resumes when all 2 are decided');
+    expect(html).toMatch(/data-testid="batch-sibling" data-action-id="t-1:ffff.0" data-current="true"/);
+    expect(html).toMatch(/data-testid="batch-sibling" data-action-id="t-1:ffff.1"[^]*data-testid="open-sibling"/);
+    expect(html).toContain('Update crm &lt;b&gt;');
+    expect(html).not.toContain('<b>');
+    expect(html).toContain('Refunds move money');
+    const q = wrap(<QueueTable items={[{ ...item, action: batched }]} now={new Date('2026-11-25T16:00:00Z')} onOpen={() => {}} />);
+    expect(q).toMatch(/data-testid="batch-badge"[^>]*>[^<]*1 of 2/);
+  });
+
+  it('a custom payload is shown as JSON text, and says where to configure its answer', () => {
+    const custom: PendingAction = {
+      ...action,
+      action_id: 't-2:eeee',
+      kind: 'ask_shipping',
+      title: 'Ask shipping',
+      fields: [],
+      proposed: { question: 'Ship?', details: { html: '<img src=x onerror=alert(1)>' } },
+      opaque_payload: true,
+      allowed_decisions: ['escalate'],
+      policy_checks: [{ name: 'resume_template', passed: false, detail: 'no resume template is configured: Backends → Interrupt templates' }],
+    };
+    const html = wrap(<ReviewPanel item={{ ...item, action: custom }} onBack={() => {}} onOpenRun={() => {}} />);
+    expect(html).toContain('data-testid="interrupt-payload"');
+    expect(html).toContain('&lt;img src=x onerror=alert(1)&gt;');
+    expect(html).not.toContain('<img');
+    expect(html).toMatch(/data-testid="no-template"[^]*Backends → Interrupt templates/);
+    expect(html).not.toContain('data-testid="batch-note"');
+    // A native write's own payload stays folded away under the fields.
+    const native = wrap(<ReviewPanel item={{ ...item, action: { ...action, proposed: { order_id: 'o', amount: '1.00' } } }} onBack={() => {}} onOpenRun={() => {}} />);
+    expect(native).not.toContain('data-testid="interrupt-payload"');
+    expect(native).toContain('Raw proposed payload');
+  });
+
+  it('a decision held for its batch says so', () => {
+    const e: OutboxEntry = {
+      id: 1,
+      backend_id: 'b1',
+      action_id: 't-1:ffff.0',
+      op: 'decision',
+      idempotency_key: 'k',
+      body: { decision: 'approve' },
+      actor: 'rita',
+      state: 'queued',
+      attempts: 0,
+      last_error: 'waiting for 1 other request of this interrupt',
+      response: { held: 'batch', waiting_for: 1, size: 2, escalated: 0 },
+      opened_at: null,
+      queued_at: '2026-11-25T15:00:00Z',
+      answered_at: null,
+    };
+    const html = renderToStaticMarkup(<DeliveryState entry={e} />);
+    expect(html).toContain('waiting for 1 other request of this interrupt');
+    expect(html).toContain('when all 2 requests of this interrupt are decided');
+  });
+});

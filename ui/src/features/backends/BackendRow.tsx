@@ -9,6 +9,7 @@ import { TimeText } from '../../components/TimeText';
 import { ConfirmFieldsEditor } from './ConfirmFieldsEditor';
 import { FieldKindsEditor } from './FieldKindsEditor';
 import { IdentityKeysEditor, hasIdentityKeys } from './IdentityKeysEditor';
+import { InterruptTemplatesEditor } from './InterruptTemplatesEditor';
 import { kindLabel } from './kinds';
 import { Clipped, LongText } from '../../components/Clipped';
 import { TransportSetting } from './TransportSetting';
@@ -158,6 +159,7 @@ export function BackendRow({ b, onRemoved }: { b: BackendView; onRemoved: () => 
         <div className="backend-settings">
           <ConfirmFieldsEditor b={current} onSaved={onSaved} />
           <FieldKindsEditor b={current} onSaved={onSaved} />
+          <InterruptTemplatesEditor b={current} onSaved={onSaved} />
         </div>
       ) : null}
       {hasIdentityKeys(b.kind) ? (

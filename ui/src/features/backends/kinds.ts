@@ -20,7 +20,7 @@ export const KIND_INFO: Record<BackendKind, KindInfo> = {
     label: 'LangGraph Server',
     urlHint: 'http://127.0.0.1:8123',
     tokenLabel: 'API key (optional)',
-    help: 'Interrupted threads (Agent Inbox requests) become pending actions; a decision resumes the thread. Every argument must be confirmed until you name the ones that matter per action below, once added.',
+    help: 'Interrupted threads become pending actions (Agent Inbox requests, LangChain human-in-the-loop tool calls, or a graph\'s own interrupt payload); a decision resumes the thread. Every argument must be confirmed until you name the ones that matter per action below, once added.',
   },
   phoenix: {
     label: 'Arize Phoenix',

@@ -52,6 +52,10 @@ impl ConnectorKind for LangGraph {
 }
 
 impl Backend for LangGraph {
+    fn check_config(&self, config: &Value) -> Result<(), String> {
+        countersign_langgraph::LangGraphConfig::parse(config).map(|_| ())
+    }
+
     fn probe<'a>(
         &'a self,
         url: &'a str,

@@ -43,6 +43,12 @@ pub trait Backend: ConnectorKind {
         opts: ClientOptions,
     ) -> BoxFuture<'a, Result<Probed, SyncError>>;
 
+    /// Checks per-kind settings before the console saves them (a backend row's `config`); the
+    /// error says what is wrong. By default any JSON object is accepted.
+    fn check_config(&self, _config: &Value) -> Result<(), String> {
+        Ok(())
+    }
+
     /// Sends the backend's queued decisions; by default the kind holds none.
     fn deliver<'a>(
         &'a self,

@@ -72,6 +72,22 @@ impl Server {
         Server::start_in(dir)
     }
 
+    /// Starts a server serving the LangChain agents and the custom-interrupt graph of
+    /// fixtures/graph/agents.py (beside the refund graph): its langgraph.json is
+    /// langgraph-agents.json.
+    pub fn start_agents() -> Server {
+        let dir = tempfile::tempdir().expect("tempdir");
+        for f in ["graph.py", "agents.py"] {
+            std::fs::copy(fixture_dir().join(f), dir.path().join(f)).expect("copy fixture");
+        }
+        std::fs::copy(
+            fixture_dir().join("langgraph-agents.json"),
+            dir.path().join("langgraph.json"),
+        )
+        .expect("copy fixture");
+        Server::start_in(dir)
+    }
+
     /// Starts a server in `dir` (which holds the graph and, after a graceful stop, the
     /// server's persisted threads).
     pub fn start_in(dir: tempfile::TempDir) -> Server {
@@ -305,6 +321,77 @@ pub async fn start_thread(url: &str, ticket: Value) -> String {
     )
     .await;
     tid
+}
+
+/// Starts graph `graph` on a new thread with `input` and runs it until it stops. Returns the
+/// thread id.
+pub async fn start_graph(url: &str, graph: &str, input: Value) -> String {
+    let t = post(
+        url,
+        "/threads",
+        json!({"metadata": {"user_id": "support-bot", "tenant": "acme"}}),
+    )
+    .await;
+    let tid = t["thread_id"].as_str().expect("thread id").to_string();
+    post(
+        url,
+        &format!("/threads/{tid}/runs/wait"),
+        json!({"assistant_id": graph, "input": input}),
+    )
+    .await;
+    tid
+}
+
+/// Starts one of the LangChain agents (`hitl_batched`, `hitl_per_call`) with a user message.
+pub async fn start_agent(url: &str, graph: &str) -> String {
+    start_graph(
+        url,
+        graph,
+        json!({"messages": [{"role": "user", "content": "refund ord_1001 and note it in the CRM"}]}),
+    )
+    .await
+}
+
+/// The tool messages of an agent thread's final state: (tool name, content).
+pub async fn tool_messages(url: &str, tid: &str) -> Vec<(String, String)> {
+    let v = state_values(url, tid).await;
+    v["messages"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|m| m["type"] == "tool")
+        .map(|m| {
+            (
+                m["name"].as_str().unwrap_or_default().to_string(),
+                m["content"].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect()
+}
+
+/// The runs of a thread that carry a console decision (`countersign_key` in their metadata).
+pub async fn console_runs(url: &str, tid: &str) -> Vec<Value> {
+    get(url, &format!("/threads/{tid}/runs"))
+        .await
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|r| r["metadata"]["countersign_key"].is_string())
+        .cloned()
+        .collect()
+}
+
+/// The thread's status once no run of it is going any more.
+pub async fn settled_status(url: &str, tid: &str) -> String {
+    for _ in 0..300 {
+        let t = get(url, &format!("/threads/{tid}")).await;
+        let s = t["status"].as_str().unwrap_or_default().to_string();
+        if s != "busy" {
+            return s;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("thread {tid} stayed busy");
 }
 
 /// The thread's final state values, read back from the server.

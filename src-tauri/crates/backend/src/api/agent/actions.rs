@@ -188,6 +188,8 @@ fn check(req: &ActionRequest, now: DateTime<Utc>) -> Result<PendingAction, Probl
         decided_by: None,
         decided_at: None,
         updated_at: now,
+        batch: None,
+        opaque_payload: false,
     })
 }
 

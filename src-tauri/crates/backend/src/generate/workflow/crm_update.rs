@@ -165,6 +165,8 @@ pub(super) fn draft(rng: &mut ChaCha8Rng, cx: &Context<'_>) -> Draft {
         decided_by: None,
         decided_at: None,
         updated_at: started_at,
+        batch: None,
+        opaque_payload: false,
     });
     Draft {
         inputs,
