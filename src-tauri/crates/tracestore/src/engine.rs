@@ -59,6 +59,9 @@ pub(crate) struct ReadSpan {
 pub(crate) struct Fetched {
     /// Spans exactly as received.
     pub items: Vec<Box<RawValue>>,
+    /// Records the source refused before reading any span (why, raw bytes): quarantined with
+    /// the page.
+    pub refused: Vec<(String, Vec<u8>)>,
     /// The cursor state to save with this page (resume point after it).
     pub next_state: String,
     /// More pages wait now.
@@ -167,7 +170,15 @@ impl<S: SpanSource> Connector for Spans<'_, S> {
         let fetched = source.fetch(self.client, state, limit).await?;
         let max_record = opts.max_record_bytes;
         let mut spans = Vec::with_capacity(fetched.items.len());
-        let mut quarantined = Vec::new();
+        let mut quarantined: Vec<Quarantined> = fetched
+            .refused
+            .into_iter()
+            .map(|(reason, raw)| Quarantined {
+                stream: S::STREAM,
+                reason,
+                raw,
+            })
+            .collect();
         for item in &fetched.items {
             let raw = item.get().as_bytes();
             let read = if raw.len() > max_record {

@@ -36,6 +36,7 @@
 pub mod client;
 mod engine;
 pub mod langfuse;
+pub mod mlflow;
 pub mod phoenix;
 mod rebuild;
 
