@@ -186,6 +186,43 @@ async fn batch_get(client: &Client, ids: &[&str]) -> Result<Vec<FullTrace>, Sync
     Ok(batch.traces)
 }
 
+/// The whole traces of `ids`, and the ids MLflow could not serve with its reason. One trace
+/// that MLflow fails to serve (a stored span it cannot read, spans kept elsewhere) fails its
+/// whole batch, so a failed batch is asked for again one trace at a time: the failing trace
+/// is set aside (quarantined by the caller), not the page.
+async fn fetch_traces(
+    client: &Client,
+    ids: &[&str],
+) -> Result<(Vec<FullTrace>, Vec<(String, String)>), SyncError> {
+    let refusal = |id: &str, status: u16, detail: &str| {
+        (
+            id.to_string(),
+            format!("trace {id}: MLflow could not serve its spans ({status}: {detail})"),
+        )
+    };
+    match batch_get(client, ids).await {
+        Ok(traces) => Ok((traces, Vec::new())),
+        Err(SyncError::Status { status, detail }) if ids.len() == 1 => {
+            Ok((Vec::new(), vec![refusal(ids[0], status, &detail)]))
+        }
+        Err(SyncError::Status { .. }) => {
+            let mut traces = Vec::new();
+            let mut failed = Vec::new();
+            for id in ids {
+                match batch_get(client, &[id]).await {
+                    Ok(t) => traces.extend(t),
+                    Err(SyncError::Status { status, detail }) => {
+                        failed.push(refusal(id, status, &detail));
+                    }
+                    Err(e) => return Err(e),
+                }
+            }
+            Ok((traces, failed))
+        }
+        Err(e) => Err(e),
+    }
+}
+
 /// A page item: the span as received, its MLflow trace id and, on a root span, the trace's
 /// user and session.
 fn item(trace_id: &str, span: &RawValue, meta: &TraceMeta) -> Result<Box<RawValue>, SyncError> {
@@ -238,7 +275,7 @@ pub(super) async fn fetch(
     };
     let mut max_end = sweep.max_end;
     let mut refused = Vec::new();
-    let mut wanted: Vec<(Info, i64)> = Vec::new();
+    let mut wanted: Vec<(Info, i64, &RawValue)> = Vec::new();
     for raw in &infos {
         let info: Info = match serde_json::from_str(raw.get()) {
             Ok(i) => i,
@@ -272,14 +309,21 @@ pub(super) async fn fetch(
             state.done.insert(info.trace_id, end);
             continue;
         }
-        wanted.push((info, end));
+        wanted.push((info, end, raw));
     }
     let mut items = Vec::new();
     for chunk in wanted.chunks(BATCH) {
-        let ids: Vec<&str> = chunk.iter().map(|(i, _)| i.trace_id.as_str()).collect();
-        for trace in batch_get(client, &ids).await? {
+        let ids: Vec<&str> = chunk.iter().map(|(i, _, _)| i.trace_id.as_str()).collect();
+        let (traces, failed) = fetch_traces(client, &ids).await?;
+        for (id, reason) in failed {
+            if let Some((_, end, raw)) = chunk.iter().find(|(i, _, _)| i.trace_id == id) {
+                refused.push((reason, raw.get().as_bytes().to_vec()));
+                state.done.insert(id, *end);
+            }
+        }
+        for trace in traces {
             let id = trace.trace_info.trace_id.as_str();
-            let Some((asked, end)) = chunk.iter().find(|(i, _)| i.trace_id == id) else {
+            let Some((asked, end, _)) = chunk.iter().find(|(i, _, _)| i.trace_id == id) else {
                 continue;
             };
             let meta = asked.meta();
