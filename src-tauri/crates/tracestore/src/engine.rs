@@ -1,4 +1,4 @@
-//! The connector shared by the trace stores: a [`SpanSource`] (Phoenix, Langfuse) fetches the
+//! The connector shared by the trace stores: a [`SpanSource`] (Phoenix, Langfuse, MLflow) fetches the
 //! page of spans after the saved cursor and reads each span; [`Spans`] plans the page (spans to
 //! keep, spans to quarantine) and, inside the kit's ONE store transaction, stores every readable
 //! span (`trace_spans`) and rebuilds each touched trace's run from all its stored spans. The
@@ -165,7 +165,7 @@ impl<S: SpanSource> Connector for Spans<'_, S> {
             .source
             .as_ref()
             .ok_or_else(|| SyncError::Protocol("trace store fetched before begin".into()))?;
-        // Both stores cap a page at 1000.
+        // The stores cap a page at 1000 (MLflow at 500 traces).
         let limit = opts.page_size.clamp(1, 1000);
         let fetched = source.fetch(self.client, state, limit).await?;
         let max_record = opts.max_record_bytes;

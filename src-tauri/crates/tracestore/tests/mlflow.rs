@@ -264,6 +264,31 @@ fn mlflow_traces_become_runs_incrementally_idempotently_and_survive_an_outage() 
         "quarantined once: {again:?}"
     );
 
+    // The probe before adding: version, the named experiment; an unknown one is not found.
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    let client = Client::mlflow(&url, None, client_opts()).expect("client");
+    let p = rt
+        .block_on(mlflow::probe(
+            &client,
+            &mlflow::Experiments::Name("refunds".into()),
+        ))
+        .expect("probe");
+    assert_eq!(p.version.as_deref(), Some("3.17.2"));
+    assert_eq!(
+        p.experiments,
+        [(refunds.experiment_id.clone(), "refunds".to_string())]
+    );
+    let all = rt
+        .block_on(mlflow::probe(&client, &mlflow::Experiments::All))
+        .expect("probe");
+    assert_eq!(all.experiments.len(), 4, "Default, refunds, other, broken");
+    let missing = rt.block_on(mlflow::probe(
+        &client,
+        &mlflow::Experiments::Name("nope".into()),
+    ));
+    assert_eq!(missing.map_err(|e| e.code()), Err("not_found"));
+    drop(rt);
+
     // MLflow down: health goes down with a clear error, audited; nothing stored is lost.
     server.kill();
     for _ in 0..3 {

@@ -8,7 +8,7 @@ import { SyncButton } from '../../components/SyncButton';
 import { TimeText } from '../../components/TimeText';
 import { ConfirmFieldsEditor } from './ConfirmFieldsEditor';
 import { FieldKindsEditor } from './FieldKindsEditor';
-import { kindLabel } from './kinds';
+import { kindLabel, mlflowExperiment } from './kinds';
 import { Clipped, LongText } from '../../components/Clipped';
 import { TransportSetting } from './TransportSetting';
 
@@ -145,6 +145,14 @@ export function BackendRow({ b, onRemoved }: { b: BackendView; onRemoved: () => 
             <dt>Project</dt>
             <dd>
               <SafeText text={typeof configField(b.config, 'project') === 'string' ? String(configField(b.config, 'project')) : 'default'} />
+            </dd>
+          </>
+        ) : null}
+        {b.kind === 'mlflow' ? (
+          <>
+            <dt>Experiment</dt>
+            <dd data-testid="backend-experiment-shown">
+              <SafeText text={mlflowExperiment(b.config, b.url)} />
             </dd>
           </>
         ) : null}
