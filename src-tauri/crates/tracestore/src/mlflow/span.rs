@@ -444,7 +444,7 @@ mod tests {
         assert_eq!(attrs["gen_ai.usage.input_tokens"], 100);
         assert_eq!(attrs["gen_ai.usage.output_tokens"], 20);
         assert!(
-            attrs.get("user.id").is_none(),
+            !attrs.contains_key("user.id"),
             "trace meta on the root only"
         );
 
