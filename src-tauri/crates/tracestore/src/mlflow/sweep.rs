@@ -13,7 +13,7 @@
 //! ```
 //!
 //! `done` holds the traces applied that ended within the lookback window, so a re-read trace
-//! costs one row of a search page and no span request; it is pruned when a sweep ends.
+//! costs one row of a search page and no span request; it is pruned with every page.
 
 use super::span::TraceMeta;
 use super::{BATCH_GET_PATH, SEARCH_PATH, Source, resolve};
@@ -334,6 +334,13 @@ pub(super) async fn fetch(
         }
     }
     let has_more = next_token.is_some() && !infos.is_empty();
+    // The next sweep reads from `min(max_end, now) − lookback` at the earliest; traces applied
+    // that ended before are not remembered (even mid-sweep, so a first sweep over a large
+    // server does not carry every trace id in its cursor; a trace seen twice within one sweep
+    // is then fetched twice and stored once).
+    let watermark = max_end.map(|m| m.min(Utc::now().timestamp_millis()));
+    let floor = watermark.map_or(i64::MIN, |w| w - lookback_ms);
+    state.done.retain(|_, end| *end >= floor);
     if has_more {
         state.sweep = Some(Sweep {
             token: next_token,
@@ -341,10 +348,7 @@ pub(super) async fn fetch(
             ..sweep
         });
     } else {
-        let now = Utc::now().timestamp_millis();
-        state.since = max_end.map(|m| m.min(now));
-        let floor = state.since.map_or(i64::MIN, |s| s - lookback_ms);
-        state.done.retain(|_, end| *end >= floor);
+        state.since = watermark;
     }
     Ok(Fetched {
         items,
