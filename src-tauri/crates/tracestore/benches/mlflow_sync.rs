@@ -10,7 +10,7 @@
 //! time of a sync with nothing new, and the wall time of the CLI doing the same full sync.
 
 #[path = "../tests/support/mod.rs"]
-#[allow(dead_code, unused_imports)]
+#[allow(unused_imports)]
 mod support;
 
 use countersign_tracestore::{Cancel, Client, mlflow};
