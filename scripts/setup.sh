@@ -14,7 +14,7 @@ command -v Xvfb >/dev/null || need+=(xvfb xauth)
 command -v import >/dev/null || need+=(imagemagick)
 [ -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || need+=(fonts-dejavu-core)
 compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || need+=(postgresql)
-# The connector tests run real LangGraph / Phoenix / OTel exporters from Python venvs.
+# The connector tests run real LangGraph / Phoenix / MLflow / OTel exporters from Python venvs.
 python3 -c 'import venv, ensurepip' 2>/dev/null || need+=(python3 python3-venv)
 if ((${#need[@]})); then
   sudo=""

@@ -11,6 +11,7 @@ step() { printf '\n==> %s\n' "$*"; }
 step "Python venvs for the real third-party servers the connector tests run (cached in ${COUNTERSIGN_VENV_DIR:-/var/tmp/countersign-venvs})"
 scripts/venv-langgraph.sh
 scripts/venv-phoenix.sh
+scripts/venv-mlflow.sh
 scripts/venv-otel.sh
 scripts/venv-agents.sh
 

@@ -137,10 +137,12 @@ struct SyncArgs {
     #[arg(long)]
     url: String,
     /// Backend kind: countersign (the native protocol), langgraph (LangGraph Server), phoenix
-    /// (Arize Phoenix project) or langfuse (Langfuse project; token = PUBLIC_KEY:SECRET_KEY).
+    /// (Arize Phoenix project), langfuse (Langfuse project; token = PUBLIC_KEY:SECRET_KEY) or
+    /// mlflow (MLflow tracking server; token = bearer token, or USER:PASSWORD for basic auth).
     #[arg(long, default_value = "countersign")]
     kind: String,
-    /// Per-kind settings as JSON, e.g. '{"project":"evals"}' for Phoenix or
+    /// Per-kind settings as JSON, e.g. '{"project":"evals"}' for Phoenix,
+    /// '{"experiment":"refunds"}' (a name or an id; none: every experiment) for MLflow or
     /// '{"confirm_fields":{"issue_refund":["amount","region"]}}' for LangGraph; any kind but
     /// countersign: '{"identity":{"user_keys":["customer"],"tenant_keys":["org"]}}' (which
     /// metadata keys name a run's user and tenant).
@@ -160,7 +162,7 @@ struct SyncArgs {
     /// without it, different settings for a known URL are refused.
     #[arg(long)]
     replace: bool,
-    /// Records per page.
+    /// Records per page (MLflow: traces per page, at most 500).
     #[arg(long, default_value_t = 1000)]
     page_size: u32,
     /// Print the report as JSON.

@@ -1,6 +1,6 @@
 //! One entry point to every backend kind Countersign syncs, so the app and the CLI treat them
 //! alike: the native protocol (`countersign`), LangGraph Server (`langgraph`), Arize Phoenix
-//! (`phoenix`) and Langfuse (`langfuse`). Each kind's connector keeps the same guarantees
+//! (`phoenix`), Langfuse (`langfuse`) and MLflow tracing (`mlflow`). Each kind's connector keeps the same guarantees
 //! (pages applied with their cursor in one transaction, health recorded, nothing lost); this
 //! crate only picks the connector from its registry ([`REGISTRY`]: one module and one line per
 //! kind) and builds its client from the backend row and its secret.
@@ -43,15 +43,18 @@ pub enum Kind {
     Phoenix,
     /// A Langfuse project: observations become runs.
     Langfuse,
+    /// An MLflow tracking server: traces become runs.
+    Mlflow,
 }
 
 impl Kind {
     /// Every kind, in the order the UI offers them.
-    pub const ALL: [Kind; 4] = [
+    pub const ALL: [Kind; 5] = [
         Kind::Countersign,
         Kind::LangGraph,
         Kind::Phoenix,
         Kind::Langfuse,
+        Kind::Mlflow,
     ];
 
     /// The spelling stored in `backends.kind`.
@@ -61,6 +64,7 @@ impl Kind {
             Kind::LangGraph => countersign_langgraph::KIND,
             Kind::Phoenix => countersign_tracestore::phoenix::KIND,
             Kind::Langfuse => countersign_tracestore::langfuse::KIND,
+            Kind::Mlflow => countersign_tracestore::mlflow::KIND,
         }
     }
 
@@ -90,7 +94,7 @@ fn client_options(opts: ClientOptions, allow_http: bool) -> ClientOptions {
 
 /// Checks a backend before it is added: the server answers as `kind`, and the token (or
 /// Langfuse `PUBLIC:SECRET` keys) is accepted. `config` is the backend's per-kind settings
-/// (the Phoenix project). A token is only sent over plain http to a host that is not this
+/// (the Phoenix project, the MLflow experiment). A token is only sent over plain http to a host that is not this
 /// machine when `allow_http` (else [`SyncError::PlainHttp`], before anything is sent).
 pub async fn probe(
     kind: Kind,

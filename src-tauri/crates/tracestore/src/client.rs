@@ -29,6 +29,22 @@ pub fn langfuse_auth(secret: &str) -> Result<Auth, SyncError> {
     }
 }
 
+/// Reads the one secret string stored for an MLflow server: `USER:PASSWORD` (split at the first
+/// `:`) is Basic auth, as MLflow's basic-auth app takes it; anything else is a Bearer token
+/// (`MLFLOW_TRACKING_TOKEN`, a reverse proxy's token); nothing is no auth.
+pub fn mlflow_auth(secret: Option<&str>) -> Auth {
+    let Some(secret) = secret.map(str::trim).filter(|s| !s.is_empty()) else {
+        return Auth::None;
+    };
+    match secret.split_once(':') {
+        Some((user, password)) if !user.trim().is_empty() && !password.is_empty() => Auth::Basic {
+            user: user.trim().to_string(),
+            password: password.to_string(),
+        },
+        _ => Auth::Bearer(secret.to_string()),
+    }
+}
+
 /// A connection to one trace store.
 #[derive(Clone, Debug)]
 pub struct Client {
@@ -66,6 +82,16 @@ impl Client {
         Client::new(base_url, langfuse_auth(secret)?, opts)
     }
 
+    /// An MLflow client: Basic auth for a `USER:PASSWORD` secret, else Bearer (see
+    /// [`mlflow_auth`]).
+    pub fn mlflow(
+        base_url: &str,
+        secret: Option<String>,
+        opts: ClientOptions,
+    ) -> Result<Client, SyncError> {
+        Client::new(base_url, mlflow_auth(secret.as_deref()), opts)
+    }
+
     /// The base URL requests go to.
     pub fn base_url(&self) -> &str {
         self.http.base_url()
@@ -74,6 +100,17 @@ impl Client {
     /// GETs `path` (with `query`), retrying transient failures; returns the body bytes.
     pub async fn get(&self, path: &str, query: &[(&str, String)]) -> Result<Vec<u8>, SyncError> {
         self.http.send(Method::GET, path, query, None).await
+    }
+
+    /// POSTs `body` as JSON to `path`, retrying transient failures; returns the body bytes.
+    /// Only for reads (a search): a retried POST must change nothing.
+    pub async fn post_json(
+        &self,
+        path: &str,
+        body: &serde_json::Value,
+    ) -> Result<Vec<u8>, SyncError> {
+        let bytes = serde_json::to_vec(body).map_err(|e| SyncError::Protocol(e.to_string()))?;
+        self.http.send(Method::POST, path, &[], Some(&bytes)).await
     }
 }
 
@@ -94,6 +131,23 @@ mod tests {
         assert_eq!(format!("{a:?}"), "Basic(<redacted>)");
         assert!(langfuse_auth("pk-only").is_err());
         assert!(langfuse_auth(":sk").is_err());
+    }
+
+    #[test]
+    fn mlflow_secrets_are_basic_with_a_colon_else_bearer() {
+        assert!(matches!(mlflow_auth(None), Auth::None));
+        assert!(matches!(mlflow_auth(Some("  ")), Auth::None));
+        match mlflow_auth(Some("admin:pa:ss")) {
+            Auth::Basic { user, password } => {
+                assert_eq!((user.as_str(), password.as_str()), ("admin", "pa:ss"))
+            }
+            other => panic!("{other:?}"),
+        }
+        match mlflow_auth(Some(" dapi-123 ")) {
+            Auth::Bearer(t) => assert_eq!(t, "dapi-123"),
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(mlflow_auth(Some(":x")), Auth::Bearer(_)));
     }
 
     #[test]

@@ -1,4 +1,4 @@
-//! The connector shared by the trace stores: a [`SpanSource`] (Phoenix, Langfuse) fetches the
+//! The connector shared by the trace stores: a [`SpanSource`] (Phoenix, Langfuse, MLflow) fetches the
 //! page of spans after the saved cursor and reads each span; [`Spans`] plans the page (spans to
 //! keep, spans to quarantine) and, inside the kit's ONE store transaction, stores every readable
 //! span (`trace_spans`) and rebuilds each touched trace's run from all its stored spans. The
@@ -67,6 +67,9 @@ pub(crate) struct ReadSpan {
 pub(crate) struct Fetched {
     /// Spans exactly as received.
     pub items: Vec<Box<RawValue>>,
+    /// Records the source refused before reading any span (why, raw bytes): quarantined with
+    /// the page.
+    pub refused: Vec<(String, Vec<u8>)>,
     /// The cursor state to save with this page (resume point after it).
     pub next_state: String,
     /// More pages wait now.
@@ -189,12 +192,20 @@ impl<S: SpanSource> Connector for Spans<'_, S> {
             .source
             .as_ref()
             .ok_or_else(|| SyncError::Protocol("trace store fetched before begin".into()))?;
-        // Both stores cap a page at 1000.
+        // The stores cap a page at 1000 (MLflow at 500 traces).
         let limit = opts.page_size.clamp(1, 1000);
         let fetched = source.fetch(self.client, state, limit).await?;
         let max_record = opts.max_record_bytes;
         let mut spans = Vec::with_capacity(fetched.items.len());
-        let mut quarantined = Vec::new();
+        let mut quarantined: Vec<Quarantined> = fetched
+            .refused
+            .into_iter()
+            .map(|(reason, raw)| Quarantined {
+                stream: S::STREAM,
+                reason,
+                raw,
+            })
+            .collect();
         for item in &fetched.items {
             let raw = item.get().as_bytes();
             let read = if raw.len() > max_record {

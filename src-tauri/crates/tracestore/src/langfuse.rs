@@ -235,6 +235,7 @@ pub(crate) async fn fetch(
         }
     };
     Ok(Fetched {
+        refused: Vec::new(),
         items: page.data,
         next_state: serde_json::to_string(&next).map_err(|e| SyncError::Protocol(e.to_string()))?,
         has_more,

@@ -1,5 +1,6 @@
-//! Trace-store connectors: sync the spans of an Arize Phoenix project ([`phoenix`]) or a
-//! Langfuse project ([`langfuse`]) into Countersign's store as runs.
+//! Trace-store connectors: sync the spans of an Arize Phoenix project ([`phoenix`]), a
+//! Langfuse project ([`langfuse`]) or an MLflow 3 tracking server ([`mlflow`]) into
+//! Countersign's store as runs.
 //!
 //! Same guarantees as the native protocol's [`countersign_sync::sync_backend`]:
 //!
@@ -15,9 +16,11 @@
 //! - **Costs**: a cost the store reports is preferred; otherwise tokens are priced with the
 //!   user's price table (settings key [`countersign_store::settings::PRICE_TABLE`]) or, when
 //!   there is none, [`countersign_otel::PriceTable::example`]. Integer micro-dollars.
-//! - **Bounded**: at most `min(page_size, 1000)` spans a page, response bodies capped by the
-//!   client, a span over `max_record_bytes` is quarantined.
-//! - **Quarantine**: a span that cannot be read is quarantined (stream `spans` / `observations`)
+//! - **Bounded**: at most `min(page_size, 1000)` spans a page (MLflow: `min(page_size, 500)`
+//!   whole traces), response bodies capped by the client, a span over `max_record_bytes` is
+//!   quarantined.
+//! - **Quarantine**: a span that cannot be read is quarantined (stream `spans` / `observations`;
+//!   for MLflow also a trace the server cannot serve)
 //!   with its reason and raw bytes while the rest of the page applies; a trace whose spans
 //!   cannot form a valid run is quarantined under stream `traces` (its spans stay stored and
 //!   the trace is rebuilt again when more of its spans arrive).
@@ -41,6 +44,7 @@
 pub mod client;
 mod engine;
 pub mod langfuse;
+pub mod mlflow;
 pub mod phoenix;
 mod rebuild;
 

@@ -186,6 +186,7 @@ pub(crate) async fn fetch(
         },
     };
     Ok(Fetched {
+        refused: Vec::new(),
         items,
         next_state: serde_json::to_string(&next).map_err(|e| SyncError::Protocol(e.to_string()))?,
         has_more,

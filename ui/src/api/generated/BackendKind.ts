@@ -3,4 +3,4 @@
 /**
  * A backend kind with a connector.
  */
-export type BackendKind = "countersign" | "langgraph" | "phoenix" | "langfuse";
+export type BackendKind = "countersign" | "langgraph" | "phoenix" | "langfuse" | "mlflow";

@@ -5,7 +5,7 @@ import { SafeText } from '../../components/SafeText';
 import { KIND_INFO, isPlainHttpOffMachine, newBackendInput } from './kinds';
 
 /**
- * Adds a backend of any kind the console connects to. The token (or Langfuse keys) goes
+ * Adds a backend of any kind the console connects to. The token (Langfuse keys, MLflow user and password) goes
  * straight to the Rust side (OS secret store), never kept here.
  */
 export function AddBackendForm({ onAdded }: { onAdded: () => void }) {
@@ -16,6 +16,7 @@ export function AddBackendForm({ onAdded }: { onAdded: () => void }) {
   const [token, setToken] = useState('');
   const [secret, setSecret] = useState('');
   const [project, setProject] = useState('');
+  const [experiment, setExperiment] = useState('');
   const [busy, setBusy] = useState(false);
   const [allowHttp, setAllowHttp] = useState(false);
   const [added, setAdded] = useState<string | null>(null);
@@ -28,7 +29,7 @@ export function AddBackendForm({ onAdded }: { onAdded: () => void }) {
     setBusy(true);
     setAdded(null);
     try {
-      const b = await addBackend({ ...newBackendInput({ kind, name, url, token, secret, project }), allowHttp: plainHttp && allowHttp, replace });
+      const b = await addBackend({ ...newBackendInput({ kind, name, url, token, secret, project, experiment }), allowHttp: plainHttp && allowHttp, replace });
       setAdded(b.name);
       setExists(null);
       setName('');
@@ -36,6 +37,7 @@ export function AddBackendForm({ onAdded }: { onAdded: () => void }) {
       setToken('');
       setSecret('');
       setProject('');
+      setExperiment('');
       setAllowHttp(false);
       onAdded();
     } catch (err) {
@@ -94,6 +96,18 @@ export function AddBackendForm({ onAdded }: { onAdded: () => void }) {
             <input data-testid="backend-project" value={project} onChange={(e) => setProject(e.target.value)} placeholder="default" spellCheck={false} />
           </label>
         ) : null}
+        {kind === 'mlflow' ? (
+          <label>
+            Experiment
+            <input
+              data-testid="backend-experiment"
+              value={experiment}
+              onChange={(e) => setExperiment(e.target.value)}
+              placeholder="all experiments"
+              spellCheck={false}
+            />
+          </label>
+        ) : null}
         <label>
           {info.tokenLabel}
           <input
@@ -105,9 +119,9 @@ export function AddBackendForm({ onAdded }: { onAdded: () => void }) {
             spellCheck={false}
           />
         </label>
-        {kind === 'langfuse' ? (
+        {kind === 'langfuse' || kind === 'mlflow' ? (
           <label>
-            Secret key
+            {kind === 'langfuse' ? 'Secret key' : 'Password (basic auth)'}
             <input
               data-testid="backend-secret"
               type="password"

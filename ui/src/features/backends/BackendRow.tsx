@@ -10,7 +10,7 @@ import { ConfirmFieldsEditor } from './ConfirmFieldsEditor';
 import { FieldKindsEditor } from './FieldKindsEditor';
 import { IdentityKeysEditor, hasIdentityKeys } from './IdentityKeysEditor';
 import { InterruptTemplatesEditor } from './InterruptTemplatesEditor';
-import { kindLabel } from './kinds';
+import { kindLabel, mlflowExperiment } from './kinds';
 import { Clipped, LongText } from '../../components/Clipped';
 import { TransportSetting } from './TransportSetting';
 
@@ -147,6 +147,14 @@ export function BackendRow({ b, onRemoved }: { b: BackendView; onRemoved: () => 
             <dt>Project</dt>
             <dd>
               <SafeText text={typeof configField(b.config, 'project') === 'string' ? String(configField(b.config, 'project')) : 'default'} />
+            </dd>
+          </>
+        ) : null}
+        {b.kind === 'mlflow' ? (
+          <>
+            <dt>Experiment</dt>
+            <dd data-testid="backend-experiment-shown">
+              <SafeText text={mlflowExperiment(b.config, b.url)} />
             </dd>
           </>
         ) : null}

@@ -49,6 +49,17 @@ describe('backend rows by kind', () => {
     expect(lf).toMatch(/data-kind="langfuse"[^>]*>Langfuse</);
     expect(lf).toMatch(/data-testid="health-badge"[^>]*>degraded</);
   });
+
+  it('MLflow rows show the experiment they sync, or that they sync every experiment', () => {
+    const named = wrap(<BackendRow b={backend('mlflow', { experiment: 'refunds' }, 'healthy')} onRemoved={() => {}} />);
+    expect(named).toMatch(/data-kind="mlflow"[^>]*>MLflow tracing</);
+    expect(named).toMatch(/data-testid="backend-experiment-shown"[^>]*>refunds</);
+    const all = wrap(<BackendRow b={backend('mlflow', {}, 'healthy')} onRemoved={() => {}} />);
+    expect(all).toMatch(/data-testid="backend-experiment-shown"[^>]*>all experiments</);
+    const fragment = wrap(<BackendRow b={{ ...backend('mlflow', {}, 'healthy'), url: 'http://127.0.0.1:5000#experiment=evals' }} onRemoved={() => {}} />);
+    expect(fragment).toMatch(/data-testid="backend-experiment-shown"[^>]*>evals</);
+    expect(named).not.toContain('data-testid="confirm-fields"');
+  });
 });
 
 describe('identity keys in the Backends view', () => {

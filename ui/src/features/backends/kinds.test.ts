@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { confirmFieldsText, isPlainHttpOffMachine, kindLabel, newBackendInput, parseConfirmFields, withConfirmFields } from './kinds';
 
 describe('backend kinds', () => {
-  const base = { name: ' Agents ', url: ' http://127.0.0.1:8123 ', token: '', secret: '', project: '' };
+  const base = { name: ' Agents ', url: ' http://127.0.0.1:8123 ', token: '', secret: '', project: '', experiment: '' };
 
   it('Langfuse keys travel as one PUBLIC:SECRET secret; Phoenix carries its project', () => {
     expect(newBackendInput({ ...base, kind: 'langfuse', token: 'pk-lf-1', secret: 'sk-lf-2' })).toEqual({
@@ -16,6 +16,21 @@ describe('backend kinds', () => {
     expect(newBackendInput({ ...base, kind: 'langgraph' }).token).toBe('');
     expect(kindLabel('langgraph')).toBe('LangGraph Server');
     expect(kindLabel('otel')).toBe('trace import');
+  });
+
+  it('MLflow names its experiment; a password makes USER:PASSWORD, a token alone stays a bearer token', () => {
+    expect(newBackendInput({ ...base, kind: 'mlflow', experiment: ' refunds ', token: ' admin ', secret: 'pa:ss' })).toEqual({
+      kind: 'mlflow',
+      name: 'Agents',
+      url: 'http://127.0.0.1:8123',
+      token: 'admin:pa:ss',
+      config: { experiment: 'refunds' },
+    });
+    const bearer = newBackendInput({ ...base, kind: 'mlflow', token: 'dapi-123', project: 'ignored' });
+    expect(bearer.token).toBe('dapi-123');
+    expect(bearer.config).toEqual({});
+    expect(newBackendInput({ ...base, kind: 'phoenix', experiment: 'x' }).config).toEqual({});
+    expect(kindLabel('mlflow')).toBe('MLflow tracing');
   });
 
   it('confirm fields round-trip through text, keeping other settings', () => {

@@ -34,6 +34,12 @@ export const KIND_INFO: Record<BackendKind, KindInfo> = {
     tokenLabel: 'Public key',
     help: "A Langfuse project's observations (/api/public/v2/observations) become runs. Public and secret key are kept together in the OS secret store.",
   },
+  mlflow: {
+    label: 'MLflow tracing',
+    urlHint: 'http://127.0.0.1:5000',
+    tokenLabel: 'Token or user (optional)',
+    help: "An MLflow 3 tracking server's finished traces (REST API v3) become runs with tool calls, tokens, costs and citations. Name an experiment or leave it blank for every experiment. Auth: a bearer token, or a user with a password for MLflow's basic auth.",
+  },
 };
 
 /** Form inputs as the add form holds them. */
@@ -42,19 +48,40 @@ export interface AddInputs {
   name: string;
   url: string;
   token: string;
-  /** Langfuse secret key. */
+  /** Langfuse secret key; MLflow basic-auth password. */
   secret: string;
   /** Phoenix project. */
   project: string;
+  /** MLflow experiment (name or id); blank: every experiment. */
+  experiment: string;
 }
 
 /** The `add_backend` arguments for the form's inputs. */
 export function newBackendInput(i: AddInputs): NewBackend {
   const config: { [key: string]: Json } = {};
   if (i.kind === 'phoenix' && i.project.trim() !== '') config.project = i.project.trim();
-  const token =
-    i.kind === 'langfuse' && (i.token.trim() !== '' || i.secret.trim() !== '') ? `${i.token.trim()}:${i.secret.trim()}` : i.token;
+  if (i.kind === 'mlflow' && i.experiment.trim() !== '') config.experiment = i.experiment.trim();
+  let token = i.token;
+  if (i.kind === 'langfuse' && (i.token.trim() !== '' || i.secret.trim() !== '')) token = `${i.token.trim()}:${i.secret.trim()}`;
+  // MLflow basic auth travels as USER:PASSWORD; a token alone is sent as a bearer token.
+  if (i.kind === 'mlflow' && i.secret !== '') token = `${i.token.trim()}:${i.secret}`;
   return { kind: i.kind, name: i.name.trim(), url: i.url.trim(), token, config };
+}
+
+/**
+ * The MLflow experiment a backend syncs, as the Rust side reads it: `config.experiment`, else
+ * a `#experiment=NAME` fragment of its URL, else every experiment.
+ */
+export function mlflowExperiment(config: Json, url: string): string {
+  const configured = config && typeof config === 'object' && !Array.isArray(config) ? config.experiment : null;
+  if (typeof configured === 'string' && configured.trim() !== '' && configured.trim() !== '*') return configured.trim();
+  const fragment = url.split('#')[1] ?? '';
+  const named = fragment
+    .split('&')
+    .find((kv) => kv.startsWith('experiment='))
+    ?.slice('experiment='.length)
+    .trim();
+  return named ? named : 'all experiments';
 }
 
 /** Known kind, or null for kinds without a connector (imports, the OTLP receiver). */

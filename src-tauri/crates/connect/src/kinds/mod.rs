@@ -5,6 +5,7 @@
 
 mod langfuse;
 mod langgraph;
+mod mlflow;
 mod native;
 mod phoenix;
 
@@ -24,6 +25,7 @@ pub static REGISTRY: &[&dyn Backend] = &[
     &langgraph::LangGraph,
     &phoenix::Phoenix,
     &langfuse::Langfuse,
+    &mlflow::Mlflow,
 ];
 
 /// The registry entry for `kind` (as stored in `backends.kind`), if it has a connector.

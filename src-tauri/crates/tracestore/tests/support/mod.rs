@@ -3,6 +3,8 @@
 
 #![allow(dead_code)]
 
+pub mod mlflow_server;
+
 use countersign_store::{Store, backends, rusqlite};
 use prost::Message;
 use serde_json::Value;
@@ -452,7 +454,12 @@ pub fn worker_main() {
     let rt = tokio::runtime::Runtime::new().expect("runtime");
     let report = rt.block_on(async {
         let cancel = countersign_tracestore::Cancel::default();
-        if kind == countersign_tracestore::phoenix::KIND {
+        if kind == countersign_tracestore::mlflow::KIND {
+            let c =
+                countersign_tracestore::Client::mlflow(&url, None, client_opts()).expect("client");
+            countersign_tracestore::mlflow::sync(&store, &backend, &c, &opts, &cancel, &|_| {})
+                .await
+        } else if kind == countersign_tracestore::phoenix::KIND {
             let c =
                 countersign_tracestore::Client::phoenix(&url, None, client_opts()).expect("client");
             countersign_tracestore::phoenix::sync(&store, &backend, &c, &opts, &cancel, &|_| {})
