@@ -49,10 +49,18 @@ test('search finds a run by a phrase inside a tool result', withRig('search-tool
   await waitFor('runs listed', async () => (await s.findAll('[data-testid="run-row"]')).length >= 10);
   const search = await s.find('[data-testid="search-input"]');
   await search.type(words);
+  // The list follows the input as it is typed: an early answer (for the first words only)
+  // can already hold the target, so wait for the answer to the whole phrase.
+  const wordsLower = words.toLowerCase().split(' ');
+  const matchesAll = (id) => {
+    const run = runs.find((r) => r.run_id === id);
+    const text = JSON.stringify(run ?? {}).toLowerCase();
+    return wordsLower.every((w) => text.includes(w));
+  };
   const rows = await waitFor('only matching runs', async () => {
     const r = await s.findAll('[data-testid="run-row"]');
     const ids = await Promise.all(r.map((x) => x.attr('data-run-id')));
-    return ids.includes(target.run_id) && ids.length < runs.length ? ids : null;
+    return ids.includes(target.run_id) && ids.length < runs.length && ids.every(matchesAll) ? ids : null;
   });
   for (const id of rows) {
     const run = runs.find((r) => r.run_id === id);
