@@ -151,3 +151,58 @@ pub async fn export_failures_csv(
     })
     .await
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use countersign_store::{backends, runs};
+
+    fn run(id: &str, start: &str) -> countersign_core::Run {
+        serde_json::from_value(serde_json::json!({
+            "run_id": id, "user_id": "u", "workflow": "triage", "model": "m",
+            "cost_micros": 1, "latency_ms": 1, "outcome": "fail", "started_at": start,
+            "updated_at": start,
+            "tool_calls": [{"call_id": "c", "tool": "kb", "started_at": start,
+                            "error": "503 Service Unavailable"}],
+        }))
+        .unwrap_or_else(|e| panic!("fixture: {e}"))
+    }
+
+    #[test]
+    fn the_commands_catch_up_on_queued_runs_before_answering() -> CmdResult<()> {
+        let mut s = Store::open_in_memory()?;
+        let b = backends::upsert(s.conn(), "a", "http://127.0.0.1:1", "countersign", false)?;
+        let now: DateTime<Utc> = "2026-04-15T12:00:00Z".parse().unwrap_or_default();
+        for (id, start) in [
+            ("last", "2026-04-07T10:00:00Z"),
+            ("this1", "2026-04-14T10:00:00Z"),
+            ("this2", "2026-04-15T10:00:00Z"),
+        ] {
+            runs::upsert(s.conn(), &b.backend_id, &run(id, start), now, 365)?;
+        }
+        // Nothing was suggested yet: the trend command does it first.
+        let t = trend(&mut s, Some(now), Some(3))?;
+        assert_eq!(t.weeks.len(), 3);
+        assert_eq!(t.weeks[2], failure::week_start(now));
+        let total: u64 = t.counts.iter().map(|c| c.runs).sum();
+        assert_eq!(total, 3);
+        assert_eq!(t.changes.len(), 1);
+        assert_eq!(
+            (
+                t.changes[0].bucket,
+                t.changes[0].last_week,
+                t.changes[0].this_week
+            ),
+            (FailureBucket::ConnectorOutage, 1, 2)
+        );
+        let page = week(
+            &mut s,
+            &FailureQuery {
+                week: Some(now),
+                ..Default::default()
+            },
+        )?;
+        assert_eq!((page.total, page.pending), (2, 0));
+        Ok(())
+    }
+}
