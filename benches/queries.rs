@@ -3,12 +3,17 @@
 //! of the run list for each filter combination, full-text search, run detail and the overview.
 //!
 //! `cargo bench --bench queries -- [RUNS] [--store PATH]` — with an existing PATH the fill is
-//! skipped (build once, measure many times).
+//! skipped (build once, measure many times). The failure review's queries are timed as its
+//! commands run them (catch-up pass over the queue, then the query); the first run over a
+//! filled store suggests buckets for every failed run and reports how long that took.
 
 use chrono::Duration;
+use countersign_core::FailureBucket;
+use countersign_core::failure;
 use countersign_core::{Micros, Run};
+use countersign_store::failures::{self, FailureQuery};
 use countersign_store::runs::{self, RunQuery, Sort};
-use countersign_store::{Store, backends, overview};
+use countersign_store::{Store, backends, overview, rusqlite};
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -28,7 +33,8 @@ fn main() {
     if !path.exists() {
         fill(&path, n);
     }
-    let store = Store::open(&path).expect("store");
+    let mut store = Store::open(&path).expect("store");
+    failure_catch_up(&mut store);
     let c = store.conn();
     if args.iter().any(|a| a == "--optimize") {
         let t = Instant::now();
@@ -198,6 +204,140 @@ fn main() {
         });
         println!("overview {days} days: p50 {p50:.2} ms  p95 {p95:.2} ms");
     }
+    drop(sample);
+    failure_review(&mut store, now);
+}
+
+/// Suggests buckets for every queued failed run (once per filled store).
+fn failure_catch_up(store: &mut Store) {
+    let t = Instant::now();
+    let mut n = 0;
+    loop {
+        let tx = store.write().expect("tx");
+        let k = failures::classify_pending(&tx, 20_000).expect("classify");
+        tx.commit().expect("commit");
+        n += k;
+        if k == 0 {
+            break;
+        }
+    }
+    if n > 0 {
+        println!(
+            "failure review: suggested buckets for {n} runs in {:.1} s ({:.0} runs/s)",
+            t.elapsed().as_secs_f64(),
+            n as f64 / t.elapsed().as_secs_f64()
+        );
+    }
+}
+
+/// What the failure-review commands do per call: a bounded catch-up pass over the queue in a
+/// write transaction (empty in steady state), then the query.
+fn command(store: &mut Store, f: impl FnOnce(&rusqlite::Connection)) {
+    let tx = store.write().expect("tx");
+    failures::classify_pending(&tx, 2_000).expect("catch up");
+    tx.commit().expect("commit");
+    f(store.conn());
+}
+
+fn failure_review(store: &mut Store, now: chrono::DateTime<chrono::Utc>) {
+    let reviews: i64 = store
+        .conn()
+        .query_row("SELECT count(*) FROM failure_reviews", [], |r| r.get(0))
+        .expect("count");
+    println!("\nfailure review ({reviews} runs to review), as the commands run it, 30 runs each:");
+    let week = |days: i64, f: &dyn Fn(&mut FailureQuery)| {
+        let mut q = FailureQuery {
+            week: Some(now - Duration::days(days)),
+            limit: Some(100),
+            ..Default::default()
+        };
+        f(&mut q);
+        q
+    };
+    let cases: Vec<(&str, FailureQuery)> = vec![
+        ("this week, first page", week(0, &|_| {})),
+        ("last week, page 5", week(7, &|q| q.offset = Some(400))),
+        (
+            "week, one workflow",
+            week(0, &|q| q.workflow = Some("support_triage".into())),
+        ),
+        (
+            "week, one bucket",
+            week(0, &|q| q.bucket = Some(FailureBucket::BadThreshold)),
+        ),
+        (
+            "week, rare bucket",
+            week(0, &|q| q.bucket = Some(FailureBucket::PermissionBoundary)),
+        ),
+        ("week, unreviewed", week(0, &|q| q.unreviewed = true)),
+        (
+            "week, workflow+bucket+unreviewed",
+            week(14, &|q| {
+                q.workflow = Some("refund_request".into());
+                q.bucket = Some(FailureBucket::LoosePolicy);
+                q.unreviewed = true;
+            }),
+        ),
+    ];
+    for (name, q) in &cases {
+        let (p50, p95) = time(30, || {
+            command(store, |c| {
+                failures::week(c, q).expect("week");
+            })
+        });
+        println!("  {name:<34} p50 {p50:>7.2} ms  p95 {p95:>7.2} ms");
+    }
+    let (p50, p95) = time(30, || {
+        command(store, |c| {
+            let counts = failures::trend(c, now, 8).expect("trend");
+            let this = failure::week_start(now);
+            failure::week_changes(&counts, this, this - Duration::days(7));
+        })
+    });
+    println!(
+        "  {:<34} p50 {p50:>7.2} ms  p95 {p95:>7.2} ms",
+        "trend 8 weeks + changes"
+    );
+    let (p50, p95) = time(30, || {
+        command(store, |c| {
+            failures::trend(c, now, 52).expect("trend");
+        })
+    });
+    println!(
+        "  {:<34} p50 {p50:>7.2} ms  p95 {p95:>7.2} ms",
+        "trend 52 weeks"
+    );
+    let targets: Vec<(String, String)> =
+        failures::week(store.conn(), &week(21, &|q| q.limit = Some(200)))
+            .expect("targets")
+            .items
+            .into_iter()
+            .map(|i| (i.backend_id, i.run_id))
+            .collect();
+    let mut i = 0;
+    let (p50, p95) = time(30, || {
+        let (b, r) = &targets[i % targets.len()];
+        let bucket = FailureBucket::ALL[i % FailureBucket::ALL.len()];
+        i += 1;
+        let tx = store.write().expect("tx");
+        failures::set_bucket(&tx, b, r, bucket, "bench", chrono::Utc::now()).expect("set");
+        tx.commit().expect("commit");
+    });
+    println!(
+        "  {:<34} p50 {p50:>7.2} ms  p95 {p95:>7.2} ms",
+        "set bucket (audited)"
+    );
+    let q = week(0, &|_| {});
+    let mut rows = 0;
+    let (p50, p95) = time(5, || {
+        command(store, |c| {
+            rows = failures::week_csv(c, &q).expect("csv").lines().count();
+        })
+    });
+    println!(
+        "  {:<34} p50 {p50:>7.2} ms  p95 {p95:>7.2} ms",
+        format!("CSV of this week ({rows} lines)")
+    );
 }
 
 fn time(n: usize, mut f: impl FnMut()) -> (f64, f64) {

@@ -41,6 +41,10 @@ fn main() {
             "set_receiver",
             "get_identity_keys",
             "set_identity_keys",
+            "failure_week",
+            "failure_trend",
+            "set_failure_bucket",
+            "export_failures_csv",
         ]),
     ))
     .expect("failed to run tauri-build");

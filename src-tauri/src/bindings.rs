@@ -54,6 +54,12 @@ fn export_types(dir: &Path) -> Result<(), ExportError> {
         traces::PriceTableView,
         traces::ReceiverView,
         crate::commands::identity_keys::IdentityKeysView,
+        countersign_store::failures::FailureQuery,
+        countersign_store::failures::FailurePage,
+        countersign_store::failures::BucketSet,
+        crate::commands::failures::FailureTrend,
+        crate::commands::failures::CsvExport,
+        countersign_core::FailureRules,
         // events
         crate::events::StoreChanged,
         crate::events::SyncStatus,
@@ -163,7 +169,8 @@ fn constants() -> String {
         "// Generated from the Rust sources by src-tauri/src/bindings.rs (scripts/gen-types.sh). Do not edit.\n\
          import type {{ ActionStatus }} from './ActionStatus';\n\
          import type {{ FieldKind }} from './FieldKind';\n\
-         import type {{ Outcome }} from './Outcome';\n"
+         import type {{ Outcome }} from './Outcome';\n\
+         import type {{ FailureBucket }} from './FailureBucket';\n"
     );
     let _ = writeln!(
         w,
@@ -174,6 +181,13 @@ fn constants() -> String {
         w,
         "/** Every action status, in display order. */\nexport const ACTION_STATUSES: readonly ActionStatus[] = {};\n",
         list(ActionStatus::ALL, |a| ts_string(a.as_str()))
+    );
+    let _ = writeln!(
+        w,
+        "/** Every failure-review bucket, in display order. */\nexport const FAILURE_BUCKETS: readonly FailureBucket[] = {};\n",
+        list(countersign_core::FailureBucket::ALL, |b| ts_string(
+            b.as_str()
+        ))
     );
     let hints: Vec<String> = FieldKind::ALL
         .iter()

@@ -82,6 +82,10 @@ fn main() {
             commands::traces::set_receiver,
             commands::identity_keys::get_identity_keys,
             commands::identity_keys::set_identity_keys,
+            commands::failures::failure_week,
+            commands::failures::failure_trend,
+            commands::failures::set_failure_bucket,
+            commands::failures::export_failures_csv,
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {

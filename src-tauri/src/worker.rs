@@ -25,6 +25,11 @@ pub fn spawn(app: AppHandle, state: Arc<AppState>) {
             }
             // Failures are logged there and retried when due again.
             crate::checkpoints::checkpoint_all(&state, true).await;
+            // Suggest failure-review buckets for what the round brought, a chunk per round.
+            let drained = with_store(&state, |s| crate::commands::failures::drain(s, 5_000)).await;
+            if let Err(e) = drained {
+                tracing::warn!(code = e.code, error = %e.message, "failure review pass failed");
+            }
             tokio::time::sleep(Duration::from_millis(every)).await;
         }
     });

@@ -5,6 +5,7 @@ pub mod audit;
 pub mod backend_edit;
 pub mod backends;
 pub mod budgets;
+pub mod failures;
 pub mod identity_keys;
 pub mod keys;
 pub mod review_gate;

@@ -3,7 +3,7 @@
 import type { JsonValue } from './generated/serde_json/JsonValue';
 
 export type * from './generated';
-export { OUTCOMES, ACTION_STATUSES, RUN_COUNT_CAP, AUDIT_KINDS } from './generated/constants';
+export { OUTCOMES, ACTION_STATUSES, RUN_COUNT_CAP, AUDIT_KINDS, FAILURE_BUCKETS } from './generated/constants';
 
 /** JSON value as serde_json::Value carries it. */
 export type Json = JsonValue;

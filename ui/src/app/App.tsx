@@ -3,6 +3,7 @@ import { ApprovalsView } from '../features/approvals/ApprovalsView';
 import { AuditView } from '../features/audit/AuditView';
 import { BackendsView } from '../features/backends/BackendsView';
 import { BudgetsView } from '../features/budgets/BudgetsView';
+import { FailuresView } from '../features/failures/FailuresView';
 import { ImportPanel } from '../features/imports/ImportPanel';
 import { SettingsView } from '../features/settings/SettingsView';
 import { OverviewView } from '../features/overview/OverviewView';
@@ -58,6 +59,7 @@ function Shell() {
           />
         ) : null}
         {view === 'approvals' ? <ApprovalsView onOpenRun={openRun} /> : null}
+        {view === 'failures' ? <FailuresView onOpenRun={openRun} /> : null}
         {view === 'budgets' ? <BudgetsView /> : null}
         {view === 'backends' ? <BackendsView /> : null}
         {view === 'audit' ? <AuditView /> : null}

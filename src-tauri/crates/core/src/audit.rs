@@ -48,9 +48,11 @@ pub mod kinds {
     pub const PRICE_TABLE_CHANGED: &str = "price_table_changed";
     /// The identity keys of imported and received traces were replaced (before → after).
     pub const IDENTITY_KEYS_CHANGED: &str = "identity_keys_changed";
+    /// An operator confirmed or changed a failed run's review bucket (before → after).
+    pub const FAILURE_BUCKET_SET: &str = "failure_bucket_set";
 
     /// Every kind, in display order.
-    pub const ALL: [&str; 15] = [
+    pub const ALL: [&str; 16] = [
         DECISION,
         DECISION_DELIVERY,
         ROLLBACK,
@@ -66,6 +68,7 @@ pub mod kinds {
         BACKEND_EDITED,
         PRICE_TABLE_CHANGED,
         IDENTITY_KEYS_CHANGED,
+        FAILURE_BUCKET_SET,
     ];
 }
 

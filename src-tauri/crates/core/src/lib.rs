@@ -8,6 +8,8 @@ pub mod audit;
 pub mod authority;
 pub mod backend;
 pub mod budget;
+pub mod csv;
+pub mod failure;
 pub mod field;
 pub mod identity;
 pub mod lookalike;
@@ -24,6 +26,7 @@ pub use action::{
 };
 pub use backend::{KnowledgeSource, Role, SourceDoc, Whoami};
 pub use budget::{Budget, BudgetLimits, BudgetScope, Enforcement, Period, ScopeKind};
+pub use failure::{Evidence, FailureBucket, FailureRules, Signal, Suggestion};
 pub use field::{KindSource, PolicyMax};
 pub use identity::IdentityKeys;
 pub use money::{Micros, MoneyError};
