@@ -73,7 +73,7 @@ fn main() {
     }
     let mut failed = false;
     for o in &runs {
-        eprintln!("running {:?} ({} instances)…", o.engine, o.instances);
+        eprintln!("running {:?}…", o.engine);
         match load::run(o) {
             Ok(mut r) => {
                 if o.faults != Faults::default() {
@@ -100,16 +100,22 @@ fn main() {
 
 fn print_table(reports: &[Report]) {
     let row = |name: &str, f: &dyn Fn(&Report) -> String| {
-        let mut line = format!("{name:<34}");
+        let mut line = format!("{name:<36}");
         for r in reports {
-            line.push_str(&format!("{:>34}", f(r)));
+            line.push_str(&format!("{:>46}", f(r)));
         }
         println!("{line}");
     };
     row("", &|r| r.label.clone());
-    row("runs/s ingested (runs table)", &|r| format!("{:.0}", r.runs_per_s()));
-    row("runs stored / acknowledged", &|r| format!("{} / {}", r.runs_in_db, r.acked_runs));
-    row("decisions waited on", &|r| r.decision_wait_ms.len().to_string());
+    row("runs/s ingested (runs table)", &|r| {
+        format!("{:.0}", r.runs_per_s())
+    });
+    row("runs stored / acknowledged", &|r| {
+        format!("{} / {}", r.runs_in_db, r.acked_runs)
+    });
+    row("decisions waited on", &|r| {
+        r.decision_wait_ms.len().to_string()
+    });
     row("decision wait p50 / p99 (ms)", &|r| {
         format!(
             "{:.1} / {:.1}",
@@ -124,12 +130,22 @@ fn print_table(reports: &[Report]) {
             percentile(&r.sync_lag_ms, 99.0)
         )
     });
-    row("console sync lag max (ms)", &|r| format!("{:.0}", percentile(&r.sync_lag_ms, 100.0)));
-    row("lost / duplicated runs", &|r| format!("{} / {}", r.lost_runs, r.duplicate_runs));
-    row("actions asked / stored", &|r| format!("{} / {}", r.actions_asked, r.actions_in_db));
+    row("console sync lag max (ms)", &|r| {
+        format!("{:.0}", percentile(&r.sync_lag_ms, 100.0))
+    });
+    row("lost / duplicated runs", &|r| {
+        format!("{} / {}", r.lost_runs, r.duplicate_runs)
+    });
+    row("actions asked / stored", &|r| {
+        format!("{} / {}", r.actions_asked, r.actions_in_db)
+    });
     row("decided twice / executed twice", &|r| {
         format!("{} / {}", r.decided_twice, r.executed_twice)
     });
-    row("executions / results stored", &|r| format!("{} / {}", r.executed, r.results_in_db));
-    row("agent retries / failed sync passes", &|r| format!("{} / {}", r.retries, r.sync_errors));
+    row("executions / results stored", &|r| {
+        format!("{} / {}", r.executed, r.results_in_db)
+    });
+    row("agent retries / failed sync passes", &|r| {
+        format!("{} / {}", r.retries, r.sync_errors)
+    });
 }

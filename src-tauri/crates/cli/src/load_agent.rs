@@ -168,7 +168,11 @@ fn refund(key: &str, run_id: &str, amount: &str) -> Value {
 pub(crate) async fn run_agent(a: LoadAgentArgs) -> Result<(), String> {
     let key = std::env::var(&a.key_env).map_err(|_| format!("${} is not set", a.key_env))?;
     let servers = Arc::new(Servers {
-        urls: a.urls.iter().map(|u| u.trim_end_matches('/').into()).collect(),
+        urls: a
+            .urls
+            .iter()
+            .map(|u| u.trim_end_matches('/').into())
+            .collect(),
         key,
         http: reqwest::Client::builder()
             .timeout(Duration::from_secs(45))

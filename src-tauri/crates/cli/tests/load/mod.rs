@@ -127,7 +127,10 @@ impl Report {
         );
         check(
             self.runs_in_db >= self.acked_runs,
-            format!("{} runs stored < {} acked", self.runs_in_db, self.acked_runs),
+            format!(
+                "{} runs stored < {} acked",
+                self.runs_in_db, self.acked_runs
+            ),
         );
         check(
             self.duplicate_actions == 0,
@@ -276,8 +279,7 @@ fn read_agent(name: String, out: std::process::ChildStdout, tally: Arc<Mutex<Tal
         let Ok(mut t) = tally.lock() else { return };
         match w.as_slice() {
             ["ack", first, count, at] => {
-                if let (Ok(f), Ok(c), Ok(at)) = (first.parse(), count.parse::<u64>(), at.parse())
-                {
+                if let (Ok(f), Ok(c), Ok(at)) = (first.parse(), count.parse::<u64>(), at.parse()) {
                     t.acks.push((name.clone(), f, c, at));
                     t.unseen.push_back((format!("{name}-r{}", f + c - 1), at));
                 }
@@ -407,7 +409,15 @@ async fn console(
     loop {
         let last = stop.load(Ordering::Relaxed);
         let started = Instant::now();
-        let r = sync_backend(&store, &backend_id, &client, &opts, &Cancel::default(), &|_| {}).await;
+        let r = sync_backend(
+            &store,
+            &backend_id,
+            &client,
+            &opts,
+            &Cancel::default(),
+            &|_| {},
+        )
+        .await;
         if r.error.is_some() {
             errors += 1;
         }
@@ -431,11 +441,7 @@ async fn console(
                 still.push((id, acked));
             }
         }
-        tally
-            .lock()
-            .map_err(|_| "tally")?
-            .unseen
-            .extend(still);
+        tally.lock().map_err(|_| "tally")?.unseen.extend(still);
         if last && r.error.is_none() {
             return Ok((lags, errors));
         }
@@ -461,8 +467,8 @@ impl Tables {
                 rows.collect::<Result<_, _>>().map_err(|e| e.to_string())
             }
             Database::Postgres(url) => {
-                let mut c = postgres::Client::connect(url, postgres::NoTls)
-                    .map_err(|e| e.to_string())?;
+                let mut c =
+                    postgres::Client::connect(url, postgres::NoTls).map_err(|e| e.to_string())?;
                 Ok(c.query(sql, &[])
                     .map_err(|e| e.to_string())?
                     .iter()
@@ -490,8 +496,8 @@ impl Tables {
                 rows.collect::<Result<_, _>>().map_err(|e| e.to_string())
             }
             Database::Postgres(url) => {
-                let mut c = postgres::Client::connect(url, postgres::NoTls)
-                    .map_err(|e| e.to_string())?;
+                let mut c =
+                    postgres::Client::connect(url, postgres::NoTls).map_err(|e| e.to_string())?;
                 Ok(c.query(sql, &[])
                     .map_err(|e| e.to_string())?
                     .iter()
@@ -541,7 +547,16 @@ pub fn run(o: &Options) -> Result<Report, String> {
         servers.push(Server::start(&o.bin, &data, db_arg.as_deref())?);
     }
     let urls: Vec<String> = servers.iter().map(|s| s.url.clone()).collect();
-    let result = drive(o, &dir, &database, &urls, &mut servers, &mut cluster, &admin, &reviewer);
+    let result = drive(
+        o,
+        &dir,
+        &database,
+        &urls,
+        &mut servers,
+        &mut cluster,
+        &admin,
+        &reviewer,
+    );
     for s in servers {
         s.stop();
     }
@@ -592,7 +607,11 @@ fn drive(
     let tally: Arc<Mutex<Tally>> = Default::default();
     let stop_review = Arc::new(AtomicBool::new(false));
     let stop_console = Arc::new(AtomicBool::new(false));
-    let reviewer_task = rt.spawn(review(urls.to_vec(), reviewer.to_string(), stop_review.clone()));
+    let reviewer_task = rt.spawn(review(
+        urls.to_vec(),
+        reviewer.to_string(),
+        stop_review.clone(),
+    ));
     let console_task = rt.spawn(console(
         store.clone(),
         backend_id.clone(),
@@ -648,7 +667,11 @@ fn drive(
                 // kill -9 by PID.
                 victim.child.kill().map_err(|e| format!("kill -9: {e}"))?;
                 let _ = victim.child.wait();
-                eprintln!("fault: kill -9 server {} at {:.1} s", victim.url, started.elapsed().as_secs_f64());
+                eprintln!(
+                    "fault: kill -9 server {} at {:.1} s",
+                    victim.url,
+                    started.elapsed().as_secs_f64()
+                );
             }
             _ => {
                 let c = cluster.as_mut().ok_or("restart needs PostgreSQL")?;
@@ -685,9 +708,7 @@ fn drive(
     }
     stop_review.store(true, Ordering::Relaxed);
     stop_console.store(true, Ordering::Relaxed);
-    let posted = rt
-        .block_on(reviewer_task)
-        .map_err(|e| e.to_string())??;
+    let posted = rt.block_on(reviewer_task).map_err(|e| e.to_string())??;
     let (sync_lag_ms, sync_errors) = rt.block_on(console_task).map_err(|e| e.to_string())??;
 
     let t = tally.lock().map_err(|_| "tally")?;
@@ -710,7 +731,11 @@ fn drive(
     let decision_wait_ms = t
         .decided
         .iter()
-        .filter_map(|(id, (_, at))| posted.get(id).map(|p| at.saturating_sub(*p) as f64 / 1000.0))
+        .filter_map(|(id, (_, at))| {
+            posted
+                .get(id)
+                .map(|p| at.saturating_sub(*p) as f64 / 1000.0)
+        })
         .collect();
     let executed = t.executed.len() as u64;
     let executed_twice = t.executed.values().filter(|n| **n > 1).count() as u64;
