@@ -372,7 +372,7 @@ async fn decided_across(p: &Pair, agent: &str, key: &str) -> R<(Duration, Value)
 /// How many connections currently listen for changes (their last statement was `LISTEN`).
 async fn listeners(url: &str) -> R<i64> {
     let url = url.to_string();
-    Ok(tokio::task::spawn_blocking(move || -> R<i64> {
+    tokio::task::spawn_blocking(move || -> R<i64> {
         let mut c = postgres::Client::connect(&url, postgres::NoTls)?;
         Ok(c.query_one(
             "SELECT COUNT(*) FROM pg_stat_activity WHERE query LIKE 'LISTEN %'",
@@ -380,7 +380,7 @@ async fn listeners(url: &str) -> R<i64> {
         )?
         .get(0))
     })
-    .await??)
+    .await?
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
