@@ -306,16 +306,17 @@ pub async fn start(config: Config) -> Result<Handle, Error> {
         .map_err(|e| Error::Task(e.to_string()))??;
 
     let wakeups: Arc<wakeups::Wakeups> = Default::default();
-    let pg_listener = match &database {
-        Database::Postgres(url) => {
+    let pg_listener = match (&database, &db) {
+        (Database::Postgres(url), db::Db::Postgres(pool)) => {
             let stop = Arc::new(AtomicBool::new(false));
             let (url, w, s) = (url.clone(), wakeups.clone(), stop.clone());
-            let thread = tokio::task::spawn_blocking(move || db::pg::listen(&url, w, s))
+            let lost = pool.lost_counter();
+            let thread = tokio::task::spawn_blocking(move || db::pg::listen(&url, w, lost, s))
                 .await
                 .map_err(|e| Error::Task(e.to_string()))??;
             Some((stop, thread))
         }
-        Database::Sqlite(_) => None,
+        _ => None,
     };
     let state = Arc::new(State {
         db,

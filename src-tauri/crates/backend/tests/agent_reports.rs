@@ -538,9 +538,85 @@ fn proto_export(span: u8, name: &str) -> Vec<u8> {
     .encode_to_vec()
 }
 
+async fn a_batch_mixing_new_replaced_ignored_and_foreign_runs_answers_each_as_one_by_one() -> R {
+    let e = env_with(|c| c.seed_runs = 3).await?;
+    let other = e.key("agent-b", Scope::Ingest).await?;
+    let r = e
+        .post_as(&other, "/v1/runs", &json!({"items": [run("b-1", 1)]}))
+        .await?;
+    assert_eq!(r.body["accepted"], json!(1), "{}", r.body);
+    let r = e
+        .agent_post(
+            "/v1/runs",
+            &json!({"items": [run("a-1", 2), run("a-2", 2)]}),
+        )
+        .await?;
+    assert_eq!(r.body["accepted"], json!(2), "{}", r.body);
+    let (seeded, _) = e.feed("runs", "").await?;
+    let seeded_id = seeded
+        .iter()
+        .filter_map(|r| r["run_id"].as_str())
+        .find(|id| !["a-1", "a-2", "b-1"].contains(id))
+        .ok_or("no seeded run")?
+        .to_string();
+    // New, higher revision, same revision, lower revision, another agent's, the seed's, new.
+    let batch = json!({"items": [
+        run("a-3", 1), run("a-1", 3), run("a-2", 2), run("a-2", 1),
+        run("b-1", 5), run(&seeded_id, 9), run("a-4", 1)
+    ]});
+    let r = e.agent_post("/v1/runs", &batch).await?;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let got: Vec<(Value, Value)> = r.body["results"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .iter()
+        .map(|x| (x["status"].clone(), x["revision"].clone()))
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            (json!("created"), json!(1)),
+            (json!("replaced"), json!(3)),
+            (json!("ignored"), json!(2)),
+            (json!("ignored"), json!(2)),
+            (json!("rejected"), Value::Null),
+            (json!("rejected"), Value::Null),
+            (json!("created"), json!(1)),
+        ],
+        "{}",
+        r.body
+    );
+    assert_eq!(r.body["results"][4]["problem"]["status"], json!(409));
+    // The same batch again changes nothing new: every own run is now ignored.
+    let again = e.agent_post("/v1/runs", &batch).await?;
+    let statuses: Vec<&str> = again.body["results"]
+        .as_array()
+        .map(|a| a.iter().filter_map(|x| x["status"].as_str()).collect())
+        .unwrap_or_default();
+    assert_eq!(
+        statuses,
+        [
+            "ignored", "ignored", "ignored", "ignored", "rejected", "rejected", "ignored"
+        ]
+    );
+    let (items, _) = e.feed("runs", "").await?;
+    let mut latest: std::collections::BTreeMap<String, u64> = Default::default();
+    for (id, rev) in ids(&items) {
+        latest.insert(id, rev);
+    }
+    assert_eq!(latest.get("a-1"), Some(&3));
+    assert_eq!(latest.get("a-3"), Some(&1));
+    assert_eq!(latest.get("a-4"), Some(&1));
+    assert_eq!(latest.get("b-1"), Some(&1));
+    e.h.shutdown().await;
+    Ok(())
+}
+
 crate::on_both!(
     a_reported_run_reaches_the_feed_and_only_higher_revisions_replace_it,
     a_batch_reports_each_item_and_refused_items_never_keep_the_others_out,
+    a_batch_mixing_new_replaced_ignored_and_foreign_runs_answers_each_as_one_by_one,
     refused_records_are_problems_that_name_the_field,
     an_ingest_key_reports_and_waits_but_never_decides_reads_or_edits_budgets,
     keys_are_stored_hashed_and_shown_once,

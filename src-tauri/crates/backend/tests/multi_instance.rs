@@ -1,7 +1,8 @@
 //! Several server processes on one PostgreSQL database (two `start()`ed servers sharing a
 //! fresh database of the test process's throwaway cluster): a decision executes once, a hard
 //! cap holds across instances, a long-poll on one is woken by a decision on the other, and a
-//! change feed never skips a change whose transaction commits after a later-numbered one.
+//! change feed never skips a change whose transaction commits after a later-numbered one; and
+//! after PostgreSQL restarts, both reconnect and a long-poll is still woken across instances.
 
 mod agent_support;
 mod engines;
@@ -26,11 +27,16 @@ struct Pair {
 
 impl Pair {
     async fn start(seed_runs: u64) -> R<Pair> {
-        let dir = tempfile::tempdir()?;
         let url = tokio::task::spawn_blocking(|| {
             countersign_pgtest::shared().and_then(|c| c.fresh_database())
         })
         .await??;
+        Pair::start_on(url, seed_runs).await
+    }
+
+    /// Two servers on database `url`.
+    async fn start_on(url: String, seed_runs: u64) -> R<Pair> {
+        let dir = tempfile::tempdir()?;
         let db = Database::Postgres(url);
         let cfg = Config {
             data_dir: dir.path().to_path_buf(),
@@ -315,6 +321,130 @@ async fn a_long_poll_on_one_instance_is_woken_by_a_decision_on_the_other() -> R 
     );
     p.shutdown().await;
     Ok(())
+}
+
+/// Posts a refund as `agent` on A, holds a long-poll on A until it waits, decides on B, and
+/// returns how long after the decision the long-poll answered (and its status).
+async fn decided_across(p: &Pair, agent: &str, key: &str) -> R<(Duration, Value)> {
+    let (s, posted) = p
+        .send(
+            &p.a,
+            agent,
+            reqwest::Method::POST,
+            "/v1/actions",
+            Some(&refund(key, "run-x", "120.00")),
+        )
+        .await?;
+    assert_eq!(s, 201, "{posted}");
+    let id = posted["action"]["action_id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    let req =
+        p.c.get(format!("{}/v1/actions/{id}/decision?wait=30", p.a.url))
+            .bearer_auth(agent);
+    let waiter = tokio::spawn(async move {
+        let body: Value = req.send().await?.json().await?;
+        Ok::<_, reqwest::Error>((body, Instant::now()))
+    });
+    until("the agent to wait on A", || p.a.actions_waited_on() == 1).await?;
+    let d = decision(
+        "approve",
+        json!({"amount": "120.00", "currency": "EUR", "order_id": "ord_1001"}),
+        &format!("dec-{key}"),
+        None,
+    );
+    let decided_at = Instant::now();
+    let (s, body) = p
+        .send(
+            &p.b,
+            &p.token_of("reviewer-only")?,
+            reqwest::Method::POST,
+            &format!("/v1/actions/{id}/decision"),
+            Some(&d),
+        )
+        .await?;
+    assert_eq!(s, 200, "{body}");
+    let (body, answered) = waiter.await??;
+    Ok((answered - decided_at, body["status"].clone()))
+}
+
+/// How many connections currently listen for changes (their last statement was `LISTEN`).
+async fn listeners(url: &str) -> R<i64> {
+    let url = url.to_string();
+    tokio::task::spawn_blocking(move || -> R<i64> {
+        let mut c = postgres::Client::connect(&url, postgres::NoTls)?;
+        Ok(c.query_one(
+            "SELECT COUNT(*) FROM pg_stat_activity WHERE query LIKE 'LISTEN %'",
+            &[],
+        )?
+        .get(0))
+    })
+    .await?
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn after_postgresql_restarts_both_instances_reconnect_and_a_long_poll_still_wakes() -> R {
+    // A cluster of its own: the restart must not cut the other tests' connections.
+    let (cluster, url) = tokio::task::spawn_blocking(|| {
+        let c = countersign_pgtest::Cluster::start()?;
+        let url = c.fresh_database()?;
+        Ok::<_, String>((c, url))
+    })
+    .await??;
+    let p = Pair::start_on(url.clone(), 0).await?;
+    let db = p.db.clone();
+    let (_, agent) = tokio::task::spawn_blocking(move || {
+        countersign_backend::create_key_in(&db, "agent-a", Scope::Ingest)
+    })
+    .await??;
+    let (took, status) = decided_across(&p, &agent, "before").await?;
+    assert_eq!(status, "approved");
+    assert!(took < Duration::from_secs(10), "{took:?}");
+    let mut deadline = Instant::now() + Duration::from_secs(20);
+    until_async("both listeners", &mut deadline, || listeners(&url), 2).await?;
+
+    // `pg_ctl stop -m fast` then start on the same port: every connection is cut.
+    let cluster = tokio::task::spawn_blocking(move || {
+        let mut c = cluster;
+        c.restart().map(|()| c)
+    })
+    .await??;
+    // Both listeners come back by themselves (the pools too: the requests below need them).
+    let mut deadline = Instant::now() + Duration::from_secs(20);
+    until_async("both listeners again", &mut deadline, || listeners(&url), 2).await?;
+    let (took, status) = decided_across(&p, &agent, "after").await?;
+    assert_eq!(status, "approved");
+    assert!(
+        took < Duration::from_secs(10),
+        "woken by B's notification over the new listener, not the 30 s timeout: {took:?}"
+    );
+    assert_eq!(
+        engines::query_int(&p.db, "SELECT COUNT(*) FROM decisions").await,
+        2,
+        "one decision each"
+    );
+    p.shutdown().await;
+    tokio::task::spawn_blocking(move || drop(cluster)).await?;
+    Ok(())
+}
+
+/// Polls `read` (with a deadline) until it answers `want`; a failed read counts as not yet
+/// (the database may still be coming back).
+async fn until_async<F, Fut>(what: &str, deadline: &mut Instant, read: F, want: i64) -> R
+where
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = R<i64>>,
+{
+    loop {
+        if matches!(read().await, Ok(n) if n == want) {
+            return Ok(());
+        }
+        if Instant::now() > *deadline {
+            return Err(format!("timed out waiting for {what}").into());
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
 }
 
 /// A statement on a raw connection, off the async threads; the connection comes back (it is

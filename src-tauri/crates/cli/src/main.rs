@@ -4,6 +4,7 @@
 
 mod audit_cmd;
 mod import_cmd;
+mod load_agent;
 mod output;
 
 use clap::{Args, Parser, Subcommand};
@@ -57,6 +58,9 @@ enum BackendCmd {
     /// Keys for agents (scope ingest) and people, stored hashed in the backend's database.
     #[command(subcommand)]
     Keys(KeysCmd),
+    /// A synthetic agent for the load benchmark and fault tests (reports runs, asks approvals).
+    #[command(hide = true)]
+    LoadAgent(load_agent::LoadAgentArgs),
 }
 
 #[derive(Subcommand)]
@@ -310,6 +314,7 @@ async fn run(cli: Cli) -> Result<(), String> {
                 .await
                 .map_err(|e| e.to_string())?
         }
+        Command::Backend(BackendCmd::LoadAgent(a)) => load_agent::run_agent(a).await,
         Command::Sync(a) => sync(a).await,
         Command::Runs(RunsCmd::List(a)) => list_runs(a),
         Command::Runs(RunsCmd::Show(a)) => show_run(a),

@@ -112,9 +112,16 @@ fn run(mut cmd: Command, what: &str) -> Result<String, String> {
     Ok(String::from_utf8_lossy(&out.stdout).into_owned())
 }
 
-/// Whether process `pid` still exists.
+/// Whether process `pid` still runs (a zombie waiting to be reaped by init does not).
 fn alive(pid: u32) -> bool {
-    Path::new(&format!("/proc/{pid}")).exists()
+    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+        // The state follows the command name in parentheses: `PID (comm) S ...`.
+        Ok(stat) => stat
+            .rsplit_once(')')
+            .and_then(|(_, rest)| rest.split_whitespace().next())
+            .is_some_and(|state| state != "Z" && state != "X"),
+        Err(_) => false,
+    }
 }
 
 impl Cluster {
@@ -258,6 +265,28 @@ impl Cluster {
         self.create_database(&format!("t{}_{n}", std::process::id()))
     }
 
+    /// Restarts the server on the same port and folder, as an operator would: `pg_ctl stop
+    /// -m fast` (every connection is cut, open transactions roll back) and, once it is down,
+    /// `pg_ctl start` again. Clients see their connections fail until it is back.
+    pub fn restart(&mut self) -> Result<(), String> {
+        let mut stop = self.command("pg_ctl");
+        stop.arg("-D")
+            .arg(self.data())
+            .args(["-m", "fast", "-w", "-t", "60", "stop"])
+            .stdout(Stdio::null());
+        run(stop, "pg_ctl stop -m fast")?;
+        // `pg_ctl -w` returns once the PID file is gone, a moment before the process exits.
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while alive(self.pid) && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        if alive(self.pid) {
+            return Err(format!("postmaster {} still running after stop", self.pid));
+        }
+        self.pid = self.pg_ctl_start()?;
+        Ok(())
+    }
+
     /// Stops the server by its PID (fast shutdown: SIGINT) and waits until it is gone.
     fn stop(&self) {
         if self.pid == 0 || !alive(self.pid) {
@@ -328,6 +357,25 @@ mod tests {
         drop(c);
         assert!(!alive(pid), "postmaster {pid} still running");
         assert!(!dir.exists());
+        Ok(())
+    }
+
+    #[test]
+    fn a_restarted_cluster_serves_the_same_data_on_the_same_port() -> Result<(), String> {
+        let mut c = Cluster::start()?;
+        let url = c.fresh_database()?;
+        let psql = |c: &Cluster, sql: &str| {
+            let mut p = Command::new(c.bin.join("psql"));
+            p.args(["-X", "-At", "-v", "ON_ERROR_STOP=1", "-d", &url, "-c", sql]);
+            run(p, "psql")
+        };
+        psql(&c, "CREATE TABLE t(x int); INSERT INTO t VALUES (42)")?;
+        let (port, pid) = (c.port(), c.pid());
+        c.restart()?;
+        assert_eq!(c.port(), port);
+        assert!(!alive(pid), "the old postmaster {pid} is gone");
+        assert!(alive(c.pid()));
+        assert_eq!(psql(&c, "SELECT x FROM t")?.trim(), "42");
         Ok(())
     }
 

@@ -73,7 +73,21 @@ impl From<Error> for Problem {
                 "unavailable",
                 "Database unavailable",
                 why,
-            );
+            )
+            .retry_after(1);
+        }
+        // A connection the database cut (it restarted, or is shutting down): nothing was
+        // committed, and the same request succeeds once it is back.
+        if let Error::Pg(pe) = &e
+            && crate::db::pg::connection_lost(pe)
+        {
+            return problem(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "unavailable",
+                "Database unavailable",
+                &format!("the database connection was lost: {pe}"),
+            )
+            .retry_after(1);
         }
         problem(
             StatusCode::INTERNAL_SERVER_ERROR,

@@ -12,7 +12,7 @@ use postgres::fallible_iterator::FallibleIterator;
 use postgres::{Client, GenericClient, NoTls, Statement};
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
 /// The notification channel: the payload is the id of an action that changed.
@@ -42,6 +42,8 @@ impl Statements {
 pub(crate) struct PgConn {
     client: Client,
     statements: Statements,
+    /// The [`Pool::lost`] count when it was opened or last checked.
+    epoch: u64,
 }
 
 impl PgConn {
@@ -61,6 +63,8 @@ impl PgConn {
 /// Opens pooled connections to one database URL.
 pub(crate) struct Manager {
     config: postgres::Config,
+    /// Shared with [`Pool`]: how often the listener lost its connection.
+    lost: Arc<AtomicU64>,
 }
 
 impl r2d2::ManageConnection for Manager {
@@ -68,9 +72,11 @@ impl r2d2::ManageConnection for Manager {
     type Error = postgres::Error;
 
     fn connect(&self) -> Result<PgConn, postgres::Error> {
+        let epoch = self.lost.load(Ordering::Acquire);
         Ok(PgConn {
             client: self.config.connect(NoTls)?,
             statements: Statements::default(),
+            epoch,
         })
     }
 
@@ -86,22 +92,53 @@ impl r2d2::ManageConnection for Manager {
 /// The pool of a server process. Dropping it closes its connections on a thread of their
 /// own: closing a blocking client on an async runtime's thread would panic, and the last
 /// owner of the server's state may well be an async task.
-pub(crate) struct Pool(Option<r2d2::Pool<Manager>>);
+///
+/// A blocking client notices that the database cut its connection only when it next uses it,
+/// so after a database restart every idle pooled connection would fail one request. The
+/// listener ([`listen`]) hears of a restart first (its connection is always in use): it bumps
+/// [`Pool::lost`], and a connection opened before that is checked with a round trip when it
+/// is next taken out, and replaced if dead.
+pub(crate) struct Pool {
+    pool: Option<r2d2::Pool<Manager>>,
+    lost: Arc<AtomicU64>,
+}
 
 impl Pool {
     /// A connection, waiting for one to be free if all are in use.
     pub(crate) fn get(&self) -> Result<r2d2::PooledConnection<Manager>, Error> {
-        self.0
+        let pool = self
+            .pool
             .as_ref()
-            .ok_or_else(|| Error::Unavailable("the pool is closed".into()))?
-            .get()
-            .map_err(|e| Error::Unavailable(format!("no database connection: {e}")))
+            .ok_or_else(|| Error::Unavailable("the pool is closed".into()))?;
+        // Each stale connection is checked once; a dead one is dropped by the pool when it
+        // comes back (`has_broken`), so at most every pooled connection plus a new one.
+        for _ in 0..=pool.max_size() {
+            let mut conn = pool
+                .get()
+                .map_err(|e| Error::Unavailable(format!("no database connection: {e}")))?;
+            let lost = self.lost.load(Ordering::Acquire);
+            if conn.epoch == lost {
+                return Ok(conn);
+            }
+            if conn.client.simple_query("").is_ok() {
+                conn.epoch = lost;
+                return Ok(conn);
+            }
+        }
+        Err(Error::Unavailable(
+            "no live database connection (the database is restarting?)".into(),
+        ))
+    }
+
+    /// The count the listener bumps each time it loses its connection.
+    pub(crate) fn lost_counter(&self) -> Arc<AtomicU64> {
+        self.lost.clone()
     }
 }
 
 impl Drop for Pool {
     fn drop(&mut self) {
-        if let Some(pool) = self.0.take() {
+        if let Some(pool) = self.pool.take() {
             let _ = std::thread::Builder::new()
                 .name("countersign-pg-close".into())
                 .spawn(move || drop(pool));
@@ -121,6 +158,7 @@ fn config(url: &str) -> Result<postgres::Config, Error> {
 
 /// A pool of up to `size` connections to `url`; fails when the database cannot be reached.
 pub(crate) fn pool(url: &str, size: u32) -> Result<Pool, Error> {
+    let lost = Arc::new(AtomicU64::new(0));
     let pool = r2d2::Pool::builder()
         .max_size(size)
         .min_idle(Some(1))
@@ -130,18 +168,41 @@ pub(crate) fn pool(url: &str, size: u32) -> Result<Pool, Error> {
         .connection_timeout(Duration::from_secs(30))
         .build(Manager {
             config: config(url)?,
+            lost: lost.clone(),
         })
         .map_err(|e| Error::Unavailable(format!("cannot reach the database: {e}")))?;
-    Ok(Pool(Some(pool)))
+    Ok(Pool {
+        pool: Some(pool),
+        lost,
+    })
+}
+
+/// Whether `e` means the connection is gone (the database restarted or is shutting down)
+/// rather than that the statement failed: the request may be tried again.
+pub(crate) fn connection_lost(e: &postgres::Error) -> bool {
+    if e.is_closed() {
+        return true;
+    }
+    match e.code() {
+        // Class 08: connection exception; 57P01-57P03: admin/crash shutdown, cannot connect now.
+        Some(code) => {
+            let c = code.code();
+            c.starts_with("08") || c.starts_with("57P")
+        }
+        // No SQLSTATE: the socket failed under the client.
+        None => e.as_db_error().is_none(),
+    }
 }
 
 /// Listens on [`CHANNEL`] on its own connection in a thread of its own, waking local waiters
 /// on each notification, until `stop` is set. When the connection drops (the database
-/// restarted) it reconnects and wakes every waiter, since notifications sent meanwhile were
-/// lost; waiters re-read the action either way.
+/// restarted) it bumps `lost` (the pool then checks its older connections before use),
+/// reconnects and wakes every waiter, since notifications sent meanwhile were lost; waiters
+/// re-read the action either way.
 pub(crate) fn listen(
     url: &str,
     wakeups: Arc<Wakeups>,
+    lost: Arc<AtomicU64>,
     stop: Arc<AtomicBool>,
 ) -> Result<std::thread::JoinHandle<()>, Error> {
     let config = config(url)?;
@@ -169,6 +230,8 @@ pub(crate) fn listen(
                     },
                 };
                 drain(&mut client, &wakeups, &stop);
+                // The connection is gone: so, likely, is every pooled one.
+                lost.fetch_add(1, Ordering::AcqRel);
             }
         })
         .map_err(Error::Io)

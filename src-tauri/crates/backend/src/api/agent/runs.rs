@@ -6,7 +6,7 @@ use super::validate::{self, identifier, optional_text, text, unit_interval};
 use super::{Agent, AgentResult, body_json};
 use crate::api::problem::{Problem, invalid_field, problem};
 use crate::api::with_db;
-use crate::db::agent::{RunWrite, write_run};
+use crate::db::agent::{RunWrite, write_run, write_runs};
 use axum::body::Bytes;
 use axum::extract::Extension;
 use axum::http::StatusCode;
@@ -153,17 +153,7 @@ pub(super) async fn post(
         .collect();
     let writes = with_db(&st.0, move |c| {
         let mut tx = c.begin()?;
-        // Run ids are locked in one order, so two batches sharing runs cannot deadlock.
-        let mut ids: Vec<&str> = valid.iter().map(|r| r.run_id.as_str()).collect();
-        ids.sort_unstable();
-        ids.dedup();
-        for id in ids {
-            crate::db::sql::lock_key(&mut tx, &format!("run:{id}"))?;
-        }
-        let mut out = Vec::with_capacity(valid.len());
-        for r in &valid {
-            out.push(write_run(&mut tx, &name, r)?);
-        }
+        let out = write_runs(&mut tx, &name, &valid)?;
         tx.commit()?;
         Ok(out)
     })
