@@ -30,7 +30,10 @@ fn main() {
         .build()
         .expect("runtime");
     let server = support::Server::start();
-    eprintln!("langgraph dev ready in {:.1} s", server.started_in.as_secs_f64());
+    eprintln!(
+        "langgraph dev ready in {:.1} s",
+        server.started_in.as_secs_f64()
+    );
     let url = server.url.clone();
 
     rt.block_on(async {

@@ -18,6 +18,7 @@ pub fn migrations() -> Migrations<'static> {
         M::up(include_str!("../migrations/0007_audit_trust.sql")),
         M::up(include_str!("../migrations/0008_backend_allow_http.sql")),
         M::up(include_str!("../migrations/0009_review_opens.sql")),
+        M::up(include_str!("../migrations/0013_trust.sql")),
     ])
 }
 
