@@ -41,6 +41,16 @@ fn main() {
             "set_receiver",
             "get_identity_keys",
             "set_identity_keys",
+            "trust_report",
+            "trust_drill",
+            "record_citation_open",
+            "second_review_queue",
+            "record_second_review",
+            "readiness_workflows",
+            "readiness_scorecard",
+            "export_scorecards",
+            "get_readiness_thresholds",
+            "set_readiness_thresholds",
         ]),
     ))
     .expect("failed to run tauri-build");

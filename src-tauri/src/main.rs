@@ -82,6 +82,16 @@ fn main() {
             commands::traces::set_receiver,
             commands::identity_keys::get_identity_keys,
             commands::identity_keys::set_identity_keys,
+            commands::trust::trust_report,
+            commands::trust::trust_drill,
+            commands::trust::record_citation_open,
+            commands::trust::second_review_queue,
+            commands::trust::record_second_review,
+            commands::trust::readiness_workflows,
+            commands::trust::readiness_scorecard,
+            commands::trust::export_scorecards,
+            commands::trust::get_readiness_thresholds,
+            commands::trust::set_readiness_thresholds,
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {

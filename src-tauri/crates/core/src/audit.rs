@@ -48,9 +48,15 @@ pub mod kinds {
     pub const PRICE_TABLE_CHANGED: &str = "price_table_changed";
     /// The identity keys of imported and received traces were replaced (before → after).
     pub const IDENTITY_KEYS_CHANGED: &str = "identity_keys_changed";
+    /// A reviewer opened a cited passage or its source.
+    pub const CITATION_OPENED: &str = "citation_opened";
+    /// A second reviewer gave a blind opinion on a sampled decision (nothing executed).
+    pub const SECOND_REVIEW: &str = "second_review";
+    /// The readiness thresholds or the second-review share changed (before → after).
+    pub const READINESS_THRESHOLDS_CHANGED: &str = "readiness_thresholds_changed";
 
     /// Every kind, in display order.
-    pub const ALL: [&str; 15] = [
+    pub const ALL: [&str; 18] = [
         DECISION,
         DECISION_DELIVERY,
         ROLLBACK,
@@ -66,6 +72,9 @@ pub mod kinds {
         BACKEND_EDITED,
         PRICE_TABLE_CHANGED,
         IDENTITY_KEYS_CHANGED,
+        CITATION_OPENED,
+        SECOND_REVIEW,
+        READINESS_THRESHOLDS_CHANGED,
     ];
 }
 
