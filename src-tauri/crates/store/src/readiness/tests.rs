@@ -13,13 +13,8 @@ fn d(days: i64) -> DateTime<Utc> {
 fn daily(
     c: &Connection,
     b: &str,
-    day: i64,
-    model: &str,
-    outcome: &str,
-    runs: i64,
-    cost: i64,
-    cited: i64,
-    stale: i64,
+    (day, model, outcome): (i64, &str, &str),
+    (runs, cost, cited, stale): (i64, i64, i64, i64),
 ) -> Result<()> {
     c.execute(
         "INSERT INTO run_daily (day_ms, backend_id, workflow, model, outcome, runs, cost_micros,
@@ -53,10 +48,10 @@ fn every_row_against_a_hand_computed_workflow() -> Result<()> {
     let store = Store::open_in_memory()?;
     let c = store.conn();
     let b = backends::upsert(c, "b", "http://localhost:1", "countersign", false)?.backend_id;
-    daily(c, &b, 0, "m1", "success", 8, 8_000_000, 8, 0)?;
-    daily(c, &b, 1, "m1", "escalated", 2, 2_000_000, 2, 0)?;
-    daily(c, &b, 7, "m2", "success", 5, 10_000_000, 3, 1)?;
-    daily(c, &b, 8, "m2", "escalated", 5, 5_000_000, 0, 0)?;
+    daily(c, &b, (0, "m1", "success"), (8, 8_000_000, 8, 0))?;
+    daily(c, &b, (1, "m1", "escalated"), (2, 2_000_000, 2, 0))?;
+    daily(c, &b, (7, "m2", "success"), (5, 10_000_000, 3, 1))?;
+    daily(c, &b, (8, "m2", "escalated"), (5, 5_000_000, 0, 0))?;
     run(c, &b, "r1", "refund", 1_000_000, d(0))?;
     run(c, &b, "r2", "refund", 2_000_000, d(8))?;
     run(c, &b, "r3", "refund", 9_000_000, d(20))?;
@@ -106,9 +101,7 @@ fn every_row_against_a_hand_computed_workflow() -> Result<()> {
         &b,
         ("a1", "r1", "issue_refund"),
         ("alice", "approve"),
-        d(1),
-        Some(1_000),
-        true,
+        (d(1), Some(1_000), true),
         &[],
     )?;
     decide(
@@ -116,9 +109,7 @@ fn every_row_against_a_hand_computed_workflow() -> Result<()> {
         &b,
         ("a2", "r1", "issue_refund"),
         ("alice", "approve"),
-        d(1),
-        Some(9_000),
-        false,
+        (d(1), Some(9_000), false),
         &[],
     )?;
     decide(
@@ -126,9 +117,7 @@ fn every_row_against_a_hand_computed_workflow() -> Result<()> {
         &b,
         ("a3", "r1", "issue_refund"),
         ("alice", "approve_with_edits"),
-        d(1),
-        Some(9_000),
-        false,
+        (d(1), Some(9_000), false),
         &["amount"],
     )?;
     decide(
@@ -136,9 +125,7 @@ fn every_row_against_a_hand_computed_workflow() -> Result<()> {
         &b,
         ("a5", "r1", "issue_refund"),
         ("alice", "approve"),
-        d(1),
-        Some(9_000),
-        false,
+        (d(1), Some(9_000), false),
         &[],
     )?;
 
@@ -205,7 +192,7 @@ fn a_healthy_workflow_passes_and_thresholds_are_settings() -> Result<()> {
     let mut store = Store::open_in_memory()?;
     let tx = store.write()?;
     let b = backends::upsert(&tx, "b", "http://localhost:1", "countersign", false)?.backend_id;
-    daily(&tx, &b, 0, "m1", "success", 10, 1_000_000, 10, 0)?;
+    daily(&tx, &b, (0, "m1", "success"), (10, 1_000_000, 10, 0))?;
     crate::health::record_success(&tx, &b, d(13))?;
     let t = Thresholds {
         too_fast_max: 0.5,

@@ -67,9 +67,7 @@ pub(crate) fn decide(
     b: &str,
     (action_id, run_id, kind): (&str, &str, &str),
     (reviewer, decision): (&str, &str),
-    at: DateTime<Utc>,
-    ttd: Option<i64>,
-    too_fast: bool,
+    (at, ttd, too_fast): (DateTime<Utc>, Option<i64>, bool),
     corrected: &[&str],
 ) -> Result<i64> {
     let corrected: Vec<String> = corrected.iter().map(|s| s.to_string()).collect();
@@ -161,9 +159,7 @@ fn fixture() -> Result<Fixture> {
         &b,
         ("a1", "r1", "issue_refund"),
         ("alice", "approve"),
-        h(1),
-        Some(2_000),
-        true,
+        (h(1), Some(2_000), true),
         &[],
     )?;
     let d2 = decide(
@@ -171,9 +167,7 @@ fn fixture() -> Result<Fixture> {
         &b,
         ("a2", "r2", "issue_refund"),
         ("alice", "approve_with_edits"),
-        h(2),
-        Some(10_000),
-        false,
+        (h(2), Some(10_000), false),
         &["amount", "currency"],
     )?;
     let d3 = decide(
@@ -181,9 +175,7 @@ fn fixture() -> Result<Fixture> {
         &b,
         ("a3", "r2", "issue_refund"),
         ("bob", "deny"),
-        h(3),
-        Some(30_000),
-        false,
+        (h(3), Some(30_000), false),
         &[],
     )?;
     decide(
@@ -191,9 +183,7 @@ fn fixture() -> Result<Fixture> {
         &b,
         ("a4", "r3", "update_crm"),
         ("bob", "escalate"),
-        h(24 * 8),
-        None,
-        false,
+        (h(24 * 8), None, false),
         &[],
     )?;
     let d5 = decide(
@@ -201,9 +191,7 @@ fn fixture() -> Result<Fixture> {
         &b,
         ("a5", "r3", "update_crm"),
         ("alice", "approve_with_edits"),
-        h(24 * 8 + 1),
-        Some(5_000),
-        false,
+        (h(24 * 8 + 1), Some(5_000), false),
         &["amount"],
     )?;
     assert!(
