@@ -15,7 +15,14 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 const WORKFLOWS: [&str; 8] = [
-    "refund", "crm_update", "ticket_close", "invoice", "triage", "kyc", "quote", "renewal",
+    "refund",
+    "crm_update",
+    "ticket_close",
+    "invoice",
+    "triage",
+    "kyc",
+    "quote",
+    "renewal",
 ];
 
 fn main() {
@@ -178,14 +185,14 @@ fn fill(path: &std::path::Path, runs: i64, decisions: i64, now: DateTime<Utc>) {
              decision, decided_at_ms, time_to_decide_ms, too_fast, corrected_fields,
              citation_opens, sample_key, audit_seq)
          SELECT backend_id, action_id, run_id, workflow, kind,
-             'reviewer' || printf('%02d', rowid % 20),
-             CASE WHEN status = 'denied' THEN 'deny' WHEN rowid % 13 = 0 THEN 'escalate'
-                  WHEN rowid % 5 = 0 THEN 'approve_with_edits' ELSE 'approve' END,
-             requested_at_ms + 60000, 500 + (rowid * 7919) % 120000,
-             (500 + (rowid * 7919) % 120000) < 4000,
-             CASE WHEN rowid % 5 = 0 THEN '[\"amount\"]' ELSE '[]' END,
-             rowid % 3, rowid % 10000, NULL
-         FROM (SELECT rowid, * FROM actions WHERE status <> 'expired' LIMIT ?1)",
+             'reviewer' || printf('%02d', k % 20),
+             CASE WHEN status = 'denied' THEN 'deny' WHEN k % 13 = 0 THEN 'escalate'
+                  WHEN k % 5 = 0 THEN 'approve_with_edits' ELSE 'approve' END,
+             requested_at_ms + 60000, 500 + (k * 7919) % 120000,
+             (500 + (k * 7919) % 120000) < 4000,
+             CASE WHEN k % 5 = 0 THEN '[\"amount\"]' ELSE '[]' END,
+             k % 3, k % 10000, NULL
+         FROM (SELECT row_number() OVER (ORDER BY action_id) AS k, * FROM actions WHERE status <> 'expired' LIMIT ?1)",
         [decisions],
     )
     .expect("decisions");

@@ -277,8 +277,8 @@ fn add(acc: &mut Acc, f: &Fact<'_>) {
     }
 }
 
-fn week_key(ms: i64) -> String {
-    from_ms(week_start_ms(ms)).to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+fn week_key(week_start: i64) -> String {
+    from_ms(week_start).to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
 fn groups(map: HashMap<String, Acc>, by_key: bool) -> Vec<TrustGroup> {
@@ -394,14 +394,16 @@ const DECISIONS_SQL: &str = "SELECT id, backend_id, action_id, run_id, workflow,
         citation_opens
     FROM decisions
     WHERE (?1 IS NULL OR decided_at_ms >= ?1) AND (?2 IS NULL OR decided_at_ms < ?2)
-      AND (?3 IS NULL OR action_kind = ?3) AND (?4 IS NULL OR reviewer = ?4)";
+      AND (?3 IS NULL OR action_kind = ?3) AND (?4 IS NULL OR reviewer = ?4)
+      AND (?5 IS NULL OR workflow = ?5 OR workflow = '')";
 
 /// The trust report for `q`, as of `now` (which pending actions count as expired).
 pub fn report(conn: &Connection, q: &TrustQuery, now: DateTime<Utc>) -> Result<TrustReport> {
     let rolled = rolled_back_actions(conn)?;
     let seconds = second_opinions(conn)?;
     let mut total = Acc::default();
-    let mut by: [HashMap<String, Acc>; 4] = Default::default();
+    let mut by: [HashMap<String, Acc>; 3] = Default::default();
+    let mut weeks: HashMap<i64, Acc> = HashMap::new();
     let mut bins = vec![(0_i64, 0_i64); TTD_BIN_EDGES_MS.len() + 1];
     let mut count = |wf: &str, kind: &str, reviewer: &str, at_ms: i64, f: &Fact<'_>| {
         add(&mut total, f);
@@ -411,7 +413,7 @@ pub fn report(conn: &Connection, q: &TrustQuery, now: DateTime<Utc>) -> Result<T
                 None => add(map.entry(key.to_string()).or_default(), f),
             }
         }
-        add(by[3].entry(week_key(at_ms)).or_default(), f);
+        add(weeks.entry(week_start_ms(at_ms)).or_default(), f);
         if let Some(t) = f.ttd {
             let i = TTD_BIN_EDGES_MS.partition_point(|edge| *edge <= t);
             bins[i].0 += 1;
@@ -423,7 +425,8 @@ pub fn report(conn: &Connection, q: &TrustQuery, now: DateTime<Utc>) -> Result<T
         q.from.map(to_ms),
         q.to.map(to_ms),
         q.action_kind,
-        q.reviewer
+        q.reviewer,
+        q.workflow
     ])?;
     let mut key = String::new();
     while let Some(r) = rows.next()? {
@@ -476,7 +479,8 @@ pub fn report(conn: &Connection, q: &TrustQuery, now: DateTime<Utc>) -> Result<T
         };
         count(&e.workflow, &e.action_kind, "", to_ms(e.decided_at), &fact);
     }
-    let [wf, kind, reviewer, week] = by;
+    let [wf, kind, reviewer] = by;
+    let week: HashMap<String, Acc> = weeks.into_iter().map(|(k, v)| (week_key(k), v)).collect();
     let mut lower = 0;
     let ttd_distribution = bins
         .into_iter()
