@@ -7,3 +7,4 @@ export { OUTCOMES, ACTION_STATUSES, RUN_COUNT_CAP } from './types';
 export * from './decisions';
 export * as governance from './governance';
 export * from './traces';
+export * from './trust';
