@@ -19,6 +19,7 @@ pub fn migrations() -> Migrations<'static> {
         M::up(include_str!("../migrations/0008_backend_allow_http.sql")),
         M::up(include_str!("../migrations/0009_review_opens.sql")),
         M::up(include_str!("../migrations/0013_trust.sql")),
+        M::up(include_str!("../migrations/0014_trust_indexes.sql")),
     ])
 }
 

@@ -329,15 +329,35 @@ fn run_workflow(conn: &Connection, backend_id: &str, run_id: &str) -> Result<Str
         .unwrap_or_default())
 }
 
-const EXPIRED_SQL: &str = "SELECT a.backend_id, a.action_id, a.run_id,
-        CASE WHEN a.workflow <> '' THEN a.workflow
-             ELSE coalesce((SELECT r.workflow FROM runs r
-                            WHERE r.backend_id = a.backend_id AND r.run_id = a.run_id), '') END,
-        a.kind, a.expires_at_ms, a.status
-    FROM actions a
-    WHERE (a.status = 'expired' OR (a.status = 'pending' AND a.expires_at_ms <= ?3))
-      AND (?1 IS NULL OR a.expires_at_ms >= ?1) AND (?2 IS NULL OR a.expires_at_ms < ?2)
-      AND (?4 IS NULL OR a.kind = ?4)";
+/// The expired actions (and pending ones past their deadline) `q` selects, read through
+/// `actions_by_expiry`: only the filters given become conditions.
+fn expired_sql(q: &TrustQuery, now: DateTime<Utc>) -> (String, Vec<rusqlite::types::Value>) {
+    use rusqlite::types::Value;
+    let mut sql = String::from(
+        "SELECT a.backend_id, a.action_id, a.run_id,
+            CASE WHEN a.workflow <> '' THEN a.workflow
+                 ELSE coalesce((SELECT r.workflow FROM runs r
+                                WHERE r.backend_id = a.backend_id AND r.run_id = a.run_id), '') END,
+            a.kind, a.expires_at_ms, a.status
+         FROM actions a
+         WHERE a.status IN ('expired', 'pending')
+           AND (a.status = 'expired' OR a.expires_at_ms <= ?)",
+    );
+    let mut args = vec![Value::Integer(to_ms(now))];
+    if let Some(from) = q.from {
+        sql.push_str(" AND a.expires_at_ms >= ?");
+        args.push(Value::Integer(to_ms(from)));
+    }
+    if let Some(to) = q.to {
+        sql.push_str(" AND a.expires_at_ms < ?");
+        args.push(Value::Integer(to_ms(to)));
+    }
+    if let Some(k) = &q.action_kind {
+        sql.push_str(" AND a.kind = ?");
+        args.push(Value::Text(k.clone()));
+    }
+    (sql, args)
+}
 
 /// The expired actions in the query's period (their deadline in it), as rows.
 fn expired_rows(conn: &Connection, q: &TrustQuery, now: DateTime<Utc>) -> Result<Vec<DecisionRow>> {
@@ -345,36 +365,29 @@ fn expired_rows(conn: &Connection, q: &TrustQuery, now: DateTime<Utc>) -> Result
         // An expiry has no reviewer.
         return Ok(Vec::new());
     }
-    let mut st = conn.prepare_cached(EXPIRED_SQL)?;
+    let (sql, args) = expired_sql(q, now);
+    let mut st = conn.prepare_cached(&sql)?;
     let rows = st
-        .query_map(
-            params![
-                q.from.map(to_ms),
-                q.to.map(to_ms),
-                to_ms(now),
-                q.action_kind
-            ],
-            |r| {
-                Ok(DecisionRow {
-                    id: 0,
-                    backend_id: r.get(0)?,
-                    action_id: r.get(1)?,
-                    run_id: r.get(2)?,
-                    workflow: r.get(3)?,
-                    action_kind: r.get(4)?,
-                    reviewer: String::new(),
-                    decision: "expired".into(),
-                    decided_at: from_ms(r.get(5)?),
-                    time_to_decide_ms: None,
-                    too_fast: false,
-                    corrected_fields: Vec::new(),
-                    citation_opens: 0,
-                    action_status: r.get(6)?,
-                    second_would_approve: None,
-                    second_disagrees: None,
-                })
-            },
-        )?
+        .query_map(rusqlite::params_from_iter(args), |r| {
+            Ok(DecisionRow {
+                id: 0,
+                backend_id: r.get(0)?,
+                action_id: r.get(1)?,
+                run_id: r.get(2)?,
+                workflow: r.get(3)?,
+                action_kind: r.get(4)?,
+                reviewer: String::new(),
+                decision: "expired".into(),
+                decided_at: from_ms(r.get(5)?),
+                time_to_decide_ms: None,
+                too_fast: false,
+                corrected_fields: Vec::new(),
+                citation_opens: 0,
+                action_status: r.get(6)?,
+                second_would_approve: None,
+                second_disagrees: None,
+            })
+        })?
         .collect::<rusqlite::Result<Vec<_>>>()?;
     Ok(rows
         .into_iter()
@@ -389,13 +402,40 @@ fn text<'r>(r: &'r rusqlite::Row<'_>, i: usize) -> rusqlite::Result<&'r str> {
     })
 }
 
-const DECISIONS_SQL: &str = "SELECT id, backend_id, action_id, run_id, workflow, action_kind,
-        reviewer, decision, decided_at_ms, time_to_decide_ms, too_fast, corrected_fields,
-        citation_opens
-    FROM decisions
-    WHERE (?1 IS NULL OR decided_at_ms >= ?1) AND (?2 IS NULL OR decided_at_ms < ?2)
-      AND (?3 IS NULL OR action_kind = ?3) AND (?4 IS NULL OR reviewer = ?4)
-      AND (?5 IS NULL OR workflow = ?5 OR workflow = '')";
+/// The decisions `q` selects. Only the filters given become conditions, so SQLite can read
+/// them through `decisions_by_time`, `_by_workflow` or `_by_reviewer` instead of scanning.
+/// Decisions recorded before their run was synced (workflow '') are always read; the caller
+/// matches them by their run's workflow.
+fn decisions_sql(q: &TrustQuery) -> (String, Vec<rusqlite::types::Value>) {
+    use rusqlite::types::Value;
+    let mut sql = String::from(
+        "SELECT id, backend_id, action_id, run_id, workflow, action_kind, reviewer, decision,
+            decided_at_ms, time_to_decide_ms, too_fast, corrected_fields, citation_opens
+         FROM decisions WHERE 1",
+    );
+    let mut args = Vec::new();
+    if let Some(from) = q.from {
+        sql.push_str(" AND decided_at_ms >= ?");
+        args.push(Value::Integer(to_ms(from)));
+    }
+    if let Some(to) = q.to {
+        sql.push_str(" AND decided_at_ms < ?");
+        args.push(Value::Integer(to_ms(to)));
+    }
+    if let Some(k) = &q.action_kind {
+        sql.push_str(" AND action_kind = ?");
+        args.push(Value::Text(k.clone()));
+    }
+    if let Some(r) = &q.reviewer {
+        sql.push_str(" AND reviewer = ?");
+        args.push(Value::Text(r.clone()));
+    }
+    if let Some(w) = &q.workflow {
+        sql.push_str(" AND workflow IN (?, '')");
+        args.push(Value::Text(w.clone()));
+    }
+    (sql, args)
+}
 
 /// The trust report for `q`, as of `now` (which pending actions count as expired).
 pub fn report(conn: &Connection, q: &TrustQuery, now: DateTime<Utc>) -> Result<TrustReport> {
@@ -420,14 +460,9 @@ pub fn report(conn: &Connection, q: &TrustQuery, now: DateTime<Utc>) -> Result<T
             bins[i].1 += i64::from(f.too_fast);
         }
     };
-    let mut st = conn.prepare_cached(DECISIONS_SQL)?;
-    let mut rows = st.query(params![
-        q.from.map(to_ms),
-        q.to.map(to_ms),
-        q.action_kind,
-        q.reviewer,
-        q.workflow
-    ])?;
+    let (sql, args) = decisions_sql(q);
+    let mut st = conn.prepare_cached(&sql)?;
+    let mut rows = st.query(rusqlite::params_from_iter(args))?;
     let mut key = String::new();
     while let Some(r) = rows.next()? {
         let id: i64 = r.get(0)?;

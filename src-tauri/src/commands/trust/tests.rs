@@ -24,7 +24,7 @@ fn thresholds_are_validated_and_every_change_is_audited() -> CmdResult<()> {
     };
     assert_eq!(
         save_thresholds(&mut s, &bad, now).err().map(|e| e.code),
-        Some("invalid_input".into())
+        Some("invalid_input")
     );
     let events = audit::of_kinds(s.conn(), &[kinds::READINESS_THRESHOLDS_CHANGED])?;
     assert_eq!(events.len(), 1);
