@@ -45,6 +45,16 @@ fn main() {
             "failure_trend",
             "set_failure_bucket",
             "export_failures_csv",
+            "trust_report",
+            "trust_drill",
+            "record_citation_open",
+            "second_review_queue",
+            "record_second_review",
+            "readiness_workflows",
+            "readiness_scorecard",
+            "export_scorecards",
+            "get_readiness_thresholds",
+            "set_readiness_thresholds",
         ]),
     ))
     .expect("failed to run tauri-build");

@@ -86,6 +86,16 @@ fn main() {
             commands::failures::failure_trend,
             commands::failures::set_failure_bucket,
             commands::failures::export_failures_csv,
+            commands::trust::trust_report,
+            commands::trust::trust_drill,
+            commands::trust::record_citation_open,
+            commands::trust::second_review_queue,
+            commands::trust::record_second_review,
+            commands::trust::readiness_workflows,
+            commands::trust::readiness_scorecard,
+            commands::trust::export_scorecards,
+            commands::trust::get_readiness_thresholds,
+            commands::trust::set_readiness_thresholds,
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {

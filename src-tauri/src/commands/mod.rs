@@ -12,6 +12,7 @@ pub mod review_gate;
 pub mod runs;
 pub mod system;
 pub mod traces;
+pub mod trust;
 
 #[cfg(test)]
 mod settings_audit_tests;

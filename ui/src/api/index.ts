@@ -8,3 +8,4 @@ export * from './decisions';
 export * as governance from './governance';
 export * from './traces';
 export * as failures from './failures';
+export * from './trust';

@@ -8,6 +8,7 @@ import { ImportPanel } from '../features/imports/ImportPanel';
 import { SettingsView } from '../features/settings/SettingsView';
 import { OverviewView } from '../features/overview/OverviewView';
 import { RunsView } from '../features/runs/RunsView';
+import { TrustView } from '../features/trust/TrustView';
 import { DEFAULT_ROUTE, EMPTY_FILTERS } from '../lib/viewState';
 import { ErrorBanner, ErrorProvider } from './errors';
 import { Nav } from './Nav';
@@ -59,6 +60,13 @@ function Shell() {
           />
         ) : null}
         {view === 'approvals' ? <ApprovalsView onOpenRun={openRun} /> : null}
+        {view === 'trust' ? (
+          <TrustView
+            onOpenRun={openRun}
+            onOpenRuns={(filters) => navigate({ ...DEFAULT_ROUTE, view: 'runs', filters: { ...EMPTY_FILTERS, ...filters } })}
+            onView={(v) => navigate({ ...route, view: v, run: null })}
+          />
+        ) : null}
         {view === 'failures' ? <FailuresView onOpenRun={openRun} /> : null}
         {view === 'budgets' ? <BudgetsView /> : null}
         {view === 'backends' ? <BackendsView /> : null}

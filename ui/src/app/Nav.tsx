@@ -10,6 +10,7 @@ const ITEMS: { id: ViewId; label: string }[] = [
   { id: 'overview', label: 'Overview' },
   { id: 'runs', label: 'Runs' },
   { id: 'approvals', label: 'Approvals' },
+  { id: 'trust', label: 'Trust' },
   { id: 'failures', label: 'Failure review' },
   { id: 'budgets', label: 'Budgets' },
   { id: 'backends', label: 'Backends' },

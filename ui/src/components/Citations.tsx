@@ -5,6 +5,7 @@ import { SafeText } from './SafeText';
 import { TimeText } from './TimeText';
 import { highlightParts } from '../lib/highlight';
 import { parseTime } from '../lib/time';
+import type { CitationOpener } from '../lib/citationOpen';
 
 /** A source updated longer ago than this is flagged as possibly stale. */
 export const STALE_AFTER_DAYS = 180;
@@ -17,8 +18,11 @@ export function staleDays(c: Citation, now: Date): number | null {
   return days > STALE_AFTER_DAYS ? days : null;
 }
 
-/** The run's citations, each with its cited span marked and stale or deprecated sources flagged. */
-export function Citations({ citations }: { citations: Citation[] }) {
+/**
+ * The run's citations, each with its cited span marked and stale or deprecated sources flagged.
+ * `onOpen` is told when the reviewer opens a source (the trust view counts it).
+ */
+export function Citations({ citations, onOpen }: { citations: Citation[]; onOpen?: CitationOpener }) {
   if (citations.length === 0) return <p className="muted">No citations.</p>;
   const now = new Date();
   return (
@@ -96,7 +100,7 @@ export function Citations({ citations }: { citations: Citation[] }) {
             ) : null}
             {c.url ? (
               <div className="small">
-                Open source: <ExternalLink url={c.url} />
+                Open source: <ExternalLink url={c.url} onOpen={onOpen ? () => onOpen(c.doc_id, 'source') : undefined} />
               </div>
             ) : null}
           </li>

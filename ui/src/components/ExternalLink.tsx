@@ -7,7 +7,7 @@ import { SafeText } from './SafeText';
  * A URL from untrusted content. Only absolute http(s) URLs become a button that asks the
  * backend to open the system browser; the WebView never navigates. Others are plain text.
  */
-export function ExternalLink({ url, label }: { url: string | null | undefined; label?: string }) {
+export function ExternalLink({ url, label, onOpen }: { url: string | null | undefined; label?: string; onOpen?: () => void }) {
   const report = useReportError();
   if (!url) return null;
   if (!isOpenableUrl(url)) {
@@ -23,6 +23,7 @@ export function ExternalLink({ url, label }: { url: string | null | undefined; l
       className="link-button"
       title={`Open in browser: ${url}`}
       onClick={() => {
+        onOpen?.();
         openUrl(url).catch(report);
       }}
     >

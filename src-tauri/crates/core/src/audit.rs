@@ -51,8 +51,15 @@ pub mod kinds {
     /// An operator confirmed or changed a failed run's review bucket (before → after).
     pub const FAILURE_BUCKET_SET: &str = "failure_bucket_set";
 
+    /// A reviewer opened a cited passage or its source.
+    pub const CITATION_OPENED: &str = "citation_opened";
+    /// A second reviewer gave a blind opinion on a sampled decision (nothing executed).
+    pub const SECOND_REVIEW: &str = "second_review";
+    /// The readiness thresholds or the second-review share changed (before → after).
+    pub const READINESS_THRESHOLDS_CHANGED: &str = "readiness_thresholds_changed";
+
     /// Every kind, in display order.
-    pub const ALL: [&str; 16] = [
+    pub const ALL: [&str; 19] = [
         DECISION,
         DECISION_DELIVERY,
         ROLLBACK,
@@ -69,6 +76,9 @@ pub mod kinds {
         PRICE_TABLE_CHANGED,
         IDENTITY_KEYS_CHANGED,
         FAILURE_BUCKET_SET,
+        CITATION_OPENED,
+        SECOND_REVIEW,
+        READINESS_THRESHOLDS_CHANGED,
     ];
 }
 

@@ -31,17 +31,21 @@ fn upsert_with(
     let changed = conn
         .prepare_cached(
             "INSERT INTO actions (backend_id, action_id, revision, run_id, status, kind, risk,
-                 requested_at_ms, expires_at_ms, updated_at_ms, body)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
+                 requested_at_ms, expires_at_ms, updated_at_ms, body, rollback_supported,
+                 workflow)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12,
+                 coalesce((SELECT workflow FROM runs WHERE backend_id = ?1 AND run_id = ?4), ''))
              ON CONFLICT(backend_id, action_id) DO UPDATE SET revision = excluded.revision,
                  run_id = excluded.run_id, status = excluded.status, kind = excluded.kind,
                  risk = excluded.risk, requested_at_ms = excluded.requested_at_ms,
                  expires_at_ms = excluded.expires_at_ms, updated_at_ms = excluded.updated_at_ms,
-                 body = excluded.body
+                 body = excluded.body, rollback_supported = excluded.rollback_supported,
+                 workflow = CASE WHEN excluded.workflow <> '' THEN excluded.workflow
+                                 ELSE actions.workflow END
              WHERE excluded.revision > actions.revision
                 OR (excluded.revision = actions.revision
                     AND (excluded.updated_at_ms > actions.updated_at_ms
-                         OR (?12 AND excluded.body IS NOT actions.body)))",
+                         OR (?13 AND excluded.body IS NOT actions.body)))",
         )?
         .execute(params![
             backend_id,
@@ -55,6 +59,7 @@ fn upsert_with(
             to_ms(a.expires_at),
             to_ms(a.updated_at),
             serde_json::to_string(a)?,
+            a.rollback_supported,
             same_revision,
         ])?;
     Ok(match (existed, changed) {

@@ -18,7 +18,8 @@ pub fn migrations() -> Migrations<'static> {
         M::up(include_str!("../migrations/0007_audit_trust.sql")),
         M::up(include_str!("../migrations/0008_backend_allow_http.sql")),
         M::up(include_str!("../migrations/0009_review_opens.sql")),
-        // 0010–0014 are taken by work on other branches (trust view, scorecard, ...).
+        M::up(include_str!("../migrations/0013_trust.sql")),
+        M::up(include_str!("../migrations/0014_trust_indexes.sql")),
         M::up(include_str!("../migrations/0015_failure_review.sql")),
         M::up(include_str!("../migrations/0016_backend_outages.sql")),
     ])

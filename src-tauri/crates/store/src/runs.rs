@@ -71,7 +71,7 @@ fn store_run(
     let existing = conn
         .prepare_cached(
             "SELECT rid, revision, updated_at_ms, started_at_ms, workflow, model, outcome,
-                    cost_micros, citation_warnings
+                    cost_micros, citation_warnings, citations
              FROM runs WHERE backend_id = ?1 AND run_id = ?2",
         )?
         .query_row(rusqlite::params![backend_id, run.run_id], |r| {
@@ -86,6 +86,7 @@ fn store_run(
                     outcome: r.get(6)?,
                     cost_micros: r.get(7)?,
                     stale: r.get(8)?,
+                    cited: r.get(9)?,
                 },
             ))
         })
@@ -118,6 +119,7 @@ fn store_run(
         updated_ms,
         body,
         run.team.as_deref().unwrap_or(""),
+        run.citations.len() as i64,
     ];
     let rid = match &existing {
         Some((rid, _, _, old)) => {
@@ -126,8 +128,8 @@ fn store_run(
                      workflow = ?5, workflow_version = ?6, user_id = ?7, model = ?8, outcome = ?9,
                      decision = ?10, cost_micros = ?11, latency_ms = ?12, tool_calls = ?13,
                      policy_failures = ?14, citation_warnings = ?15, started_at_ms = ?16,
-                     updated_at_ms = ?17, body = ?18, team = ?19
-                 WHERE rid = ?20",
+                     updated_at_ms = ?17, body = ?18, team = ?19, citations = ?20
+                 WHERE rid = ?21",
             )?
             .execute(rusqlite::params_from_iter(
                 values
@@ -150,9 +152,10 @@ fn store_run(
             conn.prepare_cached(
                 "INSERT INTO runs (backend_id, run_id, revision, tenant, workflow, workflow_version,
                      user_id, model, outcome, decision, cost_micros, latency_ms, tool_calls,
-                     policy_failures, citation_warnings, started_at_ms, updated_at_ms, body, team)
+                     policy_failures, citation_warnings, started_at_ms, updated_at_ms, body, team,
+                     citations)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,
-                     ?17, ?18, ?19)",
+                     ?17, ?18, ?19, ?20)",
             )?
             .execute(values)?;
             conn.last_insert_rowid()
@@ -165,6 +168,7 @@ fn store_run(
         outcome: run.outcome.as_str().to_string(),
         cost_micros: run.cost_micros.0,
         stale,
+        cited: run.citations.len() as i64,
     };
     rollup(conn, backend_id, &bucket, 1)?;
     match indexed {
@@ -191,7 +195,10 @@ struct Bucket {
     model: String,
     outcome: String,
     cost_micros: i64,
+    /// Stale or deprecated citations.
     stale: i64,
+    /// Citations.
+    cited: i64,
 }
 
 const DAY_MS: i64 = 86_400_000;
@@ -199,10 +206,12 @@ const DAY_MS: i64 = 86_400_000;
 fn rollup(conn: &Connection, backend_id: &str, b: &Bucket, sign: i64) -> Result<()> {
     conn.prepare_cached(
         "INSERT INTO run_daily (day_ms, backend_id, workflow, model, outcome, runs, cost_micros,
-             stale_citations) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+             stale_citations, cited_runs, stale_runs) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
          ON CONFLICT DO UPDATE SET runs = runs + excluded.runs,
              cost_micros = cost_micros + excluded.cost_micros,
-             stale_citations = stale_citations + excluded.stale_citations",
+             stale_citations = stale_citations + excluded.stale_citations,
+             cited_runs = cited_runs + excluded.cited_runs,
+             stale_runs = stale_runs + excluded.stale_runs",
     )?
     .execute(rusqlite::params![
         b.started_at_ms.div_euclid(DAY_MS) * DAY_MS,
@@ -213,6 +222,8 @@ fn rollup(conn: &Connection, backend_id: &str, b: &Bucket, sign: i64) -> Result<
         sign,
         sign * b.cost_micros,
         sign * b.stale,
+        sign * i64::from(b.cited > 0),
+        sign * i64::from(b.stale > 0),
     ])?;
     Ok(())
 }

@@ -9,7 +9,7 @@ use countersign_core::authority::{RollbackError, check_rollback};
 use countersign_core::review::{ReviewError, ReviewInput, check_review};
 use countersign_core::{ActionStatus, DecisionKind, Role};
 use countersign_store::outbox::{self, Entry, NewEntry};
-use countersign_store::{Store, StoreError, actions, audit, review_opens};
+use countersign_store::{Store, StoreError, actions, audit, decisions, review_opens};
 use std::time::Duration;
 
 /// Why a decision could not be queued.
@@ -151,7 +151,7 @@ pub fn queue_decision(
         .filter(|f| decision.fields.get(&f.name).is_some_and(|v| *v != f.value))
         .map(|f| serde_json::json!({"field": f.name, "proposed": f.value, "corrected": decision.fields[&f.name]}))
         .collect();
-    audit::append(
+    let event = audit::append(
         &tx,
         who.actor,
         countersign_core::audit::kinds::DECISION,
@@ -169,6 +169,28 @@ pub fn queue_decision(
             "action_kind": action.kind,
         }),
         now,
+    )?;
+    let corrected: Vec<String> = corrections
+        .iter()
+        .filter_map(|c| c["field"].as_str().map(str::to_string))
+        .collect();
+    let kind = serde_json::to_value(decision.decision).map_err(StoreError::from)?;
+    decisions::record(
+        &tx,
+        &decisions::NewDecision {
+            backend_id,
+            action_id,
+            run_id: &action.run_id,
+            action_kind: &action.kind,
+            reviewer: who.actor,
+            decision: kind.as_str().unwrap_or("approve"),
+            decided_at: now,
+            time_to_decide_ms: took_ms,
+            too_fast,
+            corrected_fields: &corrected,
+            audit_seq: Some(event.seq as i64),
+        },
+        rand::random::<u32>() % 10_000,
     )?;
     let entry =
         outbox::get(&tx, id)?.ok_or_else(|| DecideError::UnknownAction(action_id.to_string()))?;

@@ -1,6 +1,7 @@
 import { memo } from 'react';
 import type { PendingAction, Run } from '../../api';
 import { Citations } from '../../components/Citations';
+import { citationOpener } from '../../lib/citationOpen';
 import { PolicyChecks } from '../../components/PolicyChecks';
 import { TraceView } from '../../components/TraceView';
 import { Clipped, LongText } from '../../components/Clipped';
@@ -70,7 +71,7 @@ export const RunContext = memo(function RunContext({
         <>
           <section className="detail-section">
             <h2>Citations ({r.citations.length})</h2>
-            <Citations citations={r.citations} />
+            <Citations citations={r.citations} onOpen={citationOpener(backendId, a.run_id, a.action_id)} />
           </section>
           <section className="detail-section">
             <h2>Trace ({r.tool_calls.length} tool calls)</h2>

@@ -14,6 +14,7 @@ import { Citations } from '../../components/Citations';
 import { RunHeader } from './RunHeader';
 import { TraceView } from '../../components/TraceView';
 import { WhyThis } from './WhyThis';
+import { citationOpener } from '../../lib/citationOpen';
 
 const NO_TERMS: readonly string[] = [];
 
@@ -93,7 +94,7 @@ export function RunDetail({
         {data && run ? (
           <>
             <RunHeader run={run} backendName={data.backend_name} />
-            <WhyThis run={run} />
+            <WhyThis run={run} onOpen={citationOpener(backendId, runId)} />
             <Section title={`Policy checks (${run.policy_checks.length})`}>
               <PolicyChecks checks={run.policy_checks} />
             </Section>
@@ -101,7 +102,7 @@ export function RunDetail({
               <TraceView calls={run.tool_calls} />
             </Section>
             <Section title={`Citations (${run.citations.length})`}>
-              <Citations citations={run.citations} />
+              <Citations citations={run.citations} onOpen={citationOpener(backendId, runId)} />
             </Section>
             <div className="two-col">
               <Section title="Inputs">

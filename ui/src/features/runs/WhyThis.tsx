@@ -5,6 +5,7 @@ import { JsonBlock } from '../../components/JsonBlock';
 import { SafeText } from '../../components/SafeText';
 import { isEmptyJson } from '../../lib/json';
 import { STALE_AFTER_DAYS, staleDays } from '../../components/Citations';
+import type { CitationOpener } from '../../lib/citationOpen';
 
 /** Below this the confidence is called out as low. */
 export const LOW_CONFIDENCE = 0.7;
@@ -13,7 +14,7 @@ export const LOW_CONFIDENCE = 0.7;
  * "Why this": what went in (inputs), what was retrieved (cited passages), and the rule and
  * confidence (rationale, failed policy checks) that led to the decision or escalation.
  */
-export function WhyThis({ run }: { run: Run }) {
+export function WhyThis({ run, onOpen }: { run: Run; onOpen?: CitationOpener }) {
   const failed = run.policy_checks.filter((c) => !c.passed);
   const now = new Date();
   const conf = run.confidence;
@@ -75,7 +76,10 @@ export function WhyThis({ run }: { run: Run }) {
                   <button
                     type="button"
                     className="link-button"
-                    onClick={() => document.getElementById(`citation-${i}`)?.scrollIntoView({ block: 'start' })}
+                    onClick={() => {
+                      onOpen?.(c.doc_id, 'passage');
+                      document.getElementById(`citation-${i}`)?.scrollIntoView({ block: 'start' });
+                    }}
                   >
                     <SafeText text={c.title || c.doc_id} />
                   </button>{' '}

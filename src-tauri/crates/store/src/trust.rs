@@ -1,0 +1,703 @@
+//! The trust view: what reviewers actually did with the writes put to them, per workflow,
+//! action kind, reviewer and week — decisions by kind, corrections, time to decide, decisions
+//! under the minimum review time, escalations, citation opens, approvals later rolled back and
+//! second-review disagreement. Computed in one pass over the console's `decisions` table (every
+//! backend kind) plus the expired actions; every number has a drill-down ([`drill`]).
+
+use crate::decisions::{self, DecisionRow, ROW_COLUMNS, approves};
+use crate::error::Result;
+use crate::time::{from_ms, to_ms};
+use chrono::{DateTime, Utc};
+use rusqlite::{Connection, params};
+use serde::{Deserialize, Serialize};
+use std::collections::{HashMap, HashSet};
+
+/// Milliseconds in a week.
+pub const WEEK_MS: i64 = 7 * 86_400_000;
+/// 1970-01-05, the first Monday after the epoch: weeks start on Mondays, 00:00 UTC.
+const FIRST_MONDAY_MS: i64 = 4 * 86_400_000;
+
+/// The Monday 00:00 UTC that starts the week holding `ms`.
+pub fn week_start_ms(ms: i64) -> i64 {
+    (ms - FIRST_MONDAY_MS).div_euclid(WEEK_MS) * WEEK_MS + FIRST_MONDAY_MS
+}
+
+/// Upper bounds (exclusive, ms) of the time-to-decide distribution's bins; a last bin holds
+/// everything slower.
+pub const TTD_BIN_EDGES_MS: [i64; 10] = [
+    1_000, 2_000, 4_000, 8_000, 15_000, 30_000, 60_000, 120_000, 300_000, 900_000,
+];
+
+/// Which decisions to count: decided in `[from, to)` (open ends when `None`), optionally of one
+/// workflow, action kind or reviewer.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, ts_rs::TS)]
+pub struct TrustQuery {
+    /// Start (inclusive).
+    #[ts(optional = nullable)]
+    pub from: Option<DateTime<Utc>>,
+    /// End (exclusive).
+    #[ts(optional = nullable)]
+    pub to: Option<DateTime<Utc>>,
+    /// Only this workflow.
+    #[ts(optional = nullable)]
+    pub workflow: Option<String>,
+    /// Only this action kind.
+    #[ts(optional = nullable)]
+    pub action_kind: Option<String>,
+    /// Only this reviewer.
+    #[ts(optional = nullable)]
+    pub reviewer: Option<String>,
+}
+
+/// A field and how often reviewers corrected it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+pub struct FieldCount {
+    /// Field name.
+    pub field: String,
+    /// Decisions that corrected it.
+    #[ts(type = "number")]
+    pub count: i64,
+}
+
+/// The trust numbers of one group of decisions. Rates are `None` when their denominator is 0.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, ts_rs::TS)]
+pub struct TrustStats {
+    /// Decisions made (approve, approve with edits, deny, escalate; not expired).
+    #[ts(type = "number")]
+    pub decisions: i64,
+    /// Approved as proposed.
+    #[ts(type = "number")]
+    pub approve: i64,
+    /// Approved with corrected fields.
+    #[ts(type = "number")]
+    pub approve_with_edits: i64,
+    /// Denied.
+    #[ts(type = "number")]
+    pub deny: i64,
+    /// Escalated to another role.
+    #[ts(type = "number")]
+    pub escalate: i64,
+    /// Actions whose deadline passed with no decision (not in `decisions`).
+    #[ts(type = "number")]
+    pub expired: i64,
+    /// Approvals (with or without edits).
+    #[ts(type = "number")]
+    pub approvals: i64,
+    /// Approvals in which the reviewer corrected at least one field.
+    #[ts(type = "number")]
+    pub corrected: i64,
+    /// `corrected / approvals`.
+    pub correction_rate: Option<f64>,
+    /// The fields corrected most, most first (at most 5).
+    pub top_corrected_fields: Vec<FieldCount>,
+    /// Decisions with a recorded time to decide.
+    #[ts(type = "number")]
+    pub timed: i64,
+    /// Median time to decide (nearest rank), ms.
+    #[ts(type = "number | null")]
+    pub p50_ms: Option<i64>,
+    /// 90th percentile time to decide (nearest rank), ms.
+    #[ts(type = "number | null")]
+    pub p90_ms: Option<i64>,
+    /// Decisions made under the minimum review time (flagged when decided).
+    #[ts(type = "number")]
+    pub too_fast: i64,
+    /// `too_fast / timed`.
+    pub too_fast_rate: Option<f64>,
+    /// `escalate / decisions`.
+    pub escalation_rate: Option<f64>,
+    /// Citations or sources opened by the reviewer before deciding, summed.
+    #[ts(type = "number")]
+    pub citation_opens: i64,
+    /// `citation_opens / decisions`.
+    pub citation_opens_per_decision: Option<f64>,
+    /// Decisions with at least one citation opened.
+    #[ts(type = "number")]
+    pub with_citation_opens: i64,
+    /// Approvals whose write was later rolled back.
+    #[ts(type = "number")]
+    pub rolled_back: i64,
+    /// Decisions with a blind second review.
+    #[ts(type = "number")]
+    pub second_reviews: i64,
+    /// Second reviews that disagree with the decision.
+    #[ts(type = "number")]
+    pub disagreements: i64,
+    /// `disagreements / second_reviews`.
+    pub disagreement_rate: Option<f64>,
+}
+
+/// A group's key and numbers.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ts_rs::TS)]
+pub struct TrustGroup {
+    /// Workflow, action kind, reviewer, or the week's Monday (RFC 3339) — see [`Dimension`].
+    pub key: String,
+    /// Its numbers.
+    pub stats: TrustStats,
+}
+
+/// One bin of the time-to-decide distribution: `[from_ms, to_ms)`; `to_ms` is `None` for the
+/// last.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ts_rs::TS)]
+pub struct TtdBin {
+    /// Lower bound, ms.
+    #[ts(type = "number")]
+    pub from_ms: i64,
+    /// Upper bound (exclusive), ms.
+    #[ts(type = "number | null")]
+    pub to_ms: Option<i64>,
+    /// Decisions in it.
+    #[ts(type = "number")]
+    pub count: i64,
+    /// Of which under the minimum review time.
+    #[ts(type = "number")]
+    pub too_fast: i64,
+}
+
+/// The trust view's data.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ts_rs::TS)]
+pub struct TrustReport {
+    /// What was counted.
+    pub query: TrustQuery,
+    /// Every decision counted.
+    pub totals: TrustStats,
+    /// Per workflow, most decisions first.
+    pub by_workflow: Vec<TrustGroup>,
+    /// Per action kind.
+    pub by_action_kind: Vec<TrustGroup>,
+    /// Per reviewer.
+    pub by_reviewer: Vec<TrustGroup>,
+    /// Per week (Monday 00:00 UTC), oldest first.
+    pub by_week: Vec<TrustGroup>,
+    /// Time to decide, all decisions with a recorded time.
+    pub ttd_distribution: Vec<TtdBin>,
+}
+
+/// How the decisions are grouped.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, ts_rs::TS)]
+#[serde(rename_all = "snake_case")]
+pub enum Dimension {
+    /// By the run's workflow.
+    Workflow,
+    /// By action kind.
+    ActionKind,
+    /// By reviewer.
+    Reviewer,
+    /// By week; the key is the week's Monday as RFC 3339.
+    Week,
+}
+
+#[derive(Default)]
+struct Acc {
+    stats: TrustStats,
+    ttds: Vec<i64>,
+    fields: HashMap<String, i64>,
+}
+
+impl Acc {
+    fn finish(mut self) -> TrustStats {
+        let mut s = self.stats;
+        self.ttds.sort_unstable();
+        s.timed = self.ttds.len() as i64;
+        s.p50_ms = percentile(&self.ttds, 50);
+        s.p90_ms = percentile(&self.ttds, 90);
+        s.approvals = s.approve + s.approve_with_edits;
+        s.correction_rate = rate(s.corrected, s.approvals);
+        s.too_fast_rate = rate(s.too_fast, s.timed);
+        s.escalation_rate = rate(s.escalate, s.decisions);
+        s.citation_opens_per_decision = rate(s.citation_opens, s.decisions);
+        s.disagreement_rate = rate(s.disagreements, s.second_reviews);
+        let mut fields: Vec<FieldCount> = self
+            .fields
+            .into_iter()
+            .map(|(field, count)| FieldCount { field, count })
+            .collect();
+        fields.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.field.cmp(&b.field)));
+        fields.truncate(5);
+        s.top_corrected_fields = fields;
+        s
+    }
+}
+
+/// `n / d`, or `None` when `d` is 0.
+pub fn rate(n: i64, d: i64) -> Option<f64> {
+    (d > 0).then(|| n as f64 / d as f64)
+}
+
+/// The nearest-rank percentile `p` (0..=100) of sorted `v`: the smallest value with at least
+/// p % of the values at or below it.
+pub fn percentile(sorted: &[i64], p: u32) -> Option<i64> {
+    if sorted.is_empty() {
+        return None;
+    }
+    let rank = (u64::from(p) * sorted.len() as u64).div_ceil(100).max(1) as usize;
+    sorted.get(rank - 1).copied()
+}
+
+/// One decision's contribution.
+struct Fact<'a> {
+    decision: &'a str,
+    ttd: Option<i64>,
+    too_fast: bool,
+    corrected: &'a [String],
+    citation_opens: i64,
+    rolled_back: bool,
+    second: Option<bool>,
+}
+
+fn add(acc: &mut Acc, f: &Fact<'_>) {
+    let s = &mut acc.stats;
+    match f.decision {
+        "expired" => {
+            s.expired += 1;
+            return;
+        }
+        "approve" => s.approve += 1,
+        "approve_with_edits" => s.approve_with_edits += 1,
+        "deny" => s.deny += 1,
+        _ => s.escalate += 1,
+    }
+    s.decisions += 1;
+    if approves(f.decision) && !f.corrected.is_empty() {
+        s.corrected += 1;
+        for name in f.corrected {
+            *acc.fields.entry(name.clone()).or_default() += 1;
+        }
+    }
+    if let Some(t) = f.ttd {
+        acc.ttds.push(t);
+    }
+    s.too_fast += i64::from(f.too_fast);
+    s.citation_opens += f.citation_opens;
+    s.with_citation_opens += i64::from(f.citation_opens > 0);
+    s.rolled_back += i64::from(f.rolled_back && approves(f.decision));
+    if let Some(disagrees) = f.second {
+        s.second_reviews += 1;
+        s.disagreements += i64::from(disagrees);
+    }
+}
+
+fn week_key(week_start: i64) -> String {
+    from_ms(week_start).to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+fn groups(map: HashMap<String, Acc>, by_key: bool) -> Vec<TrustGroup> {
+    let mut v: Vec<TrustGroup> = map
+        .into_iter()
+        .map(|(key, acc)| TrustGroup {
+            key,
+            stats: acc.finish(),
+        })
+        .collect();
+    if by_key {
+        v.sort_by(|a, b| a.key.cmp(&b.key));
+    } else {
+        v.sort_by(|a, b| {
+            (b.stats.decisions + b.stats.expired)
+                .cmp(&(a.stats.decisions + a.stats.expired))
+                .then_with(|| a.key.cmp(&b.key))
+        });
+    }
+    v
+}
+
+/// Keys `backend\u{1f}action` of the actions rolled back.
+fn rolled_back_actions(conn: &Connection) -> Result<HashSet<String>> {
+    let mut st = conn.prepare_cached(
+        "SELECT backend_id || char(31) || action_id FROM actions WHERE status = 'rolled_back'",
+    )?;
+    let v = st
+        .query_map([], |r| r.get::<_, String>(0))?
+        .collect::<rusqlite::Result<HashSet<_>>>()?;
+    Ok(v)
+}
+
+/// Second reviews by decision id: whether each disagrees.
+fn second_opinions(conn: &Connection) -> Result<HashMap<i64, bool>> {
+    let mut st = conn.prepare_cached("SELECT decision_id, disagrees FROM second_reviews")?;
+    let v = st
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<rusqlite::Result<HashMap<_, _>>>()?;
+    Ok(v)
+}
+
+/// A run's workflow, for decisions recorded before their run was synced.
+fn run_workflow(conn: &Connection, backend_id: &str, run_id: &str) -> Result<String> {
+    Ok(conn
+        .prepare_cached("SELECT workflow FROM runs WHERE backend_id = ?1 AND run_id = ?2")?
+        .query_row(params![backend_id, run_id], |r| r.get(0))
+        .unwrap_or_default())
+}
+
+/// The expired actions (and pending ones past their deadline) `q` selects, read through
+/// `actions_by_expiry`: only the filters given become conditions.
+fn expired_sql(q: &TrustQuery, now: DateTime<Utc>) -> (String, Vec<rusqlite::types::Value>) {
+    use rusqlite::types::Value;
+    let mut sql = String::from(
+        "SELECT a.backend_id, a.action_id, a.run_id,
+            CASE WHEN a.workflow <> '' THEN a.workflow
+                 ELSE coalesce((SELECT r.workflow FROM runs r
+                                WHERE r.backend_id = a.backend_id AND r.run_id = a.run_id), '') END,
+            a.kind, a.expires_at_ms, a.status
+         FROM actions a
+         WHERE a.status IN ('expired', 'pending')
+           AND (a.status = 'expired' OR a.expires_at_ms <= ?)",
+    );
+    let mut args = vec![Value::Integer(to_ms(now))];
+    if let Some(from) = q.from {
+        sql.push_str(" AND a.expires_at_ms >= ?");
+        args.push(Value::Integer(to_ms(from)));
+    }
+    if let Some(to) = q.to {
+        sql.push_str(" AND a.expires_at_ms < ?");
+        args.push(Value::Integer(to_ms(to)));
+    }
+    if let Some(k) = &q.action_kind {
+        sql.push_str(" AND a.kind = ?");
+        args.push(Value::Text(k.clone()));
+    }
+    (sql, args)
+}
+
+/// The expired actions in the query's period (their deadline in it), as rows.
+fn expired_rows(conn: &Connection, q: &TrustQuery, now: DateTime<Utc>) -> Result<Vec<DecisionRow>> {
+    if q.reviewer.is_some() {
+        // An expiry has no reviewer.
+        return Ok(Vec::new());
+    }
+    let (sql, args) = expired_sql(q, now);
+    let mut st = conn.prepare_cached(&sql)?;
+    let rows = st
+        .query_map(rusqlite::params_from_iter(args), |r| {
+            Ok(DecisionRow {
+                id: 0,
+                backend_id: r.get(0)?,
+                action_id: r.get(1)?,
+                run_id: r.get(2)?,
+                workflow: r.get(3)?,
+                action_kind: r.get(4)?,
+                reviewer: String::new(),
+                decision: "expired".into(),
+                decided_at: from_ms(r.get(5)?),
+                time_to_decide_ms: None,
+                too_fast: false,
+                corrected_fields: Vec::new(),
+                citation_opens: 0,
+                action_status: r.get(6)?,
+                second_would_approve: None,
+                second_disagrees: None,
+            })
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(rows
+        .into_iter()
+        .filter(|d| q.workflow.as_ref().is_none_or(|w| *w == d.workflow))
+        .collect())
+}
+
+/// Column `i` as text, without copying it.
+fn text<'r>(r: &'r rusqlite::Row<'_>, i: usize) -> rusqlite::Result<&'r str> {
+    r.get_ref(i)?.as_str().map_err(|e| {
+        rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, Box::new(e))
+    })
+}
+
+/// The decisions `q` selects. Only the filters given become conditions, so SQLite can read
+/// them through `decisions_by_time`, `_by_workflow` or `_by_reviewer` instead of scanning.
+/// Decisions recorded before their run was synced (workflow '') are always read; the caller
+/// matches them by their run's workflow.
+fn decisions_sql(q: &TrustQuery) -> (String, Vec<rusqlite::types::Value>) {
+    use rusqlite::types::Value;
+    let mut sql = String::from(
+        "SELECT id, backend_id, action_id, run_id, workflow, action_kind, reviewer, decision,
+            decided_at_ms, time_to_decide_ms, too_fast, corrected_fields, citation_opens
+         FROM decisions WHERE 1",
+    );
+    let mut args = Vec::new();
+    if let Some(from) = q.from {
+        sql.push_str(" AND decided_at_ms >= ?");
+        args.push(Value::Integer(to_ms(from)));
+    }
+    if let Some(to) = q.to {
+        sql.push_str(" AND decided_at_ms < ?");
+        args.push(Value::Integer(to_ms(to)));
+    }
+    if let Some(k) = &q.action_kind {
+        sql.push_str(" AND action_kind = ?");
+        args.push(Value::Text(k.clone()));
+    }
+    if let Some(r) = &q.reviewer {
+        sql.push_str(" AND reviewer = ?");
+        args.push(Value::Text(r.clone()));
+    }
+    if let Some(w) = &q.workflow {
+        sql.push_str(" AND workflow IN (?, '')");
+        args.push(Value::Text(w.clone()));
+    }
+    (sql, args)
+}
+
+/// The trust report for `q`, as of `now` (which pending actions count as expired).
+pub fn report(conn: &Connection, q: &TrustQuery, now: DateTime<Utc>) -> Result<TrustReport> {
+    let rolled = rolled_back_actions(conn)?;
+    let seconds = second_opinions(conn)?;
+    let mut total = Acc::default();
+    let mut by: [HashMap<String, Acc>; 3] = Default::default();
+    let mut weeks: HashMap<i64, Acc> = HashMap::new();
+    let mut bins = vec![(0_i64, 0_i64); TTD_BIN_EDGES_MS.len() + 1];
+    let mut count = |wf: &str, kind: &str, reviewer: &str, at_ms: i64, f: &Fact<'_>| {
+        add(&mut total, f);
+        for (map, key) in by.iter_mut().zip([wf, kind, reviewer]) {
+            match map.get_mut(key) {
+                Some(acc) => add(acc, f),
+                None => add(map.entry(key.to_string()).or_default(), f),
+            }
+        }
+        add(weeks.entry(week_start_ms(at_ms)).or_default(), f);
+        if let Some(t) = f.ttd {
+            let i = TTD_BIN_EDGES_MS.partition_point(|edge| *edge <= t);
+            bins[i].0 += 1;
+            bins[i].1 += i64::from(f.too_fast);
+        }
+    };
+    let (sql, args) = decisions_sql(q);
+    let mut st = conn.prepare_cached(&sql)?;
+    let mut rows = st.query(rusqlite::params_from_iter(args))?;
+    let mut key = String::new();
+    while let Some(r) = rows.next()? {
+        let id: i64 = r.get(0)?;
+        let backend = text(r, 1)?;
+        let action = text(r, 2)?;
+        let mut workflow = text(r, 4)?;
+        let fallback;
+        if workflow.is_empty() {
+            fallback = run_workflow(conn, backend, text(r, 3)?)?;
+            workflow = &fallback;
+        }
+        if q.workflow.as_ref().is_some_and(|w| w != workflow) {
+            continue;
+        }
+        let decision = text(r, 7)?;
+        let fields = text(r, 11)?;
+        let corrected: Vec<String> = if fields.len() > 2 {
+            serde_json::from_str(fields).unwrap_or_default()
+        } else {
+            Vec::new()
+        };
+        let rolled_back = !rolled.is_empty() && approves(decision) && {
+            key.clear();
+            key.push_str(backend);
+            key.push('\u{1f}');
+            key.push_str(action);
+            rolled.contains(&key)
+        };
+        let fact = Fact {
+            decision,
+            ttd: r.get(9)?,
+            too_fast: r.get(10)?,
+            corrected: &corrected,
+            citation_opens: r.get(12)?,
+            rolled_back,
+            second: seconds.get(&id).copied(),
+        };
+        count(workflow, text(r, 5)?, text(r, 6)?, r.get(8)?, &fact);
+    }
+    for e in expired_rows(conn, q, now)? {
+        let fact = Fact {
+            decision: "expired",
+            ttd: None,
+            too_fast: false,
+            corrected: &[],
+            citation_opens: 0,
+            rolled_back: false,
+            second: None,
+        };
+        count(&e.workflow, &e.action_kind, "", to_ms(e.decided_at), &fact);
+    }
+    let [wf, kind, reviewer] = by;
+    let week: HashMap<String, Acc> = weeks.into_iter().map(|(k, v)| (week_key(k), v)).collect();
+    let mut lower = 0;
+    let ttd_distribution = bins
+        .into_iter()
+        .enumerate()
+        .map(|(i, (count, too_fast))| {
+            let bin = TtdBin {
+                from_ms: lower,
+                to_ms: TTD_BIN_EDGES_MS.get(i).copied(),
+                count,
+                too_fast,
+            };
+            lower = bin.to_ms.unwrap_or(lower);
+            bin
+        })
+        .collect();
+    Ok(TrustReport {
+        query: q.clone(),
+        totals: total.finish(),
+        by_workflow: groups(wf, false),
+        by_action_kind: groups(kind, false),
+        by_reviewer: groups(reviewer, false),
+        by_week: groups(week, true),
+        ttd_distribution,
+    })
+}
+
+/// Which decisions a number stands for.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ts_rs::TS)]
+#[serde(tag = "metric", rename_all = "snake_case")]
+pub enum Metric {
+    /// Every decision (and expiry).
+    All,
+    /// Decisions of one kind (`approve`, `approve_with_edits`, `deny`, `escalate`, `expired`).
+    Kind {
+        /// The kind.
+        kind: String,
+    },
+    /// Approvals with a corrected field (or this field, when given).
+    Corrected {
+        /// Only corrections of this field.
+        #[ts(optional = nullable)]
+        field: Option<String>,
+    },
+    /// Decisions with a recorded time to decide in `[from_ms, to_ms)`.
+    TimeToDecide {
+        /// Lower bound.
+        #[ts(type = "number")]
+        from_ms: i64,
+        /// Upper bound (exclusive); none for no bound.
+        #[ts(type = "number | null")]
+        to_ms: Option<i64>,
+    },
+    /// Decisions under the minimum review time.
+    TooFast,
+    /// Decisions with at least one citation opened.
+    CitationOpened,
+    /// Approvals later rolled back.
+    RolledBack,
+    /// Decisions with a second review.
+    SecondReviewed,
+    /// Decisions whose second review disagrees.
+    Disagreed,
+}
+
+/// What a drill-down lists: the decisions of `query`, in group `group` (dimension and key)
+/// when given, that `metric` counts.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ts_rs::TS)]
+pub struct DrillQuery {
+    /// Period and filters.
+    pub query: TrustQuery,
+    /// One group of the report.
+    #[ts(optional = nullable)]
+    pub group: Option<(Dimension, String)>,
+    /// The number opened.
+    pub metric: Metric,
+}
+
+/// The decisions behind one number of [`report`], newest first, at most `limit`.
+pub fn drill(
+    conn: &Connection,
+    d: &DrillQuery,
+    now: DateTime<Utc>,
+    limit: usize,
+) -> Result<Vec<DecisionRow>> {
+    let mut q = d.query.clone();
+    let mut week: Option<i64> = None;
+    match &d.group {
+        Some((Dimension::Workflow, k)) => q.workflow = Some(k.clone()),
+        Some((Dimension::ActionKind, k)) => q.action_kind = Some(k.clone()),
+        Some((Dimension::Reviewer, k)) => q.reviewer = Some(k.clone()),
+        Some((Dimension::Week, k)) => {
+            let start = DateTime::parse_from_rfc3339(k)
+                .map(|t| to_ms(t.with_timezone(&Utc)))
+                .map_err(|e| crate::StoreError::Invalid(format!("week {k}: {e}")))?;
+            week = Some(start);
+        }
+        None => {}
+    }
+    if let Some(start) = week {
+        let (from, to) = (from_ms(start), from_ms(start + WEEK_MS));
+        q.from = Some(q.from.map_or(from, |f| f.max(from)));
+        q.to = Some(q.to.map_or(to, |t| t.min(to)));
+    }
+    let mut out = Vec::new();
+    let wants_expired = matches!(&d.metric, Metric::All)
+        || matches!(&d.metric, Metric::Kind { kind } if kind == "expired");
+    if !matches!(&d.metric, Metric::Kind { kind } if kind == "expired") {
+        let (cond, arg): (&str, Option<String>) = match &d.metric {
+            Metric::All => ("1", None),
+            Metric::Kind { kind } => ("d.decision = ?6", Some(kind.clone())),
+            Metric::Corrected { field: None } => (
+                "d.decision IN ('approve', 'approve_with_edits') AND d.corrected_fields <> '[]'",
+                None,
+            ),
+            Metric::Corrected { field: Some(f) } => (
+                "d.decision IN ('approve', 'approve_with_edits')
+                 AND EXISTS (SELECT 1 FROM json_each(d.corrected_fields) j WHERE j.value = ?6)",
+                Some(f.clone()),
+            ),
+            Metric::TimeToDecide { .. } => (
+                "d.time_to_decide_ms >= ?7 AND (?8 IS NULL OR d.time_to_decide_ms < ?8)",
+                None,
+            ),
+            Metric::TooFast => ("d.too_fast = 1", None),
+            Metric::CitationOpened => ("d.citation_opens > 0", None),
+            Metric::RolledBack => (
+                "d.decision IN ('approve', 'approve_with_edits') AND a.status = 'rolled_back'",
+                None,
+            ),
+            Metric::SecondReviewed => ("s.decision_id IS NOT NULL", None),
+            Metric::Disagreed => ("s.disagrees = 1", None),
+        };
+        let (lo, hi) = match &d.metric {
+            Metric::TimeToDecide { from_ms, to_ms } => (*from_ms, *to_ms),
+            _ => (0, None),
+        };
+        let sql = format!(
+            "SELECT {ROW_COLUMNS} FROM decisions d
+             LEFT JOIN actions a ON a.backend_id = d.backend_id AND a.action_id = d.action_id
+             LEFT JOIN second_reviews s ON s.decision_id = d.id
+             WHERE (?1 IS NULL OR d.decided_at_ms >= ?1) AND (?2 IS NULL OR d.decided_at_ms < ?2)
+               AND (?3 IS NULL OR d.action_kind = ?3) AND (?4 IS NULL OR d.reviewer = ?4)
+               AND (?5 IS NULL OR d.workflow = ?5 OR (d.workflow = '' AND ?5 = (SELECT r.workflow
+                    FROM runs r WHERE r.backend_id = d.backend_id AND r.run_id = d.run_id)))
+               AND (?6 IS NULL OR 1) AND (?7 IS NULL OR 1) AND (?8 IS NULL OR 1)
+               AND {cond}
+             ORDER BY d.decided_at_ms DESC, d.id DESC LIMIT ?9"
+        );
+        let mut st = conn.prepare_cached(&sql)?;
+        let rows = st
+            .query_map(
+                params![
+                    q.from.map(to_ms),
+                    q.to.map(to_ms),
+                    q.action_kind,
+                    q.reviewer,
+                    q.workflow,
+                    arg,
+                    lo,
+                    hi,
+                    limit as i64
+                ],
+                decisions::row,
+            )?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        out = rows
+            .into_iter()
+            .map(|mut r| {
+                if r.workflow.is_empty() {
+                    r.workflow = run_workflow(conn, &r.backend_id, &r.run_id).unwrap_or_default();
+                }
+                r
+            })
+            .collect();
+    }
+    if wants_expired {
+        out.extend(expired_rows(conn, &q, now)?);
+        out.sort_by(|a, b| b.decided_at.cmp(&a.decided_at).then(b.id.cmp(&a.id)));
+        out.truncate(limit);
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+pub(crate) mod tests;

@@ -1,0 +1,103 @@
+import type { Dimension, Metric, TrustGroup, TrustStats } from '../../api/types';
+import { Clipped } from '../../components/Clipped';
+import { TimeText } from '../../components/TimeText';
+import { COLUMNS, ms } from './format';
+
+/** Opens the decisions behind a number: in `group` (null: all) that `metric` counts. */
+export type OnDrill = (group: [Dimension, string] | null, metric: Metric) => void;
+
+export function Num({ n, onClick, testId }: { n: number; onClick: () => void; testId: string }) {
+  return (
+    <button type="button" className="link-button num" data-testid={testId} data-count={n} onClick={onClick}>
+      {n.toLocaleString()}
+    </button>
+  );
+}
+
+export function StatCells({ s, group, onDrill }: { s: TrustStats; group: [Dimension, string] | null; onDrill: OnDrill }) {
+  return (
+    <>
+      {COLUMNS.map((c) => (
+        <td key={c.id} className="num">
+          <Num n={c.count(s)} testId={`drill-${c.id}`} onClick={() => onDrill(group, c.metric)} />
+          {c.rate ? <span className="muted small"> {c.rate(s)}</span> : null}
+        </td>
+      ))}
+      <td className="num">{ms(s.p50_ms)}</td>
+      <td className="num">{ms(s.p90_ms)}</td>
+    </>
+  );
+}
+
+function Head({ first }: { first: string }) {
+  return (
+    <thead>
+      <tr>
+        <th>{first}</th>
+        {COLUMNS.map((c) => (
+          <th key={c.id} className="num">
+            {c.label}
+          </th>
+        ))}
+        <th className="num">p50</th>
+        <th className="num">p90</th>
+      </tr>
+    </thead>
+  );
+}
+
+/** The totals row, with the fields corrected most (each clickable). */
+export function Totals({ s, onDrill }: { s: TrustStats; onDrill: OnDrill }) {
+  return (
+    <div className="table-scroll" data-testid="trust-totals">
+      <table className="table">
+        <Head first="" />
+        <tbody>
+          <tr>
+            <th>All</th>
+            <StatCells s={s} group={null} onDrill={onDrill} />
+          </tr>
+        </tbody>
+      </table>
+      {s.top_corrected_fields.length > 0 ? (
+        <p className="small" data-testid="trust-top-fields">
+          Fields corrected most:{' '}
+          {s.top_corrected_fields.map((f, i) => (
+            <span key={f.field}>
+              {i > 0 ? ', ' : null}
+              <button type="button" className="link-button" onClick={() => onDrill(null, { metric: 'corrected', field: f.field })}>
+                <Clipped text={f.field} /> ({f.count})
+              </button>
+            </span>
+          ))}
+        </p>
+      ) : null}
+    </div>
+  );
+}
+
+/** One dimension's table: a row per group. */
+export function GroupTable({ dim, label, groups, onDrill }: { dim: Dimension; label: string; groups: TrustGroup[]; onDrill: OnDrill }) {
+  return (
+    <section className="detail-section" data-testid={`trust-by-${dim}`}>
+      <h3>{label}</h3>
+      {groups.length === 0 ? (
+        <p className="muted">No decisions.</p>
+      ) : (
+        <div className="table-scroll">
+          <table className="table">
+            <Head first={dim === 'week' ? 'Week of' : dim === 'action_kind' ? 'Action kind' : dim === 'reviewer' ? 'Reviewer' : 'Workflow'} />
+            <tbody>
+              {groups.map((g) => (
+                <tr key={g.key} data-testid="trust-group" data-key={g.key}>
+                  <th>{dim === 'week' ? <TimeText value={g.key} compact /> : <Clipped text={g.key || '(none)'} />}</th>
+                  <StatCells s={g.stats} group={[dim, g.key]} onDrill={onDrill} />
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </section>
+  );
+}
