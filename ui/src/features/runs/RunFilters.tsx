@@ -37,6 +37,9 @@ function DebouncedText({
   const [draft, setDraft] = useState(value);
   const committed = useRef(value);
   useEffect(() => {
+    // The echo of our own commit can arrive after more keys were typed: keep the draft then,
+    // or those keys are lost. Only a change made elsewhere (clear filters, a link) replaces it.
+    if (value === committed.current) return;
     committed.current = value;
     setDraft(value);
   }, [value]);
