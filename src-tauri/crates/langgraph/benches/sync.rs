@@ -47,7 +47,7 @@ fn main() {
                 let i = made + k;
                 set.spawn(async move {
                     // A refund of one of the fixture graph's orders: it stops at its review.
-                    let order = if i % 2 == 0 { "ord_1001" } else { "ord_1002" };
+                    let order = if i.is_multiple_of(2) { "ord_1001" } else { "ord_1002" };
                     support::start_thread(&url, json!({"kind": "refund", "order_id": order})).await
                 });
             }
