@@ -28,6 +28,34 @@ export function freePort() {
   });
 }
 
+/** Whether `port` can be bound on 127.0.0.1 right now. */
+function canBind(port) {
+  return new Promise((ok) => {
+    const srv = createServer();
+    srv.once('error', () => ok(false));
+    srv.listen(port, '127.0.0.1', () => srv.close(() => ok(true)));
+  });
+}
+
+/**
+ * A free port for a server a test hands a port number to (tauri-driver, WebKitWebDriver,
+ * `langgraph dev`, MLflow, Phoenix),
+ * picked below Linux's ephemeral range (32768–60999): a port from `listen(0)` is released before
+ * the driver binds it, and any outgoing connection may take an ephemeral port in between. Ports
+ * in 20000–32767 are only ever taken by an explicit bind, so the window is all but closed; `app`
+ * still retries if a driver reports it could not listen.
+ */
+export async function handOffPort() {
+  for (let i = 0; i < 200; i++) {
+    const port = 20_000 + Math.floor(Math.random() * 12_768);
+    if (await canBind(port)) return port;
+  }
+  return freePort();
+}
+
+/** A driver's words when the port it was handed was taken in between. */
+const BIND_FAILURE = /Unable to listen|Address already in use|address in use/i;
+
 /** Tracks what a test started, so `stop` ends all of it by process group id. */
 export class Rig {
   constructor(name) {
@@ -88,12 +116,15 @@ export class Rig {
     return info;
   }
 
-  /** Starts tauri-driver with the app's environment and opens a WebDriver session on the app. */
+  /**
+   * Starts tauri-driver with the app's environment and opens a WebDriver session on the app.
+   * A driver that could not bind the ports it was handed (taken by another process between the
+   * check and its bind) is stopped and started again on fresh ports, up to three times; any
+   * other failure fails at once.
+   */
   async app(env = {}) {
     const display = await this.xvfb();
     const appData = this.tempDir('app');
-    const port = await freePort();
-    const nativePort = await freePort();
     const fullEnv = {
       ...process.env,
       DISPLAY: display,
@@ -106,14 +137,23 @@ export class Rig {
       XDG_CACHE_HOME: join(appData, 'xdg-cache'),
       ...env,
     };
-    const driver = this.spawn('tauri-driver', ['--port', String(port), '--native-port', String(nativePort)], { env: fullEnv });
-    const base = `http://127.0.0.1:${port}`;
-    await waitFor('tauri-driver', async () => (await fetch(`${base}/status`, { signal: AbortSignal.timeout(1000) })).ok, 20_000)
-      .catch((e) => {
-        throw new Error(`${e.message}\n${driver.stderrText}`);
-      });
-    this.session = await Session.create(base, { browserName: 'wry', 'tauri:options': { application: APP } });
-    return { session: this.session, appData, env: fullEnv };
+    for (let attempt = 1; ; attempt++) {
+      const port = await handOffPort();
+      let nativePort = await handOffPort();
+      while (nativePort === port) nativePort = await handOffPort();
+      const driver = this.spawn('tauri-driver', ['--port', String(port), '--native-port', String(nativePort)], { env: fullEnv });
+      const base = `http://127.0.0.1:${port}`;
+      try {
+        await waitFor('tauri-driver', async () => (await fetch(`${base}/status`, { signal: AbortSignal.timeout(1000) })).ok, 20_000);
+        this.session = await Session.create(base, { browserName: 'wry', 'tauri:options': { application: APP } });
+        return { session: this.session, appData, env: fullEnv };
+      } catch (e) {
+        const portTaken = BIND_FAILURE.test(driver.stderrText);
+        await this.kill(driver);
+        if (!portTaken || attempt >= 3) throw new Error(`${e.message}\n${driver.stderrText}`);
+        console.error(`tauri-driver attempt ${attempt}: a port was taken in between; retrying on fresh ports`);
+      }
+    }
   }
 
   /** Kills a process this rig started (and its process group) and waits for it to exit. */

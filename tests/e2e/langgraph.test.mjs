@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { copyFileSync, existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { freePort, waitFor, withRig } from './harness.mjs';
+import { handOffPort, waitFor, withRig } from './harness.mjs';
 
 const root = resolve(import.meta.dirname, '..', '..');
 const FIXTURE = join(root, 'src-tauri', 'crates', 'langgraph', 'fixtures', 'graph');
@@ -39,7 +39,7 @@ async function langgraphDev(rig, { agents = false } = {}) {
   } else {
     for (const f of ['langgraph.json', 'graph.py']) copyFileSync(join(FIXTURE, f), join(dir, f));
   }
-  const port = await freePort();
+  const port = await handOffPort();
   const p = rig.spawn(LANGGRAPH, ['dev', '--no-browser', '--no-reload', '--host', '127.0.0.1', '--port', String(port)], {
     cwd: dir,
     // stdout is not read: ignore it, or a full pipe stalls the server.

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { freePort, waitFor, withRig } from './harness.mjs';
+import { handOffPort, waitFor, withRig } from './harness.mjs';
 
 const root = resolve(import.meta.dirname, '..', '..');
 const VENV = join(process.env.COUNTERSIGN_VENV_DIR ?? '/var/tmp/countersign-venvs', 'mlflow');
@@ -18,7 +18,7 @@ const WRITER = join(root, 'src-tauri', 'crates', 'tracestore', 'tests', 'support
 async function startMlflow(rig) {
   assert.ok(existsSync(join(VENV, 'bin', 'mlflow')), `${VENV} is missing: create it with scripts/venv-mlflow.sh`);
   const dir = rig.tempDir('mlflow');
-  const port = await freePort();
+  const port = await handOffPort();
   const args = ['server', '--backend-store-uri', `sqlite:///${join(dir, 'mlflow.db')}`, '--default-artifact-root', join(dir, 'artifacts')];
   const p = rig.spawn(join(VENV, 'bin', 'mlflow'), [...args, '--host', '127.0.0.1', '--port', String(port), '--workers', '1'], {
     stdio: ['ignore', 'ignore', 'pipe'],

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { freePort, waitFor, withRig } from './harness.mjs';
+import { handOffPort, waitFor, withRig } from './harness.mjs';
 
 const root = resolve(import.meta.dirname, '..', '..');
 const FIXTURE = join(root, 'src-tauri', 'crates', 'otel', 'fixtures', 'pydantic_ai_support.json');
@@ -20,8 +20,8 @@ const PY = join(process.env.COUNTERSIGN_VENV_DIR ?? '/var/tmp/countersign-venvs'
 async function startPhoenix(rig) {
   assert.ok(existsSync(PY), `${PY} is missing: create it with scripts/venv-phoenix.sh`);
   const dir = rig.tempDir('phoenix');
-  const port = await freePort();
-  const grpc = await freePort();
+  const port = await handOffPort();
+  const grpc = await handOffPort();
   // stdout is not read: ignore it, or a full pipe stalls the server.
   const p = rig.spawn(PY, [LAUNCHER], {
     stdio: ['ignore', 'ignore', 'pipe'],
