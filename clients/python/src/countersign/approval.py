@@ -20,7 +20,7 @@ from .client import Countersign, current_run
 from .errors import AlreadyExecuted, ApprovalDenied, ApprovalExpired
 from .models import ApprovalSpec, Decision, FieldSpec, Risk, Rollback, Target
 
-__all__ = ["Gate", "requires_approval", "result_detail"]
+__all__ = ["Gate", "RunApprovals", "requires_approval", "result_detail"]
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -76,6 +76,45 @@ class Gate:
         self.client.report_result(decision.action_id, "executed", detail=result_detail(value))
         return value
 
+
+
+class RunApprovals:
+    """What the framework adapters share: one agent run's tool calls, each decided in
+    Countersign under the idempotency key ``<run_id>/<call_id>`` with the tool's review spec."""
+
+    def __init__(
+        self,
+        client: Countersign,
+        *,
+        run_id: str,
+        specs: Mapping[str, ApprovalSpec] | None = None,
+        default: ApprovalSpec | None = None,
+        timeout: float | None = None,
+    ) -> None:
+        self.client = client
+        self.run_id = run_id
+        self.specs = dict(specs or {})
+        self.default = default or ApprovalSpec()
+        self.gate = Gate(client, timeout=timeout)
+        # call id -> decision, for every call decided.
+        self.decisions: dict[str, Decision] = {}
+
+    def spec_for(self, tool_name: str) -> ApprovalSpec:
+        """The review spec of a tool (its own, else the default)."""
+        return self.specs.get(tool_name, self.default)
+
+    async def decide(self, tool_name: str, args: Mapping[str, Any], call_id: str) -> Decision:
+        """Posts one call as an action and waits for its decision (off the event loop)."""
+        decision = await asyncio.to_thread(
+            self.gate.decide,
+            tool_name,
+            args,
+            self.spec_for(tool_name),
+            run_id=self.run_id,
+            idempotency_key=f"{self.run_id}/{call_id}",
+        )
+        self.decisions[call_id] = decision
+        return decision
 
 @overload
 def requires_approval(

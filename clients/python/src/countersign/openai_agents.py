@@ -28,14 +28,14 @@ from agents.items import ToolApprovalItem
 from agents.run_state import RunState
 from agents.tool_context import ToolContext
 
-from .approval import Gate, result_detail
+from .approval import RunApprovals, result_detail
 from .client import Countersign
 from .models import ApprovalSpec, Decision
 
 __all__ = ["OpenAIAgentsApprovals"]
 
 
-class OpenAIAgentsApprovals:
+class OpenAIAgentsApprovals(RunApprovals):
     """Countersign reviews for one agent run's tool approvals."""
 
     def __init__(
@@ -47,17 +47,8 @@ class OpenAIAgentsApprovals:
         default: ApprovalSpec | None = None,
         timeout: float | None = None,
     ) -> None:
-        self.client = client
-        self.run_id = run_id
-        self.specs = dict(specs or {})
-        self.default = default or ApprovalSpec()
-        self.gate = Gate(client, timeout=timeout)
-        # call_id -> decision, for every interruption resolved.
-        self.decisions: dict[str, Decision] = {}
+        super().__init__(client, run_id=run_id, specs=specs, default=default, timeout=timeout)
         self._reported: set[str] = set()
-
-    def spec_for(self, tool_name: str) -> ApprovalSpec:
-        return self.specs.get(tool_name, self.default)
 
     def tool(
         self,
@@ -125,15 +116,7 @@ class OpenAIAgentsApprovals:
             tool_name = item.tool_name or str(_get(raw, "name") or "tool")
             arguments = _get(raw, "arguments") or "{}"
             args = json.loads(arguments) if isinstance(arguments, str) else dict(arguments)
-            decision = await asyncio.to_thread(
-                self.gate.decide,
-                tool_name,
-                args,
-                self.spec_for(tool_name),
-                run_id=self.run_id,
-                idempotency_key=f"{self.run_id}/{call_id}",
-            )
-            self.decisions[call_id] = decision
+            decision = await self.decide(tool_name, args, call_id)
             if decision.approved and not decision.result_reported:
                 state.approve(item)
             elif decision.result_reported:

@@ -23,14 +23,14 @@ from pydantic_ai.agent import AgentRunResult
 from pydantic_ai.messages import ModelMessage, ModelRequest, RetryPromptPart, ToolReturnPart
 from pydantic_ai.tools import DeferredToolRequests, DeferredToolResults, ToolApproved, ToolDenied
 
-from .approval import Gate, result_detail
+from .approval import RunApprovals, result_detail
 from .client import Countersign
 from .models import ApprovalSpec, Decision
 
 __all__ = ["PydanticAIApprovals"]
 
 
-class PydanticAIApprovals:
+class PydanticAIApprovals(RunApprovals):
     """Countersign reviews for one agent run's deferred tool calls."""
 
     def __init__(
@@ -42,34 +42,17 @@ class PydanticAIApprovals:
         default: ApprovalSpec | None = None,
         timeout: float | None = None,
     ) -> None:
-        self.client = client
-        self.run_id = run_id
-        self.specs = dict(specs or {})
-        self.default = default or ApprovalSpec()
-        self.gate = Gate(client, timeout=timeout)
+        super().__init__(client, run_id=run_id, specs=specs, default=default, timeout=timeout)
         # tool_call_id -> the decision, for approved calls whose result is not reported yet.
         self._awaiting_result: dict[str, Decision] = {}
-        self.decisions: dict[str, Decision] = {}
-
-    def spec_for(self, tool_name: str) -> ApprovalSpec:
-        return self.specs.get(tool_name, self.default)
 
     async def resolve(self, requests: DeferredToolRequests) -> DeferredToolResults:
         """Asks Countersign about every approval request (concurrently) and answers them."""
 
         async def one(call: Any) -> tuple[str, ToolApproved | ToolDenied]:
             args = call.args_as_dict()
-            spec = self.spec_for(call.tool_name)
-            decision = await asyncio.to_thread(
-                self.gate.decide,
-                call.tool_name,
-                args,
-                spec,
-                run_id=self.run_id,
-                idempotency_key=f"{self.run_id}/{call.tool_call_id}",
-            )
-            self.decisions[call.tool_call_id] = decision
-            return call.tool_call_id, self._answer(decision, args, spec)
+            decision = await self.decide(call.tool_name, args, call.tool_call_id)
+            return call.tool_call_id, self._answer(decision, args, self.spec_for(call.tool_name))
 
         answers = await asyncio.gather(*(one(c) for c in requests.approvals))
         results = DeferredToolResults()
