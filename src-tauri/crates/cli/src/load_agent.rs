@@ -19,6 +19,7 @@
 //! ```
 
 use clap::Args;
+use countersign_backend::examples::refund_request as refund;
 use serde_json::{Value, json};
 use std::io::Write;
 use std::sync::Arc;
@@ -139,29 +140,6 @@ fn run(id: &str, n: u64) -> Value {
         "outcome": "success",
         "started_at": at,
         "updated_at": at
-    })
-}
-
-/// A refund to approve, under idempotency key `key`.
-fn refund(key: &str, run_id: &str, amount: &str) -> Value {
-    json!({
-        "idempotency_key": key,
-        "run_id": run_id,
-        "tenant": "northwind-eu",
-        "kind": "issue_refund",
-        "title": "Issue refund",
-        "target": {"system": "billing", "record_id": "ord_1001"},
-        "risk": "high",
-        "fields": [
-            {"name": "amount", "label": "Refund amount", "kind": "money", "value": amount, "confirm": "reenter"},
-            {"name": "currency", "label": "Currency", "kind": "currency", "value": "EUR", "confirm": "tick", "editable": false},
-            {"name": "order_id", "label": "Order", "kind": "identifier", "value": "ord_1001", "confirm": "tick", "editable": false}
-        ],
-        "proposed": {"order_id": "ord_1001", "amount": amount, "currency": "EUR"},
-        "rationale": "damaged on arrival",
-        "confidence": 0.82,
-        "rollback": {"supported": true, "description": "reverse the refund", "inverse": {"op": "charge"}},
-        "expires_in_secs": 600
     })
 }
 

@@ -3,6 +3,8 @@
 
 #![allow(dead_code)]
 
+#[allow(unused_imports)] // not every test binary that includes this module posts refunds
+pub use countersign_backend::examples::refund_request as refund;
 use countersign_backend::{Config, Handle, Scope, start, tokens};
 use countersign_core::Whoami;
 use serde_json::{Value, json};
@@ -187,29 +189,6 @@ pub fn run(id: &str, revision: u64) -> Value {
         "decision": "awaiting_review",
         "started_at": "2026-11-20T10:00:00Z",
         "updated_at": "2026-11-20T10:00:02Z"
-    })
-}
-
-/// A refund an agent asks approval for, under idempotency key `key`.
-pub fn refund(key: &str, run_id: &str, amount: &str) -> Value {
-    json!({
-        "idempotency_key": key,
-        "run_id": run_id,
-        "tenant": "northwind-eu",
-        "kind": "issue_refund",
-        "title": "Issue refund",
-        "target": {"system": "billing", "record_id": "ord_1001"},
-        "risk": "high",
-        "fields": [
-            {"name": "amount", "label": "Refund amount", "kind": "money", "value": amount, "confirm": "reenter"},
-            {"name": "currency", "label": "Currency", "kind": "currency", "value": "EUR", "confirm": "tick", "editable": false},
-            {"name": "order_id", "label": "Order", "kind": "identifier", "value": "ord_1001", "confirm": "tick", "editable": false}
-        ],
-        "proposed": {"order_id": "ord_1001", "amount": amount, "currency": "EUR"},
-        "rationale": "damaged on arrival",
-        "confidence": 0.82,
-        "rollback": {"supported": true, "description": "reverse the refund", "inverse": {"op": "charge"}},
-        "expires_in_secs": 600
     })
 }
 
