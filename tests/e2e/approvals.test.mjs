@@ -3,9 +3,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { withRig, waitFor, backendGet, addBackendInApp } from './harness.mjs';
-
-const KEY = { end: '\uE010', backspace: '\uE003' };
+import { KEY, withRig, waitFor, backendGet, addBackendInApp } from './harness.mjs';
 
 async function backendPost(info, path, body) {
   const res = await fetch(info.url + path, {

@@ -10,15 +10,6 @@ import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { withRig, waitFor, backendGet, addBackendInApp } from './harness.mjs';
 
-const KEY = { end: '\uE010', backspace: '\uE003' };
-const valueOf = (s, el) => s.cmd('GET', `/element/${el.id}/property/value`);
-
-async function replaceText(s, el, text) {
-  const cur = String((await valueOf(s, el)) ?? '');
-  await el.type(KEY.end + KEY.backspace.repeat(cur.length) + text);
-  await waitFor(`the input to read ${text}`, async () => (await valueOf(s, el)) === text, 5_000);
-}
-
 /** Canonical JSON as the audit crate writes it: keys sorted, no whitespace. */
 function canonical(v) {
   if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
@@ -99,7 +90,7 @@ test('receipts anchor an export; a re-signed copy fails until its key is trusted
   // Someone else's copy: intact and validly signed, but by a key nobody trusted.
   const copy = join(rig.tempDir('resigned'), 'bundle');
   const other = resign(dir, copy);
-  await replaceText(s, await s.find('[data-testid="verify-dir"]'), copy);
+  await (await s.find('[data-testid="verify-dir"]')).replaceText(copy);
   await (await s.find('[data-testid="audit-verify"]')).click();
   const failed = await s.waitFind('[data-testid="verify-failed"]');
   assert.equal(await failed.attr('data-code'), 'untrusted_signer');

@@ -9,15 +9,7 @@ import { join } from 'node:path';
 import { withRig, waitFor, backendGet } from './harness.mjs';
 
 const enabled = (s, el) => s.cmd('GET', `/element/${el.id}/enabled`);
-const KEY = { end: '\uE010', backspace: '\uE003' };
-const valueOf = (s, el) => s.cmd('GET', `/element/${el.id}/property/value`);
 
-/** Replaces an input's text by keystrokes (WebDriver's clear() does not reach React's state). */
-async function replaceText(s, el, text) {
-  const cur = String((await valueOf(s, el)) ?? '');
-  await el.type(KEY.end + KEY.backspace.repeat(cur.length) + text);
-  await waitFor(`the input to read ${text}`, async () => (await valueOf(s, el)) === text, 5_000);
-}
 
 async function backendFetch(info, method, path, body, token = info.token) {
   return fetch(info.url + path, {
@@ -57,7 +49,7 @@ test('finance sets a daily hard cap in the app and the backend stops runs at it'
   await choose(row, 'budget-scope-kind', 'backend');
   await choose(row, 'budget-period', 'day');
   const tz = await row.find('[data-testid="budget-tz"]');
-  await replaceText(s, tz, 'UTC');
+  await tz.replaceText('UTC');
   // Client-side validation: no limit yet, so save is disabled and the form says why.
   const why = await waitFor('a validation message', async () => (await s.findAll('[data-testid="budget-form"] [data-testid="budget-field-error"]'))[0]);
   assert.match(await why.text(), /at least one limit/);
@@ -147,7 +139,7 @@ test('a budget change is in the audit trail; an export verifies and a tampered c
   await (await s.find('[data-testid="nav-budgets"]')).click();
   await (await s.waitFind('[data-testid="budget-row"][data-budget-id="bud_backend_daily"] [data-testid="budget-edit"]')).click();
   const alert = await s.waitFind('[data-testid="budget-form"][data-budget-id="bud_backend_daily"] [data-testid="budget-alert"]');
-  await replaceText(s, alert, '90');
+  await alert.replaceText('90');
   const changed = await waitFor('the change preview', async () => (await s.findAll('[data-testid="budget-diff-entry"][data-kind="changed"]'))[0]);
   assert.match(await changed.text(), /80 %[\s\S]*90 %/);
   await (await s.find('[data-testid="budget-save"]')).click();
@@ -171,7 +163,7 @@ test('a budget change is in the audit trail; an export verifies and a tampered c
   const result = await s.waitFind('[data-testid="export-result"]');
   const dir = await result.attr('data-dir');
   const verifyDir = await s.find('[data-testid="verify-dir"]');
-  assert.equal(await valueOf(s, verifyDir), dir, 'verify folder prefilled');
+  assert.equal(await verifyDir.value(), dir, 'verify folder prefilled');
   await (await s.find('[data-testid="audit-verify"]')).click();
   await s.waitFind('[data-testid="verify-ok"]');
   await s.waitFind('[data-testid="verify-key-match"]');

@@ -7,9 +7,9 @@ import { mkdtempSync, mkdirSync, writeFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { Session, waitFor } from './webdriver.mjs';
+import { KEY, Session, waitFor } from './webdriver.mjs';
 
-export { waitFor };
+export { KEY, waitFor };
 
 const root = resolve(import.meta.dirname, '..', '..');
 const targetDir = process.env.CARGO_TARGET_DIR ? resolve(process.env.CARGO_TARGET_DIR) : join(root, 'target');
@@ -223,7 +223,12 @@ export function withRig(name, body) {
       const logs = rig.procs.map((p) => `--- ${p.spawnfile} ---\n${p.stderrText}`).join('\n');
       mkdirSync(ARTIFACTS, { recursive: true });
       writeFileSync(join(ARTIFACTS, `${name}-logs.txt`), logs);
-      e.message += `\n(screenshot: ${shot ?? 'none'}; logs: ${join(ARTIFACTS, `${name}-logs.txt`)})`;
+      const where = `(screenshot: ${shot ?? 'none'}; logs: ${join(ARTIFACTS, `${name}-logs.txt`)})`;
+      // Some errors (a DOMException) have a read-only message: wrap those rather than lose them.
+      if (!(e instanceof Error) || Object.getOwnPropertyDescriptor(e, 'message')?.writable === false || !Object.hasOwn(e, 'message')) {
+        throw new Error(`${e?.name ?? 'Error'}: ${e?.message ?? e}\n${where}`, { cause: e });
+      }
+      e.message += `\n${where}`;
       throw e;
     } finally {
       await rig.stop();

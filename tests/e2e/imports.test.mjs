@@ -17,15 +17,7 @@ const FIXTURE = join(root, 'src-tauri', 'crates', 'otel', 'fixtures', 'pydantic_
 const AGENT = join(root, 'src-tauri', 'crates', 'receiver', 'tests', 'agent_export.py');
 const VENV_PY = join(process.env.COUNTERSIGN_VENV_DIR ?? '/var/tmp/countersign-venvs', 'otel', 'bin', 'python');
 
-const KEY = { end: '\uE010', backspace: '\uE003' };
-const valueOf = (s, el) => s.cmd('GET', `/element/${el.id}/property/value`);
 
-/** Replaces an input's text by keystrokes (WebDriver's clear() does not reach React's state). */
-async function replaceText(s, el, text) {
-  const cur = String((await valueOf(s, el)) ?? '');
-  await el.type(KEY.end + KEY.backspace.repeat(cur.length) + text);
-  await waitFor(`the input to read ${text}`, async () => (await valueOf(s, el)) === text, 5_000);
-}
 
 /** Settings → add a price for the fixture's model, effective long before its spans. */
 async function priceModel(s, model, input, output) {
@@ -39,7 +31,7 @@ async function priceModel(s, model, input, output) {
   });
   const row = rows.at(-1);
   await (await row.find('[data-testid="price-model"]')).type(model);
-  await replaceText(s, await row.find('[data-testid="price-from"]'), '2020-01-01');
+  await (await row.find('[data-testid="price-from"]')).replaceText('2020-01-01');
   await (await row.find('[data-testid="price-input"]')).type(input);
   await (await row.find('[data-testid="price-output"]')).type(output);
   const save = await s.find('[data-testid="price-save"]');
@@ -139,7 +131,7 @@ test('the OTLP/HTTP receiver enabled in Settings turns a live exporter run into 
   const taken = squatter.address().port;
   try {
     await (await s.find('[data-testid="receiver-enabled"]')).click();
-    await replaceText(s, await s.find('[data-testid="receiver-port"]'), String(taken));
+    await (await s.find('[data-testid="receiver-port"]')).replaceText(String(taken));
     await (await s.find('[data-testid="receiver-apply"]')).click();
     const why = await s.waitFind('[data-testid="receiver"][data-state="failed"] [data-testid="receiver-error"]');
     assert.match(await why.text(), new RegExp(`127\\.0\\.0\\.1:${taken}`));
@@ -147,7 +139,7 @@ test('the OTLP/HTTP receiver enabled in Settings turns a live exporter run into 
     await new Promise((ok) => squatter.close(ok));
   }
   // Port 0: any free port, reported back.
-  await replaceText(s, await s.find('[data-testid="receiver-port"]'), '0');
+  await (await s.find('[data-testid="receiver-port"]')).replaceText('0');
   await (await s.find('[data-testid="receiver-apply"]')).click();
   const endpointEl = await s.waitFind('[data-testid="receiver"][data-state="running"] [data-testid="receiver-endpoint"]');
   const endpoint = await endpointEl.text();

@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { copyFileSync, existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { handOffPort, waitFor, withRig } from './harness.mjs';
+import { KEY, handOffPort, waitFor, withRig } from './harness.mjs';
 
 const root = resolve(import.meta.dirname, '..', '..');
 const FIXTURE = join(root, 'src-tauri', 'crates', 'langgraph', 'fixtures', 'graph');
@@ -96,8 +96,6 @@ async function addLangGraph(s, url, name) {
     return false;
   });
 }
-
-const KEY = { end: '\uE010', backspace: '\uE003' };
 
 /** Confirms every field of the open review: money re-typed, the rest ticked, `skip` left out. */
 async function confirmAll(s, skip = []) {

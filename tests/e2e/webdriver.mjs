@@ -3,6 +3,9 @@
 
 const ELEMENT = 'element-6066-11e4-a52e-4f735466cecf';
 
+/** WebDriver key codes the tests type. */
+export const KEY = { end: '\uE010', backspace: '\uE003' };
+
 export class WebDriverError extends Error {}
 
 /** Polls `probe` until it returns a truthy value or `timeoutMs` passes (waits on a condition). */
@@ -121,8 +124,22 @@ export class Element {
       return null;
     }
   }
+  /**
+   * Types `text` key by key. The time allowed grows with its length: under load each key costs
+   * the WebView a React render, and a long path takes more than the default 15 s.
+   */
   type(text) {
-    return this.s.cmd('POST', `/element/${this.id}/value`, { text });
+    return this.s.cmd('POST', `/element/${this.id}/value`, { text }, 15_000 + 250 * [...text].length);
+  }
+  /** The input's current value (its DOM property, what React holds). */
+  value() {
+    return this.s.cmd('GET', `/element/${this.id}/property/value`);
+  }
+  /** Replaces an input's text by keystrokes (WebDriver's clear() does not reach React's state). */
+  async replaceText(text) {
+    const cur = String((await this.value()) ?? '');
+    await this.type(KEY.end + KEY.backspace.repeat(cur.length) + text);
+    await waitFor(`the input to read ${text}`, async () => (await this.value()) === text, 5_000);
   }
   clear() {
     return this.s.cmd('POST', `/element/${this.id}/clear`, {});
@@ -142,12 +159,18 @@ export class Element {
 }
 
 async function call(base, method, path, body, timeoutMs) {
-  const res = await fetch(base + path, {
-    method,
-    headers: body === undefined ? {} : { 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-    signal: AbortSignal.timeout(timeoutMs),
-  });
+  let res;
+  try {
+    res = await fetch(base + path, {
+      method,
+      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+  } catch (e) {
+    // A timeout is a DOMException that names neither the command nor the wait.
+    throw new WebDriverError(`${method} ${path}: ${e.name === 'TimeoutError' ? `no answer in ${timeoutMs} ms` : e.message}`);
+  }
   const json = await res.json().catch(() => ({}));
   if (!res.ok) {
     const v = json.value ?? {};
