@@ -263,3 +263,23 @@ export async function addBackendInApp(s, backend, name = 'Reference under test')
   await (await s.find('[data-testid="backend-token"]')).type(backend.token);
   await (await s.find('[data-testid="backend-add"]')).click();
 }
+
+/**
+ * From the Runs view, opens the first run whose row text matches `pattern` (waiting for it to be
+ * synced) and resolves to its tool-call elements once there are `calls` of them.
+ */
+export async function openRunWithCalls(s, pattern, calls) {
+  await (await s.find('[data-testid="nav-runs"]')).click();
+  const row = await waitFor(`a run matching ${pattern} in the list`, async () => {
+    for (const r of await s.findAll('[data-testid="run-row"]')) {
+      if (pattern.test(await r.text())) return r;
+    }
+    return null;
+  });
+  await row.click();
+  await s.waitFind('[data-testid="run-detail"]');
+  return waitFor(`${calls} tool calls`, async () => {
+    const c = await s.findAll('[data-testid="tool-call"]');
+    return c.length === calls ? c : null;
+  });
+}

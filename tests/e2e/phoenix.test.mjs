@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { handOffPort, waitFor, withRig } from './harness.mjs';
+import { handOffPort, waitFor, withRig, openRunWithCalls } from './harness.mjs';
 
 const root = resolve(import.meta.dirname, '..', '..');
 const FIXTURE = join(root, 'src-tauri', 'crates', 'otel', 'fixtures', 'pydantic_ai_support.json');
@@ -97,19 +97,7 @@ test(
     const rowCss = `[data-testid="backend-row"][data-backend-id="${await row.attr('data-backend-id')}"]`;
 
     // The run, opened from the run list: tool calls, tokens and citations from the spans.
-    await (await s.find('[data-testid="nav-runs"]')).click();
-    const runRow = await waitFor('the Phoenix run in the list', async () => {
-      for (const r of await s.findAll('[data-testid="run-row"]')) {
-        if (/support_triage/.test(await r.text())) return r;
-      }
-      return null;
-    });
-    await runRow.click();
-    await s.waitFind('[data-testid="run-detail"]');
-    const calls = await waitFor('two tool calls', async () => {
-      const c = await s.findAll('[data-testid="tool-call"]');
-      return c.length === 2 ? c : null;
-    });
+    const calls = await openRunWithCalls(s, /support_triage/, 2);
     assert.match(await calls[0].text(), /search_kb/);
     assert.match(await calls[1].text(), /lookup_order/);
     assert.match(await (await s.find('[data-testid="run-tokens"]')).text(), /260 in · 45 out · 305 total/);
