@@ -401,28 +401,18 @@ fn langfuse_sync_killed_at_random_points_resumes_exactly() {
     let backend = register(&store, "Langfuse", &lf.url, langfuse::KIND, json!({}));
     let readable = all.len() - 30;
 
-    let mut x: u64 = 0x1f00;
-    let mut floor = 0usize;
-    let mut kills = 0;
-    for round in 0..4 {
-        x = x
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        let kill_at = floor + 10 + (x >> 33) as usize % 60;
-        let mut child = spawn_worker(
-            "sync_worker",
-            langfuse::KIND,
-            &store,
-            &backend,
-            &lf.url,
-            &keys(),
-            3,
-        );
-        let (killed, n) = kill_when_stored(&mut child, &store, kill_at, floor, round);
-        kills += usize::from(killed);
-        floor = n;
-    }
-    assert!(kills >= 2, "the worker was killed mid-sync ({kills} kills)");
+    kill_rounds(
+        &KillTarget {
+            kind: langfuse::KIND,
+            store: &store,
+            backend_id: &backend,
+            url: &lf.url,
+            secret: &keys(),
+            page: 3,
+        },
+        0x1f00,
+        60,
+    );
     let last = sync(&store, &backend, &lf.url, &keys(), &paged(3));
     assert_eq!(last.error, None, "{last:?}");
 

@@ -339,28 +339,18 @@ fn mlflow_sync_killed_at_random_points_resumes_exactly() {
     let store = dir.path().join("store.db");
     let backend = mlflow_store(&store, &server.url, config.clone());
 
-    let mut x: u64 = 0x5eed;
-    let mut floor = 0usize;
-    let mut kills = 0;
-    for round in 0..4 {
-        x = x
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        let kill_at = floor + 10 + (x >> 33) as usize % 40;
-        let mut child = spawn_worker(
-            "sync_worker",
-            mlflow::KIND,
-            &store,
-            &backend,
-            &server.url,
-            "",
-            2,
-        );
-        let (killed, n) = kill_when_stored(&mut child, &store, kill_at, floor, round);
-        kills += usize::from(killed);
-        floor = n;
-    }
-    assert!(kills >= 2, "the worker was killed mid-sync ({kills} kills)");
+    kill_rounds(
+        &KillTarget {
+            kind: mlflow::KIND,
+            store: &store,
+            backend_id: &backend,
+            url: &server.url,
+            secret: "",
+            page: 2,
+        },
+        0x5eed,
+        40,
+    );
     let last = sync(&store, &backend, &server.url, &paged(2));
     assert_eq!(last.error, None, "{last:?}");
 

@@ -342,28 +342,18 @@ fn phoenix_sync_killed_at_random_points_resumes_exactly() {
     let config = json!({ "project": project });
     let backend = register(&store, "Phoenix", &phx.url, phoenix::KIND, config.clone());
 
-    let mut x: u64 = 0x7ace;
-    let mut floor = 0usize;
-    let mut kills = 0;
-    for round in 0..4 {
-        x = x
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        let kill_at = floor + 10 + (x >> 33) as usize % 60;
-        let mut child = spawn_worker(
-            "sync_worker",
-            phoenix::KIND,
-            &store,
-            &backend,
-            &phx.url,
-            "",
-            3,
-        );
-        let (killed, n) = kill_when_stored(&mut child, &store, kill_at, floor, round);
-        kills += usize::from(killed);
-        floor = n;
-    }
-    assert!(kills >= 2, "the worker was killed mid-sync ({kills} kills)");
+    kill_rounds(
+        &KillTarget {
+            kind: phoenix::KIND,
+            store: &store,
+            backend_id: &backend,
+            url: &phx.url,
+            secret: "",
+            page: 3,
+        },
+        0x7ace,
+        60,
+    );
     let last = sync(&store, &backend, &phx.url, &paged(3));
     assert_eq!(last.error, None, "{last:?}");
 

@@ -505,6 +505,44 @@ pub fn kill_when_stored(
     (reached, n)
 }
 
+/// Where a kill-and-resume test syncs: the worker's kind, store, backend, URL, secret and page.
+pub struct KillTarget<'a> {
+    pub kind: &'a str,
+    pub store: &'a Path,
+    pub backend_id: &'a str,
+    pub url: &'a str,
+    pub secret: &'a str,
+    pub page: u32,
+}
+
+/// Four rounds of a sync worker SIGKILLed at a pseudo-random span count (from `seed`, at most
+/// `spread` spans past what is stored), each checking nothing stored is lost; asserts that at
+/// least two rounds were killed mid-sync (a worker may also finish first).
+pub fn kill_rounds(t: &KillTarget<'_>, seed: u64, spread: usize) {
+    let mut x = seed;
+    let mut floor = 0usize;
+    let mut kills = 0;
+    for round in 0..4 {
+        x = x
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        let kill_at = floor + 10 + (x >> 33) as usize % spread;
+        let mut child = spawn_worker(
+            "sync_worker",
+            t.kind,
+            t.store,
+            t.backend_id,
+            t.url,
+            t.secret,
+            t.page,
+        );
+        let (killed, n) = kill_when_stored(&mut child, t.store, kill_at, floor, round);
+        kills += usize::from(killed);
+        floor = n;
+    }
+    assert!(kills >= 2, "the worker was killed mid-sync ({kills} kills)");
+}
+
 /// Sync options asking for pages of `n` records.
 pub fn paged(n: u32) -> countersign_sync::SyncOptions {
     countersign_sync::SyncOptions {
