@@ -283,8 +283,7 @@ test('a reviewer escalates an item to finance with a reason; it stays pending fo
   const { id } = await openPending(s, backend, 'issue_refund');
   const button = await s.find('[data-testid="escalate"]');
   assert.equal(await enabled(s, button), false, 'escalate needs a role and a reason');
-  await (await s.find('[data-testid="escalate-role"]')).click();
-  await (await s.find('[data-testid="escalate-role"] option[value="finance"]')).click();
+  await (await s.find('[data-testid="escalate-role"]')).choose('finance');
   await (await s.find('[data-testid="escalate-reason"]')).type('amount above my approval limit');
   await waitFor('escalate enabled', async () => enabled(s, await s.find('[data-testid="escalate"]')));
   await (await s.find('[data-testid="escalate"]')).click();

@@ -33,7 +33,7 @@ async function addBackend(s, url, token) {
 }
 
 async function choose(row, testId, value) {
-  await (await row.find(`[data-testid="${testId}"] option[value="${value}"]`)).click();
+  await (await row.find(`[data-testid="${testId}"]`)).choose(value);
 }
 
 test('finance sets a daily hard cap in the app and the backend stops runs at it', withRig('budget-hard-cap', async (rig) => {
@@ -87,7 +87,7 @@ test('finance sets a daily hard cap in the app and the backend stops runs at it'
 
   await (await s.find('[data-testid="nav-runs"]')).click();
   await (await s.waitFind('[data-testid="sync-now"]')).click();
-  await (await s.waitFind('[data-testid="filter-outcome"] option[value="budget_stopped"]')).click();
+  await (await s.waitFind('[data-testid="filter-outcome"]')).choose('budget_stopped');
   const ids = await waitFor('stopped runs listed', async () => {
     const rows = await s.findAll('[data-testid="run-row"]');
     const got = await Promise.all(rows.map((r) => r.attr('data-run-id')));

@@ -83,7 +83,7 @@ async function interruptedRefund(url, orderId) {
 /** Adds the LangGraph server in the Backends view and waits for its first healthy sync. */
 async function addLangGraph(s, url, name) {
   await (await s.waitFind('[data-testid="nav-backends"]')).click();
-  await (await s.waitFind('[data-testid="backend-kind"] option[value="langgraph"]')).click();
+  await (await s.waitFind('[data-testid="backend-kind"]')).choose('langgraph');
   await (await s.find('[data-testid="backend-name"]')).type(name);
   await (await s.find('[data-testid="backend-url"]')).type(url);
   await (await s.find('[data-testid="backend-add"]')).click();
@@ -238,7 +238,7 @@ test(
     const { session: s } = await rig.app();
 
     await (await s.waitFind('[data-testid="nav-backends"]')).click();
-    await (await s.waitFind('[data-testid="backend-kind"] option[value="langgraph"]')).click();
+    await (await s.waitFind('[data-testid="backend-kind"]')).choose('langgraph');
     await (await s.find('[data-testid="backend-name"]')).type('Refund agents (LangGraph)');
     await (await s.find('[data-testid="backend-url"]')).type(url);
     await (await s.find('[data-testid="backend-add"]')).click();

@@ -65,7 +65,7 @@ test(
 
     const { session: s } = await rig.app();
     await (await s.waitFind('[data-testid="nav-backends"]')).click();
-    await (await s.waitFind('[data-testid="backend-kind"] option[value="mlflow"]')).click();
+    await (await s.waitFind('[data-testid="backend-kind"]')).choose('mlflow');
     await (await s.waitFind('[data-testid="backend-experiment"]')).type('refunds');
     await (await s.find('[data-testid="backend-name"]')).type('Traces (MLflow)');
     await (await s.find('[data-testid="backend-url"]')).type(mlflow.url);

@@ -79,7 +79,7 @@ test(
 
     const { session: s } = await rig.app();
     await (await s.waitFind('[data-testid="nav-backends"]')).click();
-    await (await s.waitFind('[data-testid="backend-kind"] option[value="phoenix"]')).click();
+    await (await s.waitFind('[data-testid="backend-kind"]')).choose('phoenix');
     await (await s.waitFind('[data-testid="backend-project"]')).type('default');
     await (await s.find('[data-testid="backend-name"]')).type('Traces (Phoenix)');
     await (await s.find('[data-testid="backend-url"]')).type(phoenix.url);

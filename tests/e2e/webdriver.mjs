@@ -135,6 +135,18 @@ export class Element {
   value() {
     return this.s.cmd('GET', `/element/${this.id}/property/value`);
   }
+  /**
+   * Chooses `value` in this <select> as a user does (clicking its option), and waits until the
+   * select holds it: under load WebKitWebDriver may report an option click done that the page
+   * never saw, so the click is repeated until the value is there.
+   */
+  async choose(value) {
+    await waitFor(`${value} chosen`, async () => {
+      if ((await this.value()) === value) return true;
+      await (await this.find(`option[value="${value}"]`)).click();
+      return (await this.value()) === value;
+    }, 20_000, 250);
+  }
   /** Replaces an input's text by keystrokes (WebDriver's clear() does not reach React's state). */
   async replaceText(text) {
     const cur = String((await this.value()) ?? '');

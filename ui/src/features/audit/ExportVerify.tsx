@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { memo, useCallback, useEffect, useState } from 'react';
 import { exportAudit, verifyAudit } from '../../api/governance';
 import type { ExportResult, VerifyOutcome } from '../../api/types';
 import { useReportError } from '../../app/errors';
@@ -9,7 +9,7 @@ import { Files, Range } from './BundleParts';
 import { VerifyResult } from './VerifyResult';
 
 /** The result of an export: where it went, what it holds, and checkpoint warnings. */
-export function ExportSummary({ exported }: { exported: ExportResult }) {
+export const ExportSummary = memo(function ExportSummary({ exported }: { exported: ExportResult }) {
   const receipts = exported.manifest.files.find((f) => f.name === 'receipts.jsonl')?.lines ?? 0;
   return (
     <div className="export-result" data-testid="export-result" data-dir={exported.dir} data-receipts={receipts}>
@@ -61,7 +61,7 @@ export function ExportSummary({ exported }: { exported: ExportResult }) {
       <Files files={exported.manifest.files} />
     </div>
   );
-}
+});
 
 /**
  * Export a signed bundle for a range (after a checkpoint with each native backend), and verify
@@ -126,6 +126,15 @@ export function ExportVerify({
     }
   };
 
+  // Stable, so typing in the folder box does not re-render the verification shown below it.
+  const verifiedDir = verified?.dir;
+  const onTrusted = useCallback(() => {
+    onTrustChanged();
+    if (verifiedDir) void doVerify(verifiedDir);
+    // doVerify only uses setters and the folder it is given.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [onTrustChanged, verifiedDir]);
+
   return (
     <div className="export-verify">
       <div className="detail-section">
@@ -175,10 +184,7 @@ export function ExportVerify({
             dir={verified.dir}
             outcome={verified.outcome}
             publicKey={publicKey}
-            onTrusted={() => {
-              onTrustChanged();
-              void doVerify(verified.dir);
-            }}
+            onTrusted={onTrusted}
           />
         ) : null}
       </div>

@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { memo, useState } from 'react';
 import type { Conclusion, ReceiptSummary, TrustedKey, VerifyOutcome, VerifyReport } from '../../api/types';
 import { SafeText } from '../../components/SafeText';
 import { TimeText } from '../../components/TimeText';
@@ -126,7 +126,7 @@ function Verified({ dir, report, publicKey }: { dir: string; report: VerifyRepor
  * not, signer, receipts), or why it fails. A valid signature by an untrusted key is a
  * failure, with the signer's fingerprint and a way to trust the key after comparing it.
  */
-export function VerifyResult({
+export const VerifyResult = memo(function VerifyResult({
   dir,
   outcome,
   publicKey,
@@ -187,4 +187,4 @@ export function VerifyResult({
       )}
     </div>
   );
-}
+});
