@@ -19,18 +19,32 @@ pub(crate) struct Migration {
 }
 
 /// SQLite's steps.
-pub(crate) const SQLITE: &[Migration] = &[Migration {
-    version: 1,
-    name: "init",
-    sql: include_str!("migrations/sqlite/0001_init.sql"),
-}];
+pub(crate) const SQLITE: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "init",
+        sql: include_str!("migrations/sqlite/0001_init.sql"),
+    },
+    Migration {
+        version: 2,
+        name: "keys_webhooks",
+        sql: include_str!("migrations/sqlite/0002_keys_webhooks.sql"),
+    },
+];
 
 /// PostgreSQL's steps (the same numbers and names as SQLite's).
-pub(crate) const POSTGRES: &[Migration] = &[Migration {
-    version: 1,
-    name: "init",
-    sql: include_str!("migrations/postgres/0001_init.sql"),
-}];
+pub(crate) const POSTGRES: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "init",
+        sql: include_str!("migrations/postgres/0001_init.sql"),
+    },
+    Migration {
+        version: 2,
+        name: "keys_webhooks",
+        sql: include_str!("migrations/postgres/0002_keys_webhooks.sql"),
+    },
+];
 
 /// Refuses a database a newer build migrated.
 fn check_known(found: i64, steps: &[Migration]) -> Result<(), Error> {

@@ -7,6 +7,7 @@ mod budget;
 mod runs;
 mod traces;
 pub(crate) mod validate;
+mod webhooks;
 
 pub(crate) use super::identity::Agent;
 
@@ -25,7 +26,7 @@ use serde_json::Value;
 use std::sync::Arc;
 use std::time::Instant;
 
-pub(crate) use actions::announce;
+pub(crate) use actions::{announce, owe_missing};
 
 /// The shared server state as handlers extract it.
 type AppState = axum::extract::State<Arc<State>>;
@@ -46,6 +47,11 @@ pub(crate) fn routes(state: Arc<State>) -> Router<Arc<State>> {
         .route("/v1/budget/reserve", post(budget::reserve))
         .route("/v1/budget/settle", post(budget::settle))
         .route("/v1/traces", post(traces::post))
+        .route("/v1/webhooks", post(webhooks::register).get(webhooks::list))
+        .route(
+            "/v1/webhooks/{webhook_id}",
+            axum::routing::delete(webhooks::delete),
+        )
         .route_layer(middleware::from_fn_with_state(state, gate))
 }
 

@@ -142,6 +142,16 @@ pub(super) async fn post(
             let all = spans::of_trace(&mut tx, &trace)?;
             match countersign_otel::run_from_resource_spans(&all, &st2.prices) {
                 Ok((mut run, _warnings)) => {
+                    match agent.tenant_for(&run.tenant, "tenant") {
+                        Ok(t) => run.tenant = t,
+                        Err(_) => {
+                            rejected.push((
+                                format!("trace {trace}: tenant {} is not this key's", run.tenant),
+                                all.len() as u64,
+                            ));
+                            continue;
+                        }
+                    }
                     let before = get_json(&mut tx, "runs", &run.run_id)?;
                     run.revision = before.as_deref().map(stored_revision).unwrap_or(0) + 1;
                     match write_run(&mut tx, &agent.name, &run)? {
