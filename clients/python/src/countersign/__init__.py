@@ -36,6 +36,7 @@ from .models import (
     Rollback,
     RunReport,
     Target,
+    Webhook,
 )
 
 __all__ = [
@@ -68,6 +69,7 @@ __all__ = [
     "TooLarge",
     "TransportError",
     "Unauthorized",
+    "Webhook",
     "current_run",
     "requires_approval",
 ]

@@ -25,6 +25,7 @@ from .models import (
     Rollback,
     RunReport,
     Target,
+    Webhook,
 )
 
 __all__ = ["Countersign", "RunReporter", "current_run"]
@@ -147,6 +148,7 @@ class Countersign:
         expires_in_secs: int = 900,
         rollback: Rollback | None = None,
         webhook_url: str | None = None,
+        webhook_id: str | None = None,
         tenant: str | None = None,
         extra: Mapping[str, Any] | None = None,
     ) -> ActionTicket:
@@ -170,11 +172,31 @@ class Countersign:
             body["rollback"] = rollback.to_json()
         if webhook_url is not None:
             body["webhook_url"] = webhook_url
+        if webhook_id is not None:
+            body["webhook_id"] = webhook_id
         if tenant is not None:
             body["tenant"] = tenant
         if extra:
             body.update(extra)
         return self.post_action(body)
+
+    # -- webhooks ---------------------------------------------------------------------------
+
+    def register_webhook(self, url: str) -> Webhook:
+        """Registers ``url`` to receive this agent's decisions, signed (check them with
+        :func:`countersign.webhooks.verify_signature`). The secret is in the answer only: keep
+        it. Name the webhook in :meth:`request_action` with ``webhook_id``."""
+        r = self._t.call("POST", "/v1/webhooks", {"url": url}, idempotent=False, ok=(201,))
+        return Webhook(webhook_id=str(r["webhook_id"]), url=str(r["url"]), secret=str(r["secret"]))
+
+    def webhooks(self) -> list[Webhook]:
+        """This agent's webhooks (without their secrets)."""
+        r = self._t.call("GET", "/v1/webhooks", idempotent=True)
+        return [Webhook(webhook_id=str(w["webhook_id"]), url=str(w["url"]), secret=None) for w in r["items"]]
+
+    def delete_webhook(self, webhook_id: str) -> None:
+        """Stops deliveries to a webhook."""
+        self._t.call("DELETE", f"/v1/webhooks/{quote(webhook_id, safe='')}", idempotent=True, ok=(204,))
 
     def post_action(self, body: Mapping[str, Any]) -> ActionTicket:
         """Posts a ready `ActionRequest` body (it must carry its ``idempotency_key``)."""

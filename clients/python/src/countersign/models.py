@@ -26,6 +26,7 @@ __all__ = [
     "Rollback",
     "RunReport",
     "Target",
+    "Webhook",
     "from_field_value",
     "to_field_value",
 ]
@@ -358,3 +359,12 @@ def _opt_str(v: Any) -> str | None:
 
 
 JsonValue = Union[None, bool, int, float, str, list[Any], dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class Webhook:
+    """A registered webhook; ``secret`` only in the answer to the registration."""
+
+    webhook_id: str
+    url: str
+    secret: str | None
