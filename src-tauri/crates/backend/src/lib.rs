@@ -127,6 +127,9 @@ pub struct Config {
     pub trickle: f64,
     /// Limits on what agents send.
     pub agents: AgentLimits,
+    /// Model prices (the console's price-table JSON) for OTLP traces that report tokens but no
+    /// cost; `None` is the built-in example table.
+    pub prices: Option<String>,
 }
 
 /// Limits on the agent side of the protocol: what one key may send, and how decisions are
@@ -169,6 +172,7 @@ impl Default for Config {
             hostile: false,
             trickle: 0.0,
             agents: AgentLimits::default(),
+            prices: None,
         }
     }
 }
@@ -284,6 +288,11 @@ pub async fn start(config: Config) -> Result<Handle, Error> {
             config.trickle
         )));
     }
+    let prices = match &config.prices {
+        Some(text) => countersign_otel::PriceTable::from_json(text)
+            .map_err(|e| Error::Invalid(e.to_string()))?,
+        None => countersign_otel::PriceTable::example(),
+    };
     let dir = config.data_dir.clone();
     let database = config
         .database
@@ -342,7 +351,7 @@ pub async fn start(config: Config) -> Result<Handle, Error> {
             std::time::Duration::from_secs(30),
             webhook_key,
         ),
-        prices: countersign_otel::PriceTable::example(),
+        prices,
         agents: config.agents.clone(),
     });
     let listener = tokio::net::TcpListener::bind(config.listen).await?;

@@ -172,6 +172,11 @@ struct ServeArgs {
     /// New runs (and pending actions) per second while running; 0 for a fixed data set.
     #[arg(long, default_value_t = 0.2)]
     trickle: f64,
+    /// Model prices (the console's price-table JSON) for OTLP traces that report tokens but no
+    /// cost; default: the built-in EXAMPLE table. A model without a price leaves the cost
+    /// unknown (flagged on the run), never silently 0.
+    #[arg(long)]
+    prices: Option<PathBuf>,
 }
 
 #[derive(Args)]
@@ -386,6 +391,12 @@ async fn serve(a: ServeArgs) -> Result<(), String> {
         faults: a.faults,
         hostile: a.hostile,
         trickle: a.trickle,
+        prices: match &a.prices {
+            Some(p) => Some(
+                std::fs::read_to_string(p).map_err(|e| format!("--prices {}: {e}", p.display()))?,
+            ),
+            None => None,
+        },
         ..Default::default()
     };
     let handle = countersign_backend::start(config)
