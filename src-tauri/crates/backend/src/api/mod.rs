@@ -5,7 +5,7 @@
 mod admin;
 pub(crate) mod agent;
 mod checkpoints;
-mod decisions;
+pub(crate) mod decisions;
 mod identity;
 mod paging;
 pub(crate) mod problem;

@@ -326,3 +326,59 @@ pub(crate) fn decision_reason(c: &mut dyn Sql, id: &str) -> Result<Option<String
         args![id],
     )
 }
+
+/// Where the rollback of an agent's executed action stands.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub(crate) struct AgentRollback {
+    /// `requested`, `rolled_back` or `failed`; `None` before any request.
+    pub state: Option<String>,
+    /// Who asked, when and why (`{requested_by, requested_at, reason}`).
+    pub request: Option<Value>,
+    /// What the agent reported (`{status, detail, error}`).
+    pub result: Option<Value>,
+    /// How the agent said it would undo the write, as it posted it.
+    pub descriptor: Option<Value>,
+}
+
+/// The rollback state of agent action `id` (`None` for the seeded data's actions).
+pub(crate) fn rollback_of(c: &mut dyn Sql, id: &str) -> Result<Option<AgentRollback>, Error> {
+    let Some(mut r) = c.row(
+        "SELECT rollback_state, rollback_request, rollback_result, rollback FROM agent_actions
+         WHERE action_id = ?1",
+        args![id],
+    )?
+    else {
+        return Ok(None);
+    };
+    let json = |t: Option<String>| -> Result<Option<Value>, Error> {
+        Ok(t.map(|t| serde_json::from_str(&t)).transpose()?)
+    };
+    Ok(Some(AgentRollback {
+        state: r.opt_text(0)?,
+        request: json(r.opt_text(1)?)?,
+        result: json(r.opt_text(2)?)?,
+        descriptor: json(r.opt_text(3)?)?,
+    }))
+}
+
+/// Records a new rollback state of agent action `id` (a request clears an earlier result).
+pub(crate) fn set_rollback(
+    c: &mut dyn Sql,
+    id: &str,
+    state: &str,
+    request: Option<&Value>,
+    result: Option<&Value>,
+) -> Result<(), Error> {
+    match request {
+        Some(req) => c.exec(
+            "UPDATE agent_actions SET rollback_state = ?2, rollback_request = ?3, rollback_result = NULL
+             WHERE action_id = ?1",
+            args![id, state, req.to_string()],
+        )?,
+        None => c.exec(
+            "UPDATE agent_actions SET rollback_state = ?2, rollback_result = ?3 WHERE action_id = ?1",
+            args![id, state, result.map(Value::to_string)],
+        )?,
+    };
+    Ok(())
+}

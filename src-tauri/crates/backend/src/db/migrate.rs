@@ -27,8 +27,8 @@ pub(crate) const SQLITE: &[Migration] = &[
     },
     Migration {
         version: 2,
-        name: "keys_webhooks",
-        sql: include_str!("migrations/sqlite/0002_keys_webhooks.sql"),
+        name: "agent_hub",
+        sql: include_str!("migrations/sqlite/0002_agent_hub.sql"),
     },
 ];
 
@@ -41,8 +41,8 @@ pub(crate) const POSTGRES: &[Migration] = &[
     },
     Migration {
         version: 2,
-        name: "keys_webhooks",
-        sql: include_str!("migrations/postgres/0002_keys_webhooks.sql"),
+        name: "agent_hub",
+        sql: include_str!("migrations/postgres/0002_agent_hub.sql"),
     },
 ];
 

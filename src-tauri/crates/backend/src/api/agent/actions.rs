@@ -189,9 +189,9 @@ fn check(req: &ActionRequest, now: DateTime<Utc>) -> Result<PendingAction, Probl
         policy_checks: req.policy_checks.clone(),
         deny_reasons: req.deny_reasons.clone(),
         escalate_to: req.escalate_to.clone(),
-        // The agent executes the write, so only the agent could undo it: the console is not
-        // offered a rollback the server cannot perform (the descriptor is kept for the record).
-        rollback_supported: false,
+        // The agent executes the write, so only the agent can undo it: when it says it can,
+        // the console offers a rollback, which the agent performs and confirms.
+        rollback_supported: req.rollback.as_ref().is_some_and(|r| r.supported),
         escalated_to: None,
         field_rules: req.field_rules.clone(),
         allowed_decisions: req.allowed_decisions.clone(),
@@ -417,7 +417,7 @@ fn read_view(c: &mut Conn<'_>, id: &str, row: &AgentAction) -> Result<Option<Val
 }
 
 /// The action `id` if `agent` may see it (its own, or any for an admin), else 404.
-fn owned(c: &mut dyn Sql, agent: &Agent, id: &str) -> Result<AgentAction, Problem> {
+pub(super) fn owned(c: &mut dyn Sql, agent: &Agent, id: &str) -> Result<AgentAction, Problem> {
     let not_found = || {
         problem(
             StatusCode::NOT_FOUND,
@@ -438,11 +438,11 @@ fn owned(c: &mut dyn Sql, agent: &Agent, id: &str) -> Result<AgentAction, Proble
 pub(super) struct WaitQuery {
     /// Seconds to hold the request while the action is pending (0-60; default 0).
     #[serde(default)]
-    wait: Option<u64>,
+    pub(super) wait: Option<u64>,
 }
 
 /// Longest long-poll.
-const MAX_WAIT_SECS: u64 = 60;
+pub(super) const MAX_WAIT_SECS: u64 = 60;
 
 /// `GET /v1/actions/{action_id}/decision?wait=N` (agents): the decision, answered at once when
 /// there is one; otherwise held until a decision, the deadline or `wait` seconds, whichever

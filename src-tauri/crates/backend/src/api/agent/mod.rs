@@ -4,6 +4,7 @@
 
 mod actions;
 mod budget;
+mod rollback;
 mod runs;
 mod traces;
 pub(crate) mod validate;
@@ -44,6 +45,14 @@ pub(crate) fn routes(state: Arc<State>) -> Router<Arc<State>> {
             get(actions::wait_decision),
         )
         .route("/v1/actions/{action_id}/result", post(actions::post_result))
+        .route(
+            "/v1/actions/{action_id}/rollback",
+            get(rollback::wait_request),
+        )
+        .route(
+            "/v1/actions/{action_id}/rolled-back",
+            post(rollback::post_rolled_back),
+        )
         .route("/v1/budget/reserve", post(budget::reserve))
         .route("/v1/budget/settle", post(budget::settle))
         .route("/v1/traces", post(traces::post))

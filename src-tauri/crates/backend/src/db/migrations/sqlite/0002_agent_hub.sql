@@ -3,7 +3,7 @@ ALTER TABLE api_keys ADD COLUMN tenant TEXT;
 ALTER TABLE api_keys ADD COLUMN revoked_at TEXT;
 -- Registered webhooks: where an agent's decisions are POSTed. The signing secret is not
 -- stored: it is derived from the server's `webhook-key` file and the webhook id.
-CREATE TABLE webhooks(
+CREATE TABLE IF NOT EXISTS webhooks(
     webhook_id TEXT PRIMARY KEY,
     agent TEXT NOT NULL,
     url TEXT NOT NULL,
@@ -12,23 +12,28 @@ CREATE TABLE webhooks(
 );
 ALTER TABLE agent_actions ADD COLUMN webhook_id TEXT;
 -- The delivery worker's sweep reads only actions that have a webhook.
-CREATE INDEX agent_actions_webhooked ON agent_actions(action_id)
+CREATE INDEX IF NOT EXISTS agent_actions_webhooked ON agent_actions(action_id)
     WHERE webhook_id IS NOT NULL OR webhook_url IS NOT NULL;
 -- One delivery per decision of an action (the unique event), retried with backoff until
 -- taken or out of attempts; a server holds a lease on it while sending.
-CREATE TABLE webhook_deliveries(
+CREATE TABLE IF NOT EXISTS webhook_deliveries(
     delivery_id TEXT PRIMARY KEY,
     webhook_id TEXT,
     url TEXT NOT NULL,
     action_id TEXT NOT NULL,
     event TEXT NOT NULL,
     body TEXT NOT NULL,
-    attempts BIGINT NOT NULL DEFAULT 0,
-    next_ms BIGINT NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_ms INTEGER NOT NULL,
     state TEXT NOT NULL,
     last_error TEXT,
     created_at TEXT NOT NULL,
     delivered_at TEXT,
     UNIQUE(action_id, event)
 );
-CREATE INDEX webhook_deliveries_due ON webhook_deliveries(state, next_ms);
+CREATE INDEX IF NOT EXISTS webhook_deliveries_due ON webhook_deliveries(state, next_ms);
+-- Rollback of a write an agent executed itself: the console asks, the agent undoes it and
+-- confirms (or reports that it could not).
+ALTER TABLE agent_actions ADD COLUMN rollback_state TEXT;
+ALTER TABLE agent_actions ADD COLUMN rollback_request TEXT;
+ALTER TABLE agent_actions ADD COLUMN rollback_result TEXT;
