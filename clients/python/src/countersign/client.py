@@ -23,6 +23,7 @@ from .models import (
     ReviewField,
     Risk,
     Rollback,
+    RollbackRequest,
     RunReport,
     Target,
     Webhook,
@@ -284,6 +285,54 @@ class Countersign:
             body["error"] = error
         r = self._t.call(
             "POST", f"/v1/actions/{quote(action_id, safe='')}/result", body, idempotent=True
+        )
+        a = r["action"]
+        return ActionTicket(
+            action_id=str(a["action_id"]),
+            status=str(a["status"]),
+            expires_at=str(a.get("expires_at", "")),
+            replayed=bool(r.get("replayed", False)),
+            raw=a,
+        )
+
+    # -- rollback ---------------------------------------------------------------------------
+
+    def rollback_request(self, action_id: str, *, wait: int = 0) -> RollbackRequest:
+        """Whether the console asked to roll back this executed action (``state``: ``none``,
+        ``requested``, ``rolled_back`` or ``failed``), holding up to ``wait`` seconds (0-60)
+        while nothing is asked."""
+        path = f"/v1/actions/{quote(action_id, safe='')}/rollback?wait={int(wait)}"
+        return RollbackRequest.from_json(self._t.call("GET", path, idempotent=True, timeout=wait + 15.0))
+
+    def wait_for_rollback_request(self, action_id: str, *, timeout: float) -> RollbackRequest | None:
+        """Long-polls until a rollback of the action is requested; ``None`` when ``timeout``
+        seconds pass first."""
+        deadline = time.monotonic() + timeout
+        while True:
+            left = deadline - time.monotonic()
+            r = self.rollback_request(action_id, wait=max(0, min(MAX_POLL_SECS, int(left))))
+            if r.state == "requested":
+                return r
+            if time.monotonic() >= deadline:
+                return None
+
+    def report_rolled_back(
+        self,
+        action_id: str,
+        *,
+        ok: bool = True,
+        detail: Any = None,
+        error: str | None = None,
+    ) -> ActionTicket:
+        """Confirms a requested rollback (the action becomes ``rolled_back``), or with
+        ``ok=False`` says why the write could not be undone (``error`` required)."""
+        body: dict[str, Any] = {"status": "rolled_back" if ok else "failed"}
+        if detail is not None:
+            body["detail"] = detail
+        if error is not None:
+            body["error"] = error
+        r = self._t.call(
+            "POST", f"/v1/actions/{quote(action_id, safe='')}/rolled-back", body, idempotent=True
         )
         a = r["action"]
         return ActionTicket(
