@@ -358,11 +358,20 @@ fn keys_create_prints_an_ingest_key_once_that_a_running_server_accepts() {
 
     // Listed (never the secret), revoked beside the running server, then refused by it.
     let key_id = field("key_id: ");
-    let listed = cli(&["backend", "keys", "list", "--data", &data_arg, "--json"], None);
+    let listed = cli(
+        &["backend", "keys", "list", "--data", &data_arg, "--json"],
+        None,
+    );
     assert!(listed.status.success(), "{}", text(&listed.stderr));
     let listed = text(&listed.stdout);
-    assert!(listed.contains(&key_id) && !listed.contains(&key), "{listed}");
-    let out = cli(&["backend", "keys", "revoke", "--data", &data_arg, &key_id], None);
+    assert!(
+        listed.contains(&key_id) && !listed.contains(&key),
+        "{listed}"
+    );
+    let out = cli(
+        &["backend", "keys", "revoke", "--data", &data_arg, &key_id],
+        None,
+    );
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert!(text(&out.stdout).contains(&format!("revoked: {key_id}")));
     let run2 = serde_json::json!({
@@ -374,8 +383,14 @@ fn keys_create_prints_an_ingest_key_once_that_a_running_server_accepts() {
     assert_eq!(status, 401, "a revoked key is refused at once");
     let table = cli(&["backend", "keys", "list", "--data", &data_arg], None);
     let table = text(&table.stdout);
-    let row = table.lines().find(|l| l.starts_with(&key_id)).unwrap_or_default();
+    let row = table
+        .lines()
+        .find(|l| l.starts_with(&key_id))
+        .unwrap_or_default();
     assert!(!row.ends_with("\t-"), "revoked time shown: {row}");
-    let again = cli(&["backend", "keys", "revoke", "--data", &data_arg, "key_nope"], None);
+    let again = cli(
+        &["backend", "keys", "revoke", "--data", &data_arg, "key_nope"],
+        None,
+    );
     assert!(!again.status.success());
 }
