@@ -145,4 +145,32 @@ mod tests {
         assert!(sqlite(&mut conn).is_err());
         Ok(())
     }
+
+    #[test]
+    fn decisions_sent_before_0002_are_not_sent_again() -> Result<(), Error> {
+        let mut conn = rusqlite::Connection::open_in_memory()?;
+        conn.execute_batch(SQLITE[0].sql)?;
+        conn.pragma_update(None, "user_version", 1)?;
+        conn.execute_batch(
+            "INSERT INTO actions(action_id, seq, run_id, status, expires_ms, json)
+                 VALUES('act_old', 1, 'r', 'denied', 0, '{}'), ('act_open', 2, 'r', 'pending', 0, '{}');
+             INSERT INTO agent_actions(action_id, agent, idempotency_key, request_hash, webhook_url)
+                 VALUES('act_old', 'a', 'k1', 'h', 'http://127.0.0.1:1/h'),
+                       ('act_open', 'a', 'k2', 'h', 'http://127.0.0.1:1/h');",
+        )?;
+        sqlite(&mut conn)?;
+        let rows: Vec<(String, String, String)> = conn
+            .prepare("SELECT action_id, event, state FROM webhook_deliveries")?
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+            .collect::<Result<_, _>>()?;
+        assert_eq!(
+            rows,
+            vec![(
+                "act_old".into(),
+                "decision.denied".into(),
+                "delivered".into()
+            )]
+        );
+        Ok(())
+    }
 }

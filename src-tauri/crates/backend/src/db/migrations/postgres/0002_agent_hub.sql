@@ -37,3 +37,11 @@ CREATE INDEX webhook_deliveries_due ON webhook_deliveries(state, next_ms);
 ALTER TABLE agent_actions ADD COLUMN rollback_state TEXT;
 ALTER TABLE agent_actions ADD COLUMN rollback_request TEXT;
 ALTER TABLE agent_actions ADD COLUMN rollback_result TEXT;
+-- Decisions made before deliveries were kept here were sent by the earlier in-memory sender:
+-- recorded as delivered, so the delivery worker does not send them again.
+INSERT INTO webhook_deliveries(delivery_id, webhook_id, url, action_id, event, body, attempts,
+                               next_ms, state, created_at)
+SELECT 'dlv_migrated_' || g.action_id, NULL, g.webhook_url, g.action_id, 'decision.' || a.status,
+       '{}', 0, 0, 'delivered', 'migration 0002'
+FROM agent_actions g JOIN actions a ON a.action_id = g.action_id
+WHERE g.webhook_url IS NOT NULL AND a.status IN ('approved', 'denied', 'expired');
