@@ -34,8 +34,10 @@ from .models import (
     Reservation,
     ReviewField,
     Rollback,
+    RollbackRequest,
     RunReport,
     Target,
+    Webhook,
 )
 
 __all__ = [
@@ -61,6 +63,7 @@ __all__ = [
     "Reservation",
     "ReviewField",
     "Rollback",
+    "RollbackRequest",
     "RunReport",
     "RunReporter",
     "ServerError",
@@ -68,6 +71,7 @@ __all__ = [
     "TooLarge",
     "TransportError",
     "Unauthorized",
+    "Webhook",
     "current_run",
     "requires_approval",
 ]

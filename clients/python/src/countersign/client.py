@@ -23,8 +23,10 @@ from .models import (
     ReviewField,
     Risk,
     Rollback,
+    RollbackRequest,
     RunReport,
     Target,
+    Webhook,
 )
 
 __all__ = ["Countersign", "RunReporter", "current_run"]
@@ -147,6 +149,7 @@ class Countersign:
         expires_in_secs: int = 900,
         rollback: Rollback | None = None,
         webhook_url: str | None = None,
+        webhook_id: str | None = None,
         tenant: str | None = None,
         extra: Mapping[str, Any] | None = None,
     ) -> ActionTicket:
@@ -170,11 +173,31 @@ class Countersign:
             body["rollback"] = rollback.to_json()
         if webhook_url is not None:
             body["webhook_url"] = webhook_url
+        if webhook_id is not None:
+            body["webhook_id"] = webhook_id
         if tenant is not None:
             body["tenant"] = tenant
         if extra:
             body.update(extra)
         return self.post_action(body)
+
+    # -- webhooks ---------------------------------------------------------------------------
+
+    def register_webhook(self, url: str) -> Webhook:
+        """Registers ``url`` to receive this agent's decisions, signed (check them with
+        :func:`countersign.webhooks.verify_signature`). The secret is in the answer only: keep
+        it. Name the webhook in :meth:`request_action` with ``webhook_id``."""
+        r = self._t.call("POST", "/v1/webhooks", {"url": url}, idempotent=False, ok=(201,))
+        return Webhook(webhook_id=str(r["webhook_id"]), url=str(r["url"]), secret=str(r["secret"]))
+
+    def webhooks(self) -> list[Webhook]:
+        """This agent's webhooks (without their secrets)."""
+        r = self._t.call("GET", "/v1/webhooks", idempotent=True)
+        return [Webhook(webhook_id=str(w["webhook_id"]), url=str(w["url"]), secret=None) for w in r["items"]]
+
+    def delete_webhook(self, webhook_id: str) -> None:
+        """Stops deliveries to a webhook."""
+        self._t.call("DELETE", f"/v1/webhooks/{quote(webhook_id, safe='')}", idempotent=True, ok=(204,))
 
     def post_action(self, body: Mapping[str, Any]) -> ActionTicket:
         """Posts a ready `ActionRequest` body (it must carry its ``idempotency_key``)."""
@@ -262,6 +285,54 @@ class Countersign:
             body["error"] = error
         r = self._t.call(
             "POST", f"/v1/actions/{quote(action_id, safe='')}/result", body, idempotent=True
+        )
+        a = r["action"]
+        return ActionTicket(
+            action_id=str(a["action_id"]),
+            status=str(a["status"]),
+            expires_at=str(a.get("expires_at", "")),
+            replayed=bool(r.get("replayed", False)),
+            raw=a,
+        )
+
+    # -- rollback ---------------------------------------------------------------------------
+
+    def rollback_request(self, action_id: str, *, wait: int = 0) -> RollbackRequest:
+        """Whether the console asked to roll back this executed action (``state``: ``none``,
+        ``requested``, ``rolled_back`` or ``failed``), holding up to ``wait`` seconds (0-60)
+        while nothing is asked."""
+        path = f"/v1/actions/{quote(action_id, safe='')}/rollback?wait={int(wait)}"
+        return RollbackRequest.from_json(self._t.call("GET", path, idempotent=True, timeout=wait + 15.0))
+
+    def wait_for_rollback_request(self, action_id: str, *, timeout: float) -> RollbackRequest | None:
+        """Long-polls until a rollback of the action is requested; ``None`` when ``timeout``
+        seconds pass first."""
+        deadline = time.monotonic() + timeout
+        while True:
+            left = deadline - time.monotonic()
+            r = self.rollback_request(action_id, wait=max(0, min(MAX_POLL_SECS, int(left))))
+            if r.state == "requested":
+                return r
+            if time.monotonic() >= deadline:
+                return None
+
+    def report_rolled_back(
+        self,
+        action_id: str,
+        *,
+        ok: bool = True,
+        detail: Any = None,
+        error: str | None = None,
+    ) -> ActionTicket:
+        """Confirms a requested rollback (the action becomes ``rolled_back``), or with
+        ``ok=False`` says why the write could not be undone (``error`` required)."""
+        body: dict[str, Any] = {"status": "rolled_back" if ok else "failed"}
+        if detail is not None:
+            body["detail"] = detail
+        if error is not None:
+            body["error"] = error
+        r = self._t.call(
+            "POST", f"/v1/actions/{quote(action_id, safe='')}/rolled-back", body, idempotent=True
         )
         a = r["action"]
         return ActionTicket(

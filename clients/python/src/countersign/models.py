@@ -24,8 +24,10 @@ __all__ = [
     "ReviewField",
     "Risk",
     "Rollback",
+    "RollbackRequest",
     "RunReport",
     "Target",
+    "Webhook",
     "from_field_value",
     "to_field_value",
 ]
@@ -358,3 +360,44 @@ def _opt_str(v: Any) -> str | None:
 
 
 JsonValue = Union[None, bool, int, float, str, list[Any], dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class Webhook:
+    """A registered webhook; ``secret`` only in the answer to the registration."""
+
+    webhook_id: str
+    url: str
+    secret: str | None
+
+
+@dataclass(frozen=True)
+class RollbackRequest:
+    """Where the rollback of an executed action stands, as its agent sees it."""
+
+    action_id: str
+    #: The action's status (``executed``, ``rolled_back``, ...).
+    status: str
+    #: ``none``, ``requested``, ``rolled_back`` or ``failed``.
+    state: str
+    #: Who asked, when and why (``requested_by``, ``requested_at``, ``reason``).
+    request: dict[str, Any] | None
+    #: The rollback descriptor the agent posted with the action.
+    rollback: Any
+
+    @staticmethod
+    def from_json(v: Mapping[str, Any]) -> RollbackRequest:
+        req = v.get("request")
+        return RollbackRequest(
+            action_id=str(v["action_id"]),
+            status=str(v["status"]),
+            state=str(v["state"]),
+            request=dict(req) if isinstance(req, Mapping) else None,
+            rollback=v.get("rollback"),
+        )
+
+    @property
+    def reason(self) -> str | None:
+        """The reviewer's reason, if given."""
+        r = (self.request or {}).get("reason")
+        return None if r is None else str(r)

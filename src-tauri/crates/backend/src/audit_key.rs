@@ -13,7 +13,15 @@ pub(crate) const AUDIT_KEY_FILE: &str = "audit-key";
 
 /// Loads `dir/audit-key`, creating it with a fresh random key (mode 0600) when missing.
 pub(crate) fn load_or_create(dir: &Path) -> Result<SigningKey, Error> {
-    let path = dir.join(AUDIT_KEY_FILE);
+    Ok(SigningKey::from_bytes(&load_or_create_seed(
+        dir,
+        AUDIT_KEY_FILE,
+    )?))
+}
+
+/// Loads the random 32-byte key (hex) in `dir/name`, creating it (mode 0600) when missing.
+pub(crate) fn load_or_create_seed(dir: &Path, name: &str) -> Result<[u8; 32], Error> {
+    let path = dir.join(name);
     match std::fs::read_to_string(&path) {
         Ok(text) => {
             restrict(&path)?;
@@ -21,9 +29,9 @@ pub(crate) fn load_or_create(dir: &Path) -> Result<SigningKey, Error> {
                 .ok()
                 .and_then(|b| b.try_into().ok())
                 .ok_or_else(|| {
-                    Error::Invalid(format!("{} is not a hex Ed25519 seed", path.display()))
+                    Error::Invalid(format!("{} is not a hex 32-byte key", path.display()))
                 })?;
-            Ok(SigningKey::from_bytes(&seed))
+            Ok(seed)
         }
         Err(e) if e.kind() == io::ErrorKind::NotFound => {
             std::fs::create_dir_all(dir)?;
@@ -32,7 +40,7 @@ pub(crate) fn load_or_create(dir: &Path) -> Result<SigningKey, Error> {
             // Written whole under a name of its own, then linked into place: a server starting
             // at the same time on the same folder sees no key or a complete one.
             let tmp = dir.join(format!(
-                ".{AUDIT_KEY_FILE}.{}.{}",
+                ".{name}.{}.{}",
                 std::process::id(),
                 hex::encode(&seed[..4])
             ));
@@ -50,9 +58,11 @@ pub(crate) fn load_or_create(dir: &Path) -> Result<SigningKey, Error> {
             let linked = std::fs::hard_link(&tmp, &path);
             let _ = std::fs::remove_file(&tmp);
             match linked {
-                Ok(()) => Ok(SigningKey::from_bytes(&seed)),
+                Ok(()) => Ok(seed),
                 // Another start created it first: use that one.
-                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => load_or_create(dir),
+                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
+                    load_or_create_seed(dir, name)
+                }
                 Err(e) => Err(e.into()),
             }
         }

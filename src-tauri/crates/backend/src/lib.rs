@@ -23,7 +23,7 @@ mod ratelimit;
 mod wakeups;
 mod webhook;
 
-pub use db::keys::Scope;
+pub use db::keys::{KeyInfo, Revoked, Scope};
 
 use countersign_core::{Role, Whoami};
 use std::collections::BTreeMap;
@@ -111,7 +111,7 @@ pub struct Config {
     /// Address to listen on; `127.0.0.1:0` picks a free port (see [`Handle::addr`]).
     pub listen: SocketAddr,
     /// Directory of its tokens (`token.txt`, `tokens.json`), checkpoint-receipt key
-    /// (`audit-key`, mode 0600) and, unless [`Config::database`] says otherwise, its SQLite
+    /// (`audit-key`, mode 0600), webhook signing key (`webhook-key`, mode 0600) and, unless [`Config::database`] says otherwise, its SQLite
     /// file (`backend.db`).
     pub data_dir: PathBuf,
     /// The database; `None` is `backend.db` in `data_dir`.
@@ -128,6 +128,9 @@ pub struct Config {
     pub trickle: f64,
     /// Limits on what agents send.
     pub agents: AgentLimits,
+    /// Model prices (the console's price-table JSON) for OTLP traces that report tokens but no
+    /// cost; `None` is the built-in example table.
+    pub prices: Option<String>,
 }
 
 /// Limits on the agent side of the protocol: what one key may send, and how decisions are
@@ -170,6 +173,7 @@ impl Default for Config {
             hostile: false,
             trickle: 0.0,
             agents: AgentLimits::default(),
+            prices: None,
         }
     }
 }
@@ -186,6 +190,8 @@ pub struct Handle {
     stop: watch::Sender<bool>,
     server: JoinHandle<()>,
     trickle: Option<JoinHandle<()>>,
+    /// The webhook delivery worker.
+    deliveries: JoinHandle<()>,
     /// The PostgreSQL listener thread and its stop flag.
     listener: Option<(Arc<AtomicBool>, std::thread::JoinHandle<()>)>,
     state: Arc<State>,
@@ -236,6 +242,7 @@ impl Handle {
         if let Some(t) = self.trickle {
             let _ = t.await;
         }
+        let _ = self.deliveries.await;
         let _ = self.server.await;
         if let Some((stop, thread)) = self.listener {
             stop.store(true, std::sync::atomic::Ordering::Relaxed);
@@ -254,8 +261,8 @@ pub(crate) struct State {
     pub fault_counter: std::sync::atomic::AtomicU64,
     /// The key checkpoint receipts are signed with (`audit-key` in the data directory).
     pub audit_key: ed25519_dalek::SigningKey,
-    /// Stored keys already looked up, by SHA-256.
-    pub key_cache: std::sync::Mutex<std::collections::HashMap<String, db::keys::KeyRow>>,
+    /// Stored keys already looked up, by SHA-256 (PostgreSQL only; see [`db::keys`]).
+    pub key_cache: Arc<db::keys::KeyCache>,
     /// Limits on agents.
     pub agents: AgentLimits,
     /// Requests per key.
@@ -282,6 +289,11 @@ pub async fn start(config: Config) -> Result<Handle, Error> {
             config.trickle
         )));
     }
+    let prices = match &config.prices {
+        Some(text) => countersign_otel::PriceTable::from_json(text)
+            .map_err(|e| Error::Invalid(e.to_string()))?,
+        None => countersign_otel::PriceTable::example(),
+    };
     let dir = config.data_dir.clone();
     let database = config
         .database
@@ -289,10 +301,11 @@ pub async fn start(config: Config) -> Result<Handle, Error> {
         .unwrap_or_else(|| Database::in_dir(&config.data_dir));
     let (seed, seed_runs, hostile) = (config.seed, config.seed_runs, config.hostile);
     let opened = database.clone();
-    let (db, token, tokens, audit_key) =
+    let (db, token, tokens, audit_key, webhook_key) =
         tokio::task::spawn_blocking(move || -> Result<_, Error> {
             let (token, tokens) = ensure_tokens(&dir)?;
             let audit_key = audit_key::load_or_create(&dir)?;
+            let webhook_key = audit_key::load_or_create_seed(&dir, webhook::WEBHOOK_KEY_FILE)?;
             let db = db::Db::open(&opened)?;
             db.with(|c| -> Result<(), Error> {
                 if seed_runs > 0 {
@@ -301,20 +314,23 @@ pub async fn start(config: Config) -> Result<Handle, Error> {
                 db::expire_due(c, chrono::Utc::now())?;
                 Ok(())
             })??;
-            Ok((db, token, tokens, audit_key))
+            Ok((db, token, tokens, audit_key, webhook_key))
         })
         .await
         .map_err(|e| Error::Task(e.to_string()))??;
 
     let wakeups: Arc<wakeups::Wakeups> = Default::default();
+    let key_cache: Arc<db::keys::KeyCache> = Default::default();
     let pg_listener = match (&database, &db) {
         (Database::Postgres(url), db::Db::Postgres(pool)) => {
             let stop = Arc::new(AtomicBool::new(false));
             let (url, w, s) = (url.clone(), wakeups.clone(), stop.clone());
             let lost = pool.lost_counter();
-            let thread = tokio::task::spawn_blocking(move || db::pg::listen(&url, w, lost, s))
-                .await
-                .map_err(|e| Error::Task(e.to_string()))??;
+            let keys = key_cache.clone();
+            let thread =
+                tokio::task::spawn_blocking(move || db::pg::listen(&url, w, keys, lost, s))
+                    .await
+                    .map_err(|e| Error::Task(e.to_string()))??;
             Some((stop, thread))
         }
         _ => None,
@@ -327,15 +343,16 @@ pub async fn start(config: Config) -> Result<Handle, Error> {
         hostile: config.hostile,
         fault_counter: std::sync::atomic::AtomicU64::new(0),
         audit_key,
-        key_cache: Default::default(),
+        key_cache,
         rate: ratelimit::RateLimiter::new(config.agents.rate_per_sec, config.agents.burst),
         wakeups,
         webhooks: webhook::Webhooks::new(
             config.agents.webhook_attempts,
             std::time::Duration::from_millis(config.agents.webhook_backoff_ms),
             std::time::Duration::from_secs(30),
+            webhook_key,
         ),
-        prices: countersign_otel::PriceTable::example(),
+        prices,
         agents: config.agents.clone(),
     });
     let listener = tokio::net::TcpListener::bind(config.listen).await?;
@@ -354,6 +371,7 @@ pub async fn start(config: Config) -> Result<Handle, Error> {
             tracing::error!("backend server failed: {e}");
         }
     });
+    let deliveries = tokio::spawn(webhook::run(state.clone(), stop_rx.clone()));
     let trickle = (config.trickle > 0.0)
         .then(|| tokio::spawn(trickle_loop(state.clone(), config.trickle, stop_rx)));
     tracing::info!("reference backend listening on http://{addr}");
@@ -366,6 +384,7 @@ pub async fn start(config: Config) -> Result<Handle, Error> {
         stop,
         server,
         trickle,
+        deliveries,
         listener: pg_listener,
         state,
     })
@@ -445,6 +464,24 @@ pub fn create_key_in(
     name: &str,
     scope: Scope,
 ) -> Result<(String, String), Error> {
+    create_key_for(database, name, scope, None)
+}
+
+/// [`create_key_in`] bound to `tenant` when given: the key may report runs and actions of
+/// that tenant only (a person's key sees only that tenant).
+pub fn create_key_for(
+    database: &Database,
+    name: &str,
+    scope: Scope,
+    tenant: Option<&str>,
+) -> Result<(String, String), Error> {
+    if let Some(t) = tenant
+        && (t.is_empty() || t.len() > 200 || t.chars().any(char::is_control))
+    {
+        return Err(Error::Invalid(
+            "a tenant is 1-200 characters without control characters".into(),
+        ));
+    }
     let name = name.trim();
     if name.is_empty() || name.len() > 100 || name.chars().any(char::is_control) {
         return Err(Error::Invalid(
@@ -453,8 +490,21 @@ pub fn create_key_in(
     }
     let db = db::Db::open(database)?;
     let (key_id, key) = new_key(scope);
-    db.with(|c| db::keys::insert(c, &key_id, &key, name, scope, chrono::Utc::now()))??;
+    db.with(|c| db::keys::insert(c, &key_id, &key, name, scope, tenant, chrono::Utc::now()))??;
     Ok((key_id, key))
+}
+
+/// Every key of the database (never a secret), oldest first, revoked ones marked.
+pub fn list_keys_in(database: &Database) -> Result<Vec<KeyInfo>, Error> {
+    db::Db::open(database)?.with(|c| db::keys::list(c))?
+}
+
+/// Revokes key `key_id`: every server on the database refuses it from then on (those on
+/// PostgreSQL are told to drop it from their caches when the revocation commits).
+pub fn revoke_key_in(database: &Database, key_id: &str) -> Result<Revoked, Error> {
+    let db = db::Db::open(database)?;
+    let (r, _) = db.with(|c| db::keys::revoke(c, key_id, chrono::Utc::now()))??;
+    Ok(r)
 }
 
 /// A fresh key id and key for `scope` (`cs_ingest_…`).

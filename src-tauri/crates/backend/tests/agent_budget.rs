@@ -6,7 +6,7 @@ mod engines;
 
 mod agent_support;
 
-use agent_support::{Env, R, env};
+use agent_support::{Env, R, env, run};
 use serde_json::{Value, json};
 
 /// Adds `caps` to the budgets the backend serves (as finance does in the console).
@@ -225,8 +225,113 @@ async fn an_unsettled_reservation_stops_holding_money_when_it_expires() -> R {
     Ok(())
 }
 
+/// A run reported now for team `team` (the day caps count it in today's period).
+fn run_now(id: &str, team: &str, revision: u64) -> Value {
+    let now = chrono::Utc::now().to_rfc3339();
+    let mut r = run(id, revision);
+    r["team"] = json!(team);
+    r["started_at"] = json!(now);
+    r["updated_at"] = json!(now);
+    r
+}
+
+async fn a_run_counts_once_against_run_count_and_tool_call_caps() -> R {
+    let e = env().await?;
+    add_caps(
+        &e,
+        json!([cap("bud_once", "team", "once", json!({"max_runs": 2}))]),
+    )
+    .await?;
+    let reserve = |run_id: &str, calls: u32| {
+        let mut a = ask("refund_request", "0.001");
+        a["team"] = json!("once");
+        a["run_id"] = json!(run_id);
+        a["tool_calls"] = json!(calls);
+        a
+    };
+    let r = e
+        .agent_post("/v1/budget/reserve", &reserve("r1", 1))
+        .await?;
+    assert_eq!(r.body["allowed"], json!(true), "{}", r.body);
+    let first = r.body["reservation_id"].clone();
+    // The run is reported before its reservation is settled: it counts once, not twice.
+    let r = e.agent_post("/v1/runs", &run_now("r1", "once", 1)).await?;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let r = e
+        .agent_post("/v1/budget/reserve", &reserve("r2", 1))
+        .await?;
+    assert_eq!(r.body["allowed"], json!(true), "{}", r.body);
+    // A second reservation of a run already counted is not a new run.
+    let r = e
+        .agent_post("/v1/budget/reserve", &reserve("r1", 1))
+        .await?;
+    assert_eq!(r.body["allowed"], json!(true), "{}", r.body);
+    let settle = json!({"reservation_id": first, "final_cost_micros": 900, "run_id": "r1"});
+    let r = e.agent_post("/v1/budget/settle", &settle).await?;
+    assert_eq!(r.status, 200, "{}", r.body);
+    // A revision re-posted is still the same run.
+    let r = e.agent_post("/v1/runs", &run_now("r1", "once", 2)).await?;
+    assert_eq!(r.body["status"], "replaced", "{}", r.body);
+    let r = e
+        .agent_post("/v1/budget/reserve", &reserve("r3", 1))
+        .await?;
+    assert_eq!(r.body["allowed"], json!(false), "{}", r.body);
+    assert_eq!(r.body["stopped_by"]["limit"], "max_runs");
+    assert_eq!(r.body["stopped_by"]["used"], json!(2), "{}", r.body);
+    // Settling r2's reservation for another run is refused, naming the field.
+    let mut other = reserve("r2", 1);
+    other["team"] = json!("elsewhere");
+    let r = e.agent_post("/v1/budget/reserve", &other).await?;
+    let r = e
+        .agent_post(
+            "/v1/budget/settle",
+            &json!({"reservation_id": r.body["reservation_id"], "final_cost": "0", "run_id": "r9"}),
+        )
+        .await?;
+    assert_eq!(
+        (r.status, r.body["field"].clone()),
+        (409, json!("run_id")),
+        "{}",
+        r.body
+    );
+
+    // The per-run cap of refund_request (6 tool calls) adds up the reservations of one run,
+    // and once the run is reported, its own record is what counts.
+    let per_run = |run_id: &str, calls: u32| {
+        let mut a = ask("refund_request", "0.001");
+        a["run_id"] = json!(run_id);
+        a["tool_calls"] = json!(calls);
+        a
+    };
+    let r = e
+        .agent_post("/v1/budget/reserve", &per_run("rr", 4))
+        .await?;
+    assert_eq!(r.body["allowed"], json!(true), "{}", r.body);
+    let r = e
+        .agent_post("/v1/budget/reserve", &per_run("rr", 3))
+        .await?;
+    assert_eq!(
+        r.body["stopped_by"]["limit"], "max_tool_calls",
+        "{}",
+        r.body
+    );
+    assert_eq!(r.body["stopped_by"]["used"], json!(4), "{}", r.body);
+    let r = e
+        .agent_post("/v1/runs", &run_now("rr", "support", 1))
+        .await?;
+    assert_eq!(r.status, 201, "{}", r.body);
+    // The reported run made 1 call: its record counts, not the reservation of 4 as well.
+    let r = e
+        .agent_post("/v1/budget/reserve", &per_run("rr", 5))
+        .await?;
+    assert_eq!(r.body["allowed"], json!(true), "{}", r.body);
+    e.h.shutdown().await;
+    Ok(())
+}
+
 crate::on_both!(
     fifty_agents_racing_one_hard_cap_get_exactly_what_it_allows,
     per_run_and_run_count_caps_stop_and_say_which_limit,
     an_unsettled_reservation_stops_holding_money_when_it_expires,
+    a_run_counts_once_against_run_count_and_tool_call_caps,
 );

@@ -71,7 +71,8 @@ async fn the_same_key_and_body_give_the_same_action_another_body_is_a_conflict()
     assert_eq!(items[0]["action_id"], id);
     assert_eq!(items[0]["status"], "pending");
     assert_eq!(items[0]["fields"][0]["value"], "40.00");
-    assert_eq!(items[0]["rollback_supported"], json!(false));
+    // The agent said it can undo the write: the console offers a rollback (the agent's to do).
+    assert_eq!(items[0]["rollback_supported"], json!(true));
     e.h.shutdown().await;
     Ok(())
 }

@@ -523,3 +523,60 @@ async fn a_change_committed_after_a_later_numbered_one_is_never_skipped() -> R {
     p.shutdown().await;
     Ok(())
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_key_revoked_on_one_instance_is_refused_by_the_other() -> R {
+    let p = Pair::start(0).await?;
+    let admin = p.a.token.clone();
+    let (s, made) = p
+        .send(
+            &p.a,
+            &admin,
+            reqwest::Method::POST,
+            "/v1/admin/keys",
+            Some(&json!({"name": "agent-r", "scope": "ingest"})),
+        )
+        .await?;
+    assert_eq!(s, 201, "{made}");
+    let key = made["key"].as_str().unwrap_or_default().to_string();
+    let id = made["key_id"].as_str().unwrap_or_default().to_string();
+    let run = agent_support::run("rk-1", 1);
+    // Both instances know (and cache) the key.
+    for h in [&p.a, &p.b] {
+        let (s, body) = p
+            .send(h, &key, reqwest::Method::POST, "/v1/runs", Some(&run))
+            .await?;
+        assert!(s == 201 || s == 200, "{s} {body}");
+    }
+    let (s, _) = p
+        .send(
+            &p.a,
+            &admin,
+            reqwest::Method::POST,
+            &format!("/v1/admin/keys/{id}/revoke"),
+            None,
+        )
+        .await?;
+    assert_eq!(s, 200);
+    let (s, _) = p
+        .send(&p.a, &key, reqwest::Method::POST, "/v1/runs", Some(&run))
+        .await?;
+    assert_eq!(s, 401, "refused at once where it was revoked");
+    // The other instance drops it when the revocation's notification arrives.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let r =
+            p.c.post(format!("{}/v1/runs", p.b.url))
+                .bearer_auth(&key)
+                .json(&run)
+                .send()
+                .await?;
+        if r.status().as_u16() == 401 {
+            break;
+        }
+        assert!(Instant::now() < deadline, "B still accepts a revoked key");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    p.shutdown().await;
+    Ok(())
+}

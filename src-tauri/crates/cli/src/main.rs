@@ -67,10 +67,15 @@ enum BackendCmd {
 enum KeysCmd {
     /// Create a key and print it once (`key_id: …`, `key: …`); only its SHA-256 is kept.
     Create(KeysCreateArgs),
+    /// List the keys (never a secret): id, scope, name, tenant, created, revoked.
+    List(KeysListArgs),
+    /// Revoke a key by its id: every server on the database refuses it from then on.
+    Revoke(KeysRevokeArgs),
 }
 
+/// Where the backend's keys are.
 #[derive(Args)]
-struct KeysCreateArgs {
+struct BackendDbArgs {
     /// The backend's data folder (as given to `backend serve --data`; it may be running).
     #[arg(long, required_unless_present = "database")]
     data: Option<PathBuf>,
@@ -78,12 +83,48 @@ struct KeysCreateArgs {
     /// `postgres://USER@HOST:PORT/DB` (as given to `backend serve --database`).
     #[arg(long)]
     database: Option<String>,
+}
+
+impl BackendDbArgs {
+    fn database(&self) -> Result<countersign_backend::Database, String> {
+        match (&self.database, &self.data) {
+            (Some(d), _) => database(d),
+            (None, Some(dir)) => Ok(countersign_backend::Database::in_dir(dir)),
+            (None, None) => Err("give --data or --database".into()),
+        }
+    }
+}
+
+#[derive(Args)]
+struct KeysCreateArgs {
+    #[command(flatten)]
+    db: BackendDbArgs,
     /// ingest (an agent: report and wait only), reviewer, finance, operator or admin.
     #[arg(long, default_value = "ingest")]
     scope: String,
     /// The agent or person the key identifies (owns what it reports).
     #[arg(long)]
     name: String,
+    /// Bind the key to one tenant: it may report runs and actions of that tenant only.
+    #[arg(long)]
+    tenant: Option<String>,
+}
+
+#[derive(Args)]
+struct KeysListArgs {
+    #[command(flatten)]
+    db: BackendDbArgs,
+    /// One JSON object per line instead of a table.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Args)]
+struct KeysRevokeArgs {
+    #[command(flatten)]
+    db: BackendDbArgs,
+    /// The key's id (`key_…`, as `keys list` shows it).
+    key_id: String,
 }
 
 #[derive(Args)]
@@ -131,6 +172,11 @@ struct ServeArgs {
     /// New runs (and pending actions) per second while running; 0 for a fixed data set.
     #[arg(long, default_value_t = 0.2)]
     trickle: f64,
+    /// Model prices (the console's price-table JSON) for OTLP traces that report tokens but no
+    /// cost; default: the built-in EXAMPLE table. A model without a price leaves the cost
+    /// unknown (flagged on the run), never silently 0.
+    #[arg(long)]
+    prices: Option<PathBuf>,
 }
 
 #[derive(Args)]
@@ -309,11 +355,13 @@ async fn run(cli: Cli) -> Result<(), String> {
     match cli.command {
         Command::Backend(BackendCmd::Serve(a)) => serve(a).await,
         // Blocking database clients must not run on the runtime's threads.
-        Command::Backend(BackendCmd::Keys(KeysCmd::Create(a))) => {
-            tokio::task::spawn_blocking(move || create_key(a))
-                .await
-                .map_err(|e| e.to_string())?
-        }
+        Command::Backend(BackendCmd::Keys(cmd)) => tokio::task::spawn_blocking(move || match cmd {
+            KeysCmd::Create(a) => create_key(a),
+            KeysCmd::List(a) => list_keys(a),
+            KeysCmd::Revoke(a) => revoke_key(a),
+        })
+        .await
+        .map_err(|e| e.to_string())?,
         Command::Backend(BackendCmd::LoadAgent(a)) => load_agent::run_agent(a).await,
         Command::Sync(a) => sync(a).await,
         Command::Runs(RunsCmd::List(a)) => list_runs(a),
@@ -343,6 +391,12 @@ async fn serve(a: ServeArgs) -> Result<(), String> {
         faults: a.faults,
         hostile: a.hostile,
         trickle: a.trickle,
+        prices: match &a.prices {
+            Some(p) => Some(
+                std::fs::read_to_string(p).map_err(|e| format!("--prices {}: {e}", p.display()))?,
+            ),
+            None => None,
+        },
         ..Default::default()
     };
     let handle = countersign_backend::start(config)
@@ -363,16 +417,49 @@ fn create_key(a: KeysCreateArgs) -> Result<(), String> {
             a.scope
         )
     })?;
-    let db = match (&a.database, &a.data) {
-        (Some(d), _) => database(d)?,
-        (None, Some(dir)) => countersign_backend::Database::in_dir(dir),
-        (None, None) => return Err("give --data or --database".into()),
-    };
+    let db = a.db.database()?;
     let (key_id, key) =
-        countersign_backend::create_key_in(&db, &a.name, scope).map_err(|e| e.to_string())?;
+        countersign_backend::create_key_for(&db, &a.name, scope, a.tenant.as_deref())
+            .map_err(|e| e.to_string())?;
     output::line(&format!("key_id: {key_id}"));
     output::line(&format!("key: {key}"));
     output::line(&format!("scope: {}", scope.as_str()));
+    if let Some(t) = &a.tenant {
+        output::line(&format!("tenant: {}", output::safe(t)));
+    }
+    Ok(())
+}
+
+fn list_keys(a: KeysListArgs) -> Result<(), String> {
+    let keys = countersign_backend::list_keys_in(&a.db.database()?).map_err(|e| e.to_string())?;
+    if a.json {
+        keys.iter().for_each(output::json_line);
+        return Ok(());
+    }
+    output::line("KEY_ID\tSCOPE\tNAME\tTENANT\tCREATED\tREVOKED");
+    for k in &keys {
+        output::line(&format!(
+            "{}\t{}\t{}\t{}\t{}\t{}",
+            k.key_id,
+            k.scope.as_str(),
+            output::safe(&k.name),
+            output::safe(k.tenant.as_deref().unwrap_or("-")),
+            k.created_at,
+            k.revoked_at.as_deref().unwrap_or("-")
+        ));
+    }
+    Ok(())
+}
+
+fn revoke_key(a: KeysRevokeArgs) -> Result<(), String> {
+    use countersign_backend::Revoked;
+    match countersign_backend::revoke_key_in(&a.db.database()?, &a.key_id)
+        .map_err(|e| e.to_string())?
+    {
+        Revoked::Now => output::line(&format!("revoked: {}", a.key_id)),
+        Revoked::Already(at) => output::line(&format!("revoked: {} (already, at {at})", a.key_id)),
+        Revoked::Unknown => return Err(format!("no key {}", output::safe(&a.key_id))),
+    }
     Ok(())
 }
 

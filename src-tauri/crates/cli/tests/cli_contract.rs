@@ -355,4 +355,42 @@ fn keys_create_prints_an_ingest_key_once_that_a_running_server_accepts() {
         serde_json::json!({"runs": 1}),
     ));
     assert_eq!(status, 403);
+
+    // Listed (never the secret), revoked beside the running server, then refused by it.
+    let key_id = field("key_id: ");
+    let listed = cli(
+        &["backend", "keys", "list", "--data", &data_arg, "--json"],
+        None,
+    );
+    assert!(listed.status.success(), "{}", text(&listed.stderr));
+    let listed = text(&listed.stdout);
+    assert!(
+        listed.contains(&key_id) && !listed.contains(&key),
+        "{listed}"
+    );
+    let out = cli(
+        &["backend", "keys", "revoke", "--data", &data_arg, &key_id],
+        None,
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains(&format!("revoked: {key_id}")));
+    let run2 = serde_json::json!({
+        "run_id": "cli-key-run-2", "user_id": "u", "workflow": "w", "model": "m",
+        "cost_micros": 1, "latency_ms": 1, "outcome": "success",
+        "started_at": "2026-11-20T10:00:00Z", "updated_at": "2026-11-20T10:00:00Z"
+    });
+    let (status, _) = rt.block_on(countersign_tests::post(&served.url, &key, "/v1/runs", run2));
+    assert_eq!(status, 401, "a revoked key is refused at once");
+    let table = cli(&["backend", "keys", "list", "--data", &data_arg], None);
+    let table = text(&table.stdout);
+    let row = table
+        .lines()
+        .find(|l| l.starts_with(&key_id))
+        .unwrap_or_default();
+    assert!(!row.ends_with("\t-"), "revoked time shown: {row}");
+    let again = cli(
+        &["backend", "keys", "revoke", "--data", &data_arg, "key_nope"],
+        None,
+    );
+    assert!(!again.status.success());
 }

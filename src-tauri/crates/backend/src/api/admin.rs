@@ -181,6 +181,9 @@ struct KeyBody {
     name: String,
     /// `ingest`, `reviewer`, `finance`, `operator` or `admin`.
     scope: String,
+    /// The one tenant the key may report for (or see), if bound to one.
+    #[serde(default)]
+    tenant: Option<String>,
 }
 
 /// `POST /v1/admin/keys` (admin): a new key, shown once; only its SHA-256 is stored.
@@ -198,8 +201,10 @@ pub(super) async fn create_key(
         )
     })?;
     super::agent::validate::text("name", &b.name, 100)?;
+    super::agent::validate::optional_text("tenant", b.tenant.as_deref(), 200)?;
     let (key_id, key) = crate::new_key(scope);
     let (id, name, plain) = (key_id.clone(), b.name.trim().to_string(), key.clone());
+    let tenant = b.tenant.clone();
     with_db(&st.0, move |c| {
         Ok(db::keys::insert(
             c,
@@ -207,14 +212,55 @@ pub(super) async fn create_key(
             &plain,
             &name,
             scope,
+            tenant.as_deref(),
             chrono::Utc::now(),
         )?)
     })
     .await?;
     let mut resp = json_response(
-        json!({"key_id": key_id, "key": key, "name": b.name.trim(), "scope": scope.as_str()})
-            .to_string(),
+        json!({"key_id": key_id, "key": key, "name": b.name.trim(), "scope": scope.as_str(),
+               "tenant": b.tenant})
+        .to_string(),
     );
     *resp.status_mut() = StatusCode::CREATED;
     Ok(resp)
+}
+
+/// `GET /v1/admin/keys` (admin): every key without its secret, revoked ones marked.
+pub(super) async fn list_keys(st: AppState, Extension(who): Extension<Whoami>) -> ApiResult {
+    require(&who, &[Role::Admin])?;
+    let items = with_db(&st.0, |c| Ok(db::keys::list(c)?)).await?;
+    ok_json(&json!({"items": items}))
+}
+
+/// `POST /v1/admin/keys/{key_id}/revoke` (admin): the key is refused from now on, by every
+/// server on the database. Revoking a revoked key again answers when it was revoked.
+pub(super) async fn revoke_key(
+    st: AppState,
+    Extension(who): Extension<Whoami>,
+    Path(key_id): Path<String>,
+) -> ApiResult {
+    require(&who, &[Role::Admin])?;
+    let id = key_id.clone();
+    let (out, hash) = with_db(&st.0, move |c| {
+        Ok(db::keys::revoke(c, &id, chrono::Utc::now())?)
+    })
+    .await?;
+    if let Some(h) = hash {
+        st.0.key_cache.drop_key(&h);
+    }
+    match out {
+        db::keys::Revoked::Now => {
+            ok_json(&json!({"key_id": key_id, "revoked": true, "already": false}))
+        }
+        db::keys::Revoked::Already(at) => {
+            ok_json(&json!({"key_id": key_id, "revoked": true, "already": true, "revoked_at": at}))
+        }
+        db::keys::Revoked::Unknown => Err(problem(
+            StatusCode::NOT_FOUND,
+            "not-found",
+            "Not found",
+            &format!("no key {key_id}"),
+        )),
+    }
 }

@@ -3,9 +3,9 @@
 //! own modules.
 
 mod admin;
-mod agent;
+pub(crate) mod agent;
 mod checkpoints;
-mod decisions;
+pub(crate) mod decisions;
 mod identity;
 mod paging;
 pub(crate) mod problem;
@@ -85,7 +85,11 @@ pub(crate) fn router(state: Arc<State>) -> Router {
         )
         .route("/v1/sources", get(admin::sources))
         .route("/v1/admin/simulate", post(admin::simulate))
-        .route("/v1/admin/keys", post(admin::create_key))
+        .route(
+            "/v1/admin/keys",
+            post(admin::create_key).get(admin::list_keys),
+        )
+        .route("/v1/admin/keys/{key_id}/revoke", post(admin::revoke_key))
         .route("/v1/system/{table}", get(admin::system))
         .route(
             "/v1/audit/checkpoints",

@@ -194,8 +194,10 @@ pub(crate) struct NewAction<'a> {
     pub idempotency_key: &'a str,
     /// SHA-256 of the request body in canonical form.
     pub request_hash: &'a str,
-    /// Where to POST the decision, if anywhere.
+    /// Where to POST the decision, if anywhere (unsigned).
     pub webhook_url: Option<&'a str>,
+    /// The registered webhook to POST the decision to, signed, if any.
+    pub webhook_id: Option<&'a str>,
     /// How the agent would undo the write (kept as given).
     pub rollback: Option<&'a Value>,
 }
@@ -243,15 +245,16 @@ pub(crate) fn write_action(c: &mut dyn Sql, new: &NewAction<'_>) -> Result<Actio
         ],
     )?;
     c.exec(
-        "INSERT INTO agent_actions(action_id, agent, idempotency_key, request_hash, webhook_url, rollback)
-         VALUES(?1, ?2, ?3, ?4, ?5, ?6)",
+        "INSERT INTO agent_actions(action_id, agent, idempotency_key, request_hash, webhook_url, rollback, webhook_id)
+         VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)",
         args![
             a.action_id,
             new.agent,
             new.idempotency_key,
             new.request_hash,
             new.webhook_url,
-            new.rollback.map(Value::to_string)
+            new.rollback.map(Value::to_string),
+            new.webhook_id
         ],
     )?;
     Ok(ActionWrite::Created)
@@ -262,8 +265,10 @@ pub(crate) fn write_action(c: &mut dyn Sql, new: &NewAction<'_>) -> Result<Actio
 pub(crate) struct AgentAction {
     /// The agent that posted it.
     pub agent: String,
-    /// Its webhook, if any.
+    /// Its plain webhook URL, if any.
     pub webhook_url: Option<String>,
+    /// Its registered (signed) webhook, if any.
+    pub webhook_id: Option<String>,
     /// The values the reviewer approved, by field name, once approved.
     pub approved_fields: Option<BTreeMap<String, String>>,
     /// The execution result the agent reported, once reported.
@@ -273,7 +278,7 @@ pub(crate) struct AgentAction {
 /// The agent side of action `id`; `None` for the seeded data's actions.
 pub(crate) fn agent_action(c: &mut dyn Sql, id: &str) -> Result<Option<AgentAction>, Error> {
     let Some(mut r) = c.row(
-        "SELECT agent, webhook_url, approved_fields, result FROM agent_actions WHERE action_id = ?1",
+        "SELECT agent, webhook_url, approved_fields, result, webhook_id FROM agent_actions WHERE action_id = ?1",
         args![id],
     )?
     else {
@@ -284,6 +289,7 @@ pub(crate) fn agent_action(c: &mut dyn Sql, id: &str) -> Result<Option<AgentActi
     Ok(Some(AgentAction {
         agent: r.text(0)?,
         webhook_url: r.opt_text(1)?,
+        webhook_id: r.opt_text(4)?,
         approved_fields: approved.map(|t| serde_json::from_str(&t)).transpose()?,
         result: result.map(|t| serde_json::from_str(&t)).transpose()?,
     }))
@@ -319,4 +325,60 @@ pub(crate) fn decision_reason(c: &mut dyn Sql, id: &str) -> Result<Option<String
          ORDER BY decided_at DESC LIMIT 1",
         args![id],
     )
+}
+
+/// Where the rollback of an agent's executed action stands.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub(crate) struct AgentRollback {
+    /// `requested`, `rolled_back` or `failed`; `None` before any request.
+    pub state: Option<String>,
+    /// Who asked, when and why (`{requested_by, requested_at, reason}`).
+    pub request: Option<Value>,
+    /// What the agent reported (`{status, detail, error}`).
+    pub result: Option<Value>,
+    /// How the agent said it would undo the write, as it posted it.
+    pub descriptor: Option<Value>,
+}
+
+/// The rollback state of agent action `id` (`None` for the seeded data's actions).
+pub(crate) fn rollback_of(c: &mut dyn Sql, id: &str) -> Result<Option<AgentRollback>, Error> {
+    let Some(mut r) = c.row(
+        "SELECT rollback_state, rollback_request, rollback_result, rollback FROM agent_actions
+         WHERE action_id = ?1",
+        args![id],
+    )?
+    else {
+        return Ok(None);
+    };
+    let json = |t: Option<String>| -> Result<Option<Value>, Error> {
+        Ok(t.map(|t| serde_json::from_str(&t)).transpose()?)
+    };
+    Ok(Some(AgentRollback {
+        state: r.opt_text(0)?,
+        request: json(r.opt_text(1)?)?,
+        result: json(r.opt_text(2)?)?,
+        descriptor: json(r.opt_text(3)?)?,
+    }))
+}
+
+/// Records a new rollback state of agent action `id` (a request clears an earlier result).
+pub(crate) fn set_rollback(
+    c: &mut dyn Sql,
+    id: &str,
+    state: &str,
+    request: Option<&Value>,
+    result: Option<&Value>,
+) -> Result<(), Error> {
+    match request {
+        Some(req) => c.exec(
+            "UPDATE agent_actions SET rollback_state = ?2, rollback_request = ?3, rollback_result = NULL
+             WHERE action_id = ?1",
+            args![id, state, req.to_string()],
+        )?,
+        None => c.exec(
+            "UPDATE agent_actions SET rollback_state = ?2, rollback_result = ?3 WHERE action_id = ?1",
+            args![id, state, result.map(Value::to_string)],
+        )?,
+    };
+    Ok(())
 }

@@ -19,18 +19,32 @@ pub(crate) struct Migration {
 }
 
 /// SQLite's steps.
-pub(crate) const SQLITE: &[Migration] = &[Migration {
-    version: 1,
-    name: "init",
-    sql: include_str!("migrations/sqlite/0001_init.sql"),
-}];
+pub(crate) const SQLITE: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "init",
+        sql: include_str!("migrations/sqlite/0001_init.sql"),
+    },
+    Migration {
+        version: 2,
+        name: "agent_hub",
+        sql: include_str!("migrations/sqlite/0002_agent_hub.sql"),
+    },
+];
 
 /// PostgreSQL's steps (the same numbers and names as SQLite's).
-pub(crate) const POSTGRES: &[Migration] = &[Migration {
-    version: 1,
-    name: "init",
-    sql: include_str!("migrations/postgres/0001_init.sql"),
-}];
+pub(crate) const POSTGRES: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "init",
+        sql: include_str!("migrations/postgres/0001_init.sql"),
+    },
+    Migration {
+        version: 2,
+        name: "agent_hub",
+        sql: include_str!("migrations/postgres/0002_agent_hub.sql"),
+    },
+];
 
 /// Refuses a database a newer build migrated.
 fn check_known(found: i64, steps: &[Migration]) -> Result<(), Error> {
@@ -129,6 +143,34 @@ mod tests {
         assert_eq!(budgets, 2);
         conn.pragma_update(None, "user_version", 99)?;
         assert!(sqlite(&mut conn).is_err());
+        Ok(())
+    }
+
+    #[test]
+    fn decisions_sent_before_0002_are_not_sent_again() -> Result<(), Error> {
+        let mut conn = rusqlite::Connection::open_in_memory()?;
+        conn.execute_batch(SQLITE[0].sql)?;
+        conn.pragma_update(None, "user_version", 1)?;
+        conn.execute_batch(
+            "INSERT INTO actions(action_id, seq, run_id, status, expires_ms, json)
+                 VALUES('act_old', 1, 'r', 'denied', 0, '{}'), ('act_open', 2, 'r', 'pending', 0, '{}');
+             INSERT INTO agent_actions(action_id, agent, idempotency_key, request_hash, webhook_url)
+                 VALUES('act_old', 'a', 'k1', 'h', 'http://127.0.0.1:1/h'),
+                       ('act_open', 'a', 'k2', 'h', 'http://127.0.0.1:1/h');",
+        )?;
+        sqlite(&mut conn)?;
+        let rows: Vec<(String, String, String)> = conn
+            .prepare("SELECT action_id, event, state FROM webhook_deliveries")?
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+            .collect::<Result<_, _>>()?;
+        assert_eq!(
+            rows,
+            vec![(
+                "act_old".into(),
+                "decision.denied".into(),
+                "delivered".into()
+            )]
+        );
         Ok(())
     }
 }

@@ -14,6 +14,7 @@ pub(crate) mod reservations;
 pub(crate) mod seeding;
 pub(crate) mod spans;
 pub(crate) mod sql;
+pub(crate) mod webhooks;
 
 pub(crate) use seeding::{SimTweak, seed, simulate, simulate_with};
 

@@ -195,13 +195,14 @@ pub(crate) fn connection_lost(e: &postgres::Error) -> bool {
 }
 
 /// Listens on [`CHANNEL`] on its own connection in a thread of its own, waking local waiters
-/// on each notification, until `stop` is set. When the connection drops (the database
-/// restarted) it bumps `lost` (the pool then checks its older connections before use),
-/// reconnects and wakes every waiter, since notifications sent meanwhile were lost; waiters
-/// re-read the action either way.
+/// on each notification (and dropping a revoked key from `keys`), until `stop` is set. When the
+/// connection drops (the database restarted) it bumps `lost` (the pool then checks its older
+/// connections before use), drops every cached key, reconnects and wakes every waiter, since
+/// notifications sent meanwhile were lost; waiters re-read the action either way.
 pub(crate) fn listen(
     url: &str,
     wakeups: Arc<Wakeups>,
+    keys: Arc<super::keys::KeyCache>,
     lost: Arc<AtomicU64>,
     stop: Arc<AtomicBool>,
 ) -> Result<std::thread::JoinHandle<()>, Error> {
@@ -217,6 +218,8 @@ pub(crate) fn listen(
                     None => match connect_listener(&config) {
                         Ok(c) => {
                             backoff = Duration::from_millis(50);
+                            // Revocations may have been missed while away.
+                            keys.clear();
                             wakeups.wake_all();
                             c
                         }
@@ -229,7 +232,8 @@ pub(crate) fn listen(
                         }
                     },
                 };
-                drain(&mut client, &wakeups, &stop);
+                drain(&mut client, &wakeups, &keys, &stop);
+                keys.clear();
                 // The connection is gone: so, likely, is every pooled one.
                 lost.fetch_add(1, Ordering::AcqRel);
             }
@@ -246,14 +250,17 @@ fn connect_listener(config: &postgres::Config) -> Result<Client, Error> {
 
 /// Wakes waiters for each notification until the connection fails or `stop` is set (checked
 /// at least every 200 ms).
-fn drain(client: &mut Client, wakeups: &Wakeups, stop: &AtomicBool) {
+fn drain(client: &mut Client, wakeups: &Wakeups, keys: &super::keys::KeyCache, stop: &AtomicBool) {
     while !stop.load(Ordering::Relaxed) {
         {
             let mut notes = client.notifications();
             let mut it = notes.timeout_iter(Duration::from_millis(200));
             loop {
                 match it.next() {
-                    Ok(Some(n)) => wakeups.wake(n.payload()),
+                    Ok(Some(n)) => match n.payload().strip_prefix(super::keys::REVOKED_PREFIX) {
+                        Some(h) => keys.drop_key(h),
+                        None => wakeups.wake(n.payload()),
+                    },
                     Ok(None) => break,
                     Err(e) => {
                         tracing::warn!("database listener lost its connection: {e}");

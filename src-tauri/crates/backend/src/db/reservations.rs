@@ -1,10 +1,12 @@
 //! Budget reservations: an agent asks before spending, the hard caps the console edits are
 //! checked against what runs spent plus what live reservations hold, and the reservation is
 //! taken in the same transaction as the check, so agents racing one cap never exceed it.
-//! Unsettled reservations stop holding money when they expire; a settled one counts its final
-//! cost until a run with its run id reports the spend itself. On PostgreSQL the check and the
-//! insert run under one advisory lock ([`LOCK`]), so server processes sharing the database
-//! take turns too.
+//! Unsettled reservations stop holding money when they expire. A reservation may name its run
+//! (at reserve or settle): once a run with that id is reported, the run's own record counts
+//! and the run's reservations no longer do, and several reservations of one run count as one
+//! run against a run-count cap, so a run is never counted twice (once as a run and once as a
+//! reservation, or once per reservation). On PostgreSQL the check and the insert run under
+//! one advisory lock ([`LOCK`]), so server processes sharing the database take turns too.
 
 use super::load_budgets;
 use super::sql::{Conn, Sql, args, for_update, lock_key};
@@ -31,6 +33,8 @@ pub(crate) struct Ask<'a> {
     pub estimate: Micros,
     /// Estimated tool calls.
     pub tool_calls: u32,
+    /// The run the spend is for, if the agent names it.
+    pub run_id: Option<&'a str>,
     /// How long the reservation holds unless settled.
     pub ttl: Duration,
 }
@@ -88,9 +92,14 @@ fn scope_filter(scope: &BudgetScope) -> (&'static str, String) {
     }
 }
 
+/// Which reservations still count against a cap (SQL condition): held and unexpired, or
+/// settled, and in both cases only while no run with their run id has been reported.
+const LIVE: &str = "((state = 'held' AND expires_ms > ?4) OR state = 'settled')
+               AND (run_id IS NULL OR run_id NOT IN (SELECT run_id FROM runs))";
+
 /// Cost and run count used in `[from, to)` under a cap's scope: runs that started then, plus
-/// reservations taken then that still hold money (held and unexpired) or were settled for a
-/// run not (yet) reported.
+/// reservations taken then that still count ([`LIVE`]); the reservations of one run count as
+/// one run.
 fn used(
     c: &mut dyn Sql,
     b: &Budget,
@@ -111,12 +120,9 @@ fn used(
     let held = c.row(
         &format!(
             "SELECT CAST(COALESCE(SUM(CASE WHEN state = 'held' THEN estimate_micros ELSE final_micros END), 0) AS BIGINT),
-                    COUNT(*)
+                    CAST(COUNT(DISTINCT run_id) + COALESCE(SUM(CASE WHEN run_id IS NULL THEN 1 ELSE 0 END), 0) AS BIGINT)
              FROM reservations
-             WHERE created_ms >= ?1 AND created_ms < ?2 AND {col} = ?3
-               AND ((state = 'held' AND expires_ms > ?4)
-                    OR (state = 'settled'
-                        AND (run_id IS NULL OR run_id NOT IN (SELECT run_id FROM runs))))"
+             WHERE created_ms >= ?1 AND created_ms < ?2 AND {col} = ?3 AND {LIVE}"
         ),
         args![
             from.timestamp_millis(),
@@ -127,6 +133,55 @@ fn used(
     )?
     .unwrap_or_default();
     Ok((runs.int(0)? + held.int(0)?, runs.int(1)? + held.int(1)?))
+}
+
+/// Whether run `run_id` already counts as a run under a cap's scope in `[from, to)`: reported
+/// then, or named by a reservation taken then that still counts.
+fn run_counted(
+    c: &mut dyn Sql,
+    b: &Budget,
+    run_id: &str,
+    (from, to): (DateTime<Utc>, DateTime<Utc>),
+    now: DateTime<Utc>,
+) -> Result<bool, Error> {
+    let (col, val) = scope_filter(&b.scope);
+    let n = c.int(
+        &format!(
+            "SELECT (SELECT COUNT(*) FROM runs
+                     WHERE run_id = ?5 AND started_ms >= ?1 AND started_ms < ?2 AND {col} = ?3)
+                  + (SELECT COUNT(*) FROM reservations
+                     WHERE run_id = ?5 AND created_ms >= ?1 AND created_ms < ?2 AND {col} = ?3
+                       AND {LIVE})"
+        ),
+        args![
+            from.timestamp_millis(),
+            to.timestamp_millis(),
+            val,
+            now.timestamp_millis(),
+            run_id
+        ],
+    )?;
+    Ok(n > 0)
+}
+
+/// Cost and tool calls run `run_id` already used (for per-run caps): its reported record once
+/// reported, else what its reservations that still count hold.
+fn run_used(c: &mut dyn Sql, run_id: &str, now: DateTime<Utc>) -> Result<(i64, i64), Error> {
+    if let Some(json) = c.text("SELECT json FROM runs WHERE run_id = ?1", args![run_id])? {
+        let run: countersign_core::Run = serde_json::from_str(&json)?;
+        return Ok((run.cost_micros.0, run.tool_calls.len() as i64));
+    }
+    let r = c.row(
+        "SELECT CAST(COALESCE(SUM(CASE WHEN state = 'held' THEN estimate_micros ELSE final_micros END), 0) AS BIGINT),
+                CAST(COALESCE(SUM(tool_calls), 0) AS BIGINT)
+         FROM reservations
+         WHERE run_id = ?1 AND ((state = 'held' AND expires_ms > ?2) OR state = 'settled')",
+        args![run_id, now.timestamp_millis()],
+    )?;
+    match r {
+        Some(r) => Ok((r.int(0)?, r.int(1)?)),
+        None => Ok((0, 0)),
+    }
 }
 
 /// The first hard cap that refuses `ask` at `now`, if any.
@@ -149,6 +204,30 @@ fn first_stop(
             requested,
             period: b.period,
         };
+        if b.period == Period::Run {
+            // What the named run already used counts with the ask (a run reported, or its
+            // earlier reservations); an unnamed ask is a run of its own.
+            let (cost, calls) = match ask.run_id {
+                Some(id) => run_used(c, id, now)?,
+                None => (0, 0),
+            };
+            if let Some(m) = l.max_tool_calls
+                && calls + i64::from(ask.tool_calls) > i64::from(m)
+            {
+                return Ok(Some(stop(
+                    "max_tool_calls",
+                    i64::from(m),
+                    calls,
+                    i64::from(ask.tool_calls),
+                )));
+            }
+            if let Some(m) = l.max_cost_micros
+                && cost.saturating_add(ask.estimate.0) > m.0
+            {
+                return Ok(Some(stop("max_cost_micros", m.0, cost, ask.estimate.0)));
+            }
+            continue;
+        }
         if let Some(m) = l.max_tool_calls
             && ask.tool_calls > m
         {
@@ -159,17 +238,15 @@ fn first_stop(
                 i64::from(ask.tool_calls),
             )));
         }
-        if b.period == Period::Run {
-            if let Some(m) = l.max_cost_micros
-                && ask.estimate.0 > m.0
-            {
-                return Ok(Some(stop("max_cost_micros", m.0, 0, ask.estimate.0)));
-            }
-            continue;
-        }
-        let (from, to) = period_bounds(b, now);
-        let (cost, runs) = used(c, b, from, to, now)?;
+        let bounds = period_bounds(b, now);
+        let (cost, runs) = used(c, b, bounds.0, bounds.1, now)?;
+        // A run already counted (reported, or reserved for before) is not a new run.
+        let new_run = match ask.run_id {
+            Some(id) => !run_counted(c, b, id, bounds, now)?,
+            None => true,
+        };
         if let Some(m) = l.max_runs
+            && new_run
             && runs + 1 > i64::from(m)
         {
             return Ok(Some(stop("max_runs", i64::from(m), runs, 1)));
@@ -207,8 +284,8 @@ pub(crate) fn reserve(
     let expires_at = now + ask.ttl;
     tx.exec(
         "INSERT INTO reservations(reservation_id, agent, workflow, team, user_id, estimate_micros,
-                                  tool_calls, created_ms, expires_ms, state)
-         VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'held')",
+                                  tool_calls, created_ms, expires_ms, state, run_id)
+         VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'held', ?10)",
         args![
             reservation_id,
             ask.agent,
@@ -218,7 +295,8 @@ pub(crate) fn reserve(
             ask.estimate.0,
             i64::from(ask.tool_calls),
             now.timestamp_millis(),
-            expires_at.timestamp_millis()
+            expires_at.timestamp_millis(),
+            ask.run_id
         ],
     )?;
     tx.commit()?;
@@ -237,6 +315,8 @@ pub(crate) enum Settled {
     Replayed,
     /// Settled before with another final cost (given).
     Conflict(Micros),
+    /// The reservation was taken for another run (given).
+    OtherRun(String),
     /// No such reservation of this agent.
     Unknown,
 }
@@ -252,16 +332,19 @@ pub(crate) fn settle(
 ) -> Result<Settled, Error> {
     let mut tx = conn.begin()?;
     let sql = format!(
-        "SELECT state, final_micros FROM reservations WHERE reservation_id = ?1 AND agent = ?2{}",
+        "SELECT state, final_micros, run_id FROM reservations WHERE reservation_id = ?1 AND agent = ?2{}",
         for_update(&tx)
     );
     let row = match tx.row(&sql, args![reservation_id, agent])? {
-        Some(mut r) => Some((r.text(0)?, r.opt_int(1)?)),
+        Some(mut r) => Some((r.text(0)?, r.opt_int(1)?, r.opt_text(2)?)),
         None => None,
     };
     let out = match row {
         None => Settled::Unknown,
-        Some((state, Some(f))) if state == "settled" => {
+        Some((_, _, Some(reserved))) if run_id.is_some_and(|r| r != reserved) => {
+            Settled::OtherRun(reserved)
+        }
+        Some((state, Some(f), _)) if state == "settled" => {
             if f == final_cost.0 {
                 Settled::Replayed
             } else {
@@ -270,7 +353,8 @@ pub(crate) fn settle(
         }
         Some(_) => {
             tx.exec(
-                "UPDATE reservations SET state = 'settled', final_micros = ?2, run_id = ?3, settled_at = ?4
+                "UPDATE reservations SET state = 'settled', final_micros = ?2,
+                        run_id = COALESCE(run_id, ?3), settled_at = ?4
                  WHERE reservation_id = ?1",
                 args![reservation_id, final_cost.0, run_id, now.to_rfc3339()],
             )?;

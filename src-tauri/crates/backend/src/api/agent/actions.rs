@@ -78,9 +78,13 @@ struct ActionRequest {
     expires_at: Option<DateTime<Utc>>,
     #[serde(default)]
     rollback: Option<Rollback>,
-    /// Where to POST the decision.
+    /// Where to POST the decision (unsigned; prefer `webhook_id`).
     #[serde(default)]
     webhook_url: Option<String>,
+    /// A webhook the agent registered (`POST /v1/webhooks`): the decision is POSTed there,
+    /// signed with its secret.
+    #[serde(default)]
+    webhook_id: Option<String>,
 }
 
 /// Longest and shortest decision windows an agent may ask for.
@@ -155,6 +159,15 @@ fn check(req: &ActionRequest, now: DateTime<Utc>) -> Result<PendingAction, Probl
     if let Some(url) = &req.webhook_url {
         webhook::check_url(url).map_err(|why| invalid_field("webhook_url", &why))?;
     }
+    if let Some(id) = &req.webhook_id {
+        identifier("webhook_id", id)?;
+        if req.webhook_url.is_some() {
+            return Err(invalid_field(
+                "webhook_id",
+                "give webhook_id or webhook_url, not both",
+            ));
+        }
+    }
     if let Some(r) = &req.rollback
         && r.description.len() > validate::MAX_STRING
     {
@@ -176,9 +189,9 @@ fn check(req: &ActionRequest, now: DateTime<Utc>) -> Result<PendingAction, Probl
         policy_checks: req.policy_checks.clone(),
         deny_reasons: req.deny_reasons.clone(),
         escalate_to: req.escalate_to.clone(),
-        // The agent executes the write, so only the agent could undo it: the console is not
-        // offered a rollback the server cannot perform (the descriptor is kept for the record).
-        rollback_supported: false,
+        // The agent executes the write, so only the agent can undo it: when it says it can,
+        // the console offers a rollback, which the agent performs and confirms.
+        rollback_supported: req.rollback.as_ref().is_some_and(|r| r.supported),
         escalated_to: None,
         field_rules: req.field_rules.clone(),
         allowed_decisions: req.allowed_decisions.clone(),
@@ -203,12 +216,21 @@ pub(super) async fn post(
     let hash = hex::encode(Sha256::digest(canonical(&v).as_bytes()));
     let req: ActionRequest = validate::record(v)?;
     let now = Utc::now();
-    let action = check(&req, now)?;
+    let mut action = check(&req, now)?;
+    action.tenant = agent.tenant_for(&req.tenant, "tenant")?;
     let name = agent.name.clone();
     let a = action.clone();
     let rollback = req.rollback.as_ref().map(|r| json!(r));
     let (write, stored) = with_db(&st.0, move |c| {
         let mut tx = c.begin()?;
+        if let Some(id) = &req.webhook_id
+            && crate::db::webhooks::get(&mut tx, &name, id)?.is_none()
+        {
+            return Err(invalid_field(
+                "webhook_id",
+                "names no webhook this agent registered",
+            ));
+        }
         let w = store::write_action(
             &mut tx,
             &NewAction {
@@ -217,6 +239,7 @@ pub(super) async fn post(
                 idempotency_key: &req.idempotency_key,
                 request_hash: &hash,
                 webhook_url: req.webhook_url.as_deref(),
+                webhook_id: req.webhook_id.as_deref(),
                 rollback: rollback.as_ref(),
             },
         )?;
@@ -271,29 +294,75 @@ fn schedule_expiry(st: &Arc<State>, a: &PendingAction) {
 }
 
 /// Tells the agent of a change of action `id`: wakes its long-polls (on PostgreSQL those of
-/// every server process, by `NOTIFY`) and, once the action is no longer pending, sends its
-/// webhook.
+/// every server process, by `NOTIFY`) and, once the action is decided, owes its webhook the
+/// decision (kept in the database; the delivery worker sends it).
 pub(crate) async fn announce(st: &Arc<State>, id: &str) {
     st.wakeups.wake(id);
     let key = id.to_string();
-    let Ok(Some((view, url))) = with_db(st, move |c| {
+    let owed = with_db(st, move |c| {
         if c.engine() == Engine::Postgres {
             c.rows("SELECT pg_notify(?1, ?2)", args![CHANNEL, key])?;
         }
-        let Some(row) = store::agent_action(c, &key)? else {
-            return Ok(None);
-        };
-        let Some(url) = row.webhook_url.clone() else {
-            return Ok(None);
-        };
-        Ok(read_view(c, &key, &row)?.map(|v| (v, url)))
+        owe_delivery(c, &key)
     })
-    .await
-    else {
-        return;
+    .await;
+    if matches!(owed, Ok(true)) {
+        st.webhooks.poke();
+    }
+}
+
+/// Owes the webhook of action `id` its decision, when the action has a webhook and is decided
+/// (approved, denied or expired); whether a delivery was newly owed. Owing twice is harmless:
+/// one delivery per action and decision.
+fn owe_delivery(c: &mut Conn<'_>, id: &str) -> Result<bool, Problem> {
+    let Some(row) = store::agent_action(c, id)? else {
+        return Ok(false);
     };
-    if view["status"] != "pending" {
-        st.webhooks.send(url, view);
+    let url = match (&row.webhook_id, &row.webhook_url) {
+        (Some(w), _) => match crate::db::webhooks::get(c, &row.agent, w)? {
+            Some(hook) => hook.url,
+            None => return Ok(false),
+        },
+        (None, Some(u)) => u.clone(),
+        (None, None) => return Ok(false),
+    };
+    let Some(v) = read_view(c, id, &row)? else {
+        return Ok(false);
+    };
+    let status = v["status"].as_str().unwrap_or_default().to_string();
+    if !matches!(status.as_str(), "approved" | "denied" | "expired") {
+        return Ok(false);
+    }
+    let d = crate::db::webhooks::Delivery {
+        delivery_id: random_token("dlv"),
+        webhook_id: row.webhook_id.clone(),
+        url,
+        action_id: id.to_string(),
+        event: format!("decision.{status}"),
+        body: v.to_string(),
+        attempts: 0,
+    };
+    Ok(crate::db::webhooks::enqueue(c, &d, Utc::now())?)
+}
+
+/// Owes the deliveries nobody owed yet: actions whose deadline passed with no server left to
+/// notice, and decisions a server stopped before owing (run by the delivery worker's sweep).
+pub(crate) async fn owe_missing(st: &Arc<State>) {
+    let owed = with_db(st, |c| {
+        db::expire_due(c, Utc::now())?;
+        let mut n = 0;
+        for id in crate::db::webhooks::undelivered_decisions(c, 100)? {
+            if owe_delivery(c, &id)? {
+                n += 1;
+            }
+        }
+        Ok(n)
+    })
+    .await;
+    match owed {
+        Ok(n) if n > 0 => st.webhooks.poke(),
+        Ok(_) => {}
+        Err(p) => tracing::warn!("webhook sweep: {}", p.to_value()),
     }
 }
 
@@ -348,7 +417,7 @@ fn read_view(c: &mut Conn<'_>, id: &str, row: &AgentAction) -> Result<Option<Val
 }
 
 /// The action `id` if `agent` may see it (its own, or any for an admin), else 404.
-fn owned(c: &mut dyn Sql, agent: &Agent, id: &str) -> Result<AgentAction, Problem> {
+pub(super) fn owned(c: &mut dyn Sql, agent: &Agent, id: &str) -> Result<AgentAction, Problem> {
     let not_found = || {
         problem(
             StatusCode::NOT_FOUND,
@@ -369,11 +438,11 @@ fn owned(c: &mut dyn Sql, agent: &Agent, id: &str) -> Result<AgentAction, Proble
 pub(super) struct WaitQuery {
     /// Seconds to hold the request while the action is pending (0-60; default 0).
     #[serde(default)]
-    wait: Option<u64>,
+    pub(super) wait: Option<u64>,
 }
 
 /// Longest long-poll.
-const MAX_WAIT_SECS: u64 = 60;
+pub(super) const MAX_WAIT_SECS: u64 = 60;
 
 /// `GET /v1/actions/{action_id}/decision?wait=N` (agents): the decision, answered at once when
 /// there is one; otherwise held until a decision, the deadline or `wait` seconds, whichever

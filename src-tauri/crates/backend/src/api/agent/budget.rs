@@ -37,6 +37,10 @@ struct ReserveBody {
     /// How long the reservation holds unless settled (default 600 s, at most a day).
     #[serde(default)]
     ttl_secs: Option<i64>,
+    /// The run the spend is for: once it is reported its record counts instead, and its
+    /// reservations count as one run.
+    #[serde(default)]
+    run_id: Option<String>,
 }
 
 /// An amount given as exact decimal text or integer micros (exactly one), at least zero.
@@ -76,6 +80,9 @@ pub(super) async fn reserve(
         b.estimated_cost.as_deref(),
         b.estimated_cost_micros,
     )?;
+    if let Some(r) = &b.run_id {
+        validate::identifier("run_id", r)?;
+    }
     let ttl = b.ttl_secs.unwrap_or(600);
     if !(1..=86_400).contains(&ttl) {
         return Err(invalid_field("ttl_secs", "must be 1-86400 seconds"));
@@ -89,6 +96,7 @@ pub(super) async fn reserve(
             user_id: &b.user_id,
             estimate,
             tool_calls: b.tool_calls,
+            run_id: b.run_id.as_deref(),
             ttl: Duration::seconds(ttl),
         };
         Ok(reservations::reserve(c, &ask, &id, Utc::now())?)
@@ -168,6 +176,13 @@ pub(super) async fn settle(
             &format!("reservation {id} was settled at {m}"),
         )
         .with("field", json!("final_cost"))),
+        Settled::OtherRun(run) => Err(problem(
+            StatusCode::CONFLICT,
+            "other-run",
+            "Reservation is for another run",
+            &format!("reservation {id} was taken for run {run}"),
+        )
+        .with("field", json!("run_id"))),
         Settled::Unknown => Err(problem(
             StatusCode::NOT_FOUND,
             "not-found",

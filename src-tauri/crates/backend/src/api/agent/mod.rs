@@ -4,9 +4,11 @@
 
 mod actions;
 mod budget;
+mod rollback;
 mod runs;
 mod traces;
 pub(crate) mod validate;
+mod webhooks;
 
 pub(crate) use super::identity::Agent;
 
@@ -25,7 +27,7 @@ use serde_json::Value;
 use std::sync::Arc;
 use std::time::Instant;
 
-pub(crate) use actions::announce;
+pub(crate) use actions::{announce, owe_missing};
 
 /// The shared server state as handlers extract it.
 type AppState = axum::extract::State<Arc<State>>;
@@ -43,9 +45,22 @@ pub(crate) fn routes(state: Arc<State>) -> Router<Arc<State>> {
             get(actions::wait_decision),
         )
         .route("/v1/actions/{action_id}/result", post(actions::post_result))
+        .route(
+            "/v1/actions/{action_id}/rollback",
+            get(rollback::wait_request),
+        )
+        .route(
+            "/v1/actions/{action_id}/rolled-back",
+            post(rollback::post_rolled_back),
+        )
         .route("/v1/budget/reserve", post(budget::reserve))
         .route("/v1/budget/settle", post(budget::settle))
         .route("/v1/traces", post(traces::post))
+        .route("/v1/webhooks", post(webhooks::register).get(webhooks::list))
+        .route(
+            "/v1/webhooks/{webhook_id}",
+            axum::routing::delete(webhooks::delete),
+        )
         .route_layer(middleware::from_fn_with_state(state, gate))
 }
 

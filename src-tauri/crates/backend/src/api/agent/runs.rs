@@ -122,7 +122,8 @@ pub(super) async fn post(
         _ => None,
     };
     let Some(items) = batch else {
-        let run = check_run(v)?;
+        let mut run = check_run(v)?;
+        run.tenant = agent.tenant_for(&run.tenant, "tenant")?;
         let name = agent.name.clone();
         let r = run.clone();
         let w = with_db(&st.0, move |c| {
@@ -145,7 +146,14 @@ pub(super) async fn post(
                 .map(str::to_string)
         })
         .collect();
-    let checked: Vec<Result<Run, Problem>> = items.into_iter().map(check_run).collect();
+    let checked: Vec<Result<Run, Problem>> = items
+        .into_iter()
+        .map(|v| {
+            let mut run = check_run(v)?;
+            run.tenant = agent.tenant_for(&run.tenant, "tenant")?;
+            Ok(run)
+        })
+        .collect();
     let name = agent.name.clone();
     let valid: Vec<Run> = checked
         .iter()

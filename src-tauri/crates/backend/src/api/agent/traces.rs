@@ -136,12 +136,35 @@ pub(super) async fn post(
             }
         }
         let mut rejected: Vec<(String, u64)> = Vec::new();
+        let mut unpriced: Vec<String> = Vec::new();
         let mut runs = Vec::new();
         for trace in touched {
             crate::db::sql::lock_key(&mut tx, &format!("trace:{trace}"))?;
             let all = spans::of_trace(&mut tx, &trace)?;
             match countersign_otel::run_from_resource_spans(&all, &st2.prices) {
-                Ok((mut run, _warnings)) => {
+                Ok((mut run, warnings)) => {
+                    if flag_unpriced(&mut run, &warnings) {
+                        unpriced.push(format!(
+                            "run {}: cost unknown ({})",
+                            run.run_id,
+                            warnings
+                                .iter()
+                                .filter(|w| w.starts_with(UNPRICED))
+                                .cloned()
+                                .collect::<Vec<_>>()
+                                .join("; ")
+                        ));
+                    }
+                    match agent.tenant_for(&run.tenant, "tenant") {
+                        Ok(t) => run.tenant = t,
+                        Err(_) => {
+                            rejected.push((
+                                format!("trace {trace}: tenant {} is not this key's", run.tenant),
+                                all.len() as u64,
+                            ));
+                            continue;
+                        }
+                    }
                     let before = get_json(&mut tx, "runs", &run.run_id)?;
                     run.revision = before.as_deref().map(stored_revision).unwrap_or(0) + 1;
                     match write_run(&mut tx, &agent.name, &run)? {
@@ -158,12 +181,13 @@ pub(super) async fn post(
             }
         }
         tx.commit()?;
-        Ok((runs, rejected))
+        Ok((runs, rejected, unpriced))
     })
     .await;
     match stored {
-        Ok((_runs, rejected)) => {
-            let message: Vec<&str> = rejected.iter().map(|(m, _)| m.as_str()).collect();
+        Ok((_runs, rejected, unpriced)) => {
+            let mut message: Vec<&str> = rejected.iter().map(|(m, _)| m.as_str()).collect();
+            message.extend(unpriced.iter().map(String::as_str));
             let message = message.join("; ");
             let spans_rejected = unreadable + rejected.iter().map(|(_, n)| n).sum::<u64>();
             answer(
@@ -174,4 +198,34 @@ pub(super) async fn post(
         }
         Err(p) => p.into_response(),
     }
+}
+
+/// How the trace mapping words a model it has no price for.
+const UNPRICED: &str = "no price for model";
+
+/// The check a run carries when some of its tokens had no price.
+pub(crate) const COST_KNOWN: &str = "cost_known";
+
+/// Flags `run` when the mapping could not price some of its tokens (`warnings`): its
+/// `cost_micros` then holds only what was reported or priced, so a failed `cost_known` policy
+/// check says the cost is unknown (rather than letting a partial sum pass for the cost).
+/// Whether it flagged the run.
+fn flag_unpriced(run: &mut countersign_core::Run, warnings: &[String]) -> bool {
+    let missing: Vec<&str> = warnings
+        .iter()
+        .filter(|w| w.starts_with(UNPRICED))
+        .map(String::as_str)
+        .collect();
+    if missing.is_empty() {
+        return false;
+    }
+    run.policy_checks.push(countersign_core::PolicyCheck {
+        name: COST_KNOWN.into(),
+        passed: false,
+        detail: Some(format!(
+            "cost unknown: {}; cost_micros counts only reported and priced usage",
+            missing.join("; ")
+        )),
+    });
+    true
 }

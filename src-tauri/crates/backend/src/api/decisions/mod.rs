@@ -4,7 +4,7 @@
 
 mod confirm;
 mod execute;
-mod rollback;
+pub(crate) mod rollback;
 
 pub(super) use rollback::rollback;
 

@@ -1,5 +1,8 @@
 //! Rollback of an executed write: the system-of-record change is undone and the reverse change
-//! is added to the run.
+//! is added to the run. A write an agent executed itself is undone by that agent: the request
+//! is recorded (the action gets a new revision carrying a `rollback` check that says so), the
+//! agent sees it (`GET /v1/actions/{id}/rollback?wait=`) and confirms (`POST
+//! /v1/actions/{id}/rolled-back`): the action becomes `rolled_back`, or says why it could not.
 
 use super::{conflict, load_action, load_run, stored_response};
 use crate::api::problem::Problem;
@@ -31,13 +34,74 @@ pub(crate) async fn rollback(
     require(&who, &[Role::Reviewer])?;
     let b: RollbackBody = parse_body(&body)?;
     super::require_idempotency_key(&b.idempotency_key)?;
-    let v = with_db(&st.0, move |c| rollback_tx(c, &id, &b)).await?;
+    let key = id.clone();
+    let v = with_db(&st.0, move |c| rollback_tx(c, &key, &b, &who)).await?;
+    if v["replayed"] == json!(false) && v["rollback"]["state"] == json!("requested") {
+        // The agent waiting for rollback requests hears of it.
+        crate::api::agent::announce(&st.0, &id).await;
+    }
     ok_json(&v)
+}
+
+/// The check an agent's action carries while its rollback is requested or after it failed.
+pub(crate) const ROLLBACK_CHECK: &str = "rollback";
+
+/// Replaces the action's `rollback` check with one saying `detail`.
+pub(crate) fn mark_rollback(a: &mut countersign_core::PendingAction, passed: bool, detail: String) {
+    a.policy_checks.retain(|c| c.name != ROLLBACK_CHECK);
+    a.policy_checks.push(countersign_core::PolicyCheck {
+        name: ROLLBACK_CHECK.into(),
+        passed,
+        detail: Some(detail),
+    });
+}
+
+/// Records the request to roll back agent action `a` (executed by the agent, which undoes it
+/// and confirms), in the caller's transaction.
+fn request_agent_rollback(
+    tx: &mut dyn Sql,
+    a: &mut countersign_core::PendingAction,
+    b: &RollbackBody,
+    who: &Whoami,
+    state: Option<&str>,
+) -> Result<Value, Problem> {
+    let now = Utc::now();
+    if state == Some("requested") {
+        return Err(conflict(
+            a,
+            "a rollback of this action is already requested",
+        ));
+    }
+    let request = json!({
+        "requested_by": who.subject,
+        "requested_at": now,
+        "reason": b.reason,
+    });
+    db::agent::set_rollback(tx, &a.action_id, "requested", Some(&request), None)?;
+    mark_rollback(
+        a,
+        true,
+        format!(
+            "rollback requested by {} at {}; waiting for the agent to undo the write",
+            who.subject,
+            now.to_rfc3339()
+        ),
+    );
+    a.revision += 1;
+    a.updated_at = now;
+    db::save_action(tx, a)?;
+    Ok(json!({"action": a, "replayed": false,
+              "rollback": {"state": "requested", "request": request}}))
 }
 
 /// Rolls back action `id` in one transaction and stores the response under the idempotency
 /// key.
-fn rollback_tx(c: &mut Conn<'_>, id: &str, b: &RollbackBody) -> Result<Value, Problem> {
+fn rollback_tx(
+    c: &mut Conn<'_>,
+    id: &str,
+    b: &RollbackBody,
+    who: &Whoami,
+) -> Result<Value, Problem> {
     let now = Utc::now();
     let mut tx = c.begin()?;
     let mut a = load_action(&mut tx, id)?;
@@ -52,6 +116,15 @@ fn rollback_tx(c: &mut Conn<'_>, id: &str, b: &RollbackBody) -> Result<Value, Pr
     }
     if !a.rollback_supported {
         return Err(conflict(&a, &format!("action {id} cannot be rolled back")));
+    }
+    if let Some(agent) = db::agent::rollback_of(&mut tx, id)? {
+        let resp = request_agent_rollback(&mut tx, &mut a, b, who, agent.state.as_deref())?;
+        tx.exec(
+            "INSERT INTO decisions(op, action_id, idempotency_key, response, reason, decided_at) VALUES('rollback', ?1, ?2, ?3, ?4, ?5)",
+            args![id, b.idempotency_key, resp.to_string(), b.reason, now.to_rfc3339()],
+        )?;
+        tx.commit()?;
+        return Ok(resp);
     }
     let mut r = tx
         .row(
