@@ -126,9 +126,13 @@ mod tests {
 
     fn store_with_backend() -> Result<Store> {
         let s = Store::open_in_memory()?;
-        s.conn().execute(
-            "INSERT INTO backends(backend_id, name, url) VALUES('b1', 'B', 'http://127.0.0.1:1')",
-            [],
+        crate::backends::upsert_with_id(
+            s.conn(),
+            "b1",
+            "B",
+            "http://127.0.0.1:1",
+            "countersign",
+            false,
         )?;
         Ok(s)
     }
