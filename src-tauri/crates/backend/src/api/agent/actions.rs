@@ -205,7 +205,12 @@ fn check(req: &ActionRequest, now: DateTime<Utc>) -> Result<PendingAction, Probl
 /// What posting an action came to.
 enum Posted {
     /// Stored (new, replayed or refused for a reused key), with the action as stored.
-    Written(ActionWrite, Option<String>, PendingAction, WriteTreatment),
+    Written(
+        ActionWrite,
+        Option<String>,
+        Box<PendingAction>,
+        WriteTreatment,
+    ),
     /// Refused by the workflow's read-only level.
     Refused(String, AutonomyLevel),
 }
@@ -294,14 +299,14 @@ pub(super) async fn post(
             _ => None,
         };
         tx.commit()?;
-        Ok(Posted::Written(w, stored, a, t))
+        Ok(Posted::Written(w, stored, Box::new(a), t))
     })
     .await?;
     let (write, stored, action, t) = match posted {
         Posted::Refused(w, level) => {
             return Err(crate::api::autonomy::read_only_refusal(&w, level));
         }
-        Posted::Written(w, stored, a, t) => (w, stored, a, t),
+        Posted::Written(w, stored, a, t) => (w, stored, *a, t),
     };
     match write {
         ActionWrite::Created => {
