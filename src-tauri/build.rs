@@ -55,6 +55,8 @@ fn main() {
             "export_scorecards",
             "get_readiness_thresholds",
             "set_readiness_thresholds",
+            "workflow_autonomy",
+            "set_workflow_autonomy",
         ]),
     ))
     .expect("failed to run tauri-build");

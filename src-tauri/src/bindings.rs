@@ -68,6 +68,9 @@ fn export_types(dir: &Path) -> Result<(), ExportError> {
         crate::commands::trust::SecondReviewItem,
         countersign_store::readiness::Scorecard,
         countersign_store::readiness::Thresholds,
+        crate::commands::autonomy::AutonomyView,
+        crate::commands::autonomy::AutonomyChange,
+        countersign_core::AutonomyLevel,
         // events
         crate::events::StoreChanged,
         crate::events::SyncStatus,

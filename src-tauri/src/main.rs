@@ -96,6 +96,8 @@ fn main() {
             commands::trust::export_scorecards,
             commands::trust::get_readiness_thresholds,
             commands::trust::set_readiness_thresholds,
+            commands::autonomy::workflow_autonomy,
+            commands::autonomy::set_workflow_autonomy,
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {

@@ -2,6 +2,7 @@
 
 pub mod approvals;
 pub mod audit;
+pub mod autonomy;
 pub mod backend_edit;
 pub mod backends;
 pub mod budgets;

@@ -3,6 +3,9 @@
 // Every function rejects with an ApiError `{code, message}`.
 import { call } from './call';
 import type {
+  AutonomyChange,
+  AutonomyLevel,
+  AutonomyView,
   CitationTarget,
   DecisionRow,
   DrillQuery,
@@ -80,4 +83,30 @@ export function getReadinessThresholds(): Promise<Thresholds> {
 /** Replaces the thresholds (audited); rejects with `invalid_input` naming the bad value. */
 export function setReadinessThresholds(thresholds: Thresholds): Promise<Thresholds> {
   return call(TRUST_COMMANDS.setReadinessThresholds, { thresholds });
+}
+
+/** Command names of the autonomy levels. */
+export const AUTONOMY_COMMANDS = {
+  workflowAutonomy: 'workflow_autonomy',
+  setWorkflowAutonomy: 'set_workflow_autonomy',
+} as const;
+
+/** A workflow's autonomy level on each backend it runs on. */
+export function workflowAutonomy(workflow: string): Promise<AutonomyView[]> {
+  return call(AUTONOMY_COMMANDS.workflowAutonomy, { workflow });
+}
+
+/**
+ * Sets a workflow's autonomy level on a backend (admin; audited with the scorecard). Rejects
+ * with `justification_required` when it raises the level while a readiness row fails and no
+ * justification is given, `forbidden` without the admin role.
+ */
+export function setWorkflowAutonomy(
+  backendId: string,
+  workflow: string,
+  level: AutonomyLevel,
+  samplePercent: number,
+  justification: string | null,
+): Promise<AutonomyChange> {
+  return call(AUTONOMY_COMMANDS.setWorkflowAutonomy, { backendId, workflow, level, samplePercent, justification });
 }

@@ -150,6 +150,8 @@ export function notDecidableReason(status: string, decidedBy?: string | null): s
       return 'Executed, then rolled back.';
     case 'failed':
       return 'Execution failed on the backend.';
+    case 'draft':
+      return "A draft: its workflow is at the draft autonomy level, so it is recorded and never executed.";
     default:
       return `This action is ${status.replace(/_/g, ' ')} and cannot be decided.`;
   }

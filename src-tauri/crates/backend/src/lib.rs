@@ -14,6 +14,7 @@
 
 mod api;
 mod audit_key;
+mod autonomy;
 mod corpus;
 mod db;
 pub mod examples;

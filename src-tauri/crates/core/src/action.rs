@@ -45,6 +45,9 @@ pub enum ActionStatus {
     RolledBack,
     /// Execution was attempted and failed.
     Failed,
+    /// Recorded as a draft at the workflow's `draft` autonomy level: never decided, never
+    /// executed.
+    Draft,
 }
 
 impl ActionStatus {
@@ -58,11 +61,12 @@ impl ActionStatus {
             ActionStatus::Executed => "executed",
             ActionStatus::RolledBack => "rolled_back",
             ActionStatus::Failed => "failed",
+            ActionStatus::Draft => "draft",
         }
     }
 
     /// Every status, in display order.
-    pub const ALL: [ActionStatus; 7] = [
+    pub const ALL: [ActionStatus; 8] = [
         ActionStatus::Pending,
         ActionStatus::Approved,
         ActionStatus::Denied,
@@ -70,6 +74,7 @@ impl ActionStatus {
         ActionStatus::Executed,
         ActionStatus::RolledBack,
         ActionStatus::Failed,
+        ActionStatus::Draft,
     ];
 
     /// Reads the wire spelling back.

@@ -57,9 +57,12 @@ pub mod kinds {
     pub const SECOND_REVIEW: &str = "second_review";
     /// The readiness thresholds or the second-review share changed (before → after).
     pub const READINESS_THRESHOLDS_CHANGED: &str = "readiness_thresholds_changed";
+    /// A workflow's autonomy level changed (before → after, the scorecard as it stood, and
+    /// the justification when a failing row was overridden).
+    pub const AUTONOMY_CHANGED: &str = "autonomy_changed";
 
     /// Every kind, in display order.
-    pub const ALL: [&str; 19] = [
+    pub const ALL: [&str; 20] = [
         DECISION,
         DECISION_DELIVERY,
         ROLLBACK,
@@ -79,6 +82,7 @@ pub mod kinds {
         CITATION_OPENED,
         SECOND_REVIEW,
         READINESS_THRESHOLDS_CHANGED,
+        AUTONOMY_CHANGED,
     ];
 }
 

@@ -6,6 +6,7 @@ pub mod action;
 pub mod amount_text;
 pub mod audit;
 pub mod authority;
+pub mod autonomy;
 pub mod backend;
 pub mod budget;
 pub mod csv;
@@ -24,6 +25,7 @@ pub use action::{
     ActionBatch, ActionStatus, ConfirmMode, Decision, DecisionKind, FieldKind, PendingAction,
     ReviewField, RiskLevel, TargetRecord,
 };
+pub use autonomy::{AutonomyLevel, AutonomySetting, WorkflowAutonomy, WriteTreatment};
 pub use backend::{KnowledgeSource, Role, SourceDoc, Whoami};
 pub use budget::{Budget, BudgetLimits, BudgetScope, Enforcement, Period, ScopeKind};
 pub use failure::{Evidence, FailureBucket, FailureRules, Signal, Suggestion};

@@ -7,6 +7,7 @@
 
 pub mod actions;
 pub mod audit;
+pub mod autonomy;
 pub mod backends;
 pub mod budgets;
 pub mod cursors;

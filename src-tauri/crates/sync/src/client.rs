@@ -6,7 +6,7 @@
 use crate::error::SyncError;
 use crate::retry::Backoff;
 use crate::transport;
-use countersign_core::{Budget, KnowledgeSource, Whoami};
+use countersign_core::{AutonomySetting, Budget, KnowledgeSource, Whoami, WorkflowAutonomy};
 use rand::Rng;
 use reqwest::{Method, StatusCode, header};
 use serde::Deserialize;
@@ -375,6 +375,46 @@ impl Client {
         Ok(items.items)
     }
 
+    /// The autonomy level of every workflow with one set (`None`: a backend older than the
+    /// endpoint, which enforces no level).
+    pub async fn autonomy_levels(&self) -> Result<Option<Vec<WorkflowAutonomy>>, SyncError> {
+        match self
+            .get::<Items<WorkflowAutonomy>>("/v1/workflows/autonomy", &[])
+            .await
+        {
+            Ok(i) => Ok(Some(i.items)),
+            Err(SyncError::Status { status: 404, .. }) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Sets workflow `workflow`'s autonomy level (admin); answers (before, after).
+    pub async fn put_autonomy(
+        &self,
+        workflow: &str,
+        setting: &AutonomySetting,
+        who: &str,
+        justification: Option<&str>,
+    ) -> Result<(WorkflowAutonomy, WorkflowAutonomy), SyncError> {
+        #[derive(serde::Deserialize)]
+        struct Changed {
+            before: WorkflowAutonomy,
+            after: WorkflowAutonomy,
+        }
+        let body = serde_json::to_vec(&serde_json::json!({
+            "level": setting.level,
+            "sample_percent": setting.sample_percent,
+            "who": who,
+            "justification": justification,
+        }))
+        .map_err(|e| SyncError::Protocol(e.to_string()))?;
+        let path = format!("/v1/workflows/{}/autonomy", urlencoding_path(workflow));
+        let bytes = self.send(Method::PUT, &path, &[], Some(&body)).await?;
+        let c: Changed = serde_json::from_slice(&bytes)
+            .map_err(|e| SyncError::Protocol(format!("{path}: {e}")))?;
+        Ok((c.before, c.after))
+    }
+
     /// Connected knowledge sources.
     pub async fn sources(&self) -> Result<Vec<KnowledgeSource>, SyncError> {
         Ok(self
@@ -436,4 +476,17 @@ fn error_detail(body: &[u8]) -> String {
         }
     }
     String::from_utf8_lossy(&body[..body.len().min(300)]).into_owned()
+}
+
+/// A path segment with everything but unreserved characters percent-encoded.
+fn urlencoding_path(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
 }

@@ -144,6 +144,7 @@ impl Connector for Native<'_> {
     ) -> Result<(), SyncError> {
         let caps = self.client.budgets().await?;
         let srcs = self.client.sources().await?;
+        let levels = self.client.autonomy_levels().await?;
         report.budgets = caps.len() as u64;
         report.sources = srcs.len() as u64;
         let id = report.backend_id.clone();
@@ -152,6 +153,9 @@ impl Connector for Native<'_> {
                 let tx = s.write()?;
                 budgets::replace_all(&tx, &id, &caps)?;
                 sources::replace_all(&tx, &id, &srcs)?;
+                if let Some(levels) = &levels {
+                    countersign_store::autonomy::replace_enforced(&tx, &id, levels, Utc::now())?;
+                }
                 tx.commit().map_err(countersign_store::StoreError::from)?;
                 Ok(())
             })

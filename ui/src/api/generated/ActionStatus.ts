@@ -3,4 +3,4 @@
 /**
  * Where a pending action stands.
  */
-export type ActionStatus = "pending" | "approved" | "denied" | "expired" | "executed" | "rolled_back" | "failed";
+export type ActionStatus = "pending" | "approved" | "denied" | "expired" | "executed" | "rolled_back" | "failed" | "draft";

@@ -6,6 +6,7 @@ import { useLoad } from '../../app/useLoad';
 import { Clipped } from '../../components/Clipped';
 import { SafeText } from '../../components/SafeText';
 import { TimeText } from '../../components/TimeText';
+import { AutonomyPanel } from './Autonomy';
 
 const CRITERIA: Record<string, string> = {
   reversible: 'Reversible',
@@ -226,7 +227,10 @@ export function Readiness({ from, to, canEdit, onLink }: { from: string; to: str
       ) : null}
       {cards.data && cards.data.length === 0 ? <p className="muted">No workflow had runs or decisions in the period.</p> : null}
       {(cards.data ?? []).map((c) => (
-        <ScorecardTable key={c.workflow} card={c} onLink={onLink} />
+        <div key={c.workflow}>
+          <ScorecardTable card={c} onLink={onLink} />
+          <AutonomyPanel card={c} onChanged={() => cards.reload()} />
+        </div>
       ))}
       {thresholds.data ? (
         <ThresholdsForm

@@ -107,11 +107,21 @@ pub(super) async fn simulate(
         homoglyph_region: b.homoglyph_region,
         policy_max_currency: b.policy_max_currency,
     };
-    let created = with_db(&st.0, move |c| {
+    let made = with_db(&st.0, move |c| {
         Ok(db::simulate_with(c, b.runs, seed, hostile, &tweak)?)
     })
     .await?;
-    ok_json(&json!({"created": created}))
+    // Each write a read-only level refused, as the problem an agent would have been answered.
+    let refused: Vec<serde_json::Value> = made
+        .refused
+        .iter()
+        .map(|r| {
+            super::autonomy::read_only_refusal(&r.workflow, r.level)
+                .with("run_id", json!(r.run_id))
+                .to_value()
+        })
+        .collect();
+    ok_json(&json!({"created": made.ids, "refused": refused}))
 }
 
 /// `GET /v1/system/{table}` (admin): the refunds, CRM or tickets table.

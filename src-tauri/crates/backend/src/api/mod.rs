@@ -4,6 +4,7 @@
 
 mod admin;
 pub(crate) mod agent;
+mod autonomy;
 mod checkpoints;
 pub(crate) mod decisions;
 mod identity;
@@ -84,6 +85,11 @@ pub(crate) fn router(state: Arc<State>) -> Router {
             get(admin::get_budgets).put(admin::put_budgets),
         )
         .route("/v1/sources", get(admin::sources))
+        .route("/v1/workflows/autonomy", get(autonomy::list))
+        .route(
+            "/v1/workflows/{workflow}/autonomy",
+            get(autonomy::get).put(autonomy::put),
+        )
         .route("/v1/admin/simulate", post(admin::simulate))
         .route(
             "/v1/admin/keys",

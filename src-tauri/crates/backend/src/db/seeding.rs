@@ -6,7 +6,9 @@ use super::{load_budgets, next_seq};
 use crate::Error;
 use crate::generate::{self, GenRun, Mode};
 use chrono::{DateTime, Duration, Utc};
-use countersign_core::{Budget, Micros, Period, Run, ScopeKind};
+use countersign_core::{
+    AutonomyLevel, AutonomySetting, Budget, Micros, Period, Run, ScopeKind, WriteTreatment,
+};
 use std::collections::HashMap;
 
 /// Generation takes turns under this lock (run ids follow the generator's index).
@@ -210,6 +212,25 @@ pub(crate) struct SimTweak {
     pub policy_max_currency: Option<String>,
 }
 
+/// A generated write the workflow's autonomy level refused.
+pub(crate) struct RefusedWrite {
+    /// The run that proposed it.
+    pub run_id: String,
+    /// Its workflow.
+    pub workflow: String,
+    /// The level that refused it.
+    pub level: AutonomyLevel,
+}
+
+/// What a simulation made.
+#[derive(Default)]
+pub(crate) struct Simulated {
+    /// The runs, in order.
+    pub ids: Vec<String>,
+    /// The writes refused by a read-only level (their runs are kept, without the write).
+    pub refused: Vec<RefusedWrite>,
+}
+
 /// Generates `n` live runs starting now; returns their ids.
 pub(crate) fn simulate(
     conn: &mut Conn<'_>,
@@ -217,21 +238,26 @@ pub(crate) fn simulate(
     seed: u64,
     hostile: bool,
 ) -> Result<Vec<String>, Error> {
-    simulate_with(conn, n, seed, hostile, &SimTweak::default())
+    Ok(simulate_with(conn, n, seed, hostile, &SimTweak::default())?.ids)
 }
 
-/// [`simulate`] with adjustments.
+/// [`simulate`] with adjustments; each proposed write goes through its workflow's autonomy
+/// level ([`crate::autonomy::apply`]).
 pub(crate) fn simulate_with(
     conn: &mut Conn<'_>,
     n: u64,
     seed: u64,
     hostile: bool,
     tweak: &SimTweak,
-) -> Result<Vec<String>, Error> {
+) -> Result<Simulated, Error> {
     let budgets = load_budgets(conn)?;
     let mut tx = conn.begin()?;
     lock_key(&mut tx, GENERATE)?;
-    let mut ids = Vec::new();
+    let levels: HashMap<String, AutonomySetting> = super::autonomy::list(&mut tx)?
+        .into_iter()
+        .map(|w| (w.workflow.clone(), w.setting()))
+        .collect();
+    let mut out = Simulated::default();
     let mut ins = Inserter::new(&mut tx)?;
     let first = next_index(&mut tx)?;
     for i in 0..n {
@@ -276,11 +302,21 @@ pub(crate) fn simulate_with(
                 }
             }
         }
+        let setting = levels.get(&g.run.workflow).copied().unwrap_or_default();
+        let now = Utc::now();
+        if crate::autonomy::apply(&mut g, &setting, now) == Some(WriteTreatment::Refuse) {
+            super::autonomy::count_refused(&mut tx, &g.run.workflow, now)?;
+            out.refused.push(RefusedWrite {
+                run_id: g.run.run_id.clone(),
+                workflow: g.run.workflow.clone(),
+                level: setting.level,
+            });
+        }
         ins.insert(&mut tx, idx, &g)?;
-        ids.push(g.run.run_id.clone());
+        out.ids.push(g.run.run_id.clone());
     }
     tx.commit()?;
-    Ok(ids)
+    Ok(out)
 }
 
 /// Cost and run count of runs under a cap's scope that started in `[from, to)`.

@@ -18,8 +18,10 @@ use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use chrono::{DateTime, Duration, Utc};
 use countersign_core::action::FieldRule;
+use countersign_core::autonomy::treatment;
 use countersign_core::{
-    ActionStatus, DecisionKind, PendingAction, PolicyCheck, ReviewField, RiskLevel, TargetRecord,
+    ActionStatus, AutonomyLevel, AutonomySetting, DecisionKind, PendingAction, PolicyCheck,
+    ReviewField, RiskLevel, TargetRecord, WriteTreatment,
 };
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -78,6 +80,10 @@ struct ActionRequest {
     expires_at: Option<DateTime<Utc>>,
     #[serde(default)]
     rollback: Option<Rollback>,
+    /// The workflow the write belongs to, when its run is not reported (yet); a reported run's
+    /// workflow is used otherwise. Its autonomy level decides what becomes of the write.
+    #[serde(default)]
+    workflow: Option<String>,
     /// Where to POST the decision (unsigned; prefer `webhook_id`).
     #[serde(default)]
     webhook_url: Option<String>,
@@ -100,6 +106,9 @@ fn check(req: &ActionRequest, now: DateTime<Utc>) -> Result<PendingAction, Probl
     identifier("target.record_id", &req.target.record_id)?;
     if !req.tenant.is_empty() {
         text("tenant", &req.tenant, validate::MAX_ID)?;
+    }
+    if let Some(w) = &req.workflow {
+        identifier("workflow", w)?;
     }
     unit_interval("confidence", req.confidence)?;
     if req.fields.is_empty() || req.fields.len() > 50 {
@@ -206,6 +215,50 @@ fn check(req: &ActionRequest, now: DateTime<Utc>) -> Result<PendingAction, Probl
     })
 }
 
+/// What posting an action came to.
+enum Posted {
+    /// Stored (new, replayed or refused for a reused key), with the action as stored.
+    Written(
+        ActionWrite,
+        Option<String>,
+        Box<PendingAction>,
+        WriteTreatment,
+    ),
+    /// Refused by the workflow's read-only level.
+    Refused(String, AutonomyLevel),
+}
+
+/// Applies the autonomy level of the action's workflow: read-only refuses (counted), draft
+/// records it as a draft, a write the level lets through is approved at once by the level
+/// (the agent executes it; its undo descriptor is kept), otherwise it waits for review.
+fn apply_level(
+    c: &mut dyn Sql,
+    req: &ActionRequest,
+    a: &mut PendingAction,
+    now: DateTime<Utc>,
+) -> Result<(WriteTreatment, Option<String>, AutonomySetting), Problem> {
+    let workflow = match db::autonomy::workflow_of_run(c, &a.run_id)? {
+        Some(w) => Some(w),
+        None => req.workflow.clone(),
+    };
+    let setting = match &workflow {
+        Some(w) => db::autonomy::get(c, w)?.setting(),
+        None => AutonomySetting::default(),
+    };
+    let reversible = req.rollback.as_ref().is_some_and(|r| r.supported);
+    let t = treatment(&setting, &crate::autonomy::facts(a, reversible));
+    match t {
+        WriteTreatment::Draft => a.status = ActionStatus::Draft,
+        WriteTreatment::Execute => {
+            a.status = ActionStatus::Approved;
+            a.decided_by = Some(crate::autonomy::decider(&setting));
+            a.decided_at = Some(now);
+        }
+        WriteTreatment::Review | WriteTreatment::Refuse => {}
+    }
+    Ok((t, workflow, setting))
+}
+
 /// `POST /v1/actions` (agents).
 pub(super) async fn post(
     st: AppState,
@@ -216,12 +269,11 @@ pub(super) async fn post(
     let hash = hex::encode(Sha256::digest(canonical(&v).as_bytes()));
     let req: ActionRequest = validate::record(v)?;
     let now = Utc::now();
-    let mut action = check(&req, now)?;
-    action.tenant = agent.tenant_for(&req.tenant, "tenant")?;
+    let mut a = check(&req, now)?;
+    a.tenant = agent.tenant_for(&req.tenant, "tenant")?;
     let name = agent.name.clone();
-    let a = action.clone();
     let rollback = req.rollback.as_ref().map(|r| json!(r));
-    let (write, stored) = with_db(&st.0, move |c| {
+    let posted = with_db(&st.0, move |c| {
         let mut tx = c.begin()?;
         if let Some(id) = &req.webhook_id
             && crate::db::webhooks::get(&mut tx, &name, id)?.is_none()
@@ -230,6 +282,19 @@ pub(super) async fn post(
                 "webhook_id",
                 "names no webhook this agent registered",
             ));
+        }
+        let (t, workflow, setting) = apply_level(&mut tx, &req, &mut a, now)?;
+        if t == WriteTreatment::Refuse {
+            let used = tx.text(
+                "SELECT action_id FROM agent_actions WHERE agent = ?1 AND idempotency_key = ?2",
+                args![name, req.idempotency_key],
+            )?;
+            if used.is_none() {
+                let w = workflow.unwrap_or_default();
+                db::autonomy::count_refused(&mut tx, &w, now)?;
+                tx.commit()?;
+                return Ok(Posted::Refused(w, setting.level));
+            }
         }
         let w = store::write_action(
             &mut tx,
@@ -245,18 +310,35 @@ pub(super) async fn post(
         )?;
         let stored = match &w {
             ActionWrite::Replayed(id) => get_json(&mut tx, "actions", id)?,
+            ActionWrite::Created if t == WriteTreatment::Execute => {
+                let fields: BTreeMap<String, String> = a
+                    .fields
+                    .iter()
+                    .map(|f| (f.name.clone(), f.value.clone()))
+                    .collect();
+                store::set_approved_fields(&mut tx, &a.action_id, &fields)?;
+                None
+            }
             _ => None,
         };
         tx.commit()?;
-        Ok((w, stored))
+        Ok(Posted::Written(w, stored, Box::new(a), t))
     })
     .await?;
+    let (write, stored, action, t) = match posted {
+        Posted::Refused(w, level) => {
+            return Err(crate::api::autonomy::read_only_refusal(&w, level));
+        }
+        Posted::Written(w, stored, a, t) => (w, stored, *a, t),
+    };
     match write {
         ActionWrite::Created => {
-            schedule_expiry(&st.0, &action);
+            if action.status == ActionStatus::Pending {
+                schedule_expiry(&st.0, &action);
+            }
             Ok((
                 StatusCode::CREATED,
-                axum::Json(json!({"action": action, "replayed": false})),
+                axum::Json(json!({"action": action, "replayed": false, "autonomy": t})),
             )
                 .into_response())
         }

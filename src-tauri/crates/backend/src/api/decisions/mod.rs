@@ -131,6 +131,17 @@ fn decide_tx(c: &mut Conn<'_>, who: &Whoami, id: &str, d: &Decision) -> Result<V
         )
         .with("current_status", json!("expired")));
     }
+    if a.status == ActionStatus::Draft {
+        return Err(problem(
+            StatusCode::CONFLICT,
+            "draft",
+            "Action is a draft",
+            &format!(
+                "action {id} was recorded as a draft (its workflow is at the draft autonomy level): it is never executed"
+            ),
+        )
+        .with("current_status", json!("draft")));
+    }
     if !a.status.is_decidable() {
         return Err(conflict(
             &a,
