@@ -29,6 +29,8 @@ pub(crate) const SQLITE: &[Migration] = &[
         version: 2,
         name: "agent_hub",
         sql: include_str!("migrations/sqlite/0002_agent_hub.sql"),
+    },
+    Migration {
         version: 3,
         name: "workflow_autonomy",
         sql: include_str!("migrations/sqlite/0003_workflow_autonomy.sql"),
@@ -46,6 +48,8 @@ pub(crate) const POSTGRES: &[Migration] = &[
         version: 2,
         name: "agent_hub",
         sql: include_str!("migrations/postgres/0002_agent_hub.sql"),
+    },
+    Migration {
         version: 3,
         name: "workflow_autonomy",
         sql: include_str!("migrations/postgres/0003_workflow_autonomy.sql"),
