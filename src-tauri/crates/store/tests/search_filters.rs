@@ -26,8 +26,8 @@ const OUTCOMES: [Outcome; 4] = [
 fn make(i: u64, rev: u64) -> Run {
     let k = i + 7 * rev;
     let start = t0() + Duration::hours((i * 37 % (24 * 60)) as i64);
-    let rare = if i % 41 == 0 { " quasar" } else { "" };
-    let escalation = if k % 5 == 0 {
+    let rare = if i.is_multiple_of(41) { " quasar" } else { "" };
+    let escalation = if k.is_multiple_of(5) {
         " escalated_to_human"
     } else {
         ""
@@ -46,7 +46,7 @@ fn make(i: u64, rev: u64) -> Run {
             call_id: "c1".into(),
             parent_id: None,
             tool: "kb_search".into(),
-            arguments: json!({"query": if k % 2 == 0 { "refund policy" } else { "ticket status" }}),
+            arguments: json!({"query": if k.is_multiple_of(2) { "refund policy" } else { "ticket status" }}),
             result_summary: None,
             result: None,
             started_at: start,
@@ -55,7 +55,7 @@ fn make(i: u64, rev: u64) -> Run {
             documents: vec![],
             error: None,
         }],
-        citations: if k % 13 == 0 {
+        citations: if k.is_multiple_of(13) {
             vec![Citation {
                 doc_id: "kb_1".into(),
                 title: "Old policy".into(),
@@ -86,7 +86,7 @@ fn make(i: u64, rev: u64) -> Run {
         rationale: None,
         policy_checks: vec![PolicyCheck {
             name: "pii".into(),
-            passed: k % 11 != 0,
+            passed: !k.is_multiple_of(11),
             detail: None,
         }],
         changes: vec![],
@@ -174,12 +174,12 @@ fn store() -> Result<(Store, Vec<(String, Run)>)> {
     for rev in 0..2 {
         let tx = store.write()?;
         for i in 0..RUNS {
-            if rev == 1 && i % 4 != 0 {
+            if rev == 1 && !i.is_multiple_of(4) {
                 continue;
             }
             let r = make(i, rev);
             let backend = &b[(i % 2) as usize];
-            if i % 2 == 0 {
+            if i.is_multiple_of(2) {
                 runs::upsert(&tx, backend, &r, now, 365)?;
             } else {
                 let body = serde_json::to_string(&r)?;
