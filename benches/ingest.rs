@@ -2,7 +2,12 @@
 //! store, next to the same records inserted straight into SQLite (parse + upsert, no HTTP);
 //! then how fast the deferred full-text indexing makes them searchable.
 //!
-//! `cargo bench --bench ingest -- [RUNS]` (default 100000). Prints both figures and the ratio.
+//! Then, as a user runs it: `countersign backend serve` and `countersign sync` as separate
+//! processes (the release CLI next to the bench, or `--cli PATH`), timed from the sync's start
+//! to its exit — which includes the search indexing it does before exiting.
+//!
+//! `cargo bench --bench ingest -- [RUNS] [--cli PATH]` (default 100000). Prints every figure
+//! and the ratio.
 
 use countersign_core::RunColumns;
 use countersign_store::{Store, backends, runs};
@@ -12,10 +17,8 @@ use serde_json::value::RawValue;
 use std::time::Instant;
 
 fn main() {
-    let n: u64 = std::env::args()
-        .skip(1)
-        .find_map(|a| a.parse().ok())
-        .unwrap_or(100_000);
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let n: u64 = args.iter().find_map(|a| a.parse().ok()).unwrap_or(100_000);
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -28,6 +31,8 @@ fn main() {
         "seeded {n} runs in the backend in {:.1} s",
         t.elapsed().as_secs_f64()
     );
+
+    let whole = cli_binary(&args).map(|bin| whole_process(&bin, &data, dir.path(), n));
 
     rt.block_on(async {
         let config = countersign_backend::Config {
@@ -140,8 +145,93 @@ fn main() {
         println!("http / direct: {:.0} %", 100.0 * direct_s / http_s);
         println!("search index: {:>9.0} runs/s  ({index_s:.2} s after the sync, runs browsable meanwhile)", n as f64 / index_s);
         println!("store size: {:.0} bytes/run", size as f64 / n as f64);
+        match &whole {
+            Some(w) => println!("{w}"),
+            None => println!(
+                "whole process: skipped (no release CLI; cargo build --release -p countersign-cli)"
+            ),
+        }
         backend.shutdown().await;
     });
+}
+
+/// The CLI to run as a user would: `--cli PATH`, else the release build next to this bench.
+fn cli_binary(args: &[String]) -> Option<std::path::PathBuf> {
+    if let Some(p) = args
+        .iter()
+        .position(|a| a == "--cli")
+        .and_then(|i| args.get(i + 1))
+    {
+        return Some(p.into());
+    }
+    let exe = std::env::current_exe().ok()?;
+    let bin = exe.parent()?.parent()?.join("countersign");
+    bin.is_file().then_some(bin)
+}
+
+/// `countersign backend serve` over the seeded data in one process, `countersign sync` into a
+/// new store in another, timed from spawning the sync to its exit (download, store, search
+/// indexing). Returns the lines to print.
+fn whole_process(
+    bin: &std::path::Path,
+    data: &std::path::Path,
+    tmp: &std::path::Path,
+    n: u64,
+) -> String {
+    use std::io::{BufRead, BufReader};
+    use std::process::{Command, Stdio};
+    let mut serve = Command::new(bin)
+        .args([
+            "backend",
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--trickle",
+            "0",
+            "--seed-runs",
+            "0",
+        ])
+        .arg("--data")
+        .arg(data)
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("serve starts");
+    let mut lines = BufReader::new(serve.stdout.take().expect("stdout")).lines();
+    let mut next = |prefix: &str| {
+        let l = lines.next().expect("a line").expect("utf-8");
+        l.strip_prefix(prefix)
+            .expect("serve prints url and token")
+            .to_string()
+    };
+    let url = next("url: ");
+    let token = next("token: ");
+    let store = tmp.join("cli.db");
+    let t = Instant::now();
+    let out = Command::new(bin)
+        .args(["sync", "--url", &url, "--store"])
+        .arg(&store)
+        .env("COUNTERSIGN_TOKEN", &token)
+        .output()
+        .expect("sync runs");
+    let secs = t.elapsed().as_secs_f64();
+    let _ = serve.kill();
+    let _ = serve.wait();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "sync failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.contains(&format!(" {n} runs")),
+        "every run synced: {stdout}"
+    );
+    format!(
+        "cli sync    : {:>9.0} runs/s  ({secs:.2} s: countersign sync as a process against \
+         countersign backend serve in another, search indexing included)\n  cli said: {}",
+        n as f64 / secs,
+        stdout.trim().replace('\n', "\n  cli said: ")
+    )
 }
 
 /// User + system CPU seconds this process has used (both the backend and the console run in

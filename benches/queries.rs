@@ -2,8 +2,10 @@
 //! reference backend's realistic runs, then times what the UI's commands call: the first page
 //! of the run list for each filter combination, full-text search, run detail and the overview.
 //!
-//! `cargo bench --bench queries -- [RUNS] [--store PATH]` — with an existing PATH the fill is
-//! skipped (build once, measure many times). The failure review's queries are timed as its
+//! `cargo bench --bench queries -- [RUNS] [--store PATH] [--cli PATH]` — with an existing PATH
+//! the fill is skipped (build once, measure many times). Search is timed with every filter of
+//! the run list; with a release CLI next to the bench (or `--cli PATH`) the same searches are
+//! also timed as whole `countersign runs list` processes. The failure review's queries are timed as its
 //! commands run them (catch-up pass over the queue, then the query); the first run over a
 //! filled store suggests buckets for every failed run and reports how long that took.
 
@@ -165,6 +167,66 @@ fn main() {
             runs::list(c, &query).expect("search");
         });
         println!("  {term:<26} p50 {p50:>7.2} ms  p95 {p95:>7.2} ms");
+    }
+    // Search × every filter: common, mid, rare and absent words and a prefix as typed, each
+    // with every filter of the run list (and filters nothing passes).
+    let rare = s1
+        .run_id
+        .rsplit('_')
+        .next()
+        .unwrap_or(&s1.run_id)
+        .to_string();
+    let mid = s1.user_id.clone();
+    let words: Vec<(&str, String)> = vec![
+        ("common", "refund".into()),
+        ("common", "order".into()),
+        ("mid", mid),
+        ("rare", rare),
+        ("none", "nonexistentword".into()),
+        ("prefix", "escalat".into()),
+    ];
+    let mut filters: Vec<(&str, RunQuery)> = cases
+        .iter()
+        .filter(|(name, _)| !name.starts_with("sort by"))
+        .cloned()
+        .collect();
+    filters.push(("min cost $0.05", q(&|q| q.min_cost_micros = Some(50_000))));
+    filters.push((
+        "min cost, none pass",
+        q(&|q| q.min_cost_micros = Some(1_000_000_000)),
+    ));
+    filters.push((
+        "since after every run",
+        q(&|q| q.since = Some(now + Duration::days(365))),
+    ));
+    println!(
+        "\nsearch x filter (first page of 200), 20 runs each: word, filter, matches on the page"
+    );
+    let mut worst = (0.0_f64, String::new());
+    for (kind, word) in &words {
+        for (name, f) in &filters {
+            let query = RunQuery {
+                search: Some(word.clone()),
+                ..f.clone()
+            };
+            let mut found = 0;
+            let (p50, p95) = time(20, || {
+                let page = runs::list(c, &query).expect("search");
+                found = page.items.len();
+            });
+            let label = format!("{kind} {word:?} + {name}");
+            println!("  {label:<58} {found:>4}  p50 {p50:>7.2} ms  p95 {p95:>7.2} ms");
+            if p95 > worst.0 {
+                worst = (p95, label);
+            }
+        }
+    }
+    println!(
+        "  worst search x filter p95: {:.2} ms ({})",
+        worst.0, worst.1
+    );
+    if let Some(bin) = cli_binary(&args) {
+        cli_timings(&bin, &path, &words, &s0.tenant);
     }
     println!("\nraw full-text index (rowids of the newest 101 matches), 30 runs each:");
     for m in [
@@ -338,6 +400,82 @@ fn failure_review(store: &mut Store, now: chrono::DateTime<chrono::Utc>) {
         "  {:<34} p50 {p50:>7.2} ms  p95 {p95:>7.2} ms",
         format!("CSV of this week ({rows} lines)")
     );
+}
+
+/// The CLI to time as a whole process: `--cli PATH`, else the release build next to this
+/// bench (`cargo build --release -p countersign-cli` first), if there is one.
+fn cli_binary(args: &[String]) -> Option<PathBuf> {
+    if let Some(p) = args
+        .iter()
+        .position(|a| a == "--cli")
+        .and_then(|i| args.get(i + 1))
+    {
+        return Some(PathBuf::from(p));
+    }
+    let exe = std::env::current_exe().ok()?;
+    // target/release/deps/queries-… → target/release/countersign
+    let bin = exe.parent()?.parent()?.join("countersign");
+    bin.is_file().then_some(bin)
+}
+
+/// `countersign runs list --search … <filter>` as a user runs it: a new process each time
+/// (start, open the store, query, print 50 rows), 20 runs each.
+fn cli_timings(
+    bin: &std::path::Path,
+    store: &std::path::Path,
+    words: &[(&str, String)],
+    tenant: &str,
+) {
+    println!(
+        "\nwhole process: {} runs list --search WORD FILTER (50 rows), 20 runs each:",
+        bin.display()
+    );
+    let filters: Vec<(&str, Vec<&str>)> = vec![
+        ("no filter", vec![]),
+        ("--min-cost 0.05", vec!["--min-cost", "0.05"]),
+        ("--min-cost 1000 (none pass)", vec!["--min-cost", "1000"]),
+        (
+            "--outcome budget_stopped",
+            vec!["--outcome", "budget_stopped"],
+        ),
+        (
+            "--workflow refund_request",
+            vec!["--workflow", "refund_request"],
+        ),
+        ("--tenant", vec!["--tenant", tenant]),
+        ("--policy-failed", vec!["--policy-failed"]),
+        (
+            "--cites-stale --min-cost 0.02",
+            vec!["--cites-stale", "--min-cost", "0.02"],
+        ),
+    ];
+    let mut worst = (0.0_f64, String::new());
+    for (kind, word) in words {
+        for (name, extra) in &filters {
+            let mut args = vec!["runs", "list", "--store"];
+            let store_s = store.to_str().expect("utf-8 path");
+            args.push(store_s);
+            args.extend(["--search", word.as_str()]);
+            args.extend(extra.iter().copied());
+            let (p50, p95) = time(20, || {
+                let out = std::process::Command::new(bin)
+                    .args(&args)
+                    .output()
+                    .expect("cli runs");
+                assert!(
+                    out.status.success(),
+                    "{}",
+                    String::from_utf8_lossy(&out.stderr)
+                );
+            });
+            let label = format!("{kind} {word:?} {name}");
+            println!("  {label:<58} p50 {p50:>7.2} ms  p95 {p95:>7.2} ms");
+            if p95 > worst.0 {
+                worst = (p95, label);
+            }
+        }
+    }
+    println!("  worst whole-process p95: {:.2} ms ({})", worst.0, worst.1);
 }
 
 fn time(n: usize, mut f: impl FnMut()) -> (f64, f64) {

@@ -105,7 +105,7 @@ fn key_dir(store: &Path) -> PathBuf {
 }
 
 fn export(a: ExportArgs) -> Result<(), String> {
-    let store = a.store.open()?;
+    let store = a.store.open_existing()?;
     let key = load_or_create_key(&key_dir(&a.store.path())).map_err(|e| e.to_string())?;
     let m = export_bundle_as(&store, &key, &a.out, a.from, a.to, "cli")
         .map_err(|e| format!("export failed: {e}"))?;

@@ -138,9 +138,19 @@ impl StoreArg {
     fn path(&self) -> PathBuf {
         self.store.clone().unwrap_or_else(paths::default_store_path)
     }
+    /// Opens the store, creating it if missing (commands that write: sync, import).
     fn open(&self) -> Result<Store, String> {
         let p = self.path();
         Store::open(&p).map_err(|e| format!("cannot open store {}: {e}", p.display()))
+    }
+    /// Opens a store that exists (commands that read): a mistyped path is refused, naming
+    /// it, and nothing is created.
+    fn open_existing(&self) -> Result<Store, String> {
+        let p = self.path();
+        Store::open_existing(&p).map_err(|e| match e {
+            countersign_store::StoreError::Missing(_) => e.to_string(),
+            e => format!("cannot open store {}: {e}", p.display()),
+        })
     }
 }
 
@@ -232,13 +242,17 @@ enum RunsCmd {
 struct ListArgs {
     #[command(flatten)]
     store: StoreArg,
-    /// One JSON object per line.
+    /// One JSON object per line (stdout holds nothing else, so it can go to a file).
     #[arg(long)]
     json: bool,
-    /// At most this many runs.
-    #[arg(long, default_value_t = 50)]
-    limit: u32,
-    /// Text that must appear in the run.
+    /// At most this many runs (no upper bound; more than this matching is said on stderr).
+    #[arg(long, default_value_t = 50, conflicts_with = "all")]
+    limit: u64,
+    /// Every matching run, streamed (e.g. `--all --json > runs.jsonl`).
+    #[arg(long)]
+    all: bool,
+    /// Words that must appear in the run; the last word also matches longer words (from 3
+    /// letters: `escalat` finds "escalated"); `refund*` asks a prefix anywhere.
     #[arg(long)]
     search: Option<String>,
     /// Only this workflow.
@@ -250,6 +264,15 @@ struct ListArgs {
     /// Only this backend id.
     #[arg(long)]
     backend: Option<String>,
+    /// Only this tenant.
+    #[arg(long)]
+    tenant: Option<String>,
+    /// Only this model.
+    #[arg(long)]
+    model: Option<String>,
+    /// Only runs triggered by this user.
+    #[arg(long)]
+    user: Option<String>,
     /// Started at or after (RFC 3339).
     #[arg(long)]
     since: Option<chrono::DateTime<chrono::Utc>>,
@@ -259,6 +282,15 @@ struct ListArgs {
     /// Cost at least this many US dollars (exact decimal).
     #[arg(long)]
     min_cost: Option<String>,
+    /// Cost at most this many US dollars (exact decimal).
+    #[arg(long)]
+    max_cost: Option<String>,
+    /// Only runs with a failed policy check.
+    #[arg(long)]
+    policy_failed: bool,
+    /// Only runs citing a deprecated or stale source.
+    #[arg(long)]
+    cites_stale: bool,
     /// Sort: time, cost or latency.
     #[arg(long, default_value = "time")]
     sort: String,
@@ -595,14 +627,15 @@ async fn sync(a: SyncArgs) -> Result<(), String> {
 }
 
 fn list_runs(a: ListArgs) -> Result<(), String> {
-    let store = a.store.open()?;
-    let min_cost_micros = a
-        .min_cost
-        .as_deref()
-        .map(countersign_core::Micros::parse_usd)
-        .transpose()
-        .map_err(|e| format!("--min-cost: {e}"))?
-        .map(|m| m.0);
+    let cost = |flag: &str, v: &Option<String>| {
+        v.as_deref()
+            .map(countersign_core::Micros::parse_usd)
+            .transpose()
+            .map(|m| m.map(|m| m.0))
+            .map_err(|e| format!("{flag}: {e}"))
+    };
+    let min_cost_micros = cost("--min-cost", &a.min_cost)?;
+    let max_cost_micros = cost("--max-cost", &a.max_cost)?;
     let sort = match a.sort.as_str() {
         "time" => Sort::TimeDesc,
         "cost" => Sort::CostDesc,
@@ -618,29 +651,67 @@ fn list_runs(a: ListArgs) -> Result<(), String> {
     {
         return Err(format!("--outcome {o:?} is not an outcome"));
     }
+    let store = a.store.open_existing()?;
     let q = RunQuery {
         backend_id: a.backend,
+        tenant: a.tenant,
         workflow: a.workflow,
         outcome: a.outcome,
+        model: a.model,
+        user_id: a.user,
         search: a.search,
         since: a.since,
         until: a.until,
         min_cost_micros,
+        max_cost_micros,
+        policy_failed: a.policy_failed,
+        cites_stale: a.cites_stale,
         sort,
-        limit: Some(a.limit),
         ..Default::default()
     };
-    let page = countersign_store::runs::list(store.conn(), &q).map_err(|e| e.to_string())?;
-    if a.json {
-        page.items.iter().for_each(output::json_line);
-    } else {
-        output::run_table(&page.items, page.total);
+    // One row past the limit says whether more match, without counting them all.
+    let max = (!a.all).then_some(a.limit.saturating_add(1));
+    let mut out = output::Rows::new(a.json);
+    let mut shown = 0u64;
+    let mut more = false;
+    let streamed = countersign_store::runs::for_each(store.conn(), &q, max, |r| {
+        if !a.all && shown == a.limit {
+            more = true;
+            return Ok(());
+        }
+        shown += 1;
+        out.run(&r)
+            .map_err(|_| countersign_store::StoreError::Invalid("output closed".into()))
+    });
+    match streamed {
+        Ok(_) => {}
+        // The reader went away (`| head`): stop quietly.
+        Err(_) if out.closed() => return Ok(()),
+        Err(e) => return Err(e.to_string()),
+    }
+    out.finish(shown, more);
+    if more {
+        eprintln!(
+            "note: showing the first {shown} matching runs (--limit {}); more match — raise \
+             --limit or pass --all",
+            a.limit
+        );
+    }
+    if q.search.is_some() {
+        let pending =
+            countersign_store::search::pending(store.conn()).map_err(|e| e.to_string())?;
+        if pending > 0 {
+            eprintln!(
+                "note: {pending} stored runs are not indexed for search yet (the next sync \
+                 indexes them)"
+            );
+        }
     }
     Ok(())
 }
 
 fn show_run(a: ShowArgs) -> Result<(), String> {
-    let store = a.store.open()?;
+    let store = a.store.open_existing()?;
     let found = match &a.backend {
         Some(b) => countersign_store::runs::get(store.conn(), b, &a.run_id)
             .map(|r| r.map(|r| (b.clone(), r))),
@@ -662,7 +733,7 @@ fn list_approvals(a: ApprovalsListArgs) -> Result<(), String> {
     {
         return Err(format!("--status {s:?} is not an action status"));
     }
-    let store = a.store.open()?;
+    let store = a.store.open_existing()?;
     let rows = countersign_store::actions::list(store.conn(), a.status.as_deref())
         .map_err(|e| e.to_string())?;
     let now = chrono::Utc::now();
@@ -687,7 +758,7 @@ fn list_approvals(a: ApprovalsListArgs) -> Result<(), String> {
 }
 
 fn list_backends(a: BackendsListArgs) -> Result<(), String> {
-    let store = a.store.open()?;
+    let store = a.store.open_existing()?;
     for b in backends::list(store.conn()).map_err(|e| e.to_string())? {
         let h = countersign_store::health::get(store.conn(), &b.backend_id)
             .map_err(|e| e.to_string())?;
@@ -710,7 +781,7 @@ fn list_backends(a: BackendsListArgs) -> Result<(), String> {
 }
 
 fn remove_backend(a: BackendsRemoveArgs) -> Result<(), String> {
-    let mut store = a.store.open()?;
+    let mut store = a.store.open_existing()?;
     let tx = store.write().map_err(|e| e.to_string())?;
     let row = backends::remove_recorded(&tx, &a.backend_id, "cli")
         .map_err(|e| e.to_string())?

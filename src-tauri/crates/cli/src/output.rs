@@ -34,14 +34,48 @@ pub fn safe(text: &str) -> String {
         .collect()
 }
 
-/// The run list as a table.
-pub fn run_table(items: &[RunSummary], total: u64) {
-    line(&format!(
-        "{:<20}  {:<28}  {:<18}  {:<14}  {:>10}  {:>8}  {}",
-        "STARTED (UTC)", "RUN", "WORKFLOW", "OUTCOME", "COST", "LATENCY", "MODEL"
-    ));
-    for r in items {
-        line(&format!(
+/// The run list, written as it streams: a table, or one JSON object per line. Buffered (a
+/// million rows are not a million flushes); a closed pipe stops it.
+pub struct Rows {
+    out: std::io::BufWriter<std::io::StdoutLock<'static>>,
+    json: bool,
+    header: bool,
+    closed: bool,
+}
+
+impl Rows {
+    /// A run list on stdout, as JSON lines or a table.
+    pub fn new(json: bool) -> Rows {
+        Rows {
+            out: std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock()),
+            json,
+            header: false,
+            closed: false,
+        }
+    }
+
+    /// Writes one run.
+    pub fn run(&mut self, r: &RunSummary) -> std::io::Result<()> {
+        let res = self.write(r);
+        self.closed |= res.is_err();
+        res
+    }
+
+    fn write(&mut self, r: &RunSummary) -> std::io::Result<()> {
+        if self.json {
+            serde_json::to_writer(&mut self.out, r)?;
+            return writeln!(self.out);
+        }
+        if !self.header {
+            self.header = true;
+            writeln!(
+                self.out,
+                "{:<20}  {:<28}  {:<18}  {:<14}  {:>10}  {:>8}  {}",
+                "STARTED (UTC)", "RUN", "WORKFLOW", "OUTCOME", "COST", "LATENCY", "MODEL"
+            )?;
+        }
+        writeln!(
+            self.out,
             "{:<20}  {:<28}  {:<18}  {:<14}  {:>10}  {:>6}ms  {}",
             r.started_at.format("%Y-%m-%d %H:%M:%S"),
             safe(&r.run_id),
@@ -50,9 +84,25 @@ pub fn run_table(items: &[RunSummary], total: u64) {
             r.cost_micros.to_string(),
             r.latency_ms,
             safe(&r.model)
-        ));
+        )
     }
-    line(&format!("{} of {total} runs", items.len()));
+
+    /// Whether the reader went away.
+    pub fn closed(&self) -> bool {
+        self.closed
+    }
+
+    /// Ends the list: a table says how many runs it showed and whether more match.
+    pub fn finish(mut self, shown: u64, more: bool) {
+        if !self.json {
+            let _ = if more {
+                writeln!(self.out, "first {shown} matching runs (more match)")
+            } else {
+                writeln!(self.out, "{shown} runs")
+            };
+        }
+        let _ = self.out.flush();
+    }
 }
 
 /// One run in full.

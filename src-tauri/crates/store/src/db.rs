@@ -1,30 +1,93 @@
 //! Opening the store: pragmas and migrations.
 
-use crate::error::Result;
-use rusqlite::Connection;
+use crate::error::{Result, StoreError};
+use rusqlite::{Connection, OpenFlags};
 use rusqlite_migration::{M, Migrations};
 use std::path::Path;
 use std::time::Duration;
 
-/// The schema's migrations, in order. Append only: never edit a released file.
+/// The schema's migrations, in order: (number, SQL). Append only: never edit a released file.
+const MIGRATIONS: &[(u32, &str)] = &[
+    (1, include_str!("../migrations/0001_init.sql")),
+    (2, include_str!("../migrations/0002_audit.sql")),
+    (3, include_str!("../migrations/0003_run_search.sql")),
+    (4, include_str!("../migrations/0004_outbox.sql")),
+    (5, include_str!("../migrations/0005_search_queue.sql")),
+    (6, include_str!("../migrations/0006_connectors.sql")),
+    (7, include_str!("../migrations/0007_audit_trust.sql")),
+    (8, include_str!("../migrations/0008_backend_allow_http.sql")),
+    (9, include_str!("../migrations/0009_review_opens.sql")),
+    (13, include_str!("../migrations/0013_trust.sql")),
+    (14, include_str!("../migrations/0014_trust_indexes.sql")),
+    (15, include_str!("../migrations/0015_failure_review.sql")),
+    (16, include_str!("../migrations/0016_backend_outages.sql")),
+    (17, include_str!("../migrations/0017_workflow_autonomy.sql")),
+    (
+        19,
+        include_str!("../migrations/0019_search_filter_markers.sql"),
+    ),
+];
+
+/// The schema's migrations as `rusqlite_migration` sees them, for its `validate()` check.
+/// Opening a store applies the same list through [`migrate`].
 pub fn migrations() -> Migrations<'static> {
-    Migrations::new(vec![
-        M::up(include_str!("../migrations/0001_init.sql")),
-        M::up(include_str!("../migrations/0002_audit.sql")),
-        M::up(include_str!("../migrations/0003_run_search.sql")),
-        M::up(include_str!("../migrations/0004_outbox.sql")),
-        M::up(include_str!("../migrations/0005_search_queue.sql")),
-        M::up(include_str!("../migrations/0006_connectors.sql")),
-        M::up(include_str!("../migrations/0007_audit_trust.sql")),
-        M::up(include_str!("../migrations/0008_backend_allow_http.sql")),
-        M::up(include_str!("../migrations/0009_review_opens.sql")),
-        M::up(include_str!("../migrations/0013_trust.sql")),
-        M::up(include_str!("../migrations/0014_trust_indexes.sql")),
-        M::up(include_str!("../migrations/0015_failure_review.sql")),
-        M::up(include_str!("../migrations/0016_backend_outages.sql")),
-        M::up(include_str!("../migrations/0017_workflow_autonomy.sql")),
-    ])
+    Migrations::new(MIGRATIONS.iter().map(|(_, sql)| M::up(sql)).collect())
 }
+
+/// The schema version (`PRAGMA user_version`) this build writes: the number of migrations.
+pub fn schema_version() -> i64 {
+    MIGRATIONS.len() as i64
+}
+
+/// Brings the store to the latest schema, safely when several processes open a new store at
+/// once: the version is checked, and if migrations are due they run in one `BEGIN IMMEDIATE`
+/// transaction that re-reads the version first, so one process migrates while the others
+/// wait (busy timeout) and then find nothing left to do. A store written by a newer build is
+/// refused with a sentence saying so.
+fn migrate(conn: &mut Connection, path: &str) -> Result<()> {
+    let latest = schema_version();
+    let version = |c: &Connection| -> Result<i64> {
+        Ok(c.query_row("PRAGMA user_version", [], |r| r.get(0))?)
+    };
+    let too_new = |found: i64| StoreError::NewerSchema {
+        path: path.to_string(),
+        found,
+        known: latest,
+    };
+    let v = version(conn)?;
+    if v == latest {
+        return Ok(());
+    }
+    if v > latest {
+        return Err(too_new(v));
+    }
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    let v = version(&tx)?;
+    if v > latest {
+        return Err(too_new(v));
+    }
+    for (number, sql) in &MIGRATIONS[v as usize..] {
+        tx.execute_batch(sql).map_err(|e| {
+            StoreError::Migration(format!("migration {number:04} failed: {}", reason(&e)))
+        })?;
+    }
+    tx.pragma_update(None, "user_version", latest)?;
+    tx.commit()?;
+    Ok(())
+}
+
+/// SQLite's reason alone, on one line (rusqlite's message quotes the whole failing SQL).
+fn reason(e: &rusqlite::Error) -> String {
+    let text = match e {
+        rusqlite::Error::SqliteFailure(_, Some(m)) => m.clone(),
+        rusqlite::Error::SqlInputError { msg, .. } => msg.clone(),
+        e => e.to_string(),
+    };
+    text.lines().next().unwrap_or_default().to_string()
+}
+
+/// How long a connection waits for another one holding the write lock.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// An open store: one SQLite connection with WAL, foreign keys and a busy timeout, migrated to
 /// the latest schema. Open one per thread that needs it; SQLite serialises writers.
@@ -33,7 +96,8 @@ pub struct Store {
 }
 
 impl Store {
-    /// Opens (creating if missing) the store file at `path`, creating parent folders.
+    /// Opens (creating if missing) the store file at `path`, creating parent folders. Safe
+    /// when several processes open the same new store at once (one migrates, the others wait).
     pub fn open(path: &Path) -> Result<Store> {
         if let Some(dir) = path.parent()
             && !dir.as_os_str().is_empty()
@@ -41,8 +105,34 @@ impl Store {
             std::fs::create_dir_all(dir)
                 .map_err(|e| crate::StoreError::Invalid(format!("{}: {e}", dir.display())))?;
         }
-        let conn = Connection::open(path)?;
-        // Runs are a few KiB of JSON each: 16 KiB pages keep a run on one page instead of
+        Self::open_file(path, OpenFlags::SQLITE_OPEN_CREATE)
+    }
+
+    /// Opens the store file at `path` only if it exists (for commands that only read): a
+    /// mistyped path is an error naming it, and no file or folder is created.
+    pub fn open_existing(path: &Path) -> Result<Store> {
+        if !path.is_file() {
+            return Err(StoreError::Missing(path.display().to_string()));
+        }
+        Self::open_file(path, OpenFlags::empty()).map_err(|e| match e {
+            StoreError::Sqlite(rusqlite::Error::SqliteFailure(f, _))
+                if f.code == rusqlite::ErrorCode::CannotOpen =>
+            {
+                StoreError::Missing(path.display().to_string())
+            }
+            e => e,
+        })
+    }
+
+    fn open_file(path: &Path, create: OpenFlags) -> Result<Store> {
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+            | OpenFlags::SQLITE_OPEN_URI
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX
+            | create;
+        let conn = Connection::open_with_flags(path, flags)?;
+        // Before anything that may wait on another process (the switch to WAL, migrations).
+        conn.busy_timeout(BUSY_TIMEOUT)?;
+        // Runs are a few KiB of JSON each: 32 KiB pages keep a run on one page instead of
         // spilling into overflow chains. Only takes effect when the file is created.
         conn.pragma_update(None, "page_size", 32_768)?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
@@ -52,18 +142,18 @@ impl Store {
         // Reads map the file instead of copying pages through read(2): run lists, details
         // and the existence checks of every synced record.
         conn.pragma_update(None, "mmap_size", 1_i64 << 30)?;
-        Self::prepare(conn)
+        Self::prepare(conn, &path.display().to_string())
     }
 
     /// A private in-memory store, for tests.
     pub fn open_in_memory() -> Result<Store> {
-        Self::prepare(Connection::open_in_memory()?)
+        Self::prepare(Connection::open_in_memory()?, ":memory:")
     }
 
-    fn prepare(mut conn: Connection) -> Result<Store> {
-        conn.busy_timeout(Duration::from_secs(10))?;
+    fn prepare(mut conn: Connection, path: &str) -> Result<Store> {
+        conn.busy_timeout(BUSY_TIMEOUT)?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
-        migrations().to_latest(&mut conn)?;
+        migrate(&mut conn, path)?;
         Ok(Store { conn })
     }
 
@@ -116,6 +206,118 @@ mod tests {
         store
             .conn()
             .execute_batch("CREATE VIRTUAL TABLE t USING fts5(x)")?;
+        Ok(())
+    }
+
+    fn tmp() -> Result<tempfile::TempDir> {
+        tempfile::tempdir().map_err(|e| crate::StoreError::Invalid(e.to_string()))
+    }
+
+    #[test]
+    fn migration_numbers_match_the_files_in_order() {
+        let mut files: Vec<String> =
+            std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/migrations"))
+                .into_iter()
+                .flatten()
+                .flatten()
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect();
+        files.sort();
+        let numbers: Vec<u32> = files
+            .iter()
+            .filter_map(|f| f.get(..4)?.parse().ok())
+            .collect();
+        let listed: Vec<u32> = MIGRATIONS.iter().map(|(n, _)| *n).collect();
+        assert_eq!(numbers, listed);
+    }
+
+    /// Many threads, each with its own connection, open the same new store at once: every
+    /// open succeeds and the schema is applied once.
+    #[test]
+    fn concurrent_opens_of_a_new_store_migrate_once() -> Result<()> {
+        let dir = tmp()?;
+        for round in 0..8 {
+            let path = dir.path().join(format!("new-{round}.db"));
+            let gate = std::sync::Arc::new(std::sync::Barrier::new(4));
+            let handles: Vec<_> = (0..4)
+                .map(|_| {
+                    let (path, gate) = (path.clone(), gate.clone());
+                    std::thread::spawn(move || {
+                        gate.wait();
+                        Store::open(&path).map(|s| {
+                            s.conn()
+                                .query_row("PRAGMA user_version", [], |r| r.get::<_, i64>(0))
+                        })
+                    })
+                })
+                .collect();
+            for h in handles {
+                let version = h
+                    .join()
+                    .map_err(|_| crate::StoreError::Invalid("thread panicked".into()))???;
+                assert_eq!(version, schema_version());
+            }
+            let s = Store::open_existing(&path)?;
+            let backends_tables: i64 = s.conn().query_row(
+                "SELECT count(*) FROM sqlite_master WHERE name = 'backends'",
+                [],
+                |r| r.get(0),
+            )?;
+            assert_eq!(backends_tables, 1);
+        }
+        Ok(())
+    }
+
+    #[test]
+    fn a_store_from_a_newer_version_is_refused_in_one_sentence() -> Result<()> {
+        let dir = tmp()?;
+        let path = dir.path().join("future.db");
+        let s = Store::open(&path)?;
+        s.conn()
+            .pragma_update(None, "user_version", schema_version() + 3)?;
+        drop(s);
+        let err = Store::open(&path)
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(err.contains("newer Countersign"), "{err}");
+        assert!(
+            err.contains(&format!("schema version {}", schema_version() + 3)),
+            "{err}"
+        );
+        assert!(err.contains(&path.display().to_string()), "{err}");
+        assert!(!err.contains('\n'), "{err}");
+        Ok(())
+    }
+
+    #[test]
+    fn opening_an_existing_store_never_creates_one() -> Result<()> {
+        let dir = tmp()?;
+        let path = dir.path().join("mistyped/dir/s.db");
+        let err = Store::open_existing(&path).err().map(|e| e.to_string());
+        let err = err.unwrap_or_default();
+        assert!(err.contains(&path.display().to_string()), "{err}");
+        assert!(err.starts_with("no store at"), "{err}");
+        assert!(!dir.path().join("mistyped").exists());
+        // A folder is not a store either.
+        assert!(Store::open_existing(dir.path()).is_err());
+        Store::open(&dir.path().join("real.db"))?;
+        assert!(Store::open_existing(&dir.path().join("real.db")).is_ok());
+        Ok(())
+    }
+
+    #[test]
+    fn a_failing_migration_is_one_line_with_its_number() -> Result<()> {
+        let dir = tmp()?;
+        let path = dir.path().join("clash.db");
+        // A table the first migration creates is already there.
+        Connection::open(&path)?.execute_batch("CREATE TABLE backends (x)")?;
+        let err = Store::open(&path)
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(err.starts_with("migration 0001 failed"), "{err}");
+        assert!(!err.contains('\n'), "{err}");
         Ok(())
     }
 }

@@ -6,9 +6,26 @@ pub enum StoreError {
     /// SQLite refused the statement or the file.
     #[error("database error: {0}")]
     Sqlite(#[from] rusqlite::Error),
-    /// A migration failed to apply.
-    #[error("migration failed: {0}")]
-    Migration(#[from] rusqlite_migration::Error),
+    /// A migration failed to apply (its number and SQLite's reason).
+    #[error("{0}")]
+    Migration(String),
+    /// The store was written by a newer Countersign with a schema this build does not know.
+    #[error(
+        "store {path} has schema version {found}, written by a newer Countersign (this one reads up to {known}); upgrade Countersign to open it"
+    )]
+    NewerSchema {
+        /// The store file.
+        path: String,
+        /// Its schema version.
+        found: i64,
+        /// The newest version this build knows.
+        known: i64,
+    },
+    /// A command that only reads was pointed at a store file that does not exist.
+    #[error(
+        "no store at {0} (nothing was created; check the path, or sync a backend into it first)"
+    )]
+    Missing(String),
     /// A stored JSON body could not be read back.
     #[error("stored record is not valid JSON: {0}")]
     Json(#[from] serde_json::Error),

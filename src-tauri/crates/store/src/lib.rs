@@ -26,6 +26,7 @@ pub mod receipts;
 pub mod review_opens;
 pub mod runs;
 pub mod search;
+pub mod search_filters;
 pub mod settings;
 mod snapshot;
 pub mod sources;

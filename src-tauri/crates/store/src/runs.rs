@@ -173,8 +173,23 @@ fn store_run(
     rollup(conn, backend_id, &bucket, 1)?;
     match indexed {
         Some(full) => {
+            let mut text = crate::search::run_text(full);
+            text.push_str(&crate::search_filters::markers(
+                &crate::search_filters::RunFacets {
+                    backend_id,
+                    tenant: &run.tenant,
+                    workflow: &run.workflow,
+                    outcome: run.outcome.as_str(),
+                    model: &run.model,
+                    user_id: &run.user_id,
+                    cost_micros: run.cost_micros.0,
+                    started_at_ms: to_ms(run.started_at),
+                    policy_failures: run.policy_failures as i64,
+                    citation_warnings: stale,
+                },
+            ));
             conn.prepare_cached("INSERT INTO run_fts (rowid, text) VALUES (?1, ?2)")?
-                .execute(rusqlite::params![rid, crate::search::run_text(full)])?;
+                .execute(rusqlite::params![rid, text])?;
         }
         None => {
             conn.prepare_cached("INSERT INTO fts_queue (rid) VALUES (?1)")?
@@ -350,8 +365,23 @@ fn summary(r: &Row<'_>) -> rusqlite::Result<RunSummary> {
     })
 }
 
-/// Runs matching `q`, one page, plus the (capped) total.
-pub fn list(conn: &Connection, q: &RunQuery) -> Result<RunPage> {
+/// The statement parts of a run list query: which index or search drives it, the filters and
+/// their values, the order.
+struct Plan {
+    from: String,
+    filter: String,
+    order: &'static str,
+    args: Vec<SqlValue>,
+    /// The walked index answers every filter, so a capped count is cheap.
+    exact_count: bool,
+    searching: bool,
+}
+
+const SUMMARY_COLUMNS: &str = "r.backend_id, r.run_id, r.tenant, r.workflow, r.workflow_version,
+    r.user_id, r.model, r.outcome, r.decision, r.cost_micros, r.latency_ms, r.tool_calls,
+    r.policy_failures, r.citation_warnings, r.started_at_ms";
+
+fn plan(conn: &Connection, q: &RunQuery) -> Result<Plan> {
     let mut clauses: Vec<&str> = Vec::new();
     let mut args: Vec<SqlValue> = Vec::new();
     let mut text = |clause: &'static str, v: &Option<String>| {
@@ -382,7 +412,24 @@ pub fn list(conn: &Connection, q: &RunQuery) -> Result<RunPage> {
     if q.cites_stale {
         clauses.push("r.citation_warnings > 0");
     }
-    let fts = q.search.as_deref().and_then(crate::search::fts_query);
+    let fts = match q.search.as_deref().and_then(crate::search::fts_query) {
+        // The filters' markers join the typed words, so the index intersects both.
+        Some(words) => {
+            let span = if q.since.is_some() || q.until.is_some() {
+                start_span(conn)?
+            } else {
+                None
+            };
+            let markers = crate::search_filters::filter_match(q, span);
+            Some(if markers.is_empty() {
+                words
+            } else {
+                // An OR group needs an explicit AND beside it.
+                format!("{words} AND {}", markers.join(" AND "))
+            })
+        }
+        None => None,
+    };
     let set = |v: &Option<String>| v.as_ref().is_some_and(|v| !v.is_empty());
     // The index to walk is chosen here, not left to the planner: without statistics it
     // prefers an index that matches a filter and then sorts a third of the table.
@@ -462,6 +509,26 @@ pub fn list(conn: &Connection, q: &RunQuery) -> Result<RunPage> {
     } else {
         format!("WHERE {}", clauses.join(" AND "))
     };
+    Ok(Plan {
+        from,
+        filter,
+        order,
+        args,
+        exact_count,
+        searching: fts.is_some(),
+    })
+}
+
+/// Runs matching `q`, one page, plus the (capped) total.
+pub fn list(conn: &Connection, q: &RunQuery) -> Result<RunPage> {
+    let Plan {
+        from,
+        filter,
+        order,
+        args,
+        exact_count,
+        searching,
+    } = plan(conn, q)?;
     let limit = q.limit.unwrap_or(200).min(1000);
     let offset = q.offset.unwrap_or(0);
     // Without a cheap exact count, ask for one row more than the page instead of counting:
@@ -469,10 +536,7 @@ pub fn list(conn: &Connection, q: &RunQuery) -> Result<RunPage> {
     // more than the page itself.
     let fetch = if exact_count { limit } else { limit + 1 };
     let sql = format!(
-        "SELECT r.backend_id, r.run_id, r.tenant, r.workflow, r.workflow_version, r.user_id,
-                r.model, r.outcome, r.decision, r.cost_micros, r.latency_ms, r.tool_calls,
-                r.policy_failures, r.citation_warnings, r.started_at_ms
-         FROM {from} {filter} ORDER BY {order} LIMIT {fetch} OFFSET {offset}"
+        "SELECT {SUMMARY_COLUMNS} FROM {from} {filter} ORDER BY {order} LIMIT {fetch} OFFSET {offset}"
     );
     let mut st = conn.prepare_cached(&sql)?;
     let mut items = st
@@ -482,7 +546,7 @@ pub fn list(conn: &Connection, q: &RunQuery) -> Result<RunPage> {
         let more = items.len() > limit as usize;
         items.truncate(limit as usize);
         let seen = u64::from(offset) + items.len() as u64;
-        let search_pending = if fts.is_some() {
+        let search_pending = if searching {
             crate::search::pending(conn)?
         } else {
             0
@@ -507,6 +571,45 @@ pub fn list(conn: &Connection, q: &RunQuery) -> Result<RunPage> {
         total_capped: counted > COUNT_CAP,
         search_pending: 0,
     })
+}
+
+/// Every run matching `q` (its page size and offset ignored), in the list's order, handed to
+/// `each` one at a time as read: for exports and the CLI, which print more than a page without
+/// holding it in memory. At most `max` rows when given; returns how many were handed over.
+pub fn for_each(
+    conn: &Connection,
+    q: &RunQuery,
+    max: Option<u64>,
+    mut each: impl FnMut(RunSummary) -> Result<()>,
+) -> Result<u64> {
+    let Plan {
+        from,
+        filter,
+        order,
+        args,
+        ..
+    } = plan(conn, q)?;
+    let limit = max.map(|m| m.min(i64::MAX as u64) as i64).unwrap_or(-1);
+    let mut st = conn.prepare(&format!(
+        "SELECT {SUMMARY_COLUMNS} FROM {from} {filter} ORDER BY {order} LIMIT {limit}"
+    ))?;
+    let mut rows = st.query(params_from_iter(args.iter()))?;
+    let mut n = 0;
+    while let Some(r) = rows.next()? {
+        each(summary(r)?)?;
+        n += 1;
+    }
+    Ok(n)
+}
+
+/// The earliest and latest start of a stored run (two index seeks).
+fn start_span(conn: &Connection) -> Result<Option<(i64, i64)>> {
+    let span: (Option<i64>, Option<i64>) = conn
+        .prepare_cached(
+            "SELECT (SELECT min(started_at_ms) FROM runs), (SELECT max(started_at_ms) FROM runs)",
+        )?
+        .query_row([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    Ok(span.0.zip(span.1))
 }
 
 /// Distinct values of a column, for filter pickers.

@@ -66,22 +66,53 @@ fn leaves(v: &Value, out: &mut String) {
 }
 
 /// Indexes up to `max` queued runs (oldest first) and returns how many; call in a
-/// transaction, repeatedly, until it returns 0.
+/// transaction, repeatedly, until it returns 0. A run's text is its searchable words plus the
+/// markers of its filter values ([`crate::search_filters::markers`]).
 pub fn index_pending(conn: &rusqlite::Connection, max: u32) -> crate::Result<usize> {
     let mut st = conn.prepare_cached(
-        "SELECT q.rid, r.body FROM fts_queue q JOIN runs r ON r.rid = q.rid ORDER BY q.rid LIMIT ?1",
+        "SELECT q.rid, r.body, r.backend_id, r.tenant, r.workflow, r.outcome, r.model,
+                r.user_id, r.cost_micros, r.started_at_ms, r.policy_failures, r.citation_warnings
+         FROM fts_queue q JOIN runs r ON r.rid = q.rid ORDER BY q.rid LIMIT ?1",
     )?;
-    let batch = st
-        .query_map([max], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
     let mut insert = conn.prepare_cached("INSERT INTO run_fts (rowid, text) VALUES (?1, ?2)")?;
-    let mut done = conn.prepare_cached("DELETE FROM fts_queue WHERE rid = ?1")?;
-    for (rid, body) in &batch {
-        let run: Run = serde_json::from_str(body)?;
-        insert.execute(rusqlite::params![rid, run_text(&run)])?;
-        done.execute([rid])?;
+    let mut rows = st.query([max])?;
+    let mut last = None;
+    let mut n = 0;
+    while let Some(r) = rows.next()? {
+        let rid: i64 = r.get(0)?;
+        let run: Run = serde_json::from_str(text_at(r, 1)?)?;
+        let mut text = run_text(&run);
+        text.push_str(&crate::search_filters::markers(
+            &crate::search_filters::RunFacets {
+                backend_id: text_at(r, 2)?,
+                tenant: text_at(r, 3)?,
+                workflow: text_at(r, 4)?,
+                outcome: text_at(r, 5)?,
+                model: text_at(r, 6)?,
+                user_id: text_at(r, 7)?,
+                cost_micros: r.get(8)?,
+                started_at_ms: r.get(9)?,
+                policy_failures: r.get(10)?,
+                citation_warnings: r.get(11)?,
+            },
+        ));
+        insert.execute(rusqlite::params![rid, text])?;
+        last = Some(rid);
+        n += 1;
     }
-    Ok(batch.len())
+    // The batch is the queue's oldest `n` rows: one range delete instead of one per run.
+    if let Some(last) = last {
+        conn.prepare_cached("DELETE FROM fts_queue WHERE rid <= ?1")?
+            .execute([last])?;
+    }
+    Ok(n)
+}
+
+/// A text column borrowed from the row (no copy).
+fn text_at<'a>(r: &'a rusqlite::Row<'_>, i: usize) -> rusqlite::Result<&'a str> {
+    r.get_ref(i)?.as_str().map_err(|e| {
+        rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, Box::new(e))
+    })
 }
 
 /// Runs stored but not yet searchable.
@@ -97,23 +128,33 @@ pub fn optimize(conn: &rusqlite::Connection) -> crate::Result<()> {
     Ok(())
 }
 
-/// Turns typed text into an FTS5 query: every word must appear somewhere in the run; a word
-/// ending in `*` matches words starting with it (`refund*` finds "refunds"). Exact words are
-/// what makes search fast on a million runs (a prefix reads the doclists of every word it
-/// starts), so prefixes are asked for, not implied. FTS syntax is neutralised by quoting;
-/// words are split where the index's tokenizer splits them. `None` when there is nothing to
-/// search.
+/// Shortest last word that is also matched as a prefix: one or two letters start too many
+/// words for that to be useful (or fast on a million runs).
+pub const PREFIX_MIN_CHARS: usize = 3;
+
+/// Turns typed text into an FTS5 query — the one definition of search semantics, used by the
+/// app's run list and the CLI alike (both through [`crate::runs::list`]): every word must
+/// appear somewhere in the run; the last word, from [`PREFIX_MIN_CHARS`] characters on, also
+/// matches words starting with it (as you type: `escalat` finds "escalated"); a word ending in
+/// `*` is a prefix wherever it stands (`refund*`). FTS syntax is neutralised by quoting; words
+/// are split where the index's tokenizer splits them. `None` when there is nothing to search.
 pub fn fts_query(input: &str) -> Option<String> {
     let mut terms: Vec<String> = Vec::new();
-    for raw in input.split_whitespace() {
-        let prefix = raw.ends_with('*');
+    let words: Vec<&str> = input.split_whitespace().collect();
+    for (w, raw) in words.iter().enumerate() {
+        let asked = raw.ends_with('*');
         let tokens: Vec<&str> = raw
             .split(|c: char| !c.is_alphanumeric())
             .filter(|w| !w.is_empty())
             .collect();
         let last = tokens.len().saturating_sub(1);
         for (i, t) in tokens.iter().enumerate() {
-            let star = if prefix && i == last { "*" } else { "" };
+            let typing = w + 1 == words.len() && t.chars().count() >= PREFIX_MIN_CHARS;
+            let star = if i == last && (asked || typing) {
+                "*"
+            } else {
+                ""
+            };
             terms.push(format!("\"{}\"{star}", t.replace('"', "\"\"")));
         }
     }
@@ -125,21 +166,29 @@ mod tests {
     use super::*;
 
     #[test]
-    fn queries_are_quoted_and_prefixes_are_explicit() {
+    fn queries_are_quoted_and_the_last_word_is_a_prefix() {
         assert_eq!(
             fts_query("refund policy").as_deref(),
-            Some("\"refund\" \"policy\"")
+            Some("\"refund\" \"policy\"*")
         );
-        assert_eq!(fts_query("refund*").as_deref(), Some("\"refund\"*"));
+        assert_eq!(fts_query("escalat").as_deref(), Some("\"escalat\"*"));
+        assert_eq!(
+            fts_query("refund* EU").as_deref(),
+            Some("\"refund\"* \"EU\"")
+        );
         assert_eq!(fts_query("  ").as_deref(), None);
         assert_eq!(
             fts_query("a\"b OR c*").as_deref(),
             Some("\"a\" \"b\" \"OR\" \"c\"*")
         );
-        assert_eq!(fts_query("zd_883190").as_deref(), Some("\"zd\" \"883190\""));
+        assert_eq!(
+            fts_query("zd_883190").as_deref(),
+            Some("\"zd\" \"883190\"*")
+        );
         assert_eq!(
             fts_query("ord-1.5*").as_deref(),
             Some("\"ord\" \"1\" \"5\"*")
         );
+        assert_eq!(fts_query("14 da").as_deref(), Some("\"14\" \"da\""));
     }
 }

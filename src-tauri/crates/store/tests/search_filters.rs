@@ -1,0 +1,437 @@
+//! Search combined with every run-list filter: the store's answer equals a plain scan of the
+//! runs (every word present, the last as a prefix; every filter true), newest-synced first,
+//! for common, rare and absent words, with runs indexed at once and through the queue, and
+//! after later revisions change a run's filter values.
+
+use chrono::{DateTime, Duration, Utc};
+use countersign_core::{Citation, Micros, Outcome, PolicyCheck, Run, TokenUsage, ToolCall};
+use countersign_store::runs::{self, RunQuery};
+use countersign_store::{Result, Store, backends, search};
+use serde_json::json;
+
+fn t0() -> DateTime<Utc> {
+    "2026-09-01T00:00:00Z".parse().unwrap_or_default()
+}
+
+const WORKFLOWS: [&str; 3] = ["refund_request", "support_triage", "kyc_check"];
+const OUTCOMES: [Outcome; 4] = [
+    Outcome::Success,
+    Outcome::Fail,
+    Outcome::Escalated,
+    Outcome::Denied,
+];
+
+/// Run `i`: its filter values and words vary with `i` so that every filter and word splits
+/// the runs differently; `rev` shifts the values a later revision changes.
+fn make(i: u64, rev: u64) -> Run {
+    let k = i + 7 * rev;
+    let start = t0() + Duration::hours((i * 37 % (24 * 60)) as i64);
+    let rare = if i.is_multiple_of(41) { " quasar" } else { "" };
+    let escalation = if k.is_multiple_of(5) {
+        " escalated_to_human"
+    } else {
+        ""
+    };
+    Run {
+        run_id: format!("r{i}"),
+        revision: 1 + rev,
+        tenant: ["acme", "globex", "initech"][(k % 3) as usize].into(),
+        user_id: format!("u_{}", k % 5),
+        team: None,
+        workflow: WORKFLOWS[(k % 3) as usize].into(),
+        workflow_version: "v1".into(),
+        model: ["gpt-4.1-mini", "claude-sonnet", "llama"][(k / 3 % 3) as usize].into(),
+        inputs: json!({"ticket": format!("zd_{i}"), "note": format!("order{rare}{escalation}")}),
+        tool_calls: vec![ToolCall {
+            call_id: "c1".into(),
+            parent_id: None,
+            tool: "kb_search".into(),
+            arguments: json!({"query": if k.is_multiple_of(2) { "refund policy" } else { "ticket status" }}),
+            result_summary: None,
+            result: None,
+            started_at: start,
+            ended_at: None,
+            cost_micros: Micros(0),
+            documents: vec![],
+            error: None,
+        }],
+        citations: if k.is_multiple_of(13) {
+            vec![Citation {
+                doc_id: "kb_1".into(),
+                title: "Old policy".into(),
+                url: None,
+                call_id: None,
+                passage: "30 days".into(),
+                start: 0,
+                end: 7,
+                context: "30 days".into(),
+                context_start: 0,
+                source_version: "v1".into(),
+                source_updated_at: None,
+                deprecated: true,
+            }]
+        } else {
+            vec![]
+        },
+        outputs: json!({}),
+        confidence: None,
+        cost_micros: Micros((k * 7919 % 120_000) as i64),
+        tokens: TokenUsage {
+            input: 1,
+            output: 1,
+        },
+        latency_ms: 100,
+        outcome: OUTCOMES[(k % 4) as usize],
+        decision: "auto".into(),
+        rationale: None,
+        policy_checks: vec![PolicyCheck {
+            name: "pii".into(),
+            passed: !k.is_multiple_of(11),
+            detail: None,
+        }],
+        changes: vec![],
+        started_at: start,
+        ended_at: None,
+        updated_at: start + Duration::seconds(rev as i64),
+    }
+}
+
+/// The lower-cased words of a run's indexed text, split as the tokenizer splits.
+fn words(r: &Run) -> Vec<String> {
+    search::run_text(r)
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_lowercase)
+        .collect()
+}
+
+/// The plain-scan answer: does `r` (stored under `backend`) match `q`?
+fn matches(backend: &str, r: &Run, q: &RunQuery) -> bool {
+    let eq = |want: &Option<String>, have: &str| want.as_deref().is_none_or(|w| w == have);
+    let ms = |t: DateTime<Utc>| t.timestamp_millis();
+    let text = words(r);
+    let typed: Vec<&str> = q
+        .search
+        .as_deref()
+        .unwrap_or("")
+        .split_whitespace()
+        .collect();
+    let words_ok = typed.iter().enumerate().all(|(n, w)| {
+        let toks: Vec<String> = w
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|t| !t.is_empty())
+            .map(str::to_lowercase)
+            .collect();
+        toks.iter().enumerate().all(|(i, t)| {
+            let prefix = i + 1 == toks.len()
+                && (w.ends_with('*') || (n + 1 == typed.len() && t.chars().count() >= 3));
+            text.iter().any(|x| {
+                if prefix {
+                    x.starts_with(t.as_str())
+                } else {
+                    x == t
+                }
+            })
+        })
+    });
+    words_ok
+        && eq(&q.backend_id, backend)
+        && eq(&q.tenant, &r.tenant)
+        && eq(&q.workflow, &r.workflow)
+        && eq(&q.outcome, r.outcome.as_str())
+        && eq(&q.model, &r.model)
+        && eq(&q.user_id, &r.user_id)
+        && q.since.is_none_or(|s| ms(r.started_at) >= ms(s))
+        && q.until.is_none_or(|u| ms(r.started_at) < ms(u))
+        && q.min_cost_micros.is_none_or(|m| r.cost_micros.0 >= m)
+        && q.max_cost_micros.is_none_or(|m| r.cost_micros.0 <= m)
+        && (!q.policy_failed || r.policy_checks.iter().any(|p| !p.passed))
+        && (!q.cites_stale || r.citations.iter().any(|c| c.deprecated))
+}
+
+const RUNS: u64 = 600;
+
+/// A store of [`RUNS`] runs over two backends: even runs indexed as stored, odd runs queued
+/// and indexed by the catch-up pass; every fourth run then replaced by a revision with other
+/// filter values (re-indexed through the same two paths). Returns the runs by insertion order
+/// (= newest-synced last) with their backend.
+fn store() -> Result<(Store, Vec<(String, Run)>)> {
+    let mut store = Store::open_in_memory()?;
+    let b: Vec<String> = (0..2)
+        .map(|i| {
+            backends::upsert(
+                store.conn(),
+                &format!("b{i}"),
+                &format!("http://127.0.0.1:{}", i + 1),
+                "countersign",
+                false,
+            )
+            .map(|b| b.backend_id)
+        })
+        .collect::<Result<_>>()?;
+    let now = t0() + Duration::days(90);
+    let mut all = Vec::new();
+    for rev in 0..2 {
+        let tx = store.write()?;
+        for i in 0..RUNS {
+            if rev == 1 && !i.is_multiple_of(4) {
+                continue;
+            }
+            let r = make(i, rev);
+            let backend = &b[(i % 2) as usize];
+            if i.is_multiple_of(2) {
+                runs::upsert(&tx, backend, &r, now, 365)?;
+            } else {
+                let body = serde_json::to_string(&r)?;
+                runs::upsert_deferred(&tx, backend, &r.columns(), &body, now, 365)?;
+            }
+            if rev == 0 {
+                all.push((backend.clone(), r));
+            } else {
+                all[i as usize].1 = r;
+            }
+        }
+        while search::index_pending(&tx, 97)? > 0 {}
+        tx.commit()?;
+    }
+    Ok((store, all))
+}
+
+#[test]
+fn every_search_and_filter_combination_matches_a_plain_scan() -> Result<()> {
+    let (store, all) = store()?;
+    let c = store.conn();
+    let b0 = all[0].0.clone();
+    let sample = &all[123].1;
+    let filters: Vec<(&str, RunQuery)> = vec![
+        ("none", RunQuery::default()),
+        (
+            "backend",
+            RunQuery {
+                backend_id: Some(b0.clone()),
+                ..Default::default()
+            },
+        ),
+        (
+            "tenant",
+            RunQuery {
+                tenant: Some("globex".into()),
+                ..Default::default()
+            },
+        ),
+        (
+            "tenant none",
+            RunQuery {
+                tenant: Some("nobody".into()),
+                ..Default::default()
+            },
+        ),
+        (
+            "workflow",
+            RunQuery {
+                workflow: Some("kyc_check".into()),
+                ..Default::default()
+            },
+        ),
+        (
+            "outcome",
+            RunQuery {
+                outcome: Some("escalated".into()),
+                ..Default::default()
+            },
+        ),
+        (
+            "outcome none",
+            RunQuery {
+                outcome: Some("budget_stopped".into()),
+                ..Default::default()
+            },
+        ),
+        (
+            "model",
+            RunQuery {
+                model: Some("llama".into()),
+                ..Default::default()
+            },
+        ),
+        (
+            "user",
+            RunQuery {
+                user_id: Some(sample.user_id.clone()),
+                ..Default::default()
+            },
+        ),
+        (
+            "since",
+            RunQuery {
+                since: Some(t0() + Duration::days(40)),
+                ..Default::default()
+            },
+        ),
+        (
+            "until",
+            RunQuery {
+                until: Some(t0() + Duration::hours(30 * 24 + 5)),
+                ..Default::default()
+            },
+        ),
+        (
+            "time range",
+            RunQuery {
+                since: Some(t0() + Duration::hours(100)),
+                until: Some(t0() + Duration::hours(900)),
+                ..Default::default()
+            },
+        ),
+        (
+            "since after all",
+            RunQuery {
+                since: Some(t0() + Duration::days(400)),
+                ..Default::default()
+            },
+        ),
+        (
+            "min cost",
+            RunQuery {
+                min_cost_micros: Some(50_000),
+                ..Default::default()
+            },
+        ),
+        (
+            "min cost rare",
+            RunQuery {
+                min_cost_micros: Some(118_500),
+                ..Default::default()
+            },
+        ),
+        (
+            "min cost none",
+            RunQuery {
+                min_cost_micros: Some(500_000),
+                ..Default::default()
+            },
+        ),
+        (
+            "max cost",
+            RunQuery {
+                max_cost_micros: Some(20_001),
+                ..Default::default()
+            },
+        ),
+        (
+            "cost range",
+            RunQuery {
+                min_cost_micros: Some(20_000),
+                max_cost_micros: Some(25_000),
+                ..Default::default()
+            },
+        ),
+        (
+            "policy failed",
+            RunQuery {
+                policy_failed: true,
+                ..Default::default()
+            },
+        ),
+        (
+            "cites stale",
+            RunQuery {
+                cites_stale: true,
+                ..Default::default()
+            },
+        ),
+        (
+            "workflow+outcome+model",
+            RunQuery {
+                workflow: Some("refund_request".into()),
+                outcome: Some("success".into()),
+                model: Some("claude-sonnet".into()),
+                ..Default::default()
+            },
+        ),
+        (
+            "all",
+            RunQuery {
+                backend_id: Some(b0.clone()),
+                tenant: Some(sample.tenant.clone()),
+                since: Some(t0()),
+                min_cost_micros: Some(1_000),
+                policy_failed: true,
+                ..Default::default()
+            },
+        ),
+    ];
+    let searches = [
+        "refund",  // common
+        "quasar",  // rare
+        "escalat", // a prefix as typed
+        "escalated_to_human",
+        "kb_search ticket",
+        "order quasar",
+        "nonexistentword",
+        "30 da",
+    ];
+    let mut nonempty = 0;
+    for search in searches {
+        for (name, filter) in &filters {
+            let q = RunQuery {
+                search: Some(search.into()),
+                limit: Some(1000),
+                ..filter.clone()
+            };
+            let want: Vec<&str> = all
+                .iter()
+                .rev()
+                .filter(|(b, r)| matches(b, r, &q))
+                .map(|(_, r)| r.run_id.as_str())
+                .collect();
+            let page = runs::list(c, &q)?;
+            let got: Vec<&str> = page.items.iter().map(|r| r.run_id.as_str()).collect();
+            assert_eq!(got, want, "search {search:?} with {name}");
+            assert_eq!((page.total, page.total_capped), (want.len() as u64, false));
+            nonempty += usize::from(!want.is_empty());
+            // A short page says there is more exactly when there is.
+            let short = runs::list(
+                c,
+                &RunQuery {
+                    limit: Some(3),
+                    ..q.clone()
+                },
+            )?;
+            assert_eq!(short.items.len(), want.len().min(3), "{search:?} {name}");
+            assert_eq!(short.total_capped, want.len() > 3, "{search:?} {name}");
+        }
+    }
+    // The cases are not vacuous: most combinations find runs, and some find none.
+    assert!(nonempty > searches.len() * filters.len() / 2, "{nonempty}");
+    assert!(nonempty < searches.len() * filters.len());
+    Ok(())
+}
+
+#[test]
+fn the_cli_and_the_app_share_prefix_semantics() -> Result<()> {
+    let (store, _) = store()?;
+    let c = store.conn();
+    let n = |s: &str| -> Result<usize> {
+        Ok(runs::list(
+            c,
+            &RunQuery {
+                search: Some(s.into()),
+                limit: Some(1000),
+                ..Default::default()
+            },
+        )?
+        .items
+        .len())
+    };
+    // The last word typed so far matches the words it starts.
+    assert!(n("escalat")? > 0);
+    assert_eq!(n("escalat")?, n("escalated")?);
+    // Earlier words are whole words unless asked with *.
+    assert_eq!(n("escalat order")?, 0);
+    assert_eq!(n("escalat* order")?, n("escalated order")?);
+    // One or two letters are whole words (a prefix that short matches nearly everything).
+    assert_eq!(n("zd")?, RUNS as usize);
+    assert_eq!(n("or")?, 0);
+    Ok(())
+}
