@@ -57,9 +57,14 @@ pub mod kinds {
     pub const SECOND_REVIEW: &str = "second_review";
     /// The readiness thresholds or the second-review share changed (before → after).
     pub const READINESS_THRESHOLDS_CHANGED: &str = "readiness_thresholds_changed";
+    /// A workflow's golden set changed: a new version (cases added, removed, expectations
+    /// edited, imported).
+    pub const GOLDEN_SET_CHANGED: &str = "golden_set_changed";
+    /// The golden-set pass thresholds changed (before → after).
+    pub const GOLDEN_THRESHOLDS_CHANGED: &str = "golden_thresholds_changed";
 
     /// Every kind, in display order.
-    pub const ALL: [&str; 19] = [
+    pub const ALL: [&str; 21] = [
         DECISION,
         DECISION_DELIVERY,
         ROLLBACK,
@@ -79,6 +84,8 @@ pub mod kinds {
         CITATION_OPENED,
         SECOND_REVIEW,
         READINESS_THRESHOLDS_CHANGED,
+        GOLDEN_SET_CHANGED,
+        GOLDEN_THRESHOLDS_CHANGED,
     ];
 }
 
