@@ -16,6 +16,7 @@ mod api;
 mod audit_key;
 mod corpus;
 mod db;
+mod eval_mode;
 mod faults;
 mod generate;
 mod ratelimit;

@@ -6,6 +6,7 @@ mod admin;
 mod agent;
 mod checkpoints;
 mod decisions;
+mod evals;
 mod identity;
 mod paging;
 pub(crate) mod problem;
@@ -84,6 +85,8 @@ pub(crate) fn router(state: Arc<State>) -> Router {
             get(admin::get_budgets).put(admin::put_budgets),
         )
         .route("/v1/sources", get(admin::sources))
+        .route("/v1/evals", post(evals::create))
+        .route("/v1/evals/{eval_id}", get(evals::get))
         .route("/v1/admin/simulate", post(admin::simulate))
         .route("/v1/admin/keys", post(admin::create_key))
         .route("/v1/system/{table}", get(admin::system))

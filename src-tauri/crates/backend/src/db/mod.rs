@@ -7,6 +7,7 @@
 //! ([`migrate`]), locking ([`sql::lock_key`], [`sql::for_update`]) and change order ([`page`]).
 
 pub(crate) mod agent;
+pub(crate) mod evals;
 pub(crate) mod keys;
 pub(crate) mod migrate;
 pub(crate) mod pg;

@@ -130,7 +130,7 @@ pub struct CaseComparison {
     pub write_mismatches: Vec<WriteMismatch>,
     /// Failed policy checks of the eval run.
     pub policy_failures: u32,
-    /// Names of the failed policy checks.
+    /// Names of the failed policy checks (expected ones included; only others fail the case).
     pub failed_checks: Vec<String>,
     /// The eval run escalated or was refused (denied / budget-stopped).
     pub refused_or_escalated: bool,
@@ -358,11 +358,15 @@ pub fn compare_case(
         .map(|c| c.name.clone())
         .collect();
     out.policy_failures = out.failed_checks.len() as u32;
-    if !out.failed_checks.is_empty() {
-        out.reasons.push(format!(
-            "policy checks failed: {}",
-            out.failed_checks.join(", ")
-        ));
+    let unexpected: Vec<&str> = out
+        .failed_checks
+        .iter()
+        .filter(|c| !e.failed_checks.contains(c))
+        .map(String::as_str)
+        .collect();
+    if !unexpected.is_empty() {
+        out.reasons
+            .push(format!("policy checks failed: {}", unexpected.join(", ")));
     }
     out.refused_or_escalated = refused_or_escalated(run.outcome);
     out.cost_micros = run.cost_micros;

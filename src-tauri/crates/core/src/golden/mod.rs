@@ -58,6 +58,10 @@ pub struct Expectations {
     pub citations: Vec<CitationExpectation>,
     /// Fields its proposed writes must carry.
     pub writes: Vec<WriteExpectation>,
+    /// Policy checks expected to fail (a refund over the agent's limit fails
+    /// `amount_within_policy` and goes to a reviewer); any other failed check fails the case.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub failed_checks: Vec<String>,
     /// Cost ceiling.
     #[serde(skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
@@ -93,6 +97,12 @@ impl Expectations {
                     field: c.field.clone(),
                     after: c.after.clone(),
                 })
+                .collect(),
+            failed_checks: run
+                .policy_checks
+                .iter()
+                .filter(|c| !c.passed)
+                .map(|c| c.name.clone())
                 .collect(),
             max_cost_micros: Some(Micros(up(run.cost_micros.0 as f64) as i64)),
             max_latency_ms: Some(up(run.latency_ms as f64) as u64),

@@ -129,6 +129,18 @@ fn each_check_fails_on_its_own() {
     assert!(rows[4].reasons[0].contains("latency 9000 ms over the ceiling 3000 ms"));
     assert_eq!(rows[5].citation_issues[0].problem, "stale");
     assert!(rows.iter().all(|r| !r.passed && r.reasons.len() == 1));
+    // A check the case expects to fail does not fail it.
+    let mut expecting = cases.clone();
+    expecting[3].expect.failed_checks = vec!["amount_limit".into()];
+    let again = compare(
+        &expecting,
+        &eval,
+        &HashMap::new(),
+        &PassThresholds::default(),
+        now(),
+    );
+    assert!(again.cases[3].passed);
+    assert_eq!(again.totals.policy_failures, 1);
     assert_eq!(c.totals.refused_or_escalated, 1);
     assert_eq!(c.totals.policy_failures, 1);
     assert_eq!(c.totals.outcome_matches, 5);
