@@ -479,3 +479,23 @@ pub fn gate(conn: &Connection, workflow: &str) -> Result<Gate> {
     gate.current = Some(current);
     Ok(gate)
 }
+
+/// Compares eval `eval_id` with the set version it replayed and with its baseline (the
+/// baseline eval's runs, else the recorded runs) under the stored thresholds, stores the
+/// report and verdict, and returns it: what the console's report command runs.
+pub fn eval_report(conn: &Connection, eval_id: &str, now: DateTime<Utc>) -> Result<EvalComparison> {
+    let e = eval(conn, eval_id)?.ok_or_else(|| StoreError::NotFound(format!("eval {eval_id}")))?;
+    let set: Vec<GoldenCase> = cases(conn, &e.workflow, Some(e.set_version))?
+        .into_iter()
+        .map(|c| c.case)
+        .collect();
+    let runs = eval_runs(conn, eval_id)?;
+    let baseline = match &e.baseline_eval {
+        Some(b) => eval_runs(conn, b)?,
+        None => HashMap::new(),
+    };
+    let report =
+        countersign_core::golden::compare::compare(&set, &runs, &baseline, &thresholds(conn)?, now);
+    save_report(conn, eval_id, &report)?;
+    Ok(report)
+}
