@@ -30,7 +30,7 @@ fn run(i: usize, t: chrono::DateTime<Utc>) -> Run {
         "cost_micros": 2_000 + (i % 7) as i64, "latency_ms": 1_500 + (i % 11) as u64,
         "outcome": "success", "decision": "refund_proposed",
         "policy_checks": [{"name": "pii_redaction", "passed": true},
-                          {"name": "amount_within_policy", "passed": i % 5 != 0}],
+                          {"name": "amount_within_policy", "passed": !i.is_multiple_of(5)}],
         "changes": [{"system": "billing", "record_id": format!("ord_{i}"), "field": "refund",
                      "before": null, "after": "40.00"}],
         "started_at": t.to_rfc3339(), "updated_at": t.to_rfc3339()
@@ -87,7 +87,7 @@ fn main() {
                 let mut r = c.case.run.clone();
                 r.run_id = format!("{id}-{i}");
                 r.eval_id = Some(id.into());
-                if i % 10 == 0 {
+                if i.is_multiple_of(10) {
                     r.cost_micros = Micros(r.cost_micros.0 * factor);
                 }
                 (c.case.run.run_id.clone(), r)
