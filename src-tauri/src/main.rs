@@ -98,6 +98,21 @@ fn main() {
             commands::trust::set_readiness_thresholds,
             commands::autonomy::workflow_autonomy,
             commands::autonomy::set_workflow_autonomy,
+            commands::golden::golden_sets,
+            commands::golden::golden_versions,
+            commands::golden::golden_cases,
+            commands::golden::golden_add_runs,
+            commands::golden::golden_set_expectations,
+            commands::golden::golden_remove_cases,
+            commands::golden::golden_export,
+            commands::golden::golden_import,
+            commands::golden::golden_start_eval,
+            commands::golden::golden_evals,
+            commands::golden::golden_eval_report,
+            commands::golden::golden_eval_case,
+            commands::golden::golden_export_report,
+            commands::golden::get_golden_thresholds,
+            commands::golden::set_golden_thresholds,
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {

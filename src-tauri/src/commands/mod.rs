@@ -7,6 +7,7 @@ pub mod backend_edit;
 pub mod backends;
 pub mod budgets;
 pub mod failures;
+pub mod golden;
 pub mod identity_keys;
 pub mod keys;
 pub mod review_gate;

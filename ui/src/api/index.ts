@@ -9,3 +9,4 @@ export * as governance from './governance';
 export * from './traces';
 export * as failures from './failures';
 export * from './trust';
+export * as golden from './golden';

@@ -9,6 +9,7 @@ import { SettingsView } from '../features/settings/SettingsView';
 import { OverviewView } from '../features/overview/OverviewView';
 import { RunsView } from '../features/runs/RunsView';
 import { TrustView } from '../features/trust/TrustView';
+import { GoldenView } from '../features/golden/GoldenView';
 import { DEFAULT_ROUTE, EMPTY_FILTERS } from '../lib/viewState';
 import { ErrorBanner, ErrorProvider } from './errors';
 import { Nav } from './Nav';
@@ -67,6 +68,7 @@ function Shell() {
             onView={(v) => navigate({ ...route, view: v, run: null })}
           />
         ) : null}
+        {view === 'golden' ? <GoldenView onOpenRun={openRun} /> : null}
         {view === 'failures' ? <FailuresView onOpenRun={openRun} /> : null}
         {view === 'budgets' ? <BudgetsView /> : null}
         {view === 'backends' ? <BackendsView /> : null}

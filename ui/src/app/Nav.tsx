@@ -11,6 +11,7 @@ const ITEMS: { id: ViewId; label: string }[] = [
   { id: 'runs', label: 'Runs' },
   { id: 'approvals', label: 'Approvals' },
   { id: 'trust', label: 'Trust' },
+  { id: 'golden', label: 'Golden sets' },
   { id: 'failures', label: 'Failure review' },
   { id: 'budgets', label: 'Budgets' },
   { id: 'backends', label: 'Backends' },

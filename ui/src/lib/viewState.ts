@@ -5,8 +5,8 @@
 import type { RunQuery, RunSort } from '../api/types';
 import { microsToDollarInput, parseDollarsToMicros } from './moneyInput';
 
-export type ViewId = 'overview' | 'runs' | 'approvals' | 'trust' | 'failures' | 'budgets' | 'backends' | 'audit' | 'settings';
-export const VIEW_IDS: readonly ViewId[] = ['overview', 'runs', 'approvals', 'trust', 'failures', 'budgets', 'backends', 'audit', 'settings'];
+export type ViewId = 'overview' | 'runs' | 'approvals' | 'trust' | 'golden' | 'failures' | 'budgets' | 'backends' | 'audit' | 'settings';
+export const VIEW_IDS: readonly ViewId[] = ['overview', 'runs', 'approvals', 'trust', 'golden', 'failures', 'budgets', 'backends', 'audit', 'settings'];
 
 export const SORTS: readonly RunSort[] = ['time_desc', 'cost_desc', 'latency_desc'];
 export const WINDOWS = [7, 30, 90] as const;

@@ -17,6 +17,7 @@ mod audit_key;
 mod autonomy;
 mod corpus;
 mod db;
+mod eval_mode;
 pub mod examples;
 mod faults;
 mod generate;

@@ -20,6 +20,7 @@ fn t0() -> DateTime<Utc> {
 fn run(i: i64) -> Run {
     let start = t0() + Duration::minutes(i);
     Run {
+        eval_id: None,
         run_id: format!("run_{i}"),
         revision: 1,
         tenant: "acme".into(),

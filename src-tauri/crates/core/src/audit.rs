@@ -60,9 +60,14 @@ pub mod kinds {
     /// A workflow's autonomy level changed (before → after, the scorecard as it stood, and
     /// the justification when a failing row was overridden).
     pub const AUTONOMY_CHANGED: &str = "autonomy_changed";
+    /// A workflow's golden set changed: a new version (cases added, removed, expectations
+    /// edited, imported).
+    pub const GOLDEN_SET_CHANGED: &str = "golden_set_changed";
+    /// The golden-set pass thresholds changed (before → after).
+    pub const GOLDEN_THRESHOLDS_CHANGED: &str = "golden_thresholds_changed";
 
     /// Every kind, in display order.
-    pub const ALL: [&str; 20] = [
+    pub const ALL: [&str; 22] = [
         DECISION,
         DECISION_DELIVERY,
         ROLLBACK,
@@ -83,6 +88,8 @@ pub mod kinds {
         SECOND_REVIEW,
         READINESS_THRESHOLDS_CHANGED,
         AUTONOMY_CHANGED,
+        GOLDEN_SET_CHANGED,
+        GOLDEN_THRESHOLDS_CHANGED,
     ];
 }
 

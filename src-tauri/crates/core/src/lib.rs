@@ -12,6 +12,7 @@ pub mod budget;
 pub mod csv;
 pub mod failure;
 pub mod field;
+pub mod golden;
 pub mod identity;
 pub mod lookalike;
 pub mod money;

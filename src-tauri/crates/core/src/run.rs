@@ -252,6 +252,11 @@ pub struct Run {
     pub ended_at: Option<DateTime<Utc>>,
     /// When the backend last changed this record.
     pub updated_at: DateTime<Utc>,
+    /// The eval this run belongs to: a replay of a golden set's case in eval mode (its writes
+    /// proposed, never executed). Absent for production runs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub eval_id: Option<String>,
 }
 
 impl Run {

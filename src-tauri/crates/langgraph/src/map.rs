@@ -835,6 +835,7 @@ fn run_of(
     };
     let started_at = first.unwrap_or(created_at).min(created_at);
     Run {
+        eval_id: None,
         run_id: thread.thread_id.clone(),
         revision,
         // Tenant, user, model and tokens: set by `identity::RunIdentity::apply` in `build`.

@@ -15,6 +15,7 @@ pub mod db;
 pub mod decisions;
 pub mod error;
 pub mod failures;
+pub mod golden;
 pub mod health;
 pub mod outages;
 pub mod outbox;

@@ -135,6 +135,9 @@ pub enum Criterion {
     AuditComplete,
     /// Reviewers correct little and do not approve faster than the minimum.
     Trust,
+    /// The model or workflow version its runs use changed only after an eval of the new
+    /// configuration passed its golden set ("changed without eval" fails).
+    EvalGate,
 }
 
 /// One fact behind a verdict.
@@ -726,6 +729,8 @@ pub fn scorecard(
             },
         ),
     ];
+    let mut rows = rows;
+    rows.push(eval_gate(conn, w, from, to)?);
     Ok(Scorecard {
         workflow: w.to_string(),
         from,
@@ -734,6 +739,68 @@ pub fn scorecard(
         rows,
         thresholds: t,
     })
+}
+
+/// The "changed without eval" row: fails when the configuration (workflow version, model) of
+/// the workflow's latest synced run differs from an earlier one and no eval of it passed.
+fn eval_gate(
+    conn: &Connection,
+    w: &str,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> Result<CriterionRow> {
+    let g = crate::golden::gate(conn, w)?;
+    let label = |c: &Option<countersign_core::golden::ConfigLabel>| {
+        c.as_ref()
+            .map_or_else(|| "none".to_string(), |c| c.display())
+    };
+    let evidence = match (&g.current, g.changed_at) {
+        (None, _) => vec![ev("configuration", "no synced runs".into(), Status::Pass)],
+        (Some(c), None) => vec![ev(
+            "configuration",
+            format!("{} (no change seen)", c.display()),
+            Status::Pass,
+        )],
+        (Some(c), Some(at)) => vec![
+            ev(
+                "last configuration change",
+                format!(
+                    "{} → {} on {}",
+                    label(&g.previous),
+                    c.display(),
+                    at.format("%Y-%m-%d")
+                ),
+                Status::Pass,
+            ),
+            match (&g.passing_eval, &g.latest_eval) {
+                (Some(id), _) => ev(
+                    "eval of the new configuration",
+                    format!("{id} passed"),
+                    Status::Pass,
+                ),
+                (None, Some(e)) => ev(
+                    "changed without eval",
+                    format!("latest eval {} did not pass", e.eval_id),
+                    Status::Fail,
+                ),
+                (None, None) => ev(
+                    "changed without eval",
+                    "no eval of this configuration".into(),
+                    Status::Fail,
+                ),
+            },
+        ],
+    };
+    Ok(row(
+        Criterion::EvalGate,
+        evidence,
+        Link::Runs {
+            workflow: w.to_string(),
+            outcome: None,
+            since: g.changed_at.unwrap_or(from),
+            until: to,
+        },
+    ))
 }
 
 /// Workflows with runs or decisions in `[from, to)`, sorted.

@@ -13,6 +13,7 @@ fn t0() -> DateTime<Utc> {
 fn run(id: &str, workflow: &str, minutes: i64, cost: i64, outcome: Outcome) -> Run {
     let start = t0() + Duration::minutes(minutes);
     Run {
+        eval_id: None,
         run_id: id.into(),
         revision: 1,
         tenant: "acme".into(),

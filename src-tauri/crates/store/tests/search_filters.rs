@@ -93,6 +93,7 @@ fn make(i: u64, rev: u64) -> Run {
         started_at: start,
         ended_at: None,
         updated_at: start + Duration::seconds(rev as i64),
+        eval_id: None,
     }
 }
 

@@ -3,4 +3,4 @@
 /**
  * The checklist's rows.
  */
-export type Criterion = "reversible" | "citation_coverage" | "cost_bounded" | "escalation_consistent" | "audit_complete" | "trust";
+export type Criterion = "reversible" | "citation_coverage" | "cost_bounded" | "escalation_consistent" | "audit_complete" | "trust" | "eval_gate";

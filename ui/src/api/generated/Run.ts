@@ -107,4 +107,9 @@ ended_at?: string | null,
 /**
  * When the backend last changed this record.
  */
-updated_at: string, };
+updated_at: string, 
+/**
+ * The eval this run belongs to: a replay of a golden set's case in eval mode (its writes
+ * proposed, never executed). Absent for production runs.
+ */
+eval_id?: string, };

@@ -1,5 +1,6 @@
-import { useEffect, type ReactNode } from 'react';
-import { getRun } from '../../api';
+import { useEffect, useState, type ReactNode } from 'react';
+import { getRun, golden } from '../../api';
+import { useReportError } from '../../app/errors';
 import { useLoad } from '../../app/useLoad';
 import { SearchTermsContext } from '../../components/Highlighted';
 import { JsonBlock } from '../../components/JsonBlock';
@@ -86,6 +87,7 @@ export function RunDetail({
             ) : null}
           </div>
           <div className="view-actions">
+            <AddToGolden backendId={backendId} runId={runId} />
             <SyncProgress />
           </div>
         </header>
@@ -142,5 +144,33 @@ function Section({ title, children, testId }: { title: string; children: ReactNo
       <h2>{title}</h2>
       {children}
     </section>
+  );
+}
+
+/** Adds this run to its workflow's golden set, expecting what it did (ceilings at 1.5×). */
+function AddToGolden({ backendId, runId }: { backendId: string; runId: string }) {
+  const report = useReportError();
+  const [added, setAdded] = useState<string | null>(null);
+  return (
+    <>
+      <button
+        type="button"
+        className="btn small"
+        data-testid="run-add-golden"
+        onClick={() =>
+          golden
+            .addRuns([{ backend_id: backendId, run_id: runId }])
+            .then((v) => setAdded(v.map((x) => `${x.workflow} v${x.version}`).join(', ')))
+            .catch((e) => report(e, 'golden_add_runs'))
+        }
+      >
+        Add to golden set
+      </button>
+      {added ? (
+        <span className="small muted" data-testid="run-added-golden">
+          Added: <SafeText text={added} />
+        </span>
+      ) : null}
+    </>
   );
 }

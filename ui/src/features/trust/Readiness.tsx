@@ -15,6 +15,7 @@ const CRITERIA: Record<string, string> = {
   escalation_consistent: 'Escalation consistent',
   audit_complete: 'Audit complete',
   trust: 'Reviewers trusted',
+  eval_gate: 'Changed only after a passing eval',
 };
 
 export function StatusBadge({ status }: { status: Status }) {

@@ -24,6 +24,7 @@ pub fn t0() -> DateTime<Utc> {
 pub fn run(i: i64) -> Run {
     let start = t0() + Duration::minutes(i * 10);
     Run {
+        eval_id: None,
         run_id: format!("run_2026_11_01_{i:04}"),
         revision: 1,
         tenant: "acme".into(),

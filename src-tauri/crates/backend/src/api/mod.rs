@@ -7,6 +7,7 @@ pub(crate) mod agent;
 mod autonomy;
 mod checkpoints;
 pub(crate) mod decisions;
+mod evals;
 mod identity;
 mod paging;
 pub(crate) mod problem;
@@ -90,6 +91,8 @@ pub(crate) fn router(state: Arc<State>) -> Router {
             "/v1/workflows/{workflow}/autonomy",
             get(autonomy::get).put(autonomy::put),
         )
+        .route("/v1/evals", post(evals::create))
+        .route("/v1/evals/{eval_id}", get(evals::get))
         .route("/v1/admin/simulate", post(admin::simulate))
         .route(
             "/v1/admin/keys",

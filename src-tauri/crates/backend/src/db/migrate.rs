@@ -35,6 +35,11 @@ pub(crate) const SQLITE: &[Migration] = &[
         name: "workflow_autonomy",
         sql: include_str!("migrations/sqlite/0003_workflow_autonomy.sql"),
     },
+    Migration {
+        version: 4,
+        name: "evals",
+        sql: include_str!("migrations/sqlite/0004_evals.sql"),
+    },
 ];
 
 /// PostgreSQL's steps (the same numbers and names as SQLite's).
@@ -53,6 +58,11 @@ pub(crate) const POSTGRES: &[Migration] = &[
         version: 3,
         name: "workflow_autonomy",
         sql: include_str!("migrations/postgres/0003_workflow_autonomy.sql"),
+    },
+    Migration {
+        version: 4,
+        name: "evals",
+        sql: include_str!("migrations/postgres/0004_evals.sql"),
     },
 ];
 

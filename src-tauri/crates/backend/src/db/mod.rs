@@ -8,6 +8,7 @@
 
 pub(crate) mod agent;
 pub(crate) mod autonomy;
+pub(crate) mod evals;
 pub(crate) mod keys;
 pub(crate) mod migrate;
 pub(crate) mod pg;

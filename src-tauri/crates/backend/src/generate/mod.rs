@@ -110,6 +110,7 @@ pub(crate) fn generate(
     let latency = (ended - started_at).num_milliseconds().max(0) as u64;
     let pending = draft.outcome == Outcome::Pending;
     let mut run = Run {
+        eval_id: None,
         run_id,
         revision: 1,
         tenant: tenant.into(),

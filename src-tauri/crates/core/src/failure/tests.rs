@@ -9,6 +9,7 @@ fn at(s: &str) -> DateTime<Utc> {
 
 fn run(outcome: Outcome) -> Run {
     Run {
+        eval_id: None,
         run_id: "r1".into(),
         revision: 1,
         tenant: "acme".into(),

@@ -80,6 +80,7 @@ fn assemble(
         times.end
     };
     Run {
+        eval_id: None,
         run_id: format!("otel-{}", trace.trace_id),
         revision: 1,
         tenant: who.tenant,

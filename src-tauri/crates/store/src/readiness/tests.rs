@@ -177,9 +177,14 @@ fn every_row_against_a_hand_computed_workflow() -> Result<()> {
         (Status::Fail, vec![Status::Warn, Status::Fail, Status::Pass])
     );
     assert_eq!(card.status, Status::Fail);
+    // Only the daily roll-up is filled here: no synced run, no configuration to gate.
+    assert_eq!(
+        status_of(&card, Criterion::EvalGate),
+        (Status::Pass, vec![Status::Pass])
+    );
 
     let csv = to_csv(&[card]);
-    assert_eq!(csv.lines().count(), 1 + 3 + 2 + 4 + 3 + 3 + 3);
+    assert_eq!(csv.lines().count(), 1 + 3 + 2 + 4 + 3 + 3 + 3 + 1);
     assert!(
         csv.contains("\"refund\",\"2026-11-02T00:00:00+00:00\""),
         "{csv}"
