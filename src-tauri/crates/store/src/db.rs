@@ -22,6 +22,7 @@ pub fn migrations() -> Migrations<'static> {
         M::up(include_str!("../migrations/0014_trust_indexes.sql")),
         M::up(include_str!("../migrations/0015_failure_review.sql")),
         M::up(include_str!("../migrations/0016_backend_outages.sql")),
+        M::up(include_str!("../migrations/0018_trust_rollup.sql")),
     ])
 }
 
