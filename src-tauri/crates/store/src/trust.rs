@@ -352,8 +352,8 @@ fn expired_sql(q: &TrustQuery, now: DateTime<Utc>) -> (String, Vec<rusqlite::typ
 
 /// The expired actions in the query's period (their deadline in it), as rows.
 fn expired_rows(conn: &Connection, q: &TrustQuery, now: DateTime<Utc>) -> Result<Vec<DecisionRow>> {
-    if q.reviewer.is_some() {
-        // An expiry has no reviewer.
+    if q.reviewer.as_deref().is_some_and(|r| !r.is_empty()) {
+        // An expiry has no reviewer: it is in the report's reviewer group '' only.
         return Ok(Vec::new());
     }
     let (sql, args) = expired_sql(q, now);
@@ -760,7 +760,7 @@ fn finish(
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(tag = "metric", rename_all = "snake_case")]
 pub enum Metric {
-    /// Every decision (and expiry).
+    /// Every decision made (the report's `decisions`; expiries are `Kind { kind: "expired" }`).
     All,
     /// Decisions of one kind (`approve`, `approve_with_edits`, `deny`, `escalate`, `expired`).
     Kind {
@@ -834,8 +834,7 @@ pub fn drill(
         q.to = Some(q.to.map_or(to, |t| t.min(to)));
     }
     let mut out = Vec::new();
-    let wants_expired = matches!(&d.metric, Metric::All)
-        || matches!(&d.metric, Metric::Kind { kind } if kind == "expired");
+    let wants_expired = matches!(&d.metric, Metric::Kind { kind } if kind == "expired");
     if !matches!(&d.metric, Metric::Kind { kind } if kind == "expired") {
         let (cond, arg): (&str, Option<String>) = match &d.metric {
             Metric::All => ("1", None),
