@@ -57,9 +57,11 @@ pub mod kinds {
     pub const SECOND_REVIEW: &str = "second_review";
     /// The readiness thresholds or the second-review share changed (before → after).
     pub const READINESS_THRESHOLDS_CHANGED: &str = "readiness_thresholds_changed";
+    /// The failure-bucketing rules' tunables changed (before → after).
+    pub const FAILURE_RULES_CHANGED: &str = "failure_rules_changed";
 
     /// Every kind, in display order.
-    pub const ALL: [&str; 19] = [
+    pub const ALL: [&str; 20] = [
         DECISION,
         DECISION_DELIVERY,
         ROLLBACK,
@@ -79,6 +81,7 @@ pub mod kinds {
         CITATION_OPENED,
         SECOND_REVIEW,
         READINESS_THRESHOLDS_CHANGED,
+        FAILURE_RULES_CHANGED,
     ];
 }
 
