@@ -76,7 +76,36 @@ fn main() {
             trust::report(c, q, now).expect("report");
         });
         println!("  {name:<34} p50 {p50:>7.2} ms  p95 {p95:>7.2} ms");
+        let (b50, b95) = time(10, || {
+            trust::report_by_rows(c, q, now).expect("report");
+        });
+        println!(
+            "  {:<34} p50 {b50:>7.2} ms  p95 {b95:>7.2} ms",
+            "  (row by row, no roll-up)"
+        );
+        assert_eq!(
+            trust::report(c, q, now).expect("report"),
+            trust::report_by_rows(c, q, now).expect("report"),
+            "{name}: the roll-up answers what the rows do"
+        );
     }
+    // A period that starts and ends mid-day: whole days from the roll-up, the edges row by row.
+    let mid = TrustQuery {
+        from: Some(now - Duration::weeks(4) - Duration::hours(7)),
+        to: Some(now - Duration::hours(5)),
+        ..Default::default()
+    };
+    let (p50, p95) = time(20, || {
+        trust::report(c, &mid, now).expect("report");
+    });
+    println!(
+        "  {:<34} p50 {p50:>7.2} ms  p95 {p95:>7.2} ms",
+        "report, 4 weeks mid-day edges"
+    );
+    assert_eq!(
+        trust::report(c, &mid, now).expect("report"),
+        trust::report_by_rows(c, &mid, now).expect("report")
+    );
     for (name, group, metric) in [
         ("drill too fast", None, Metric::TooFast),
         (
@@ -116,6 +145,13 @@ fn main() {
         });
         println!("  scorecard {w:<24} p50 {p50:>7.2} ms  p95 {p95:>7.2} ms");
     }
+    let (p50, p95) = time(10, || {
+        readiness::scorecards(c, now - Duration::weeks(4), now, now).expect("cards");
+    });
+    println!(
+        "  {:<34} p50 {p50:>7.2} ms  p95 {p95:>7.2} ms",
+        "every scorecard (export)"
+    );
 }
 
 fn time(n: usize, mut f: impl FnMut()) -> (f64, f64) {

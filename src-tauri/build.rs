@@ -45,6 +45,8 @@ fn main() {
             "failure_trend",
             "set_failure_bucket",
             "export_failures_csv",
+            "get_failure_rules",
+            "set_failure_rules",
             "trust_report",
             "trust_drill",
             "record_citation_open",

@@ -86,6 +86,8 @@ fn main() {
             commands::failures::failure_trend,
             commands::failures::set_failure_bucket,
             commands::failures::export_failures_csv,
+            commands::failures::get_failure_rules,
+            commands::failures::set_failure_rules,
             commands::trust::trust_report,
             commands::trust::trust_drill,
             commands::trust::record_citation_open,

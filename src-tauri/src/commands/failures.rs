@@ -4,8 +4,9 @@
 use crate::error::{CmdError, CmdResult};
 use crate::state::{AppState, with_store};
 use chrono::{DateTime, Duration, Utc};
-use countersign_core::FailureBucket;
+use countersign_core::audit::kinds;
 use countersign_core::failure::{self, BucketChange, WeekCount};
+use countersign_core::{FailureBucket, FailureRules};
 use countersign_store::Store;
 use countersign_store::failures::{self, BucketSet, FailurePage, FailureQuery};
 use serde::Serialize;
@@ -107,6 +108,51 @@ pub async fn set_failure_bucket(
     .await
 }
 
+/// The failure-bucketing rules' tunables in force (defaults when unset).
+#[tauri::command]
+pub async fn get_failure_rules(state: State<'_, Arc<AppState>>) -> CmdResult<FailureRules> {
+    with_store(&state, move |s| Ok(failures::rules(s.conn())?)).await
+}
+
+/// Validates and saves the rules' tunables, records before → after in the audit trail as by
+/// the admin, and queues every reviewed run for a new suggestion (an operator's bucket
+/// stays). Refused (`forbidden`) unless a backend identity holds the admin role.
+pub fn save_rules(
+    s: &mut Store,
+    rules: &FailureRules,
+    now: DateTime<Utc>,
+) -> CmdResult<FailureRules> {
+    let actor = super::admin::require_admin(s.conn(), "the failure-bucketing rules")?;
+    rules
+        .validate()
+        .map_err(|m| CmdError::new("invalid_input", m))?;
+    let tx = s.write()?;
+    let before = failures::rules(&tx)?;
+    if before != *rules {
+        countersign_store::settings::set(&tx, failures::RULES_KEY, rules)?;
+        countersign_store::audit::append(
+            &tx,
+            &actor,
+            kinds::FAILURE_RULES_CHANGED,
+            failures::RULES_KEY,
+            serde_json::json!({"before": before, "after": rules}),
+            now,
+        )?;
+        failures::requeue_all(&tx)?;
+    }
+    tx.commit().map_err(countersign_store::StoreError::from)?;
+    Ok(rules.clone())
+}
+
+/// [`save_rules`] now.
+#[tauri::command]
+pub async fn set_failure_rules(
+    state: State<'_, Arc<AppState>>,
+    rules: FailureRules,
+) -> CmdResult<FailureRules> {
+    with_store(&state, move |s| save_rules(s, &rules, Utc::now())).await
+}
+
 /// Where a CSV export went.
 #[derive(Serialize, ts_rs::TS)]
 pub struct CsvExport {
@@ -166,6 +212,65 @@ mod tests {
                             "error": "503 Service Unavailable"}],
         }))
         .unwrap_or_else(|e| panic!("fixture: {e}"))
+    }
+
+    #[test]
+    fn only_an_admin_changes_the_rules_audited_and_runs_are_suggested_again() -> CmdResult<()> {
+        use countersign_core::Role;
+        let mut s = Store::open_in_memory()?;
+        let b = backends::upsert(s.conn(), "a", "http://127.0.0.1:1", "countersign", false)?;
+        let now: DateTime<Utc> = "2026-04-15T12:00:00Z".parse().unwrap_or_default();
+        runs::upsert(
+            s.conn(),
+            &b.backend_id,
+            &run("r1", "2026-04-14T10:00:00Z"),
+            now,
+            365,
+        )?;
+        drain(&mut s, 100)?;
+        let rules = FailureRules {
+            default_cut: 0.8,
+            cuts: [("triage".to_string(), 0.6)].into_iter().collect(),
+            margin: 0.1,
+        };
+        let who = |roles: &[Role]| countersign_core::Whoami {
+            subject: "ada".into(),
+            display_name: "Ada".into(),
+            roles: roles.to_vec(),
+            tenants: vec![],
+        };
+        backends::set_whoami(s.conn(), &b.backend_id, &who(&[Role::Reviewer]))?;
+        let code = save_rules(&mut s, &rules, now).err().map(|e| e.code);
+        assert_eq!(code, Some("forbidden"));
+        assert_eq!(failures::rules(s.conn())?, FailureRules::default());
+        backends::set_whoami(s.conn(), &b.backend_id, &who(&[Role::Admin]))?;
+        let bad = FailureRules {
+            margin: 1.5,
+            ..rules.clone()
+        };
+        let code = save_rules(&mut s, &bad, now).err().map(|e| e.code);
+        assert_eq!(code, Some("invalid_input"));
+        assert_eq!(failures::pending(s.conn())?, 0);
+        save_rules(&mut s, &rules, now)?;
+        save_rules(&mut s, &rules, now)?; // unchanged: no second event
+        assert_eq!(failures::rules(s.conn())?, rules);
+        let ev = countersign_store::audit::of_kinds(s.conn(), &[kinds::FAILURE_RULES_CHANGED])?;
+        assert_eq!(ev.len(), 1);
+        assert_eq!(ev[0].actor, "ada");
+        assert_eq!(
+            ev[0].details["before"]["default_cut"],
+            serde_json::json!(0.7)
+        );
+        assert_eq!(
+            ev[0].details["after"]["cuts"]["triage"],
+            serde_json::json!(0.6)
+        );
+        assert_eq!(
+            failures::pending(s.conn())?,
+            1,
+            "the reviewed run is queued again"
+        );
+        Ok(())
     }
 
     #[test]

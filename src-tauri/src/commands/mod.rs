@@ -1,5 +1,6 @@
 //! Tauri commands, one module per user job. Each is a few lines over the crates.
 
+pub mod admin;
 pub mod approvals;
 pub mod audit;
 pub mod autonomy;

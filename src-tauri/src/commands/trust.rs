@@ -278,8 +278,10 @@ pub async fn get_readiness_thresholds(state: State<'_, Arc<AppState>>) -> CmdRes
     with_store(&state, move |s| Ok(readiness::thresholds(s.conn())?)).await
 }
 
-/// Validates and saves the thresholds, recording before → after in the audit trail.
+/// Validates and saves the thresholds, recording before → after in the audit trail as by the
+/// admin; refused (`forbidden`) unless a backend identity holds the admin role.
 pub fn save_thresholds(s: &mut Store, t: &Thresholds, now: DateTime<Utc>) -> CmdResult<Thresholds> {
+    let actor = super::admin::require_admin(s.conn(), "the readiness thresholds")?;
     t.validate()
         .map_err(|m| CmdError::new("invalid_input", m))?;
     let tx = s.write()?;
@@ -288,7 +290,7 @@ pub fn save_thresholds(s: &mut Store, t: &Thresholds, now: DateTime<Utc>) -> Cmd
         settings::set(&tx, readiness::THRESHOLDS_KEY, t)?;
         audit::append(
             &tx,
-            "console",
+            &actor,
             kinds::READINESS_THRESHOLDS_CHANGED,
             readiness::THRESHOLDS_KEY,
             serde_json::json!({"before": before, "after": t}),

@@ -1,7 +1,7 @@
 // Weekly failure review: the week's runs with suggested buckets, the trend, an operator's
-// bucket (audited) and the CSV export. Every function rejects with an ApiError `{code, message}`.
+// bucket (audited), the CSV export and the bucketing rules' tunables (admin, audited). Every function rejects with an ApiError `{code, message}`.
 import { call } from './call';
-import type { BucketSet, CsvExport, FailureBucket, FailurePage, FailureQuery, FailureTrend } from './types';
+import type { BucketSet, CsvExport, FailureBucket, FailurePage, FailureQuery, FailureRules, FailureTrend } from './types';
 
 /** Command names as the Rust side registers them. */
 export const FAILURE_COMMANDS = {
@@ -9,6 +9,8 @@ export const FAILURE_COMMANDS = {
   trend: 'failure_trend',
   setBucket: 'set_failure_bucket',
   exportCsv: 'export_failures_csv',
+  getRules: 'get_failure_rules',
+  setRules: 'set_failure_rules',
 } as const;
 
 /** One page of the week's runs to review (the week holding `query.week`, default this one). */
@@ -29,4 +31,14 @@ export function setBucket(backendId: string, runId: string, bucket: FailureBucke
 /** Writes the week's runs matching the filters (all pages) as CSV; returns where. */
 export function exportCsv(query: FailureQuery): Promise<CsvExport> {
   return call(FAILURE_COMMANDS.exportCsv, { query });
+}
+
+/** The failure-bucketing rules' tunables in force (defaults when unset). */
+export function getRules(): Promise<FailureRules> {
+  return call(FAILURE_COMMANDS.getRules, {});
+}
+
+/** Saves the rules' tunables (admin only, audited before → after); reviewed runs are suggested again. */
+export function setRules(rules: FailureRules): Promise<FailureRules> {
+  return call(FAILURE_COMMANDS.setRules, { rules });
 }

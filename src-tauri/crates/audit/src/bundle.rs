@@ -7,7 +7,9 @@ use sha2::{Digest, Sha256};
 use std::io::{self, Write};
 
 /// The manifest's `format` of the bundles written now.
-pub const BUNDLE_FORMAT: &str = "countersign-audit-bundle/2";
+pub const BUNDLE_FORMAT: &str = "countersign-audit-bundle/3";
+/// The second format (no readiness scorecards); still verified.
+pub const BUNDLE_FORMAT_V2: &str = "countersign-audit-bundle/2";
 /// The first format (runs and the audit chain only, no decisions or receipts); still verified.
 pub const BUNDLE_FORMAT_V1: &str = "countersign-audit-bundle/1";
 /// Runs, one JSON object per line, in the seed run-log shape plus what each run changed.
@@ -16,6 +18,11 @@ pub const RUNS_JSONL: &str = "runs.jsonl";
 pub const RUNS_CSV: &str = "runs.csv";
 /// Every action the console has seen, one JSON object per line, with its review history.
 pub const DECISIONS_JSONL: &str = "decisions.jsonl";
+/// Every workflow's readiness scorecard over the bundle's period, with the thresholds in
+/// force and the evidence, as pretty-printed JSON.
+pub const READINESS_JSON: &str = "readiness.json";
+/// The same scorecards, one CSV row per evidence after a header row.
+pub const READINESS_CSV: &str = "readiness.csv";
 /// The audit chain, one canonical JSON event per line, in seq order.
 pub const AUDIT_FILE: &str = "audit.jsonl";
 /// Backends' checkpoint receipts for heads of the exported chain, one canonical JSON receipt
@@ -24,7 +31,17 @@ pub const RECEIPTS_JSONL: &str = "receipts.jsonl";
 /// The signed manifest (one line of canonical JSON).
 pub const MANIFEST_FILE: &str = "manifest.json";
 /// The files a [`BUNDLE_FORMAT`] manifest lists, in this order (the order verify checks them).
-pub const FILE_NAMES: [&str; 5] = [
+pub const FILE_NAMES: [&str; 7] = [
+    RUNS_JSONL,
+    RUNS_CSV,
+    DECISIONS_JSONL,
+    READINESS_JSON,
+    READINESS_CSV,
+    AUDIT_FILE,
+    RECEIPTS_JSONL,
+];
+/// The files a [`BUNDLE_FORMAT_V2`] manifest lists.
+pub const FILE_NAMES_V2: [&str; 5] = [
     RUNS_JSONL,
     RUNS_CSV,
     DECISIONS_JSONL,
@@ -38,6 +55,7 @@ pub const FILE_NAMES_V1: [&str; 3] = [RUNS_JSONL, RUNS_CSV, AUDIT_FILE];
 pub fn file_names(format: &str) -> Option<&'static [&'static str]> {
     match format {
         BUNDLE_FORMAT => Some(&FILE_NAMES),
+        BUNDLE_FORMAT_V2 => Some(&FILE_NAMES_V2),
         BUNDLE_FORMAT_V1 => Some(&FILE_NAMES_V1),
         _ => None,
     }

@@ -2,7 +2,8 @@
 
 use crate::bundle::{
     AUDIT_FILE, BUNDLE_FORMAT, DECISIONS_JSONL, Digesting, FileDigest, FileEntry, Head,
-    MANIFEST_FILE, Manifest, RECEIPTS_JSONL, RUNS_CSV, RUNS_JSONL, Range,
+    MANIFEST_FILE, Manifest, READINESS_CSV, READINESS_JSON, RECEIPTS_JSONL, RUNS_CSV, RUNS_JSONL,
+    Range,
 };
 use crate::decisions::write_decisions;
 use crate::key::public_key_hex;
@@ -10,7 +11,7 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use countersign_core::audit::{format_at, kinds, truncate_to_millis};
 use countersign_core::{Micros, PolicyCheck, RecordChange, Run, TokenUsage};
 use countersign_store::rusqlite::{Transaction, TransactionBehavior};
-use countersign_store::{Store, StoreError, audit, receipts};
+use countersign_store::{Store, StoreError, audit, readiness, receipts};
 use ed25519_dalek::{Signer, SigningKey};
 use serde::Serialize;
 use serde_json::Value;
@@ -65,7 +66,9 @@ pub fn export_bundle(
 
 /// Writes a signed bundle into `out_dir` (created if missing; bundle files in it are
 /// replaced): the runs that started in `[from, to)`, the actions requested in that range with
-/// their review history (`decisions.jsonl`), the audit chain from the first event at or after
+/// their review history (`decisions.jsonl`), every workflow's readiness scorecard over that
+/// range (`readiness.json`, `readiness.csv`; an open end is now, an open start four weeks
+/// before the end), the audit chain from the first event at or after
 /// `from` through the head, the stored checkpoint receipts of this installation key for heads
 /// in that stretch of the chain (`receipts.jsonl`), and the manifest. The export is recorded
 /// as an `export` event by `actor` before `audit.jsonl` is written, so the bundle holds its
@@ -113,6 +116,7 @@ pub fn export_bundle_as(
     if let Some(e) = failure {
         return Err(e.into());
     }
+    let (readiness_json, readiness_csv, scorecards) = write_readiness(conn, out_dir, from, to)?;
 
     let created_at = truncate_to_millis(Utc::now());
     let range = Range {
@@ -123,10 +127,13 @@ pub fn export_bundle_as(
         "range": {"from": range.from, "to": range.to},
         "runs": run_count,
         "decisions": decision_count,
+        "scorecards": scorecards,
         "files": {
             RUNS_JSONL: runs_jsonl.sha256,
             RUNS_CSV: runs_csv.sha256,
             DECISIONS_JSONL: decisions_jsonl.sha256,
+            READINESS_JSON: readiness_json.sha256,
+            READINESS_CSV: readiness_csv.sha256,
         },
         "public_key": public_key_hex(key),
     });
@@ -182,6 +189,8 @@ pub fn export_bundle_as(
             runs_jsonl,
             runs_csv,
             decisions_jsonl,
+            readiness_json,
+            readiness_csv,
             audit_entry,
             receipts_entry,
         ],
@@ -200,6 +209,48 @@ pub fn export_bundle_as(
     fs::write(&tmp, &bytes).map_err(io_at(&tmp))?;
     fs::rename(&tmp, &manifest_path).map_err(io_at(&manifest_path))?;
     Ok(manifest)
+}
+
+/// The period the bundle's scorecards cover: its range; an open end is now, an open start the
+/// scorecard's default period (four weeks) before the end.
+fn readiness_period(
+    from: Option<DateTime<Utc>>,
+    to: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> (DateTime<Utc>, DateTime<Utc>) {
+    let to = to.unwrap_or(now);
+    let from = from.unwrap_or(to - chrono::Duration::milliseconds(readiness::DEFAULT_PERIOD_MS));
+    (from, to)
+}
+
+/// `readiness.json` (period, when computed, every workflow's scorecard with its thresholds and
+/// evidence) and `readiness.csv`; returns their entries and the number of scorecards.
+fn write_readiness(
+    conn: &countersign_store::rusqlite::Connection,
+    out_dir: &Path,
+    from: Option<DateTime<Utc>>,
+    to: Option<DateTime<Utc>>,
+) -> Result<(FileEntry, FileEntry, usize), ExportError> {
+    let now = truncate_to_millis(Utc::now());
+    let (from, to) = readiness_period(from, to, now);
+    let cards = readiness::scorecards(conn, from, to, now)?;
+    let doc = serde_json::json!({
+        "from": rfc3339(from),
+        "to": rfc3339(to),
+        "computed_at": format_at(now),
+        "scorecards": cards,
+    });
+    let mut json =
+        serde_json::to_string_pretty(&doc).map_err(|e| ExportError::Encode(e.to_string()))?;
+    json.push('\n');
+    let json_entry = write_file(&out_dir.join(READINESS_JSON), READINESS_JSON, |w| {
+        w.write_all(json.as_bytes())
+    })?;
+    let csv = readiness::to_csv(&cards);
+    let csv_entry = write_file(&out_dir.join(READINESS_CSV), READINESS_CSV, |w| {
+        w.write_all(csv.as_bytes())
+    })?;
+    Ok((json_entry, csv_entry, cards.len()))
 }
 
 fn rfc3339(t: DateTime<Utc>) -> String {

@@ -6,8 +6,8 @@ use chrono::Duration;
 use common::{TestResult, exported, read_all, store, t0};
 use countersign_audit::{
     AUDIT_FILE, BUNDLE_FORMAT, Conclusion, DECISIONS_JSONL, FILE_NAMES, FailureKind, MANIFEST_FILE,
-    RECEIPTS_JSONL, RUNS_CSV, RUNS_JSONL, export_bundle_as, load_or_create_key, public_key_hex,
-    verify_bundle, verify_bundle_files, verify_bundle_with_key,
+    READINESS_CSV, READINESS_JSON, RECEIPTS_JSONL, RUNS_CSV, RUNS_JSONL, export_bundle_as,
+    load_or_create_key, public_key_hex, verify_bundle, verify_bundle_files, verify_bundle_with_key,
 };
 use countersign_core::audit::{AuditEvent, kinds};
 use serde_json::Value;
@@ -35,6 +35,8 @@ fn an_export_verifies() -> TestResult {
             (RUNS_JSONL, 5),
             (RUNS_CSV, 6),
             (DECISIONS_JSONL, 3),
+            (READINESS_JSON, report.files[3].lines),
+            (READINESS_CSV, report.files[4].lines),
             (AUDIT_FILE, 10),
             (RECEIPTS_JSONL, 3)
         ],
@@ -238,8 +240,12 @@ fn flipping_any_byte_of_any_file_is_detected_and_located() -> TestResult {
     for name in std::iter::once(MANIFEST_FILE).chain(FILE_NAMES) {
         let bytes = pristine.get(name).ok_or("file missing")?;
         // Every byte of the small files; a spread of positions in the manifest, whose
-        // signature check dominates the time.
-        let step = if name == MANIFEST_FILE { 37 } else { 1 };
+        // signature check dominates the time, and in the pretty-printed scorecards.
+        let step = match name {
+            MANIFEST_FILE => 37,
+            READINESS_JSON | READINESS_CSV => 11,
+            _ => 1,
+        };
         for pos in (0..bytes.len()).step_by(step) {
             for flip in [0x01u8, 0x80] {
                 let mut files = pristine.clone();

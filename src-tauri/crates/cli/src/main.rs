@@ -6,6 +6,7 @@ mod audit_cmd;
 mod import_cmd;
 mod load_agent;
 mod output;
+mod trust_cmd;
 
 use clap::{Args, Parser, Subcommand};
 use countersign_connect::Kind;
@@ -49,6 +50,9 @@ enum Command {
     Verify(audit_cmd::VerifyArgs),
     /// Import an OTLP/JSON trace export (OpenTelemetry GenAI / OpenInference) as runs.
     Import(import_cmd::ImportArgs),
+    /// The trust view's numbers and the readiness scorecards of a store.
+    #[command(subcommand)]
+    Trust(trust_cmd::TrustCmd),
 }
 
 #[derive(Subcommand)]
@@ -404,6 +408,7 @@ async fn run(cli: Cli) -> Result<(), String> {
         Command::Audit(c) => audit_cmd::run(c),
         Command::Verify(_) => Err("verify runs outside the runtime".into()),
         Command::Import(a) => import_cmd::run(a),
+        Command::Trust(c) => trust_cmd::run(c),
     }
 }
 

@@ -65,9 +65,11 @@ pub mod kinds {
     pub const GOLDEN_SET_CHANGED: &str = "golden_set_changed";
     /// The golden-set pass thresholds changed (before → after).
     pub const GOLDEN_THRESHOLDS_CHANGED: &str = "golden_thresholds_changed";
+    /// The failure-bucketing rules' tunables changed (before → after).
+    pub const FAILURE_RULES_CHANGED: &str = "failure_rules_changed";
 
     /// Every kind, in display order.
-    pub const ALL: [&str; 22] = [
+    pub const ALL: [&str; 23] = [
         DECISION,
         DECISION_DELIVERY,
         ROLLBACK,
@@ -90,6 +92,7 @@ pub mod kinds {
         AUTONOMY_CHANGED,
         GOLDEN_SET_CHANGED,
         GOLDEN_THRESHOLDS_CHANGED,
+        FAILURE_RULES_CHANGED,
     ];
 }
 

@@ -22,6 +22,7 @@ const MIGRATIONS: &[(u32, &str)] = &[
     (15, include_str!("../migrations/0015_failure_review.sql")),
     (16, include_str!("../migrations/0016_backend_outages.sql")),
     (17, include_str!("../migrations/0017_workflow_autonomy.sql")),
+    (18, include_str!("../migrations/0018_trust_rollup.sql")),
     (
         19,
         include_str!("../migrations/0019_search_filter_markers.sql"),

@@ -10,7 +10,7 @@ use crate::time::{from_ms, to_ms};
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, params};
 use serde::{Deserialize, Serialize};
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 /// Milliseconds in a week.
 pub const WEEK_MS: i64 = 7 * 86_400_000;
@@ -197,10 +197,8 @@ struct Acc {
 impl Acc {
     fn finish(mut self) -> TrustStats {
         let mut s = self.stats;
-        self.ttds.sort_unstable();
         s.timed = self.ttds.len() as i64;
-        s.p50_ms = percentile(&self.ttds, 50);
-        s.p90_ms = percentile(&self.ttds, 90);
+        (s.p50_ms, s.p90_ms) = p50_p90(&mut self.ttds);
         s.approvals = s.approve + s.approve_with_edits;
         s.correction_rate = rate(s.corrected, s.approvals);
         s.too_fast_rate = rate(s.too_fast, s.timed);
@@ -232,6 +230,19 @@ pub fn percentile(sorted: &[i64], p: u32) -> Option<i64> {
     }
     let rank = (u64::from(p) * sorted.len() as u64).div_ceil(100).max(1) as usize;
     sorted.get(rank - 1).copied()
+}
+
+/// The nearest-rank 50th and 90th percentiles of `v` (reordered), in linear time.
+fn p50_p90(v: &mut [i64]) -> (Option<i64>, Option<i64>) {
+    let rank = |p: usize| (p * v.len()).div_ceil(100).max(1);
+    if v.is_empty() {
+        return (None, None);
+    }
+    let (r50, r90) = (rank(50), rank(90));
+    let p90 = *v.select_nth_unstable(r90 - 1).1;
+    // The r90 smallest values are now v[..r90]; the r50-th smallest is among them.
+    let p50 = *v[..r90].select_nth_unstable(r50 - 1).1;
+    (Some(p50), Some(p90))
 }
 
 /// One decision's contribution.
@@ -301,26 +312,6 @@ fn groups(map: HashMap<String, Acc>, by_key: bool) -> Vec<TrustGroup> {
     v
 }
 
-/// Keys `backend\u{1f}action` of the actions rolled back.
-fn rolled_back_actions(conn: &Connection) -> Result<HashSet<String>> {
-    let mut st = conn.prepare_cached(
-        "SELECT backend_id || char(31) || action_id FROM actions WHERE status = 'rolled_back'",
-    )?;
-    let v = st
-        .query_map([], |r| r.get::<_, String>(0))?
-        .collect::<rusqlite::Result<HashSet<_>>>()?;
-    Ok(v)
-}
-
-/// Second reviews by decision id: whether each disagrees.
-fn second_opinions(conn: &Connection) -> Result<HashMap<i64, bool>> {
-    let mut st = conn.prepare_cached("SELECT decision_id, disagrees FROM second_reviews")?;
-    let v = st
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
-        .collect::<rusqlite::Result<HashMap<_, _>>>()?;
-    Ok(v)
-}
-
 /// A run's workflow, for decisions recorded before their run was synced.
 fn run_workflow(conn: &Connection, backend_id: &str, run_id: &str) -> Result<String> {
     Ok(conn
@@ -361,8 +352,8 @@ fn expired_sql(q: &TrustQuery, now: DateTime<Utc>) -> (String, Vec<rusqlite::typ
 
 /// The expired actions in the query's period (their deadline in it), as rows.
 fn expired_rows(conn: &Connection, q: &TrustQuery, now: DateTime<Utc>) -> Result<Vec<DecisionRow>> {
-    if q.reviewer.is_some() {
-        // An expiry has no reviewer.
+    if q.reviewer.as_deref().is_some_and(|r| !r.is_empty()) {
+        // An expiry has no reviewer: it is in the report's reviewer group '' only.
         return Ok(Vec::new());
     }
     let (sql, args) = expired_sql(q, now);
@@ -402,76 +393,250 @@ fn text<'r>(r: &'r rusqlite::Row<'_>, i: usize) -> rusqlite::Result<&'r str> {
     })
 }
 
-/// The decisions `q` selects. Only the filters given become conditions, so SQLite can read
-/// them through `decisions_by_time`, `_by_workflow` or `_by_reviewer` instead of scanning.
-/// Decisions recorded before their run was synced (workflow '') are always read; the caller
-/// matches them by their run's workflow.
-fn decisions_sql(q: &TrustQuery) -> (String, Vec<rusqlite::types::Value>) {
+/// Milliseconds in a day.
+const DAY_MS: i64 = 86_400_000;
+
+/// Which decisions of a period are read from `decisions` row by row.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Rows {
+    /// Every decision in the period.
+    All,
+    /// Only those whose run was not synced when decided (workflow ''): the roll-up leaves
+    /// them out, their workflow is looked up now.
+    Unsynced,
+}
+
+/// The decisions `q` selects, with whether their action was rolled back and their second
+/// opinion. Only the filters given become conditions, so SQLite reads them through
+/// `decisions_by_time`, `_by_workflow` or `_by_reviewer` instead of scanning. Decisions
+/// recorded before their run was synced (workflow '') are always read; the caller matches
+/// them by their run's workflow.
+fn decisions_sql(q: &TrustQuery, rows: Rows) -> (String, Vec<rusqlite::types::Value>) {
     use rusqlite::types::Value;
     let mut sql = String::from(
-        "SELECT id, backend_id, action_id, run_id, workflow, action_kind, reviewer, decision,
-            decided_at_ms, time_to_decide_ms, too_fast, corrected_fields, citation_opens
-         FROM decisions WHERE 1",
+        "SELECT d.id, d.backend_id, d.action_id, d.run_id, d.workflow, d.action_kind, d.reviewer,
+            d.decision, d.decided_at_ms, d.time_to_decide_ms, d.too_fast, d.corrected_fields,
+            d.citation_opens,
+            EXISTS (SELECT 1 FROM actions a WHERE a.backend_id = d.backend_id
+                    AND a.action_id = d.action_id AND a.status = 'rolled_back'),
+            (SELECT s.disagrees FROM second_reviews s WHERE s.decision_id = d.id)
+         FROM decisions d WHERE 1",
     );
     let mut args = Vec::new();
     if let Some(from) = q.from {
-        sql.push_str(" AND decided_at_ms >= ?");
+        sql.push_str(" AND d.decided_at_ms >= ?");
         args.push(Value::Integer(to_ms(from)));
     }
     if let Some(to) = q.to {
-        sql.push_str(" AND decided_at_ms < ?");
+        sql.push_str(" AND d.decided_at_ms < ?");
         args.push(Value::Integer(to_ms(to)));
     }
     if let Some(k) = &q.action_kind {
-        sql.push_str(" AND action_kind = ?");
+        sql.push_str(" AND d.action_kind = ?");
         args.push(Value::Text(k.clone()));
     }
     if let Some(r) = &q.reviewer {
-        sql.push_str(" AND reviewer = ?");
+        sql.push_str(" AND d.reviewer = ?");
         args.push(Value::Text(r.clone()));
     }
-    if let Some(w) = &q.workflow {
-        sql.push_str(" AND workflow IN (?, '')");
-        args.push(Value::Text(w.clone()));
+    match (rows, &q.workflow) {
+        (Rows::Unsynced, _) => sql.push_str(" AND d.workflow = ''"),
+        (Rows::All, Some(w)) => {
+            sql.push_str(" AND d.workflow IN (?, '')");
+            args.push(Value::Text(w.clone()));
+        }
+        (Rows::All, None) => {}
     }
     (sql, args)
 }
 
-/// The trust report for `q`, as of `now` (which pending actions count as expired).
-pub fn report(conn: &Connection, q: &TrustQuery, now: DateTime<Utc>) -> Result<TrustReport> {
-    let rolled = rolled_back_actions(conn)?;
-    let seconds = second_opinions(conn)?;
-    let mut total = Acc::default();
-    let mut by: [HashMap<String, Acc>; 3] = Default::default();
-    let mut weeks: HashMap<i64, Acc> = HashMap::new();
-    let mut bins = vec![(0_i64, 0_i64); TTD_BIN_EDGES_MS.len() + 1];
-    let mut count = |wf: &str, kind: &str, reviewer: &str, at_ms: i64, f: &Fact<'_>| {
-        add(&mut total, f);
-        for (map, key) in by.iter_mut().zip([wf, kind, reviewer]) {
-            match map.get_mut(key) {
-                Some(acc) => add(acc, f),
-                None => add(map.entry(key.to_string()).or_default(), f),
+/// The report's accumulators: totals, per workflow / action kind / reviewer, per week, and
+/// the time-to-decide bins.
+struct Tally {
+    total: Acc,
+    by: [HashMap<String, Acc>; 3],
+    weeks: HashMap<i64, Acc>,
+    bins: Vec<(i64, i64)>,
+}
+
+impl Tally {
+    fn new() -> Self {
+        Tally {
+            total: Acc::default(),
+            by: Default::default(),
+            weeks: HashMap::new(),
+            bins: vec![(0, 0); TTD_BIN_EDGES_MS.len() + 1],
+        }
+    }
+
+    /// The accumulators of a group: total, workflow, kind, reviewer, week.
+    fn accs(&mut self, keys: [&str; 3], week: i64) -> [&mut Acc; 5] {
+        let [wf, kind, reviewer] = &mut self.by;
+        let a = wf.entry(keys[0].to_string()).or_default();
+        let b = kind.entry(keys[1].to_string()).or_default();
+        let c = reviewer.entry(keys[2].to_string()).or_default();
+        let d = self.weeks.entry(week).or_default();
+        [&mut self.total, a, b, c, d]
+    }
+
+    fn bin(&mut self, ttd: i64, too_fast: bool) {
+        let i = TTD_BIN_EDGES_MS.partition_point(|edge| *edge <= ttd);
+        self.bins[i].0 += 1;
+        self.bins[i].1 += i64::from(too_fast);
+    }
+
+    /// One decision (or expiry).
+    fn fact(&mut self, keys: [&str; 3], at_ms: i64, f: &Fact<'_>) {
+        for acc in self.accs(keys, week_start_ms(at_ms)) {
+            add(acc, f);
+        }
+        if let Some(t) = f.ttd {
+            self.bin(t, f.too_fast);
+        }
+    }
+
+    /// One cell of the daily roll-up.
+    fn cell(&mut self, keys: [&str; 3], day_ms: i64, c: &Cell, ttds: &str) -> Result<()> {
+        let mut values = Vec::new();
+        for v in ttds.split(',').filter(|v| !v.is_empty()) {
+            let v: i64 = v
+                .parse()
+                .map_err(|e| crate::StoreError::Invalid(format!("trust_daily ttds {v}: {e}")))?;
+            values.push(v >> 1);
+            self.bin(v >> 1, v & 1 == 1);
+        }
+        for acc in self.accs(keys, week_start_ms(day_ms)) {
+            let s = &mut acc.stats;
+            s.approve += c.approve;
+            s.approve_with_edits += c.approve_with_edits;
+            s.deny += c.deny;
+            s.escalate += c.escalate;
+            s.decisions += c.approve + c.approve_with_edits + c.deny + c.escalate;
+            s.corrected += c.corrected;
+            s.too_fast += c.too_fast;
+            s.citation_opens += c.citation_opens;
+            s.with_citation_opens += c.with_citation_opens;
+            s.rolled_back += c.rolled_back;
+            s.second_reviews += c.second_reviews;
+            s.disagreements += c.disagreements;
+            acc.ttds.extend_from_slice(&values);
+        }
+        Ok(())
+    }
+
+    /// Corrections of one field in one cell.
+    fn field(&mut self, keys: [&str; 3], day_ms: i64, field: &str, n: i64) {
+        for acc in self.accs(keys, week_start_ms(day_ms)) {
+            match acc.fields.get_mut(field) {
+                Some(c) => *c += n,
+                None => {
+                    acc.fields.insert(field.to_string(), n);
+                }
             }
         }
-        add(weeks.entry(week_start_ms(at_ms)).or_default(), f);
-        if let Some(t) = f.ttd {
-            let i = TTD_BIN_EDGES_MS.partition_point(|edge| *edge <= t);
-            bins[i].0 += 1;
-            bins[i].1 += i64::from(f.too_fast);
+    }
+}
+
+/// The counts of one roll-up cell.
+#[derive(Default)]
+struct Cell {
+    approve: i64,
+    approve_with_edits: i64,
+    deny: i64,
+    escalate: i64,
+    corrected: i64,
+    too_fast: i64,
+    citation_opens: i64,
+    with_citation_opens: i64,
+    rolled_back: i64,
+    second_reviews: i64,
+    disagreements: i64,
+}
+
+/// The whole days `[lo, hi)` of `q`'s period the roll-up answers (days from 1970 on; an open
+/// end reaches as far as the data).
+fn rollup_days(q: &TrustQuery) -> (i64, i64) {
+    let lo = q.from.map_or(0, |f| {
+        let ms = to_ms(f);
+        (ms.div_euclid(DAY_MS) + i64::from(ms.rem_euclid(DAY_MS) != 0)) * DAY_MS
+    });
+    let hi =
+        q.to.map_or(i64::MAX, |t| to_ms(t).div_euclid(DAY_MS) * DAY_MS);
+    (lo.max(0), hi)
+}
+
+/// Adds the roll-up cells of `q` in whole days `[lo, hi)`.
+fn tally_rollup(conn: &Connection, q: &TrustQuery, lo: i64, hi: i64, t: &mut Tally) -> Result<()> {
+    use rusqlite::types::Value;
+    let mut cond = String::from("day_ms >= ? AND day_ms < ?");
+    let mut args = vec![Value::Integer(lo), Value::Integer(hi)];
+    for (col, v) in [
+        ("workflow", &q.workflow),
+        ("action_kind", &q.action_kind),
+        ("reviewer", &q.reviewer),
+    ] {
+        if let Some(v) = v {
+            cond.push_str(&format!(" AND {col} = ?"));
+            args.push(Value::Text(v.clone()));
         }
-    };
-    let (sql, args) = decisions_sql(q);
+    }
+    let mut st = conn.prepare_cached(&format!(
+        "SELECT day_ms, workflow, action_kind, reviewer, approve, approve_with_edits, deny,
+            escalate, corrected, too_fast, citation_opens, with_citation_opens, rolled_back,
+            second_reviews, disagreements, ttds
+         FROM trust_daily WHERE {cond}"
+    ))?;
+    let mut rows = st.query(rusqlite::params_from_iter(args.iter()))?;
+    while let Some(r) = rows.next()? {
+        let c = Cell {
+            approve: r.get(4)?,
+            approve_with_edits: r.get(5)?,
+            deny: r.get(6)?,
+            escalate: r.get(7)?,
+            corrected: r.get(8)?,
+            too_fast: r.get(9)?,
+            citation_opens: r.get(10)?,
+            with_citation_opens: r.get(11)?,
+            rolled_back: r.get(12)?,
+            second_reviews: r.get(13)?,
+            disagreements: r.get(14)?,
+        };
+        if c.approve + c.approve_with_edits + c.deny + c.escalate == 0 {
+            continue;
+        }
+        t.cell(
+            [text(r, 1)?, text(r, 2)?, text(r, 3)?],
+            r.get(0)?,
+            &c,
+            text(r, 15)?,
+        )?;
+    }
+    let mut st = conn.prepare_cached(&format!(
+        "SELECT day_ms, workflow, action_kind, reviewer, field, n FROM trust_daily_fields
+         WHERE {cond} AND n > 0"
+    ))?;
+    let mut rows = st.query(rusqlite::params_from_iter(args.iter()))?;
+    while let Some(r) = rows.next()? {
+        t.field(
+            [text(r, 1)?, text(r, 2)?, text(r, 3)?],
+            r.get(0)?,
+            text(r, 4)?,
+            r.get(5)?,
+        );
+    }
+    Ok(())
+}
+
+/// Adds the decisions of `q` read row by row.
+fn tally_rows(conn: &Connection, q: &TrustQuery, which: Rows, t: &mut Tally) -> Result<()> {
+    let (sql, args) = decisions_sql(q, which);
     let mut st = conn.prepare_cached(&sql)?;
     let mut rows = st.query(rusqlite::params_from_iter(args))?;
-    let mut key = String::new();
     while let Some(r) = rows.next()? {
-        let id: i64 = r.get(0)?;
-        let backend = text(r, 1)?;
-        let action = text(r, 2)?;
         let mut workflow = text(r, 4)?;
         let fallback;
         if workflow.is_empty() {
-            fallback = run_workflow(conn, backend, text(r, 3)?)?;
+            fallback = run_workflow(conn, text(r, 1)?, text(r, 3)?)?;
             workflow = &fallback;
         }
         if q.workflow.as_ref().is_some_and(|w| w != workflow) {
@@ -484,24 +649,64 @@ pub fn report(conn: &Connection, q: &TrustQuery, now: DateTime<Utc>) -> Result<T
         } else {
             Vec::new()
         };
-        let rolled_back = !rolled.is_empty() && approves(decision) && {
-            key.clear();
-            key.push_str(backend);
-            key.push('\u{1f}');
-            key.push_str(action);
-            rolled.contains(&key)
-        };
         let fact = Fact {
             decision,
             ttd: r.get(9)?,
             too_fast: r.get(10)?,
             corrected: &corrected,
             citation_opens: r.get(12)?,
-            rolled_back,
-            second: seconds.get(&id).copied(),
+            rolled_back: r.get(13)?,
+            second: r.get(14)?,
         };
-        count(workflow, text(r, 5)?, text(r, 6)?, r.get(8)?, &fact);
+        t.fact([workflow, text(r, 5)?, text(r, 6)?], r.get(8)?, &fact);
     }
+    Ok(())
+}
+
+/// The trust report for `q`, as of `now` (which pending actions count as expired). Whole days
+/// come from the daily roll-up (`trust_daily`); the partial days at the period's edges and
+/// decisions not yet tied to a workflow are read from `decisions`.
+pub fn report(conn: &Connection, q: &TrustQuery, now: DateTime<Utc>) -> Result<TrustReport> {
+    let mut t = Tally::new();
+    let (lo, hi) = rollup_days(q);
+    if lo < hi {
+        tally_rollup(conn, q, lo, hi, &mut t)?;
+        let edge = |from: Option<DateTime<Utc>>, to: Option<DateTime<Utc>>| TrustQuery {
+            from,
+            to,
+            ..q.clone()
+        };
+        tally_rows(conn, &edge(q.from, Some(from_ms(lo))), Rows::All, &mut t)?;
+        if q.to.is_some() {
+            tally_rows(conn, &edge(Some(from_ms(hi)), q.to), Rows::All, &mut t)?;
+        }
+        let middle = edge(Some(from_ms(lo)), (hi < i64::MAX).then(|| from_ms(hi)));
+        tally_rows(conn, &middle, Rows::Unsynced, &mut t)?;
+    } else {
+        tally_rows(conn, q, Rows::All, &mut t)?;
+    }
+    finish(conn, q, now, t)
+}
+
+/// [`report`] reading every decision row by row, without the roll-up: the reference the
+/// roll-up is tested against, and the benchmark's baseline.
+pub fn report_by_rows(
+    conn: &Connection,
+    q: &TrustQuery,
+    now: DateTime<Utc>,
+) -> Result<TrustReport> {
+    let mut t = Tally::new();
+    tally_rows(conn, q, Rows::All, &mut t)?;
+    finish(conn, q, now, t)
+}
+
+/// Adds the expiries and turns the accumulators into the report.
+fn finish(
+    conn: &Connection,
+    q: &TrustQuery,
+    now: DateTime<Utc>,
+    mut t: Tally,
+) -> Result<TrustReport> {
     for e in expired_rows(conn, q, now)? {
         let fact = Fact {
             decision: "expired",
@@ -512,9 +717,18 @@ pub fn report(conn: &Connection, q: &TrustQuery, now: DateTime<Utc>) -> Result<T
             rolled_back: false,
             second: None,
         };
-        count(&e.workflow, &e.action_kind, "", to_ms(e.decided_at), &fact);
+        t.fact(
+            [&e.workflow, &e.action_kind, ""],
+            to_ms(e.decided_at),
+            &fact,
+        );
     }
-    let [wf, kind, reviewer] = by;
+    let Tally {
+        total,
+        by: [wf, kind, reviewer],
+        weeks,
+        bins,
+    } = t;
     let week: HashMap<String, Acc> = weeks.into_iter().map(|(k, v)| (week_key(k), v)).collect();
     let mut lower = 0;
     let ttd_distribution = bins
@@ -546,7 +760,7 @@ pub fn report(conn: &Connection, q: &TrustQuery, now: DateTime<Utc>) -> Result<T
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(tag = "metric", rename_all = "snake_case")]
 pub enum Metric {
-    /// Every decision (and expiry).
+    /// Every decision made (the report's `decisions`; expiries are `Kind { kind: "expired" }`).
     All,
     /// Decisions of one kind (`approve`, `approve_with_edits`, `deny`, `escalate`, `expired`).
     Kind {
@@ -620,8 +834,7 @@ pub fn drill(
         q.to = Some(q.to.map_or(to, |t| t.min(to)));
     }
     let mut out = Vec::new();
-    let wants_expired = matches!(&d.metric, Metric::All)
-        || matches!(&d.metric, Metric::Kind { kind } if kind == "expired");
+    let wants_expired = matches!(&d.metric, Metric::Kind { kind } if kind == "expired");
     if !matches!(&d.metric, Metric::Kind { kind } if kind == "expired") {
         let (cond, arg): (&str, Option<String>) = match &d.metric {
             Metric::All => ("1", None),
@@ -701,3 +914,6 @@ pub fn drill(
 
 #[cfg(test)]
 pub(crate) mod tests;
+
+#[cfg(test)]
+mod rollup_tests;

@@ -8,9 +8,60 @@ fn store() -> Store {
     Store::open_in_memory().unwrap_or_else(|e| panic!("store: {e}"))
 }
 
+/// Gives the store a backend whose identity `subject` holds `roles`.
+pub(crate) fn identity(
+    s: &Store,
+    subject: &str,
+    roles: &[countersign_core::Role],
+) -> CmdResult<()> {
+    let b = backends::upsert(
+        s.conn(),
+        subject,
+        "http://localhost:1",
+        "countersign",
+        false,
+    )?;
+    let who = countersign_core::Whoami {
+        subject: subject.into(),
+        display_name: subject.into(),
+        roles: roles.to_vec(),
+        tenants: vec![],
+    };
+    backends::set_whoami(s.conn(), &b.backend_id, &who)?;
+    Ok(())
+}
+
+#[test]
+fn only_an_admin_changes_the_thresholds() -> CmdResult<()> {
+    use countersign_core::Role;
+    let mut s = store();
+    let t = Thresholds {
+        correction_max: 0.5,
+        ..Default::default()
+    };
+    // No identity yet, then a reviewer and finance: refused, nothing saved or audited.
+    let refused = |s: &mut Store| save_thresholds(s, &t, Utc::now()).err().map(|e| e.code);
+    assert_eq!(refused(&mut s), Some("forbidden"));
+    identity(&s, "rita", &[Role::Reviewer, Role::Finance, Role::Operator])?;
+    assert_eq!(refused(&mut s), Some("forbidden"));
+    assert_eq!(readiness::thresholds(s.conn())?, Thresholds::default());
+    assert!(audit::of_kinds(s.conn(), &[kinds::READINESS_THRESHOLDS_CHANGED])?.is_empty());
+    identity(&s, "ada", &[Role::Admin])?;
+    save_thresholds(&mut s, &t, Utc::now())?;
+    let events = audit::of_kinds(s.conn(), &[kinds::READINESS_THRESHOLDS_CHANGED])?;
+    assert_eq!(events.len(), 1);
+    assert_eq!(events[0].actor, "ada");
+    assert_eq!(
+        events[0].details["after"]["correction_max"],
+        serde_json::json!(0.5)
+    );
+    Ok(())
+}
+
 #[test]
 fn thresholds_are_validated_and_every_change_is_audited() -> CmdResult<()> {
     let mut s = store();
+    identity(&s, "ada", &[countersign_core::Role::Admin])?;
     let now = Utc::now();
     let t = Thresholds {
         second_review_share: 0.2,

@@ -1,17 +1,21 @@
 // Weekly failure review: this week's failed, escalated, denied and rolled-back runs with the
 // bucket the rules suggest and why, confirm/change per run (audited), the trend per bucket and
-// workflow over the last weeks, what moved since last week, and the week as CSV.
+// workflow over the last weeks, what moved since last week, the week as CSV, and the bucketing
+// rules' tunables (admin).
 import { useCallback, useState } from 'react';
 import { failures } from '../../api';
 import type { FailureBucket, FailureItem, FailureQuery } from '../../api/types';
 import { FAILURE_BUCKETS } from '../../api/types';
 import { useReportError } from '../../app/errors';
+import { useStore } from '../../app/store';
 import { useLoad } from '../../app/useLoad';
 import { SafeText } from '../../components/SafeText';
 import { ViewHeader } from '../../components/ViewHeader';
 import { BUCKET_LABELS, shiftWeek, trendWorkflows } from './buckets';
 import { ChangesList } from './ChangesList';
+import { isAdmin } from '../trust/TrustView';
 import { FailureTable } from './FailureTable';
+import { RulesForm } from './RulesForm';
 import { TrendChart, weekLabel } from './TrendChart';
 import './failures.css';
 
@@ -19,6 +23,7 @@ const PAGE = 100;
 
 export function FailuresView({ onOpenRun }: { onOpenRun: (backendId: string, runId: string) => void }) {
   const report = useReportError();
+  const { backends } = useStore();
   const [week, setWeek] = useState<string | null>(null);
   const [workflow, setWorkflow] = useState('');
   const [bucket, setBucket] = useState<FailureBucket | ''>('');
@@ -143,6 +148,13 @@ export function FailuresView({ onOpenRun }: { onOpenRun: (backendId: string, run
           </div>
         ) : null}
       </section>
+      <RulesForm
+        canEdit={isAdmin(backends)}
+        onSaved={() => {
+          page.reload();
+          trend.reload();
+        }}
+      />
     </div>
   );
 }

@@ -14,6 +14,16 @@ export function Num({ n, onClick, testId }: { n: number; onClick: () => void; te
   );
 }
 
+/** A time-to-decide percentile; opens the decisions decided within it (at most `v` ms). */
+export function Percentile({ v, testId, onOpen }: { v: number | null; testId: string; onOpen: (m: Metric) => void }) {
+  if (v === null) return <>{ms(v)}</>;
+  return (
+    <button type="button" className="link-button num" data-testid={testId} onClick={() => onOpen({ metric: 'time_to_decide', from_ms: 0, to_ms: v + 1 })}>
+      {ms(v)}
+    </button>
+  );
+}
+
 export function StatCells({ s, group, onDrill }: { s: TrustStats; group: [Dimension, string] | null; onDrill: OnDrill }) {
   return (
     <>
@@ -23,8 +33,12 @@ export function StatCells({ s, group, onDrill }: { s: TrustStats; group: [Dimens
           {c.rate ? <span className="muted small"> {c.rate(s)}</span> : null}
         </td>
       ))}
-      <td className="num">{ms(s.p50_ms)}</td>
-      <td className="num">{ms(s.p90_ms)}</td>
+      <td className="num">
+        <Percentile v={s.p50_ms} testId="drill-p50" onOpen={(m) => onDrill(group, m)} />
+      </td>
+      <td className="num">
+        <Percentile v={s.p90_ms} testId="drill-p90" onOpen={(m) => onDrill(group, m)} />
+      </td>
     </>
   );
 }

@@ -21,7 +21,7 @@ import { VIEW_IDS } from '../../lib/viewState';
 import { DrillList } from './DrillList';
 import { binLabel, COLUMNS, metricLabel, ms, pct } from './format';
 import { Readiness, ScorecardTable, ThresholdsForm, parseThresholds } from './Readiness';
-import { GroupTable, Num, StatCells, Totals } from './ReportTables';
+import { GroupTable, Num, Percentile, StatCells, Totals } from './ReportTables';
 import { SecondReviewCard } from './SecondReviewPanel';
 import { TrustView, TtdBins, isAdmin, ttdChart } from './TrustView';
 
@@ -192,6 +192,15 @@ describe('trust view', () => {
     const deny = nums.find((n) => (n.props as { testId: string }).testId === 'drill-deny')!;
     (deny.props as { onClick: () => void }).onClick();
     expect(calls).toEqual([[['reviewer', 'ana'], { metric: 'kind', kind: 'deny' }]]);
+    // The percentiles open the decisions decided within them.
+    const pcts = find(StatCells(cells[0]!.props as Parameters<typeof StatCells>[0]), Percentile);
+    expect(pcts).toHaveLength(2);
+    const p90 = Percentile(pcts[1]!.props as Parameters<typeof Percentile>[0]);
+    const s = stats();
+    expect(wrap(p90)).toContain('data-testid="drill-p90"');
+    (p90 as { props: { onClick: () => void } }).props.onClick();
+    expect(calls[1]).toEqual([['reviewer', 'ana'], { metric: 'time_to_decide', from_ms: 0, to_ms: (s.p90_ms ?? 0) + 1 }]);
+    expect(wrap(<Percentile v={null} testId="x" onOpen={() => {}} />)).toBe('—');
   });
 
   it('group keys are text, never HTML; weeks are times', () => {

@@ -198,6 +198,27 @@ impl Default for FailureRules {
 }
 
 impl FailureRules {
+    /// Checks every value is in range (cuts and margin between 0 and 1, workflow names not
+    /// blank); the first problem is returned.
+    pub fn validate(&self) -> Result<(), String> {
+        let unit = |name: &str, v: f64| {
+            if (0.0..=1.0).contains(&v) {
+                Ok(())
+            } else {
+                Err(format!("{name} must be between 0 and 1"))
+            }
+        };
+        unit("default_cut", self.default_cut)?;
+        unit("margin", self.margin)?;
+        for (workflow, cut) in &self.cuts {
+            if workflow.trim().is_empty() {
+                return Err("a workflow cut needs a workflow name".into());
+            }
+            unit(&format!("the cut of {workflow}"), *cut)?;
+        }
+        Ok(())
+    }
+
     /// The cut that applies to `workflow`.
     pub fn cut_for(&self, workflow: &str) -> f64 {
         self.cuts.get(workflow).copied().unwrap_or(self.default_cut)

@@ -405,10 +405,110 @@ fn every_number_opens_its_decisions() -> Result<()> {
         ),
         (1, "a6", "crm")
     );
-    assert_eq!(
-        open(Some((Dimension::Week, "2026-11-09T00:00:00Z")), Metric::All)?.len(),
-        3
-    );
+    // The week of d4 and d5 (and a6's expiry): its "decisions" are the two decided.
+    let week = open(Some((Dimension::Week, "2026-11-09T00:00:00Z")), Metric::All)?;
+    assert_eq!(week.len(), 2);
+    assert!(week.iter().all(|d| d.decision != "expired") && week[0].id == f.d5);
+    // The expiry is in the reviewer group '' of the report, and opens from there.
+    let r = report(c, &all, now())?;
+    let none = r
+        .by_reviewer
+        .iter()
+        .find(|g| g.key.is_empty())
+        .map(|g| g.stats.expired);
+    assert_eq!(none, Some(1));
+    let from_none = open(
+        Some((Dimension::Reviewer, "")),
+        Metric::Kind {
+            kind: "expired".into(),
+        },
+    )?;
+    assert_eq!(ids(&from_none), vec![0]);
+    assert_eq!(from_none[0].action_id, "a6");
+    // Every count of every group opens exactly that many rows.
+    let metrics = |s: &TrustStats| {
+        [
+            (Metric::All, s.decisions),
+            (
+                Metric::Kind {
+                    kind: "approve".into(),
+                },
+                s.approve,
+            ),
+            (
+                Metric::Kind {
+                    kind: "approve_with_edits".into(),
+                },
+                s.approve_with_edits,
+            ),
+            (
+                Metric::Kind {
+                    kind: "deny".into(),
+                },
+                s.deny,
+            ),
+            (
+                Metric::Kind {
+                    kind: "escalate".into(),
+                },
+                s.escalate,
+            ),
+            (
+                Metric::Kind {
+                    kind: "expired".into(),
+                },
+                s.expired,
+            ),
+            (Metric::Corrected { field: None }, s.corrected),
+            (Metric::TooFast, s.too_fast),
+            (Metric::CitationOpened, s.with_citation_opens),
+            (Metric::RolledBack, s.rolled_back),
+            (Metric::SecondReviewed, s.second_reviews),
+            (Metric::Disagreed, s.disagreements),
+            (
+                Metric::TimeToDecide {
+                    from_ms: 0,
+                    to_ms: None,
+                },
+                s.timed,
+            ),
+        ]
+    };
+    let dims = [
+        (Dimension::Workflow, &r.by_workflow),
+        (Dimension::ActionKind, &r.by_action_kind),
+        (Dimension::Reviewer, &r.by_reviewer),
+        (Dimension::Week, &r.by_week),
+    ];
+    for (metric, n) in metrics(&r.totals) {
+        assert_eq!(
+            open(None, metric.clone())?.len() as i64,
+            n,
+            "all: {metric:?}"
+        );
+    }
+    for (dim, groups) in dims {
+        for g in groups {
+            for (metric, n) in metrics(&g.stats) {
+                let got = open(Some((dim, g.key.as_str())), metric.clone())?.len() as i64;
+                assert_eq!(got, n, "{dim:?} {}: {metric:?}", g.key);
+            }
+            for fc in &g.stats.top_corrected_fields {
+                let m = Metric::Corrected {
+                    field: Some(fc.field.clone()),
+                };
+                let got = open(Some((dim, g.key.as_str())), m)?.len() as i64;
+                assert_eq!(got, fc.count, "{dim:?} {}: field {}", g.key, fc.field);
+            }
+        }
+    }
+    for b in &r.ttd_distribution {
+        let m = Metric::TimeToDecide {
+            from_ms: b.from_ms,
+            to_ms: b.to_ms,
+        };
+        assert_eq!(open(None, m)?.len() as i64, b.count, "bin {}", b.from_ms);
+    }
     assert_eq!(
         ids(&open(
             Some((Dimension::Workflow, "crm")),
