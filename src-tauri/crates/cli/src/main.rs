@@ -237,7 +237,7 @@ struct SyncArgs {
 #[derive(Subcommand)]
 enum RunsCmd {
     /// List stored runs, newest first.
-    List(ListArgs),
+    List(Box<ListArgs>),
     /// One run in full: tool calls, citations, policy checks, cost.
     Show(ShowArgs),
 }
@@ -400,7 +400,7 @@ async fn run(cli: Cli) -> Result<(), String> {
         .map_err(|e| e.to_string())?,
         Command::Backend(BackendCmd::LoadAgent(a)) => load_agent::run_agent(a).await,
         Command::Sync(a) => sync(a).await,
-        Command::Runs(RunsCmd::List(a)) => list_runs(a),
+        Command::Runs(RunsCmd::List(a)) => list_runs(*a),
         Command::Runs(RunsCmd::Show(a)) => show_run(a),
         Command::Approvals(ApprovalsCmd::List(a)) => list_approvals(a),
         Command::Backends(BackendsCmd::List(a)) => list_backends(a),

@@ -70,8 +70,8 @@ impl Rows {
             self.header = true;
             writeln!(
                 self.out,
-                "{:<20}  {:<28}  {:<18}  {:<14}  {:>10}  {:>8}  {}",
-                "STARTED (UTC)", "RUN", "WORKFLOW", "OUTCOME", "COST", "LATENCY", "MODEL"
+                "{:<20}  {:<28}  {:<18}  {:<14}  {:>10}  {:>8}  MODEL",
+                "STARTED (UTC)", "RUN", "WORKFLOW", "OUTCOME", "COST", "LATENCY"
             )?;
         }
         writeln!(
