@@ -88,8 +88,11 @@ export class Rig {
     return info;
   }
 
-  /** Starts tauri-driver with the app's environment and opens a WebDriver session on the app. */
-  async app(env = {}) {
+  /**
+   * Starts tauri-driver with the app's environment and opens a WebDriver session on the app
+   * (or on another Tauri binary, `application`).
+   */
+  async app(env = {}, { application = APP } = {}) {
     const display = await this.xvfb();
     const appData = this.tempDir('app');
     const port = await freePort();
@@ -112,7 +115,7 @@ export class Rig {
       .catch((e) => {
         throw new Error(`${e.message}\n${driver.stderrText}`);
       });
-    this.session = await Session.create(base, { browserName: 'wry', 'tauri:options': { application: APP } });
+    this.session = await Session.create(base, { browserName: 'wry', 'tauri:options': { application } });
     return { session: this.session, appData, env: fullEnv };
   }
 
