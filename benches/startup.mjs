@@ -80,7 +80,8 @@ async function openView(s, v) {
   await (await s.find(`[data-testid="nav-${v}"]`)).click();
   await waitFor(`the ${v} view`, () => s.execute(
     `const b = document.querySelector('[data-testid="nav-${v}"]');
-     return !!b && b.classList.contains('active') && !!document.querySelector('main section.view');`,
+     const shown = [...document.querySelectorAll('main > *')].filter((el) => !el.matches('.error-banner, p.muted'));
+     return !!b && b.classList.contains('active') && shown.length > 0;`,
   ), 20_000, 20);
 }
 
