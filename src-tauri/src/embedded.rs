@@ -30,15 +30,16 @@ pub fn start(
     if std::env::var("COUNTERSIGN_EMBEDDED").as_deref() == Ok("0") {
         return Ok(None);
     }
+    let demo = countersign_backend::Config::demo();
     let trickle = std::env::var("COUNTERSIGN_EMBEDDED_TRICKLE")
         .ok()
         .and_then(|v| v.parse().ok())
-        .unwrap_or(0.2);
+        .unwrap_or(demo.trickle);
     let config = countersign_backend::Config {
         listen: ([127, 0, 0, 1], 0).into(),
         data_dir: data_dir.join("reference-backend"),
         trickle,
-        ..Default::default()
+        ..demo
     };
     let handle = tauri::async_runtime::block_on(countersign_backend::start(config))?;
     tracing::info!(url = %handle.url, "embedded reference backend started");

@@ -117,12 +117,12 @@ export class Rig {
   }
 
   /**
-   * Starts tauri-driver with the app's environment and opens a WebDriver session on the app.
-   * A driver that could not bind the ports it was handed (taken by another process between the
-   * check and its bind) is stopped and started again on fresh ports, up to three times; any
-   * other failure fails at once.
+   * Starts tauri-driver with the app's environment and opens a WebDriver session on the app
+   * (or on another Tauri binary, `application`). A driver that could not bind the ports it was
+   * handed (taken by another process between the check and its bind) is stopped and started
+   * again on fresh ports, up to three times; any other failure fails at once.
    */
-  async app(env = {}) {
+  async app(env = {}, { application = APP } = {}) {
     const display = await this.xvfb();
     const appData = this.tempDir('app');
     const fullEnv = {
@@ -145,7 +145,7 @@ export class Rig {
       const base = `http://127.0.0.1:${port}`;
       try {
         await waitFor('tauri-driver', async () => (await fetch(`${base}/status`, { signal: AbortSignal.timeout(1000) })).ok, 20_000);
-        this.session = await Session.create(base, { browserName: 'wry', 'tauri:options': { application: APP } });
+        this.session = await Session.create(base, { browserName: 'wry', 'tauri:options': { application } });
         return { session: this.session, appData, env: fullEnv };
       } catch (e) {
         const portTaken = BIND_FAILURE.test(driver.stderrText);

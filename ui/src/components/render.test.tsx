@@ -55,10 +55,21 @@ describe('JsonBlock', () => {
 });
 
 describe('Money', () => {
-  it('shows formatted micros with the exact decimal in the title', () => {
-    const html = renderToStaticMarkup(<Money micros={4200} />);
-    expect(html).toContain('$0.0042');
-    expect(html).toContain('title="0.004200 USD"');
+  it('shows cents, with the exact micro-dollars in the title', () => {
+    const html = renderToStaticMarkup(<Money micros={1_234_567_891} />);
+    expect(html).toContain('>$1,234.57</span>');
+    expect(html).toContain('title="$1,234.567891 exactly (1,234,567,891 micro-dollars)"');
+  });
+
+  it('keeps an amount under a cent readable, never $0.00', () => {
+    const html = renderToStaticMarkup(<Money micros={4213} />);
+    expect(html).toContain('>$0.0042</span>');
+    expect(html).toContain('title="$0.004213 exactly (4,213 micro-dollars)"');
+  });
+
+  it('shows a typed amount (a cap) exactly when asked', () => {
+    expect(renderToStaticMarkup(<Money micros={30_000_001} precision="exact" />)).toContain('>$30.000001</span>');
+    expect(renderToStaticMarkup(<Money micros={30_000_001} />)).toContain('>$30.00</span>');
   });
 });
 

@@ -27,7 +27,7 @@ export function describeBudget(b: Cap): [string, string][] {
   return [
     ['scope', scopeLabel(b.scope.kind, b.scope.value)],
     ['period', periodLabel(b)],
-    ['max cost', l.max_cost_micros == null ? '—' : formatMicros(l.max_cost_micros)],
+    ['max cost', l.max_cost_micros == null ? '—' : formatMicros(l.max_cost_micros, 'exact')],
     ['max tool calls', n(l.max_tool_calls)],
     ['max wall time', n(l.max_wall_ms, ' ms')],
     ['max runs', n(l.max_runs)],

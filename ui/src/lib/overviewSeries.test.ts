@@ -54,7 +54,9 @@ describe('shapeOverview', () => {
   });
 
   it('places a marker on the day the model changed', () => {
-    expect(s.markers).toEqual([{ index: 2, workflow: 'triage', label: 'triage: m1 → m2' }]);
+    expect(s.markers).toEqual([
+      { index: 2, day: s.days[2], workflow: 'triage', from: 'm1', to: 'm2', label: 'triage: m1 → m2' },
+    ]);
   });
 
   it('keeps points outside the requested window', () => {

@@ -12,7 +12,11 @@ export interface Series {
 export interface Marker {
   /** Index into `days`. */
   index: number;
+  /** The UTC day of the change (epoch ms). */
+  day: number;
   workflow: string;
+  from: string;
+  to: string;
   label: string;
 }
 
@@ -123,7 +127,7 @@ export function shapeOverview(ov: Overview, sinceMs: number, untilMs: number): O
     if (Number.isNaN(t)) continue;
     const i = index.get(utcDay(t));
     if (i === undefined) continue;
-    markers.push({ index: i, workflow: mc.workflow, label: `${mc.workflow}: ${mc.from} → ${mc.to}` });
+    markers.push({ index: i, day: utcDay(t), workflow: mc.workflow, from: mc.from, to: mc.to, label: `${mc.workflow}: ${mc.from} → ${mc.to}` });
   }
 
   return {

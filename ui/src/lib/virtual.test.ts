@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { pagesFor, scrollToRow, virtualWindow } from './virtual';
+import { pagesFor, pagesToDrop, scrollToRow, virtualWindow } from './virtual';
 
 describe('virtualWindow', () => {
   it('renders the visible rows plus overscan at the top', () => {
@@ -48,5 +48,28 @@ describe('scrollToRow', () => {
     expect(scrollToRow(5, 0, 300, 30)).toBe(0);
     expect(scrollToRow(10, 0, 300, 30)).toBe(30);
     expect(scrollToRow(2, 300, 300, 30)).toBe(60);
+  });
+});
+
+describe('pagesToDrop', () => {
+  it('drops pages more than `keep` away from the view', () => {
+    expect(pagesToDrop([0, 1, 2, 3, 9, 10, 11, 20], 2_000, 2_050, 200, 1)).toEqual([0, 1, 2, 3, 20]);
+    expect(pagesToDrop([0, 1], 0, 60, 200, 3)).toEqual([]);
+  });
+
+  it('keeps the cache bounded while scrolling 100,000 rows down and back', () => {
+    const cache = new Set<number>();
+    let most = 0;
+    const visit = (top: number) => {
+      const w = virtualWindow({ scrollTop: top * 28, viewportHeight: 700, rowHeight: 28, total: 100_000 });
+      for (const p of pagesToDrop(cache, w.start, w.end, 200, 3)) cache.delete(p);
+      for (const p of pagesFor(w.start, w.end, 200)) cache.add(p);
+      most = Math.max(most, cache.size);
+    };
+    for (let row = 0; row < 100_000; row += 150) visit(row);
+    for (let row = 100_000; row >= 0; row -= 150) visit(row);
+    // Two pages in view at most, three either side.
+    expect(most).toBeLessThanOrEqual(8);
+    expect(cache.has(0)).toBe(true);
   });
 });

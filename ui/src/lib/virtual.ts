@@ -47,3 +47,14 @@ export function scrollToRow(index: number, scrollTop: number, viewportHeight: nu
   if (bottom > scrollTop + viewportHeight) return Math.max(0, bottom - viewportHeight);
   return scrollTop;
 }
+
+/**
+ * Cached pages to drop so the cache stays bounded while scrolling far: every page more than
+ * `keep` pages away from those covering rows [start, end).
+ */
+export function pagesToDrop(cached: Iterable<number>, start: number, end: number, pageSize: number, keep: number): number[] {
+  const wanted = pagesFor(start, Math.max(end, start + 1), pageSize);
+  const lo = (wanted[0] ?? 0) - keep;
+  const hi = (wanted[wanted.length - 1] ?? 0) + keep;
+  return [...cached].filter((p) => p < lo || p > hi);
+}

@@ -120,6 +120,9 @@ pub struct Config {
     pub database: Option<Database>,
     /// Runs to seed on first start when the database is empty.
     pub seed_runs: u64,
+    /// Where seeded history ends; `None` is the moment the server starts, so a fresh demo
+    /// has recent runs and writes waiting for review.
+    pub seed_until: Option<chrono::DateTime<chrono::Utc>>,
     /// RNG seed; the data set is deterministic given it.
     pub seed: u64,
     /// Share (0.0..=1.0) of responses that misbehave (500, 503, 429, slow, reset, truncated).
@@ -170,12 +173,25 @@ impl Default for Config {
             data_dir: PathBuf::from("countersign-backend-data"),
             database: None,
             seed_runs: 200,
+            seed_until: None,
             seed: 7,
             faults: 0.0,
             hostile: false,
             trickle: 0.0,
             agents: AgentLimits::default(),
             prices: None,
+        }
+    }
+}
+
+impl Config {
+    /// The demo the app embeds: 1,500 runs of history ending when it starts (about 25 a day,
+    /// a dozen writes waiting for review) and 0.2 new runs a second.
+    pub fn demo() -> Self {
+        Config {
+            seed_runs: 1500,
+            trickle: 0.2,
+            ..Config::default()
         }
     }
 }
@@ -302,6 +318,7 @@ pub async fn start(config: Config) -> Result<Handle, Error> {
         .clone()
         .unwrap_or_else(|| Database::in_dir(&config.data_dir));
     let (seed, seed_runs, hostile) = (config.seed, config.seed_runs, config.hostile);
+    let seed_until = config.seed_until;
     let opened = database.clone();
     let (db, token, tokens, audit_key, webhook_key) =
         tokio::task::spawn_blocking(move || -> Result<_, Error> {
@@ -311,7 +328,8 @@ pub async fn start(config: Config) -> Result<Handle, Error> {
             let db = db::Db::open(&opened)?;
             db.with(|c| -> Result<(), Error> {
                 if seed_runs > 0 {
-                    db::seed(c, seed_runs, seed, hostile, true)?;
+                    let until = seed_until.unwrap_or_else(chrono::Utc::now);
+                    db::seed(c, seed_runs, seed, hostile, true, until)?;
                 }
                 db::expire_due(c, chrono::Utc::now())?;
                 Ok(())
@@ -423,7 +441,8 @@ async fn trickle_loop(state: Arc<State>, rate: f64, mut stop: watch::Receiver<bo
 }
 
 /// Seeds `n` runs (with their pending actions) straight into `data_dir`'s database in one
-/// transaction, without starting a server. Returns the number of runs written.
+/// transaction, without starting a server, as history ending now. Returns the number of runs
+/// written.
 pub fn seed_runs_direct(data_dir: &Path, n: u64, seed: u64) -> Result<u64, Error> {
     db::seed_direct(&Database::in_dir(data_dir), n, seed)
 }

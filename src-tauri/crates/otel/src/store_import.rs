@@ -4,7 +4,7 @@
 use crate::{ImportError, PriceTable, identity_keys, import_otlp_json_with};
 use chrono::Utc;
 use countersign_store::runs::Applied;
-use countersign_store::{Store, backends, quarantine, runs};
+use countersign_store::{Store, backends, health, quarantine, runs};
 use serde::Serialize;
 use std::path::Path;
 
@@ -54,7 +54,8 @@ fn slug(source: &str) -> String {
 }
 
 /// Imports an OTLP/JSON document under the pseudo-backend `http://import.localhost/<source>`
-/// named `name` (the source when empty). User, tenant and session are read with the identity
+/// named `name` (the source when empty), recording the time of the import as its last
+/// success. User, tenant and session are read with the identity
 /// keys the store's settings hold ([`identity_keys::load`]).
 pub fn import_bytes(
     store: &mut Store,
@@ -92,6 +93,8 @@ pub fn import_bytes(
         quarantine::insert(&tx, &backend.backend_id, "runs", &r.reason, &r.raw)?;
         counts.rejected += 1;
     }
+    // When it was imported (or last received): what the UI says instead of a sync time.
+    health::record_success(&tx, &backend.backend_id, now)?;
     tx.commit().map_err(countersign_store::StoreError::from)?;
     Ok(counts)
 }

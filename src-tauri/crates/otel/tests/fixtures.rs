@@ -4,7 +4,7 @@ use countersign_core::{Micros, Outcome, Run};
 use countersign_otel::{
     IdentityKeys, PriceTable, import_file, import_otlp_json, import_otlp_json_with,
 };
-use countersign_store::{Store, quarantine, runs};
+use countersign_store::{Store, health, quarantine, runs};
 use std::path::PathBuf;
 
 type R = Result<(), Box<dyn std::error::Error>>;
@@ -749,4 +749,41 @@ fn flattened_metadata_and_graph_id() {
     let bare = doc.replace("metadata.graph_id", "metadata.other");
     let r = import_otlp_json(bare.as_bytes(), &prices()).expect("imports");
     assert_eq!(r.runs[0].workflow, "agents");
+}
+
+#[test]
+fn an_import_records_when_it_was_imported() -> R {
+    let dir = tempfile::tempdir()?;
+    let mut store = Store::open(&dir.path().join("cs.db"))?;
+    let before = chrono::Utc::now();
+    let first = import_file(
+        &mut store,
+        &fixture("pydantic_ai_support.json"),
+        "",
+        &prices(),
+    )?;
+    let after = chrono::Utc::now();
+    let h = health::get(store.conn(), &first.backend_id)?;
+    assert_eq!(h.state, health::HealthState::Healthy);
+    let at = h.last_success_at.ok_or("no import time")?;
+    // Milliseconds in the store.
+    assert!(
+        at >= before - chrono::Duration::milliseconds(1) && at <= after,
+        "{at}"
+    );
+    // Importing it again a day later moves the time, even when nothing changed.
+    let yesterday = at - chrono::Duration::days(1);
+    health::record_success(store.conn(), &first.backend_id, yesterday)?;
+    let again = import_file(
+        &mut store,
+        &fixture("pydantic_ai_support.json"),
+        "",
+        &prices(),
+    )?;
+    assert_eq!(again.inserted, 0);
+    let later = health::get(store.conn(), &first.backend_id)?
+        .last_success_at
+        .ok_or("no import time")?;
+    assert!(later >= at, "{later} < {at}");
+    Ok(())
 }

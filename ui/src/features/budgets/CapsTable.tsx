@@ -13,7 +13,7 @@ export function Limits({ b }: { b: Budget }) {
   if (l.max_cost_micros != null)
     parts.push(
       <span key="cost">
-        cost ≤ <Money micros={l.max_cost_micros} />
+        cost ≤ <Money micros={l.max_cost_micros} precision="exact" />
         {b.period === 'run' ? '/run' : ''}
       </span>,
     );

@@ -21,7 +21,7 @@ export function SpendBar({ b, s }: { b: Budget; s: BudgetSpend }) {
     <div className="spend" data-testid="budget-spend" data-level={level} data-used-micros={used}>
       <div className="spend-text">
         {b.period === 'run' ? 'largest run ' : ''}
-        <Money micros={used} /> of <Money micros={limit} />
+        <Money micros={used} /> of <Money micros={limit} precision="exact" />
         {pct ? <strong className={`spend-pct level-${level}`}> {pct}</strong> : null}
       </div>
       <div

@@ -17,6 +17,7 @@ import {
 import { useEffect, useRef } from 'react';
 import type { Marker } from '../../lib/overviewSeries';
 import { chartLabel } from './chartLabels';
+import { layoutMarkerLabels, ROW_HEIGHT } from './markerLabels';
 
 Chart.register(BarController, BarElement, LineController, LineElement, PointElement, CategoryScale, LinearScale, Tooltip, Legend);
 
@@ -43,7 +44,11 @@ export function ChartBox({ config, testId, label, tall = false }: { config: AnyC
   );
 }
 
-/** Dashed vertical lines where a workflow's model changed, labelled "workflow: from → to". */
+/**
+ * Dashed vertical lines where a workflow's model changed, each labelled with its number in the
+ * list of model changes and "workflow: from → to", laid out so no two labels overlap (numbers
+ * only when the full labels do not fit; see `layoutMarkerLabels`).
+ */
 export function modelChangePlugin(markers: Marker[]): Plugin {
   return {
     id: 'modelChanges',
@@ -51,7 +56,7 @@ export function modelChangePlugin(markers: Marker[]): Plugin {
       if (markers.length === 0) return;
       const x = chart.scales['x'];
       if (!x) return;
-      const { top, bottom } = chart.chartArea;
+      const area = chart.chartArea;
       const ctx = chart.ctx;
       const step = x.getPixelForValue(1) - x.getPixelForValue(0);
       const half = Number.isFinite(step) ? step / 2 : 0;
@@ -61,19 +66,19 @@ export function modelChangePlugin(markers: Marker[]): Plugin {
       ctx.lineWidth = 1.5;
       ctx.setLineDash([5, 4]);
       ctx.font = '11px system-ui, sans-serif';
-      const used = new Map<number, number>();
-      for (const m of markers) {
-        const px = Math.round(x.getPixelForValue(m.index) - half) + 0.5;
+      const lines = markers.map((m, i) => ({
+        px: Math.round(x.getPixelForValue(m.index) - half) + 0.5,
+        n: i + 1,
+        text: chartLabel(m.label, 48),
+      }));
+      for (const l of lines) {
         ctx.beginPath();
-        ctx.moveTo(px, top);
-        ctx.lineTo(px, bottom);
+        ctx.moveTo(l.px, area.top);
+        ctx.lineTo(l.px, area.bottom);
         ctx.stroke();
-        const row = used.get(m.index) ?? 0;
-        used.set(m.index, row + 1);
-        const text = chartLabel(m.label, 48);
-        const w = ctx.measureText(text).width;
-        const tx = px + 4 + w > chart.chartArea.right ? px - 4 - w : px + 4;
-        ctx.fillText(text, tx, top + 12 + row * 13);
+      }
+      for (const b of layoutMarkerLabels(lines, (t) => ctx.measureText(t).width, area)) {
+        ctx.fillText(b.text, b.x, area.top + 12 + b.row * ROW_HEIGHT);
       }
       ctx.restore();
     },

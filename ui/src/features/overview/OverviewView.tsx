@@ -5,7 +5,7 @@ import { Money } from '../../components/Money';
 import { SyncButton } from '../../components/SyncButton';
 import { ViewHeader } from '../../components/ViewHeader';
 import { formatMicros } from '../../lib/money';
-import { shapeOverview, windowBounds, DAY_MS, type OverviewSeries, type Series } from '../../lib/overviewSeries';
+import { shapeOverview, windowBounds, DAY_MS, type Marker, type OverviewSeries, type Series } from '../../lib/overviewSeries';
 import { WINDOWS, type RunFilters, type WindowDays } from '../../lib/viewState';
 import { ChartBox, color, modelChangePlugin, type AnyChartConfig } from './ChartBox';
 import { Clipped, ClippedOption } from '../../components/Clipped';
@@ -26,6 +26,13 @@ function dayTitle(ms: number): string {
 }
 
 const moneyTick = (v: number | string) => formatMicros(Math.round(Number(v)));
+
+/** "$1.23 (exactly $1.234567)" for a chart tooltip; just "$1.23" when that is exact. */
+export function moneyWithExact(micros: number): string {
+  const shown = formatMicros(micros);
+  const exact = formatMicros(micros, 'exact');
+  return shown === exact ? shown : `${shown} (exactly ${exact})`;
+}
 
 function baseOptions(s: OverviewSeries, opts: { stacked?: boolean; money?: boolean; percent?: boolean }) {
   return {
@@ -57,7 +64,7 @@ function baseOptions(s: OverviewSeries, opts: { stacked?: boolean; money?: boole
             const v = item.raw;
             const label = chartLabel(item.dataset.label, TOOLTIP_LABEL_MAX);
             if (v === null || v === undefined) return `${label}: —`;
-            if (opts.money) return `${label}: ${formatMicros(Number(v))}`;
+            if (opts.money) return `${label}: ${moneyWithExact(Number(v))}`;
             if (opts.percent) return `${label}: ${Number(v).toFixed(1)}%`;
             return `${label}: ${String(v)}`;
           },
@@ -243,16 +250,7 @@ export function OverviewView({
       ) : null}
       {s && configs ? (
         <>
-          {s.markers.length > 0 ? (
-            <div className="card model-changes" data-testid="model-changes">
-              <strong>Model changes</strong> (dashed red lines):{' '}
-              {ov.data?.model_changes.map((m, i) => (
-                <span key={i} className="tag" data-testid="model-change">
-                  {dayLabel(Date.parse(m.day))}: <Clipped text={m.workflow} max={60} /> <Clipped text={m.from} max={60} /> → <Clipped text={m.to} max={60} />
-                </span>
-              ))}
-            </div>
-          ) : null}
+          <ModelChangeList markers={s.markers} />
           {t && t.runs === 0 ? <p className="empty">No runs in this window. Sync a backend or pick a longer window.</p> : null}
           <div className="chart-grid">
             <ChartCard title="Runs per day by workflow">
@@ -283,6 +281,27 @@ export function OverviewView({
         </>
       ) : null}
     </section>
+  );
+}
+
+/**
+ * The model changes of the window, numbered as their labels on the charts (where close changes
+ * may show only their numbers), each in full.
+ */
+export function ModelChangeList({ markers }: { markers: Marker[] }) {
+  if (markers.length === 0) return null;
+  return (
+    <div className="card model-changes" data-testid="model-changes">
+      <strong>Model changes</strong> (dashed red lines, numbered on the charts):{' '}
+      <ol className="model-change-list">
+        {markers.map((m, i) => (
+          <li key={i} className="tag" data-testid="model-change" data-n={i + 1}>
+            <span className="model-change-n">{i + 1}</span> {dayLabel(m.day)}: <Clipped text={m.workflow} max={60} />{' '}
+            <Clipped text={m.from} max={60} /> → <Clipped text={m.to} max={60} />
+          </li>
+        ))}
+      </ol>
+    </div>
   );
 }
 

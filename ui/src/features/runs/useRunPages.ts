@@ -1,12 +1,15 @@
 // Pages through the run list in chunks of PAGE as rows scroll into view. Pages are cached per
-// query; a store change (sync) refreshes the pages in view without clearing the table.
+// query, at most KEEP pages either side of the view (scrolling 100,000 rows keeps memory flat);
+// a store change (sync) refreshes the pages in view without clearing the table.
 import { useCallback, useEffect, useReducer, useRef } from 'react';
 import { listRuns, type RunQuery, type RunSummary } from '../../api';
 import { useReportError } from '../../app/errors';
 import { useStore } from '../../app/store';
-import { pagesFor } from '../../lib/virtual';
+import { pagesFor, pagesToDrop } from '../../lib/virtual';
 
 export const PAGE = 200;
+/** Pages kept cached either side of the ones in view. */
+export const KEEP = 3;
 
 interface Cache {
   key: string;
@@ -20,6 +23,8 @@ interface Cache {
   searchPending: number;
   /** Exact row count once a short page was seen. */
   exactEnd: number | null;
+  /** End of the farthest row loaded so far (kept when its page is dropped). */
+  reached: number;
   loadedAt: Date | null;
   range: [number, number];
 }
@@ -36,6 +41,7 @@ function emptyCache(key: string): Cache {
     capped: false,
     searchPending: 0,
     exactEnd: null,
+    reached: 0,
     loadedAt: null,
     range: [0, 60],
   };
@@ -78,6 +84,7 @@ export function useRunPages(query: RunQuery): RunPages {
           const now = cache.current;
           if (now.key !== k) return;
           now.pages.set(p, page.items);
+          now.reached = Math.max(now.reached, p * PAGE + page.items.length);
           if (now.epoch === epoch) now.fresh.add(p);
           now.failed.delete(p);
           now.total = page.total;
@@ -104,6 +111,10 @@ export function useRunPages(query: RunQuery): RunPages {
     (start: number, end: number) => {
       const c = cache.current;
       c.range = [start, end];
+      for (const p of pagesToDrop(c.pages.keys(), start, end, PAGE, KEEP)) {
+        c.pages.delete(p);
+        c.fresh.delete(p);
+      }
       const wanted = pagesFor(start, Math.max(end, start + 1), PAGE);
       for (const p of wanted) {
         if (c.failed.has(p)) continue;
@@ -140,8 +151,7 @@ export function useRunPages(query: RunQuery): RunPages {
   }, [version, ensure]);
 
   const c = cache.current;
-  let loadedEnd = 0;
-  for (const [p, items] of c.pages) loadedEnd = Math.max(loadedEnd, p * PAGE + items.length);
+  const loadedEnd = c.reached;
   let rowCount = 0;
   if (c.total !== null) {
     if (!c.capped) rowCount = c.exactEnd !== null && c.exactEnd > c.total ? c.exactEnd : c.total;

@@ -323,7 +323,7 @@ pub(crate) fn page(
 pub(crate) fn seed_direct(database: &Database, n: u64, seed_value: u64) -> Result<u64, Error> {
     let Database::Sqlite(path) = database else {
         let db = Db::open(database)?;
-        return db.with(|c| seed(c, n, seed_value, false, false))?;
+        return db.with(|c| seed(c, n, seed_value, false, false, Utc::now()))?;
     };
     let mut conn = open_sqlite(path)?;
     // A bigger page cache keeps the index B-trees in memory during a large bulk insert.
@@ -334,7 +334,14 @@ pub(crate) fn seed_direct(database: &Database, n: u64, seed_value: u64) -> Resul
     let mode: String = conn
         .query_row("PRAGMA journal_mode = DELETE", [], |r| r.get(0))
         .unwrap_or_else(|_| "wal".into());
-    let n = seed(&mut Conn::Sqlite(&mut conn), n, seed_value, false, false)?;
+    let n = seed(
+        &mut Conn::Sqlite(&mut conn),
+        n,
+        seed_value,
+        false,
+        false,
+        Utc::now(),
+    )?;
     if mode != "wal" {
         let _: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
     }

@@ -150,9 +150,10 @@ fn tally(budgets: &[Budget], tallies: &mut HashMap<UsageKey, (i64, u32)>, run: &
     }
 }
 
-/// Seeds `n` historical runs spread over the 60 days before the base time, in one
-/// transaction; with `only_if_empty`, only when no run is stored yet (checked under the
-/// generation lock, so server processes starting together seed once). Returns the runs
+/// Seeds `n` historical runs spread evenly over the 60 days before `until` (the last one
+/// shortly before it), in one transaction; with `only_if_empty`, only when no run is stored
+/// yet (checked under the generation lock, so server processes starting together seed once).
+/// Writes proposed in the last day before `until` still wait for review. Returns the runs
 /// written.
 pub(crate) fn seed(
     conn: &mut Conn<'_>,
@@ -160,6 +161,7 @@ pub(crate) fn seed(
     seed: u64,
     hostile: bool,
     only_if_empty: bool,
+    until: DateTime<Utc>,
 ) -> Result<u64, Error> {
     let budgets = load_budgets(conn)?;
     let mut tx = conn.begin()?;
@@ -170,7 +172,7 @@ pub(crate) fn seed(
     let first = next_index(&mut tx)?;
     let mut ins = Inserter::new(&mut tx)?;
     let span_ms: i64 = 60 * 24 * 3600 * 1000;
-    let begin = generate::base_time() - Duration::milliseconds(span_ms);
+    let begin = until - Duration::milliseconds(span_ms);
     let mut tallies: HashMap<UsageKey, (i64, u32)> = HashMap::new();
     for i in 0..n {
         let idx = first + i;
@@ -187,7 +189,7 @@ pub(crate) fn seed(
                 seed,
                 idx,
                 started,
-                Mode::Seeded,
+                Mode::Seeded(until),
                 hostile,
                 &budgets,
                 &mut usage,

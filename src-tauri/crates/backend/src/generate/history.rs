@@ -1,17 +1,23 @@
 //! What becomes of a proposed write: when it expires, and in seeded (historical) data whether a
 //! reviewer already decided it or it expired unanswered.
 
+use super::Mode;
 use super::common::pick;
-use super::{Mode, base_time};
 use chrono::{DateTime, Duration, Utc};
 use countersign_core::{ActionStatus, Outcome, PendingAction, RecordChange, Run};
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 
+/// How long before the end of seeded history a proposed write still waits for review (the
+/// 24 hours reviewers have to decide).
+pub(crate) const OPEN_WINDOW: Duration = Duration::days(1);
+
 /// Dates the action requested when the run ended at `ended`, with the run's checks, and sets
-/// its expiry. In seeded data, an action requested more than two days before the base time
-/// was mostly decided already (executed or denied) or expired unanswered; returns the write
-/// the backend executed for it, if any.
+/// its expiry. Live actions expire 24 h after they are requested. In seeded data ending at
+/// `now`, an action of the last [`OPEN_WINDOW`] still waits for review and expires at a
+/// realistic spread after `now` (see [`open_expiry`]); an older one was mostly decided already
+/// (executed or denied) or expired unanswered; returns the write the backend executed for it,
+/// if any.
 pub(super) fn settle(
     rng: &mut ChaCha8Rng,
     mode: Mode,
@@ -23,14 +29,15 @@ pub(super) fn settle(
     a.requested_at = ended;
     a.updated_at = ended;
     a.policy_checks = run.policy_checks.clone();
-    a.expires_at = match mode {
-        Mode::Live => ended + Duration::hours(24),
-        Mode::Seeded if rng.random_bool(0.2) => ended + Duration::hours(24),
-        Mode::Seeded => {
-            base_time() + Duration::days(30) + Duration::minutes(rng.random_range(0..1440))
+    let now = match mode {
+        Mode::Live => {
+            a.expires_at = ended + Duration::hours(24);
+            return None;
         }
+        Mode::Seeded(now) => now,
     };
-    if mode != Mode::Seeded || base_time() - ended <= Duration::days(2) {
+    if now - ended <= OPEN_WINDOW {
+        a.expires_at = open_expiry(rng, now);
         return None;
     }
     let mut execution = None;
@@ -64,6 +71,18 @@ pub(super) fn settle(
         expire_run(run, a.expires_at, a.expires_at);
     }
     execution
+}
+
+/// When a seeded action still open at `now` expires (two draws): 30 % within the hour (10 to
+/// 59 minutes), 45 % later today (1 to 12 hours), 25 % around a day (20 to 30 hours).
+pub(crate) fn open_expiry(rng: &mut ChaCha8Rng, now: DateTime<Utc>) -> DateTime<Utc> {
+    let roll: u32 = rng.random_range(0..100);
+    let minutes = match roll {
+        0..30 => rng.random_range(10..60),
+        30..75 => rng.random_range(60..12 * 60),
+        _ => rng.random_range(20 * 60..30 * 60),
+    };
+    now + Duration::minutes(minutes)
 }
 
 /// What expiry of its pending action does to a run: no decision is coming, so the case goes

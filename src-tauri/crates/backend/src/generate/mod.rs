@@ -25,20 +25,33 @@ use workflow::{Context, Workflow};
 pub(crate) use budget::{period_bounds, scope_matches};
 pub(crate) use history::expire_run;
 
-/// The fixed base time seeded data is spread before: 2026-11-20T00:00:00Z.
+/// A fixed date before any seeded data (2026-11-20T00:00:00Z, less 90 days): when the default
+/// budgets were last changed.
 pub(crate) fn base_time() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 20, 0, 0, 0)
         .single()
         .unwrap_or_default()
 }
 
-/// Where the seeded (historical) data ends and how expiry is decided.
+/// Where the data is in time and how expiry is decided.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Mode {
-    /// Historical seed data: most actions stay open until a month after the base time.
-    Seeded,
+    /// Historical seed data ending at the given time ("now" of the seeding): writes of its
+    /// last day wait for review, expiring minutes to a day after it; older ones were decided
+    /// or expired.
+    Seeded(DateTime<Utc>),
     /// Live data (trickle, simulate): actions expire 24 h after they are requested.
     Live,
+}
+
+impl Mode {
+    /// The "now" the data is generated for: the end of seeded history, or the run's own start.
+    fn now(self, started_at: DateTime<Utc>) -> DateTime<Utc> {
+        match self {
+            Mode::Seeded(until) => until,
+            Mode::Live => started_at,
+        }
+    }
 }
 
 /// A generated run, what is served for it, and the side records it brings.
@@ -85,7 +98,7 @@ pub(crate) fn generate(
     let (user, team, tenant) = *pick(&mut rng, USERS);
     let roll: f64 = rng.random();
     let workflow = Workflow::from_roll(roll);
-    let model = workflow.model(&mut rng, started_at);
+    let model = workflow.model(&mut rng, started_at, mode.now(started_at));
     let tokens = TokenUsage {
         input: rng.random_range(600..6500),
         output: rng.random_range(80..1100),

@@ -7,7 +7,7 @@ mod refund_request;
 mod support_triage;
 
 use super::common::Step;
-use chrono::{DateTime, TimeZone, Utc};
+use chrono::{DateTime, Duration, NaiveTime, TimeZone, Utc};
 use countersign_core::{Outcome, PendingAction, PolicyCheck, RecordChange};
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
@@ -100,15 +100,20 @@ impl Workflow {
         }
     }
 
-    /// The model a run started at `started_at` uses. Triage moved to a new model on
-    /// 2026-10-15; refunds draw theirs (one draw), the others draw nothing.
-    pub(super) fn model(self, rng: &mut ChaCha8Rng, started_at: DateTime<Utc>) -> &'static str {
+    /// The model a run started at `started_at` uses when the data is generated for `now`.
+    /// Triage moved to a new model 36 days before `now` (midnight UTC), so the change shows
+    /// in the history whenever it is seeded; refunds draw theirs (one draw), the others draw
+    /// nothing.
+    pub(super) fn model(
+        self,
+        rng: &mut ChaCha8Rng,
+        started_at: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> &'static str {
         match self {
             Workflow::SupportTriage => {
-                let swap = Utc
-                    .with_ymd_and_hms(2026, 10, 15, 0, 0, 0)
-                    .single()
-                    .unwrap_or_default();
+                let day = (now - Duration::days(36)).date_naive();
+                let swap = Utc.from_utc_datetime(&day.and_time(NaiveTime::MIN));
                 if started_at < swap {
                     "gpt-4.1-mini"
                 } else {
