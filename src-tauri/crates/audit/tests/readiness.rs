@@ -65,7 +65,7 @@ fn the_bundle_holds_every_scorecard_with_thresholds_and_evidence() -> TestResult
         serde_json::json!(0.33)
     );
     let rows = cards[0]["rows"].as_array().ok_or("rows")?;
-    assert_eq!(rows.len(), 6, "one per criterion");
+    assert_eq!(rows.len(), 7, "one per criterion");
     // Citation coverage: every one of the six runs cites a source.
     let cite = rows
         .iter()

@@ -114,7 +114,7 @@ fn only_an_admin_sets_an_enforced_level_and_the_change_is_audited_with_the_score
     assert_eq!(d["before"]["level"], "approve_every_write");
     assert_eq!(d["after"]["level"], "sampled_approval");
     assert_eq!(d["justification"], "four weeks green");
-    assert_eq!(d["scorecard"]["rows"].as_array().map(Vec::len), Some(6));
+    assert_eq!(d["scorecard"]["rows"].as_array().map(Vec::len), Some(7));
     assert!(
         d["failing_rows"]
             .as_array()
