@@ -246,13 +246,27 @@ export async function backendGet(info, path) {
   return res.json();
 }
 
-/** Formats micro-dollars as the UI does: `$0.12`, `$0.0042`. */
+/**
+ * A micro-dollar amount as the UI shows it by default (written here independently of the UI):
+ * cents, rounded half up, with thousands separators; under a cent, two significant digits.
+ */
 export function usd(micros) {
-  const neg = micros < 0;
+  const sign = micros < 0 ? '-' : '';
   const abs = Math.abs(micros);
-  let frac = String(abs % 1_000_000).padStart(6, '0');
-  while (frac.length > 2 && frac.endsWith('0')) frac = frac.slice(0, -1);
-  return `${neg ? '-' : ''}$${Math.floor(abs / 1_000_000)}.${frac}`;
+  if (abs === 0) return '$0.00';
+  if (abs < 10_000) {
+    const digits = String(abs).length;
+    const f = digits > 2 ? 10 ** (digits - 2) : 1;
+    const r = Math.round(abs / f) * f;
+    if (r < 10_000) {
+      let frac = String(r).padStart(6, '0');
+      while (frac.length > 2 && frac.endsWith('0')) frac = frac.slice(0, -1);
+      return `${sign}$0.${frac}`;
+    }
+  }
+  const cents = Math.floor((abs + 5_000) / 10_000);
+  const dollars = Math.floor(cents / 100).toLocaleString('en-US');
+  return `${sign}$${dollars}.${String(cents % 100).padStart(2, '0')}`;
 }
 
 /** Adds a native backend through the Backends view, as a user would (name, URL, token, Add). */

@@ -28,7 +28,10 @@ test('a backend added in the app syncs and its runs appear with workflow and cos
   });
   assert.equal(await (await row.find('[data-col="workflow"]')).text(), newest.workflow);
   assert.equal(await (await row.find('[data-col="workflow_version"]')).text(), newest.workflow_version);
-  assert.equal(await (await row.find('[data-col="cost"]')).text(), usd(newest.cost_micros));
+  // Shown at cents; the exact micro-dollars stay on the element (its tooltip).
+  const cost = await row.find('[data-col="cost"] .money');
+  assert.equal(await cost.text(), usd(newest.cost_micros));
+  assert.equal(await cost.attr('data-micros'), String(newest.cost_micros));
   const rows = await s.findAll('[data-testid="run-row"]');
   assert.ok(rows.length >= Math.min(page.items.length, 40), `list shows the synced runs (${rows.length})`);
   await rig.screenshot('runs-list');
