@@ -91,6 +91,35 @@ fn reason(e: &rusqlite::Error) -> String {
 /// How long a connection waits for another one holding the write lock.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// An exclusive advisory lock on `<store>-setup.lock` beside the store, held while a
+/// connection is set up. A separate file, because closing any descriptor of the database
+/// file itself would drop SQLite's own POSIX locks in this process. When the lock file cannot
+/// be made (a read-only folder holding an existing store) set-up goes on unlocked: only a
+/// store's creation or migration races, and neither can happen there.
+struct SetupLock(Option<std::fs::File>);
+
+impl SetupLock {
+    fn take(store: &Path) -> SetupLock {
+        let mut name = store.as_os_str().to_owned();
+        name.push("-setup.lock");
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&name)
+            .ok();
+        SetupLock(file.filter(|f| f.lock().is_ok()))
+    }
+}
+
+impl Drop for SetupLock {
+    fn drop(&mut self) {
+        if let Some(f) = &self.0 {
+            let _ = f.unlock();
+        }
+    }
+}
+
 /// An open store: one SQLite connection with WAL, foreign keys and a busy timeout, migrated to
 /// the latest schema. Open one per thread that needs it; SQLite serialises writers.
 pub struct Store {
@@ -127,6 +156,10 @@ impl Store {
     }
 
     fn open_file(path: &Path, create: OpenFlags) -> Result<Store> {
+        // SQLite's switch to WAL on a new file does not wait on the busy handler: two
+        // processes creating the same store at once fail with "database is locked" (or an
+        // I/O error). The whole set-up (WAL, pragmas, migrations) is serialised instead.
+        let _setup = SetupLock::take(path);
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
             | OpenFlags::SQLITE_OPEN_URI
             | OpenFlags::SQLITE_OPEN_NO_MUTEX
