@@ -3,6 +3,7 @@
 //! ones, waited on by long-poll or webhook, and executed by the agent, which reports the result
 //! once.
 
+use super::long_poll::{WaitQuery, long_poll};
 use super::validate::{self, canonical, identifier, text, unit_interval};
 use super::{Agent, AgentResult, AppState, body_json};
 use crate::api::problem::{Problem, invalid_field, problem};
@@ -515,17 +516,6 @@ pub(super) fn owned(c: &mut dyn Sql, agent: &Agent, id: &str) -> Result<AgentAct
     Ok(row)
 }
 
-/// The query of a decision wait.
-#[derive(Debug, Deserialize)]
-pub(super) struct WaitQuery {
-    /// Seconds to hold the request while the action is pending (0-60; default 0).
-    #[serde(default)]
-    pub(super) wait: Option<u64>,
-}
-
-/// Longest long-poll.
-pub(super) const MAX_WAIT_SECS: u64 = 60;
-
 /// `GET /v1/actions/{action_id}/decision?wait=N` (agents): the decision, answered at once when
 /// there is one; otherwise held until a decision, the deadline or `wait` seconds, whichever
 /// comes first.
@@ -535,46 +525,32 @@ pub(super) async fn wait_decision(
     Path(id): Path<String>,
     Query(q): Query<WaitQuery>,
 ) -> AgentResult {
-    let wait = q.wait.unwrap_or(0);
-    if wait > MAX_WAIT_SECS {
-        return Err(invalid_field(
-            "wait",
-            &format!("at most {MAX_WAIT_SECS} seconds"),
-        ));
-    }
-    let until = tokio::time::Instant::now() + std::time::Duration::from_secs(wait);
-    // Subscribe before reading, so a decision committed in between still wakes us.
-    let mut sub = st.0.wakeups.subscribe(&id);
-    loop {
-        let (a, key) = (agent.clone(), id.clone());
-        let v = with_db(&st.0, move |c| {
-            let row = owned(c, &a, &key)?;
-            read_view(c, &key, &row)
-        })
-        .await?
-        .ok_or_else(|| {
-            problem(
-                StatusCode::NOT_FOUND,
-                "not-found",
-                "Not found",
-                "no such action",
-            )
-        })?;
-        let now = tokio::time::Instant::now();
-        if v["status"] != "pending" || now >= until {
-            return Ok(axum::Json(v).into_response());
+    let read = || {
+        let (a, key, state) = (agent.clone(), id.clone(), st.0.clone());
+        async move {
+            with_db(&state, move |c| {
+                let row = owned(c, &a, &key)?;
+                read_view(c, &key, &row)
+            })
+            .await?
+            .ok_or_else(|| {
+                problem(
+                    StatusCode::NOT_FOUND,
+                    "not-found",
+                    "Not found",
+                    "no such action",
+                )
+            })
         }
-        let deadline = v["expires_at"]
+    };
+    // A pending action is read again when it expires, without a wake-up.
+    let expiry = |v: &Value, now: tokio::time::Instant| {
+        v["expires_at"]
             .as_str()
             .and_then(|t| t.parse::<DateTime<Utc>>().ok())
-            .and_then(|t| (t - Utc::now()).to_std().ok())
-            .map(|d| now + d)
-            .unwrap_or(now);
-        tokio::select! {
-            _ = sub.changed() => {}
-            _ = tokio::time::sleep_until(until.min(deadline)) => {}
-        }
-    }
+            .map(|t| now + (t - Utc::now()).to_std().unwrap_or_default())
+    };
+    long_poll(&st, &id, &q, read, |v| v["status"] != "pending", expiry).await
 }
 
 /// The body of `POST /v1/actions/{action_id}/result`.

@@ -4,6 +4,7 @@
 
 mod actions;
 mod budget;
+mod long_poll;
 mod rollback;
 mod runs;
 mod traces;

@@ -4,7 +4,8 @@
 //! /v1/actions/{id}/rolled-back`): the action becomes `rolled_back`, or carries why the agent
 //! could not undo it (and may be asked again).
 
-use super::actions::{MAX_WAIT_SECS, WaitQuery, owned};
+use super::actions::owned;
+use super::long_poll::{WaitQuery, long_poll};
 use super::validate::{self};
 use super::{Agent, AgentResult, AppState, body_json};
 use crate::api::decisions::rollback::mark_rollback;
@@ -41,34 +42,17 @@ pub(super) async fn wait_request(
     Path(id): Path<String>,
     Query(q): Query<WaitQuery>,
 ) -> AgentResult {
-    let wait = q.wait.unwrap_or(0);
-    if wait > MAX_WAIT_SECS {
-        return Err(invalid_field(
-            "wait",
-            &format!("at most {MAX_WAIT_SECS} seconds"),
-        ));
-    }
-    let until = tokio::time::Instant::now() + std::time::Duration::from_secs(wait);
-    // Subscribe before reading, so a request committed in between still wakes us.
-    let mut sub = st.0.wakeups.subscribe(&id);
-    loop {
+    let read = || {
         let (a, key) = (agent.clone(), id.clone());
-        let v = with_db(&st.0, move |c| {
+        with_db(&st.0, move |c| {
             owned(c, &a, &key)?;
             let j = db::get_json(c, "actions", &key)?.unwrap_or_default();
             let action: PendingAction = serde_json::from_str(&j)?;
             let r = store::rollback_of(c, &key)?.unwrap_or_default();
             Ok(view(&key, &action, &r))
         })
-        .await?;
-        if v["state"] != "none" || tokio::time::Instant::now() >= until {
-            return Ok(axum::Json(v).into_response());
-        }
-        tokio::select! {
-            _ = sub.changed() => {}
-            _ = tokio::time::sleep_until(until) => {}
-        }
-    }
+    };
+    long_poll(&st, &id, &q, read, |v| v["state"] != "none", |_, _| None).await
 }
 
 /// The body of `POST /v1/actions/{action_id}/rolled-back`.
