@@ -2,7 +2,7 @@
 //! with its SQLite store in a temp dir, and traces written into it by MLflow's own tracing SDK
 //! (`mlflow_traces.py`).
 
-use super::{free_port, reqwest_get, wait_until};
+use super::{free_port, log_tail, wait_healthy, wait_until};
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -80,25 +80,9 @@ impl MlflowServer {
             dir,
             startup: Duration::ZERO,
         };
-        let health = format!("{}/health", s.url);
-        let deadline = Duration::from_secs(180);
-        let start = Instant::now();
-        loop {
-            if let Some(Ok(Some(status))) = s.child.as_mut().map(Child::try_wait) {
-                panic!(
-                    "mlflow exited ({status}) during start-up:\n{}",
-                    s.log_tail()
-                );
-            }
-            if reqwest_get(&health).0 == 200 {
-                break;
-            }
-            assert!(
-                start.elapsed() < deadline,
-                "mlflow did not answer within {deadline:?}:\n{}",
-                s.log_tail()
-            );
-            std::thread::sleep(Duration::from_millis(100));
+        let log = s.dir.path().join("mlflow.log");
+        if let Some(child) = s.child.as_mut() {
+            wait_healthy("mlflow", child, &format!("{}/health", s.url), &log);
         }
         s.startup = started.elapsed();
         eprintln!("mlflow ready at {} in {:?}", s.url, s.startup);
@@ -107,9 +91,7 @@ impl MlflowServer {
 
     /// The end of its log.
     pub fn log_tail(&self) -> String {
-        let text = std::fs::read_to_string(self.dir.path().join("mlflow.log")).unwrap_or_default();
-        let lines: Vec<&str> = text.lines().collect();
-        lines[lines.len().saturating_sub(40)..].join("\n")
+        log_tail(&self.dir.path().join("mlflow.log"))
     }
 
     /// Its SQLite store.

@@ -49,6 +49,37 @@ pub fn wait_until(what: &str, limit: Duration, mut cond: impl FnMut() -> bool) {
     }
 }
 
+/// Waits until a server `child` we started answers 200 at `health`: panics at once with the
+/// end of its log at `log` if it exits, or after a 180 s deadline.
+pub fn wait_healthy(name: &str, child: &mut Child, health: &str, log: &Path) {
+    let deadline = Duration::from_secs(180);
+    let start = Instant::now();
+    loop {
+        if let Ok(Some(status)) = child.try_wait() {
+            panic!(
+                "{name} exited ({status}) during start-up:\n{}",
+                log_tail(log)
+            );
+        }
+        if reqwest_get(health).0 == 200 {
+            return;
+        }
+        assert!(
+            start.elapsed() < deadline,
+            "{name} did not answer within {deadline:?}:\n{}",
+            log_tail(log)
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// The last 40 lines of a server's log file.
+pub fn log_tail(log: &Path) -> String {
+    let text = std::fs::read_to_string(log).unwrap_or_default();
+    let lines: Vec<&str> = text.lines().collect();
+    lines[lines.len().saturating_sub(40)..].join("\n")
+}
+
 /// The Python of the Phoenix venv; fails loudly with the command that creates it.
 pub fn phoenix_python() -> PathBuf {
     let dir = std::env::var_os("COUNTERSIGN_VENV_DIR")
@@ -106,25 +137,8 @@ impl Phoenix {
             dir,
             startup: Duration::ZERO,
         };
-        let health = format!("{}/healthz", p.url);
-        let start = Instant::now();
-        loop {
-            if let Ok(Some(status)) = p.child.try_wait() {
-                panic!(
-                    "phoenix exited ({status}) during start-up:\n{}",
-                    p.log_tail()
-                );
-            }
-            if reqwest_get(&health).0 == 200 {
-                break;
-            }
-            assert!(
-                start.elapsed() < Duration::from_secs(180),
-                "phoenix did not answer within 180 s:\n{}",
-                p.log_tail()
-            );
-            std::thread::sleep(Duration::from_millis(100));
-        }
+        let log = p.dir.path().join("phoenix.log");
+        wait_healthy("phoenix", &mut p.child, &format!("{}/healthz", p.url), &log);
         p.startup = started.elapsed();
         eprintln!("phoenix ready at {} in {:?}", p.url, p.startup);
         p
@@ -132,9 +146,7 @@ impl Phoenix {
 
     /// The end of its log.
     pub fn log_tail(&self) -> String {
-        let text = std::fs::read_to_string(self.dir.path().join("phoenix.log")).unwrap_or_default();
-        let lines: Vec<&str> = text.lines().collect();
-        lines[lines.len().saturating_sub(40)..].join("\n")
+        log_tail(&self.dir.path().join("phoenix.log"))
     }
 
     /// Sends OTLP/JSON (one document) to `/v1/traces` as OTLP protobuf, under `project`.
