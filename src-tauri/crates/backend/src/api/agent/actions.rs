@@ -553,18 +553,19 @@ pub(super) async fn wait_decision(
     long_poll(&st, &id, &q, read, |v| v["status"] != "pending", expiry).await
 }
 
-/// The body of `POST /v1/actions/{action_id}/result`.
+/// The body of an agent's report on what it did: `POST /v1/actions/{action_id}/result` and
+/// `POST /v1/actions/{action_id}/rolled-back`.
 #[derive(Debug, Deserialize, serde::Serialize, PartialEq)]
 #[serde(deny_unknown_fields)]
-struct ResultBody {
-    /// `executed` or `failed`.
-    status: String,
-    /// What the write did (the record's new state, an id of the system of record).
+pub(super) struct OutcomeBody {
+    /// `executed` or `failed` (a result); `rolled_back` or `failed` (a rollback).
+    pub(super) status: String,
+    /// What the agent did (the record's new state, an id of the system of record).
     #[serde(default)]
-    detail: Value,
+    pub(super) detail: Value,
     /// Why it failed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    error: Option<String>,
+    pub(super) error: Option<String>,
 }
 
 /// `POST /v1/actions/{action_id}/result` (agents): the execution result of an approved action,
@@ -575,7 +576,7 @@ pub(super) async fn post_result(
     Path(id): Path<String>,
     body: Bytes,
 ) -> AgentResult {
-    let b: ResultBody = validate::record(body_json(&body)?)?;
+    let b: OutcomeBody = validate::record(body_json(&body)?)?;
     let status = match b.status.as_str() {
         "executed" => ActionStatus::Executed,
         "failed" => ActionStatus::Failed,

@@ -4,7 +4,7 @@
 //! /v1/actions/{id}/rolled-back`): the action becomes `rolled_back`, or carries why the agent
 //! could not undo it (and may be asked again).
 
-use super::actions::owned;
+use super::actions::{OutcomeBody, owned};
 use super::long_poll::{WaitQuery, long_poll};
 use super::validate::{self};
 use super::{Agent, AgentResult, AppState, body_json};
@@ -18,7 +18,6 @@ use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use chrono::Utc;
 use countersign_core::{ActionStatus, PendingAction};
-use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 /// What the agent learns of the rollback of its action.
@@ -55,20 +54,6 @@ pub(super) async fn wait_request(
     long_poll(&st, &id, &q, read, |v| v["state"] != "none", |_, _| None).await
 }
 
-/// The body of `POST /v1/actions/{action_id}/rolled-back`.
-#[derive(Debug, Deserialize, Serialize, PartialEq)]
-#[serde(deny_unknown_fields)]
-struct RolledBackBody {
-    /// `rolled_back` or `failed`.
-    status: String,
-    /// What undoing did.
-    #[serde(default)]
-    detail: Value,
-    /// Why it could not be undone.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    error: Option<String>,
-}
-
 /// `POST /v1/actions/{action_id}/rolled-back` (agents): the outcome of a requested rollback,
 /// reported once per request; the same report again is answered as before, another is a 409.
 pub(super) async fn post_rolled_back(
@@ -77,7 +62,7 @@ pub(super) async fn post_rolled_back(
     Path(id): Path<String>,
     body: Bytes,
 ) -> AgentResult {
-    let b: RolledBackBody = validate::record(body_json(&body)?)?;
+    let b: OutcomeBody = validate::record(body_json(&body)?)?;
     let done = match b.status.as_str() {
         "rolled_back" => true,
         "failed" => false,
