@@ -3,67 +3,18 @@
 //! to exactly the backend's data.
 
 use countersign_tests::{backend_revisions, store_revisions};
-use std::io::{BufRead, BufReader};
-use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 
-const BIN: &str = env!("CARGO_BIN_EXE_countersign");
+mod support;
 
-/// A backend process, killed by pid when dropped.
-struct Served {
-    child: Child,
-    url: String,
-    token: String,
-}
-
-impl Drop for Served {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn serve(data: &Path, seed_runs: u32) -> Served {
-    let mut child = Command::new(BIN)
-        .args([
-            "backend",
-            "serve",
-            "--listen",
-            "127.0.0.1:0",
-            "--trickle",
-            "0",
-            "--seed-runs",
-        ])
-        .arg(seed_runs.to_string())
-        .arg("--data")
-        .arg(data)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("backend starts");
-    let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
-    let mut next = |prefix: &str| -> String {
-        let line = lines.next().expect("a line").expect("utf-8");
-        line.strip_prefix(prefix)
-            .unwrap_or_else(|| panic!("expected {prefix:?}, got {line:?}"))
-            .to_string()
-    };
-    let url = next("url: ");
-    let token = next("token: ");
-    Served { child, url, token }
-}
+use support::{BIN, cmd, serve, text};
 
 fn cli(args: &[&str], token: Option<&str>) -> std::process::Output {
-    let mut cmd = Command::new(BIN);
-    cmd.args(args).env_remove("COUNTERSIGN_STORE");
+    let mut c = cmd(args);
     if let Some(t) = token {
-        cmd.env("CS_TEST_TOKEN", t);
+        c.env("CS_TEST_TOKEN", t);
     }
-    cmd.output().expect("cli runs")
-}
-
-fn text(out: &[u8]) -> String {
-    String::from_utf8_lossy(out).into_owned()
+    c.output().expect("cli runs")
 }
 
 #[test]

@@ -2,67 +2,14 @@
 //! that does not exist (creating nothing), two processes syncing into a new store at once both
 //! succeed, errors are one readable line, and search finds the word being typed.
 
-use std::io::{BufRead, BufReader};
-use std::path::Path;
 use std::process::{Child, Command, Stdio};
 
-const BIN: &str = env!("CARGO_BIN_EXE_countersign");
+mod support;
 
-/// A reference backend process, killed by pid when dropped.
-struct Served {
-    child: Child,
-    url: String,
-    token: String,
-}
-
-impl Drop for Served {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn serve(data: &Path, seed_runs: u32) -> Served {
-    let mut child = Command::new(BIN)
-        .args([
-            "backend",
-            "serve",
-            "--listen",
-            "127.0.0.1:0",
-            "--trickle",
-            "0",
-        ])
-        .args(["--seed-runs", &seed_runs.to_string()])
-        .arg("--data")
-        .arg(data)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("backend starts");
-    let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
-    let mut next = |prefix: &str| -> String {
-        let line = lines.next().expect("a line").expect("utf-8");
-        line.strip_prefix(prefix)
-            .unwrap_or_else(|| panic!("expected {prefix:?}, got {line:?}"))
-            .to_string()
-    };
-    let url = next("url: ");
-    let token = next("token: ");
-    Served { child, url, token }
-}
-
-fn cmd(args: &[&str]) -> Command {
-    let mut c = Command::new(BIN);
-    c.args(args).env_remove("COUNTERSIGN_STORE");
-    c
-}
+use support::{Served, cmd, serve, text};
 
 fn run(args: &[&str]) -> std::process::Output {
     cmd(args).output().expect("cli runs")
-}
-
-fn text(out: &[u8]) -> String {
-    String::from_utf8_lossy(out).into_owned()
 }
 
 fn sync(store: &str, b: &Served) -> Command {
