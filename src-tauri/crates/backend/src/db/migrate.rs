@@ -18,52 +18,31 @@ pub(crate) struct Migration {
     pub sql: &'static str,
 }
 
-/// SQLite's steps.
-pub(crate) const SQLITE: &[Migration] = &[
-    Migration {
-        version: 1,
-        name: "init",
-        sql: include_str!("migrations/sqlite/0001_init.sql"),
-    },
-    Migration {
-        version: 2,
-        name: "agent_hub",
-        sql: include_str!("migrations/sqlite/0002_agent_hub.sql"),
-    },
-    Migration {
-        version: 3,
-        name: "workflow_autonomy",
-        sql: include_str!("migrations/sqlite/0003_workflow_autonomy.sql"),
-    },
-    Migration {
-        version: 4,
-        name: "evals",
-        sql: include_str!("migrations/sqlite/0004_evals.sql"),
-    },
-];
+/// Both engines' steps from one list of (number, name, file): the file is read from
+/// `migrations/sqlite/` for [`SQLITE`] and `migrations/postgres/` for [`POSTGRES`], so the two
+/// always have the same numbers and names.
+macro_rules! steps {
+    ($(($version:literal, $name:literal, $file:literal)),* $(,)?) => {
+        /// SQLite's steps.
+        pub(crate) const SQLITE: &[Migration] = &[$(Migration {
+            version: $version,
+            name: $name,
+            sql: include_str!(concat!("migrations/sqlite/", $file)),
+        }),*];
+        /// PostgreSQL's steps.
+        pub(crate) const POSTGRES: &[Migration] = &[$(Migration {
+            version: $version,
+            name: $name,
+            sql: include_str!(concat!("migrations/postgres/", $file)),
+        }),*];
+    };
+}
 
-/// PostgreSQL's steps (the same numbers and names as SQLite's).
-pub(crate) const POSTGRES: &[Migration] = &[
-    Migration {
-        version: 1,
-        name: "init",
-        sql: include_str!("migrations/postgres/0001_init.sql"),
-    },
-    Migration {
-        version: 2,
-        name: "agent_hub",
-        sql: include_str!("migrations/postgres/0002_agent_hub.sql"),
-    },
-    Migration {
-        version: 3,
-        name: "workflow_autonomy",
-        sql: include_str!("migrations/postgres/0003_workflow_autonomy.sql"),
-    },
-    Migration {
-        version: 4,
-        name: "evals",
-        sql: include_str!("migrations/postgres/0004_evals.sql"),
-    },
+steps![
+    (1, "init", "0001_init.sql"),
+    (2, "agent_hub", "0002_agent_hub.sql"),
+    (3, "workflow_autonomy", "0003_workflow_autonomy.sql"),
+    (4, "evals", "0004_evals.sql"),
 ];
 
 /// Refuses a database a newer build migrated.
