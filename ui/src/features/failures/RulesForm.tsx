@@ -55,6 +55,16 @@ export function parseRules(d: RulesDraft): FailureRules | string {
   return { default_cut: defaultCut, margin, cuts };
 }
 
+/** A labelled percentage input of the form. */
+function PercentField(p: { label: string; testId: string; value: string; disabled: boolean; onChange: (v: string) => void }) {
+  return (
+    <label>
+      {p.label}{' '}
+      <input type="text" inputMode="decimal" data-testid={p.testId} value={p.value} disabled={p.disabled} onChange={(e) => p.onChange(e.target.value)} /> %
+    </label>
+  );
+}
+
 /** The editor as shown, once the rules are loaded. */
 export function RulesEditor({ rules, canEdit, onSaved }: { rules: FailureRules; canEdit: boolean; onSaved: (r: FailureRules) => void }) {
   const report = useReportError();
@@ -94,30 +104,8 @@ export function RulesEditor({ rules, canEdit, onSaved }: { rules: FailureRules; 
           Only an admin can change the rules.
         </p>
       ) : null}
-      <label>
-        Default cut{' '}
-        <input
-          type="text"
-          inputMode="decimal"
-          data-testid="failure-rules-default-cut"
-          value={draft.defaultCut}
-          disabled={!canEdit}
-          onChange={(e) => setDraft({ ...draft, defaultCut: e.target.value })}
-        />{' '}
-        %
-      </label>{' '}
-      <label>
-        Margin{' '}
-        <input
-          type="text"
-          inputMode="decimal"
-          data-testid="failure-rules-margin"
-          value={draft.margin}
-          disabled={!canEdit}
-          onChange={(e) => setDraft({ ...draft, margin: e.target.value })}
-        />{' '}
-        %
-      </label>
+      <PercentField label="Default cut" testId="failure-rules-default-cut" value={draft.defaultCut} disabled={!canEdit} onChange={(v) => setDraft({ ...draft, defaultCut: v })} />{' '}
+      <PercentField label="Margin" testId="failure-rules-margin" value={draft.margin} disabled={!canEdit} onChange={(v) => setDraft({ ...draft, margin: v })} />
       <label className="failure-rules-cuts">
         Cuts per workflow (one <code>workflow: cut %</code> per line)
         <textarea
