@@ -163,6 +163,37 @@ pub async fn sync(
     Some(entry.sync(request).await)
 }
 
+/// Replays golden `cases` on LangGraph backend `backend` as eval `eval_id` (new threads on
+/// `target`'s assistant or assistant version; interrupts recorded as proposed writes, never
+/// resumed; threads deleted): see [`countersign_langgraph::replay`]. Each run may take up to
+/// five minutes before it is cancelled. Returns the eval's runs by case id.
+pub async fn replay_langgraph(
+    backend: &BackendRow,
+    token: Option<String>,
+    eval_id: &str,
+    target: &countersign_langgraph::ReplayTarget,
+    config: &countersign_core::golden::ConfigLabel,
+    cases: &[countersign_core::golden::GoldenCase],
+) -> Result<std::collections::HashMap<String, countersign_core::Run>, SyncError> {
+    if backend.kind != countersign_langgraph::KIND {
+        return Err(SyncError::Protocol(format!(
+            "{} is a {} backend, not a LangGraph Server",
+            backend.name, backend.kind
+        )));
+    }
+    let opts = client_options(
+        ClientOptions {
+            request_timeout: std::time::Duration::from_secs(300),
+            ..ClientOptions::default()
+        },
+        backend.allow_http,
+    );
+    kinds::langgraph::replay(backend, token, opts, eval_id, target, config, cases).await
+}
+
+pub use countersign_langgraph::ReplayTarget;
+pub use countersign_langgraph::replay::new_eval_id as new_langgraph_eval_id;
+
 /// Sends a backend's queued decisions and rollbacks with its kind's connector. Kinds that hold
 /// no actions have nothing to send.
 pub async fn deliver(
