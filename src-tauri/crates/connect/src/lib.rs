@@ -252,6 +252,32 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn only_langgraph_backends_replay_golden_sets_and_tokens_keep_to_tls() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let s = Store::open(&dir.path().join("s.db")).expect("store");
+        let native = backends::upsert(s.conn(), "N", "http://127.0.0.1:9", "countersign", false)
+            .expect("native");
+        let remote = backends::upsert(s.conn(), "LG", "http://lg.example:80", "langgraph", false)
+            .expect("langgraph");
+        let target = ReplayTarget {
+            assistant: "refunds".into(),
+            version: None,
+        };
+        let label = countersign_core::golden::ConfigLabel::default();
+        let err = replay_langgraph(&native, None, "e", &target, &label, &[])
+            .await
+            .expect_err("a native backend replays with POST /v1/evals");
+        assert!(err.to_string().contains("not a LangGraph Server"), "{err}");
+        // An API key is not sent over plain http to another host unless the admin allowed it.
+        let err = replay_langgraph(&remote, Some("k".into()), "e", &target, &label, &[])
+            .await
+            .expect_err("plain http refused");
+        assert!(matches!(err, SyncError::PlainHttp(_)), "{err:?}");
+        assert!(new_langgraph_eval_id().starts_with("lgeval_"));
+        assert_ne!(new_langgraph_eval_id(), new_langgraph_eval_id());
+    }
+
+    #[tokio::test]
     async fn only_native_backends_are_asked_for_a_checkpoint() {
         let dir = tempfile::tempdir().expect("tmp");
         let path = dir.path().join("s.db");
