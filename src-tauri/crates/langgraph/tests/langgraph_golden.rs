@@ -30,6 +30,57 @@ fn ledger(server: &Server) -> Vec<Value> {
     }
 }
 
+/// Makes the synced runs of `threads` the golden set of `workflow` (expectations from each run,
+/// no latency ceiling) with a loose latency threshold. Returns the (label, case) pairs.
+fn save_set(
+    path: &Path,
+    backend: &str,
+    workflow: &str,
+    threads: Vec<(&'static str, String)>,
+) -> Vec<(&'static str, GoldenCase)> {
+    let mut store = Store::open(path).expect("store");
+    let mut cases = Vec::new();
+    for (label, tid) in threads {
+        let run = runs::get(store.conn(), backend, &tid)
+            .expect("run")
+            .unwrap_or_else(|| panic!("run {tid} synced"));
+        let mut expect = Expectations::from_run(&run, 1.5);
+        // Timings of a local dev server on a shared machine are not what these tests are about
+        // (the comparison of latency has its own tests in the core).
+        expect.max_latency_ms = None;
+        cases.push((label, GoldenCase { run, expect }));
+    }
+    let tx = store.write().expect("tx");
+    golden::change(
+        &tx,
+        workflow,
+        Change::Add(
+            cases
+                .iter()
+                .map(|(_, c)| StoredCase {
+                    backend_id: backend.to_string(),
+                    case: c.clone(),
+                })
+                .collect(),
+        ),
+        "tester",
+        Utc::now(),
+    )
+    .expect("golden set");
+    golden::set_thresholds(
+        &tx,
+        &PassThresholds {
+            max_latency_increase: 100.0,
+            ..PassThresholds::default()
+        },
+        "tester",
+        Utc::now(),
+    )
+    .expect("thresholds");
+    tx.commit().expect("commit");
+    cases
+}
+
 /// Records the cases on the server, syncs them and makes them the `refunds` golden set
 /// (expectations from each run). Returns the store path, backend id and (label, case) pairs.
 async fn record_set(
@@ -63,51 +114,13 @@ async fn record_set(
     let (dir, path, backend) = store_with_backend(url, json!({}));
     let report = sync_all(&path, &backend, c).await;
     assert!(report.error.is_none(), "sync: {report:?}");
-    let mut store = Store::open(&path).expect("store");
-    let mut cases = Vec::new();
-    for (label, tid) in threads {
-        let run = runs::get(store.conn(), &backend, &tid)
-            .expect("run")
-            .unwrap_or_else(|| panic!("run {tid} synced"));
-        let mut expect = Expectations::from_run(&run, 1.5);
-        // Timings of a local dev server on a shared machine are not what this test is about
-        // (the comparison of latency has its own tests in the core).
-        expect.max_latency_ms = None;
-        cases.push((label, GoldenCase { run, expect }));
-    }
-    let tx = store.write().expect("tx");
-    golden::change(
-        &tx,
-        "refunds",
-        Change::Add(
-            cases
-                .iter()
-                .map(|(_, c)| StoredCase {
-                    backend_id: backend.clone(),
-                    case: c.clone(),
-                })
-                .collect(),
-        ),
-        "tester",
-        Utc::now(),
-    )
-    .expect("golden set");
-    golden::set_thresholds(
-        &tx,
-        &PassThresholds {
-            max_latency_increase: 100.0,
-            ..PassThresholds::default()
-        },
-        "tester",
-        Utc::now(),
-    )
-    .expect("thresholds");
-    tx.commit().expect("commit");
+    let cases = save_set(&path, &backend, "refunds", threads);
     (dir, path, backend, cases)
 }
 
 /// Replays the set and stores the eval as the console does; returns the replays and report.
 async fn replay_and_compare(
+    workflow: &str,
     path: &Path,
     backend: &str,
     c: &countersign_langgraph::LangGraphClient,
@@ -135,8 +148,8 @@ async fn replay_and_compare(
     let record = EvalRecord {
         eval_id: eval_id.clone(),
         backend_id: backend.to_string(),
-        workflow: "refunds".into(),
-        set_version: golden::latest_version(store.conn(), "refunds").expect("version"),
+        workflow: workflow.into(),
+        set_version: golden::latest_version(store.conn(), workflow).expect("version"),
         config,
         baseline_eval: None,
         started_at: Utc::now(),
@@ -212,6 +225,7 @@ async fn a_golden_set_replays_on_the_graph_compares_and_writes_nothing() {
 
     let t0 = std::time::Instant::now();
     let (replayed, report) = replay_and_compare(
+        "refunds",
         &path,
         &backend,
         &c,
@@ -338,6 +352,7 @@ async fn an_assistant_version_that_halves_refunds_fails_exactly_the_refund_cases
     want.sort();
 
     let (v2, report) = replay_and_compare(
+        "refunds",
         &path,
         &backend,
         &c,
@@ -366,6 +381,7 @@ async fn an_assistant_version_that_halves_refunds_fails_exactly_the_refund_cases
 
     // Version 1 (not the latest) passes, and choosing it does not change the assistant.
     let (v1, report) = replay_and_compare(
+        "refunds",
         &path,
         &backend,
         &c,
@@ -385,6 +401,7 @@ async fn an_assistant_version_that_halves_refunds_fails_exactly_the_refund_cases
 
     // The assistant itself (its latest version) fails like version 2.
     let (latest, report) = replay_and_compare(
+        "refunds",
         &path,
         &backend,
         &c,
@@ -454,4 +471,73 @@ async fn a_left_over_replay_thread_is_never_synced() {
             .expect("get")
             .is_none()
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_langchain_agent_replays_its_tool_calls_as_proposals_and_runs_no_tool() {
+    let server = Server::start_agents();
+    let url = server.url.clone();
+    let c = client(&url);
+    let one_call = json!({"calls": [{"name": "issue_refund",
+        "args": {"order_id": "ord_1002", "amount": "48.50", "currency": "USD"}}]})
+    .to_string();
+    let threads = vec![
+        ("two_calls", start_agent(&url, "hitl_batched").await),
+        (
+            "one_call",
+            start_graph(
+                &url,
+                "hitl_batched",
+                json!({"messages": [{"role": "user", "content": one_call}]}),
+            )
+            .await,
+        ),
+    ];
+    let (_d, path, backend) = store_with_backend(&url, json!({}));
+    let report = sync_all(&path, &backend, &c).await;
+    assert!(report.error.is_none(), "sync: {report:?}");
+    let cases = save_set(&path, &backend, "hitl_batched", threads);
+    let fields = |c: &GoldenCase| -> Vec<String> {
+        c.expect.writes.iter().map(|w| w.field.clone()).collect()
+    };
+    assert!(
+        fields(&cases[0].1).contains(&"note".to_string()),
+        "{:?}",
+        cases[0].1.expect
+    );
+    assert!(fields(&cases[1].1).contains(&"amount".to_string()));
+
+    let (replayed, report) = replay_and_compare(
+        "hitl_batched",
+        &path,
+        &backend,
+        &c,
+        ReplayTarget {
+            assistant: "hitl_batched".into(),
+            version: None,
+        },
+        &cases,
+    )
+    .await;
+    assert!(report.passed, "{report:#?}");
+    assert_eq!(report.totals.write_matches, 2);
+    for r in &replayed {
+        assert_eq!(r.runs.len(), 1, "{:?}", r.runs);
+        assert!(r.runs[0].resume().is_none());
+        let tools: Vec<&Value> = r.run.outputs["messages"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|m| m["type"] == "tool")
+            .collect();
+        assert!(tools.is_empty(), "no tool ran: {tools:?}");
+        assert!(r.deleted);
+    }
+    let two = replayed
+        .iter()
+        .find(|r| r.case_id == cases[0].1.run.run_id)
+        .expect("two calls");
+    let mut kinds: Vec<&str> = two.proposed.iter().map(|a| a.kind.as_str()).collect();
+    kinds.sort_unstable();
+    assert_eq!(kinds, vec!["issue_refund", "update_crm"]);
 }
