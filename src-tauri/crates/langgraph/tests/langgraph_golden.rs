@@ -541,3 +541,70 @@ async fn a_langchain_agent_replays_its_tool_calls_as_proposals_and_runs_no_tool(
     kinds.sort_unstable();
     assert_eq!(kinds, vec!["issue_refund", "update_crm"]);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_run_that_does_not_end_in_time_is_cancelled_and_fails_its_case() {
+    let server = Server::start();
+    let url = server.url.clone();
+    let tid = start_thread(&url, json!({"kind": "close", "ticket_id": "T-2"})).await;
+    let (_d, path, backend) = store_with_backend(&url, json!({}));
+    let report = sync_all(&path, &backend, &client(&url)).await;
+    assert!(report.error.is_none(), "{report:?}");
+    let mut case = save_set(&path, &backend, "refunds", vec![("slow", tid)])
+        .remove(0)
+        .1;
+    // The same case, but its input now takes a minute and then refunds without asking.
+    case.run.inputs = json!({"ticket": {"kind": "slow", "seconds": 60, "order_id": "ord_1003"}});
+    let impatient = countersign_langgraph::LangGraphClient::new(
+        &url,
+        countersign_langgraph::Auth::None,
+        countersign_sync::ClientOptions {
+            request_timeout: std::time::Duration::from_secs(2),
+            backoff: countersign_sync::retry::Backoff {
+                attempts: 1,
+                base: std::time::Duration::from_millis(10),
+                cap: std::time::Duration::from_millis(10),
+            },
+            ..countersign_sync::ClientOptions::default()
+        },
+    )
+    .expect("client");
+    let t0 = std::time::Instant::now();
+    let replayed = countersign_langgraph::replay(
+        &impatient,
+        "lgeval_slow",
+        &ReplayTarget {
+            assistant: "refunds".into(),
+            version: None,
+        },
+        &ConfigLabel::default(),
+        &LangGraphConfig::default(),
+        &[case],
+    )
+    .await
+    .expect("replay");
+    assert!(
+        t0.elapsed() < std::time::Duration::from_secs(50),
+        "cancelled, not waited out"
+    );
+    let r = &replayed[0];
+    assert_eq!(r.run.outcome, Outcome::Fail, "{:?}", r.run);
+    assert!(
+        r.run
+            .rationale
+            .as_deref()
+            .unwrap_or_default()
+            .contains("cancelled"),
+        "{:?}",
+        r.run.rationale
+    );
+    assert!(
+        r.runs
+            .iter()
+            .all(|x| !matches!(x.status.as_str(), "success" | "running" | "pending")),
+        "the run was stopped: {:?}",
+        r.runs
+    );
+    assert!(r.deleted);
+    assert!(ledger(&server).is_empty());
+}
