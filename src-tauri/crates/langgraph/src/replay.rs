@@ -163,6 +163,13 @@ async fn replay_one(
         map::build(&thread, &history, &runs, cfg, &BTreeMap::default());
     let mut run = run.unwrap_or_else(|| never_ran(&thread, case));
     tag(&mut run, eval_id, position, config, &actions);
+    // The replay thread carries no user metadata: the case's tenant and user stand for it.
+    if run.tenant.is_empty() {
+        run.tenant.clone_from(&case.run.tenant);
+    }
+    if run.user_id.is_empty() {
+        run.user_id.clone_from(&case.run.user_id);
+    }
     if let Some(why) = ended {
         run.outcome = Outcome::Fail;
         run.decision = "error".into();

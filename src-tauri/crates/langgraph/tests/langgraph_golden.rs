@@ -249,6 +249,7 @@ async fn a_golden_set_replays_on_the_graph_compares_and_writes_nothing() {
     assert_eq!(report.totals.write_matches, 4);
     for r in &replayed {
         assert!(r.run.eval_id.is_some());
+        assert_eq!(r.run.tenant, "acme", "the case's tenant: {:?}", r.run);
         assert!(
             r.run
                 .run_id
