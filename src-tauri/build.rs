@@ -68,6 +68,7 @@ fn main() {
             "golden_export",
             "golden_import",
             "golden_start_eval",
+            "golden_start_langgraph_eval",
             "golden_evals",
             "golden_eval_report",
             "golden_eval_case",

@@ -109,6 +109,7 @@ fn main() {
             commands::golden::golden_export,
             commands::golden::golden_import,
             commands::golden::golden_start_eval,
+            commands::golden_langgraph::golden_start_langgraph_eval,
             commands::golden::golden_evals,
             commands::golden::golden_eval_report,
             commands::golden::golden_eval_case,

@@ -9,6 +9,7 @@ pub mod backends;
 pub mod budgets;
 pub mod failures;
 pub mod golden;
+pub mod golden_langgraph;
 pub mod identity_keys;
 pub mod keys;
 pub mod review_gate;

@@ -1,6 +1,6 @@
 // Client for golden sets and evals: sets and their versions, adding runs with expectations,
-// JSONL import/export, evals on native backends, their reports beside the baseline, and the
-// audited pass thresholds. Every function rejects with an ApiError `{code, message}`.
+// JSONL import/export, evals on native backends and replays on LangGraph assistants, their
+// reports beside the baseline, and the audited pass thresholds. Every function rejects with an ApiError `{code, message}`.
 import { call } from './call';
 import type {
   CasePair,
@@ -26,6 +26,7 @@ export const GOLDEN_COMMANDS = {
   exportSet: 'golden_export',
   importSet: 'golden_import',
   startEval: 'golden_start_eval',
+  startLangGraphEval: 'golden_start_langgraph_eval',
   evals: 'golden_evals',
   report: 'golden_eval_report',
   evalCase: 'golden_eval_case',
@@ -77,6 +78,23 @@ export function importSet(workflow: string, backendId: string, text: string, sou
 /** Runs the latest version of the set on a native backend under `config`, and compares. */
 export function startEval(workflow: string, backendId: string, config: ConfigLabel, baselineEval: string | null): Promise<EvalOutcome> {
   return call(GOLDEN_COMMANDS.startEval, { workflow, backendId, config, baselineEval });
+}
+
+/**
+ * Replays the latest version of the set on a LangGraph backend: each case's input runs as a new
+ * thread on `assistant` (an assistant id or a graph name) at `assistantVersion` (null: its
+ * latest); interrupts are recorded as proposed writes and never resumed. Empty labels default
+ * to the assistant (and version) and `langgraph`.
+ */
+export function startLangGraphEval(
+  workflow: string,
+  backendId: string,
+  assistant: string,
+  assistantVersion: number | null,
+  config: ConfigLabel,
+  baselineEval: string | null,
+): Promise<EvalOutcome> {
+  return call(GOLDEN_COMMANDS.startLangGraphEval, { workflow, backendId, assistant, assistantVersion, config, baselineEval });
 }
 
 /** The evals of a workflow, newest first. */

@@ -163,6 +163,37 @@ pub async fn sync(
     Some(entry.sync(request).await)
 }
 
+/// Replays golden `cases` on LangGraph backend `backend` as eval `eval_id` (new threads on
+/// `target`'s assistant or assistant version; interrupts recorded as proposed writes, never
+/// resumed; threads deleted): see [`countersign_langgraph::replay`]. Each run may take up to
+/// five minutes before it is cancelled. Returns the eval's runs by case id.
+pub async fn replay_langgraph(
+    backend: &BackendRow,
+    token: Option<String>,
+    eval_id: &str,
+    target: &countersign_langgraph::ReplayTarget,
+    config: &countersign_core::golden::ConfigLabel,
+    cases: &[countersign_core::golden::GoldenCase],
+) -> Result<std::collections::HashMap<String, countersign_core::Run>, SyncError> {
+    if backend.kind != countersign_langgraph::KIND {
+        return Err(SyncError::Protocol(format!(
+            "{} is a {} backend, not a LangGraph Server",
+            backend.name, backend.kind
+        )));
+    }
+    let opts = client_options(
+        ClientOptions {
+            request_timeout: std::time::Duration::from_secs(300),
+            ..ClientOptions::default()
+        },
+        backend.allow_http,
+    );
+    kinds::langgraph::replay(backend, token, opts, eval_id, target, config, cases).await
+}
+
+pub use countersign_langgraph::ReplayTarget;
+pub use countersign_langgraph::replay::new_eval_id as new_langgraph_eval_id;
+
 /// Sends a backend's queued decisions and rollbacks with its kind's connector. Kinds that hold
 /// no actions have nothing to send.
 pub async fn deliver(
@@ -218,6 +249,32 @@ mod tests {
             assert_eq!(Kind::parse(k.as_str()), Some(k));
         }
         assert_eq!(Kind::parse("otel"), None);
+    }
+
+    #[tokio::test]
+    async fn only_langgraph_backends_replay_golden_sets_and_tokens_keep_to_tls() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let s = Store::open(&dir.path().join("s.db")).expect("store");
+        let native = backends::upsert(s.conn(), "N", "http://127.0.0.1:9", "countersign", false)
+            .expect("native");
+        let remote = backends::upsert(s.conn(), "LG", "http://lg.example:80", "langgraph", false)
+            .expect("langgraph");
+        let target = ReplayTarget {
+            assistant: "refunds".into(),
+            version: None,
+        };
+        let label = countersign_core::golden::ConfigLabel::default();
+        let err = replay_langgraph(&native, None, "e", &target, &label, &[])
+            .await
+            .expect_err("a native backend replays with POST /v1/evals");
+        assert!(err.to_string().contains("not a LangGraph Server"), "{err}");
+        // An API key is not sent over plain http to another host unless the admin allowed it.
+        let err = replay_langgraph(&remote, Some("k".into()), "e", &target, &label, &[])
+            .await
+            .expect_err("plain http refused");
+        assert!(matches!(err, SyncError::PlainHttp(_)), "{err:?}");
+        assert!(new_langgraph_eval_id().starts_with("lgeval_"));
+        assert_ne!(new_langgraph_eval_id(), new_langgraph_eval_id());
     }
 
     #[tokio::test]

@@ -237,6 +237,63 @@ impl LangGraphClient {
     }
 }
 
+impl LangGraphClient {
+    /// The versions of an assistant (`POST /assistants/{id}/versions`), at most 100, as the
+    /// server sends them (`version`, `graph_id`, `config`, `context`, ...).
+    pub async fn assistant_versions(&self, assistant_id: &str) -> Result<Vec<Value>, SyncError> {
+        let path = format!("/assistants/{}/versions", seg(assistant_id));
+        self.json(
+            Method::POST,
+            &path,
+            Some(&json!({"limit": 100, "offset": 0})),
+        )
+        .await
+    }
+
+    /// Creates a thread with `metadata` (`POST /threads`); returns its id. Sent once.
+    pub async fn create_thread(&self, metadata: &Value) -> Result<String, SyncError> {
+        let body = json!({"metadata": metadata});
+        let bytes = self
+            .send(Method::POST, "/threads", Some(&body), Retries::No)
+            .await?;
+        let t: Thread = serde_json::from_slice(&bytes)
+            .map_err(|e| SyncError::Protocol(format!("/threads: {e}")))?;
+        if t.thread_id.is_empty() {
+            return Err(SyncError::Protocol("/threads: no thread_id".into()));
+        }
+        Ok(t.thread_id)
+    }
+
+    /// Starts a run on a thread (`POST /threads/{id}/runs` with `body`). Sent once.
+    pub async fn create_run(&self, thread_id: &str, body: &Value) -> Result<RunInfo, SyncError> {
+        let path = format!("/threads/{}/runs", seg(thread_id));
+        let bytes = self
+            .send(Method::POST, &path, Some(body), Retries::No)
+            .await?;
+        serde_json::from_slice(&bytes).map_err(|e| SyncError::Protocol(format!("{path}: {e}")))
+    }
+
+    /// Cancels a run, undoing what it did (`POST .../cancel?action=rollback&wait=true`).
+    pub async fn cancel_run(&self, thread_id: &str, run_id: &str) -> Result<(), SyncError> {
+        let path = format!(
+            "/threads/{}/runs/{}/cancel?action=rollback&wait=true",
+            seg(thread_id),
+            seg(run_id)
+        );
+        self.send(Method::POST, &path, None, Retries::Yes).await?;
+        Ok(())
+    }
+
+    /// Deletes a thread (`DELETE /threads/{id}`); a thread already gone counts as deleted.
+    pub async fn delete_thread(&self, thread_id: &str) -> Result<(), SyncError> {
+        let path = format!("/threads/{}", seg(thread_id));
+        match self.send(Method::DELETE, &path, None, Retries::Yes).await {
+            Ok(_) | Err(SyncError::Status { status: 404, .. }) => Ok(()),
+            Err(e) => Err(e),
+        }
+    }
+}
+
 /// Checks that the server answers and the credentials work; used when a user adds the backend.
 pub async fn probe(client: &LangGraphClient) -> Result<ProbeInfo, SyncError> {
     client.ok().await?;

@@ -16,6 +16,8 @@
 //! - [`LangGraphConfig`] (the backend row's `config`) says which arguments of which action
 //!   a reviewer must confirm; by default, all of them; and which metadata keys name a run's
 //!   user and tenant ([`identity`]).
+//! - [`replay()`] replays a golden set's inputs as new threads in eval mode: interrupts are
+//!   recorded as proposed writes, never resumed, and the threads are deleted ([`replay`]).
 //! - [`probe()`] checks a server before the backend is added.
 
 pub mod client;
@@ -24,6 +26,7 @@ pub mod deliver;
 pub mod identity;
 pub mod kinds;
 pub mod map;
+pub mod replay;
 pub mod shapes;
 pub mod sync;
 pub mod wire;
@@ -31,6 +34,7 @@ pub mod wire;
 pub use client::{Auth, LangGraphClient, ProbeInfo, probe};
 pub use config::LangGraphConfig;
 pub use deliver::deliver;
+pub use replay::{ReplayTarget, replay};
 pub use sync::sync;
 
 /// The backend kind stored in `backends.kind` for a LangGraph Server.

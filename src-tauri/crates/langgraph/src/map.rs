@@ -46,7 +46,8 @@ use crate::wire::{HistoryState, RunInfo, Thread};
 use chrono::{DateTime, Duration, Utc};
 use countersign_core::{
     ActionBatch, ActionStatus, ConfirmMode, Decision, DecisionKind, FieldKind, Micros, Outcome,
-    PendingAction, PolicyCheck, ReviewField, RiskLevel, Run, TargetRecord, TokenUsage, ToolCall,
+    PendingAction, PolicyCheck, RecordChange, ReviewField, RiskLevel, Run, TargetRecord,
+    TokenUsage, ToolCall,
 };
 use serde_json::{Map, Value, json};
 use std::collections::BTreeMap;
@@ -729,6 +730,30 @@ fn action_of(
     action
 }
 
+/// The writes the actions propose, one change per argument (a custom payload, which has no
+/// named arguments, is one change of field `value`): system and record of the action's target,
+/// `after` the proposed value. A golden set compares them (`expect.writes`).
+pub fn proposed_changes(actions: &[PendingAction]) -> Vec<RecordChange> {
+    let mut out = Vec::new();
+    for a in actions {
+        let change = |field: &str, after: &Value| RecordChange {
+            system: a.target.system.clone(),
+            record_id: a.target.record_id.clone(),
+            field: field.to_string(),
+            before: Value::Null,
+            after: after.clone(),
+            action_id: Some(a.action_id.clone()),
+        };
+        match a.proposed.get("args").and_then(Value::as_object) {
+            Some(args) if !a.opaque_payload => {
+                out.extend(args.iter().map(|(k, v)| change(k, v)));
+            }
+            _ => out.push(change("value", &a.proposed)),
+        }
+    }
+    out
+}
+
 fn summary(task_result: &Value) -> String {
     match task_result {
         Value::Object(m) => {
@@ -860,7 +885,7 @@ fn run_of(
             e => Some(value_text(e)),
         },
         policy_checks: vec![],
-        changes: vec![],
+        changes: proposed_changes(actions),
         started_at,
         ended_at: if finished {
             Some(updated_at.max(started_at))

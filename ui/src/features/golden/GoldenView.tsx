@@ -249,25 +249,34 @@ function ImportForm({ workflow, onImported }: { workflow: string; onImported: ()
 function StartEval({ workflow, evals, onStarted }: { workflow: string; evals: EvalRecord[]; onStarted: (id: string) => void }) {
   const report = useReportError();
   const { backends } = useStore();
-  const native = (backends ?? []).filter((b) => b.kind === 'countersign');
+  const native = (backends ?? []).filter((b) => b.kind === 'countersign' || b.kind === 'langgraph');
   const [backendId, setBackendId] = useState<string>('');
   const [config, setConfig] = useState<ConfigLabel>({ version: '', model: '', prompt: '' });
   const [baseline, setBaseline] = useState<string>('');
   const [busy, setBusy] = useState(false);
+  // LangGraph: the assistant (id or graph name, default the workflow's graph) and its version.
+  const [assistant, setAssistant] = useState<string>('');
+  const [assistantVersion, setAssistantVersion] = useState<string>('');
   const chosen = backendId || native[0]?.backend_id || '';
+  const langgraph = native.find((b) => b.backend_id === chosen)?.kind === 'langgraph';
+  const versionNumber = /^\d+$/.test(assistantVersion.trim()) ? Number(assistantVersion.trim()) : null;
   const start = () => {
     setBusy(true);
-    golden
-      .startEval(workflow, chosen, config, baseline || null)
+    (langgraph
+      ? golden.startLangGraphEval(workflow, chosen, assistant.trim() || workflow, versionNumber, config, baseline || null)
+      : golden.startEval(workflow, chosen, config, baseline || null)
+    )
       .then((o) => onStarted(o.eval.eval_id))
-      .catch((e) => report(e, 'golden_start_eval'))
+      .catch((e) => report(e, langgraph ? 'golden_start_langgraph_eval' : 'golden_start_eval'))
       .finally(() => setBusy(false));
   };
   return (
     <section className="detail-section" data-testid="golden-start">
       <h2>Run an eval</h2>
       <p className="muted small">
-        The backend replays every case in eval mode: writes are recorded, never executed. Evals run on native backends.
+        The backend replays every case in eval mode: writes are recorded, never executed. Evals run on native backends;
+        on a LangGraph Server each case runs as a new thread on the assistant you choose, its interrupts are recorded as
+        proposed writes and never resumed, and the thread is deleted.
       </p>
       <div className="filters">
         <label>
@@ -280,6 +289,29 @@ function StartEval({ workflow, evals, onStarted }: { workflow: string; evals: Ev
             ))}
           </select>
         </label>
+        {langgraph ? (
+          <>
+            <label>
+              Assistant{' '}
+              <input
+                data-testid="golden-eval-assistant"
+                value={assistant}
+                onChange={(e) => setAssistant(e.target.value)}
+                placeholder={workflow}
+              />
+            </label>
+            <label>
+              Assistant version{' '}
+              <input
+                data-testid="golden-eval-assistant-version"
+                value={assistantVersion}
+                onChange={(e) => setAssistantVersion(e.target.value)}
+                placeholder="latest"
+                inputMode="numeric"
+              />
+            </label>
+          </>
+        ) : null}
         {(['version', 'model', 'prompt'] as const).map((k) => (
           <label key={k}>
             {k}{' '}
@@ -287,7 +319,7 @@ function StartEval({ workflow, evals, onStarted }: { workflow: string; evals: Ev
               data-testid={`golden-eval-${k}`}
               value={config[k]}
               onChange={(e) => setConfig({ ...config, [k]: e.target.value })}
-              placeholder={k === 'prompt' ? 'optional' : ''}
+              placeholder={k === 'prompt' || langgraph ? 'optional' : ''}
             />
           </label>
         ))}
@@ -306,7 +338,13 @@ function StartEval({ workflow, evals, onStarted }: { workflow: string; evals: Ev
           type="button"
           className="btn primary"
           data-testid="golden-eval-start"
-          disabled={busy || !chosen || !config.model.trim() || !config.version.trim()}
+          disabled={
+            busy ||
+            !chosen ||
+            (langgraph
+              ? assistantVersion.trim() !== '' && versionNumber === null
+              : !config.model.trim() || !config.version.trim())
+          }
           onClick={start}
         >
           {busy ? 'Running…' : 'Run eval'}

@@ -56,6 +56,19 @@ describe('golden sets', () => {
       { workflow: 'refund_request', backendId: 'b1', config: { version: 'v3', model: 'legacy-kb-1', prompt: '' }, baselineEval: null },
       undefined,
     );
+    await golden.startLangGraphEval('refunds', 'lg1', 'asst-1', 2, { version: '', model: '', prompt: '' }, null);
+    expect(invoke).toHaveBeenLastCalledWith(
+      'golden_start_langgraph_eval',
+      {
+        workflow: 'refunds',
+        backendId: 'lg1',
+        assistant: 'asst-1',
+        assistantVersion: 2,
+        config: { version: '', model: '', prompt: '' },
+        baselineEval: null,
+      },
+      undefined,
+    );
     await golden.evalCase('e1', 'r1');
     expect(invoke).toHaveBeenLastCalledWith('golden_eval_case', { evalId: 'e1', caseId: 'r1' }, undefined);
     await golden.exportSet('refund_request');

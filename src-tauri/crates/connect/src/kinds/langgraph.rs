@@ -95,3 +95,21 @@ impl Backend for LangGraph {
         })
     }
 }
+
+/// Replays golden cases on a LangGraph backend in eval mode ([`countersign_langgraph::replay`])
+/// with the backend's settings; returns the eval's runs by case id.
+pub(crate) async fn replay(
+    backend: &BackendRow,
+    token: Option<String>,
+    opts: ClientOptions,
+    eval_id: &str,
+    target: &countersign_langgraph::ReplayTarget,
+    config: &countersign_core::golden::ConfigLabel,
+    cases: &[countersign_core::golden::GoldenCase],
+) -> Result<std::collections::HashMap<String, countersign_core::Run>, SyncError> {
+    let cfg = countersign_langgraph::LangGraphConfig::parse(&backend.config)
+        .map_err(SyncError::Protocol)?;
+    let c = client(&backend.url, token, opts)?;
+    let replayed = countersign_langgraph::replay(&c, eval_id, target, config, &cfg, cases).await?;
+    Ok(countersign_langgraph::replay::runs_by_case(replayed))
+}

@@ -4,7 +4,7 @@
 //! checkpoints.
 
 mod langfuse;
-mod langgraph;
+pub(crate) mod langgraph;
 mod mlflow;
 mod native;
 mod phoenix;
