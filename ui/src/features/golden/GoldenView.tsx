@@ -325,7 +325,7 @@ function EvalReport({ evalId, record }: { evalId: string; record: EvalRecord | n
   if (!data) return <p className="muted">Loading the report…</p>;
   const t = data.totals;
   return (
-    <section className="detail-section" data-testid="golden-report" data-passed={String(data.passed)}>
+    <section className="detail-section" data-testid="golden-report" data-eval-id={evalId} data-passed={String(data.passed)}>
       <h2>
         Eval <SafeText text={evalId} /> {record ? <>— <SafeText text={label(record.config)} /></> : null}{' '}
         {data.passed ? <span className="badge ok">passed</span> : <span className="badge bad">failed</span>}
@@ -500,6 +500,7 @@ function SideBySide({ evalId, caseId, row }: { evalId: string; caseId: string; r
       <h2>
         Case <SafeText text={caseId} /> beside its baseline {row ? (row.passed ? '(passes)' : '(fails)') : null}
       </h2>
+      {row ? <FailingChecks row={row} /> : null}
       {pair.data ? (
         <div className="two-col">
           <RunColumn title="Baseline" run={pair.data.baseline} testId="side-baseline" />
@@ -509,6 +510,29 @@ function SideBySide({ evalId, caseId, row }: { evalId: string; caseId: string; r
         <p className="muted">Loading…</p>
       )}
     </section>
+  );
+}
+
+/** The checks a case failed (one line each, as the report words them), or that it passes them all. */
+export function FailingChecks({ row }: { row: CaseComparison }) {
+  if (row.reasons.length === 0) {
+    return (
+      <p className="small" data-testid="side-failing-checks" data-count="0">
+        <span className="badge ok">every check passes</span>
+      </p>
+    );
+  }
+  return (
+    <div data-testid="side-failing-checks" data-count={row.reasons.length}>
+      <h3>Failing checks</h3>
+      <ul>
+        {row.reasons.map((x, i) => (
+          <li key={i} data-testid="side-failing-check">
+            <SafeText text={x} />
+          </li>
+        ))}
+      </ul>
+    </div>
   );
 }
 
