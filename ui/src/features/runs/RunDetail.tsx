@@ -87,8 +87,9 @@ export function RunDetail({
             ) : null}
           </div>
           <div className="view-actions">
-            <AddToGolden backendId={backendId} runId={runId} />
+            {/* The sync indicator comes and goes: it sits left of the button so the button never moves. */}
             <SyncProgress />
+            <AddToGolden backendId={backendId} runId={runId} />
           </div>
         </header>
         {loading && !data ? <p className="muted">Loading…</p> : null}
@@ -153,6 +154,11 @@ function AddToGolden({ backendId, runId }: { backendId: string; runId: string })
   const [added, setAdded] = useState<string | null>(null);
   return (
     <>
+      {added ? (
+        <span className="small muted" data-testid="run-added-golden">
+          Added: <SafeText text={added} />
+        </span>
+      ) : null}
       <button
         type="button"
         className="btn small"
@@ -166,11 +172,6 @@ function AddToGolden({ backendId, runId }: { backendId: string; runId: string })
       >
         Add to golden set
       </button>
-      {added ? (
-        <span className="small muted" data-testid="run-added-golden">
-          Added: <SafeText text={added} />
-        </span>
-      ) : null}
     </>
   );
 }
