@@ -2,12 +2,10 @@
 // expected to fail, cost and latency ceilings, and which cited passages and write fields stay
 // required. Saving makes a new, audited version of the set (`golden_set_expectations`).
 import { useState } from 'react';
-import { golden } from '../../api';
+import { golden, OUTCOMES } from '../../api';
 import type { Expectations, Outcome } from '../../api/types';
 import { microsToDecimal } from '../../lib/money';
 import { SafeText } from '../../components/SafeText';
-
-export const OUTCOMES: Outcome[] = ['success', 'fail', 'escalated', 'denied', 'pending', 'budget_stopped'];
 
 /** The form's fields as the user types them. */
 export interface ExpectationsDraft {
