@@ -152,6 +152,7 @@ function Section({ title, children, testId }: { title: string; children: ReactNo
 function AddToGolden({ backendId, runId }: { backendId: string; runId: string }) {
   const report = useReportError();
   const [added, setAdded] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
   return (
     <>
       {added ? (
@@ -163,12 +164,15 @@ function AddToGolden({ backendId, runId }: { backendId: string; runId: string })
         type="button"
         className="btn small"
         data-testid="run-add-golden"
-        onClick={() =>
+        disabled={busy || added !== null}
+        onClick={() => {
+          setBusy(true);
           golden
             .addRuns([{ backend_id: backendId, run_id: runId }])
             .then((v) => setAdded(v.map((x) => `${x.workflow} v${x.version}`).join(', ')))
             .catch((e) => report(e, 'golden_add_runs'))
-        }
+            .finally(() => setBusy(false));
+        }}
       >
         Add to golden set
       </button>

@@ -138,6 +138,8 @@ function RunList({ route, navigate }: { route: Route; navigate: Navigate }) {
       <ViewHeader title="Runs" loadedAt={pages.loadedAt} actions={<SyncButton backendId={null} testId="sync-now" />} />
       <RunFilters value={filters} facets={facets.data} onChange={changeFilters} searchRef={searchRef} />
       <div className="pager">
+        {/* First in the line: the count beside it changes with every sync and must not move it. */}
+        <SelectionBar count={selected.size} adding={adding} added={added} onAdd={addSelected} onClear={() => setSelected(new Set())} />
         <span className="muted" data-testid="run-count" data-total={pages.total ?? undefined} data-capped={pages.capped ? 'true' : undefined}>
           {pages.totalLabel === null
             ? pages.loading
@@ -152,7 +154,6 @@ function RunList({ route, navigate }: { route: Route; navigate: Navigate }) {
             {pages.searchPending.toLocaleString('en-US')} newly synced runs are still being indexed for search
           </span>
         ) : null}
-        <SelectionBar count={selected.size} adding={adding} added={added} onAdd={addSelected} onClear={() => setSelected(new Set())} />
                 <span className="muted small kbd-help">↑/↓ move · Enter opens · / search · Esc back</span>
       </div>
       {count > 0 ? (
