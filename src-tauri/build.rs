@@ -75,6 +75,7 @@ fn main() {
             "golden_export_report",
             "get_golden_thresholds",
             "set_golden_thresholds",
+            "golden_gates",
         ]),
     ))
     .expect("failed to run tauri-build");

@@ -82,6 +82,7 @@ fn export_types(dir: &Path) -> Result<(), ExportError> {
         crate::commands::golden::RunRef,
         crate::commands::golden::EvalOutcome,
         crate::commands::golden::CasePair,
+        crate::commands::golden::WorkflowGate,
         // events
         crate::events::StoreChanged,
         crate::events::SyncStatus,

@@ -116,6 +116,7 @@ fn main() {
             commands::golden::golden_export_report,
             commands::golden::get_golden_thresholds,
             commands::golden::set_golden_thresholds,
+            commands::golden::golden_gates,
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {

@@ -414,6 +414,33 @@ pub async fn golden_export_report(
     .await
 }
 
+/// A workflow's readiness gate (the scorecard's "changed without eval" row), by workflow.
+#[derive(Clone, Debug, Serialize, ts_rs::TS)]
+pub struct WorkflowGate {
+    /// The workflow.
+    pub workflow: String,
+    /// Its configuration change and the eval of the new configuration, if any passed.
+    pub gate: golden::Gate,
+}
+
+/// The gates of `workflows` (the Overview marks their model changes with them).
+#[tauri::command]
+pub async fn golden_gates(
+    state: State<'_, Arc<AppState>>,
+    workflows: Vec<String>,
+) -> CmdResult<Vec<WorkflowGate>> {
+    with_store(&state, move |s| {
+        workflows
+            .into_iter()
+            .map(|workflow| {
+                let gate = golden::gate(s.conn(), &workflow)?;
+                Ok(WorkflowGate { workflow, gate })
+            })
+            .collect()
+    })
+    .await
+}
+
 /// The pass thresholds in force.
 #[tauri::command]
 pub async fn get_golden_thresholds(state: State<'_, Arc<AppState>>) -> CmdResult<PassThresholds> {

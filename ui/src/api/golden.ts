@@ -13,6 +13,7 @@ import type {
   PassThresholds,
   RunRef,
   StoredCase,
+  WorkflowGate,
 } from './types';
 
 /** Command names as the Rust side registers them. */
@@ -33,6 +34,7 @@ export const GOLDEN_COMMANDS = {
   exportReport: 'golden_export_report',
   getThresholds: 'get_golden_thresholds',
   setThresholds: 'set_golden_thresholds',
+  gates: 'golden_gates',
 } as const;
 
 /** Every workflow's set (its latest version). */
@@ -124,4 +126,9 @@ export function getThresholds(): Promise<PassThresholds> {
 /** Replaces the pass thresholds (audited); rejects with `invalid_input` naming the bad value. */
 export function setThresholds(thresholds: PassThresholds): Promise<PassThresholds> {
   return call(GOLDEN_COMMANDS.setThresholds, { thresholds });
+}
+
+/** The readiness gate of each of `workflows`: its configuration change and any passing eval. */
+export function gates(workflows: string[]): Promise<WorkflowGate[]> {
+  return call(GOLDEN_COMMANDS.gates, { workflows });
 }

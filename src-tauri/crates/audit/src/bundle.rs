@@ -7,7 +7,9 @@ use sha2::{Digest, Sha256};
 use std::io::{self, Write};
 
 /// The manifest's `format` of the bundles written now.
-pub const BUNDLE_FORMAT: &str = "countersign-audit-bundle/3";
+pub const BUNDLE_FORMAT: &str = "countersign-audit-bundle/4";
+/// The third format (no golden-set evals); still verified.
+pub const BUNDLE_FORMAT_V3: &str = "countersign-audit-bundle/3";
 /// The second format (no readiness scorecards); still verified.
 pub const BUNDLE_FORMAT_V2: &str = "countersign-audit-bundle/2";
 /// The first format (runs and the audit chain only, no decisions or receipts); still verified.
@@ -23,6 +25,11 @@ pub const DECISIONS_JSONL: &str = "decisions.jsonl";
 pub const READINESS_JSON: &str = "readiness.json";
 /// The same scorecards, one CSV row per evidence after a header row.
 pub const READINESS_CSV: &str = "readiness.csv";
+/// The golden-set evals that started in the range, each with its configuration, baseline and
+/// report (totals, verdict and every case), as pretty-printed JSON.
+pub const EVALS_JSON: &str = "evals.json";
+/// The same evals, one CSV row per case after a header row.
+pub const EVALS_CSV: &str = "evals.csv";
 /// The audit chain, one canonical JSON event per line, in seq order.
 pub const AUDIT_FILE: &str = "audit.jsonl";
 /// Backends' checkpoint receipts for heads of the exported chain, one canonical JSON receipt
@@ -31,7 +38,19 @@ pub const RECEIPTS_JSONL: &str = "receipts.jsonl";
 /// The signed manifest (one line of canonical JSON).
 pub const MANIFEST_FILE: &str = "manifest.json";
 /// The files a [`BUNDLE_FORMAT`] manifest lists, in this order (the order verify checks them).
-pub const FILE_NAMES: [&str; 7] = [
+pub const FILE_NAMES: [&str; 9] = [
+    RUNS_JSONL,
+    RUNS_CSV,
+    DECISIONS_JSONL,
+    READINESS_JSON,
+    READINESS_CSV,
+    EVALS_JSON,
+    EVALS_CSV,
+    AUDIT_FILE,
+    RECEIPTS_JSONL,
+];
+/// The files a [`BUNDLE_FORMAT_V3`] manifest lists.
+pub const FILE_NAMES_V3: [&str; 7] = [
     RUNS_JSONL,
     RUNS_CSV,
     DECISIONS_JSONL,
@@ -55,6 +74,7 @@ pub const FILE_NAMES_V1: [&str; 3] = [RUNS_JSONL, RUNS_CSV, AUDIT_FILE];
 pub fn file_names(format: &str) -> Option<&'static [&'static str]> {
     match format {
         BUNDLE_FORMAT => Some(&FILE_NAMES),
+        BUNDLE_FORMAT_V3 => Some(&FILE_NAMES_V3),
         BUNDLE_FORMAT_V2 => Some(&FILE_NAMES_V2),
         BUNDLE_FORMAT_V1 => Some(&FILE_NAMES_V1),
         _ => None,

@@ -1,11 +1,12 @@
 //! Writing a bundle from a store.
 
 use crate::bundle::{
-    AUDIT_FILE, BUNDLE_FORMAT, DECISIONS_JSONL, Digesting, FileDigest, FileEntry, Head,
-    MANIFEST_FILE, Manifest, READINESS_CSV, READINESS_JSON, RECEIPTS_JSONL, RUNS_CSV, RUNS_JSONL,
-    Range,
+    AUDIT_FILE, BUNDLE_FORMAT, DECISIONS_JSONL, Digesting, EVALS_CSV, EVALS_JSON, FileDigest,
+    FileEntry, Head, MANIFEST_FILE, Manifest, READINESS_CSV, READINESS_JSON, RECEIPTS_JSONL,
+    RUNS_CSV, RUNS_JSONL, Range,
 };
 use crate::decisions::write_decisions;
+use crate::evals::{evals_csv, evals_json, evals_with_reports};
 use crate::key::public_key_hex;
 use chrono::{DateTime, SecondsFormat, Utc};
 use countersign_core::audit::{format_at, kinds, truncate_to_millis};
@@ -68,7 +69,8 @@ pub fn export_bundle(
 /// replaced): the runs that started in `[from, to)`, the actions requested in that range with
 /// their review history (`decisions.jsonl`), every workflow's readiness scorecard over that
 /// range (`readiness.json`, `readiness.csv`; an open end is now, an open start four weeks
-/// before the end), the audit chain from the first event at or after
+/// before the end), the golden-set evals started in the range with their reports
+/// (`evals.json`, `evals.csv`), the audit chain from the first event at or after
 /// `from` through the head, the stored checkpoint receipts of this installation key for heads
 /// in that stretch of the chain (`receipts.jsonl`), and the manifest. The export is recorded
 /// as an `export` event by `actor` before `audit.jsonl` is written, so the bundle holds its
@@ -117,23 +119,28 @@ pub fn export_bundle_as(
         return Err(e.into());
     }
     let (readiness_json, readiness_csv, scorecards) = write_readiness(conn, out_dir, from, to)?;
-
-    let created_at = truncate_to_millis(Utc::now());
     let range = Range {
         from: from.map(rfc3339),
         to: to.map(rfc3339),
     };
+    let (evals_json_entry, evals_csv_entry, eval_count) =
+        write_evals(conn, out_dir, &range, from, to)?;
+
+    let created_at = truncate_to_millis(Utc::now());
     let details = serde_json::json!({
         "range": {"from": range.from, "to": range.to},
         "runs": run_count,
         "decisions": decision_count,
         "scorecards": scorecards,
+        "evals": eval_count,
         "files": {
             RUNS_JSONL: runs_jsonl.sha256,
             RUNS_CSV: runs_csv.sha256,
             DECISIONS_JSONL: decisions_jsonl.sha256,
             READINESS_JSON: readiness_json.sha256,
             READINESS_CSV: readiness_csv.sha256,
+            EVALS_JSON: evals_json_entry.sha256,
+            EVALS_CSV: evals_csv_entry.sha256,
         },
         "public_key": public_key_hex(key),
     });
@@ -191,6 +198,8 @@ pub fn export_bundle_as(
             decisions_jsonl,
             readiness_json,
             readiness_csv,
+            evals_json_entry,
+            evals_csv_entry,
             audit_entry,
             receipts_entry,
         ],
@@ -251,6 +260,27 @@ fn write_readiness(
         w.write_all(csv.as_bytes())
     })?;
     Ok((json_entry, csv_entry, cards.len()))
+}
+
+/// `evals.json` and `evals.csv`: the golden-set evals started in the range with their reports;
+/// returns their entries and the number of evals.
+fn write_evals(
+    conn: &countersign_store::rusqlite::Connection,
+    out_dir: &Path,
+    range: &Range,
+    from: Option<DateTime<Utc>>,
+    to: Option<DateTime<Utc>>,
+) -> Result<(FileEntry, FileEntry, usize), ExportError> {
+    let evals = evals_with_reports(conn, from, to, Utc::now())?;
+    let json = evals_json(&evals, range.from.clone(), range.to.clone())?;
+    let json_entry = write_file(&out_dir.join(EVALS_JSON), EVALS_JSON, |w| {
+        w.write_all(json.as_bytes())
+    })?;
+    let csv = evals_csv(&evals)?;
+    let csv_entry = write_file(&out_dir.join(EVALS_CSV), EVALS_CSV, |w| {
+        w.write_all(csv.as_bytes())
+    })?;
+    Ok((json_entry, csv_entry, evals.len()))
 }
 
 fn rfc3339(t: DateTime<Utc>) -> String {
@@ -396,7 +426,7 @@ fn csv_row(backend_id: &str, run: &Run) -> [String; 12] {
 /// Untrusted text for a spreadsheet cell: a leading `=`, `+`, `-`, `@`, tab or carriage return
 /// would make a spreadsheet evaluate it as a formula, so such text gets a leading `'`. The
 /// exact text stays in `runs.jsonl`.
-fn csv_text(text: &str) -> String {
+pub(crate) fn csv_text(text: &str) -> String {
     if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
         format!("'{text}")
     } else {

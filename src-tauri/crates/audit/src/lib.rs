@@ -4,7 +4,8 @@
 //! (the runs that started in the range), `decisions.jsonl` (every action seen, with who
 //! decided, the reviewed values, corrections, time to decide, delivery and rollbacks),
 //! `readiness.json` and `readiness.csv` (every workflow's readiness scorecard over the range,
-//! with the thresholds in force and the evidence),
+//! with the thresholds in force and the evidence), `evals.json` and `evals.csv` (the golden-set
+//! evals started in the range, with configuration, baseline and report, case by case),
 //! `audit.jsonl` (the hash-chained audit trail, ending with the export's own event),
 //! `receipts.jsonl` (backends' countersignatures over heads of that chain) and
 //! `manifest.json`, which lists every file's SHA-256, line count and per-line SHA-256s, the
@@ -18,15 +19,17 @@
 mod bundle;
 mod checkpoint;
 mod decisions;
+mod evals;
 mod export;
 mod key;
 mod trust;
 mod verify;
 
 pub use bundle::{
-    AUDIT_FILE, BUNDLE_FORMAT, BUNDLE_FORMAT_V1, BUNDLE_FORMAT_V2, DECISIONS_JSONL, FILE_NAMES,
-    FILE_NAMES_V1, FILE_NAMES_V2, FileEntry, Head, MANIFEST_FILE, Manifest, READINESS_CSV,
-    READINESS_JSON, RECEIPTS_JSONL, RUNS_CSV, RUNS_JSONL, Range, file_names,
+    AUDIT_FILE, BUNDLE_FORMAT, BUNDLE_FORMAT_V1, BUNDLE_FORMAT_V2, BUNDLE_FORMAT_V3,
+    DECISIONS_JSONL, EVALS_CSV, EVALS_JSON, FILE_NAMES, FILE_NAMES_V1, FILE_NAMES_V2,
+    FILE_NAMES_V3, FileEntry, Head, MANIFEST_FILE, Manifest, READINESS_CSV, READINESS_JSON,
+    RECEIPTS_JSONL, RUNS_CSV, RUNS_JSONL, Range, file_names,
 };
 pub use checkpoint::{
     CHECKPOINT_DOMAIN, Checkpoint, RECEIPT_DOMAIN, RECEIPT_FORMAT, Receipt, ReceiptRow,

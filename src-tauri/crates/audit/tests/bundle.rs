@@ -5,9 +5,10 @@ mod common;
 use chrono::Duration;
 use common::{TestResult, exported, read_all, store, t0};
 use countersign_audit::{
-    AUDIT_FILE, BUNDLE_FORMAT, Conclusion, DECISIONS_JSONL, FILE_NAMES, FailureKind, MANIFEST_FILE,
-    READINESS_CSV, READINESS_JSON, RECEIPTS_JSONL, RUNS_CSV, RUNS_JSONL, export_bundle_as,
-    load_or_create_key, public_key_hex, verify_bundle, verify_bundle_files, verify_bundle_with_key,
+    AUDIT_FILE, BUNDLE_FORMAT, Conclusion, DECISIONS_JSONL, EVALS_CSV, EVALS_JSON, FILE_NAMES,
+    FailureKind, MANIFEST_FILE, READINESS_CSV, READINESS_JSON, RECEIPTS_JSONL, RUNS_CSV,
+    RUNS_JSONL, export_bundle_as, load_or_create_key, public_key_hex, verify_bundle,
+    verify_bundle_files, verify_bundle_with_key,
 };
 use countersign_core::audit::{AuditEvent, kinds};
 use serde_json::Value;
@@ -37,11 +38,14 @@ fn an_export_verifies() -> TestResult {
             (DECISIONS_JSONL, 3),
             (READINESS_JSON, report.files[3].lines),
             (READINESS_CSV, report.files[4].lines),
+            (EVALS_JSON, 5),
+            (EVALS_CSV, 1),
             (AUDIT_FILE, 10),
             (RECEIPTS_JSONL, 3)
         ],
         "decisions: the three actions the trail reviewed (subjects of decision, delivery and \
-         rollback events); receipts: one per three events"
+         rollback events); evals: none (an empty list and the CSV header); receipts: one per \
+         three events"
     );
     assert_eq!(report.receipts.len(), 3);
     assert_eq!(report.conclusion, Conclusion::IntegrityOnly);

@@ -3,6 +3,7 @@
 //! the desktop app.
 
 mod audit_cmd;
+mod golden_cmd;
 mod import_cmd;
 mod load_agent;
 mod output;
@@ -53,6 +54,9 @@ enum Command {
     /// The trust view's numbers and the readiness scorecards of a store.
     #[command(subcommand)]
     Trust(trust_cmd::TrustCmd),
+    /// Golden-set evals in a store: compare one with its baseline (exit 3 when it fails).
+    #[command(subcommand)]
+    Golden(golden_cmd::GoldenCmd),
 }
 
 #[derive(Subcommand)]
@@ -369,6 +373,7 @@ fn main() -> ExitCode {
     // Verify has exit codes of its own and needs no runtime.
     let cli = match cli.command {
         Command::Verify(a) => return audit_cmd::verify(a),
+        Command::Golden(c) => return golden_cmd::run(c),
         command => Cli { command },
     };
     let rt = match tokio::runtime::Runtime::new() {
@@ -407,6 +412,7 @@ async fn run(cli: Cli) -> Result<(), String> {
         Command::Backends(BackendsCmd::Remove(a)) => remove_backend(a),
         Command::Audit(c) => audit_cmd::run(c),
         Command::Verify(_) => Err("verify runs outside the runtime".into()),
+        Command::Golden(_) => Err("golden runs outside the runtime".into()),
         Command::Import(a) => import_cmd::run(a),
         Command::Trust(c) => trust_cmd::run(c),
     }

@@ -385,6 +385,34 @@ pub fn evals(conn: &Connection, workflow: &str) -> Result<Vec<EvalRecord>> {
     Ok(v)
 }
 
+/// The evals that started in `[from, to)` (an absent end is open), oldest first, with their
+/// stored reports (absent when never compared): what an audit bundle holds.
+pub fn evals_in_range(
+    conn: &Connection,
+    from: Option<DateTime<Utc>>,
+    to: Option<DateTime<Utc>>,
+) -> Result<Vec<(EvalRecord, Option<EvalComparison>)>> {
+    let mut st = conn.prepare_cached(&format!(
+        "SELECT {EVAL_COLUMNS}, report FROM golden_evals
+         WHERE started_at_ms >= ?1 AND started_at_ms < ?2 ORDER BY started_at_ms, eval_id"
+    ))?;
+    let rows = st
+        .query_map(
+            params![from.map_or(i64::MIN, to_ms), to.map_or(i64::MAX, to_ms)],
+            |r| Ok((eval_row(r)?, r.get::<_, Option<String>>(10)?)),
+        )?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    rows.into_iter()
+        .map(|(e, report)| {
+            let report = match report {
+                Some(t) => Some(serde_json::from_str(&t)?),
+                None => None,
+            };
+            Ok((e, report))
+        })
+        .collect()
+}
+
 /// The runs an eval reported, by case id.
 pub fn eval_runs(conn: &Connection, eval_id: &str) -> Result<HashMap<String, Run>> {
     let mut st =

@@ -10,6 +10,7 @@ import { useLoad } from '../../app/useLoad';
 import { Money } from '../../components/Money';
 import { SafeText } from '../../components/SafeText';
 import { TimeText } from '../../components/TimeText';
+import { ExpectationsForm } from './ExpectationsForm';
 
 const pct = (n: number, of: number) => (of === 0 ? '–' : `${((n / of) * 100).toFixed(1)} %`);
 const change = (x: number | null | undefined) => (x == null ? '–' : `${x >= 0 ? '+' : ''}${(x * 100).toFixed(1)} %`);
@@ -56,11 +57,13 @@ export function GoldenView({ onOpenRun }: { onOpenRun: (backendId: string, runId
 
 function GoldenSet({ workflow, onOpenRun, onChanged }: { workflow: string; onOpenRun: (b: string, r: string) => void; onChanged: () => void }) {
   const report = useReportError();
+  const { backends } = useStore();
   const cases = useLoad(() => golden.cases(workflow), `golden-cases-${workflow}`, 'golden_cases');
   const versions = useLoad(() => golden.versions(workflow), `golden-versions-${workflow}`, 'golden_versions');
   const evals = useLoad(() => golden.evals(workflow), `golden-evals-${workflow}`, 'golden_evals');
   const [openEval, setOpenEval] = useState<string | null>(null);
   const [exported, setExported] = useState<string | null>(null);
+  const [editing, setEditing] = useState<string | null>(null);
   const remove = (id: string) =>
     golden
       .removeCases(workflow, [id])
@@ -148,6 +151,9 @@ function GoldenSet({ workflow, onOpenRun, onChanged }: { workflow: string; onOpe
                 <td>{c.expect.max_cost_micros != null ? <Money micros={c.expect.max_cost_micros} /> : '–'}</td>
                 <td>{c.expect.max_latency_ms != null ? `${c.expect.max_latency_ms} ms` : '–'}</td>
                 <td>
+                  <button type="button" className="btn small" data-testid="golden-edit" onClick={() => setEditing(c.run.run_id)}>
+                    Edit
+                  </button>{' '}
                   <button type="button" className="btn small" data-testid="golden-remove" onClick={() => void remove(c.run.run_id)}>
                     Remove
                   </button>
@@ -156,7 +162,25 @@ function GoldenSet({ workflow, onOpenRun, onChanged }: { workflow: string; onOpe
             ))}
           </tbody>
         </table>
-        <ImportForm workflow={workflow} onImported={() => { cases.reload(); versions.reload(); onChanged(); }} />
+        {(() => {
+          const c = editing ? cases.data?.find((x) => x.case.run.run_id === editing) : undefined;
+          return c ? (
+            <ExpectationsForm
+              key={`${editing}-${current?.version ?? 0}`}
+              workflow={workflow}
+              caseId={c.case.run.run_id}
+              expect={c.case.expect}
+              onCancel={() => setEditing(null)}
+              onSaved={() => {
+                setEditing(null);
+                cases.reload();
+                versions.reload();
+                onChanged();
+              }}
+            />
+          ) : null;
+        })()}
+        <ImportForm workflow={workflow} backends={backends ?? []} onImported={() => { cases.reload(); versions.reload(); onChanged(); }} />
       </section>
       <StartEval
         workflow={workflow}
@@ -209,15 +233,39 @@ function label(c: ConfigLabel): string {
   return c.prompt ? `${c.version} / ${c.model} / ${c.prompt}` : `${c.version} / ${c.model}`;
 }
 
-function ImportForm({ workflow, onImported }: { workflow: string; onImported: () => void }) {
+/** The backend an import attaches its cases to: the one chosen if it is still there, else the first. */
+export function importBackend(backends: { backend_id: string }[], chosen: string): string {
+  return backends.some((b) => b.backend_id === chosen) ? chosen : (backends[0]?.backend_id ?? '');
+}
+
+/** Pastes JSONL over the set; its runs are attached to the backend chosen here. */
+export function ImportForm({
+  workflow,
+  backends,
+  onImported,
+}: {
+  workflow: string;
+  backends: { backend_id: string; name: string }[];
+  onImported: () => void;
+}) {
   const report = useReportError();
-  const { backends } = useStore();
   const [text, setText] = useState('');
+  const [chosen, setChosen] = useState('');
   const [error, setError] = useState<string | null>(null);
-  const backendId = (backends ?? [])[0]?.backend_id ?? '';
+  const backendId = importBackend(backends, chosen);
   return (
     <details className="small">
       <summary>Import JSONL (replaces the set with a new version)</summary>
+      <label>
+        Cases' runs are on{' '}
+        <select data-testid="golden-import-backend" value={backendId} onChange={(e) => setChosen(e.target.value)}>
+          {backends.map((b) => (
+            <option key={b.backend_id} value={b.backend_id}>
+              {b.name}
+            </option>
+          ))}
+        </select>
+      </label>
       <textarea rows={4} className="export-text" data-testid="golden-import-text" value={text} onChange={(e) => setText(e.target.value)} />
       <button
         type="button"
@@ -363,7 +411,7 @@ function EvalReport({ evalId, record }: { evalId: string; record: EvalRecord | n
   if (!data) return <p className="muted">Loading the report…</p>;
   const t = data.totals;
   return (
-    <section className="detail-section" data-testid="golden-report" data-passed={String(data.passed)}>
+    <section className="detail-section" data-testid="golden-report" data-eval-id={evalId} data-passed={String(data.passed)}>
       <h2>
         Eval <SafeText text={evalId} /> {record ? <>— <SafeText text={label(record.config)} /></> : null}{' '}
         {data.passed ? <span className="badge ok">passed</span> : <span className="badge bad">failed</span>}
@@ -538,6 +586,7 @@ function SideBySide({ evalId, caseId, row }: { evalId: string; caseId: string; r
       <h2>
         Case <SafeText text={caseId} /> beside its baseline {row ? (row.passed ? '(passes)' : '(fails)') : null}
       </h2>
+      {row ? <FailingChecks row={row} /> : null}
       {pair.data ? (
         <div className="two-col">
           <RunColumn title="Baseline" run={pair.data.baseline} testId="side-baseline" />
@@ -547,6 +596,29 @@ function SideBySide({ evalId, caseId, row }: { evalId: string; caseId: string; r
         <p className="muted">Loading…</p>
       )}
     </section>
+  );
+}
+
+/** The checks a case failed (one line each, as the report words them), or that it passes them all. */
+export function FailingChecks({ row }: { row: CaseComparison }) {
+  if (row.reasons.length === 0) {
+    return (
+      <p className="small" data-testid="side-failing-checks" data-count="0">
+        <span className="badge ok">every check passes</span>
+      </p>
+    );
+  }
+  return (
+    <div data-testid="side-failing-checks" data-count={row.reasons.length}>
+      <h3>Failing checks</h3>
+      <ul>
+        {row.reasons.map((x, i) => (
+          <li key={i} data-testid="side-failing-check">
+            <SafeText text={x} />
+          </li>
+        ))}
+      </ul>
+    </div>
   );
 }
 

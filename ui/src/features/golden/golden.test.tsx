@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { golden } from '../../api';
 import type { CaseComparison, Run } from '../../api/types';
 import { VIEW_IDS } from '../../lib/viewState';
-import { CaseRow, RunColumn } from './GoldenView';
+import { CaseRow, FailingChecks, RunColumn } from './GoldenView';
 
 type Win = { __TAURI_INTERNALS__?: { invoke: (...a: unknown[]) => Promise<unknown> } };
 const g = globalThis as unknown as { window?: Win };
@@ -88,6 +88,18 @@ describe('golden sets', () => {
     expect(html).toContain('&lt;b&gt;30 days&lt;/b&gt;');
     expect(html).not.toContain('<b>30 days</b>');
     expect(html).toContain('over the ceiling');
+  });
+
+  it('lists the failing checks above the side-by-side columns, as text', () => {
+    const html = renderToStaticMarkup(<FailingChecks row={failing} />);
+    expect(html).toContain('data-count="2"');
+    expect(html.match(/data-testid="side-failing-check"/g)).toHaveLength(2);
+    expect(html).toContain('&lt;b&gt;30 days&lt;/b&gt;');
+    expect(html).not.toContain('<b>');
+    const passing = renderToStaticMarkup(<FailingChecks row={{ ...failing, passed: true, reasons: [] }} />);
+    expect(passing).toContain('data-count="0"');
+    expect(passing).toContain('every check passes');
+    expect(passing).not.toContain('side-failing-check"');
   });
 
   it('marks a deprecated citation in the side-by-side column', () => {

@@ -1,16 +1,17 @@
 import { useMemo } from 'react';
-import { getOverview, listFacets } from '../../api';
+import { getOverview, golden, listFacets } from '../../api';
 import { useLoad } from '../../app/useLoad';
 import { Money } from '../../components/Money';
 import { SyncButton } from '../../components/SyncButton';
 import { ViewHeader } from '../../components/ViewHeader';
 import { formatMicros } from '../../lib/money';
-import { shapeOverview, windowBounds, DAY_MS, type Marker, type OverviewSeries, type Series } from '../../lib/overviewSeries';
+import { shapeOverview, windowBounds, DAY_MS, type OverviewSeries, type Series } from '../../lib/overviewSeries';
 import { WINDOWS, type RunFilters, type WindowDays } from '../../lib/viewState';
 import { ChartBox, color, modelChangePlugin, type AnyChartConfig } from './ChartBox';
 import { Clipped, ClippedOption } from '../../components/Clipped';
 import { titleText } from '../../lib/clip';
 import { TOOLTIP_LABEL_MAX, chartLabel, clippedCategoryTick, clippedLegendLabels } from './chartLabels';
+import { WITHOUT_EVAL, withGates, type GatedMarker } from './gateMarkers';
 
 const dayFmt = new Intl.DateTimeFormat(undefined, { month: 'short', day: 'numeric', timeZone: 'UTC' });
 const spanFmt = new Intl.DateTimeFormat(undefined, { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
@@ -106,10 +107,19 @@ export function OverviewView({
     [ov.data, bounds.since],
   );
 
+  // The readiness gate of the workflows whose model changed in the window.
+  const changed = useMemo(() => [...new Set((s?.markers ?? []).map((m) => m.workflow))].sort(), [s]);
+  const gates = useLoad(
+    () => (changed.length > 0 ? golden.gates(changed) : Promise.resolve([])),
+    `gates|${changed.join('\u0000')}`,
+    'golden_gates',
+  );
+  const marked = useMemo(() => (s ? withGates(s.markers, gates.data ?? []) : []), [s, gates.data]);
+
   const configs = useMemo(() => {
     if (!s || !ov.data) return null;
     const labels = s.days.map(dayLabel);
-    const markers = modelChangePlugin(s.markers);
+    const markers = modelChangePlugin(marked);
     const runs: AnyChartConfig = {
       type: 'bar',
       data: { labels, datasets: datasets(s.runsByWorkflow, 'bar') },
@@ -175,7 +185,7 @@ export function OverviewView({
     return { runs, cost, cps, rates, stale };
     // backendName depends on facets only through labels
     // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [s, ov.data, facets.data]);
+  }, [s, ov.data, facets.data, marked]);
 
   const t = s?.totals;
   const overallCps = t && t.successes > 0 ? Math.floor(t.costMicros / t.successes) : null;
@@ -250,7 +260,7 @@ export function OverviewView({
       ) : null}
       {s && configs ? (
         <>
-          <ModelChangeList markers={s.markers} />
+          <ModelChangeList markers={marked} />
           {t && t.runs === 0 ? <p className="empty">No runs in this window. Sync a backend or pick a longer window.</p> : null}
           <div className="chart-grid">
             <ChartCard title="Runs per day by workflow">
@@ -288,16 +298,31 @@ export function OverviewView({
  * The model changes of the window, numbered as their labels on the charts (where close changes
  * may show only their numbers), each in full.
  */
-export function ModelChangeList({ markers }: { markers: Marker[] }) {
+export function ModelChangeList({ markers }: { markers: GatedMarker[] }) {
   if (markers.length === 0) return null;
   return (
     <div className="card model-changes" data-testid="model-changes">
       <strong>Model changes</strong> (dashed red lines, numbered on the charts):{' '}
       <ol className="model-change-list">
         {markers.map((m, i) => (
-          <li key={i} className="tag" data-testid="model-change" data-n={i + 1}>
+          <li key={i} className="tag" data-testid="model-change" data-n={i + 1} data-gate={m.gate}>
             <span className="model-change-n">{i + 1}</span> {dayLabel(m.day)}: <Clipped text={m.workflow} max={60} />{' '}
             <Clipped text={m.from} max={60} /> → <Clipped text={m.to} max={60} />
+            {m.gate === 'without_eval' ? (
+              <>
+                {' '}
+                <span className="badge bad" data-testid="model-change-gate" title="No eval of this configuration has passed: the readiness row fails">
+                  {WITHOUT_EVAL}
+                </span>
+              </>
+            ) : m.gate === 'eval_passed' ? (
+              <>
+                {' '}
+                <span className="badge ok" data-testid="model-change-gate" title={`Eval ${m.evalId ?? ''} passed`}>
+                  eval passed
+                </span>
+              </>
+            ) : null}
           </li>
         ))}
       </ol>

@@ -87,8 +87,9 @@ export function RunDetail({
             ) : null}
           </div>
           <div className="view-actions">
-            <AddToGolden backendId={backendId} runId={runId} />
+            {/* The sync indicator comes and goes: it sits left of the button so the button never moves. */}
             <SyncProgress />
+            <AddToGolden backendId={backendId} runId={runId} />
           </div>
         </header>
         {loading && !data ? <p className="muted">Loading…</p> : null}
@@ -151,26 +152,30 @@ function Section({ title, children, testId }: { title: string; children: ReactNo
 function AddToGolden({ backendId, runId }: { backendId: string; runId: string }) {
   const report = useReportError();
   const [added, setAdded] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
   return (
     <>
-      <button
-        type="button"
-        className="btn small"
-        data-testid="run-add-golden"
-        onClick={() =>
-          golden
-            .addRuns([{ backend_id: backendId, run_id: runId }])
-            .then((v) => setAdded(v.map((x) => `${x.workflow} v${x.version}`).join(', ')))
-            .catch((e) => report(e, 'golden_add_runs'))
-        }
-      >
-        Add to golden set
-      </button>
       {added ? (
         <span className="small muted" data-testid="run-added-golden">
           Added: <SafeText text={added} />
         </span>
       ) : null}
+      <button
+        type="button"
+        className="btn small"
+        data-testid="run-add-golden"
+        disabled={busy || added !== null}
+        onClick={() => {
+          setBusy(true);
+          golden
+            .addRuns([{ backend_id: backendId, run_id: runId }])
+            .then((v) => setAdded(v.map((x) => `${x.workflow} v${x.version}`).join(', ')))
+            .catch((e) => report(e, 'golden_add_runs'))
+            .finally(() => setBusy(false));
+        }}
+      >
+        Add to golden set
+      </button>
     </>
   );
 }

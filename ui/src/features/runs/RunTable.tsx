@@ -14,6 +14,25 @@ const OVERSCAN = 12;
 export const RENDER_ALL_MAX = 200;
 const COLUMNS = 13;
 
+/** A run's key in a selection of the list. */
+export const selectionKey = (r: { backend_id: string; run_id: string }) => `${r.backend_id}\u0000${r.run_id}`;
+
+/** The runs of a selection, as the golden-set command takes them (in selection order). */
+export function selectedRefs(selected: ReadonlySet<string>): { backend_id: string; run_id: string }[] {
+  return [...selected].map((k) => {
+    const i = k.indexOf('\u0000');
+    return { backend_id: k.slice(0, i), run_id: k.slice(i + 1) };
+  });
+}
+
+/** `selected` with `key` added or removed. */
+export function toggled(selected: ReadonlySet<string>, key: string, on: boolean): Set<string> {
+  const next = new Set(selected);
+  if (on) next.add(key);
+  else next.delete(key);
+  return next;
+}
+
 // SSR / first paint: assume a typical viewport until the container is measured.
 const useIsoLayoutEffect = typeof window === 'undefined' ? useEffect : useLayoutEffect;
 
@@ -41,6 +60,8 @@ export function RunTable({
   onViewState,
   sort,
   onSort,
+  selected,
+  onSelect,
 }: {
   runs?: RunSummary[];
   rowCount?: number;
@@ -55,7 +76,12 @@ export function RunTable({
   /** Current sort; with `onSort` the Time/Cost/Latency headers sort (null: sorting unavailable, e.g. while searching). */
   sort?: RunSort | null;
   onSort?: (s: RunSort) => void;
+  /** With `onSelect`: a first column of checkboxes selects runs (for "Add to golden set"). */
+  selected?: ReadonlySet<string>;
+  onSelect?: (r: RunSummary, on: boolean) => void;
 }) {
+  const selectable = !!onSelect;
+  const columns = COLUMNS + (selectable ? 1 : 0);
   const sortHead = (label: string, key: RunSort, testId: string) =>
     onSort ? (
       <button
@@ -178,7 +204,7 @@ export function RunTable({
     if (!r) {
       rows.push(
         <tr key={`pending-${i}`} className="run-row-pending" data-index={i} aria-busy="true">
-          <td colSpan={COLUMNS} className="muted">
+          <td colSpan={columns} className="muted">
             Loading…
           </td>
         </tr>,
@@ -202,6 +228,17 @@ export function RunTable({
         }}
         onFocus={() => setActive(i)}
       >
+        {selectable ? (
+          <td data-col="select" onClick={(e) => e.stopPropagation()}>
+            <input
+              type="checkbox"
+              data-testid="run-select"
+              aria-label={`Select run ${r.run_id}`}
+              checked={selected?.has(selectionKey(r)) ?? false}
+              onChange={(e) => onSelect?.(r, e.target.checked)}
+            />
+          </td>
+        ) : null}
         <td data-col="time">
           <TimeText value={r.started_at} compact />
         </td>
@@ -255,6 +292,7 @@ export function RunTable({
     >
       <table className="grid runs virtual" role="grid" aria-rowcount={count + 1}>
         <colgroup>
+          {selectable ? <col className="w-check" /> : null}
           <col className="w-time" />
           <col className="w-backend" />
           <col className="w-workflow" />
@@ -271,6 +309,7 @@ export function RunTable({
         </colgroup>
         <thead>
           <tr>
+            {selectable ? <th aria-label="Select" /> : null}
             <th aria-sort={sort === 'time_desc' ? 'descending' : undefined}>{sortHead('Time', 'time_desc', 'sort-time')}</th>
             <th>Backend</th>
             <th>Workflow</th>
@@ -293,13 +332,13 @@ export function RunTable({
         <tbody>
           {win.padTop > 0 ? (
             <tr className="spacer" aria-hidden="true">
-              <td colSpan={COLUMNS} style={{ height: win.padTop }} />
+              <td colSpan={columns} style={{ height: win.padTop }} />
             </tr>
           ) : null}
           {rows}
           {win.padBottom > 0 ? (
             <tr className="spacer" aria-hidden="true">
-              <td colSpan={COLUMNS} style={{ height: win.padBottom }} />
+              <td colSpan={columns} style={{ height: win.padBottom }} />
             </tr>
           ) : null}
         </tbody>

@@ -1,5 +1,7 @@
-import { useCallback, useEffect, useMemo, useRef } from 'react';
-import { listFacets } from '../../api';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { golden, listFacets } from '../../api';
+import { useReportError } from '../../app/errors';
+import { SafeText } from '../../components/SafeText';
 import { openedFromList, type Navigate } from '../../app/route';
 import { useStore } from '../../app/store';
 import { useLoad } from '../../app/useLoad';
@@ -9,7 +11,7 @@ import { searchTerms } from '../../lib/searchHighlight';
 import { filtersToQuery, type Route, type RunFilters as RunFilterState } from '../../lib/viewState';
 import { RunDetail } from './RunDetail';
 import { RunFilters } from './RunFilters';
-import { RunTable, type TableViewState } from './RunTable';
+import { RunTable, selectedRefs, selectionKey, toggled, type TableViewState } from './RunTable';
 import { useRunPages } from './useRunPages';
 
 export interface RunRef {
@@ -115,12 +117,29 @@ function RunList({ route, navigate }: { route: Route; navigate: Navigate }) {
 
   const searching = (query.search ?? '') !== '';
   const count = pages.rowCount;
+  const report = useReportError();
+  const [selected, setSelected] = useState<ReadonlySet<string>>(() => new Set());
+  const [added, setAdded] = useState<string | null>(null);
+  const [adding, setAdding] = useState(false);
+  const addSelected = () => {
+    setAdding(true);
+    golden
+      .addRuns(selectedRefs(selected))
+      .then((v) => {
+        setAdded(v.map((x) => `${x.workflow} v${x.version}`).join(', '));
+        setSelected(new Set());
+      })
+      .catch((e) => report(e, 'golden_add_runs'))
+      .finally(() => setAdding(false));
+  };
 
   return (
     <section className="view runs-view">
       <ViewHeader title="Runs" loadedAt={pages.loadedAt} actions={<SyncButton backendId={null} testId="sync-now" />} />
       <RunFilters value={filters} facets={facets.data} onChange={changeFilters} searchRef={searchRef} />
       <div className="pager">
+        {/* First in the line: the count beside it changes with every sync and must not move it. */}
+        <SelectionBar count={selected.size} adding={adding} added={added} onAdd={addSelected} onClear={() => setSelected(new Set())} />
         <span className="muted" data-testid="run-count" data-total={pages.total ?? undefined} data-capped={pages.capped ? 'true' : undefined}>
           {pages.totalLabel === null
             ? pages.loading
@@ -148,6 +167,11 @@ function RunList({ route, navigate }: { route: Route; navigate: Navigate }) {
           initial={remembered?.state}
           sort={searching ? null : filters.sort}
           onSort={(sort) => changeFilters({ ...filters, sort })}
+          selected={selected}
+          onSelect={(r, on) => {
+            setAdded(null);
+            setSelected((cur) => toggled(cur, selectionKey(r), on));
+          }}
           onViewState={(s) => {
             viewState.current = s;
           }}
@@ -159,5 +183,43 @@ function RunList({ route, navigate }: { route: Route; navigate: Navigate }) {
       ) : null}
       {pages.total === 0 ? <p className="empty">No runs match. Add a backend and sync, or clear the filters.</p> : null}
     </section>
+  );
+}
+
+/** The selected runs' actions: add them (one or many) to their workflows' golden sets. */
+export function SelectionBar({
+  count,
+  adding,
+  added,
+  onAdd,
+  onClear,
+}: {
+  count: number;
+  adding: boolean;
+  added: string | null;
+  onAdd: () => void;
+  onClear: () => void;
+}) {
+  if (count === 0 && !added) return null;
+  return (
+    <span className="selection-bar small" data-testid="run-selection" data-count={count}>
+      {count > 0 ? (
+        <>
+          {count} selected{' '}
+          <button type="button" className="btn small" data-testid="runs-add-golden" disabled={adding} onClick={onAdd}>
+            {adding ? 'Adding…' : `Add ${count === 1 ? 'it' : `all ${count}`} to golden set`}
+          </button>{' '}
+          <button type="button" className="btn small" data-testid="runs-clear-selection" onClick={onClear}>
+            Clear
+          </button>
+        </>
+      ) : null}
+      {added ? (
+        <span className="muted" data-testid="runs-added-golden">
+          {' '}
+          Added: <SafeText text={added} />
+        </span>
+      ) : null}
+    </span>
   );
 }
