@@ -80,6 +80,11 @@ pub struct TrustStats {
     /// Actions whose deadline passed with no decision (not in `decisions`).
     #[ts(type = "number")]
     pub expired: i64,
+    /// Writes the backend let through without review at the workflow's autonomy level
+    /// (`sampled_approval`, `autonomous_within_caps`): no reviewer's decision, so in no
+    /// reviewer metric and in no reviewer's group.
+    #[ts(type = "number")]
+    pub auto_executed: i64,
     /// Approvals (with or without edits).
     #[ts(type = "number")]
     pub approvals: i64,
@@ -154,6 +159,18 @@ pub struct TtdBin {
     pub too_fast: i64,
 }
 
+/// Writes of one workflow executed without review at one autonomy level.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+pub struct AutoExecuted {
+    /// Workflow.
+    pub workflow: String,
+    /// The level that let them through (`sampled_approval`, `autonomous_within_caps`).
+    pub level: String,
+    /// How many.
+    #[ts(type = "number")]
+    pub count: i64,
+}
+
 /// The trust view's data.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct TrustReport {
@@ -171,6 +188,8 @@ pub struct TrustReport {
     pub by_week: Vec<TrustGroup>,
     /// Time to decide, all decisions with a recorded time.
     pub ttd_distribution: Vec<TtdBin>,
+    /// Writes executed without review, per workflow and autonomy level (sorted by both).
+    pub executed_without_review: Vec<AutoExecuted>,
 }
 
 /// How the decisions are grouped.
@@ -304,8 +323,9 @@ fn groups(map: HashMap<String, Acc>, by_key: bool) -> Vec<TrustGroup> {
         v.sort_by(|a, b| a.key.cmp(&b.key));
     } else {
         v.sort_by(|a, b| {
-            (b.stats.decisions + b.stats.expired)
-                .cmp(&(a.stats.decisions + a.stats.expired))
+            let n = |s: &TrustStats| s.decisions + s.expired + s.auto_executed;
+            n(&b.stats)
+                .cmp(&n(&a.stats))
                 .then_with(|| a.key.cmp(&b.key))
         });
     }
@@ -384,6 +404,113 @@ fn expired_rows(conn: &Connection, q: &TrustQuery, now: DateTime<Utc>) -> Result
         .into_iter()
         .filter(|d| q.workflow.as_ref().is_none_or(|w| *w == d.workflow))
         .collect())
+}
+
+/// Writes executed without review that `q` selects (decided in its period, of its workflow
+/// and action kind; none for a reviewer), read through `actions_auto_executed`, grouped by
+/// workflow, action kind, level and week: `(workflow, kind, level, week start, count)`.
+fn auto_executed(
+    conn: &Connection,
+    q: &TrustQuery,
+) -> Result<Vec<(String, String, String, i64, i64)>> {
+    use rusqlite::types::Value;
+    if q.reviewer.is_some() {
+        // Nobody reviewed them: no reviewer's filter selects them.
+        return Ok(Vec::new());
+    }
+    let mut sql = String::from(
+        "SELECT CASE WHEN a.workflow <> '' THEN a.workflow
+                    ELSE coalesce((SELECT r.workflow FROM runs r
+                                   WHERE r.backend_id = a.backend_id AND r.run_id = a.run_id), '')
+               END AS wf,
+            a.kind, a.auto_level,
+            a.decided_at_ms - ((a.decided_at_ms - ?1) % ?2 + ?2) % ?2 AS week, count(*)
+         FROM actions a WHERE a.auto_level <> ''",
+    );
+    let mut args = vec![Value::Integer(FIRST_MONDAY_MS), Value::Integer(WEEK_MS)];
+    if let Some(from) = q.from {
+        sql.push_str(" AND a.decided_at_ms >= ?");
+        args.push(Value::Integer(to_ms(from)));
+    }
+    if let Some(to) = q.to {
+        sql.push_str(" AND a.decided_at_ms < ?");
+        args.push(Value::Integer(to_ms(to)));
+    }
+    if let Some(k) = &q.action_kind {
+        sql.push_str(" AND a.kind = ?");
+        args.push(Value::Text(k.clone()));
+    }
+    sql.push_str(" GROUP BY 1, 2, 3, 4");
+    let mut st = conn.prepare_cached(&sql)?;
+    let rows = st
+        .query_map(rusqlite::params_from_iter(args), |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+        })?
+        .collect::<rusqlite::Result<Vec<(String, String, String, i64, i64)>>>()?;
+    Ok(rows
+        .into_iter()
+        .filter(|g| q.workflow.as_ref().is_none_or(|w| *w == g.0))
+        .collect())
+}
+
+/// The writes executed without review behind [`Metric::AutoExecuted`], newest first, at most
+/// `limit`, as rows: reviewer `autonomy:<level>`, decision `executed_without_review`.
+fn auto_executed_rows(
+    conn: &Connection,
+    q: &TrustQuery,
+    level: Option<&str>,
+    limit: usize,
+) -> Result<Vec<DecisionRow>> {
+    if q.reviewer.is_some() {
+        return Ok(Vec::new());
+    }
+    let mut st = conn.prepare_cached(
+        "SELECT a.backend_id, a.action_id, a.run_id,
+            CASE WHEN a.workflow <> '' THEN a.workflow
+                 ELSE coalesce((SELECT r.workflow FROM runs r
+                                WHERE r.backend_id = a.backend_id AND r.run_id = a.run_id), '')
+            END AS wf,
+            a.kind, a.auto_level, a.decided_at_ms, a.status
+         FROM actions a
+         WHERE a.auto_level <> ''
+           AND (?1 IS NULL OR a.decided_at_ms >= ?1) AND (?2 IS NULL OR a.decided_at_ms < ?2)
+           AND (?3 IS NULL OR a.kind = ?3) AND (?4 IS NULL OR a.auto_level = ?4)
+           AND (?5 IS NULL OR wf = ?5)
+         ORDER BY a.decided_at_ms DESC, a.action_id DESC LIMIT ?6",
+    )?;
+    let rows = st
+        .query_map(
+            params![
+                q.from.map(to_ms),
+                q.to.map(to_ms),
+                q.action_kind,
+                level,
+                q.workflow,
+                limit as i64
+            ],
+            |r| {
+                Ok(DecisionRow {
+                    id: 0,
+                    backend_id: r.get(0)?,
+                    action_id: r.get(1)?,
+                    run_id: r.get(2)?,
+                    workflow: r.get(3)?,
+                    action_kind: r.get(4)?,
+                    reviewer: format!("autonomy:{}", r.get::<_, String>(5)?),
+                    decision: "executed_without_review".into(),
+                    decided_at: from_ms(r.get(6)?),
+                    time_to_decide_ms: None,
+                    too_fast: false,
+                    corrected_fields: Vec::new(),
+                    citation_opens: 0,
+                    action_status: r.get(7)?,
+                    second_would_approve: None,
+                    second_disagrees: None,
+                })
+            },
+        )?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(rows)
 }
 
 /// Column `i` as text, without copying it.
@@ -492,6 +619,19 @@ impl Tally {
         }
         if let Some(t) = f.ttd {
             self.bin(t, f.too_fast);
+        }
+    }
+
+    /// `n` writes executed without review: every group but the reviewer's.
+    fn auto(&mut self, workflow: &str, kind: &str, week: i64, n: i64) {
+        let [wf, by_kind, _] = &mut self.by;
+        for acc in [
+            &mut self.total,
+            wf.entry(workflow.to_string()).or_default(),
+            by_kind.entry(kind.to_string()).or_default(),
+            self.weeks.entry(week).or_default(),
+        ] {
+            acc.stats.auto_executed += n;
         }
     }
 
@@ -723,6 +863,11 @@ fn finish(
             &fact,
         );
     }
+    let mut executed: std::collections::BTreeMap<(String, String), i64> = Default::default();
+    for (workflow, kind, level, week, n) in auto_executed(conn, q)? {
+        t.auto(&workflow, &kind, week, n);
+        *executed.entry((workflow, level)).or_default() += n;
+    }
     let Tally {
         total,
         by: [wf, kind, reviewer],
@@ -753,6 +898,14 @@ fn finish(
         by_reviewer: groups(reviewer, false),
         by_week: groups(week, true),
         ttd_distribution,
+        executed_without_review: executed
+            .into_iter()
+            .map(|((workflow, level), count)| AutoExecuted {
+                workflow,
+                level,
+                count,
+            })
+            .collect(),
     })
 }
 
@@ -784,6 +937,16 @@ pub enum Metric {
     },
     /// Decisions under the minimum review time.
     TooFast,
+    /// Decisions under the minimum review time with a recorded time to decide in
+    /// `[from_ms, to_ms)`: the "too fast" share of one bin of the distribution.
+    TooFastToDecide {
+        /// Lower bound.
+        #[ts(type = "number")]
+        from_ms: i64,
+        /// Upper bound (exclusive); none for no bound.
+        #[ts(type = "number | null")]
+        to_ms: Option<i64>,
+    },
     /// Decisions with at least one citation opened.
     CitationOpened,
     /// Approvals later rolled back.
@@ -792,6 +955,13 @@ pub enum Metric {
     SecondReviewed,
     /// Decisions whose second review disagrees.
     Disagreed,
+    /// Writes executed without review at an autonomy level (this level, when given): not
+    /// decisions, listed with reviewer `autonomy:<level>`.
+    AutoExecuted {
+        /// Only this level.
+        #[ts(optional = nullable)]
+        level: Option<String>,
+    },
 }
 
 /// What a drill-down lists: the decisions of `query`, in group `group` (dimension and key)
@@ -833,6 +1003,9 @@ pub fn drill(
         q.from = Some(q.from.map_or(from, |f| f.max(from)));
         q.to = Some(q.to.map_or(to, |t| t.min(to)));
     }
+    if let Metric::AutoExecuted { level } = &d.metric {
+        return auto_executed_rows(conn, &q, level.as_deref(), limit);
+    }
     let mut out = Vec::new();
     let wants_expired = matches!(&d.metric, Metric::Kind { kind } if kind == "expired");
     if !matches!(&d.metric, Metric::Kind { kind } if kind == "expired") {
@@ -853,6 +1026,11 @@ pub fn drill(
                 None,
             ),
             Metric::TooFast => ("d.too_fast = 1", None),
+            Metric::TooFastToDecide { .. } => (
+                "d.too_fast = 1 AND d.time_to_decide_ms >= ?7
+                 AND (?8 IS NULL OR d.time_to_decide_ms < ?8)",
+                None,
+            ),
             Metric::CitationOpened => ("d.citation_opens > 0", None),
             Metric::RolledBack => (
                 "d.decision IN ('approve', 'approve_with_edits') AND a.status = 'rolled_back'",
@@ -860,9 +1038,11 @@ pub fn drill(
             ),
             Metric::SecondReviewed => ("s.decision_id IS NOT NULL", None),
             Metric::Disagreed => ("s.disagrees = 1", None),
+            Metric::AutoExecuted { .. } => ("0", None),
         };
         let (lo, hi) = match &d.metric {
-            Metric::TimeToDecide { from_ms, to_ms } => (*from_ms, *to_ms),
+            Metric::TimeToDecide { from_ms, to_ms }
+            | Metric::TooFastToDecide { from_ms, to_ms } => (*from_ms, *to_ms),
             _ => (0, None),
         };
         let sql = format!(
@@ -917,3 +1097,6 @@ pub(crate) mod tests;
 
 #[cfg(test)]
 mod rollup_tests;
+
+#[cfg(test)]
+mod autonomy_tests;
