@@ -30,7 +30,7 @@ const MIGRATIONS: &[(u32, &str)] = &[
     (22, include_str!("../migrations/0022_golden_sets.sql")),
     (
         24,
-        include_str!("../migrations/0024_trust_autonomy_writes.sql"),
+        include_str!("../migrations/0024_trust_autonomy_and_indexes.sql"),
     ),
 ];
 

@@ -340,33 +340,44 @@ fn run_workflow(conn: &Connection, backend_id: &str, run_id: &str) -> Result<Str
         .unwrap_or_default())
 }
 
-/// The expired actions (and pending ones past their deadline) `q` selects, read through
-/// `actions_by_expiry`: only the filters given become conditions.
+/// The expired actions (and pending ones past their deadline) `q` selects: two range scans of
+/// the covering index `actions_by_expiry` (status, deadline), one per status; only the
+/// filters given become conditions.
 fn expired_sql(q: &TrustQuery, now: DateTime<Utc>) -> (String, Vec<rusqlite::types::Value>) {
     use rusqlite::types::Value;
-    let mut sql = String::from(
-        "SELECT a.backend_id, a.action_id, a.run_id,
-            CASE WHEN a.workflow <> '' THEN a.workflow
-                 ELSE coalesce((SELECT r.workflow FROM runs r
-                                WHERE r.backend_id = a.backend_id AND r.run_id = a.run_id), '') END,
-            a.kind, a.expires_at_ms, a.status
-         FROM actions a
-         WHERE a.status IN ('expired', 'pending')
-           AND (a.status = 'expired' OR a.expires_at_ms <= ?)",
-    );
-    let mut args = vec![Value::Integer(to_ms(now))];
+    let mut cond = String::new();
+    let mut cond_args = Vec::new();
     if let Some(from) = q.from {
-        sql.push_str(" AND a.expires_at_ms >= ?");
-        args.push(Value::Integer(to_ms(from)));
+        cond.push_str(" AND a.expires_at_ms >= ?");
+        cond_args.push(Value::Integer(to_ms(from)));
     }
     if let Some(to) = q.to {
-        sql.push_str(" AND a.expires_at_ms < ?");
-        args.push(Value::Integer(to_ms(to)));
+        cond.push_str(" AND a.expires_at_ms < ?");
+        cond_args.push(Value::Integer(to_ms(to)));
     }
     if let Some(k) = &q.action_kind {
-        sql.push_str(" AND a.kind = ?");
-        args.push(Value::Text(k.clone()));
+        cond.push_str(" AND a.kind = ?");
+        cond_args.push(Value::Text(k.clone()));
     }
+    let part = |status: &str| {
+        format!(
+            "SELECT a.backend_id, a.action_id, a.run_id,
+                CASE WHEN a.workflow <> '' THEN a.workflow
+                     ELSE coalesce((SELECT r.workflow FROM runs r
+                                    WHERE r.backend_id = a.backend_id AND r.run_id = a.run_id), '')
+                END,
+                a.kind, a.expires_at_ms, a.status
+             FROM actions a WHERE a.status = '{status}'"
+        )
+    };
+    let sql = format!(
+        "{}{cond} UNION ALL {} AND a.expires_at_ms <= ?{cond}",
+        part("expired"),
+        part("pending")
+    );
+    let mut args = cond_args.clone();
+    args.push(Value::Integer(to_ms(now)));
+    args.extend(cond_args);
     (sql, args)
 }
 
@@ -705,10 +716,63 @@ fn rollup_days(q: &TrustQuery) -> (i64, i64) {
     (lo.max(0), hi)
 }
 
-/// Adds the roll-up cells of `q` in whole days `[lo, hi)`.
-fn tally_rollup(conn: &Connection, q: &TrustQuery, lo: i64, hi: i64, t: &mut Tally) -> Result<()> {
+/// A layer of the roll-up: the daily cells or the weekly ones (each the sum of its days).
+#[derive(Clone, Copy)]
+enum Layer {
+    /// `trust_daily`, `trust_daily_fields` (migration 0018).
+    Daily,
+    /// `trust_weekly`, `trust_weekly_fields` (migration 0024), weeks from Monday 00:00 UTC.
+    Weekly,
+}
+
+/// The whole weeks `[lo, hi)` within whole days `[lo_day, hi_day)` (`hi_day` `i64::MAX`: open).
+fn whole_weeks(lo_day: i64, hi_day: i64) -> (i64, i64) {
+    let start = week_start_ms(lo_day);
+    let lo = if start == lo_day {
+        start
+    } else {
+        start + WEEK_MS
+    };
+    let hi = if hi_day == i64::MAX {
+        i64::MAX
+    } else {
+        week_start_ms(hi_day)
+    };
+    (lo, hi)
+}
+
+/// Adds the roll-up cells of `q` in whole days `[lo, hi)`: whole weeks from the weekly layer,
+/// the days of partial weeks from the daily one.
+fn tally_days(conn: &Connection, q: &TrustQuery, lo: i64, hi: i64, t: &mut Tally) -> Result<()> {
+    let (wlo, whi) = whole_weeks(lo, hi);
+    if wlo >= whi {
+        return tally_rollup(conn, q, Layer::Daily, lo, hi, t);
+    }
+    tally_rollup(conn, q, Layer::Weekly, wlo, whi, t)?;
+    if lo < wlo {
+        tally_rollup(conn, q, Layer::Daily, lo, wlo, t)?;
+    }
+    if whi < hi {
+        tally_rollup(conn, q, Layer::Daily, whi, hi, t)?;
+    }
+    Ok(())
+}
+
+/// Adds the cells of one roll-up layer of `q` starting in `[lo, hi)`.
+fn tally_rollup(
+    conn: &Connection,
+    q: &TrustQuery,
+    layer: Layer,
+    lo: i64,
+    hi: i64,
+    t: &mut Tally,
+) -> Result<()> {
     use rusqlite::types::Value;
-    let mut cond = String::from("day_ms >= ? AND day_ms < ?");
+    let (cells, fields, at) = match layer {
+        Layer::Daily => ("trust_daily", "trust_daily_fields", "day_ms"),
+        Layer::Weekly => ("trust_weekly", "trust_weekly_fields", "week_ms"),
+    };
+    let mut cond = format!("{at} >= ? AND {at} < ?");
     let mut args = vec![Value::Integer(lo), Value::Integer(hi)];
     for (col, v) in [
         ("workflow", &q.workflow),
@@ -721,10 +785,10 @@ fn tally_rollup(conn: &Connection, q: &TrustQuery, lo: i64, hi: i64, t: &mut Tal
         }
     }
     let mut st = conn.prepare_cached(&format!(
-        "SELECT day_ms, workflow, action_kind, reviewer, approve, approve_with_edits, deny,
+        "SELECT {at}, workflow, action_kind, reviewer, approve, approve_with_edits, deny,
             escalate, corrected, too_fast, citation_opens, with_citation_opens, rolled_back,
             second_reviews, disagreements, ttds
-         FROM trust_daily WHERE {cond}"
+         FROM {cells} WHERE {cond}"
     ))?;
     let mut rows = st.query(rusqlite::params_from_iter(args.iter()))?;
     while let Some(r) = rows.next()? {
@@ -752,7 +816,7 @@ fn tally_rollup(conn: &Connection, q: &TrustQuery, lo: i64, hi: i64, t: &mut Tal
         )?;
     }
     let mut st = conn.prepare_cached(&format!(
-        "SELECT day_ms, workflow, action_kind, reviewer, field, n FROM trust_daily_fields
+        "SELECT {at}, workflow, action_kind, reviewer, field, n FROM {fields}
          WHERE {cond} AND n > 0"
     ))?;
     let mut rows = st.query(rusqlite::params_from_iter(args.iter()))?;
@@ -803,14 +867,15 @@ fn tally_rows(conn: &Connection, q: &TrustQuery, which: Rows, t: &mut Tally) -> 
     Ok(())
 }
 
-/// The trust report for `q`, as of `now` (which pending actions count as expired). Whole days
-/// come from the daily roll-up (`trust_daily`); the partial days at the period's edges and
-/// decisions not yet tied to a workflow are read from `decisions`.
+/// The trust report for `q`, as of `now` (which pending actions count as expired). Whole weeks
+/// come from the weekly roll-up (`trust_weekly`), the other whole days from the daily one
+/// (`trust_daily`); the partial days at the period's edges and decisions not yet tied to a
+/// workflow are read from `decisions`.
 pub fn report(conn: &Connection, q: &TrustQuery, now: DateTime<Utc>) -> Result<TrustReport> {
     let mut t = Tally::new();
     let (lo, hi) = rollup_days(q);
     if lo < hi {
-        tally_rollup(conn, q, lo, hi, &mut t)?;
+        tally_days(conn, q, lo, hi, &mut t)?;
         let edge = |from: Option<DateTime<Utc>>, to: Option<DateTime<Utc>>| TrustQuery {
             from,
             to,
