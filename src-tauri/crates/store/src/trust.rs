@@ -367,7 +367,7 @@ fn expired_sql(q: &TrustQuery, now: DateTime<Utc>) -> (String, Vec<rusqlite::typ
                                     WHERE r.backend_id = a.backend_id AND r.run_id = a.run_id), '')
                 END,
                 a.kind, a.expires_at_ms, a.status
-             FROM actions a WHERE a.status = '{status}'"
+             FROM actions a INDEXED BY actions_by_expiry WHERE a.status = '{status}'"
         )
     };
     let sql = format!(
@@ -522,6 +522,38 @@ fn auto_executed_rows(
         )?
         .collect::<rusqlite::Result<Vec<_>>>()?;
     Ok(rows)
+}
+
+/// Adds the expiries of `q` (as [`expired_rows`] lists them, read without copying).
+fn tally_expired(
+    conn: &Connection,
+    q: &TrustQuery,
+    now: DateTime<Utc>,
+    t: &mut Tally,
+) -> Result<()> {
+    if q.reviewer.as_deref().is_some_and(|r| !r.is_empty()) {
+        return Ok(());
+    }
+    let (sql, args) = expired_sql(q, now);
+    let mut st = conn.prepare_cached(&sql)?;
+    let mut rows = st.query(rusqlite::params_from_iter(args))?;
+    let fact = Fact {
+        decision: "expired",
+        ttd: None,
+        too_fast: false,
+        corrected: &[],
+        citation_opens: 0,
+        rolled_back: false,
+        second: None,
+    };
+    while let Some(r) = rows.next()? {
+        let workflow = text(r, 3)?;
+        if q.workflow.as_ref().is_some_and(|w| w != workflow) {
+            continue;
+        }
+        t.fact([workflow, text(r, 4)?, ""], r.get(5)?, &fact);
+    }
+    Ok(())
 }
 
 /// Column `i` as text, without copying it.
@@ -912,22 +944,7 @@ fn finish(
     now: DateTime<Utc>,
     mut t: Tally,
 ) -> Result<TrustReport> {
-    for e in expired_rows(conn, q, now)? {
-        let fact = Fact {
-            decision: "expired",
-            ttd: None,
-            too_fast: false,
-            corrected: &[],
-            citation_opens: 0,
-            rolled_back: false,
-            second: None,
-        };
-        t.fact(
-            [&e.workflow, &e.action_kind, ""],
-            to_ms(e.decided_at),
-            &fact,
-        );
-    }
+    tally_expired(conn, q, now, &mut t)?;
     let mut executed: std::collections::BTreeMap<(String, String), i64> = Default::default();
     for (workflow, kind, level, week, n) in auto_executed(conn, q)? {
         t.auto(&workflow, &kind, week, n);
