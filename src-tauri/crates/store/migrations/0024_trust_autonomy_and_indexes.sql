@@ -21,6 +21,10 @@ CREATE INDEX decisions_unsynced ON decisions(decided_at_ms) WHERE workflow = '';
 -- A workflow's decisions with their audit event (the scorecard's "audit complete").
 DROP INDEX decisions_by_workflow;
 CREATE INDEX decisions_by_workflow ON decisions(workflow, decided_at_ms, audit_seq);
+-- Expired and overdue actions by deadline (0014's index; stores made before it was added to
+-- 0014 lack it, and the report names it).
+CREATE INDEX IF NOT EXISTS actions_by_expiry ON actions(status, expires_at_ms, kind, workflow,
+    run_id);
 -- A workflow's executed writes with their undo and kind (the scorecard's "reversible").
 DROP INDEX actions_by_workflow;
 CREATE INDEX actions_by_workflow ON actions(workflow, status, requested_at_ms, rollback_supported,
