@@ -417,13 +417,13 @@ fn expired_rows(conn: &Connection, q: &TrustQuery, now: DateTime<Utc>) -> Result
         .collect())
 }
 
+/// Writes executed without review of one (workflow, action kind, level, week start): how many.
+type AutoGroup = (String, String, String, i64, i64);
+
 /// Writes executed without review that `q` selects (decided in its period, of its workflow
 /// and action kind; none for a reviewer), read through `actions_auto_executed`, grouped by
 /// workflow, action kind, level and week: `(workflow, kind, level, week start, count)`.
-fn auto_executed(
-    conn: &Connection,
-    q: &TrustQuery,
-) -> Result<Vec<(String, String, String, i64, i64)>> {
+fn auto_executed(conn: &Connection, q: &TrustQuery) -> Result<Vec<AutoGroup>> {
     use rusqlite::types::Value;
     if q.reviewer.is_some() {
         // Nobody reviewed them: no reviewer's filter selects them.
@@ -457,7 +457,7 @@ fn auto_executed(
         .query_map(rusqlite::params_from_iter(args), |r| {
             Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
         })?
-        .collect::<rusqlite::Result<Vec<(String, String, String, i64, i64)>>>()?;
+        .collect::<rusqlite::Result<Vec<AutoGroup>>>()?;
     Ok(rows
         .into_iter()
         .filter(|g| q.workflow.as_ref().is_none_or(|w| *w == g.0))
