@@ -32,14 +32,16 @@ fn upsert_with(
         .prepare_cached(
             "INSERT INTO actions (backend_id, action_id, revision, run_id, status, kind, risk,
                  requested_at_ms, expires_at_ms, updated_at_ms, body, rollback_supported,
-                 workflow)
+                 workflow, auto_level, decided_at_ms)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12,
-                 coalesce((SELECT workflow FROM runs WHERE backend_id = ?1 AND run_id = ?4), ''))
+                 coalesce((SELECT workflow FROM runs WHERE backend_id = ?1 AND run_id = ?4), ''),
+                 ?14, ?15)
              ON CONFLICT(backend_id, action_id) DO UPDATE SET revision = excluded.revision,
                  run_id = excluded.run_id, status = excluded.status, kind = excluded.kind,
                  risk = excluded.risk, requested_at_ms = excluded.requested_at_ms,
                  expires_at_ms = excluded.expires_at_ms, updated_at_ms = excluded.updated_at_ms,
                  body = excluded.body, rollback_supported = excluded.rollback_supported,
+                 auto_level = excluded.auto_level, decided_at_ms = excluded.decided_at_ms,
                  workflow = CASE WHEN excluded.workflow <> '' THEN excluded.workflow
                                  ELSE actions.workflow END
              WHERE excluded.revision > actions.revision
@@ -61,12 +63,26 @@ fn upsert_with(
             serde_json::to_string(a)?,
             a.rollback_supported,
             same_revision,
+            auto_level(a),
+            // When decided; a write let through by its level always has a time.
+            a.decided_at
+                .or((!auto_level(a).is_empty()).then_some(a.requested_at))
+                .map(to_ms),
         ])?;
     Ok(match (existed, changed) {
         (_, 0) => Applied::Unchanged,
         (None, _) => Applied::Inserted,
         (Some(_), _) => Applied::Updated,
     })
+}
+
+/// The autonomy level that let `a` through without review (`decided_by` is
+/// `autonomy:<level>`), or '' when a person decided it or nobody did yet.
+pub fn auto_level(a: &PendingAction) -> &str {
+    a.decided_by
+        .as_deref()
+        .and_then(|by| by.strip_prefix("autonomy:"))
+        .unwrap_or("")
 }
 
 fn bodies(

@@ -28,6 +28,10 @@ const MIGRATIONS: &[(u32, &str)] = &[
         include_str!("../migrations/0019_search_filter_markers.sql"),
     ),
     (22, include_str!("../migrations/0022_golden_sets.sql")),
+    (
+        24,
+        include_str!("../migrations/0024_trust_autonomy_and_indexes.sql"),
+    ),
 ];
 
 /// The schema's migrations as `rusqlite_migration` sees them, for its `validate()` check.

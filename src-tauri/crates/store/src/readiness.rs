@@ -519,42 +519,72 @@ fn escalation(
         .collect();
     let (reviews, disagree) = second;
     let dis_rate = rate(disagree, reviews);
+    let mut evidence = vec![
+        ev(
+            "escalation rate (period)",
+            format!("{} over {} week(s)", pct(overall), weeks.len()),
+            Status::Pass,
+        ),
+        ev(
+            "weeks outside the band",
+            if outside.is_empty() {
+                format!("none (± {:.0} points)", t.escalation_band * 100.0)
+            } else {
+                outside.join(", ")
+            },
+            match outside.len() {
+                0 => Status::Pass,
+                1 => Status::Warn,
+                _ => Status::Fail,
+            },
+        ),
+        ev(
+            "second-review disagreement",
+            format!("{} ({disagree} of {reviews})", pct(dis_rate)),
+            if reviews == 0 {
+                Status::Warn
+            } else {
+                at_most(dis_rate, t.disagreement_max)
+            },
+        ),
+    ];
+    evidence.extend(refused_writes(conn, w)?);
     Ok(row(
         Criterion::EscalationConsistent,
-        vec![
-            ev(
-                "escalation rate (period)",
-                format!("{} over {} week(s)", pct(overall), weeks.len()),
-                Status::Pass,
-            ),
-            ev(
-                "weeks outside the band",
-                if outside.is_empty() {
-                    format!("none (± {:.0} points)", t.escalation_band * 100.0)
-                } else {
-                    outside.join(", ")
-                },
-                match outside.len() {
-                    0 => Status::Pass,
-                    1 => Status::Warn,
-                    _ => Status::Fail,
-                },
-            ),
-            ev(
-                "second-review disagreement",
-                format!("{} ({disagree} of {reviews})", pct(dis_rate)),
-                if reviews == 0 {
-                    Status::Warn
-                } else {
-                    at_most(dis_rate, t.disagreement_max)
-                },
-            ),
-        ],
+        evidence,
         Link::Decisions {
             workflow: w.to_string(),
             metric: trust::Metric::SecondReviewed,
         },
     ))
+}
+
+/// The writes the backends refused at the workflow's `read_only` level (their own running
+/// count, as last synced), when the workflow is or was read-only: each such run ended
+/// escalated, so the escalation rate holds them. Informational (the level did its job).
+fn refused_writes(conn: &Connection, w: &str) -> Result<Option<Evidence>> {
+    let (rows, read_only, refused, last): (i64, i64, i64, Option<String>) = conn.query_row(
+        "SELECT count(*), coalesce(sum(level = 'read_only'), 0),
+                coalesce(sum(max(refused_writes, 0)), 0), max(last_refused_at)
+         FROM workflow_autonomy WHERE workflow = ?1",
+        [w],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+    )?;
+    if rows == 0 || (read_only == 0 && refused == 0) {
+        return Ok(None);
+    }
+    let last = last
+        .and_then(|t| t.parse::<DateTime<Utc>>().ok())
+        .map(|t| format!(", last {}", t.format("%Y-%m-%d %H:%M UTC")))
+        .unwrap_or_default();
+    Ok(Some(ev(
+        "writes refused at the read-only level (runs ended escalated)",
+        format!(
+            "{refused}{last}{}",
+            if read_only > 0 { "; read-only now" } else { "" }
+        ),
+        Status::Pass,
+    )))
 }
 
 fn audit_complete(

@@ -80,6 +80,11 @@ pub struct TrustStats {
     /// Actions whose deadline passed with no decision (not in `decisions`).
     #[ts(type = "number")]
     pub expired: i64,
+    /// Writes the backend let through without review at the workflow's autonomy level
+    /// (`sampled_approval`, `autonomous_within_caps`): no reviewer's decision, so in no
+    /// reviewer metric and in no reviewer's group.
+    #[ts(type = "number")]
+    pub auto_executed: i64,
     /// Approvals (with or without edits).
     #[ts(type = "number")]
     pub approvals: i64,
@@ -154,6 +159,18 @@ pub struct TtdBin {
     pub too_fast: i64,
 }
 
+/// Writes of one workflow executed without review at one autonomy level.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+pub struct AutoExecuted {
+    /// Workflow.
+    pub workflow: String,
+    /// The level that let them through (`sampled_approval`, `autonomous_within_caps`).
+    pub level: String,
+    /// How many.
+    #[ts(type = "number")]
+    pub count: i64,
+}
+
 /// The trust view's data.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct TrustReport {
@@ -171,6 +188,8 @@ pub struct TrustReport {
     pub by_week: Vec<TrustGroup>,
     /// Time to decide, all decisions with a recorded time.
     pub ttd_distribution: Vec<TtdBin>,
+    /// Writes executed without review, per workflow and autonomy level (sorted by both).
+    pub executed_without_review: Vec<AutoExecuted>,
 }
 
 /// How the decisions are grouped.
@@ -304,8 +323,9 @@ fn groups(map: HashMap<String, Acc>, by_key: bool) -> Vec<TrustGroup> {
         v.sort_by(|a, b| a.key.cmp(&b.key));
     } else {
         v.sort_by(|a, b| {
-            (b.stats.decisions + b.stats.expired)
-                .cmp(&(a.stats.decisions + a.stats.expired))
+            let n = |s: &TrustStats| s.decisions + s.expired + s.auto_executed;
+            n(&b.stats)
+                .cmp(&n(&a.stats))
                 .then_with(|| a.key.cmp(&b.key))
         });
     }
@@ -320,33 +340,44 @@ fn run_workflow(conn: &Connection, backend_id: &str, run_id: &str) -> Result<Str
         .unwrap_or_default())
 }
 
-/// The expired actions (and pending ones past their deadline) `q` selects, read through
-/// `actions_by_expiry`: only the filters given become conditions.
+/// The expired actions (and pending ones past their deadline) `q` selects: two range scans of
+/// the covering index `actions_by_expiry` (status, deadline), one per status; only the
+/// filters given become conditions.
 fn expired_sql(q: &TrustQuery, now: DateTime<Utc>) -> (String, Vec<rusqlite::types::Value>) {
     use rusqlite::types::Value;
-    let mut sql = String::from(
-        "SELECT a.backend_id, a.action_id, a.run_id,
-            CASE WHEN a.workflow <> '' THEN a.workflow
-                 ELSE coalesce((SELECT r.workflow FROM runs r
-                                WHERE r.backend_id = a.backend_id AND r.run_id = a.run_id), '') END,
-            a.kind, a.expires_at_ms, a.status
-         FROM actions a
-         WHERE a.status IN ('expired', 'pending')
-           AND (a.status = 'expired' OR a.expires_at_ms <= ?)",
-    );
-    let mut args = vec![Value::Integer(to_ms(now))];
+    let mut cond = String::new();
+    let mut cond_args = Vec::new();
     if let Some(from) = q.from {
-        sql.push_str(" AND a.expires_at_ms >= ?");
-        args.push(Value::Integer(to_ms(from)));
+        cond.push_str(" AND a.expires_at_ms >= ?");
+        cond_args.push(Value::Integer(to_ms(from)));
     }
     if let Some(to) = q.to {
-        sql.push_str(" AND a.expires_at_ms < ?");
-        args.push(Value::Integer(to_ms(to)));
+        cond.push_str(" AND a.expires_at_ms < ?");
+        cond_args.push(Value::Integer(to_ms(to)));
     }
     if let Some(k) = &q.action_kind {
-        sql.push_str(" AND a.kind = ?");
-        args.push(Value::Text(k.clone()));
+        cond.push_str(" AND a.kind = ?");
+        cond_args.push(Value::Text(k.clone()));
     }
+    let part = |status: &str| {
+        format!(
+            "SELECT a.backend_id, a.action_id, a.run_id,
+                CASE WHEN a.workflow <> '' THEN a.workflow
+                     ELSE coalesce((SELECT r.workflow FROM runs r
+                                    WHERE r.backend_id = a.backend_id AND r.run_id = a.run_id), '')
+                END,
+                a.kind, a.expires_at_ms, a.status
+             FROM actions a INDEXED BY actions_by_expiry WHERE a.status = '{status}'"
+        )
+    };
+    let sql = format!(
+        "{}{cond} UNION ALL {} AND a.expires_at_ms <= ?{cond}",
+        part("expired"),
+        part("pending")
+    );
+    let mut args = cond_args.clone();
+    args.push(Value::Integer(to_ms(now)));
+    args.extend(cond_args);
     (sql, args)
 }
 
@@ -384,6 +415,145 @@ fn expired_rows(conn: &Connection, q: &TrustQuery, now: DateTime<Utc>) -> Result
         .into_iter()
         .filter(|d| q.workflow.as_ref().is_none_or(|w| *w == d.workflow))
         .collect())
+}
+
+/// Writes executed without review of one (workflow, action kind, level, week start): how many.
+type AutoGroup = (String, String, String, i64, i64);
+
+/// Writes executed without review that `q` selects (decided in its period, of its workflow
+/// and action kind; none for a reviewer), read through `actions_auto_executed`, grouped by
+/// workflow, action kind, level and week: `(workflow, kind, level, week start, count)`.
+fn auto_executed(conn: &Connection, q: &TrustQuery) -> Result<Vec<AutoGroup>> {
+    use rusqlite::types::Value;
+    if q.reviewer.is_some() {
+        // Nobody reviewed them: no reviewer's filter selects them.
+        return Ok(Vec::new());
+    }
+    let mut sql = String::from(
+        "SELECT CASE WHEN a.workflow <> '' THEN a.workflow
+                    ELSE coalesce((SELECT r.workflow FROM runs r
+                                   WHERE r.backend_id = a.backend_id AND r.run_id = a.run_id), '')
+               END AS wf,
+            a.kind, a.auto_level,
+            a.decided_at_ms - ((a.decided_at_ms - ?1) % ?2 + ?2) % ?2 AS week, count(*)
+         FROM actions a WHERE a.auto_level <> ''",
+    );
+    let mut args = vec![Value::Integer(FIRST_MONDAY_MS), Value::Integer(WEEK_MS)];
+    if let Some(from) = q.from {
+        sql.push_str(" AND a.decided_at_ms >= ?");
+        args.push(Value::Integer(to_ms(from)));
+    }
+    if let Some(to) = q.to {
+        sql.push_str(" AND a.decided_at_ms < ?");
+        args.push(Value::Integer(to_ms(to)));
+    }
+    if let Some(k) = &q.action_kind {
+        sql.push_str(" AND a.kind = ?");
+        args.push(Value::Text(k.clone()));
+    }
+    sql.push_str(" GROUP BY 1, 2, 3, 4");
+    let mut st = conn.prepare_cached(&sql)?;
+    let rows = st
+        .query_map(rusqlite::params_from_iter(args), |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+        })?
+        .collect::<rusqlite::Result<Vec<AutoGroup>>>()?;
+    Ok(rows
+        .into_iter()
+        .filter(|g| q.workflow.as_ref().is_none_or(|w| *w == g.0))
+        .collect())
+}
+
+/// The writes executed without review behind [`Metric::AutoExecuted`], newest first, at most
+/// `limit`, as rows: reviewer `autonomy:<level>`, decision `executed_without_review`.
+fn auto_executed_rows(
+    conn: &Connection,
+    q: &TrustQuery,
+    level: Option<&str>,
+    limit: usize,
+) -> Result<Vec<DecisionRow>> {
+    if q.reviewer.is_some() {
+        return Ok(Vec::new());
+    }
+    let mut st = conn.prepare_cached(
+        "SELECT a.backend_id, a.action_id, a.run_id,
+            CASE WHEN a.workflow <> '' THEN a.workflow
+                 ELSE coalesce((SELECT r.workflow FROM runs r
+                                WHERE r.backend_id = a.backend_id AND r.run_id = a.run_id), '')
+            END AS wf,
+            a.kind, a.auto_level, a.decided_at_ms, a.status
+         FROM actions a
+         WHERE a.auto_level <> ''
+           AND (?1 IS NULL OR a.decided_at_ms >= ?1) AND (?2 IS NULL OR a.decided_at_ms < ?2)
+           AND (?3 IS NULL OR a.kind = ?3) AND (?4 IS NULL OR a.auto_level = ?4)
+           AND (?5 IS NULL OR wf = ?5)
+         ORDER BY a.decided_at_ms DESC, a.action_id DESC LIMIT ?6",
+    )?;
+    let rows = st
+        .query_map(
+            params![
+                q.from.map(to_ms),
+                q.to.map(to_ms),
+                q.action_kind,
+                level,
+                q.workflow,
+                limit as i64
+            ],
+            |r| {
+                Ok(DecisionRow {
+                    id: 0,
+                    backend_id: r.get(0)?,
+                    action_id: r.get(1)?,
+                    run_id: r.get(2)?,
+                    workflow: r.get(3)?,
+                    action_kind: r.get(4)?,
+                    reviewer: format!("autonomy:{}", r.get::<_, String>(5)?),
+                    decision: "executed_without_review".into(),
+                    decided_at: from_ms(r.get(6)?),
+                    time_to_decide_ms: None,
+                    too_fast: false,
+                    corrected_fields: Vec::new(),
+                    citation_opens: 0,
+                    action_status: r.get(7)?,
+                    second_would_approve: None,
+                    second_disagrees: None,
+                })
+            },
+        )?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(rows)
+}
+
+/// Adds the expiries of `q` (as [`expired_rows`] lists them, read without copying).
+fn tally_expired(
+    conn: &Connection,
+    q: &TrustQuery,
+    now: DateTime<Utc>,
+    t: &mut Tally,
+) -> Result<()> {
+    if q.reviewer.as_deref().is_some_and(|r| !r.is_empty()) {
+        return Ok(());
+    }
+    let (sql, args) = expired_sql(q, now);
+    let mut st = conn.prepare_cached(&sql)?;
+    let mut rows = st.query(rusqlite::params_from_iter(args))?;
+    let fact = Fact {
+        decision: "expired",
+        ttd: None,
+        too_fast: false,
+        corrected: &[],
+        citation_opens: 0,
+        rolled_back: false,
+        second: None,
+    };
+    while let Some(r) = rows.next()? {
+        let workflow = text(r, 3)?;
+        if q.workflow.as_ref().is_some_and(|w| w != workflow) {
+            continue;
+        }
+        t.fact([workflow, text(r, 4)?, ""], r.get(5)?, &fact);
+    }
+    Ok(())
 }
 
 /// Column `i` as text, without copying it.
@@ -495,6 +665,19 @@ impl Tally {
         }
     }
 
+    /// `n` writes executed without review: every group but the reviewer's.
+    fn auto(&mut self, workflow: &str, kind: &str, week: i64, n: i64) {
+        let [wf, by_kind, _] = &mut self.by;
+        for acc in [
+            &mut self.total,
+            wf.entry(workflow.to_string()).or_default(),
+            by_kind.entry(kind.to_string()).or_default(),
+            self.weeks.entry(week).or_default(),
+        ] {
+            acc.stats.auto_executed += n;
+        }
+    }
+
     /// One cell of the daily roll-up.
     fn cell(&mut self, keys: [&str; 3], day_ms: i64, c: &Cell, ttds: &str) -> Result<()> {
         let mut values = Vec::new();
@@ -565,10 +748,63 @@ fn rollup_days(q: &TrustQuery) -> (i64, i64) {
     (lo.max(0), hi)
 }
 
-/// Adds the roll-up cells of `q` in whole days `[lo, hi)`.
-fn tally_rollup(conn: &Connection, q: &TrustQuery, lo: i64, hi: i64, t: &mut Tally) -> Result<()> {
+/// A layer of the roll-up: the daily cells or the weekly ones (each the sum of its days).
+#[derive(Clone, Copy)]
+enum Layer {
+    /// `trust_daily`, `trust_daily_fields` (migration 0018).
+    Daily,
+    /// `trust_weekly`, `trust_weekly_fields` (migration 0024), weeks from Monday 00:00 UTC.
+    Weekly,
+}
+
+/// The whole weeks `[lo, hi)` within whole days `[lo_day, hi_day)` (`hi_day` `i64::MAX`: open).
+fn whole_weeks(lo_day: i64, hi_day: i64) -> (i64, i64) {
+    let start = week_start_ms(lo_day);
+    let lo = if start == lo_day {
+        start
+    } else {
+        start + WEEK_MS
+    };
+    let hi = if hi_day == i64::MAX {
+        i64::MAX
+    } else {
+        week_start_ms(hi_day)
+    };
+    (lo, hi)
+}
+
+/// Adds the roll-up cells of `q` in whole days `[lo, hi)`: whole weeks from the weekly layer,
+/// the days of partial weeks from the daily one.
+fn tally_days(conn: &Connection, q: &TrustQuery, lo: i64, hi: i64, t: &mut Tally) -> Result<()> {
+    let (wlo, whi) = whole_weeks(lo, hi);
+    if wlo >= whi {
+        return tally_rollup(conn, q, Layer::Daily, lo, hi, t);
+    }
+    tally_rollup(conn, q, Layer::Weekly, wlo, whi, t)?;
+    if lo < wlo {
+        tally_rollup(conn, q, Layer::Daily, lo, wlo, t)?;
+    }
+    if whi < hi {
+        tally_rollup(conn, q, Layer::Daily, whi, hi, t)?;
+    }
+    Ok(())
+}
+
+/// Adds the cells of one roll-up layer of `q` starting in `[lo, hi)`.
+fn tally_rollup(
+    conn: &Connection,
+    q: &TrustQuery,
+    layer: Layer,
+    lo: i64,
+    hi: i64,
+    t: &mut Tally,
+) -> Result<()> {
     use rusqlite::types::Value;
-    let mut cond = String::from("day_ms >= ? AND day_ms < ?");
+    let (cells, fields, at) = match layer {
+        Layer::Daily => ("trust_daily", "trust_daily_fields", "day_ms"),
+        Layer::Weekly => ("trust_weekly", "trust_weekly_fields", "week_ms"),
+    };
+    let mut cond = format!("{at} >= ? AND {at} < ?");
     let mut args = vec![Value::Integer(lo), Value::Integer(hi)];
     for (col, v) in [
         ("workflow", &q.workflow),
@@ -581,10 +817,10 @@ fn tally_rollup(conn: &Connection, q: &TrustQuery, lo: i64, hi: i64, t: &mut Tal
         }
     }
     let mut st = conn.prepare_cached(&format!(
-        "SELECT day_ms, workflow, action_kind, reviewer, approve, approve_with_edits, deny,
+        "SELECT {at}, workflow, action_kind, reviewer, approve, approve_with_edits, deny,
             escalate, corrected, too_fast, citation_opens, with_citation_opens, rolled_back,
             second_reviews, disagreements, ttds
-         FROM trust_daily WHERE {cond}"
+         FROM {cells} WHERE {cond}"
     ))?;
     let mut rows = st.query(rusqlite::params_from_iter(args.iter()))?;
     while let Some(r) = rows.next()? {
@@ -612,7 +848,7 @@ fn tally_rollup(conn: &Connection, q: &TrustQuery, lo: i64, hi: i64, t: &mut Tal
         )?;
     }
     let mut st = conn.prepare_cached(&format!(
-        "SELECT day_ms, workflow, action_kind, reviewer, field, n FROM trust_daily_fields
+        "SELECT {at}, workflow, action_kind, reviewer, field, n FROM {fields}
          WHERE {cond} AND n > 0"
     ))?;
     let mut rows = st.query(rusqlite::params_from_iter(args.iter()))?;
@@ -663,14 +899,15 @@ fn tally_rows(conn: &Connection, q: &TrustQuery, which: Rows, t: &mut Tally) -> 
     Ok(())
 }
 
-/// The trust report for `q`, as of `now` (which pending actions count as expired). Whole days
-/// come from the daily roll-up (`trust_daily`); the partial days at the period's edges and
-/// decisions not yet tied to a workflow are read from `decisions`.
+/// The trust report for `q`, as of `now` (which pending actions count as expired). Whole weeks
+/// come from the weekly roll-up (`trust_weekly`), the other whole days from the daily one
+/// (`trust_daily`); the partial days at the period's edges and decisions not yet tied to a
+/// workflow are read from `decisions`.
 pub fn report(conn: &Connection, q: &TrustQuery, now: DateTime<Utc>) -> Result<TrustReport> {
     let mut t = Tally::new();
     let (lo, hi) = rollup_days(q);
     if lo < hi {
-        tally_rollup(conn, q, lo, hi, &mut t)?;
+        tally_days(conn, q, lo, hi, &mut t)?;
         let edge = |from: Option<DateTime<Utc>>, to: Option<DateTime<Utc>>| TrustQuery {
             from,
             to,
@@ -707,21 +944,11 @@ fn finish(
     now: DateTime<Utc>,
     mut t: Tally,
 ) -> Result<TrustReport> {
-    for e in expired_rows(conn, q, now)? {
-        let fact = Fact {
-            decision: "expired",
-            ttd: None,
-            too_fast: false,
-            corrected: &[],
-            citation_opens: 0,
-            rolled_back: false,
-            second: None,
-        };
-        t.fact(
-            [&e.workflow, &e.action_kind, ""],
-            to_ms(e.decided_at),
-            &fact,
-        );
+    tally_expired(conn, q, now, &mut t)?;
+    let mut executed: std::collections::BTreeMap<(String, String), i64> = Default::default();
+    for (workflow, kind, level, week, n) in auto_executed(conn, q)? {
+        t.auto(&workflow, &kind, week, n);
+        *executed.entry((workflow, level)).or_default() += n;
     }
     let Tally {
         total,
@@ -753,6 +980,14 @@ fn finish(
         by_reviewer: groups(reviewer, false),
         by_week: groups(week, true),
         ttd_distribution,
+        executed_without_review: executed
+            .into_iter()
+            .map(|((workflow, level), count)| AutoExecuted {
+                workflow,
+                level,
+                count,
+            })
+            .collect(),
     })
 }
 
@@ -784,6 +1019,16 @@ pub enum Metric {
     },
     /// Decisions under the minimum review time.
     TooFast,
+    /// Decisions under the minimum review time with a recorded time to decide in
+    /// `[from_ms, to_ms)`: the "too fast" share of one bin of the distribution.
+    TooFastToDecide {
+        /// Lower bound.
+        #[ts(type = "number")]
+        from_ms: i64,
+        /// Upper bound (exclusive); none for no bound.
+        #[ts(type = "number | null")]
+        to_ms: Option<i64>,
+    },
     /// Decisions with at least one citation opened.
     CitationOpened,
     /// Approvals later rolled back.
@@ -792,6 +1037,13 @@ pub enum Metric {
     SecondReviewed,
     /// Decisions whose second review disagrees.
     Disagreed,
+    /// Writes executed without review at an autonomy level (this level, when given): not
+    /// decisions, listed with reviewer `autonomy:<level>`.
+    AutoExecuted {
+        /// Only this level.
+        #[ts(optional = nullable)]
+        level: Option<String>,
+    },
 }
 
 /// What a drill-down lists: the decisions of `query`, in group `group` (dimension and key)
@@ -833,6 +1085,9 @@ pub fn drill(
         q.from = Some(q.from.map_or(from, |f| f.max(from)));
         q.to = Some(q.to.map_or(to, |t| t.min(to)));
     }
+    if let Metric::AutoExecuted { level } = &d.metric {
+        return auto_executed_rows(conn, &q, level.as_deref(), limit);
+    }
     let mut out = Vec::new();
     let wants_expired = matches!(&d.metric, Metric::Kind { kind } if kind == "expired");
     if !matches!(&d.metric, Metric::Kind { kind } if kind == "expired") {
@@ -853,6 +1108,11 @@ pub fn drill(
                 None,
             ),
             Metric::TooFast => ("d.too_fast = 1", None),
+            Metric::TooFastToDecide { .. } => (
+                "d.too_fast = 1 AND d.time_to_decide_ms >= ?7
+                 AND (?8 IS NULL OR d.time_to_decide_ms < ?8)",
+                None,
+            ),
             Metric::CitationOpened => ("d.citation_opens > 0", None),
             Metric::RolledBack => (
                 "d.decision IN ('approve', 'approve_with_edits') AND a.status = 'rolled_back'",
@@ -860,9 +1120,11 @@ pub fn drill(
             ),
             Metric::SecondReviewed => ("s.decision_id IS NOT NULL", None),
             Metric::Disagreed => ("s.disagrees = 1", None),
+            Metric::AutoExecuted { .. } => ("0", None),
         };
         let (lo, hi) = match &d.metric {
-            Metric::TimeToDecide { from_ms, to_ms } => (*from_ms, *to_ms),
+            Metric::TimeToDecide { from_ms, to_ms }
+            | Metric::TooFastToDecide { from_ms, to_ms } => (*from_ms, *to_ms),
             _ => (0, None),
         };
         let sql = format!(
@@ -917,3 +1179,6 @@ pub(crate) mod tests;
 
 #[cfg(test)]
 mod rollup_tests;
+
+#[cfg(test)]
+mod autonomy_tests;

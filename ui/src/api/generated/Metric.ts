@@ -19,4 +19,16 @@ from_ms: number,
 /**
  * Upper bound (exclusive); none for no bound.
  */
-to_ms: number | null, } | { "metric": "too_fast" } | { "metric": "citation_opened" } | { "metric": "rolled_back" } | { "metric": "second_reviewed" } | { "metric": "disagreed" };
+to_ms: number | null, } | { "metric": "too_fast" } | { "metric": "too_fast_to_decide", 
+/**
+ * Lower bound.
+ */
+from_ms: number, 
+/**
+ * Upper bound (exclusive); none for no bound.
+ */
+to_ms: number | null, } | { "metric": "citation_opened" } | { "metric": "rolled_back" } | { "metric": "second_reviewed" } | { "metric": "disagreed" } | { "metric": "auto_executed", 
+/**
+ * Only this level.
+ */
+level?: string | null, };

@@ -30,6 +30,12 @@ escalate: number,
  */
 expired: number, 
 /**
+ * Writes the backend let through without review at the workflow's autonomy level
+ * (`sampled_approval`, `autonomous_within_caps`): no reviewer's decision, so in no
+ * reviewer metric and in no reviewer's group.
+ */
+auto_executed: number, 
+/**
  * Approvals (with or without edits).
  */
 approvals: number, 

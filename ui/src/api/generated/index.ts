@@ -7,6 +7,7 @@ export type * from './AppInfo';
 export type * from './AuditEvent';
 export type * from './AuditHead';
 export type * from './AuditInfo';
+export type * from './AutoExecuted';
 export type * from './AutonomyChange';
 export type * from './AutonomyLevel';
 export type * from './AutonomySetting';

@@ -1,6 +1,7 @@
-import type { Dimension, Metric, TrustGroup, TrustStats } from '../../api/types';
+import type { AutoExecuted, AutonomyLevel, Dimension, Metric, TrustGroup, TrustStats } from '../../api/types';
 import { Clipped } from '../../components/Clipped';
 import { TimeText } from '../../components/TimeText';
+import { levelLabel } from './Autonomy';
 import { COLUMNS, ms } from './format';
 
 /** Opens the decisions behind a number: in `group` (null: all) that `metric` counts. */
@@ -106,6 +107,46 @@ export function GroupTable({ dim, label, groups, onDrill }: { dim: Dimension; la
                 <tr key={g.key} data-testid="trust-group" data-key={g.key}>
                   <th>{dim === 'week' ? <TimeText value={g.key} compact /> : <Clipped text={g.key || '(none)'} />}</th>
                   <StatCells s={g.stats} group={[dim, g.key]} onDrill={onDrill} />
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </section>
+  );
+}
+
+/** Writes executed without review at an autonomy level, per workflow and level, each count
+ * opening them. They are no reviewer's decision, so no other number of the view holds them. */
+export function AutoExecutedTable({ items, onDrill }: { items: AutoExecuted[]; onDrill: OnDrill }) {
+  return (
+    <section className="detail-section" data-testid="trust-auto-executed">
+      <h3>Executed without review (autonomy level)</h3>
+      {items.length === 0 ? (
+        <p className="muted">None: a reviewer decided every write in the period.</p>
+      ) : (
+        <div className="table-scroll">
+          <table className="table">
+            <thead>
+              <tr>
+                <th>Workflow</th>
+                <th>Autonomy level</th>
+                <th className="num">Writes</th>
+              </tr>
+            </thead>
+            <tbody>
+              {items.map((i) => (
+                <tr key={`${i.workflow}/${i.level}`} data-testid="trust-auto-row" data-workflow={i.workflow} data-level={i.level}>
+                  <th>
+                    <Clipped text={i.workflow || '(none)'} />
+                  </th>
+                  <td>
+                    <Clipped text={levelLabel(i.level as AutonomyLevel)} />
+                  </td>
+                  <td className="num">
+                    <Num n={i.count} testId="drill-auto-executed" onClick={() => onDrill(['workflow', i.workflow], { metric: 'auto_executed', level: i.level })} />
+                  </td>
                 </tr>
               ))}
             </tbody>

@@ -11,8 +11,8 @@ import type { RunFilters } from '../../lib/viewState';
 import type { ViewId } from '../../lib/viewState';
 import { ChartBox, type AnyChartConfig } from '../overview/ChartBox';
 import { DrillList } from './DrillList';
-import { DIMENSIONS, binLabel, metricLabel, periodOf } from './format';
-import { GroupTable, Totals, type OnDrill } from './ReportTables';
+import { DIMENSIONS, binLabel, binMetric, metricLabel, periodOf } from './format';
+import { AutoExecutedTable, GroupTable, Totals, type OnDrill } from './ReportTables';
 import { Readiness } from './Readiness';
 import { SecondReviewPanel } from './SecondReviewPanel';
 
@@ -43,8 +43,9 @@ export function ttdChart(bins: TtdBin[], onBin: (b: TtdBin) => void): AnyChartCo
   };
 }
 
-/** The bins as text, each count clickable (the chart's accessible twin). */
-export function TtdBins({ bins, onBin }: { bins: TtdBin[]; onBin: (b: TtdBin) => void }) {
+/** The bins as text, each count clickable (the chart's accessible twin); a bin's "(N too fast)"
+ * note opens those N decisions. */
+export function TtdBins({ bins, onBin, onTooFast }: { bins: TtdBin[]; onBin: (b: TtdBin) => void; onTooFast: (b: TtdBin) => void }) {
   return (
     <ul className="plain-list small" data-testid="ttd-bins">
       {bins.map((b) => (
@@ -53,7 +54,15 @@ export function TtdBins({ bins, onBin }: { bins: TtdBin[]; onBin: (b: TtdBin) =>
           <button type="button" className="link-button" data-testid="ttd-bin" data-count={b.count} onClick={() => onBin(b)}>
             {b.count.toLocaleString()}
           </button>
-          {b.too_fast > 0 ? <span className="muted"> ({b.too_fast} too fast)</span> : null}
+          {b.too_fast > 0 ? (
+            <span className="muted">
+              {' ('}
+              <button type="button" className="link-button" data-testid="ttd-bin-too-fast" data-count={b.too_fast} onClick={() => onTooFast(b)}>
+                {b.too_fast.toLocaleString()} too fast
+              </button>
+              {')'}
+            </span>
+          ) : null}
         </li>
       ))}
     </ul>
@@ -96,7 +105,8 @@ export function TrustView({
       });
   };
   const onDrill: OnDrill = (group, metric) => openDrill(query, group, metric);
-  const onBin = (b: TtdBin) => onDrill(null, { metric: 'time_to_decide', from_ms: b.from_ms, to_ms: b.to_ms });
+  const onBin = (b: TtdBin) => onDrill(null, binMetric(b));
+  const onTooFast = (b: TtdBin) => onDrill(null, binMetric(b, true));
   const chart = useMemo(() => (rep.data ? ttdChart(rep.data.ttd_distribution, onBin) : null), [rep.data]); // eslint-disable-line react-hooks/exhaustive-deps
 
   const onLink = (l: Link) => {
@@ -135,10 +145,11 @@ export function TrustView({
       {r ? (
         <>
           <Totals s={r.totals} onDrill={onDrill} />
+          <AutoExecutedTable items={r.executed_without_review} onDrill={onDrill} />
           <section className="detail-section" data-testid="trust-ttd">
             <h3>Time to decide</h3>
             {chart ? <ChartBox config={chart} testId="trust-ttd-chart" label="Time-to-decide distribution" /> : null}
-            <TtdBins bins={r.ttd_distribution} onBin={onBin} />
+            <TtdBins bins={r.ttd_distribution} onBin={onBin} onTooFast={onTooFast} />
           </section>
           {DIMENSIONS.map((d) => (
             <GroupTable

@@ -20,6 +20,11 @@ export function binLabel(b: TtdBin): string {
   return b.to_ms === null ? `≥ ${ms(b.from_ms)}` : `${ms(b.from_ms)} – ${ms(b.to_ms)}`;
 }
 
+/** The decisions a time-to-decide bin opens: all of them, or only its too-fast ones. */
+export function binMetric(b: TtdBin, tooFast = false): Metric {
+  return { metric: tooFast ? 'too_fast_to_decide' : 'time_to_decide', from_ms: b.from_ms, to_ms: b.to_ms };
+}
+
 /** One clickable column of the report tables: what it shows and the decisions it opens. */
 export interface Column {
   id: string;
@@ -64,6 +69,10 @@ export function metricLabel(m: Metric): string {
       return m.field ? `Corrected field ${m.field}` : 'Corrected';
     case 'time_to_decide':
       return `Time to decide ${binLabel({ from_ms: m.from_ms, to_ms: m.to_ms, count: 0, too_fast: 0 })}`;
+    case 'auto_executed':
+      return `Executed without review${m.level ? ` (${m.level})` : ''}`;
+    case 'too_fast_to_decide':
+      return `Too fast, time to decide ${binLabel({ from_ms: m.from_ms, to_ms: m.to_ms, count: 0, too_fast: 0 })}`;
     default:
       return COLUMNS.find((c) => c.metric.metric === m.metric)?.label ?? m.metric;
   }

@@ -19,9 +19,9 @@ import { citation } from '../../components/testing';
 import { citationOpener } from '../../lib/citationOpen';
 import { VIEW_IDS } from '../../lib/viewState';
 import { DrillList } from './DrillList';
-import { binLabel, COLUMNS, metricLabel, ms, pct } from './format';
+import { binLabel, binMetric, COLUMNS, metricLabel, ms, pct } from './format';
 import { Readiness, ScorecardTable, ThresholdsForm, parseThresholds } from './Readiness';
-import { GroupTable, Num, Percentile, StatCells, Totals } from './ReportTables';
+import { AutoExecutedTable, GroupTable, Num, Percentile, StatCells, Totals } from './ReportTables';
 import { SecondReviewCard } from './SecondReviewPanel';
 import { TrustView, TtdBins, isAdmin, ttdChart } from './TrustView';
 
@@ -67,6 +67,7 @@ const stats = (over: Partial<TrustStats> = {}): TrustStats => ({
   second_reviews: 2,
   disagreements: 1,
   disagreement_rate: 0.5,
+  auto_executed: 0,
   ...over,
 });
 
@@ -223,8 +224,43 @@ describe('trust view', () => {
     expect(cfg.data.datasets[1]!.data).toEqual([1, 6]);
     (cfg.options as { onClick: (e: unknown, els: { index: number }[]) => void }).onClick(null, [{ index: 1 }]);
     expect(opened).toEqual([bins[1]]);
-    const html = wrap(<TtdBins bins={bins} onBin={() => {}} />);
+    const html = wrap(<TtdBins bins={bins} onBin={() => {}} onTooFast={() => {}} />);
     expect(html.match(/data-testid="ttd-bin"/g)).toHaveLength(2);
+    // The "(3 too fast)" note is a button of its own; a bin with none has no note.
+    expect(html.match(/data-testid="ttd-bin-too-fast"/g)).toHaveLength(1);
+    expect(html).toContain('data-testid="ttd-bin-too-fast" data-count="3"');
+    const tooFast: unknown[] = [];
+    const tree = TtdBins({ bins, onBin: (b) => opened.push(b), onTooFast: (b) => tooFast.push(b) });
+    const buttons = find(tree, 'button');
+    expect(buttons).toHaveLength(3);
+    const note = buttons.find((b) => (b.props as Record<string, unknown>)['data-testid'] === 'ttd-bin-too-fast')!;
+    (note.props as { onClick: () => void }).onClick();
+    expect(tooFast).toEqual([bins[0]]);
+    expect(opened).toEqual([bins[1]]);
+    expect(binMetric(bins[0]!, true)).toEqual({ metric: 'too_fast_to_decide', from_ms: 0, to_ms: 10_000 });
+    expect(binMetric(bins[1]!)).toEqual({ metric: 'time_to_decide', from_ms: 10_000, to_ms: null });
+    expect(metricLabel(binMetric(bins[0]!, true))).toBe('Too fast, time to decide 0 ms – 10 s');
+  });
+
+  it('writes executed without review: per workflow and level, each count opens them', () => {
+    const calls: unknown[] = [];
+    const items = [
+      { workflow: 'crm', level: 'autonomous_within_caps', count: 2 },
+      { workflow: '<b>refund</b>', level: 'sampled_approval', count: 5 },
+    ];
+    const tree = AutoExecutedTable({ items, onDrill: (gr, m) => calls.push([gr, m]) });
+    const html = wrap(tree);
+    expect(html.match(/data-testid="trust-auto-row"/g)).toHaveLength(2);
+    expect(html).toContain('Autonomous within caps');
+    expect(html).toContain('Sampled approval');
+    expect(html).toContain('data-testid="drill-auto-executed" data-count="5"');
+    expect(html).not.toContain('<b>refund');
+    const nums = find(tree, Num);
+    expect(nums).toHaveLength(2);
+    (nums[1]!.props as { onClick: () => void }).onClick();
+    expect(calls).toEqual([[['workflow', '<b>refund</b>'], { metric: 'auto_executed', level: 'sampled_approval' }]]);
+    expect(metricLabel({ metric: 'auto_executed', level: 'sampled_approval' })).toBe('Executed without review (sampled_approval)');
+    expect(wrap(<AutoExecutedTable items={[]} onDrill={() => {}} />)).toContain('None: a reviewer decided every write');
   });
 
   it('drill list shows decisions with their second opinion', () => {

@@ -229,3 +229,74 @@ fn a_healthy_workflow_passes_and_thresholds_are_settings() -> Result<()> {
     assert_eq!(Thresholds::default().second_review_basis_points(), 500);
     Ok(())
 }
+
+/// Writes refused at the read-only level are evidence in the escalation row: 3 on backend b
+/// (read-only now, last refused day 4 10:00) + 1 on backend c (back at approve every write,
+/// last refused day 2) → "4, last … day 4 …; read-only now". A workflow never read-only and
+/// never refused shows nothing.
+#[test]
+fn refused_writes_are_escalation_evidence() -> Result<()> {
+    use countersign_core::{AutonomyLevel, WorkflowAutonomy};
+    let store = Store::open_in_memory()?;
+    let c = store.conn();
+    let b = backends::upsert(c, "b", "http://localhost:1", "countersign", false)?.backend_id;
+    let b2 = backends::upsert(c, "c", "http://localhost:2", "countersign", false)?.backend_id;
+    let level = |level, refused, last: Option<DateTime<Utc>>| WorkflowAutonomy {
+        workflow: "refund".into(),
+        level,
+        refused_writes: refused,
+        last_refused_at: last,
+        ..Default::default()
+    };
+    let at = d(4) + chrono::Duration::hours(10);
+    crate::autonomy::upsert(
+        c,
+        &b,
+        &level(AutonomyLevel::ReadOnly, 3, Some(at)),
+        true,
+        d(5),
+    )?;
+    crate::autonomy::upsert(
+        c,
+        &b2,
+        &level(AutonomyLevel::ApproveEveryWrite, 1, Some(d(2))),
+        true,
+        d(5),
+    )?;
+    crate::autonomy::upsert(
+        c,
+        &b,
+        &WorkflowAutonomy {
+            workflow: "crm".into(),
+            level: AutonomyLevel::SampledApproval,
+            sample_percent: 10,
+            ..Default::default()
+        },
+        true,
+        d(5),
+    )?;
+    let card = scorecard(c, "refund", t0(), d(14), d(14))?;
+    let esc = card
+        .rows
+        .iter()
+        .find(|r| r.criterion == Criterion::EscalationConsistent)
+        .map(|r| r.evidence.clone())
+        .unwrap_or_default();
+    assert_eq!(esc.len(), 4);
+    assert_eq!(
+        esc[3],
+        Evidence {
+            label: "writes refused at the read-only level (runs ended escalated)".into(),
+            value: "4, last 2026-11-06 10:00 UTC; read-only now".into(),
+            status: Status::Pass,
+        }
+    );
+    let crm = scorecard(c, "crm", t0(), d(14), d(14))?;
+    assert_eq!(crm.rows[3].criterion, Criterion::EscalationConsistent);
+    assert_eq!(
+        crm.rows[3].evidence.len(),
+        3,
+        "never read-only, nothing refused"
+    );
+    Ok(())
+}

@@ -1,4 +1,5 @@
-//! The daily roll-up (`trust_daily`, migration 0018) against the decisions read row by row:
+//! The daily roll-up (`trust_daily`, migration 0018) and its weekly layer (`trust_weekly`,
+//! migration 0024: each cell the sum of its days) against the decisions read row by row:
 //! for many periods (whole days, mid-day edges, within one day, open ends) and filters, after
 //! second reviews, rollbacks undone and redone, removed decisions and actions, and for
 //! decisions recorded before the roll-up existed.
@@ -130,6 +131,12 @@ fn queries() -> Vec<TrustQuery> {
             to: at(10, 9),
             ..Default::default()
         },
+        // Whole days inside one week: no whole week, days only.
+        TrustQuery {
+            from: at(5, 0),
+            to: at(8, 0),
+            ..Default::default()
+        },
         TrustQuery {
             from: at(12, 0),
             ..Default::default()
@@ -156,8 +163,61 @@ fn queries() -> Vec<TrustQuery> {
     v
 }
 
+/// A layer's cells keyed by (week, workflow, kind, reviewer): the counts summed and the times
+/// to decide sorted; and its field counts.
+type Cells = std::collections::BTreeMap<(i64, String, String, String), (Vec<i64>, Vec<i64>)>;
+type Fields = std::collections::BTreeMap<(i64, String, String, String, String), i64>;
+
+fn layer(conn: &Connection, cells: &str, fields: &str, at: &str) -> Result<(Cells, Fields)> {
+    let mut out = Cells::new();
+    let mut st = conn.prepare(&format!(
+        "SELECT {at}, workflow, action_kind, reviewer, approve, approve_with_edits, deny,
+            escalate, corrected, too_fast, citation_opens, with_citation_opens, rolled_back,
+            second_reviews, disagreements, ttds FROM {cells}"
+    ))?;
+    let mut rows = st.query([])?;
+    while let Some(r) = rows.next()? {
+        let key = (week_start_ms(r.get(0)?), r.get(1)?, r.get(2)?, r.get(3)?);
+        let e = out.entry(key).or_insert_with(|| (vec![0; 11], Vec::new()));
+        for i in 0..11 {
+            e.0[i] += r.get::<_, i64>(4 + i)?;
+        }
+        let ttds: String = r.get(15)?;
+        e.1.extend(ttds.split(',').filter_map(|v| v.parse::<i64>().ok()));
+        e.1.sort_unstable();
+    }
+    let mut f = Fields::new();
+    let mut st = conn.prepare(&format!(
+        "SELECT {at}, workflow, action_kind, reviewer, field, n FROM {fields}"
+    ))?;
+    let mut rows = st.query([])?;
+    while let Some(r) = rows.next()? {
+        let key = (
+            week_start_ms(r.get(0)?),
+            r.get(1)?,
+            r.get(2)?,
+            r.get(3)?,
+            r.get(4)?,
+        );
+        *f.entry(key).or_default() += r.get::<_, i64>(5)?;
+    }
+    f.retain(|_, n| *n > 0);
+    Ok((out, f))
+}
+
 fn same_everywhere(conn: &Connection, when: &str) -> Result<()> {
     let now = base() + Duration::days(60);
+    // The weekly layer holds exactly the sums of the daily cells of its weeks.
+    let weekly = layer(conn, "trust_weekly", "trust_weekly_fields", "week_ms")?;
+    assert!(
+        !weekly.0.is_empty() && !weekly.1.is_empty(),
+        "{when}: weekly cells"
+    );
+    assert_eq!(
+        weekly,
+        layer(conn, "trust_daily", "trust_daily_fields", "day_ms")?,
+        "{when}: weekly = daily summed per week"
+    );
     for q in queries() {
         let fast = report(conn, &q, now)?;
         let rows = report_by_rows(conn, &q, now)?;

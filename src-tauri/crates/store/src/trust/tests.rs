@@ -92,6 +92,7 @@ pub(crate) fn decide(
 
 struct Fixture {
     store: Store,
+    backend: String,
     d1: i64,
     d2: i64,
     d3: i64,
@@ -106,6 +107,12 @@ struct Fixture {
 /// d5 crm/update_crm      alice edits        T+8d1h 5 s corrected amount
 /// a6 crm/update_crm      expired            deadline T+9d
 /// second reviews: d1 by bob "would not approve" (disagrees), d3 by alice "would not" (agrees).
+/// The fixture's store and backend id.
+pub(crate) fn fixture_store() -> Result<(Store, String)> {
+    let f = fixture()?;
+    Ok((f.store, f.backend))
+}
+
 fn fixture() -> Result<Fixture> {
     let store = Store::open_in_memory()?;
     let c = store.conn();
@@ -204,6 +211,7 @@ fn fixture() -> Result<Fixture> {
     );
     Ok(Fixture {
         store,
+        backend: b,
         d1,
         d2,
         d3,
@@ -508,7 +516,41 @@ fn every_number_opens_its_decisions() -> Result<()> {
             to_ms: b.to_ms,
         };
         assert_eq!(open(None, m)?.len() as i64, b.count, "bin {}", b.from_ms);
+        // The bin's "(N too fast)" note opens exactly those N.
+        let m = Metric::TooFastToDecide {
+            from_ms: b.from_ms,
+            to_ms: b.to_ms,
+        };
+        let rows = open(None, m)?;
+        assert_eq!(
+            rows.len() as i64,
+            b.too_fast,
+            "too fast in bin {}",
+            b.from_ms
+        );
+        assert!(rows.iter().all(|d| d.too_fast));
     }
+    // Only d1 (2 s) was too fast: it is in the 2 s – 4 s bin, no other bin opens it.
+    assert_eq!(
+        ids(&open(
+            None,
+            Metric::TooFastToDecide {
+                from_ms: 2_000,
+                to_ms: Some(4_000)
+            }
+        )?),
+        vec![f.d1]
+    );
+    assert!(
+        open(
+            None,
+            Metric::TooFastToDecide {
+                from_ms: 4_000,
+                to_ms: None
+            }
+        )?
+        .is_empty()
+    );
     assert_eq!(
         ids(&open(
             Some((Dimension::Workflow, "crm")),
