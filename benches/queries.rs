@@ -225,6 +225,7 @@ fn main() {
         "  worst search x filter p95: {:.2} ms ({})",
         worst.0, worst.1
     );
+    prefix_forms(c, &words, &filters);
     if let Some(bin) = cli_binary(&args) {
         cli_timings(&bin, &path, &words, &s0.tenant);
     }
@@ -268,6 +269,66 @@ fn main() {
     }
     drop(sample);
     failure_review(&mut store, now);
+}
+
+/// The full-text part of each search x filter query (newest 201 matches) two ways: the typed
+/// prefix left to FTS5 (`"refund"*`, as before migration 23) and spelled out into the indexed
+/// words that start it (what the run list sends), with the filters' markers.
+fn prefix_forms(c: &rusqlite::Connection, words: &[(&str, String)], filters: &[(&str, RunQuery)]) {
+    use countersign_store::{search, search_filters};
+    println!(
+        "\nfull-text part of search x filter, prefix left to FTS5 -> spelled out (p50/p95 ms), 10 runs each:"
+    );
+    let mut worst = [(0.0_f64, String::new()), (0.0_f64, String::new())];
+    for (kind, word) in words {
+        for (name, f) in filters {
+            let span = c
+                .query_row(
+                    "SELECT min(started_at_ms), max(started_at_ms) FROM runs",
+                    [],
+                    |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?)),
+                )
+                .ok();
+            let markers = search_filters::filter_match(f, span);
+            let with = |m: String| {
+                if markers.is_empty() {
+                    m
+                } else {
+                    format!("{m} AND {}", markers.join(" AND "))
+                }
+            };
+            let native = with(search::fts_query(word).expect("words"));
+            let spelled = with(search::fts_match(c, word).expect("vocab").expect("words"));
+            let mut st = c
+                .prepare(
+                    "SELECT count(*) FROM (SELECT rowid FROM run_fts WHERE run_fts MATCH ?1
+                     ORDER BY rowid DESC LIMIT 201)",
+                )
+                .expect("prepare");
+            let mut found = [0_i64; 2];
+            let mut t = [(0.0, 0.0); 2];
+            for (i, m) in [&native, &spelled].into_iter().enumerate() {
+                t[i] = time(10, || {
+                    found[i] = st.query_row([m], |r| r.get(0)).expect("match");
+                });
+            }
+            assert_eq!(found[0], found[1], "same rows: {native} vs {spelled}");
+            let label = format!("{kind} {word:?} + {name}");
+            println!(
+                "  {label:<58} {:>4}  {:>7.2}/{:>7.2} -> {:>6.2}/{:>6.2}",
+                found[0], t[0].0, t[0].1, t[1].0, t[1].1
+            );
+            for i in 0..2 {
+                if t[i].1 > worst[i].0 {
+                    worst[i] = (t[i].1, label.clone());
+                }
+            }
+        }
+    }
+    println!(
+        "  worst p95: FTS5 prefix {:.2} ms ({}), spelled out {:.2} ms ({})",
+        worst[0].0, worst[0].1, worst[1].0, worst[1].1
+    );
 }
 
 /// Suggests buckets for every queued failed run (once per filled store).

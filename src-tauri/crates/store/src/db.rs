@@ -28,6 +28,7 @@ const MIGRATIONS: &[(u32, &str)] = &[
         include_str!("../migrations/0019_search_filter_markers.sql"),
     ),
     (22, include_str!("../migrations/0022_golden_sets.sql")),
+    (23, include_str!("../migrations/0023_search_vocabulary.sql")),
     (
         24,
         include_str!("../migrations/0024_trust_autonomy_and_indexes.sql"),

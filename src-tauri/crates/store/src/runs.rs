@@ -412,7 +412,11 @@ fn plan(conn: &Connection, q: &RunQuery) -> Result<Plan> {
     if q.cites_stale {
         clauses.push("r.citation_warnings > 0");
     }
-    let fts = match q.search.as_deref().and_then(crate::search::fts_query) {
+    let words = match q.search.as_deref() {
+        Some(typed) => crate::search::fts_match(conn, typed)?,
+        None => None,
+    };
+    let fts = match words {
         // The filters' markers join the typed words, so the index intersects both.
         Some(words) => {
             let span = if q.since.is_some() || q.until.is_some() {

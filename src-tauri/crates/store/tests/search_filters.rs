@@ -6,7 +6,7 @@
 use chrono::{DateTime, Duration, Utc};
 use countersign_core::{Citation, Micros, Outcome, PolicyCheck, Run, TokenUsage, ToolCall};
 use countersign_store::runs::{self, RunQuery};
-use countersign_store::{Result, Store, backends, search};
+use countersign_store::{Result, Store, backends, rusqlite, search};
 use serde_json::json;
 
 fn t0() -> DateTime<Utc> {
@@ -434,5 +434,72 @@ fn the_cli_and_the_app_share_prefix_semantics() -> Result<()> {
     // One or two letters are whole words (a prefix that short matches nearly everything).
     assert_eq!(n("zd")?, RUNS as usize);
     assert_eq!(n("or")?, 0);
+    Ok(())
+}
+
+#[test]
+fn prefixes_are_spelled_out_into_the_words_that_start_them() -> Result<()> {
+    let store = Store::open_in_memory()?;
+    let c = store.conn();
+    let mut texts: Vec<String> = [
+        "Refund policy",
+        "refunds issued",
+        "refunded in full",
+        "refundable ticket",
+        "a refugee",
+        "Ünïcode refunds",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    // More words start with "wide" than a prefix is spelled out into.
+    texts.extend((0..=search::MAX_SPELLED_OUT).map(|i| format!("wide{i} policy")));
+    for (i, t) in texts.iter().enumerate() {
+        c.execute(
+            "INSERT INTO run_fts (rowid, text) VALUES (?1, ?2)",
+            rusqlite::params![i as i64 + 1, t],
+        )?;
+    }
+    let spelled = |s: &str| -> Result<Option<String>> { search::fts_match(c, s) };
+    assert_eq!(
+        spelled("refund")?.as_deref(),
+        Some("(\"refund\" OR \"refundable\" OR \"refunded\" OR \"refunds\")")
+    );
+    assert_eq!(
+        spelled("policy REFUNDE")?.as_deref(),
+        Some("\"policy\" AND (\"REFUNDE\" OR \"refunded\")")
+    );
+    assert_eq!(spelled("refunds")?.as_deref(), Some("\"refunds\""));
+    assert_eq!(spelled("wide")?.as_deref(), Some("\"wide\"*"));
+    assert_eq!(spelled("Ünï")?.as_deref(), Some("\"Ünï\"*"));
+    assert_eq!(spelled(" ")?, None);
+    // Spelled out or not, the same rows as FTS5's own prefix query, newest first.
+    let rows = |m: &str| -> Result<Vec<i64>> {
+        let mut st =
+            c.prepare("SELECT rowid FROM run_fts WHERE run_fts MATCH ?1 ORDER BY rowid DESC")?;
+        Ok(st
+            .query_map([m], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?)
+    };
+    for typed in [
+        "refund",
+        "REFUNDE",
+        "refu",
+        "ref",
+        "refunds",
+        "policy refund",
+        "wide",
+        "wide1",
+        "unic",
+        "Ünï",
+        "zz",
+        "refund*  policy",
+        "nothing",
+    ] {
+        let native = search::fts_query(typed).map(|q| rows(&q)).transpose()?;
+        let fast = spelled(typed)?.map(|q| rows(&q)).transpose()?;
+        assert_eq!(fast, native, "{typed}");
+    }
+    assert_eq!(rows(&spelled("refu")?.unwrap_or_default())?.len(), 6);
     Ok(())
 }
