@@ -37,40 +37,46 @@ pub fn free_port() -> u16 {
     l.local_addr().expect("local addr").port()
 }
 
-/// Polls `cond` until it holds or `limit` passes; panics with `what` on timeout.
-pub fn wait_until(what: &str, limit: Duration, mut cond: impl FnMut() -> bool) {
+/// Polls `cond` until it holds (true) or `limit` passes (false).
+pub fn poll_until(limit: Duration, mut cond: impl FnMut() -> bool) -> bool {
     let start = Instant::now();
     while !cond() {
-        assert!(
-            start.elapsed() < limit,
-            "timed out after {limit:?} waiting for {what}"
-        );
+        if start.elapsed() >= limit {
+            return false;
+        }
         std::thread::sleep(Duration::from_millis(50));
     }
+    true
+}
+
+/// Polls `cond` until it holds or `limit` passes; panics with `what` on timeout.
+pub fn wait_until(what: &str, limit: Duration, cond: impl FnMut() -> bool) {
+    assert!(
+        poll_until(limit, cond),
+        "timed out after {limit:?} waiting for {what}"
+    );
 }
 
 /// Waits until a server `child` we started answers 200 at `health`: panics at once with the
 /// end of its log at `log` if it exits, or after a 180 s deadline.
 pub fn wait_healthy(name: &str, child: &mut Child, health: &str, log: &Path) {
     let deadline = Duration::from_secs(180);
-    let start = Instant::now();
-    loop {
-        if let Ok(Some(status)) = child.try_wait() {
-            panic!(
-                "{name} exited ({status}) during start-up:\n{}",
-                log_tail(log)
-            );
-        }
-        if reqwest_get(health).0 == 200 {
-            return;
-        }
-        assert!(
-            start.elapsed() < deadline,
-            "{name} did not answer within {deadline:?}:\n{}",
+    let mut exited = None;
+    let up = poll_until(deadline, || {
+        exited = child.try_wait().ok().flatten();
+        exited.is_some() || reqwest_get(health).0 == 200
+    });
+    if let Some(status) = exited {
+        panic!(
+            "{name} exited ({status}) during start-up:\n{}",
             log_tail(log)
         );
-        std::thread::sleep(Duration::from_millis(100));
     }
+    assert!(
+        up,
+        "{name} did not answer within {deadline:?}:\n{}",
+        log_tail(log)
+    );
 }
 
 /// The last 40 lines of a server's log file.
