@@ -33,6 +33,11 @@ const MIGRATIONS: &[(u32, &str)] = &[
         24,
         include_str!("../migrations/0024_trust_autonomy_and_indexes.sql"),
     ),
+    (
+        26,
+        include_str!("../migrations/0026_run_writes_without_triggers.sql"),
+    ),
+    (27, include_str!("../migrations/0027_search_words.sql")),
 ];
 
 /// The schema's migrations as `rusqlite_migration` sees them, for its `validate()` check.

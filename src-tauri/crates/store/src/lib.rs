@@ -28,6 +28,7 @@ pub mod review_opens;
 pub mod runs;
 pub mod search;
 pub mod search_filters;
+pub mod search_words;
 pub mod settings;
 mod snapshot;
 pub mod sources;

@@ -71,7 +71,7 @@ fn store_run(
     let existing = conn
         .prepare_cached(
             "SELECT rid, revision, updated_at_ms, started_at_ms, workflow, model, outcome,
-                    cost_micros, citation_warnings, citations
+                    cost_micros, citation_warnings, citations, workflow_version
              FROM runs WHERE backend_id = ?1 AND run_id = ?2",
         )?
         .query_row(rusqlite::params![backend_id, run.run_id], |r| {
@@ -79,15 +79,18 @@ fn store_run(
                 r.get::<_, i64>(0)?,
                 r.get::<_, i64>(1)?,
                 r.get::<_, i64>(2)?,
-                Bucket {
-                    started_at_ms: r.get(3)?,
-                    workflow: r.get(4)?,
-                    model: r.get(5)?,
-                    outcome: r.get(6)?,
-                    cost_micros: r.get(7)?,
-                    stale: r.get(8)?,
-                    cited: r.get(9)?,
-                },
+                (
+                    Bucket {
+                        started_at_ms: r.get(3)?,
+                        workflow: r.get(4)?,
+                        model: r.get(5)?,
+                        outcome: r.get(6)?,
+                        cost_micros: r.get(7)?,
+                        stale: r.get(8)?,
+                        cited: r.get(9)?,
+                    },
+                    r.get::<_, String>(10)?,
+                ),
             ))
         })
         .optional()?;
@@ -122,7 +125,7 @@ fn store_run(
         run.citations.len() as i64,
     ];
     let rid = match &existing {
-        Some((rid, _, _, old)) => {
+        Some((rid, _, _, (old, _))) => {
             conn.prepare_cached(
                 "UPDATE runs SET backend_id = ?1, run_id = ?2, revision = ?3, tenant = ?4,
                      workflow = ?5, workflow_version = ?6, user_id = ?7, model = ?8, outcome = ?9,
@@ -171,6 +174,13 @@ fn store_run(
         cited: run.citations.len() as i64,
     };
     rollup(conn, backend_id, &bucket, 1)?;
+    let config_changed = existing.as_ref().is_none_or(|(_, _, _, (old, version))| {
+        old.workflow != run.workflow || *version != run.workflow_version || old.model != run.model
+    });
+    if config_changed {
+        note_config(conn, run)?;
+    }
+    queue_for_failure_review(conn, backend_id, rid, run, existing.is_some())?;
     match indexed {
         Some(full) => {
             let mut text = crate::search::run_text(full);
@@ -190,6 +200,9 @@ fn store_run(
             ));
             conn.prepare_cached("INSERT INTO run_fts (rowid, text) VALUES (?1, ?2)")?
                 .execute(rusqlite::params![rid, text])?;
+            let mut words = crate::search_words::Words::default();
+            words.add(&text);
+            words.store(conn)?;
         }
         None => {
             conn.prepare_cached("INSERT INTO fts_queue (rid) VALUES (?1)")?
@@ -201,6 +214,57 @@ fn store_run(
     } else {
         Applied::Inserted
     })
+}
+
+/// Records the run's configuration (workflow, version, model) and the span of its runs, which
+/// the golden-set gate reads to see a change.
+///
+/// Done here rather than by a trigger on `runs`: any row trigger makes SQLite keep a statement
+/// journal of every page an insert touches (each of the table's indexes), which cost more than
+/// half of the write path's time.
+fn note_config(conn: &Connection, run: &RunColumns) -> Result<()> {
+    let at = to_ms(run.started_at);
+    conn.prepare_cached(
+        "INSERT INTO workflow_configs (workflow, workflow_version, model, first_ms, last_ms)
+         VALUES (?1, ?2, ?3, ?4, ?4)
+         ON CONFLICT (workflow, workflow_version, model) DO UPDATE SET
+             first_ms = min(first_ms, excluded.first_ms),
+             last_ms = max(last_ms, excluded.last_ms)",
+    )?
+    .execute(rusqlite::params![
+        run.workflow,
+        run.workflow_version,
+        run.model,
+        at
+    ])?;
+    Ok(())
+}
+
+/// Queues the run for failure review when it is reviewable (failed, escalated, denied), has a
+/// rolled-back write, or (when `replaced`) already has a review to keep current. Like
+/// [`note_config`], done here instead of by a row trigger.
+fn queue_for_failure_review(
+    conn: &Connection,
+    backend_id: &str,
+    rid: i64,
+    run: &RunColumns,
+    replaced: bool,
+) -> Result<()> {
+    conn.prepare_cached(
+        "INSERT OR IGNORE INTO failure_queue (rid)
+         SELECT ?1 WHERE ?2 IN ('fail', 'escalated', 'denied')
+            OR (?5 AND EXISTS (SELECT 1 FROM failure_reviews WHERE rid = ?1))
+            OR EXISTS (SELECT 1 FROM actions WHERE backend_id = ?3 AND run_id = ?4
+                       AND status = 'rolled_back')",
+    )?
+    .execute(rusqlite::params![
+        rid,
+        run.outcome.as_str(),
+        backend_id,
+        run.run_id,
+        replaced
+    ])?;
+    Ok(())
 }
 
 /// A run's contribution to the daily roll-up.

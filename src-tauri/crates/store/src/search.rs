@@ -272,6 +272,7 @@ pub fn index_pending(conn: &rusqlite::Connection, max: u32) -> crate::Result<usi
     let mut rows = st.query([max])?;
     let mut last = None;
     let mut n = 0;
+    let mut words = crate::search_words::Words::default();
     while let Some(r) = rows.next()? {
         let rid: i64 = r.get(0)?;
         let mut text = run_text_json(text_at(r, 1)?)?;
@@ -289,10 +290,12 @@ pub fn index_pending(conn: &rusqlite::Connection, max: u32) -> crate::Result<usi
                 citation_warnings: r.get(11)?,
             },
         ));
+        words.add(&text);
         insert.execute(rusqlite::params![rid, text])?;
         last = Some(rid);
         n += 1;
     }
+    words.store(conn)?;
     // The batch is the queue's oldest `n` rows: one range delete instead of one per run.
     if let Some(last) = last {
         conn.prepare_cached("DELETE FROM fts_queue WHERE rid <= ?1")?
@@ -410,30 +413,15 @@ pub fn fts_match(conn: &rusqlite::Connection, input: &str) -> crate::Result<Opti
 }
 
 /// The indexed words that start with `word` and are longer than it, or `None` when FTS5
-/// should expand the prefix itself (non-ASCII, or more than [`MAX_SPELLED_OUT`] words). The
-/// vocabulary is read from just after `word` itself (`word` + NUL), so the word's own row
-/// list, often the longest, is not counted through.
+/// should expand the prefix itself: a non-ASCII word, a word without a letter (numbers are
+/// not in the vocabulary, see [`crate::search_words`]), or more than [`MAX_SPELLED_OUT`]
+/// words.
 fn longer_words(conn: &rusqlite::Connection, word: &str) -> crate::Result<Option<Vec<String>>> {
-    if !word.is_ascii() {
+    if !word.is_ascii() || !word.bytes().any(|b| b.is_ascii_alphabetic()) {
         return Ok(None);
     }
-    let folded = word.to_ascii_lowercase();
-    let mut after = folded.clone();
-    after.push('\0');
-    let mut end = folded.into_bytes();
-    // ASCII letters and digits: the next byte value is still ASCII.
-    if let Some(b) = end.last_mut() {
-        *b += 1;
-    }
-    let end = String::from_utf8(end).unwrap_or_default();
-    let mut st = conn
-        .prepare_cached("SELECT term FROM run_fts_terms WHERE term >= ?1 AND term < ?2 LIMIT ?3")?;
-    let words = st
-        .query_map(
-            rusqlite::params![after, end, MAX_SPELLED_OUT as i64 + 1],
-            |r| r.get::<_, String>(0),
-        )?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
+    let words =
+        crate::search_words::longer_than(conn, &word.to_ascii_lowercase(), MAX_SPELLED_OUT + 1)?;
     Ok((words.len() <= MAX_SPELLED_OUT).then_some(words))
 }
 

@@ -454,12 +454,16 @@ fn prefixes_are_spelled_out_into_the_words_that_start_them() -> Result<()> {
     .collect();
     // More words start with "wide" than a prefix is spelled out into.
     texts.extend((0..=search::MAX_SPELLED_OUT).map(|i| format!("wide{i} policy")));
+    // Indexed as the store indexes a run: the text, and its words in the vocabulary.
+    let mut words = countersign_store::search_words::Words::default();
     for (i, t) in texts.iter().enumerate() {
         c.execute(
             "INSERT INTO run_fts (rowid, text) VALUES (?1, ?2)",
             rusqlite::params![i as i64 + 1, t],
         )?;
+        words.add(t);
     }
+    words.store(c)?;
     let spelled = |s: &str| -> Result<Option<String>> { search::fts_match(c, s) };
     assert_eq!(
         spelled("refund")?.as_deref(),
