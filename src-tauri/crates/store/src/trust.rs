@@ -340,6 +340,31 @@ fn run_workflow(conn: &Connection, backend_id: &str, run_id: &str) -> Result<Str
         .unwrap_or_default())
 }
 
+/// Appends the conditions of `q`'s period (on the time column `at`) and action kind (on the
+/// column `kind`) to `sql`, and their values to `args`: only the filters given become
+/// conditions, so SQLite picks an index for them instead of testing `? IS NULL` per row.
+fn push_period_and_kind(
+    q: &TrustQuery,
+    at: &str,
+    kind: &str,
+    sql: &mut String,
+    args: &mut Vec<rusqlite::types::Value>,
+) {
+    use rusqlite::types::Value;
+    if let Some(from) = q.from {
+        sql.push_str(&format!(" AND {at} >= ?"));
+        args.push(Value::Integer(to_ms(from)));
+    }
+    if let Some(to) = q.to {
+        sql.push_str(&format!(" AND {at} < ?"));
+        args.push(Value::Integer(to_ms(to)));
+    }
+    if let Some(k) = &q.action_kind {
+        sql.push_str(&format!(" AND {kind} = ?"));
+        args.push(Value::Text(k.clone()));
+    }
+}
+
 /// The expired actions (and pending ones past their deadline) `q` selects: two range scans of
 /// the covering index `actions_by_expiry` (status, deadline), one per status; only the
 /// filters given become conditions.
@@ -347,18 +372,7 @@ fn expired_sql(q: &TrustQuery, now: DateTime<Utc>) -> (String, Vec<rusqlite::typ
     use rusqlite::types::Value;
     let mut cond = String::new();
     let mut cond_args = Vec::new();
-    if let Some(from) = q.from {
-        cond.push_str(" AND a.expires_at_ms >= ?");
-        cond_args.push(Value::Integer(to_ms(from)));
-    }
-    if let Some(to) = q.to {
-        cond.push_str(" AND a.expires_at_ms < ?");
-        cond_args.push(Value::Integer(to_ms(to)));
-    }
-    if let Some(k) = &q.action_kind {
-        cond.push_str(" AND a.kind = ?");
-        cond_args.push(Value::Text(k.clone()));
-    }
+    push_period_and_kind(q, "a.expires_at_ms", "a.kind", &mut cond, &mut cond_args);
     let part = |status: &str| {
         format!(
             "SELECT a.backend_id, a.action_id, a.run_id,
@@ -439,18 +453,7 @@ fn auto_executed(conn: &Connection, q: &TrustQuery) -> Result<Vec<AutoGroup>> {
          FROM actions a WHERE a.auto_level <> ''",
     );
     let mut args = vec![Value::Integer(FIRST_MONDAY_MS), Value::Integer(WEEK_MS)];
-    if let Some(from) = q.from {
-        sql.push_str(" AND a.decided_at_ms >= ?");
-        args.push(Value::Integer(to_ms(from)));
-    }
-    if let Some(to) = q.to {
-        sql.push_str(" AND a.decided_at_ms < ?");
-        args.push(Value::Integer(to_ms(to)));
-    }
-    if let Some(k) = &q.action_kind {
-        sql.push_str(" AND a.kind = ?");
-        args.push(Value::Text(k.clone()));
-    }
+    push_period_and_kind(q, "a.decided_at_ms", "a.kind", &mut sql, &mut args);
     sql.push_str(" GROUP BY 1, 2, 3, 4");
     let mut st = conn.prepare_cached(&sql)?;
     let rows = st
@@ -593,18 +596,7 @@ fn decisions_sql(q: &TrustQuery, rows: Rows) -> (String, Vec<rusqlite::types::Va
          FROM decisions d WHERE 1",
     );
     let mut args = Vec::new();
-    if let Some(from) = q.from {
-        sql.push_str(" AND d.decided_at_ms >= ?");
-        args.push(Value::Integer(to_ms(from)));
-    }
-    if let Some(to) = q.to {
-        sql.push_str(" AND d.decided_at_ms < ?");
-        args.push(Value::Integer(to_ms(to)));
-    }
-    if let Some(k) = &q.action_kind {
-        sql.push_str(" AND d.action_kind = ?");
-        args.push(Value::Text(k.clone()));
-    }
+    push_period_and_kind(q, "d.decided_at_ms", "d.action_kind", &mut sql, &mut args);
     if let Some(r) = &q.reviewer {
         sql.push_str(" AND d.reviewer = ?");
         args.push(Value::Text(r.clone()));
