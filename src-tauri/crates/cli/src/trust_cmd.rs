@@ -154,6 +154,23 @@ fn report(a: ReportArgs) -> Result<(), String> {
     table("ACTION KIND", &r.by_action_kind);
     table("REVIEWER", &r.by_reviewer);
     table("WEEK", &r.by_week);
+    // Writes an autonomy level let through: not decisions, so not in the tables above.
+    output::line("");
+    output::line(&format!(
+        "{:<24} {:<24} {:>8}",
+        "EXECUTED WITHOUT REVIEW", "level", "writes"
+    ));
+    if r.executed_without_review.is_empty() {
+        output::line("none");
+    }
+    for e in &r.executed_without_review {
+        output::line(&format!(
+            "{:<24} {:<24} {:>8}",
+            safe(&e.workflow),
+            safe(&e.level),
+            e.count
+        ));
+    }
     Ok(())
 }
 

@@ -148,3 +148,72 @@ fn a_store_from_a_newer_version_is_one_readable_line() {
     assert!(err.contains(&format!("schema version {}", v + 5)), "{err}");
     assert!(!err.contains("DatabaseTooFarAhead"), "{err}");
 }
+
+/// `trust report` as text lists the writes an autonomy level let through, per workflow and
+/// level, with the same counts as its JSON (they are not decisions, so no decision table
+/// shows them).
+#[test]
+fn trust_report_text_lists_writes_executed_without_review() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let store = dir.path().join("store.db");
+    let store_s = store.to_str().expect("utf-8");
+    {
+        let s = countersign_store::Store::open(&store).expect("store");
+        let b = countersign_store::backends::upsert(
+            s.conn(),
+            "b",
+            "http://127.0.0.1:9",
+            "countersign",
+            false,
+        )
+        .expect("backend")
+        .backend_id;
+        let at = chrono::Utc::now().timestamp_millis() - 3_600_000;
+        for (id, wf, level) in [
+            ("a1", "refund_request", "sampled_approval"),
+            ("a2", "refund_request", "sampled_approval"),
+            ("a3", "crm_update", "autonomous_within_caps"),
+        ] {
+            s.conn()
+                .execute(
+                    "INSERT INTO actions (backend_id, action_id, revision, run_id, status, kind,
+                         risk, requested_at_ms, expires_at_ms, updated_at_ms, body, workflow,
+                         rollback_supported, auto_level, decided_at_ms)
+                     VALUES (?1, ?2, 1, 'r', 'executed', 'write', 'high', ?3, ?3 + 3600000, ?3,
+                         '{}', ?4, 1, ?5, ?3)",
+                    rusqlite::params![b, id, at, wf, level],
+                )
+                .expect("action");
+        }
+    }
+    let out = run(&["trust", "report", "--store", store_s]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    let section = stdout
+        .split("EXECUTED WITHOUT REVIEW")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no section: {stdout}"));
+    let rows: Vec<Vec<&str>> = section
+        .lines()
+        .skip(1)
+        .map(|l| l.split_whitespace().collect())
+        .filter(|r: &Vec<&str>| !r.is_empty())
+        .collect();
+    assert_eq!(
+        rows,
+        vec![
+            vec!["crm_update", "autonomous_within_caps", "1"],
+            vec!["refund_request", "sampled_approval", "2"],
+        ],
+        "{stdout}"
+    );
+    let out = run(&["trust", "report", "--store", store_s, "--json"]);
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let total: i64 = json["executed_without_review"]
+        .as_array()
+        .expect("list")
+        .iter()
+        .filter_map(|e| e["count"].as_i64())
+        .sum();
+    assert_eq!(total, 3);
+}
