@@ -133,6 +133,7 @@ async fn replay_and_compare(
         version: target.version.map(|v| format!("v{v}")).unwrap_or_default(),
         model: "scripted".into(),
         prompt: String::new(),
+        retrieval: String::new(),
     };
     let replayed = countersign_langgraph::replay(
         c,
@@ -154,6 +155,7 @@ async fn replay_and_compare(
         baseline_eval: None,
         started_at: Utc::now(),
         passed: None,
+        error: None,
     };
     let tx = store.write().expect("tx");
     golden::save_eval(&tx, &record, &runs_by_case(replayed.clone())).expect("save eval");

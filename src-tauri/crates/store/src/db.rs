@@ -33,6 +33,10 @@ const MIGRATIONS: &[(u32, &str)] = &[
         24,
         include_str!("../migrations/0024_trust_autonomy_and_indexes.sql"),
     ),
+    (
+        25,
+        include_str!("../migrations/0025_prompt_retrieval_labels.sql"),
+    ),
 ];
 
 /// The schema's migrations as `rusqlite_migration` sees them, for its `validate()` check.

@@ -120,6 +120,8 @@ fn store_run(
         body,
         run.team.as_deref().unwrap_or(""),
         run.citations.len() as i64,
+        run.prompt.as_deref().unwrap_or(""),
+        run.retrieval.as_deref().unwrap_or(""),
     ];
     let rid = match &existing {
         Some((rid, _, _, old)) => {
@@ -128,8 +130,9 @@ fn store_run(
                      workflow = ?5, workflow_version = ?6, user_id = ?7, model = ?8, outcome = ?9,
                      decision = ?10, cost_micros = ?11, latency_ms = ?12, tool_calls = ?13,
                      policy_failures = ?14, citation_warnings = ?15, started_at_ms = ?16,
-                     updated_at_ms = ?17, body = ?18, team = ?19, citations = ?20
-                 WHERE rid = ?21",
+                     updated_at_ms = ?17, body = ?18, team = ?19, citations = ?20,
+                     prompt = ?21, retrieval = ?22
+                 WHERE rid = ?23",
             )?
             .execute(rusqlite::params_from_iter(
                 values
@@ -153,9 +156,9 @@ fn store_run(
                 "INSERT INTO runs (backend_id, run_id, revision, tenant, workflow, workflow_version,
                      user_id, model, outcome, decision, cost_micros, latency_ms, tool_calls,
                      policy_failures, citation_warnings, started_at_ms, updated_at_ms, body, team,
-                     citations)
+                     citations, prompt, retrieval)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,
-                     ?17, ?18, ?19, ?20)",
+                     ?17, ?18, ?19, ?20, ?21, ?22)",
             )?
             .execute(values)?;
             conn.last_insert_rowid()

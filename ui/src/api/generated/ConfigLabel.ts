@@ -2,7 +2,8 @@
 
 /**
  * The configuration a workflow runs with, as labels: what a change of prompt, retrieval or
- * model changes. Synced runs carry `workflow_version` and `model`.
+ * model changes. Synced runs carry `workflow_version` and `model`, and `prompt` and
+ * `retrieval` when the backend names them (empty when not).
  */
 export type ConfigLabel = { 
 /**
@@ -16,4 +17,8 @@ model: string,
 /**
  * Prompt label, when the team names prompts separately.
  */
-prompt: string, };
+prompt: string, 
+/**
+ * Retrieval label (index or corpus snapshot), when the team names it.
+ */
+retrieval: string, };
