@@ -13,6 +13,10 @@
 //! replay; [`replay_keeping`] keeps the cases replayed so far and the failing case as a failed
 //! run carrying the error text.
 //!
+//! Nodes the backend config names as writing without asking (`replay.write_nodes`) are sent as
+//! `interrupt_before`: the replayed run stops before each of them, so it cannot write; such a
+//! stop is recorded like an interrupt (outcome pending, decision `stopped before NODE`).
+//!
 //! An assistant **version** (`POST /assistants/{id}/versions`) is replayed without touching
 //! the assistant: the version's own configuration (`config` or `context`) is sent with each
 //! run on the version's graph (its default assistant), so keys of the assistant's latest
@@ -233,7 +237,7 @@ async fn replay_one(
 ) -> Result<Replayed, SyncError> {
     let tags = json!({META_EVAL: eval_id, META_CASE: case.case_id()});
     let thread_id = client.create_thread(&tags).await?;
-    let result = run_and_read(client, &thread_id, eval_id, resolved, &tags, case).await;
+    let result = run_and_read(client, &thread_id, eval_id, resolved, cfg, &tags, case).await;
     // Whatever happened, the thread goes: nothing it proposed can be approved later.
     let deleted = client.delete_thread(&thread_id).await.is_ok();
     let Read {
@@ -246,6 +250,14 @@ async fn replay_one(
         map::build(&thread, &history, &runs, cfg, &BTreeMap::default());
     let mut run = run.unwrap_or_else(|| never_ran(&thread, case));
     tag(&mut run, eval_id, position, config, &actions);
+    if let Some(nodes) = stopped_before_writes(&history, cfg) {
+        run.outcome = Outcome::Pending;
+        run.decision = format!("stopped before {nodes}");
+        run.rationale = Some(format!(
+            "the replay stopped before {nodes} (replay.write_nodes in the backend config): \
+             nothing was written"
+        ));
+    }
     // The replay thread carries no user metadata: the case's tenant and user stand for it.
     if run.tenant.is_empty() {
         run.tenant.clone_from(&case.run.tenant);
@@ -268,6 +280,25 @@ async fn replay_one(
     })
 }
 
+/// The write nodes (`replay.write_nodes`) the run stopped before, if it stopped before any: the
+/// newest checkpoint's next nodes among them, with no interrupt of its own pending.
+fn stopped_before_writes(
+    history_newest_first: &[HistoryState],
+    cfg: &LangGraphConfig,
+) -> Option<String> {
+    let newest = history_newest_first.first()?;
+    if newest.tasks.iter().any(|t| !t.interrupts.is_empty()) {
+        return None;
+    }
+    let nodes: Vec<&str> = newest
+        .next
+        .iter()
+        .filter(|n| cfg.replay.write_nodes.contains(n))
+        .map(String::as_str)
+        .collect();
+    (!nodes.is_empty()).then(|| nodes.join(", "))
+}
+
 /// A replayed thread as read back.
 struct Read {
     thread: Thread,
@@ -283,6 +314,7 @@ async fn run_and_read(
     thread_id: &str,
     eval_id: &str,
     resolved: &Resolved,
+    cfg: &LangGraphConfig,
     tags: &Value,
     case: &GoldenCase,
 ) -> Result<Read, SyncError> {
@@ -294,6 +326,10 @@ async fn run_and_read(
     });
     if let Value::Object(m) = &mut body {
         m.extend(resolved.settings.clone());
+        // Nodes that write without asking: the run stops before them.
+        if !cfg.replay.write_nodes.is_empty() {
+            m.insert("interrupt_before".into(), json!(cfg.replay.write_nodes));
+        }
     }
     let run = client.create_run(thread_id, &body).await?;
     let ended = match client.join(thread_id, &run.run_id).await {

@@ -767,3 +767,65 @@ async fn a_server_lost_part_way_keeps_what_was_replayed_and_audits_the_error() {
     assert!(written.is_empty(), "{written:?}");
     assert!(ledger(&server).is_empty());
 }
+
+/// A graph that writes without asking (node `direct_refund`, no interrupt): named in the
+/// backend config's `replay.write_nodes`, the replay sends it as `interrupt_before`, the run
+/// stops before it and the graph's ledger stays empty. Replayed without that setting, the same
+/// case writes: what the setting is for.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_write_node_without_an_interrupt_is_stopped_before_during_replay() {
+    let server = Server::start();
+    let url = server.url.clone();
+    let c = client(&url);
+    let (_d, _path, _backend, cases) = record_set(&url, &c).await;
+    let mut direct = cases[0].1.clone();
+    direct.run.run_id = "direct_case".into();
+    direct.run.inputs = json!({"ticket": {"kind": "direct", "order_id": "ord_1001"}});
+    let target = ReplayTarget {
+        assistant: "refunds".into(),
+        version: None,
+    };
+    let cfg = LangGraphConfig::parse(&json!({"replay": {"write_nodes": ["direct_refund"]}}))
+        .expect("config");
+    assert_eq!(cfg.replay.write_nodes, vec!["direct_refund".to_string()]);
+    let guarded = countersign_langgraph::replay(
+        &c,
+        &replay::new_eval_id(),
+        &target,
+        &ConfigLabel::default(),
+        &cfg,
+        std::slice::from_ref(&direct),
+    )
+    .await
+    .expect("replay");
+    assert!(ledger(&server).is_empty(), "{:?}", ledger(&server));
+    let run = &guarded[0].run;
+    assert_eq!(
+        run.outputs["refunds_executed"],
+        json!([]),
+        "{}",
+        run.outputs
+    );
+    assert_eq!(run.outcome, Outcome::Pending, "{run:?}");
+    assert_eq!(run.decision, "stopped before direct_refund");
+    assert!(run.changes.is_empty(), "no proposal: {:?}", run.changes);
+    assert_nothing_written(&url, &guarded).await;
+
+    // The same case without the setting writes.
+    let open = countersign_langgraph::replay(
+        &c,
+        &replay::new_eval_id(),
+        &target,
+        &ConfigLabel::default(),
+        &LangGraphConfig::default(),
+        std::slice::from_ref(&direct),
+    )
+    .await
+    .expect("replay");
+    assert_eq!(ledger(&server).len(), 1, "the unguarded replay wrote");
+    assert_eq!(
+        open[0].run.outputs["refunds_executed"][0]["order_id"],
+        json!("ord_1001")
+    );
+    assert_eq!(open[0].run.outcome, Outcome::Success);
+}
