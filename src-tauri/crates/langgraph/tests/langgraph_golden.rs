@@ -829,3 +829,70 @@ async fn a_write_node_without_an_interrupt_is_stopped_before_during_replay() {
     );
     assert_eq!(open[0].run.outcome, Outcome::Success);
 }
+
+/// A case recorded after its write was approved in the console and executed by the graph
+/// expects success; the replay stops at the same review (it never resumes). The comparison
+/// judges it by the write it proposed, says so in the report, and the replay writes nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_case_recorded_after_approval_is_judged_by_its_proposed_write() {
+    use countersign_core::DecisionKind;
+    use countersign_core::golden::compare::STOPPED_AT_REVIEW;
+    let server = Server::start();
+    let url = server.url.clone();
+    let c = client(&url);
+    let tid = start_thread(&url, json!({"kind": "refund", "order_id": "ord_1001"})).await;
+    let (_d, path, backend) = store_with_backend(&url, json!({}));
+    assert_eq!(sync_all(&path, &backend, &c).await.error, None);
+    let a = actions_of(&path, &backend, &tid)
+        .into_iter()
+        .next()
+        .expect("the refund waits for review");
+    decide(
+        &path,
+        &backend,
+        &a.action_id,
+        &review(&a, DecisionKind::Approve, &[], None),
+        "rita",
+    );
+    let d = countersign_langgraph::deliver(&path, &backend, &c)
+        .await
+        .expect("deliver");
+    assert_eq!(d.delivered, 1, "{d:?}");
+    assert_eq!(sync_all(&path, &backend, &c).await.error, None);
+    let executed = ledger(&server);
+    assert_eq!(
+        executed.len(),
+        1,
+        "the approved refund was executed: {executed:?}"
+    );
+
+    let cases = save_set(&path, &backend, "refunds", vec![("approved", tid)]);
+    let recorded = &cases[0].1;
+    assert_eq!(recorded.run.outcome, Outcome::Success, "{:?}", recorded.run);
+    assert!(
+        recorded.run.changes.iter().any(|ch| ch.action_id.is_some()),
+        "{:?}",
+        recorded.run.changes
+    );
+    let (replayed, report) = replay_and_compare(
+        "refunds",
+        &path,
+        &backend,
+        &c,
+        ReplayTarget {
+            assistant: "refunds".into(),
+            version: None,
+        },
+        &cases,
+    )
+    .await;
+    let row = &report.cases[0];
+    assert!(report.passed, "{:?} {:?}", report.reasons, row.reasons);
+    assert_eq!(row.note.as_deref(), Some(STOPPED_AT_REVIEW));
+    assert_eq!(row.outcome, Some(Outcome::Pending));
+    assert_eq!(row.expected_outcome, Some(Outcome::Success));
+    assert!(row.write_match && row.outcome_match);
+    assert_eq!(replayed[0].proposed.len(), 1, "stopped at the review");
+    assert_nothing_written(&url, &replayed).await;
+    assert_eq!(ledger(&server), executed, "the replay wrote nothing");
+}

@@ -7,7 +7,7 @@
  */
 export type ConfigLabel = { 
 /**
- * Workflow version (covers its prompt and retrieval setup), e.g. `v3`.
+ * Workflow version, e.g. `v3`.
  */
 version: string, 
 /**

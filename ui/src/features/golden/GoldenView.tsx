@@ -540,6 +540,11 @@ export function CaseRow({ c, onOpen }: { c: CaseComparison; onOpen: () => void }
         {c.latency_ms} ms ({c.max_latency_ms ?? '–'}, {c.baseline_latency_ms ?? '–'})
       </td>
       <td className="small">
+        {c.note ? (
+          <div className="muted" data-testid="golden-case-note" title="Judged by the write it proposed, not by its outcome: a replay never resumes a review">
+            <SafeText text={c.note} />
+          </div>
+        ) : null}
         {c.reasons.map((x, i) => (
           <div key={i}>
             <SafeText text={x} />

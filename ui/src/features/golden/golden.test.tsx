@@ -105,6 +105,36 @@ describe('golden sets', () => {
     expect(html).toContain('over the ceiling');
   });
 
+  it('says a case stopped at its recorded review was judged by its proposed write', () => {
+    const atReview: CaseComparison = {
+      ...failing,
+      passed: true,
+      reasons: [],
+      outcome: 'pending',
+      expected_outcome: 'success',
+      outcome_match: true,
+      note: 'stopped at review, as recorded: approved',
+    };
+    const html = renderToStaticMarkup(
+      <table>
+        <tbody>
+          <CaseRow c={atReview} onOpen={() => {}} />
+        </tbody>
+      </table>,
+    );
+    expect(html).toContain('data-testid="golden-case-note"');
+    expect(html).toContain('stopped at review, as recorded: approved');
+    expect(html).toContain('data-passed="true"');
+    const plain = renderToStaticMarkup(
+      <table>
+        <tbody>
+          <CaseRow c={failing} onOpen={() => {}} />
+        </tbody>
+      </table>,
+    );
+    expect(plain).not.toContain('golden-case-note');
+  });
+
   it('lists the failing checks above the side-by-side columns, as text', () => {
     const html = renderToStaticMarkup(<FailingChecks row={failing} />);
     expect(html).toContain('data-count="2"');
