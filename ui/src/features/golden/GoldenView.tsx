@@ -308,6 +308,9 @@ function StartEval({ workflow, evals, onStarted }: { workflow: string; evals: Ev
   const native = (backends ?? []).filter((b) => b.kind === 'countersign' || b.kind === 'langgraph');
   const [backendId, setBackendId] = useState<string>('');
   const [config, setConfig] = useState<ConfigLabel>({ version: '', model: '', prompt: '', retrieval: '' });
+  // The configuration the workflow's synced runs now use: the one the gate waits for an eval of.
+  const gate = useLoad(() => golden.gates([workflow]), `golden-gate-${workflow}`, 'golden_gates');
+  const current = gate.data?.[0]?.gate.current ?? null;
   const [baseline, setBaseline] = useState<string>('');
   const [busy, setBusy] = useState(false);
   // LangGraph: the assistant (id or graph name, default the workflow's graph) and its version.
@@ -367,6 +370,11 @@ function StartEval({ workflow, evals, onStarted }: { workflow: string; evals: Ev
               />
             </label>
           </>
+        ) : null}
+        {current ? (
+          <button type="button" className="btn small" data-testid="golden-eval-use-current" onClick={() => setConfig({ ...current })}>
+            Use the configuration now running (<SafeText text={label(current)} />)
+          </button>
         ) : null}
         {(['version', 'model', 'prompt', 'retrieval'] as const).map((k) => (
           <label key={k}>
