@@ -31,9 +31,11 @@ CREATE TABLE workflow_configs (
 ) STRICT, WITHOUT ROWID;
 CREATE INDEX workflow_configs_latest ON workflow_configs(workflow, last_ms DESC, first_ms DESC);
 
+-- One sequential pass over the table (NOT INDEXED): walking an index and looking every row up
+-- took 4× as long on a 1M-run store.
 INSERT INTO workflow_configs (workflow, workflow_version, model, prompt, retrieval, first_ms, last_ms)
 SELECT workflow, workflow_version, model, prompt, retrieval, min(started_at_ms), max(started_at_ms)
-FROM runs GROUP BY workflow, workflow_version, model, prompt, retrieval;
+FROM runs NOT INDEXED GROUP BY workflow, workflow_version, model, prompt, retrieval;
 
 CREATE TRIGGER runs_config_insert AFTER INSERT ON runs
 BEGIN
