@@ -326,7 +326,12 @@ pub async fn golden_start_eval(
         ..Default::default()
     };
     let client = Client::new(&row.url, token, opts)?;
-    let (eval_id, runs) = post_eval(&client, &eval_request(&workflow, &config, &cases)).await?;
+    let started_at = Utc::now();
+    let (eval_id, runs, error) =
+        match post_eval(&client, &eval_request(&workflow, &config, &cases)).await {
+            Ok((id, runs)) => (id, runs, None),
+            Err(e) => failed_eval(&config, &cases, &e, started_at),
+        };
     let record = EvalRecord {
         eval_id,
         backend_id,
@@ -334,10 +339,35 @@ pub async fn golden_start_eval(
         set_version: version,
         config,
         baseline_eval,
-        started_at: Utc::now(),
+        started_at,
         passed: None,
+        error,
     };
     with_store(&state, move |s| record_eval(s, &record, &runs)).await
+}
+
+/// A native eval whose request failed: one request answers every case, so every case is kept
+/// as failed with the error text, under a console-side eval id (`evalerr_` and the start time
+/// to the microsecond), and the error is recorded on the eval (and audited when it is saved).
+pub fn failed_eval(
+    config: &ConfigLabel,
+    cases: &[StoredCase],
+    e: &CmdError,
+    now: chrono::DateTime<Utc>,
+) -> (String, HashMap<String, Run>, Option<String>) {
+    let eval_id = format!("evalerr_{}", now.format("%Y%m%dT%H%M%S%.6fZ"));
+    let text = format!("POST /v1/evals failed ({}): {}", e.code, e.message);
+    let runs = cases
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            (
+                c.case.case_id().to_string(),
+                c.case.failed_run(&eval_id, i, config, &text, now),
+            )
+        })
+        .collect();
+    (eval_id, runs, Some(text))
 }
 
 /// The evals of a workflow, newest first.

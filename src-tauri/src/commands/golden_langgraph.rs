@@ -1,7 +1,8 @@
 //! Golden-set evals on a LangGraph backend: the set's inputs replayed as new threads on a
 //! chosen assistant (or one of its versions); interrupts are recorded as proposed writes and
 //! never resumed, the threads deleted (`countersign_langgraph::replay`). The eval is stored
-//! and compared exactly like a native one ([`super::golden::record_eval`]).
+//! and compared exactly like a native one ([`super::golden::record_eval`]); a replay stopped
+//! by a server error is stored with what it got and the error, and audited.
 
 use super::golden::{EvalOutcome, record_eval};
 use crate::error::{CmdError, CmdResult};
@@ -76,8 +77,9 @@ pub async fn golden_start_langgraph_eval(
     let set: Vec<GoldenCase> = cases.into_iter().map(|c| c.case).collect();
     let eval_id = countersign_connect::new_langgraph_eval_id();
     let started_at = Utc::now();
-    let runs = countersign_connect::replay_langgraph(&row, token, &eval_id, &target, &config, &set)
+    let got = countersign_connect::replay_langgraph(&row, token, &eval_id, &target, &config, &set)
         .await?;
+    let runs = got.runs;
     let record = EvalRecord {
         eval_id,
         backend_id,
@@ -87,6 +89,7 @@ pub async fn golden_start_langgraph_eval(
         baseline_eval,
         started_at,
         passed: None,
+        error: got.error,
     };
     with_store(&state, move |s| record_eval(s, &record, &runs)).await
 }
@@ -110,6 +113,7 @@ mod tests {
             version: "v7".into(),
             model: "gpt-4.1".into(),
             prompt: String::new(),
+            retrieval: String::new(),
         };
         assert_eq!(langgraph_labels(given.clone(), &t), given);
     }

@@ -69,10 +69,12 @@ fn bundle() -> TestResult<Bundle> {
             version: "v2".into(),
             model: model.into(),
             prompt: "=HYPERLINK(\"x\")".into(),
+            retrieval: String::new(),
         },
         baseline_eval: None,
         started_at: at,
         passed: None,
+        error: None,
     };
     let evals = [
         (

@@ -1,5 +1,5 @@
 //! Eval mode: the simulated agent answers a golden set's case under a configuration (workflow
-//! version, model, prompt label) without writing anything. Its model is deterministic, so
+//! version, model, prompt and retrieval labels) without writing anything. Its model is deterministic, so
 //! under the configuration it recorded a run with it answers that run's inputs as it did
 //! then; the configuration asked for changes the answer:
 //!
@@ -44,6 +44,13 @@ pub(crate) fn answer(
     run.eval_id = Some(eval_id.to_string());
     run.workflow_version = config.version.clone();
     run.model = config.model.clone();
+    // A label the eval does not name stays as recorded; a named one is what ran.
+    if let Some(p) = label(&config.prompt) {
+        run.prompt = Some(p);
+    }
+    if let Some(r) = label(&config.retrieval) {
+        run.retrieval = Some(r);
+    }
     for c in &mut run.changes {
         c.action_id = None;
     }
@@ -132,5 +139,12 @@ fn unanswerable(
         ended_at: Some(now),
         updated_at: now,
         eval_id: Some(eval_id.to_string()),
+        prompt: label(&config.prompt),
+        retrieval: label(&config.retrieval),
     }
+}
+
+/// A configuration label as a run carries it: absent when not named.
+fn label(s: &str) -> Option<String> {
+    (!s.trim().is_empty()).then(|| s.to_string())
 }

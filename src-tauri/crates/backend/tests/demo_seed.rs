@@ -78,7 +78,30 @@ async fn runs_are_seeded_up_to_now_with_no_empty_day() -> R {
             "claude-sonnet-4"
         };
         assert_eq!(r.model, want, "triage run {} at {}", r.run_id, r.started_at);
+        // Its retrieval snapshot moved 5 days before now, the model unchanged: a
+        // retrieval-only change.
+        let kb = if r.started_at.date_naive() < (now - Duration::days(5)).date_naive() {
+            "kb-2026-10"
+        } else {
+            "kb-2026-11"
+        };
+        assert_eq!(r.retrieval.as_deref(), Some(kb), "triage run {}", r.run_id);
+        assert_eq!(r.prompt.as_deref(), Some("triage-v4"));
     }
+    // Refunds moved to a new prompt 12 days before now, version and model unchanged.
+    let moved = (now - Duration::days(12)).date_naive();
+    let mut prompts = HashSet::new();
+    for r in runs.iter().filter(|r| r.workflow == "refund_request") {
+        let want = if r.started_at.date_naive() < moved {
+            "refund-v7"
+        } else {
+            "refund-v8"
+        };
+        assert_eq!(r.prompt.as_deref(), Some(want), "refund run {}", r.run_id);
+        assert_eq!(r.workflow_version, "v3");
+        prompts.insert(want);
+    }
+    assert_eq!(prompts.len(), 2, "both prompts appear in the history");
     h.shutdown().await;
     Ok(())
 }

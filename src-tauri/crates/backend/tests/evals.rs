@@ -102,7 +102,8 @@ fn golden(runs: &[Value]) -> R<Vec<GoldenCase>> {
 fn request(cases: &[GoldenCase], model: &str) -> Value {
     json!({
         "workflow": "refund_request",
-        "config": {"version": "v3", "model": model, "prompt": "refund-prompt-7"},
+        "config": {"version": "v3", "model": model, "prompt": "refund-prompt-7",
+                   "retrieval": "kb-eval-1"},
         "cases": cases.iter()
             .map(|c| json!({"case_id": c.run.run_id, "inputs": c.run.inputs}))
             .collect::<Vec<_>>(),
@@ -149,6 +150,9 @@ async fn baseline_passes_and_the_legacy_model_fails_exactly_the_cases_it_cites_b
     for r in base_runs.values() {
         assert_eq!(r.eval_id.as_deref(), Some(eval_id.as_str()));
         assert_eq!(r.model, "gpt-4.1-mini");
+        // The labels asked for are the ones the run carries.
+        assert_eq!(r.prompt.as_deref(), Some("refund-prompt-7"));
+        assert_eq!(r.retrieval.as_deref(), Some("kb-eval-1"));
         assert!(r.changes.iter().all(|c| c.action_id.is_none()));
     }
     let t = PassThresholds::default();
@@ -190,6 +194,7 @@ async fn baseline_passes_and_the_legacy_model_fails_exactly_the_cases_it_cites_b
     assert_eq!(s, 200, "{again}");
     assert_eq!(again["results"], base["results"]);
     assert_eq!(again["config"]["prompt"], "refund-prompt-7");
+    assert_eq!(again["config"]["retrieval"], "kb-eval-1");
 
     // Nothing written: the run feed and the actions are as before.
     assert_eq!(e.all("runs").await?.len(), runs.len());

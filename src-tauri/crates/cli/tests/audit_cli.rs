@@ -21,6 +21,8 @@ fn run(i: i64) -> Run {
     let start = t0() + Duration::minutes(i);
     Run {
         eval_id: None,
+        prompt: None,
+        retrieval: None,
         run_id: format!("run_{i}"),
         revision: 1,
         tenant: "acme".into(),

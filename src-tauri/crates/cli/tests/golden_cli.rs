@@ -94,10 +94,12 @@ fn seed(path: &Path) {
                 version: "v3".into(),
                 model: model.into(),
                 prompt: String::new(),
+                retrieval: String::new(),
             },
             baseline_eval: baseline.map(String::from),
             started_at: t0,
             passed: None,
+            error: None,
         };
         golden::save_eval(&tx, &rec, &runs).expect("eval");
     }

@@ -166,7 +166,8 @@ pub async fn sync(
 /// Replays golden `cases` on LangGraph backend `backend` as eval `eval_id` (new threads on
 /// `target`'s assistant or assistant version; interrupts recorded as proposed writes, never
 /// resumed; threads deleted): see [`countersign_langgraph::replay`]. Each run may take up to
-/// five minutes before it is cancelled. Returns the eval's runs by case id.
+/// five minutes before it is cancelled. Returns the eval's runs by case id and, when a server
+/// error stopped it part way, that error ([`ReplayRuns`]).
 pub async fn replay_langgraph(
     backend: &BackendRow,
     token: Option<String>,
@@ -174,7 +175,7 @@ pub async fn replay_langgraph(
     target: &countersign_langgraph::ReplayTarget,
     config: &countersign_core::golden::ConfigLabel,
     cases: &[countersign_core::golden::GoldenCase],
-) -> Result<std::collections::HashMap<String, countersign_core::Run>, SyncError> {
+) -> Result<ReplayRuns, SyncError> {
     if backend.kind != countersign_langgraph::KIND {
         return Err(SyncError::Protocol(format!(
             "{} is a {} backend, not a LangGraph Server",
@@ -189,6 +190,16 @@ pub async fn replay_langgraph(
         backend.allow_http,
     );
     kinds::langgraph::replay(backend, token, opts, eval_id, target, config, cases).await
+}
+
+/// What a replay got: the runs by case id, and the server error that stopped it part way (the
+/// failing case is then among the runs, failed with the error text; later cases are not).
+#[derive(Debug)]
+pub struct ReplayRuns {
+    /// Runs by case id.
+    pub runs: std::collections::HashMap<String, countersign_core::Run>,
+    /// The error that stopped the replay, if one did.
+    pub error: Option<String>,
 }
 
 pub use countersign_langgraph::ReplayTarget;

@@ -65,11 +65,13 @@ pub mod kinds {
     pub const GOLDEN_SET_CHANGED: &str = "golden_set_changed";
     /// The golden-set pass thresholds changed (before → after).
     pub const GOLDEN_THRESHOLDS_CHANGED: &str = "golden_thresholds_changed";
+    /// An eval's replay stopped on a server error: what it got was kept, the error named.
+    pub const GOLDEN_EVAL_FAILED: &str = "golden_eval_failed";
     /// The failure-bucketing rules' tunables changed (before → after).
     pub const FAILURE_RULES_CHANGED: &str = "failure_rules_changed";
 
     /// Every kind, in display order.
-    pub const ALL: [&str; 23] = [
+    pub const ALL: [&str; 24] = [
         DECISION,
         DECISION_DELIVERY,
         ROLLBACK,
@@ -92,6 +94,7 @@ pub mod kinds {
         AUTONOMY_CHANGED,
         GOLDEN_SET_CHANGED,
         GOLDEN_THRESHOLDS_CHANGED,
+        GOLDEN_EVAL_FAILED,
         FAILURE_RULES_CHANGED,
     ];
 }

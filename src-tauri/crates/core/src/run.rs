@@ -209,6 +209,15 @@ pub struct Run {
     pub workflow_version: String,
     /// Model used.
     pub model: String,
+    /// Prompt label (a prompt's name and version, e.g. `refund-v8`), when the backend names
+    /// prompts apart from the workflow version.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub prompt: Option<String>,
+    /// Retrieval label (the index or corpus snapshot searched, e.g. `kb-2026-11`), when named.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub retrieval: Option<String>,
     /// Inputs the run started from.
     #[serde(default)]
     pub inputs: Value,

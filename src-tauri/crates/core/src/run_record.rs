@@ -58,6 +58,10 @@ pub struct RunColumns {
     pub workflow_version: String,
     /// Model.
     pub model: String,
+    /// Prompt label, if named.
+    pub prompt: Option<String>,
+    /// Retrieval label, if named.
+    pub retrieval: Option<String>,
     /// Outcome.
     pub outcome: Outcome,
     /// Decision label.
@@ -141,6 +145,8 @@ impl Run {
             workflow: self.workflow.clone(),
             workflow_version: self.workflow_version.clone(),
             model: self.model.clone(),
+            prompt: self.prompt.clone(),
+            retrieval: self.retrieval.clone(),
             outcome: self.outcome,
             decision: self.decision.clone(),
             cost_micros: self.cost_micros,
@@ -206,6 +212,10 @@ struct RunRecord<'a> {
     workflow_version: Cow<'a, str>,
     #[serde(borrow)]
     model: Cow<'a, str>,
+    #[serde(default)]
+    prompt: Option<String>,
+    #[serde(default)]
+    retrieval: Option<String>,
     #[serde(default)]
     #[allow(dead_code)]
     inputs: IgnoredAny,
@@ -333,6 +343,8 @@ impl<'de> Deserialize<'de> for RunColumns {
             workflow: r.workflow.into_owned(),
             workflow_version: r.workflow_version.into_owned(),
             model: r.model.into_owned(),
+            prompt: r.prompt,
+            retrieval: r.retrieval,
             outcome: r.outcome,
             decision: r.decision.into_owned(),
             cost_micros: r.cost_micros,
@@ -368,6 +380,7 @@ mod tests {
         json!({
             "run_id": "run_1", "revision": 3, "tenant": "acme", "user_id": "u\u{e9}\\n",
             "team": "support", "workflow": "refunds", "workflow_version": "v2", "model": "m-1",
+            "prompt": "refund-v8", "retrieval": "kb-2026-11",
             "inputs": {"ticket": "T-1", "nested": [1, {"a": null}]},
             "tool_calls": [{
                 "call_id": "c1", "parent_id": "c0", "tool": "kb_search",

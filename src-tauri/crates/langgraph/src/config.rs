@@ -35,6 +35,10 @@
 //! - `expire_after_hours` (default 168, one week): LangGraph interrupts never expire, but a
 //!   console decision on a week-old proposal should be a conscious re-review; past it the action
 //!   shows as expired (never as denied) and nothing is resumed.
+//! - `replay.write_nodes`: nodes of the backend's graphs that write without asking (no
+//!   interrupt of their own). A golden-set replay ([`crate::replay`]) sends them as
+//!   `interrupt_before`, so a replayed run stops before each and never writes:
+//!   `{"replay": {"write_nodes": ["direct_refund"]}}`.
 //! - `interrupt_templates`: how to answer an interrupt whose value is neither an Agent Inbox
 //!   request nor LangChain's human-in-the-loop middleware (a graph's own `interrupt({...})`).
 //!   Such an interrupt is shown as a pending item, but what its graph expects as the resume
@@ -99,6 +103,24 @@ pub struct LangGraphConfig {
     /// Resume values for interrupts of no known shape, per graph and node (first match wins).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub interrupt_templates: Vec<InterruptTemplate>,
+    /// How golden-set replays run on this backend.
+    #[serde(default, skip_serializing_if = "ReplaySettings::is_empty")]
+    pub replay: ReplaySettings,
+}
+
+/// How golden-set replays run (`"replay": {"write_nodes": [...]}`).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReplaySettings {
+    /// Nodes that write without asking (no interrupt of their own): a replay passes them as
+    /// `interrupt_before`, so the run stops before each of them and the write never happens.
+    #[serde(default)]
+    pub write_nodes: Vec<String>,
+}
+
+impl ReplaySettings {
+    fn is_empty(&self) -> bool {
+        self.write_nodes.is_empty()
+    }
 }
 
 /// A decision an [`InterruptTemplate`] can answer with.
@@ -219,6 +241,7 @@ impl Default for LangGraphConfig {
             identity: IdentityKeys::default(),
             expire_after_hours: DEFAULT_EXPIRE_AFTER_HOURS,
             interrupt_templates: Vec::new(),
+            replay: ReplaySettings::default(),
         }
     }
 }
@@ -251,6 +274,9 @@ impl LangGraphConfig {
     pub fn parse(config: &serde_json::Value) -> Result<LangGraphConfig, String> {
         let c =
             serde_json::from_value::<LangGraphConfig>(config.clone()).map_err(|e| e.to_string())?;
+        if c.replay.write_nodes.iter().any(|n| n.trim().is_empty()) {
+            return Err("replay.write_nodes: a node name is empty".into());
+        }
         for (i, t) in c.interrupt_templates.iter().enumerate() {
             let at = format!("interrupt_templates[{i}]");
             if t.graph.trim().is_empty() || t.node.trim().is_empty() {

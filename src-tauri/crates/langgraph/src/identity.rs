@@ -7,6 +7,9 @@
 //!   its `additional_kwargs.metadata`, or its `additional_kwargs`).
 //! - **Model**: the first AI message's `response_metadata.model_name` (else `model`, else
 //!   `model_id`), as chat models report it.
+//! - **Prompt and retrieval labels**: `prompt_label` (else `prompt_version`) and
+//!   `retrieval_label` (else `retrieval_index`) in the thread's metadata, else its checkpoints'
+//!   (where a run's metadata and its assistant's `configurable` keys land).
 //! - **Tokens**: the AI messages' `usage_metadata.input_tokens` / `output_tokens`, each message
 //!   counted once however many checkpoints hold it.
 
@@ -25,17 +28,28 @@ pub struct RunIdentity {
     pub tenant: Option<String>,
     /// The model the first AI message names.
     pub model: Option<String>,
+    /// The prompt label, if named.
+    pub prompt: Option<String>,
+    /// The retrieval label, if named.
+    pub retrieval: Option<String>,
     /// Tokens the AI messages report.
     pub tokens: TokenUsage,
 }
 
+/// Metadata keys naming the prompt label.
+const PROMPT_KEYS: [&str; 2] = ["prompt_label", "prompt_version"];
+/// Metadata keys naming the retrieval label.
+const RETRIEVAL_KEYS: [&str; 2] = ["retrieval_label", "retrieval_index"];
+
 impl RunIdentity {
-    /// Sets the run's user (else `unknown`), tenant (else empty), model (else empty) and
-    /// tokens.
+    /// Sets the run's user (else `unknown`), tenant (else empty), model (else empty), prompt
+    /// and retrieval labels and tokens.
     pub fn apply(&self, run: &mut Run) {
         run.user_id = self.user_id.clone().unwrap_or_else(|| "unknown".into());
         run.tenant = self.tenant.clone().unwrap_or_default();
         run.model = self.model.clone().unwrap_or_default();
+        run.prompt.clone_from(&self.prompt);
+        run.retrieval.clone_from(&self.retrieval);
         run.tokens = self.tokens;
     }
 }
@@ -49,6 +63,14 @@ pub fn of_thread(
     let messages = messages(thread, oldest_first);
     let mut metadata: Vec<&Value> = vec![&thread.metadata];
     metadata.extend(oldest_first.iter().rev().map(|s| &s.metadata));
+    // Labels name the configuration: only the thread's and its checkpoints' metadata.
+    let label = |keys: [&str; 2]| {
+        let keys: Vec<String> = keys.iter().map(|k| k.to_string()).collect();
+        metadata
+            .iter()
+            .find_map(|m| countersign_core::identity::first_in(m, &keys))
+    };
+    let (prompt, retrieval) = (label(PROMPT_KEYS), label(RETRIEVAL_KEYS));
     for m in &messages {
         metadata.push(m.get("metadata").unwrap_or(&Value::Null));
         let kwargs = m.get("additional_kwargs").unwrap_or(&Value::Null);
@@ -65,6 +87,8 @@ pub fn of_thread(
         user_id: find(&keys.user_keys),
         tenant: find(&keys.tenant_keys),
         model: ai.iter().find_map(|m| model_of(m)),
+        prompt,
+        retrieval,
         tokens: ai.iter().fold(TokenUsage::default(), |t, m| {
             let usage = m.get("usage_metadata").unwrap_or(&Value::Null);
             let n = |k: &str| usage.get(k).and_then(Value::as_u64).unwrap_or(0);
@@ -181,6 +205,26 @@ mod tests {
             &IdentityKeys::default(),
         );
         assert_eq!((none.model, none.tokens), (None, TokenUsage::default()));
+    }
+
+    #[test]
+    fn prompt_and_retrieval_labels_from_thread_then_checkpoint_metadata() {
+        let keys = IdentityKeys::default();
+        let t = thread(json!({"prompt_label": "refund-v8"}), vec![]);
+        let cp = state(
+            json!({"prompt_label": "old", "retrieval_index": "kb-11"}),
+            vec![],
+        );
+        let who = of_thread(&t, &[&cp], &keys);
+        assert_eq!(
+            (who.prompt.as_deref(), who.retrieval.as_deref()),
+            (Some("refund-v8"), Some("kb-11"))
+        );
+        // Message metadata never names the configuration.
+        let msg = json!({"type": "human", "id": "h1", "content": "hi",
+                         "metadata": {"prompt_label": "from-a-message"}});
+        let who = of_thread(&thread(json!({}), vec![msg]), &[], &keys);
+        assert_eq!((who.prompt, who.retrieval), (None, None));
     }
 
     #[test]

@@ -861,6 +861,8 @@ fn run_of(
     let started_at = first.unwrap_or(created_at).min(created_at);
     Run {
         eval_id: None,
+        prompt: None,
+        retrieval: None,
         run_id: thread.thread_id.clone(),
         revision,
         // Tenant, user, model and tokens: set by `identity::RunIdentity::apply` in `build`.

@@ -9,7 +9,13 @@
 //! id) and the thread is **never resumed**. The thread is then deleted, so no reviewer can
 //! ever approve what the replay proposed; a thread whose deletion failed is still skipped by
 //! [`crate::sync()`] because of its tag. A run that does not end within the request timeout is
-//! cancelled (`action=rollback`) and recorded as failed.
+//! cancelled (`action=rollback`) and recorded as failed. A server error part way stops the
+//! replay; [`replay_keeping`] keeps the cases replayed so far and the failing case as a failed
+//! run carrying the error text.
+//!
+//! Nodes the backend config names as writing without asking (`replay.write_nodes`) are sent as
+//! `interrupt_before`: the replayed run stops before each of them, so it cannot write; such a
+//! stop is recorded like an interrupt (outcome pending, decision `stopped before NODE`).
 //!
 //! An assistant **version** (`POST /assistants/{id}/versions`) is replayed without touching
 //! the assistant: the version's own configuration (`config` or `context`) is sent with each
@@ -117,7 +123,8 @@ async fn resolve(client: &LangGraphClient, target: &ReplayTarget) -> Result<Reso
 
 /// Replays `cases` on `target` as eval `eval_id` under the labels `config` (kept on the runs
 /// as `workflow_version` and `model` when given). Cases are replayed one after another; the
-/// first server error stops the replay (threads already created are deleted).
+/// first server error stops the replay (threads already created are deleted) and is returned:
+/// [`replay_keeping`] keeps what was replayed instead.
 pub async fn replay(
     client: &LangGraphClient,
     eval_id: &str,
@@ -126,12 +133,92 @@ pub async fn replay(
     cfg: &LangGraphConfig,
     cases: &[GoldenCase],
 ) -> Result<Vec<Replayed>, SyncError> {
-    let resolved = resolve(client, target).await?;
-    let mut out = Vec::with_capacity(cases.len());
-    for (position, case) in cases.iter().enumerate() {
-        out.push(replay_one(client, eval_id, position, &resolved, config, cfg, case).await?);
+    let r = replay_keeping(client, eval_id, target, config, cfg, cases).await?;
+    match r.stopped {
+        Some(s) => Err(s.error),
+        None => Ok(r.replayed),
     }
-    Ok(out)
+}
+
+/// A replay that may have stopped part way.
+#[derive(Debug)]
+pub struct Replay {
+    /// The cases replayed before it stopped (all of them when it did not).
+    pub replayed: Vec<Replayed>,
+    /// The server error that stopped it, if one did.
+    pub stopped: Option<Stopped>,
+}
+
+/// Where and why a replay stopped.
+#[derive(Debug)]
+pub struct Stopped {
+    /// The case it failed on.
+    pub case_id: String,
+    /// That case as a failed run carrying the error text (tagged with the eval id).
+    pub run: Run,
+    /// The error.
+    pub error: SyncError,
+}
+
+impl Replay {
+    /// The runs by case id, as the golden comparison takes them: the failing case's failed run
+    /// included; cases after it have none.
+    pub fn runs_by_case(self) -> HashMap<String, Run> {
+        let mut out = runs_by_case(self.replayed);
+        if let Some(s) = self.stopped {
+            out.insert(s.case_id, s.run);
+        }
+        out
+    }
+
+    /// The error text, with the case it stopped on, if it stopped.
+    pub fn error_text(&self) -> Option<String> {
+        self.stopped
+            .as_ref()
+            .map(|s| format!("stopped at case {}: {}", s.case_id, s.error))
+    }
+}
+
+/// Like [`replay`], but a server error part way keeps what was replayed so far and records the
+/// case it failed on as a failed run carrying the error text ([`Replay::stopped`]); later cases
+/// are not replayed. Only an error before any case ran (the assistant version cannot be
+/// resolved) is returned as `Err`.
+pub async fn replay_keeping(
+    client: &LangGraphClient,
+    eval_id: &str,
+    target: &ReplayTarget,
+    config: &ConfigLabel,
+    cfg: &LangGraphConfig,
+    cases: &[GoldenCase],
+) -> Result<Replay, SyncError> {
+    let resolved = resolve(client, target).await?;
+    let mut replayed = Vec::with_capacity(cases.len());
+    for (position, case) in cases.iter().enumerate() {
+        match replay_one(client, eval_id, position, &resolved, config, cfg, case).await {
+            Ok(r) => replayed.push(r),
+            Err(error) => {
+                let run = case.failed_run(
+                    eval_id,
+                    position,
+                    config,
+                    &error.to_string(),
+                    chrono::Utc::now(),
+                );
+                return Ok(Replay {
+                    replayed,
+                    stopped: Some(Stopped {
+                        case_id: case.case_id().to_string(),
+                        run,
+                        error,
+                    }),
+                });
+            }
+        }
+    }
+    Ok(Replay {
+        replayed,
+        stopped: None,
+    })
 }
 
 /// The runs of a replay by case id, as the golden comparison takes them.
@@ -150,7 +237,7 @@ async fn replay_one(
 ) -> Result<Replayed, SyncError> {
     let tags = json!({META_EVAL: eval_id, META_CASE: case.case_id()});
     let thread_id = client.create_thread(&tags).await?;
-    let result = run_and_read(client, &thread_id, eval_id, resolved, &tags, case).await;
+    let result = run_and_read(client, &thread_id, eval_id, resolved, cfg, &tags, case).await;
     // Whatever happened, the thread goes: nothing it proposed can be approved later.
     let deleted = client.delete_thread(&thread_id).await.is_ok();
     let Read {
@@ -163,6 +250,14 @@ async fn replay_one(
         map::build(&thread, &history, &runs, cfg, &BTreeMap::default());
     let mut run = run.unwrap_or_else(|| never_ran(&thread, case));
     tag(&mut run, eval_id, position, config, &actions);
+    if let Some(nodes) = stopped_before_writes(&history, cfg) {
+        run.outcome = Outcome::Pending;
+        run.decision = format!("stopped before {nodes}");
+        run.rationale = Some(format!(
+            "the replay stopped before {nodes} (replay.write_nodes in the backend config): \
+             nothing was written"
+        ));
+    }
     // The replay thread carries no user metadata: the case's tenant and user stand for it.
     if run.tenant.is_empty() {
         run.tenant.clone_from(&case.run.tenant);
@@ -185,6 +280,25 @@ async fn replay_one(
     })
 }
 
+/// The write nodes (`replay.write_nodes`) the run stopped before, if it stopped before any: the
+/// newest checkpoint's next nodes among them, with no interrupt of its own pending.
+fn stopped_before_writes(
+    history_newest_first: &[HistoryState],
+    cfg: &LangGraphConfig,
+) -> Option<String> {
+    let newest = history_newest_first.first()?;
+    if newest.tasks.iter().any(|t| !t.interrupts.is_empty()) {
+        return None;
+    }
+    let nodes: Vec<&str> = newest
+        .next
+        .iter()
+        .filter(|n| cfg.replay.write_nodes.contains(n))
+        .map(String::as_str)
+        .collect();
+    (!nodes.is_empty()).then(|| nodes.join(", "))
+}
+
 /// A replayed thread as read back.
 struct Read {
     thread: Thread,
@@ -200,6 +314,7 @@ async fn run_and_read(
     thread_id: &str,
     eval_id: &str,
     resolved: &Resolved,
+    cfg: &LangGraphConfig,
     tags: &Value,
     case: &GoldenCase,
 ) -> Result<Read, SyncError> {
@@ -211,6 +326,10 @@ async fn run_and_read(
     });
     if let Value::Object(m) = &mut body {
         m.extend(resolved.settings.clone());
+        // Nodes that write without asking: the run stops before them.
+        if !cfg.replay.write_nodes.is_empty() {
+            m.insert("interrupt_before".into(), json!(cfg.replay.write_nodes));
+        }
     }
     let run = client.create_run(thread_id, &body).await?;
     let ended = match client.join(thread_id, &run.run_id).await {
@@ -267,6 +386,8 @@ fn never_ran(thread: &Thread, case: &GoldenCase) -> Run {
         ended_at: Some(now),
         updated_at: now,
         eval_id: None,
+        prompt: None,
+        retrieval: None,
     }
 }
 
@@ -287,6 +408,12 @@ fn tag(
     }
     if !config.model.is_empty() {
         run.model = config.model.clone();
+    }
+    if !config.prompt.is_empty() {
+        run.prompt = Some(config.prompt.clone());
+    }
+    if !config.retrieval.is_empty() {
+        run.retrieval = Some(config.retrieval.clone());
     }
     run.changes = map::proposed_changes(acts);
     for c in &mut run.changes {

@@ -133,6 +133,7 @@ async fn replay_and_compare(
         version: target.version.map(|v| format!("v{v}")).unwrap_or_default(),
         model: "scripted".into(),
         prompt: String::new(),
+        retrieval: String::new(),
     };
     let replayed = countersign_langgraph::replay(
         c,
@@ -154,6 +155,7 @@ async fn replay_and_compare(
         baseline_eval: None,
         started_at: Utc::now(),
         passed: None,
+        error: None,
     };
     let tx = store.write().expect("tx");
     golden::save_eval(&tx, &record, &runs_by_case(replayed.clone())).expect("save eval");
@@ -608,4 +610,289 @@ async fn a_run_that_does_not_end_in_time_is_cancelled_and_fails_its_case() {
     );
     assert!(r.deleted);
     assert!(ledger(&server).is_empty());
+}
+
+/// The server dies part way through a replay (killed while the second case runs): the first
+/// case's replay is kept, the second is recorded as failed with the error text, the third was
+/// never run; the eval is stored with the error and audited, and nothing was written.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_lost_part_way_keeps_what_was_replayed_and_audits_the_error() {
+    let mut server = Server::start();
+    let url = server.url.clone();
+    let c = client(&url);
+    let (_d, path, backend, cases) = record_set(&url, &c).await;
+    let first = cases[0].1.clone();
+    let third = cases[1].1.clone();
+    assert!(
+        first.run.inputs.get("ticket").is_some(),
+        "{}",
+        first.run.inputs
+    );
+    // A case that keeps the graph busy long enough for the server to be killed under it.
+    let mut slow = first.clone();
+    slow.run.run_id = "slow_case".into();
+    slow.run.inputs = json!({"ticket": {"kind": "slow", "seconds": 120, "order_id": "ord_1001"}});
+    {
+        let mut store = Store::open(&path).expect("store");
+        let tx = store.write().expect("tx");
+        golden::change(
+            &tx,
+            "refunds",
+            Change::Add(vec![StoredCase {
+                backend_id: backend.clone(),
+                case: slow.clone(),
+            }]),
+            "tester",
+            Utc::now(),
+        )
+        .expect("add the slow case");
+        tx.commit().expect("commit");
+    }
+    let set = vec![first.clone(), slow.clone(), third.clone()];
+    let eval_id = replay::new_eval_id();
+    let config = ConfigLabel {
+        model: "scripted".into(),
+        prompt: "refund-v8".into(),
+        ..ConfigLabel::default()
+    };
+    let task = {
+        let (c, eval_id, config) = (c.clone(), eval_id.clone(), config.clone());
+        tokio::spawn(async move {
+            let target = ReplayTarget {
+                assistant: "refunds".into(),
+                version: None,
+            };
+            replay::replay_keeping(
+                &c,
+                &eval_id,
+                &target,
+                &config,
+                &LangGraphConfig::default(),
+                &set,
+            )
+            .await
+        })
+    };
+    // The slow case's thread is running: kill the server under it.
+    let handle = tokio::runtime::Handle::current();
+    let search = json!({"metadata": {META_EVAL: eval_id, replay::META_CASE: "slow_case"},
+                        "status": "busy"});
+    let busy = tokio::task::block_in_place(|| {
+        poll_until(
+            std::time::Duration::from_secs(60),
+            std::time::Duration::from_millis(100),
+            || {
+                handle.block_on(async {
+                    post(&url, "/threads/search", search.clone())
+                        .await
+                        .as_array()
+                        .is_some_and(|a| !a.is_empty())
+                })
+            },
+        )
+    });
+    assert!(busy, "the slow case never ran");
+    let written = ledger(&server);
+    server.kill();
+    let got = task.await.expect("replay task").expect("a replay that ran");
+
+    assert_eq!(got.replayed.len(), 1, "the first case was replayed");
+    assert_eq!(got.replayed[0].case_id, first.run.run_id);
+    let stopped = got.stopped.as_ref().expect("stopped by the lost server");
+    assert_eq!(stopped.case_id, "slow_case");
+    let error = got.error_text().expect("error text");
+    assert!(error.starts_with("stopped at case slow_case: "), "{error}");
+    assert_eq!(stopped.run.outcome, Outcome::Fail);
+    assert_eq!(stopped.run.eval_id.as_deref(), Some(eval_id.as_str()));
+    assert_eq!(stopped.run.prompt.as_deref(), Some("refund-v8"));
+    assert!(
+        stopped
+            .run
+            .rationale
+            .as_deref()
+            .is_some_and(|r| r.contains(&stopped.error.to_string())),
+        "{:?}",
+        stopped.run.rationale
+    );
+
+    // Stored as the console stores it: what it got, the error, an audit event naming it.
+    let mut store = Store::open(&path).expect("store");
+    let record = EvalRecord {
+        eval_id: eval_id.clone(),
+        backend_id: backend.clone(),
+        workflow: "refunds".into(),
+        set_version: golden::latest_version(store.conn(), "refunds").expect("version"),
+        config,
+        baseline_eval: None,
+        started_at: Utc::now(),
+        passed: None,
+        error: Some(error.clone()),
+    };
+    let tx = store.write().expect("tx");
+    golden::save_eval(&tx, &record, &got.runs_by_case()).expect("save eval");
+    tx.commit().expect("commit");
+    let kept = golden::eval(store.conn(), &eval_id)
+        .expect("read")
+        .expect("eval kept");
+    assert_eq!(kept.error.as_deref(), Some(error.as_str()));
+    let runs = golden::eval_runs(store.conn(), &eval_id).expect("runs");
+    assert_eq!(runs.len(), 2, "the replayed case and the failing one");
+    let report = golden::eval_report(store.conn(), &eval_id, Utc::now()).expect("report");
+    assert!(!report.passed);
+    let case = |id: &str| {
+        report
+            .cases
+            .iter()
+            .find(|c| c.case_id == id)
+            .unwrap_or_else(|| panic!("case {id} in the report"))
+    };
+    assert!(
+        case(first.case_id()).passed,
+        "{:?}",
+        case(first.case_id()).reasons
+    );
+    assert!(!case("slow_case").passed);
+    assert!(!case(third.case_id()).passed, "never replayed");
+    // Every case of the set but the two it got is not reported: never replayed.
+    assert_eq!(report.totals.missing as usize, report.cases.len() - 2);
+    let events = countersign_store::audit::list(store.conn(), None, None, 20).expect("audit");
+    let ev = events
+        .iter()
+        .find(|e| e.kind == countersign_core::audit::kinds::GOLDEN_EVAL_FAILED)
+        .expect("a golden_eval_failed event");
+    assert_eq!(ev.details["eval_id"], json!(eval_id));
+    assert_eq!(ev.details["error"], json!(error));
+    assert_eq!(ev.details["runs_kept"], json!(2));
+    // Nothing was written before the server went.
+    assert!(written.is_empty(), "{written:?}");
+    assert!(ledger(&server).is_empty());
+}
+
+/// A graph that writes without asking (node `direct_refund`, no interrupt): named in the
+/// backend config's `replay.write_nodes`, the replay sends it as `interrupt_before`, the run
+/// stops before it and the graph's ledger stays empty. Replayed without that setting, the same
+/// case writes: what the setting is for.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_write_node_without_an_interrupt_is_stopped_before_during_replay() {
+    let server = Server::start();
+    let url = server.url.clone();
+    let c = client(&url);
+    let (_d, _path, _backend, cases) = record_set(&url, &c).await;
+    let mut direct = cases[0].1.clone();
+    direct.run.run_id = "direct_case".into();
+    direct.run.inputs = json!({"ticket": {"kind": "direct", "order_id": "ord_1001"}});
+    let target = ReplayTarget {
+        assistant: "refunds".into(),
+        version: None,
+    };
+    let cfg = LangGraphConfig::parse(&json!({"replay": {"write_nodes": ["direct_refund"]}}))
+        .expect("config");
+    assert_eq!(cfg.replay.write_nodes, vec!["direct_refund".to_string()]);
+    let guarded = countersign_langgraph::replay(
+        &c,
+        &replay::new_eval_id(),
+        &target,
+        &ConfigLabel::default(),
+        &cfg,
+        std::slice::from_ref(&direct),
+    )
+    .await
+    .expect("replay");
+    assert!(ledger(&server).is_empty(), "{:?}", ledger(&server));
+    let run = &guarded[0].run;
+    assert_eq!(
+        run.outputs["refunds_executed"],
+        json!([]),
+        "{}",
+        run.outputs
+    );
+    assert_eq!(run.outcome, Outcome::Pending, "{run:?}");
+    assert_eq!(run.decision, "stopped before direct_refund");
+    assert!(run.changes.is_empty(), "no proposal: {:?}", run.changes);
+    assert_nothing_written(&url, &guarded).await;
+
+    // The same case without the setting writes.
+    let open = countersign_langgraph::replay(
+        &c,
+        &replay::new_eval_id(),
+        &target,
+        &ConfigLabel::default(),
+        &LangGraphConfig::default(),
+        std::slice::from_ref(&direct),
+    )
+    .await
+    .expect("replay");
+    assert_eq!(ledger(&server).len(), 1, "the unguarded replay wrote");
+    assert_eq!(
+        open[0].run.outputs["refunds_executed"][0]["order_id"],
+        json!("ord_1001")
+    );
+    assert_eq!(open[0].run.outcome, Outcome::Success);
+}
+
+/// A case recorded after its write was approved in the console and executed by the graph
+/// expects success; the replay stops at the same review (it never resumes). The comparison
+/// judges it by the write it proposed, says so in the report, and the replay writes nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_case_recorded_after_approval_is_judged_by_its_proposed_write() {
+    use countersign_core::DecisionKind;
+    use countersign_core::golden::compare::STOPPED_AT_REVIEW;
+    let server = Server::start();
+    let url = server.url.clone();
+    let c = client(&url);
+    let tid = start_thread(&url, json!({"kind": "refund", "order_id": "ord_1001"})).await;
+    let (_d, path, backend) = store_with_backend(&url, json!({}));
+    assert_eq!(sync_all(&path, &backend, &c).await.error, None);
+    let a = actions_of(&path, &backend, &tid)
+        .into_iter()
+        .next()
+        .expect("the refund waits for review");
+    decide(
+        &path,
+        &backend,
+        &a.action_id,
+        &review(&a, DecisionKind::Approve, &[], None),
+        "rita",
+    );
+    let d = countersign_langgraph::deliver(&path, &backend, &c)
+        .await
+        .expect("deliver");
+    assert_eq!(d.delivered, 1, "{d:?}");
+    assert_eq!(sync_all(&path, &backend, &c).await.error, None);
+    let executed = ledger(&server);
+    assert_eq!(
+        executed.len(),
+        1,
+        "the approved refund was executed: {executed:?}"
+    );
+
+    let cases = save_set(&path, &backend, "refunds", vec![("approved", tid)]);
+    let recorded = &cases[0].1;
+    assert_eq!(recorded.run.outcome, Outcome::Success, "{:?}", recorded.run);
+    assert!(
+        recorded.run.changes.iter().any(|ch| ch.action_id.is_some()),
+        "{:?}",
+        recorded.run.changes
+    );
+    let (replayed, report) = replay_and_compare(
+        "refunds",
+        &path,
+        &backend,
+        &c,
+        ReplayTarget {
+            assistant: "refunds".into(),
+            version: None,
+        },
+        &cases,
+    )
+    .await;
+    let row = &report.cases[0];
+    assert!(report.passed, "{:?} {:?}", report.reasons, row.reasons);
+    assert_eq!(row.note.as_deref(), Some(STOPPED_AT_REVIEW));
+    assert_eq!(row.outcome, Some(Outcome::Pending));
+    assert_eq!(row.expected_outcome, Some(Outcome::Success));
+    assert!(row.write_match && row.outcome_match);
+    assert_eq!(replayed[0].proposed.len(), 1, "stopped at the review");
+    assert_nothing_written(&url, &replayed).await;
+    assert_eq!(ledger(&server), executed, "the replay wrote nothing");
 }

@@ -787,3 +787,74 @@ fn an_import_records_when_it_was_imported() -> R {
     assert!(later >= at, "{later} < {at}");
     Ok(())
 }
+
+/// Prompt and retrieval labels: Langfuse's prompt link (name and integer version), metadata
+/// keys, and the plain attributes; absent when no span names them. Imported into a real store,
+/// they land in the run's columns the readiness gate reads.
+#[test]
+fn prompt_and_retrieval_labels_are_read_from_common_attributes() -> R {
+    let langfuse = one_trace(&[
+        (
+            "eee19b7ec3c1b174",
+            "",
+            "invoke_agent refunds",
+            &[(
+                "metadata.retrieval_index",
+                r#"{"stringValue":"kb-2026-11"}"#,
+            )],
+        ),
+        (
+            "eee19b7ec3c1b175",
+            "eee19b7ec3c1b174",
+            "chat m",
+            &[
+                ("gen_ai.request.model", r#"{"stringValue":"gpt-4o"}"#),
+                (
+                    "langfuse.observation.prompt.name",
+                    r#"{"stringValue":"refund-policy"}"#,
+                ),
+                ("langfuse.observation.prompt.version", r#"{"intValue":"8"}"#),
+            ],
+        ),
+    ]);
+    let r = import_otlp_json(&langfuse, &prices()).expect("imports");
+    let run = &r.runs[0];
+    assert_eq!(run.prompt.as_deref(), Some("refund-policy:8"));
+    assert_eq!(run.retrieval.as_deref(), Some("kb-2026-11"));
+
+    let plain = one_trace(&[(
+        "eee19b7ec3c1b174",
+        "",
+        "invoke_agent refunds",
+        &[
+            ("prompt.label", r#"{"stringValue":"refund-v8"}"#),
+            ("retrieval.label", r#"{"stringValue":"kb-10"}"#),
+        ],
+    )]);
+    let run = &import_otlp_json(&plain, &prices()).expect("imports").runs[0];
+    assert_eq!(
+        (run.prompt.as_deref(), run.retrieval.as_deref()),
+        (Some("refund-v8"), Some("kb-10"))
+    );
+
+    let none = one_trace(&[("eee19b7ec3c1b174", "", "invoke_agent refunds", &[])]);
+    let run = &import_otlp_json(&none, &prices()).expect("imports").runs[0];
+    assert_eq!(
+        (run.prompt.as_deref(), run.retrieval.as_deref()),
+        (None, None)
+    );
+
+    let dir = tempfile::tempdir()?;
+    let path = dir.path().join("labels.json");
+    std::fs::write(&path, &langfuse)?;
+    let mut store = Store::open(&dir.path().join("cs.db"))?;
+    import_file(&mut store, &path, "labels", &prices())?;
+    let cols: (String, String) =
+        store
+            .conn()
+            .query_row("SELECT prompt, retrieval FROM runs", [], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })?;
+    assert_eq!(cols, ("refund-policy:8".into(), "kb-2026-11".into()));
+    Ok(())
+}

@@ -34,6 +34,10 @@ const MIGRATIONS: &[(u32, &str)] = &[
         include_str!("../migrations/0024_trust_autonomy_and_indexes.sql"),
     ),
     (
+        25,
+        include_str!("../migrations/0025_prompt_retrieval_labels.sql"),
+    ),
+    (
         26,
         include_str!("../migrations/0026_run_writes_without_triggers.sql"),
     ),
@@ -251,6 +255,71 @@ mod tests {
         store
             .conn()
             .execute_batch("CREATE VIRTUAL TABLE t USING fts5(x)")?;
+        Ok(())
+    }
+
+    /// A store made before migration 0025 holding runs whose bodies name a prompt or a
+    /// retrieval label: opening it reads them into the new columns and the configurations.
+    #[test]
+    fn labels_sent_before_0025_are_read_back_from_the_bodies() -> Result<()> {
+        let dir = tmp()?;
+        let path = dir.path().join("old.db");
+        let before = MIGRATIONS
+            .iter()
+            .position(|(n, _)| *n == 25)
+            .ok_or_else(|| crate::StoreError::Invalid("no migration 0025".into()))?;
+        {
+            let mut conn = Connection::open(&path)?;
+            for (_, sql) in &MIGRATIONS[..before] {
+                conn.execute_batch(sql)?;
+            }
+            conn.pragma_update(None, "user_version", before as i64)?;
+            let tx = conn.transaction()?;
+            tx.execute(
+                "INSERT INTO backends (backend_id, name, url, kind, added_at_ms)
+                 VALUES ('b', 'b', 'http://127.0.0.1:1', 'countersign', 0)",
+                [],
+            )?;
+            for (id, body, at) in [
+                ("r1", r#"{"prompt": "refund-v7", "retrieval": "kb-10"}"#, 1),
+                ("r2", r#"{"prompt": "refund-v8"}"#, 2),
+                ("r3", r#"{"prompt": 8, "note": "no labels"}"#, 3),
+            ] {
+                tx.execute(
+                    "INSERT INTO runs (backend_id, run_id, revision, tenant, workflow,
+                         workflow_version, user_id, model, outcome, decision, cost_micros,
+                         latency_ms, tool_calls, policy_failures, citation_warnings,
+                         started_at_ms, updated_at_ms, body)
+                     VALUES ('b', ?1, 1, 't', 'refunds', 'v3', 'u', 'm1', 'success', '', 0, 1,
+                         0, 0, 0, ?2, ?2, ?3)",
+                    rusqlite::params![id, at, body],
+                )?;
+            }
+            tx.commit()?;
+        }
+        let store = Store::open(&path)?;
+        let cols: Vec<(String, String, String)> = store
+            .conn()
+            .prepare("SELECT run_id, prompt, retrieval FROM runs ORDER BY run_id")?
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+            .collect::<rusqlite::Result<_>>()?;
+        let own = |a: &str, b: &str, c: &str| (a.to_string(), b.to_string(), c.to_string());
+        assert_eq!(
+            cols,
+            vec![
+                own("r1", "refund-v7", "kb-10"),
+                own("r2", "refund-v8", ""),
+                own("r3", "", "")
+            ]
+        );
+        let configs: i64 =
+            store
+                .conn()
+                .query_row("SELECT count(*) FROM workflow_configs", [], |r| r.get(0))?;
+        assert_eq!(configs, 3, "one configuration per label set");
+        let g = crate::golden::gate(store.conn(), "refunds")?;
+        assert_eq!(g.current.map(|c| c.prompt), Some(String::new()));
+        assert_eq!(g.previous.map(|c| c.prompt), Some("refund-v8".to_string()));
         Ok(())
     }
 

@@ -2,7 +2,8 @@
 //! `golden_eval_runs`; migration 0022). A workflow has at most one set; every change writes a
 //! new version holding all its cases and an audit event in the same transaction, so any
 //! version an eval ran against can be read back. The readiness gate ([`gate`]) reads the
-//! configurations a workflow has run with (`workflow_configs`, kept by triggers on `runs`).
+//! configurations a workflow has run with (`workflow_configs`, kept by triggers on `runs`;
+//! keyed on version, model, prompt and retrieval labels since migration 0025).
 
 use crate::error::{Result, StoreError};
 use crate::time::{from_ms, to_ms};
@@ -300,16 +301,22 @@ pub struct EvalRecord {
     /// Whether it passed the thresholds (absent until compared).
     #[ts(optional = nullable)]
     pub passed: Option<bool>,
+    /// The server error that stopped the replay, if one did: the runs it got are kept and
+    /// the case it failed on is recorded as failed with this text.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional = nullable)]
+    pub error: Option<String>,
 }
 
 /// Records an eval and the runs it reported (keyed by case id), replacing an earlier record
-/// of the same id.
+/// of the same id. An eval stopped by a server error (`e.error`) is kept with what it got and
+/// audited (`golden_eval_failed`, naming the error) in the same transaction.
 pub fn save_eval(tx: &Transaction<'_>, e: &EvalRecord, runs: &HashMap<String, Run>) -> Result<()> {
     tx.execute("DELETE FROM golden_evals WHERE eval_id = ?1", [&e.eval_id])?;
     tx.prepare_cached(
         "INSERT INTO golden_evals (eval_id, backend_id, workflow, set_version, config_version,
-             config_model, config_prompt, baseline_eval, started_at_ms)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+             config_model, config_prompt, baseline_eval, started_at_ms, config_retrieval, error)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
     )?
     .execute(params![
         e.eval_id,
@@ -321,12 +328,30 @@ pub fn save_eval(tx: &Transaction<'_>, e: &EvalRecord, runs: &HashMap<String, Ru
         e.config.prompt,
         e.baseline_eval,
         to_ms(e.started_at),
+        e.config.retrieval,
+        e.error,
     ])?;
     let mut ins = tx.prepare_cached(
         "INSERT INTO golden_eval_runs (eval_id, case_id, run) VALUES (?1, ?2, ?3)",
     )?;
     for (case, run) in runs {
         ins.execute(params![e.eval_id, case, serde_json::to_string(run)?])?;
+    }
+    if let Some(error) = &e.error {
+        crate::audit::append(
+            tx,
+            "console",
+            kinds::GOLDEN_EVAL_FAILED,
+            &e.workflow,
+            serde_json::json!({
+                "eval_id": e.eval_id,
+                "backend_id": e.backend_id,
+                "config": e.config,
+                "error": error,
+                "runs_kept": runs.len(),
+            }),
+            e.started_at,
+        )?;
     }
     Ok(())
 }
@@ -353,15 +378,17 @@ fn eval_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<EvalRecord> {
             version: r.get(4)?,
             model: r.get(5)?,
             prompt: r.get(6)?,
+            retrieval: r.get(10)?,
         },
         baseline_eval: r.get(7)?,
         started_at: from_ms(r.get(8)?),
         passed: r.get(9)?,
+        error: r.get(11)?,
     })
 }
 
 const EVAL_COLUMNS: &str = "eval_id, backend_id, workflow, set_version, config_version,
-    config_model, config_prompt, baseline_eval, started_at_ms, passed";
+    config_model, config_prompt, baseline_eval, started_at_ms, passed, config_retrieval, error";
 
 /// An eval, if recorded.
 pub fn eval(conn: &Connection, eval_id: &str) -> Result<Option<EvalRecord>> {
@@ -399,7 +426,7 @@ pub fn evals_in_range(
     let rows = st
         .query_map(
             params![from.map_or(i64::MIN, to_ms), to.map_or(i64::MAX, to_ms)],
-            |r| Ok((eval_row(r)?, r.get::<_, Option<String>>(10)?)),
+            |r| Ok((eval_row(r)?, r.get::<_, Option<String>>(12)?)),
         )?
         .collect::<rusqlite::Result<Vec<_>>>()?;
     rows.into_iter()
@@ -462,12 +489,13 @@ pub struct Gate {
     pub latest_eval: Option<EvalRecord>,
 }
 
-/// The gate of `workflow`: the configuration its synced runs changed to (workflow version and
-/// model), and whether an eval of that configuration passed.
+/// The gate of `workflow`: the configuration its synced runs changed to (workflow version,
+/// model, prompt and retrieval labels: a change of any one is a new configuration), and
+/// whether an eval of that configuration passed.
 pub fn gate(conn: &Connection, workflow: &str) -> Result<Gate> {
     let mut st = conn.prepare_cached(
-        "SELECT workflow_version, model, first_ms FROM workflow_configs WHERE workflow = ?1
-         ORDER BY last_ms DESC, first_ms DESC LIMIT 2",
+        "SELECT workflow_version, model, prompt, retrieval, first_ms FROM workflow_configs
+         WHERE workflow = ?1 ORDER BY last_ms DESC, first_ms DESC LIMIT 2",
     )?;
     let configs = st
         .query_map([workflow], |r| {
@@ -475,9 +503,10 @@ pub fn gate(conn: &Connection, workflow: &str) -> Result<Gate> {
                 ConfigLabel {
                     version: r.get(0)?,
                     model: r.get(1)?,
-                    prompt: String::new(),
+                    prompt: r.get(2)?,
+                    retrieval: r.get(3)?,
                 },
-                r.get::<_, i64>(2)?,
+                r.get::<_, i64>(4)?,
             ))
         })?
         .collect::<rusqlite::Result<Vec<_>>>()?;
@@ -497,7 +526,7 @@ pub fn gate(conn: &Connection, workflow: &str) -> Result<Gate> {
     }
     let of_current: Vec<EvalRecord> = evals(conn, workflow)?
         .into_iter()
-        .filter(|e| e.config.version == current.version && e.config.model == current.model)
+        .filter(|e| e.config == current)
         .collect();
     gate.passing_eval = of_current
         .iter()

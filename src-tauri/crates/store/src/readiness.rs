@@ -771,8 +771,9 @@ pub fn scorecard(
     })
 }
 
-/// The "changed without eval" row: fails when the configuration (workflow version, model) of
-/// the workflow's latest synced run differs from an earlier one and no eval of it passed.
+/// The "changed without eval" row: fails when the configuration (workflow version, model,
+/// prompt, retrieval) of the workflow's latest synced run differs from an earlier one and no
+/// eval of it passed.
 fn eval_gate(
     conn: &Connection,
     w: &str,
@@ -795,10 +796,14 @@ fn eval_gate(
             ev(
                 "last configuration change",
                 format!(
-                    "{} → {} on {}",
+                    "{} → {} on {}{}",
                     label(&g.previous),
                     c.display(),
-                    at.format("%Y-%m-%d")
+                    at.format("%Y-%m-%d"),
+                    g.previous
+                        .as_ref()
+                        .map(|p| format!(" ({})", c.changes_from(p).join(", ")))
+                        .unwrap_or_default()
                 ),
                 Status::Pass,
             ),

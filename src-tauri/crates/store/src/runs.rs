@@ -71,7 +71,7 @@ fn store_run(
     let existing = conn
         .prepare_cached(
             "SELECT rid, revision, updated_at_ms, started_at_ms, workflow, model, outcome,
-                    cost_micros, citation_warnings, citations, workflow_version
+                    cost_micros, citation_warnings, citations, workflow_version, prompt, retrieval
              FROM runs WHERE backend_id = ?1 AND run_id = ?2",
         )?
         .query_row(rusqlite::params![backend_id, run.run_id], |r| {
@@ -123,6 +123,8 @@ fn store_run(
         body,
         run.team.as_deref().unwrap_or(""),
         run.citations.len() as i64,
+        run.prompt.as_deref().unwrap_or(""),
+        run.retrieval.as_deref().unwrap_or(""),
     ];
     let rid = match &existing {
         Some((rid, _, _, (old, _))) => {
@@ -131,8 +133,9 @@ fn store_run(
                      workflow = ?5, workflow_version = ?6, user_id = ?7, model = ?8, outcome = ?9,
                      decision = ?10, cost_micros = ?11, latency_ms = ?12, tool_calls = ?13,
                      policy_failures = ?14, citation_warnings = ?15, started_at_ms = ?16,
-                     updated_at_ms = ?17, body = ?18, team = ?19, citations = ?20
-                 WHERE rid = ?21",
+                     updated_at_ms = ?17, body = ?18, team = ?19, citations = ?20,
+                     prompt = ?21, retrieval = ?22
+                 WHERE rid = ?23",
             )?
             .execute(rusqlite::params_from_iter(
                 values
@@ -156,9 +159,9 @@ fn store_run(
                 "INSERT INTO runs (backend_id, run_id, revision, tenant, workflow, workflow_version,
                      user_id, model, outcome, decision, cost_micros, latency_ms, tool_calls,
                      policy_failures, citation_warnings, started_at_ms, updated_at_ms, body, team,
-                     citations)
+                     citations, prompt, retrieval)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,
-                     ?17, ?18, ?19, ?20)",
+                     ?17, ?18, ?19, ?20, ?21, ?22)",
             )?
             .execute(values)?;
             conn.last_insert_rowid()
@@ -174,9 +177,16 @@ fn store_run(
         cited: run.citations.len() as i64,
     };
     rollup(conn, backend_id, &bucket, 1)?;
-    let config_changed = existing.as_ref().is_none_or(|(_, _, _, (old, version))| {
-        old.workflow != run.workflow || *version != run.workflow_version || old.model != run.model
-    });
+    let config_changed =
+        existing
+            .as_ref()
+            .is_none_or(|(_, _, _, (old, (version, prompt, retrieval)))| {
+                old.workflow != run.workflow
+                    || *version != run.workflow_version
+                    || old.model != run.model
+                    || prompt != run.prompt.as_deref().unwrap_or("")
+                    || retrieval != run.retrieval.as_deref().unwrap_or("")
+            });
     if config_changed {
         note_config(conn, run)?;
     }
@@ -216,8 +226,8 @@ fn store_run(
     })
 }
 
-/// Records the run's configuration (workflow, version, model) and the span of its runs, which
-/// the golden-set gate reads to see a change.
+/// Records the run's configuration (workflow, version, model, prompt and retrieval labels) and
+/// the span of its runs, which the golden-set gate reads to see a change.
 ///
 /// Done here rather than by a trigger on `runs`: any row trigger makes SQLite keep a statement
 /// journal of every page an insert touches (each of the table's indexes), which cost more than
@@ -225,9 +235,10 @@ fn store_run(
 fn note_config(conn: &Connection, run: &RunColumns) -> Result<()> {
     let at = to_ms(run.started_at);
     conn.prepare_cached(
-        "INSERT INTO workflow_configs (workflow, workflow_version, model, first_ms, last_ms)
-         VALUES (?1, ?2, ?3, ?4, ?4)
-         ON CONFLICT (workflow, workflow_version, model) DO UPDATE SET
+        "INSERT INTO workflow_configs (workflow, workflow_version, model, prompt, retrieval,
+             first_ms, last_ms)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)
+         ON CONFLICT (workflow, workflow_version, model, prompt, retrieval) DO UPDATE SET
              first_ms = min(first_ms, excluded.first_ms),
              last_ms = max(last_ms, excluded.last_ms)",
     )?
@@ -235,6 +246,8 @@ fn note_config(conn: &Connection, run: &RunColumns) -> Result<()> {
         run.workflow,
         run.workflow_version,
         run.model,
+        run.prompt.as_deref().unwrap_or(""),
+        run.retrieval.as_deref().unwrap_or(""),
         at
     ])?;
     Ok(())

@@ -229,10 +229,12 @@ fn evals_keep_their_runs_and_report_and_the_gate_follows_configurations() -> Res
                 version: "v3".into(),
                 model: "m2".into(),
                 prompt: String::new(),
+                retrieval: String::new(),
             },
             baseline_eval: None,
             started_at: t0() + Duration::minutes(minutes),
             passed: None,
+            error: None,
         };
         let tx = store.write()?;
         golden::save_eval(&tx, &rec, &runs)?;
@@ -254,6 +256,136 @@ fn evals_keep_their_runs_and_report_and_the_gate_follows_configurations() -> Res
     assert!(!report.passed);
     assert_eq!(report.cases[0].eval_run_id.as_deref(), Some("e-p0"));
     assert_eq!(golden::evals(store.conn(), "refund_request")?.len(), 2);
+    Ok(())
+}
+
+/// Saves an eval of `config` with one run of case p0 and compares it: passing unless `cost`
+/// breaks the ceiling.
+fn eval_of(
+    store: &mut Store,
+    b: &str,
+    id: &str,
+    config: countersign_core::golden::ConfigLabel,
+    cost: i64,
+) -> Result<bool> {
+    let mut r = run("p0", &config.version, &config.model, 200);
+    r.run_id = format!("{id}-p0");
+    r.cost_micros = Micros(cost);
+    r.eval_id = Some(id.into());
+    let rec = EvalRecord {
+        eval_id: id.into(),
+        backend_id: b.into(),
+        workflow: "refund_request".into(),
+        set_version: golden::latest_version(store.conn(), "refund_request")?,
+        config,
+        baseline_eval: None,
+        started_at: t0() + Duration::minutes(200),
+        passed: None,
+        error: None,
+    };
+    let tx = store.write()?;
+    golden::save_eval(&tx, &rec, &HashMap::from([("p0".to_string(), r)]))?;
+    tx.commit()?;
+    Ok(golden::eval_report(store.conn(), id, t0())?.passed)
+}
+
+#[test]
+fn a_prompt_or_retrieval_change_alone_is_a_new_configuration_for_the_gate() -> Result<()> {
+    use countersign_core::golden::ConfigLabel;
+    let (mut store, b) = setup()?;
+    let labelled = |id: &str, prompt: &str, retrieval: &str, minutes: i64| {
+        let mut r = run(id, "v3", "m1", minutes);
+        r.prompt = (!prompt.is_empty()).then(|| prompt.to_string());
+        r.retrieval = (!retrieval.is_empty()).then(|| retrieval.to_string());
+        r
+    };
+    let tx = store.write()?;
+    runs::upsert(&tx, &b, &labelled("p0", "refund-v7", "kb-10", 0), t0(), 365)?;
+    runs::upsert(&tx, &b, &labelled("p1", "refund-v7", "kb-10", 1), t0(), 365)?;
+    golden::change(
+        &tx,
+        "refund_request",
+        Change::Add(vec![stored(&b, labelled("p0", "refund-v7", "kb-10", 0))]),
+        "a",
+        t0(),
+    )?;
+    tx.commit()?;
+    // The labels are stored beside the run.
+    let cols: (String, String) = store.conn().query_row(
+        "SELECT prompt, retrieval FROM runs WHERE run_id = 'p1'",
+        [],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
+    assert_eq!(cols, ("refund-v7".to_string(), "kb-10".to_string()));
+    let v7 = ConfigLabel {
+        version: "v3".into(),
+        model: "m1".into(),
+        prompt: "refund-v7".into(),
+        retrieval: "kb-10".into(),
+    };
+    assert_eq!(
+        golden::gate(store.conn(), "refund_request")?.current,
+        Some(v7.clone())
+    );
+    assert!(eval_of(&mut store, &b, "ev-v7", v7.clone(), 2_000)?);
+
+    // Only the prompt changes: a new configuration, and the v7 eval does not cover it.
+    let tx = store.write()?;
+    runs::upsert(
+        &tx,
+        &b,
+        &labelled("p2", "refund-v8", "kb-10", 30),
+        t0(),
+        365,
+    )?;
+    tx.commit()?;
+    let g = golden::gate(store.conn(), "refund_request")?;
+    let v8 = ConfigLabel {
+        prompt: "refund-v8".into(),
+        ..v7.clone()
+    };
+    assert_eq!(g.current, Some(v8.clone()));
+    assert_eq!(g.previous, Some(v7.clone()));
+    assert_eq!(g.changed_at, Some(t0() + Duration::minutes(30)));
+    assert_eq!(
+        g.passing_eval, None,
+        "the passing eval was of the old prompt"
+    );
+    assert_eq!(
+        v8.changes_from(&v7),
+        vec!["prompt refund-v7 → refund-v8".to_string()]
+    );
+    // A failing eval of the new prompt does not pass the gate; a passing one does.
+    assert!(!eval_of(&mut store, &b, "ev-v8-bad", v8.clone(), 9_000)?);
+    assert_eq!(
+        golden::gate(store.conn(), "refund_request")?.passing_eval,
+        None
+    );
+    assert!(eval_of(&mut store, &b, "ev-v8", v8.clone(), 2_000)?);
+    assert_eq!(
+        golden::gate(store.conn(), "refund_request")?
+            .passing_eval
+            .as_deref(),
+        Some("ev-v8")
+    );
+
+    // Only the retrieval changes (and a revision of an old run moves it too).
+    let tx = store.write()?;
+    let mut moved = labelled("p1", "refund-v8", "kb-11", 60);
+    moved.revision = 2;
+    runs::upsert(&tx, &b, &moved, t0(), 365)?;
+    tx.commit()?;
+    let g = golden::gate(store.conn(), "refund_request")?;
+    let kb11 = ConfigLabel {
+        retrieval: "kb-11".into(),
+        ..v8.clone()
+    };
+    assert_eq!(g.current, Some(kb11.clone()));
+    assert_eq!(g.passing_eval, None);
+    assert_eq!(
+        kb11.changes_from(&v8),
+        vec!["retrieval kb-10 → kb-11".to_string()]
+    );
     Ok(())
 }
 

@@ -14,6 +14,8 @@ fn run(id: &str, workflow: &str, minutes: i64, cost: i64, outcome: Outcome) -> R
     let start = t0() + Duration::minutes(minutes);
     Run {
         eval_id: None,
+        prompt: None,
+        retrieval: None,
         run_id: id.into(),
         revision: 1,
         tenant: "acme".into(),

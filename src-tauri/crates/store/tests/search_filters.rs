@@ -94,6 +94,8 @@ fn make(i: u64, rev: u64) -> Run {
         ended_at: None,
         updated_at: start + Duration::seconds(rev as i64),
         eval_id: None,
+        prompt: None,
+        retrieval: None,
     }
 }
 

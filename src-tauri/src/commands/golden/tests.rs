@@ -131,6 +131,7 @@ async fn an_eval_of_a_changed_configuration_gates_readiness() -> R {
         baseline_eval: None,
         started_at: Utc::now(),
         passed: None,
+        error: None,
     };
     let bad = record_eval(&mut store, &rec(id, legacy), &runs).map_err(cmd)?;
     assert_eq!(bad.eval.passed, Some(false));
@@ -163,6 +164,83 @@ async fn an_eval_of_a_changed_configuration_gates_readiness() -> R {
         row.evidence
             .iter()
             .any(|e| e.value == format!("{id} passed"))
+    );
+    Ok(())
+}
+
+/// The reference backend stopped before the eval is sent: the eval is still recorded, every
+/// case failed with the error text, the error on the eval, an audit event naming it; the
+/// report fails and the gate stays closed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_eval_the_backend_fails_is_kept_failed_and_audited() -> R {
+    let (_dir, h, mut store, b, client) = synced().await?;
+    let picked: Vec<RunRef> = runs::list(
+        store.conn(),
+        &runs::RunQuery {
+            workflow: Some("refund_request".into()),
+            limit: Some(3),
+            ..Default::default()
+        },
+    )?
+    .items
+    .into_iter()
+    .map(|r| RunRef {
+        backend_id: b.clone(),
+        run_id: r.run_id,
+    })
+    .collect();
+    assert_eq!(picked.len(), 3);
+    let versions = add_runs(&mut store, &picked, 1.5).map_err(cmd)?;
+    let cases = golden::cases(store.conn(), "refund_request", None)?;
+    let config = golden::gate(store.conn(), "refund_request")?
+        .current
+        .ok_or("no configuration")?;
+    h.shutdown().await;
+    let started = Utc::now();
+    let err = post_eval(&client, &eval_request("refund_request", &config, &cases))
+        .await
+        .err()
+        .ok_or("the stopped backend answered")?;
+    let (eval_id, runs, error) = failed_eval(&config, &cases, &err, started);
+    let text = error.clone().ok_or("no error text")?;
+    assert!(text.contains(&err.message), "{text}");
+    let out = record_eval(
+        &mut store,
+        &EvalRecord {
+            eval_id: eval_id.clone(),
+            backend_id: b.clone(),
+            workflow: "refund_request".into(),
+            set_version: versions[0].version,
+            config: config.clone(),
+            baseline_eval: None,
+            started_at: started,
+            passed: None,
+            error,
+        },
+        &runs,
+    )
+    .map_err(cmd)?;
+    assert_eq!(out.eval.error.as_deref(), Some(text.as_str()));
+    assert_eq!(out.eval.passed, Some(false));
+    assert_eq!(out.report.totals.passed, 0);
+    for c in &out.report.cases {
+        let run = golden::eval_runs(store.conn(), &eval_id)?
+            .remove(&c.case_id)
+            .ok_or("a case without its failed run")?;
+        assert_eq!(run.outcome, countersign_core::Outcome::Fail);
+        assert!(run.rationale.as_deref().is_some_and(|r| r.contains(&text)));
+    }
+    let events = countersign_store::audit::list(store.conn(), None, None, 50)?;
+    let ev = events
+        .iter()
+        .find(|e| e.kind == countersign_core::audit::kinds::GOLDEN_EVAL_FAILED)
+        .ok_or("no golden_eval_failed event")?;
+    assert_eq!(ev.details["eval_id"], serde_json::json!(eval_id));
+    assert_eq!(ev.details["error"], serde_json::json!(text));
+    assert_eq!(ev.details["runs_kept"], serde_json::json!(3));
+    assert_eq!(
+        golden::gate(store.conn(), "refund_request")?.passing_eval,
+        None
     );
     Ok(())
 }

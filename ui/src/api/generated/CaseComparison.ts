@@ -95,4 +95,9 @@ baseline_latency_ms?: number | null,
 /**
  * The case's latency ceiling.
  */
-max_latency_ms?: number | null, };
+max_latency_ms?: number | null, 
+/**
+ * How the case was judged when not as usual: a replay that stopped at the review its
+ * recorded run went through is judged by its proposed write ([`STOPPED_AT_REVIEW`]).
+ */
+note?: string | null, };

@@ -2,11 +2,12 @@
 
 /**
  * The configuration a workflow runs with, as labels: what a change of prompt, retrieval or
- * model changes. Synced runs carry `workflow_version` and `model`.
+ * model changes. Synced runs carry `workflow_version` and `model`, and `prompt` and
+ * `retrieval` when the backend names them (empty when not).
  */
 export type ConfigLabel = { 
 /**
- * Workflow version (covers its prompt and retrieval setup), e.g. `v3`.
+ * Workflow version, e.g. `v3`.
  */
 version: string, 
 /**
@@ -16,4 +17,8 @@ model: string,
 /**
  * Prompt label, when the team names prompts separately.
  */
-prompt: string, };
+prompt: string, 
+/**
+ * Retrieval label (index or corpus snapshot), when the team names it.
+ */
+retrieval: string, };

@@ -36,4 +36,9 @@ started_at: string,
 /**
  * Whether it passed the thresholds (absent until compared).
  */
-passed?: boolean | null, };
+passed?: boolean | null, 
+/**
+ * The server error that stopped the replay, if one did: the runs it got are kept and
+ * the case it failed on is recorded as failed with this text.
+ */
+error?: string | null, };

@@ -45,6 +45,15 @@ workflow_version: string,
  */
 model: string, 
 /**
+ * Prompt label (a prompt's name and version, e.g. `refund-v8`), when the backend names
+ * prompts apart from the workflow version.
+ */
+prompt?: string, 
+/**
+ * Retrieval label (the index or corpus snapshot searched, e.g. `kb-2026-11`), when named.
+ */
+retrieval?: string, 
+/**
  * Inputs the run started from.
  */
 inputs: JsonValue, 

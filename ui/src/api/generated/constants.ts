@@ -27,7 +27,7 @@ export const FIELD_KIND_HINTS: Readonly<Record<FieldKind, string>> = {
 export const RUN_COUNT_CAP = 1000;
 
 /** Kinds of audit events, in display order. */
-export const AUDIT_KINDS = ['decision', 'decision_delivery', 'rollback', 'budget_change', 'backend_added', 'backend_config', 'backend_removed', 'export', 'sync_failure', 'quarantine', 'trusted_key_added', 'trusted_key_removed', 'backend_edited', 'price_table_changed', 'identity_keys_changed', 'failure_bucket_set', 'citation_opened', 'second_review', 'readiness_thresholds_changed', 'autonomy_changed', 'golden_set_changed', 'golden_thresholds_changed', 'failure_rules_changed'] as const;
+export const AUDIT_KINDS = ['decision', 'decision_delivery', 'rollback', 'budget_change', 'backend_added', 'backend_config', 'backend_removed', 'export', 'sync_failure', 'quarantine', 'trusted_key_added', 'trusted_key_removed', 'backend_edited', 'price_table_changed', 'identity_keys_changed', 'failure_bucket_set', 'citation_opened', 'second_review', 'readiness_thresholds_changed', 'autonomy_changed', 'golden_set_changed', 'golden_thresholds_changed', 'golden_eval_failed', 'failure_rules_changed'] as const;
 
 /** The metadata keys naming a run's user, tenant and session unless a source sets its own (`IdentityKeys::default`). */
 export const DEFAULT_IDENTITY_KEYS = { user_keys: ['user_id'], tenant_keys: ['tenant_id', 'tenant'], session_keys: ['session_id', 'conversation_id', 'thread_id'] } as const;

@@ -218,7 +218,14 @@ function GoldenSet({ workflow, onOpenRun, onChanged }: { workflow: string; onOpe
                 <td>
                   <TimeText value={e.started_at} />
                 </td>
-                <td>{e.passed == null ? '–' : e.passed ? <span className="badge ok">passed</span> : <span className="badge bad">failed</span>}</td>
+                <td>
+                  {e.passed == null ? '–' : e.passed ? <span className="badge ok">passed</span> : <span className="badge bad">failed</span>}
+                  {e.error ? (
+                    <span className="badge bad" data-testid="golden-eval-error" title={e.error}>
+                      stopped by a server error
+                    </span>
+                  ) : null}
+                </td>
               </tr>
             ))}
           </tbody>
@@ -229,8 +236,9 @@ function GoldenSet({ workflow, onOpenRun, onChanged }: { workflow: string; onOpe
   );
 }
 
-function label(c: ConfigLabel): string {
-  return c.prompt ? `${c.version} / ${c.model} / ${c.prompt}` : `${c.version} / ${c.model}`;
+/** `version / model`, then ` / prompt` and ` / retrieval` when named (as the Rust `ConfigLabel::display`). */
+export function label(c: ConfigLabel): string {
+  return [c.version, c.model, c.prompt, c.retrieval].filter((x, i) => i < 2 || x).join(' / ');
 }
 
 /** The backend an import attaches its cases to: the one chosen if it is still there, else the first. */
@@ -299,7 +307,10 @@ function StartEval({ workflow, evals, onStarted }: { workflow: string; evals: Ev
   const { backends } = useStore();
   const native = (backends ?? []).filter((b) => b.kind === 'countersign' || b.kind === 'langgraph');
   const [backendId, setBackendId] = useState<string>('');
-  const [config, setConfig] = useState<ConfigLabel>({ version: '', model: '', prompt: '' });
+  const [config, setConfig] = useState<ConfigLabel>({ version: '', model: '', prompt: '', retrieval: '' });
+  // The configuration the workflow's synced runs now use: the one the gate waits for an eval of.
+  const gate = useLoad(() => golden.gates([workflow]), `golden-gate-${workflow}`, 'golden_gates');
+  const current = gate.data?.[0]?.gate.current ?? null;
   const [baseline, setBaseline] = useState<string>('');
   const [busy, setBusy] = useState(false);
   // LangGraph: the assistant (id or graph name, default the workflow's graph) and its version.
@@ -360,14 +371,19 @@ function StartEval({ workflow, evals, onStarted }: { workflow: string; evals: Ev
             </label>
           </>
         ) : null}
-        {(['version', 'model', 'prompt'] as const).map((k) => (
+        {current ? (
+          <button type="button" className="btn small" data-testid="golden-eval-use-current" onClick={() => setConfig({ ...current })}>
+            Use the configuration now running (<SafeText text={label(current)} />)
+          </button>
+        ) : null}
+        {(['version', 'model', 'prompt', 'retrieval'] as const).map((k) => (
           <label key={k}>
             {k}{' '}
             <input
               data-testid={`golden-eval-${k}`}
               value={config[k]}
               onChange={(e) => setConfig({ ...config, [k]: e.target.value })}
-              placeholder={k === 'prompt' || langgraph ? 'optional' : ''}
+              placeholder={k === 'prompt' || k === 'retrieval' || langgraph ? 'optional' : ''}
             />
           </label>
         ))}
@@ -402,6 +418,16 @@ function StartEval({ workflow, evals, onStarted }: { workflow: string; evals: Ev
   );
 }
 
+/** The server error that stopped an eval's replay: what it got is kept, the failing case recorded as failed. */
+export function EvalError({ error }: { error: string }) {
+  return (
+    <p className="error-text" role="alert" data-testid="golden-report-error">
+      The replay stopped on a server error; the cases run before it are kept and the case it failed on is recorded as
+      failed (audited as <code>golden_eval_failed</code>): <SafeText text={error} />
+    </p>
+  );
+}
+
 function EvalReport({ evalId, record }: { evalId: string; record: EvalRecord | null }) {
   const report = useReportError();
   const r = useLoad(() => golden.report(evalId), `golden-report-${evalId}`, 'golden_eval_report');
@@ -416,6 +442,7 @@ function EvalReport({ evalId, record }: { evalId: string; record: EvalRecord | n
         Eval <SafeText text={evalId} /> {record ? <>— <SafeText text={label(record.config)} /></> : null}{' '}
         {data.passed ? <span className="badge ok">passed</span> : <span className="badge bad">failed</span>}
       </h2>
+      {record?.error ? <EvalError error={record.error} /> : null}
       {data.reasons.length > 0 ? (
         <ul data-testid="golden-report-reasons">
           {data.reasons.map((x, i) => (
@@ -521,6 +548,11 @@ export function CaseRow({ c, onOpen }: { c: CaseComparison; onOpen: () => void }
         {c.latency_ms} ms ({c.max_latency_ms ?? '–'}, {c.baseline_latency_ms ?? '–'})
       </td>
       <td className="small">
+        {c.note ? (
+          <div className="muted" data-testid="golden-case-note" title="Judged by the write it proposed, not by its outcome: a replay never resumes a review">
+            <SafeText text={c.note} />
+          </div>
+        ) : null}
         {c.reasons.map((x, i) => (
           <div key={i}>
             <SafeText text={x} />

@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { golden } from '../../api';
 import type { CaseComparison, Run } from '../../api/types';
 import { VIEW_IDS } from '../../lib/viewState';
-import { CaseRow, FailingChecks, RunColumn } from './GoldenView';
+import { CaseRow, EvalError, FailingChecks, RunColumn, label } from './GoldenView';
 
 type Win = { __TAURI_INTERNALS__?: { invoke: (...a: unknown[]) => Promise<unknown> } };
 const g = globalThis as unknown as { window?: Win };
@@ -42,6 +42,21 @@ const failing: CaseComparison = {
 };
 
 describe('golden sets', () => {
+  it('labels a configuration with its prompt and retrieval when named', () => {
+    expect(label({ version: 'v3', model: 'm', prompt: '', retrieval: '' })).toBe('v3 / m');
+    expect(label({ version: 'v3', model: 'm', prompt: 'refund-v8', retrieval: '' })).toBe('v3 / m / refund-v8');
+    expect(label({ version: 'v3', model: 'm', prompt: '', retrieval: 'kb-11' })).toBe('v3 / m / kb-11');
+    expect(label({ version: 'v3', model: 'm', prompt: 'p', retrieval: 'kb-11' })).toBe('v3 / m / p / kb-11');
+  });
+
+  it('shows the server error that stopped a replay as text, never markup', () => {
+    const html = renderToStaticMarkup(<EvalError error={'stopped at case run_2: <b>connection refused</b>'} />);
+    expect(html).toContain('data-testid="golden-report-error"');
+    expect(html).toContain('golden_eval_failed');
+    expect(html).toContain('&lt;b&gt;connection refused&lt;/b&gt;');
+    expect(html).not.toContain('<b>connection');
+  });
+
   it('is a view of its own', () => {
     expect(VIEW_IDS).toContain('golden');
   });
@@ -50,13 +65,13 @@ describe('golden sets', () => {
     const invoke = fakeTauri(() => []);
     await golden.addRuns([{ backend_id: 'b1', run_id: 'r1' }]);
     expect(invoke).toHaveBeenLastCalledWith('golden_add_runs', { runs: [{ backend_id: 'b1', run_id: 'r1' }], headroom: null }, undefined);
-    await golden.startEval('refund_request', 'b1', { version: 'v3', model: 'legacy-kb-1', prompt: '' }, null);
+    await golden.startEval('refund_request', 'b1', { version: 'v3', model: 'legacy-kb-1', prompt: '', retrieval: '' }, null);
     expect(invoke).toHaveBeenLastCalledWith(
       'golden_start_eval',
-      { workflow: 'refund_request', backendId: 'b1', config: { version: 'v3', model: 'legacy-kb-1', prompt: '' }, baselineEval: null },
+      { workflow: 'refund_request', backendId: 'b1', config: { version: 'v3', model: 'legacy-kb-1', prompt: '', retrieval: '' }, baselineEval: null },
       undefined,
     );
-    await golden.startLangGraphEval('refunds', 'lg1', 'asst-1', 2, { version: '', model: '', prompt: '' }, null);
+    await golden.startLangGraphEval('refunds', 'lg1', 'asst-1', 2, { version: '', model: '', prompt: '', retrieval: '' }, null);
     expect(invoke).toHaveBeenLastCalledWith(
       'golden_start_langgraph_eval',
       {
@@ -64,7 +79,7 @@ describe('golden sets', () => {
         backendId: 'lg1',
         assistant: 'asst-1',
         assistantVersion: 2,
-        config: { version: '', model: '', prompt: '' },
+        config: { version: '', model: '', prompt: '', retrieval: '' },
         baselineEval: null,
       },
       undefined,
@@ -88,6 +103,36 @@ describe('golden sets', () => {
     expect(html).toContain('&lt;b&gt;30 days&lt;/b&gt;');
     expect(html).not.toContain('<b>30 days</b>');
     expect(html).toContain('over the ceiling');
+  });
+
+  it('says a case stopped at its recorded review was judged by its proposed write', () => {
+    const atReview: CaseComparison = {
+      ...failing,
+      passed: true,
+      reasons: [],
+      outcome: 'pending',
+      expected_outcome: 'success',
+      outcome_match: true,
+      note: 'stopped at review, as recorded: approved',
+    };
+    const html = renderToStaticMarkup(
+      <table>
+        <tbody>
+          <CaseRow c={atReview} onOpen={() => {}} />
+        </tbody>
+      </table>,
+    );
+    expect(html).toContain('data-testid="golden-case-note"');
+    expect(html).toContain('stopped at review, as recorded: approved');
+    expect(html).toContain('data-passed="true"');
+    const plain = renderToStaticMarkup(
+      <table>
+        <tbody>
+          <CaseRow c={failing} onOpen={() => {}} />
+        </tbody>
+      </table>,
+    );
+    expect(plain).not.toContain('golden-case-note');
   });
 
   it('lists the failing checks above the side-by-side columns, as text', () => {

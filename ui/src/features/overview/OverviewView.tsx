@@ -107,14 +107,18 @@ export function OverviewView({
     [ov.data, bounds.since],
   );
 
-  // The readiness gate of the workflows whose model changed in the window.
-  const changed = useMemo(() => [...new Set((s?.markers ?? []).map((m) => m.workflow))].sort(), [s]);
+  // The readiness gate of every workflow in the window: its latest configuration change
+  // (version, model, prompt or retrieval) is marked, whatever changed.
+  const changed = useMemo(
+    () => [...new Set([...(s?.markers ?? []).map((m) => m.workflow), ...(s?.runsByWorkflow ?? []).map((r) => r.label)])].sort(),
+    [s],
+  );
   const gates = useLoad(
     () => (changed.length > 0 ? golden.gates(changed) : Promise.resolve([])),
     `gates|${changed.join('\u0000')}`,
     'golden_gates',
   );
-  const marked = useMemo(() => (s ? withGates(s.markers, gates.data ?? []) : []), [s, gates.data]);
+  const marked = useMemo(() => (s ? withGates(s.markers, gates.data ?? [], s.days) : []), [s, gates.data]);
 
   const configs = useMemo(() => {
     if (!s || !ov.data) return null;
@@ -302,12 +306,23 @@ export function ModelChangeList({ markers }: { markers: GatedMarker[] }) {
   if (markers.length === 0) return null;
   return (
     <div className="card model-changes" data-testid="model-changes">
-      <strong>Model changes</strong> (dashed red lines, numbered on the charts):{' '}
+      <strong>Model and configuration changes</strong> (dashed red lines, numbered on the charts):{' '}
       <ol className="model-change-list">
         {markers.map((m, i) => (
           <li key={i} className="tag" data-testid="model-change" data-n={i + 1} data-gate={m.gate}>
             <span className="model-change-n">{i + 1}</span> {dayLabel(m.day)}: <Clipped text={m.workflow} max={60} />{' '}
-            <Clipped text={m.from} max={60} /> → <Clipped text={m.to} max={60} />
+            {m.changes && m.changes.length > 0 ? (
+              m.changes.map((c, j) => (
+                <span key={c.what} data-testid="config-change" data-what={c.what}>
+                  {j > 0 ? ', ' : ''}
+                  {c.what} <Clipped text={c.from || 'none'} max={60} /> → <Clipped text={c.to || 'none'} max={60} />
+                </span>
+              ))
+            ) : (
+              <>
+                <Clipped text={m.from} max={60} /> → <Clipped text={m.to} max={60} />
+              </>
+            )}
             {m.gate === 'without_eval' ? (
               <>
                 {' '}

@@ -25,6 +25,8 @@ pub fn run(i: i64) -> Run {
     let start = t0() + Duration::minutes(i * 10);
     Run {
         eval_id: None,
+        prompt: None,
+        retrieval: None,
         run_id: format!("run_2026_11_01_{i:04}"),
         revision: 1,
         tenant: "acme".into(),

@@ -124,6 +124,10 @@ pub(crate) fn generate(
     let pending = draft.outcome == Outcome::Pending;
     let mut run = Run {
         eval_id: None,
+        prompt: Some(workflow.prompt(started_at, mode.now(started_at)).into()),
+        retrieval: workflow
+            .retrieval(started_at, mode.now(started_at))
+            .map(Into::into),
         run_id,
         revision: 1,
         tenant: tenant.into(),

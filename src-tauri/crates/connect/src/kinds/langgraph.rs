@@ -106,10 +106,15 @@ pub(crate) async fn replay(
     target: &countersign_langgraph::ReplayTarget,
     config: &countersign_core::golden::ConfigLabel,
     cases: &[countersign_core::golden::GoldenCase],
-) -> Result<std::collections::HashMap<String, countersign_core::Run>, SyncError> {
+) -> Result<crate::ReplayRuns, SyncError> {
     let cfg = countersign_langgraph::LangGraphConfig::parse(&backend.config)
         .map_err(SyncError::Protocol)?;
     let c = client(&backend.url, token, opts)?;
-    let replayed = countersign_langgraph::replay(&c, eval_id, target, config, &cfg, cases).await?;
-    Ok(countersign_langgraph::replay::runs_by_case(replayed))
+    let r = countersign_langgraph::replay::replay_keeping(&c, eval_id, target, config, &cfg, cases)
+        .await?;
+    let error = r.error_text();
+    Ok(crate::ReplayRuns {
+        runs: r.runs_by_case(),
+        error,
+    })
 }

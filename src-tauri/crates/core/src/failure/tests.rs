@@ -10,6 +10,8 @@ fn at(s: &str) -> DateTime<Utc> {
 fn run(outcome: Outcome) -> Run {
     Run {
         eval_id: None,
+        prompt: None,
+        retrieval: None,
         run_id: "r1".into(),
         revision: 1,
         tenant: "acme".into(),

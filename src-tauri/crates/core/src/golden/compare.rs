@@ -150,6 +150,25 @@ pub struct CaseComparison {
     /// The case's latency ceiling.
     #[ts(optional = nullable)]
     pub max_latency_ms: Option<u64>,
+    /// How the case was judged when not as usual: a replay that stopped at the review its
+    /// recorded run went through is judged by its proposed write ([`STOPPED_AT_REVIEW`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional = nullable)]
+    pub note: Option<String>,
+}
+
+/// The note on a case whose recorded run was approved and executed and whose replay stopped at
+/// that review (a replay never resumes): judged by its proposed write, not its outcome.
+pub const STOPPED_AT_REVIEW: &str = "stopped at review, as recorded: approved";
+
+/// Whether `run` (a replay) stopped at the review `recorded` went through: the recorded run
+/// succeeded with writes that carried an action (reviewed, approved, executed), the replay is
+/// pending with writes proposed (the decision point was reached).
+fn stopped_at_recorded_review(recorded: &Run, run: &Run) -> bool {
+    recorded.outcome == Outcome::Success
+        && recorded.changes.iter().any(|c| c.action_id.is_some())
+        && run.outcome == Outcome::Pending
+        && !run.changes.is_empty()
 }
 
 /// The whole eval compared.
@@ -309,14 +328,21 @@ pub fn compare_case(
         latency_ms: 0,
         baseline_latency_ms: baseline.map(|b| b.latency_ms),
         max_latency_ms: e.max_latency_ms,
+        note: None,
     };
     let Some(run) = eval else {
         out.reasons
             .push("the eval reported no run for this case".into());
         return out;
     };
-    let outcome_ok = e.outcome.is_none_or(|o| o == run.outcome);
-    let decision_ok = e.decision.as_ref().is_none_or(|d| *d == run.decision);
+    // A replay never resumes: at the review its recorded run was approved in, it stops. Such
+    // a case is judged by what it proposed (the write checks below), not by how it ended.
+    let at_review = stopped_at_recorded_review(&case.run, run);
+    if at_review {
+        out.note = Some(STOPPED_AT_REVIEW.into());
+    }
+    let outcome_ok = at_review || e.outcome.is_none_or(|o| o == run.outcome);
+    let decision_ok = at_review || e.decision.as_ref().is_none_or(|d| *d == run.decision);
     if !outcome_ok {
         out.reasons.push(format!(
             "outcome {} (expected {})",

@@ -141,30 +141,111 @@ impl GoldenCase {
     pub fn case_id(&self) -> &str {
         &self.run.run_id
     }
+
+    /// The run of this case in eval `eval_id` (at `position`) when the replay could not run
+    /// it: failed, decision `error`, the error text as its rationale, under `config`'s labels.
+    pub fn failed_run(
+        &self,
+        eval_id: &str,
+        position: usize,
+        config: &ConfigLabel,
+        error: &str,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Run {
+        let label = |s: &str| (!s.is_empty()).then(|| s.to_string());
+        Run {
+            run_id: format!("{eval_id}-{position:05}"),
+            revision: 1,
+            tenant: self.run.tenant.clone(),
+            user_id: self.run.user_id.clone(),
+            team: None,
+            workflow: self.run.workflow.clone(),
+            workflow_version: config.version.clone(),
+            model: config.model.clone(),
+            prompt: label(&config.prompt),
+            retrieval: label(&config.retrieval),
+            inputs: self.run.inputs.clone(),
+            tool_calls: vec![],
+            citations: vec![],
+            outputs: Value::Null,
+            confidence: None,
+            cost_micros: Micros(0),
+            tokens: Default::default(),
+            latency_ms: 0,
+            outcome: Outcome::Fail,
+            decision: "error".into(),
+            rationale: Some(format!("replay stopped by a server error: {error}")),
+            policy_checks: vec![],
+            changes: vec![],
+            started_at: now,
+            ended_at: Some(now),
+            updated_at: now,
+            eval_id: Some(eval_id.to_string()),
+        }
+    }
 }
 
 /// The configuration a workflow runs with, as labels: what a change of prompt, retrieval or
-/// model changes. Synced runs carry `workflow_version` and `model`.
+/// model changes. Synced runs carry `workflow_version` and `model`, and `prompt` and
+/// `retrieval` when the backend names them (empty when not).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize, ts_rs::TS)]
 #[serde(default)]
 pub struct ConfigLabel {
-    /// Workflow version (covers its prompt and retrieval setup), e.g. `v3`.
+    /// Workflow version, e.g. `v3`.
     pub version: String,
     /// Model, e.g. `gpt-4.1-mini`.
     pub model: String,
     /// Prompt label, when the team names prompts separately.
     #[serde(skip_serializing_if = "String::is_empty")]
     pub prompt: String,
+    /// Retrieval label (index or corpus snapshot), when the team names it.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub retrieval: String,
 }
 
 impl ConfigLabel {
-    /// `version / model` (and ` / prompt` when named).
-    pub fn display(&self) -> String {
-        if self.prompt.is_empty() {
-            format!("{} / {}", self.version, self.model)
-        } else {
-            format!("{} / {} / {}", self.version, self.model, self.prompt)
+    /// The labels `run` ran with (an unnamed prompt or retrieval is empty).
+    pub fn of_run(run: &Run) -> ConfigLabel {
+        ConfigLabel {
+            version: run.workflow_version.clone(),
+            model: run.model.clone(),
+            prompt: run.prompt.clone().unwrap_or_default(),
+            retrieval: run.retrieval.clone().unwrap_or_default(),
         }
+    }
+
+    /// `version / model` (and ` / prompt`, ` / retrieval` when named).
+    pub fn display(&self) -> String {
+        let mut s = format!("{} / {}", self.version, self.model);
+        for part in [&self.prompt, &self.retrieval] {
+            if !part.is_empty() {
+                s.push_str(" / ");
+                s.push_str(part);
+            }
+        }
+        s
+    }
+
+    /// What changed from `before` to `self`, in words (`prompt refund-v7 → refund-v8`), one
+    /// part per label that differs; empty when equal.
+    pub fn changes_from(&self, before: &ConfigLabel) -> Vec<String> {
+        let show = |s: &str| {
+            if s.is_empty() {
+                "none".to_string()
+            } else {
+                s.to_string()
+            }
+        };
+        [
+            ("version", &before.version, &self.version),
+            ("model", &before.model, &self.model),
+            ("prompt", &before.prompt, &self.prompt),
+            ("retrieval", &before.retrieval, &self.retrieval),
+        ]
+        .into_iter()
+        .filter(|(_, a, b)| a != b)
+        .map(|(what, a, b)| format!("{what} {} → {}", show(a), show(b)))
+        .collect()
     }
 }
 

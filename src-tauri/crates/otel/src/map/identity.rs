@@ -1,5 +1,5 @@
-//! Phase two: what ran, for whom and when: workflow, model, tenant, user, session, version,
-//! times.
+//! Phase two: what ran, for whom and when: workflow, model, prompt and retrieval labels,
+//! tenant, user, session, version, times.
 
 use super::attrs::{MODEL_KEYS, first_str};
 use super::index::Spans;
@@ -105,6 +105,56 @@ pub(super) fn workflow_version(spans: &Spans) -> String {
         .any(&["gen_ai.agent.version"])
         .or_else(|| resource_str(spans, "service.version"))
         .unwrap_or_default()
+}
+
+/// Attributes naming the prompt a run used, most specific first.
+const PROMPT_KEYS: &[&str] = &["prompt.label", "prompt_label", "gen_ai.prompt.name"];
+/// Langfuse's prompt link: name and version (an integer), read as `name:version`.
+const LANGFUSE_PROMPT: [(&str, &str); 2] = [
+    (
+        "langfuse.observation.prompt.name",
+        "langfuse.observation.prompt.version",
+    ),
+    ("langfuse.prompt.name", "langfuse.prompt.version"),
+];
+/// Metadata keys naming the prompt.
+const PROMPT_META_KEYS: &[&str] = &["prompt_label", "prompt_version", "prompt"];
+/// Attributes naming the retrieval setup (index or corpus snapshot).
+const RETRIEVAL_KEYS: &[&str] = &["retrieval.label", "retrieval_label", "retrieval.index"];
+/// Metadata keys naming the retrieval setup.
+const RETRIEVAL_META_KEYS: &[&str] = &["retrieval_label", "retrieval_index", "index_version"];
+
+/// The prompt label, first found: `prompt.label` (or `prompt_label`, `gen_ai.prompt.name`) on
+/// any span; Langfuse's `langfuse.observation.prompt.name` with its version (`name:3`); the
+/// metadata key `prompt_label`, `prompt_version` or `prompt`. Absent when none names it.
+pub(super) fn prompt(spans: &Spans) -> Option<String> {
+    spans
+        .any(PROMPT_KEYS)
+        .or_else(|| {
+            spans.list.iter().find_map(|s| {
+                LANGFUSE_PROMPT.iter().find_map(|(name, version)| {
+                    let n = first_str(s, &[name])?;
+                    Some(match s.str_attr(version).filter(|v| !v.is_empty()) {
+                        Some(v) => format!("{n}:{v}"),
+                        None => n,
+                    })
+                })
+            })
+        })
+        .or_else(|| spans.any_meta(&owned(PROMPT_META_KEYS)))
+}
+
+/// The retrieval label, first found: `retrieval.label` (or `retrieval_label`,
+/// `retrieval.index`) on any span, else the metadata key `retrieval_label`, `retrieval_index`
+/// or `index_version`. Absent when none names it.
+pub(super) fn retrieval(spans: &Spans) -> Option<String> {
+    spans
+        .any(RETRIEVAL_KEYS)
+        .or_else(|| spans.any_meta(&owned(RETRIEVAL_META_KEYS)))
+}
+
+fn owned(keys: &[&str]) -> Vec<String> {
+    keys.iter().map(|k| k.to_string()).collect()
 }
 
 /// When the run ran.

@@ -81,6 +81,8 @@ fn assemble(
     };
     Run {
         eval_id: None,
+        prompt: identity::prompt(spans),
+        retrieval: identity::retrieval(spans),
         run_id: format!("otel-{}", trace.trace_id),
         revision: 1,
         tenant: who.tenant,

@@ -112,9 +112,7 @@ impl Workflow {
     ) -> &'static str {
         match self {
             Workflow::SupportTriage => {
-                let day = (now - Duration::days(36)).date_naive();
-                let swap = Utc.from_utc_datetime(&day.and_time(NaiveTime::MIN));
-                if started_at < swap {
+                if started_at < midnight_before(now, 36) {
                     "gpt-4.1-mini"
                 } else {
                     "claude-sonnet-4"
@@ -129,6 +127,43 @@ impl Workflow {
             }
             Workflow::CrmUpdate => "llama-3.3-70b",
             Workflow::InvoiceReconcile => "gpt-4.1-mini",
+        }
+    }
+
+    /// The prompt label of a run started at `started_at` for data generated for `now` (no
+    /// draw). Refunds moved to prompt `refund-v8` 12 days before `now` (midnight UTC), with
+    /// the same workflow version and model: a prompt-only change.
+    pub(super) fn prompt(self, started_at: DateTime<Utc>, now: DateTime<Utc>) -> &'static str {
+        match self {
+            Workflow::SupportTriage => "triage-v4",
+            Workflow::RefundRequest => {
+                if started_at < midnight_before(now, 12) {
+                    "refund-v7"
+                } else {
+                    "refund-v8"
+                }
+            }
+            Workflow::CrmUpdate => "crm-enrich-v2",
+            Workflow::InvoiceReconcile => "reconcile-v1",
+        }
+    }
+
+    /// The retrieval label (knowledge-base snapshot) of a run, for the workflows that search
+    /// one (no draw). Triage moved to snapshot `kb-2026-11` 5 days before `now`: a
+    /// retrieval-only change.
+    pub(super) fn retrieval(
+        self,
+        started_at: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Option<&'static str> {
+        match self {
+            Workflow::SupportTriage => Some(if started_at < midnight_before(now, 5) {
+                "kb-2026-10"
+            } else {
+                "kb-2026-11"
+            }),
+            Workflow::RefundRequest => Some("kb-2026-10"),
+            Workflow::CrmUpdate | Workflow::InvoiceReconcile => None,
         }
     }
 
@@ -150,4 +185,10 @@ impl Workflow {
             _ => super::common::round2(drawn.max(0.6)),
         }
     }
+}
+
+/// Midnight UTC of the day `days` days before `now`.
+fn midnight_before(now: DateTime<Utc>, days: i64) -> DateTime<Utc> {
+    let day = (now - Duration::days(days)).date_naive();
+    Utc.from_utc_datetime(&day.and_time(NaiveTime::MIN))
 }

@@ -190,3 +190,64 @@ fn thresholds_are_validated() {
     };
     assert!(bad.validate().is_err());
 }
+
+/// A case recorded after its write was approved and executed; the replay stops at the review.
+fn approved_case() -> (GoldenCase, Run) {
+    let mut run = refund("r1", "40.00", false, 1_000, 2_000);
+    run.decision = "approved: issue_refund".into();
+    run.changes[0].action_id = Some("act_1".into());
+    let case = GoldenCase {
+        expect: Expectations::from_run(&run, 1.5),
+        run,
+    };
+    let mut replay = case.run.clone();
+    replay.run_id = "e-r1".into();
+    replay.outcome = Outcome::Pending;
+    replay.decision = "interrupted: issue_refund".into();
+    replay.ended_at = None;
+    replay.changes[0].action_id = None;
+    (case, replay)
+}
+
+#[test]
+fn a_replay_stopped_at_the_recorded_review_is_judged_by_its_proposed_write() {
+    let (case, replay) = approved_case();
+    let row = compare_case(&case, Some(&replay), None, now(), 365);
+    assert!(row.passed, "{:?}", row.reasons);
+    assert!(row.outcome_match);
+    assert_eq!(row.note.as_deref(), Some(STOPPED_AT_REVIEW));
+    assert_eq!(row.outcome, Some(Outcome::Pending));
+
+    // It proposes another amount: fails on the write, with the note still saying why the
+    // outcome was not the measure.
+    let mut other = replay.clone();
+    other.changes[0].after = serde_json::json!("400.00");
+    let row = compare_case(&case, Some(&other), None, now(), 365);
+    assert!(!row.passed);
+    assert!(!row.write_match);
+    assert_eq!(row.reasons.len(), 1, "{:?}", row.reasons);
+    assert!(
+        row.reasons[0].starts_with("write refund"),
+        "{:?}",
+        row.reasons
+    );
+
+    // Stopped without proposing anything: the decision point was not reached.
+    let mut none = replay.clone();
+    none.changes.clear();
+    let row = compare_case(&case, Some(&none), None, now(), 365);
+    assert!(!row.passed);
+    assert_eq!(row.note, None);
+    assert!(
+        row.reasons.iter().any(|r| r.starts_with("outcome pending")),
+        "{:?}",
+        row.reasons
+    );
+
+    // A case recorded without review (no action on its write) is judged on its outcome.
+    let mut unreviewed = case.clone();
+    unreviewed.run.changes[0].action_id = None;
+    let row = compare_case(&unreviewed, Some(&replay), None, now(), 365);
+    assert!(!row.passed);
+    assert_eq!(row.note, None);
+}
