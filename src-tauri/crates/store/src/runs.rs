@@ -89,7 +89,11 @@ fn store_run(
                         stale: r.get(8)?,
                         cited: r.get(9)?,
                     },
-                    r.get::<_, String>(10)?,
+                    (
+                        r.get::<_, String>(10)?,
+                        r.get::<_, String>(11)?,
+                        r.get::<_, String>(12)?,
+                    ),
                 ),
             ))
         })
