@@ -37,25 +37,4 @@ INSERT INTO workflow_configs (workflow, workflow_version, model, prompt, retriev
 SELECT workflow, workflow_version, model, prompt, retrieval, min(started_at_ms), max(started_at_ms)
 FROM runs NOT INDEXED GROUP BY workflow, workflow_version, model, prompt, retrieval;
 
-CREATE TRIGGER runs_config_insert AFTER INSERT ON runs
-BEGIN
-    INSERT INTO workflow_configs (workflow, workflow_version, model, prompt, retrieval, first_ms, last_ms)
-    VALUES (new.workflow, new.workflow_version, new.model, new.prompt, new.retrieval,
-            new.started_at_ms, new.started_at_ms)
-    ON CONFLICT (workflow, workflow_version, model, prompt, retrieval) DO UPDATE SET
-        first_ms = min(first_ms, excluded.first_ms),
-        last_ms = max(last_ms, excluded.last_ms);
-END;
-
-CREATE TRIGGER runs_config_update AFTER UPDATE OF workflow, workflow_version, model, prompt, retrieval ON runs
-WHEN old.workflow IS NOT new.workflow OR old.workflow_version IS NOT new.workflow_version
-  OR old.model IS NOT new.model OR old.prompt IS NOT new.prompt
-  OR old.retrieval IS NOT new.retrieval
-BEGIN
-    INSERT INTO workflow_configs (workflow, workflow_version, model, prompt, retrieval, first_ms, last_ms)
-    VALUES (new.workflow, new.workflow_version, new.model, new.prompt, new.retrieval,
-            new.started_at_ms, new.started_at_ms)
-    ON CONFLICT (workflow, workflow_version, model, prompt, retrieval) DO UPDATE SET
-        first_ms = min(first_ms, excluded.first_ms),
-        last_ms = max(last_ms, excluded.last_ms);
-END;
+-- Kept current by the store's write path (runs.rs, note_config) since 0026; no trigger.
