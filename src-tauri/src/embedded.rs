@@ -21,6 +21,8 @@ const BACKEND_ID: &str = "embedded";
 
 /// Starts the embedded backend with its data under `data_dir`, registers it in the store and
 /// keeps its token in `session_tokens` (memory only). `None` when `COUNTERSIGN_EMBEDDED=0`.
+/// `COUNTERSIGN_EMBEDDED_TRICKLE` (runs a second) and `COUNTERSIGN_EMBEDDED_SEED_RUNS` (history
+/// seeded on first start) override the demo's; the start-up bench seeds 100,000 runs that way.
 #[cfg(feature = "demo")]
 pub fn start(
     store: &countersign_store::Store,
@@ -35,10 +37,15 @@ pub fn start(
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(demo.trickle);
+    let seed_runs = std::env::var("COUNTERSIGN_EMBEDDED_SEED_RUNS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(demo.seed_runs);
     let config = countersign_backend::Config {
         listen: ([127, 0, 0, 1], 0).into(),
         data_dir: data_dir.join("reference-backend"),
         trickle,
+        seed_runs,
         ..demo
     };
     let handle = tauri::async_runtime::block_on(countersign_backend::start(config))?;
