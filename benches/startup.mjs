@@ -1,18 +1,23 @@
 // App start-up and memory benchmark, against the floor: an empty Tauri v2 window with one static
 // page (benches/empty-window: same Tauri, same WebKitGTK) and the real app (embedded reference
-// backend, seeded demo, fresh store), measured in one run, release builds, under Xvfb.
+// backend, fresh store), measured in one run, release builds, under Xvfb.
 //
-// For each: time from launch to the window's session and to its first content (the empty page;
-// the app's first run rows), and resident memory when idle, summed over the app and its WebKit
-// processes (WebKitWebDriver left out). Then the app is used — every view opened SWITCHES times,
-// OPENS runs opened and closed, the run list scrolled to its end and back — and its idle memory
-// read again: it should stay flat (±10 %).
+// Three launches a round. The empty window: time to its session and page, idle memory. The app
+// on the demo as shipped (1,500 seeded runs): time to the window's session and to its first run
+// rows, idle memory. The app on ROWS seeded runs (COUNTERSIGN_EMBEDDED_SEED_RUNS, default
+// 100,000): first rows, all synced and indexed (read from the store with the sqlite3 shell),
+// idle memory; then it is used — every view opened SWITCHES times, OPENS runs opened and closed,
+// the run list scrolled to its end and back a page (200 rows) at a time, waiting for the rows at
+// each stop — and its idle memory read again: it should stay flat (±10 %).
+// Memory is resident memory summed over the app and its WebKit processes (WebKitWebDriver left
+// out), per process with the part not backed by a file ([anon N]): mapped store files (SQLite
+// mmap) and shared libraries count in RSS but are page cache the kernel can drop.
 //
 // Build (release, UI embedded), then run:
 //   (cd ui && npm run build)
 //   cargo build --release -p countersign-app -p countersign-empty-window \
 //     --features countersign-app/custom-protocol,countersign-app/demo,countersign-empty-window/custom-protocol
-//   node benches/startup.mjs [ROUNDS] [SWITCHES] [OPENS]
+//   node benches/startup.mjs [ROUNDS=3] [SWITCHES=20] [OPENS=100] [ROWS=100000]
 // Needs Xvfb and tauri-driver; COUNTERSIGN_APP / COUNTERSIGN_EMPTY_WINDOW override the binaries.
 
 import { execFileSync } from 'node:child_process';
