@@ -4,7 +4,9 @@
 //! Only a build with the `demo` feature (what `scripts/run.sh` builds) contains it: its demo
 //! token holds every role, so a build that does not ask for the demo carries neither.
 
-use crate::state::{AppState, with_store};
+use crate::state::AppState;
+#[cfg(feature = "demo")]
+use crate::state::with_store;
 use std::sync::Arc;
 
 /// A running embedded reference backend.
