@@ -15,6 +15,7 @@ mod conf_checks;
 mod embedded;
 mod error;
 mod events;
+mod memory;
 mod notify;
 mod receiver_slot;
 mod secrets;
