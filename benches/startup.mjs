@@ -1,20 +1,34 @@
 // App start-up and memory benchmark, against the floor: an empty Tauri v2 window with one static
 // page (benches/empty-window: same Tauri, same WebKitGTK) and the real app (embedded reference
-// backend, seeded demo, fresh store), measured in one run, release builds, under Xvfb.
+// backend, fresh store), measured in one run, release builds, under Xvfb.
 //
-// For each: time from launch to the window's session and to its first content (the empty page;
-// the app's first run rows), and resident memory when idle, summed over the app and its WebKit
-// processes (WebKitWebDriver left out). Then the app is used — every view opened SWITCHES times,
-// OPENS runs opened and closed, the run list scrolled to its end and back — and its idle memory
-// read again: it should stay flat (±10 %).
+// Three launches a round. The empty window: time to its session and page, idle memory. The app
+// on the demo as shipped (1,500 seeded runs): time to the window's session and to its first run
+// rows, idle memory. The app on ROWS seeded runs (COUNTERSIGN_EMBEDDED_SEED_RUNS, default
+// 100,000): first rows, all synced and indexed (read from the store with the sqlite3 shell),
+// idle memory; then it is used — every view opened SWITCHES times, OPENS runs opened and closed,
+// the run list scrolled to its end and back a page (200 rows) at a time, waiting for the rows at
+// each stop — and its idle memory read again: it should stay flat (±10 %).
+// Memory is resident memory summed over the app and its WebKit processes (WebKitWebDriver left
+// out), per process with the part not backed by a file ([anon N]): mapped store files (SQLite
+// mmap) and shared libraries count in RSS but are page cache the kernel can drop.
+//
+// Last measured (release, 1 round, 20 switches, 100 opens, 100,000 rows; 2 shared cores under
+// other builds): empty window 434-452 MiB, page 1.0-1.7 s. Demo: first rows 2.0 s from launch
+// (2.8 s when the embedded backend still started inside setup), idle 519-533 MiB = 1.15-1.23x.
+// 100,000 runs: first rows 9.7 s, synced and indexed 44 s, idle 1179 MiB of which the app 822
+// (anon 54; the rest is the SQLite files mapped: the embedded backend's backend.db ~500 MiB and
+// the store), web process 296 (anon 146). While used, the app's anonymous memory stays at
+// 136-145 MiB (410-459 MiB before freed heap went back to the system each sync round).
 //
 // Build (release, UI embedded), then run:
 //   (cd ui && npm run build)
 //   cargo build --release -p countersign-app -p countersign-empty-window \
 //     --features countersign-app/custom-protocol,countersign-app/demo,countersign-empty-window/custom-protocol
-//   node benches/startup.mjs [ROUNDS] [SWITCHES] [OPENS]
+//   node benches/startup.mjs [ROUNDS=3] [SWITCHES=20] [OPENS=100] [ROWS=100000]
 // Needs Xvfb and tauri-driver; COUNTERSIGN_APP / COUNTERSIGN_EMPTY_WINDOW override the binaries.
 
+import { execFileSync } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
@@ -23,14 +37,19 @@ process.env.COUNTERSIGN_APP ??= join(targetDir, 'release', 'countersign-app');
 const EMPTY = process.env.COUNTERSIGN_EMPTY_WINDOW ?? join(targetDir, 'release', 'countersign-empty-window');
 const { APP, Rig, waitFor } = await import('../tests/e2e/harness.mjs');
 
-const VIEWS = ['overview', 'runs', 'approvals', 'trust', 'failures', 'budgets', 'backends', 'audit', 'settings'];
+/** Pixels scrolled per step: one page of rows (200 rows of 30 px). */
+const PAGE_PX = 6000;
 
+const VIEWS = ['overview', 'runs', 'approvals', 'trust', 'golden', 'failures', 'budgets', 'backends', 'audit', 'settings'];
+
+/** Resident memory of `pid` in KiB: all of it, and the part not backed by a file (RssAnon). */
 function rssKb(pid) {
   try {
-    const m = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m ? Number(m[1]) : 0;
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const field = (name) => Number(new RegExp(`${name}:\\s+(\\d+)`).exec(status)?.[1] ?? 0);
+    return { kb: field('VmRSS'), anon: field('RssAnon') };
   } catch {
-    return 0;
+    return { kb: 0, anon: 0 };
   }
 }
 
@@ -58,7 +77,7 @@ async function idleMemory(rig) {
   const sample = () => descendants(driver.pid).map((pid) => {
     let name = '?';
     try { name = readFileSync(`/proc/${pid}/comm`, 'utf8').trim(); } catch { /* gone */ }
-    return { pid, name, kb: rssKb(pid) };
+    return { pid, name, ...rssKb(pid) };
   }).filter((p) => p.name !== 'WebKitWebDriver');
   const totals = [];
   const procs = await waitFor('memory to settle', () => {
@@ -69,8 +88,11 @@ async function idleMemory(rig) {
   }, 90_000, 500);
   const kb = procs.reduce((a, p) => a + p.kb, 0);
   const byName = new Map();
-  for (const p of procs) byName.set(p.name, (byName.get(p.name) ?? 0) + p.kb);
-  return { kb, text: `${mib(kb)} MiB (${[...byName].map(([n, k]) => `${n} ${mib(k)}`).join(', ')})` };
+  for (const p of procs) {
+    const [k, a] = byName.get(p.name) ?? [0, 0];
+    byName.set(p.name, [k + p.kb, a + p.anon]);
+  }
+  return { kb, text: `${mib(kb)} MiB (${[...byName].map(([n, [k, a]]) => `${n} ${mib(k)} [anon ${mib(a)}]`).join(', ')})` };
 }
 
 const mib = (kb) => (kb / 1024).toFixed(0);
@@ -97,20 +119,47 @@ async function churn(s, switches, opens) {
     await (await s.find('[data-testid="run-back"]')).click();
     await s.waitFind('[data-testid="runs-scroll"]');
   }
-  // Scroll the list to its end and back, a screen at a time, letting pages load.
-  const height = await s.execute('const el = document.querySelector(\'[data-testid="runs-scroll"]\'); return el.scrollHeight;');
+  // Scroll the list to its end and back, a page of rows (PAGE_PX) at a time, waiting at each
+  // stop for the rows there to load (every page of the list is fetched and shown once).
+  let listed = 0;
   for (const dir of [1, -1]) {
-    for (let step = 0; step * 600 <= height; step++) {
-      const top = dir > 0 ? step * 600 : height - step * 600;
-      await s.execute(`document.querySelector('[data-testid="runs-scroll"]').scrollTop = ${top};`);
-      await waitFor('rows in view', async () => (await s.findAll('[data-testid="run-row"]')).length > 0, 10_000, 20);
+    for (;;) {
+      const at = await s.execute(`const el = document.querySelector('[data-testid="runs-scroll"]');
+        const max = el.scrollHeight - el.clientHeight;
+        el.scrollTop = Math.max(0, Math.min(max, el.scrollTop + ${dir * PAGE_PX}));
+        const counted = document.querySelector('[data-testid="run-count"]');
+        return [el.scrollTop, max, Math.round(el.scrollHeight / 30), !!counted && counted.dataset.capped !== 'true'];`);
+      listed = Math.max(listed, at[2]);
+      await waitFor('rows in view', () => s.execute(`const box = document.querySelector('[data-testid="runs-scroll"]').getBoundingClientRect();
+        return [...document.querySelectorAll('[data-testid="run-row"]')].some((r) => {
+          const b = r.getBoundingClientRect();
+          return b.bottom > box.top && b.top < box.bottom;
+        });`), 20_000, 20);
+      // Down: the end once the last (short) page has loaded and the list stopped growing.
+      if (dir > 0 ? at[0] >= at[1] && at[3] : at[0] <= 0) break;
     }
   }
+  return listed;
+}
+
+/** Waits until the store at `db` holds at least `n` runs, all of them indexed for search (the
+ * first sync of a big history done), read with the sqlite3 shell, read-only. */
+async function waitForRuns(db, n) {
+  const sql = 'SELECT (SELECT count(*) FROM runs) || \' \' || (SELECT count(*) FROM fts_queue);';
+  await waitFor(`${n} runs synced and indexed`, () => {
+    try {
+      const [runs, queued] = execFileSync('sqlite3', ['-readonly', db, sql], { encoding: 'utf8' }).trim().split(' ').map(Number);
+      return runs >= n && queued === 0;
+    } catch {
+      return false; // busy or not created yet
+    }
+  }, 600_000, 500);
 }
 
 const rounds = Number(process.argv[2] ?? 3);
 const switches = Number(process.argv[3] ?? 20);
 const opens = Number(process.argv[4] ?? 100);
+const rows = Number(process.argv[5] ?? 100_000);
 console.log(`app ${APP}\nempty window ${EMPTY}`);
 for (let i = 0; i < rounds; i++) {
   let floor = null;
@@ -126,21 +175,37 @@ for (let i = 0; i < rounds; i++) {
   } finally {
     await e.stop();
   }
-  const rig = new Rig(`startup-${i}`);
+  // The demo as a user first meets it: fresh store, embedded backend, its seeded history.
+  const demo = new Rig(`startup-${i}`);
   try {
     const t0 = Date.now();
-    const { session: s } = await rig.app({ COUNTERSIGN_EMBEDDED: '1', COUNTERSIGN_EMBEDDED_TRICKLE: '0' });
+    const { session: s } = await demo.app({ COUNTERSIGN_EMBEDDED: '1', COUNTERSIGN_EMBEDDED_TRICKLE: '0' });
     const tSession = Date.now() - t0;
     await waitFor('first run rows', async () => (await s.findAll('[data-testid="run-row"]')).length > 0, 60_000, 20);
     const tRows = Date.now() - t0;
+    const idle = await idleMemory(demo);
+    const ratio = floor ? ` = ${(idle.kb / floor.kb).toFixed(2)}x the empty window` : '';
+    console.log(`round ${i + 1}: app (demo): window+session ${tSession} ms, first run rows ${tRows} ms (${tRows - tSession} ms after the session), idle RSS ${idle.text}${ratio}`);
+  } finally {
+    await demo.stop();
+  }
+  // The same app over a big history: idle once synced, then used, then idle again.
+  const rig = new Rig(`startup-big-${i}`);
+  try {
+    const t0 = Date.now();
+    const { session: s, env } = await rig.app({ COUNTERSIGN_EMBEDDED: '1', COUNTERSIGN_EMBEDDED_TRICKLE: '0', COUNTERSIGN_EMBEDDED_SEED_RUNS: String(rows) });
+    await waitFor('first run rows', async () => (await s.findAll('[data-testid="run-row"]')).length > 0, 600_000, 50);
+    const tRows = Date.now() - t0;
+    await waitForRuns(env.COUNTERSIGN_STORE, rows);
+    const tSynced = Date.now() - t0;
     const idle = await idleMemory(rig);
     const ratio = floor ? ` = ${(idle.kb / floor.kb).toFixed(2)}x the empty window` : '';
-    console.log(`round ${i + 1}: app: window+session ${tSession} ms, first run rows ${tRows} ms (${tRows - tSession} ms after the session), idle RSS ${idle.text}${ratio}`);
+    console.log(`round ${i + 1}: app (${rows} runs): first run rows ${tRows} ms, all synced ${tSynced} ms, idle RSS ${idle.text}${ratio}`);
     const tc = Date.now();
-    await churn(s, switches, opens);
+    const scrolled = await churn(s, switches, opens);
     const after = await idleMemory(rig);
     const delta = ((after.kb - idle.kb) / idle.kb) * 100;
-    console.log(`round ${i + 1}: app after ${switches}x every view, ${opens} runs opened, list scrolled (${((Date.now() - tc) / 1000).toFixed(0)} s): idle RSS ${after.text}, ${delta >= 0 ? '+' : ''}${delta.toFixed(1)} %`);
+    console.log(`round ${i + 1}: app (${rows} runs) after ${switches}x every view, ${opens} runs opened, ${scrolled} rows scrolled down and up (${((Date.now() - tc) / 1000).toFixed(0)} s): idle RSS ${after.text}, ${delta >= 0 ? '+' : ''}${delta.toFixed(1)} %`);
   } finally {
     await rig.stop();
   }

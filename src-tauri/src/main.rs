@@ -15,6 +15,7 @@ mod conf_checks;
 mod embedded;
 mod error;
 mod events;
+mod memory;
 mod notify;
 mod receiver_slot;
 mod secrets;
@@ -54,8 +55,16 @@ fn main() {
             let state = state::AppState::init(app.handle())?;
             let state = Arc::new(state);
             app.manage(state.clone());
-            worker::spawn(app.handle().clone(), state.clone());
-            commands::traces::start_on_launch(app.handle().clone(), state);
+            // The window is already up: start the embedded backend (seeding a fresh demo)
+            // without holding its first paint, then the sync loop that reads it.
+            let handle = app.handle().clone();
+            tauri::async_runtime::spawn(async move {
+                if let Err(e) = embedded::start(&state).await {
+                    tracing::error!(error = %e, "the embedded reference backend did not start");
+                }
+                commands::traces::start_on_launch(handle.clone(), state.clone());
+                worker::spawn(handle, state);
+            });
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![

@@ -25,8 +25,9 @@ pub struct AppState {
     pub secrets: Box<dyn SecretStore>,
     /// Tokens that live only for this session (the embedded backend's).
     pub session_tokens: Mutex<HashMap<String, String>>,
-    /// The embedded reference backend, when running.
-    pub embedded: Option<Embedded>,
+    /// The embedded reference backend, once started ([`crate::embedded::start`], after the
+    /// window is up).
+    pub embedded: std::sync::OnceLock<Embedded>,
     /// One sync at a time.
     pub sync_gate: tokio::sync::Mutex<()>,
     /// Cancels the sync in flight.
@@ -41,9 +42,8 @@ pub struct AppState {
 
 impl AppState {
     /// Opens the store (in `$COUNTERSIGN_STORE` or the app-data directory), picks the secret
-    /// store, makes sure this installation's signing key exists and is a trusted key, and (in a
-    /// `demo` build) starts the embedded reference backend unless
-    /// `COUNTERSIGN_EMBEDDED=0`.
+    /// store and makes sure this installation's signing key exists and is a trusted key. The
+    /// embedded reference backend starts later, in the background ([`crate::embedded::start`]).
     pub fn init(app: &tauri::AppHandle) -> Result<AppState, Box<dyn std::error::Error>> {
         let store_path = match std::env::var_os(paths::STORE_ENV).filter(|p| !p.is_empty()) {
             Some(p) => PathBuf::from(p),
@@ -60,16 +60,14 @@ impl AppState {
             tracing::info!("this installation's signing key is now a trusted key");
         }
         let secrets = secrets::from_env(&data_dir);
-        let mut session_tokens = HashMap::new();
-        let embedded = crate::embedded::start(&store, &data_dir, &mut session_tokens)?;
         Ok(AppState {
             data_dir,
             signing_key: key,
             store_path,
             store: Mutex::new(store),
             secrets,
-            session_tokens: Mutex::new(session_tokens),
-            embedded,
+            session_tokens: Mutex::new(HashMap::new()),
+            embedded: std::sync::OnceLock::new(),
             sync_gate: tokio::sync::Mutex::new(()),
             cancel: Mutex::new(Cancel::default()),
             announced: crate::announced::Announced::default(),

@@ -12,7 +12,8 @@ use tauri::{AppHandle, Emitter, Manager};
 
 /// Starts the periodic sync loop (interval from `COUNTERSIGN_SYNC_INTERVAL_MS`, default 1500);
 /// after each round, native backends due for an audit checkpoint get one
-/// ([`crate::checkpoints`]).
+/// ([`crate::checkpoints`]) and freed heap memory goes back to the system
+/// ([`crate::memory::release_free`]).
 pub fn spawn(app: AppHandle, state: Arc<AppState>) {
     let every = std::env::var("COUNTERSIGN_SYNC_INTERVAL_MS")
         .ok()
@@ -30,6 +31,8 @@ pub fn spawn(app: AppHandle, state: Arc<AppState>) {
             if let Err(e) = drained {
                 tracing::warn!(code = e.code, error = %e.message, "failure review pass failed");
             }
+            // What this round and the UI's queries since freed goes back to the system.
+            crate::memory::release_free();
             tokio::time::sleep(Duration::from_millis(every)).await;
         }
     });

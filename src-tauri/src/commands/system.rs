@@ -25,7 +25,7 @@ pub fn app_info(state: State<'_, Arc<AppState>>) -> AppInfo {
     AppInfo {
         version: env!("CARGO_PKG_VERSION"),
         store_path: state.store_path.display().to_string(),
-        embedded_backend_url: state.embedded.as_ref().map(|e| e.url.clone()),
+        embedded_backend_url: state.embedded.get().map(|e| e.url.clone()),
         secret_store: state.secrets.describe(),
         secret_store_error: state.secrets.check().err(),
         min_review_ms: super::approvals::min_review_ms(),

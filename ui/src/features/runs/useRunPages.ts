@@ -10,6 +10,16 @@ import { pagesFor, pagesToDrop } from '../../lib/virtual';
 export const PAGE = 200;
 /** Pages kept cached either side of the ones in view. */
 export const KEEP = 3;
+/** Wait after a store change before refreshing the rows in view, so a burst costs one query. */
+export const REFRESH_DELAY_MS = 300;
+
+/**
+ * How long to wait before refreshing after a store change: at once while the list has no rows
+ * yet (the first synced page of a fresh store shows without delay), else REFRESH_DELAY_MS.
+ */
+export function refreshDelay(total: number | null): number {
+  return total === null || total === 0 ? 0 : REFRESH_DELAY_MS;
+}
 
 interface Cache {
   key: string;
@@ -136,7 +146,7 @@ export function useRunPages(query: RunQuery): RunPages {
   }, [key, ensure]);
 
   // Store changed (a sync applied a page): refresh what is in view, a little later so a burst
-  // of changes costs one query.
+  // of changes costs one query (at once while the list is still empty).
   const firstVersion = useRef(version);
   useEffect(() => {
     if (version === firstVersion.current) return;
@@ -146,7 +156,7 @@ export function useRunPages(query: RunQuery): RunPages {
       c.fresh.clear();
       c.failed.clear();
       ensure(...c.range);
-    }, 300);
+    }, refreshDelay(cache.current.total));
     return () => clearTimeout(t);
   }, [version, ensure]);
 
