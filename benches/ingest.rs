@@ -8,6 +8,9 @@
 //!
 //! `cargo bench --bench ingest -- [RUNS] [--cli PATH]` (default 100000). Prints every figure
 //! and the ratio.
+//!
+//! Build the CLI first (`cargo build --release -p countersign-cli`): building or running the
+//! bench does not rebuild it, and a stale binary measures old code.
 
 use countersign_core::RunColumns;
 use countersign_store::{Store, backends, runs};

@@ -5,9 +5,11 @@
 //! `cargo bench --bench queries -- [RUNS] [--store PATH] [--cli PATH]` — with an existing PATH
 //! the fill is skipped (build once, measure many times). Search is timed with every filter of
 //! the run list; with a release CLI next to the bench (or `--cli PATH`) the same searches are
-//! also timed as whole `countersign runs list` processes. The failure review's queries are timed as its
-//! commands run them (catch-up pass over the queue, then the query); the first run over a
-//! filled store suggests buckets for every failed run and reports how long that took.
+//! also timed as whole `countersign runs list` processes. Build that CLI first
+//! (`cargo build --release -p countersign-cli`): building the bench does not rebuild it. The
+//! failure review's queries are timed as its commands run them (catch-up pass over the queue,
+//! then the query); the first run over a filled store suggests buckets for every failed run and
+//! reports how long that took.
 
 use chrono::Duration;
 use countersign_core::FailureBucket;
