@@ -283,6 +283,30 @@ pub fn record_eval(
     Ok(EvalOutcome { eval, report })
 }
 
+/// What an eval replays: the backend's row, the workflow's latest golden-set version and its
+/// cases; an error when the backend is unknown or the set has no cases.
+pub async fn set_to_replay(
+    state: &State<'_, Arc<AppState>>,
+    workflow: &str,
+    backend_id: &str,
+) -> CmdResult<(backends::BackendRow, u32, Vec<StoredCase>)> {
+    let (w, b) = (workflow.to_string(), backend_id.to_string());
+    let (row, version, cases) = with_store(state, move |s| {
+        let row = backends::get(s.conn(), &b)?
+            .ok_or_else(|| CmdError::new("not_found", format!("no backend {b}")))?;
+        let version = golden::latest_version(s.conn(), &w)?;
+        Ok((row, version, golden::cases(s.conn(), &w, Some(version))?))
+    })
+    .await?;
+    if cases.is_empty() {
+        return Err(CmdError::new(
+            "invalid_input",
+            format!("the golden set of {workflow} has no cases"),
+        ));
+    }
+    Ok((row, version, cases))
+}
+
 /// Starts an eval of the latest version of `workflow`'s set on native backend `backend_id`
 /// under `config`, records its runs and compares them (with `baseline_eval`'s runs when
 /// given, else the recorded runs).
@@ -294,14 +318,7 @@ pub async fn golden_start_eval(
     config: ConfigLabel,
     baseline_eval: Option<String>,
 ) -> CmdResult<EvalOutcome> {
-    let (w, b) = (workflow.clone(), backend_id.clone());
-    let (row, version, cases) = with_store(&state, move |s| {
-        let row = backends::get(s.conn(), &b)?
-            .ok_or_else(|| CmdError::new("not_found", format!("no backend {b}")))?;
-        let version = golden::latest_version(s.conn(), &w)?;
-        Ok((row, version, golden::cases(s.conn(), &w, Some(version))?))
-    })
-    .await?;
+    let (row, version, cases) = set_to_replay(&state, &workflow, &backend_id).await?;
     if row.kind != "countersign" {
         return Err(CmdError::new(
             "unsupported",
@@ -309,12 +326,6 @@ pub async fn golden_start_eval(
                 "{} is a {} backend: evals run on native backends",
                 row.name, row.kind
             ),
-        ));
-    }
-    if cases.is_empty() {
-        return Err(CmdError::new(
-            "invalid_input",
-            format!("the golden set of {workflow} has no cases"),
         ));
     }
     let token = state

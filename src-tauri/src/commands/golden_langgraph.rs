@@ -4,14 +4,13 @@
 //! and compared exactly like a native one ([`super::golden::record_eval`]); a replay stopped
 //! by a server error is stored with what it got and the error, and audited.
 
-use super::golden::{EvalOutcome, record_eval};
+use super::golden::{EvalOutcome, record_eval, set_to_replay};
 use crate::error::{CmdError, CmdResult};
 use crate::state::{AppState, with_store};
 use chrono::Utc;
 use countersign_connect::ReplayTarget;
 use countersign_core::golden::{ConfigLabel, GoldenCase};
-use countersign_store::backends;
-use countersign_store::golden::{self, EvalRecord};
+use countersign_store::golden::EvalRecord;
 use std::sync::Arc;
 use tauri::State;
 
@@ -52,20 +51,7 @@ pub async fn golden_start_langgraph_eval(
             "choose an assistant (its id or a graph name)",
         ));
     }
-    let (w, b) = (workflow.clone(), backend_id.clone());
-    let (row, version, cases) = with_store(&state, move |s| {
-        let row = backends::get(s.conn(), &b)?
-            .ok_or_else(|| CmdError::new("not_found", format!("no backend {b}")))?;
-        let version = golden::latest_version(s.conn(), &w)?;
-        Ok((row, version, golden::cases(s.conn(), &w, Some(version))?))
-    })
-    .await?;
-    if cases.is_empty() {
-        return Err(CmdError::new(
-            "invalid_input",
-            format!("the golden set of {workflow} has no cases"),
-        ));
-    }
+    let (row, version, cases) = set_to_replay(&state, &workflow, &backend_id).await?;
     let token = state
         .token(&backend_id)
         .map_err(|m| CmdError::new("secret_store", m))?;
