@@ -45,10 +45,10 @@ pub(crate) fn answer(
     run.workflow_version = config.version.clone();
     run.model = config.model.clone();
     // A label the eval does not name stays as recorded; a named one is what ran.
-    if let Some(p) = label(&config.prompt) {
+    if let Some(p) = config.prompt_label() {
         run.prompt = Some(p);
     }
-    if let Some(r) = label(&config.retrieval) {
+    if let Some(r) = config.retrieval_label() {
         run.retrieval = Some(r);
     }
     for c in &mut run.changes {
@@ -139,12 +139,7 @@ fn unanswerable(
         ended_at: Some(now),
         updated_at: now,
         eval_id: Some(eval_id.to_string()),
-        prompt: label(&config.prompt),
-        retrieval: label(&config.retrieval),
+        prompt: config.prompt_label(),
+        retrieval: config.retrieval_label(),
     }
-}
-
-/// A configuration label as a run carries it: absent when not named.
-fn label(s: &str) -> Option<String> {
-    (!s.trim().is_empty()).then(|| s.to_string())
 }

@@ -152,7 +152,6 @@ impl GoldenCase {
         error: &str,
         now: chrono::DateTime<chrono::Utc>,
     ) -> Run {
-        let label = |s: &str| (!s.is_empty()).then(|| s.to_string());
         Run {
             run_id: format!("{eval_id}-{position:05}"),
             revision: 1,
@@ -162,8 +161,8 @@ impl GoldenCase {
             workflow: self.run.workflow.clone(),
             workflow_version: config.version.clone(),
             model: config.model.clone(),
-            prompt: label(&config.prompt),
-            retrieval: label(&config.retrieval),
+            prompt: config.prompt_label(),
+            retrieval: config.retrieval_label(),
             inputs: self.run.inputs.clone(),
             tool_calls: vec![],
             citations: vec![],
@@ -203,6 +202,11 @@ pub struct ConfigLabel {
     pub retrieval: String,
 }
 
+/// A label as a run carries it: absent when empty or blank.
+fn named(s: &str) -> Option<String> {
+    (!s.trim().is_empty()).then(|| s.to_string())
+}
+
 impl ConfigLabel {
     /// The labels `run` ran with (an unnamed prompt or retrieval is empty).
     pub fn of_run(run: &Run) -> ConfigLabel {
@@ -212,6 +216,16 @@ impl ConfigLabel {
             prompt: run.prompt.clone().unwrap_or_default(),
             retrieval: run.retrieval.clone().unwrap_or_default(),
         }
+    }
+
+    /// The prompt label as a run carries it: absent when not named.
+    pub fn prompt_label(&self) -> Option<String> {
+        named(&self.prompt)
+    }
+
+    /// The retrieval label as a run carries it: absent when not named.
+    pub fn retrieval_label(&self) -> Option<String> {
+        named(&self.retrieval)
     }
 
     /// `version / model` (and ` / prompt`, ` / retrieval` when named).
