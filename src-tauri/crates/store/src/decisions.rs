@@ -125,7 +125,7 @@ pub fn record_citation_open(conn: &Connection, c: &CitationOpen<'_>) -> Result<(
 
 /// A recorded decision, as the drill-downs list it. Expired actions appear with decision
 /// `expired` and no reviewer.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ts_rs::TS)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct DecisionRow {
     /// Row id in `decisions` (0 for an expired action).
     pub id: i64,

@@ -405,23 +405,17 @@ fn expired_rows(conn: &Connection, q: &TrustQuery, now: DateTime<Utc>) -> Result
     let mut st = conn.prepare_cached(&sql)?;
     let rows = st
         .query_map(rusqlite::params_from_iter(args), |r| {
+            // Nobody decided it: no reviewer, opening, correction or second opinion.
             Ok(DecisionRow {
-                id: 0,
                 backend_id: r.get(0)?,
                 action_id: r.get(1)?,
                 run_id: r.get(2)?,
                 workflow: r.get(3)?,
                 action_kind: r.get(4)?,
-                reviewer: String::new(),
                 decision: "expired".into(),
                 decided_at: from_ms(r.get(5)?),
-                time_to_decide_ms: None,
-                too_fast: false,
-                corrected_fields: Vec::new(),
-                citation_opens: 0,
                 action_status: r.get(6)?,
-                second_would_approve: None,
-                second_disagrees: None,
+                ..DecisionRow::default()
             })
         })?
         .collect::<rusqlite::Result<Vec<_>>>()?;
@@ -503,8 +497,8 @@ fn auto_executed_rows(
                 limit as i64
             ],
             |r| {
+                // Let through by its level: no opening, correction or second opinion.
                 Ok(DecisionRow {
-                    id: 0,
                     backend_id: r.get(0)?,
                     action_id: r.get(1)?,
                     run_id: r.get(2)?,
@@ -513,13 +507,8 @@ fn auto_executed_rows(
                     reviewer: format!("autonomy:{}", r.get::<_, String>(5)?),
                     decision: "executed_without_review".into(),
                     decided_at: from_ms(r.get(6)?),
-                    time_to_decide_ms: None,
-                    too_fast: false,
-                    corrected_fields: Vec::new(),
-                    citation_opens: 0,
                     action_status: r.get(7)?,
-                    second_would_approve: None,
-                    second_disagrees: None,
+                    ..DecisionRow::default()
                 })
             },
         )?
