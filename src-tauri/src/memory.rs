@@ -9,12 +9,9 @@
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
 #[allow(unsafe_code)]
 pub fn release_free() {
-    unsafe extern "C" {
-        fn malloc_trim(pad: usize) -> std::ffi::c_int;
-    }
     // SAFETY: malloc_trim has no preconditions; it takes each arena's lock itself.
     unsafe {
-        malloc_trim(0);
+        libc::malloc_trim(0);
     }
 }
 
