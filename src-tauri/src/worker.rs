@@ -101,6 +101,18 @@ pub async fn sync_all(
         else {
             continue;
         };
+        if report.settings_changed {
+            // Caps, sources or levels changed at the backend: views showing them reload.
+            let _ = app.emit(
+                events::STORE_CHANGED,
+                StoreChanged {
+                    backend_id: b.backend_id.clone(),
+                    runs: 0,
+                    actions: 0,
+                    origin: events::Origin::Sync,
+                },
+            );
+        }
         let status = match &report.error {
             None => SyncStatus {
                 backend_id: b.backend_id.clone(),

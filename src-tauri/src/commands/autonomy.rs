@@ -216,7 +216,7 @@ pub fn record(
     let b = &p.backend;
     let enforced = enforces(&b.kind);
     let tx = s.write()?;
-    autonomy::upsert(&tx, &b.backend_id, after, enforced, now)?;
+    autonomy::set_here(&tx, &b.backend_id, after, enforced, now)?;
     let rows: Vec<serde_json::Value> = p
         .card
         .rows

@@ -101,14 +101,15 @@ pub async fn save_budgets(
     let (id, after) = (backend_id.clone(), saved.clone());
     with_store(&state, move |s| {
         let tx = s.write()?;
-        budgets::replace_all(&tx, &id, &after)?;
+        let now = chrono::Utc::now();
+        budgets::set_here(&tx, &id, &after, now)?;
         audit::append(
             &tx,
             &actor,
             countersign_core::audit::kinds::BUDGET_CHANGE,
             &id,
             serde_json::json!({"before": before, "after": after}),
-            chrono::Utc::now(),
+            now,
         )?;
         tx.commit().map_err(countersign_store::StoreError::from)?;
         Ok(())

@@ -3,6 +3,7 @@
 //! cannot. A workflow without a row is at the default level.
 
 use crate::error::Result;
+use crate::setting_writes;
 use crate::time::to_ms;
 use chrono::{DateTime, Utc};
 use countersign_core::{AutonomyLevel, WorkflowAutonomy};
@@ -80,22 +81,62 @@ pub fn upsert(
     Ok(())
 }
 
-/// Replaces what an enforcing backend reported at sync: its levels as listed, and workflows
-/// it no longer lists back to the default (their rows removed).
+/// Replaces what an enforcing backend reported at a sync that read its levels at
+/// `fetched_at`: its levels as listed, and workflows it no longer lists back to the default
+/// (their rows removed). A workflow whose level this console set at or after `fetched_at` keeps
+/// its row, since the snapshot may predate that change. Returns whether any stored level changed.
 pub fn replace_enforced(
     conn: &Connection,
     backend_id: &str,
     items: &[WorkflowAutonomy],
+    fetched_at: DateTime<Utc>,
     now: DateTime<Utc>,
-) -> Result<()> {
-    conn.execute(
-        "DELETE FROM workflow_autonomy WHERE backend_id = ?1",
-        params![backend_id],
-    )?;
-    for w in items {
+) -> Result<bool> {
+    let fresh = setting_writes::changed_since(conn, backend_id, fetched_at)?;
+    let kept = |w: &str| fresh.contains(&setting_writes::autonomy(w));
+    let before = of_backend(conn, backend_id)?;
+    for row in &before {
+        let w = row.state.workflow.as_str();
+        if !kept(w) && !items.iter().any(|i| i.workflow == w) {
+            conn.prepare_cached(
+                "DELETE FROM workflow_autonomy WHERE backend_id = ?1 AND workflow = ?2",
+            )?
+            .execute(params![backend_id, w])?;
+        }
+    }
+    for w in items.iter().filter(|w| !kept(&w.workflow)) {
         upsert(conn, backend_id, w, true, now)?;
     }
-    Ok(())
+    Ok(of_backend(conn, backend_id)? != before)
+}
+
+/// Stores a level this console just set on a backend that enforces it (after the backend
+/// confirmed it), and marks the change so a sync snapshot fetched before it leaves it alone.
+pub fn set_here(
+    conn: &Connection,
+    backend_id: &str,
+    w: &WorkflowAutonomy,
+    enforced: bool,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    upsert(conn, backend_id, w, enforced, now)?;
+    setting_writes::mark(
+        conn,
+        backend_id,
+        &setting_writes::autonomy(&w.workflow),
+        now,
+    )
+}
+
+/// A backend's stored levels, by workflow.
+fn of_backend(conn: &Connection, backend_id: &str) -> Result<Vec<AutonomyRow>> {
+    let mut st = conn.prepare_cached(&format!(
+        "SELECT {COLUMNS} FROM workflow_autonomy WHERE backend_id = ?1 ORDER BY workflow"
+    ))?;
+    let rows = st
+        .query_map([backend_id], from_row)?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(rows)
 }
 
 /// Workflow `w`'s level on `backend_id`, if one is stored.
@@ -161,12 +202,24 @@ mod tests {
             false,
             now,
         )?;
-        replace_enforced(
+        let changed = replace_enforced(
             c,
             "b1",
             &[level("refunds", AutonomyLevel::ReadOnly, 3)],
             now,
+            now,
         )?;
+        assert!(changed);
+        assert!(
+            !replace_enforced(
+                c,
+                "b1",
+                &[level("refunds", AutonomyLevel::ReadOnly, 3)],
+                now,
+                now
+            )?,
+            "the same snapshot again changes nothing"
+        );
         let all = list(c)?;
         assert_eq!(all.len(), 1, "sync replaced the backend's rows: {all:?}");
         let r = get(c, "b1", "refunds")?.ok_or("row")?;
@@ -185,6 +238,47 @@ mod tests {
         assert_eq!(r.state.level, AutonomyLevel::Draft);
         c.execute("DELETE FROM backends WHERE backend_id = 'b1'", [])?;
         assert!(list(c)?.is_empty(), "rows go with their backend");
+        Ok(())
+    }
+
+    #[test]
+    fn a_snapshot_fetched_before_a_level_was_set_here_does_not_undo_it()
+    -> std::result::Result<(), Box<dyn std::error::Error>> {
+        let s = store_with_backend()?;
+        let c = s.conn();
+        let fetched = Utc::now();
+        // The backend held no row for refunds when the sync read it; then an admin set it here.
+        let set_at = fetched + chrono::Duration::milliseconds(5);
+        set_here(
+            c,
+            "b1",
+            &level("refunds", AutonomyLevel::ReadOnly, 0),
+            true,
+            set_at,
+        )?;
+        let stale = [level("triage", AutonomyLevel::Draft, 1)];
+        assert!(replace_enforced(c, "b1", &stale, fetched, set_at)?);
+        let r = get(c, "b1", "refunds")?.ok_or("refunds kept")?;
+        assert_eq!(r.state.level, AutonomyLevel::ReadOnly);
+        assert!(
+            get(c, "b1", "triage")?.is_some(),
+            "the rest of the snapshot applies"
+        );
+        // A snapshot fetched after the change is authoritative again.
+        let later = set_at + chrono::Duration::milliseconds(1);
+        let fresh = [level("refunds", AutonomyLevel::ReadOnly, 2)];
+        replace_enforced(c, "b1", &fresh, later, later)?;
+        assert_eq!(
+            get(c, "b1", "refunds")?.ok_or("row")?.state.refused_writes,
+            2
+        );
+        assert!(
+            get(c, "b1", "triage")?.is_none(),
+            "no longer listed: back to the default"
+        );
+        // And one that leaves refunds out removes it.
+        replace_enforced(c, "b1", &[], later, later)?;
+        assert!(list(c)?.is_empty());
         Ok(())
     }
 }

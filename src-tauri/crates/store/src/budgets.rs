@@ -1,7 +1,9 @@
 //! The `budgets` table: the caps each backend reports in force.
 
 use crate::error::Result;
+use crate::setting_writes;
 use crate::snapshot::{self, Table};
+use chrono::{DateTime, Utc};
 use countersign_core::Budget;
 use rusqlite::{Connection, params};
 
@@ -10,14 +12,43 @@ const TABLE: Table = Table {
     id_col: "budget_id",
 };
 
-/// Replaces a backend's caps with what it reported.
-pub fn replace_all(conn: &Connection, backend_id: &str, budgets: &[Budget]) -> Result<()> {
+/// Replaces a backend's caps with `budgets`; returns whether they changed.
+pub fn replace_all(conn: &Connection, backend_id: &str, budgets: &[Budget]) -> Result<bool> {
     snapshot::replace(
         conn,
         &TABLE,
         backend_id,
         budgets.iter().map(|b| (b.budget_id.as_str(), b)),
     )
+}
+
+/// Stores the caps this console just set on a backend (after it confirmed them), and marks
+/// the change so a sync snapshot fetched before it does not put the old caps back.
+pub fn set_here(
+    conn: &Connection,
+    backend_id: &str,
+    budgets: &[Budget],
+    at: DateTime<Utc>,
+) -> Result<()> {
+    replace_all(conn, backend_id, budgets)?;
+    setting_writes::mark(conn, backend_id, setting_writes::BUDGETS, at)
+}
+
+/// Replaces a backend's caps with what a sync read at `fetched_at`, unless this console changed
+/// them since (then the snapshot may predate the change and is left for the next sync).
+/// Returns whether the stored caps changed.
+pub fn replace_synced(
+    conn: &Connection,
+    backend_id: &str,
+    budgets: &[Budget],
+    fetched_at: DateTime<Utc>,
+) -> Result<bool> {
+    if setting_writes::changed_since(conn, backend_id, fetched_at)?
+        .contains(setting_writes::BUDGETS)
+    {
+        return Ok(false);
+    }
+    replace_all(conn, backend_id, budgets)
 }
 
 /// Every cap, as (backend id, budget).
@@ -92,4 +123,55 @@ pub fn spend(
         forecast_micros: forecast,
         used_percent,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Store;
+    use countersign_core::{BudgetLimits, BudgetScope, Enforcement, Micros, Period, ScopeKind};
+
+    fn cap(id: &str, dollars: i64) -> Budget {
+        Budget {
+            budget_id: id.into(),
+            scope: BudgetScope {
+                kind: ScopeKind::Backend,
+                value: None,
+            },
+            period: Period::Day,
+            time_zone: "UTC".into(),
+            limits: BudgetLimits {
+                max_cost_micros: Some(Micros(dollars * 1_000_000)),
+                ..Default::default()
+            },
+            enforcement: Enforcement::Hard,
+            alert_at_percent: 80,
+            updated_at: "2026-11-01T00:00:00Z".parse().expect("time"),
+        }
+    }
+
+    fn caps(c: &Connection) -> Result<Vec<Budget>> {
+        Ok(list(c)?.into_iter().map(|(_, b)| b).collect())
+    }
+
+    #[test]
+    fn a_sync_snapshot_older_than_caps_set_here_leaves_them() -> Result<()> {
+        let s = Store::open_in_memory()?;
+        let c = s.conn();
+        let b = crate::backends::upsert(c, "b", "http://localhost:1", "countersign", false)?
+            .backend_id;
+        let t = Utc::now();
+        assert!(replace_synced(c, &b, &[cap("day", 10)], t)?);
+        assert!(!replace_synced(c, &b, &[cap("day", 10)], t)?, "same caps: no change");
+        // Finance sets $50 here; a sync that read the backend just before puts back nothing.
+        let set_at = t + chrono::Duration::milliseconds(20);
+        set_here(c, &b, &[cap("day", 50)], set_at)?;
+        assert!(!replace_synced(c, &b, &[cap("day", 10)], set_at)?);
+        assert_eq!(caps(c)?, vec![cap("day", 50)]);
+        // A snapshot read after the change replaces as usual, including removing a cap.
+        let later = set_at + chrono::Duration::milliseconds(1);
+        assert!(replace_synced(c, &b, &[], later)?);
+        assert!(caps(c)?.is_empty());
+        Ok(())
+    }
 }

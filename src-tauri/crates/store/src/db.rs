@@ -42,6 +42,10 @@ const MIGRATIONS: &[(u32, &str)] = &[
         include_str!("../migrations/0026_run_writes_without_triggers.sql"),
     ),
     (27, include_str!("../migrations/0027_search_words.sql")),
+    (
+        28,
+        include_str!("../migrations/0028_local_setting_writes.sql"),
+    ),
 ];
 
 /// The schema's migrations as `rusqlite_migration` sees them, for its `validate()` check.

@@ -29,6 +29,7 @@ pub mod runs;
 pub mod search;
 pub mod search_filters;
 pub mod search_words;
+pub mod setting_writes;
 pub mod settings;
 mod snapshot;
 pub mod sources;

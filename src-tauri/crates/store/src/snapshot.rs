@@ -12,13 +12,30 @@ pub(crate) struct Table {
     pub id_col: &'static str,
 }
 
-/// Replaces a backend's rows of `t` with `items` (id, value).
+/// Replaces a backend's rows of `t` with `items` (id, value); writes nothing when they are what
+/// is stored already. Returns whether anything changed.
 pub(crate) fn replace<'a, T: Serialize + 'a>(
     conn: &Connection,
     t: &Table,
     backend_id: &str,
     items: impl IntoIterator<Item = (&'a str, &'a T)>,
-) -> Result<()> {
+) -> Result<bool> {
+    let mut next = items
+        .into_iter()
+        .map(|(id, v)| Ok((id.to_string(), serde_json::to_string(v)?)))
+        .collect::<Result<Vec<(String, String)>>>()?;
+    next.sort();
+    let stored = conn
+        .prepare_cached(&format!(
+            "SELECT {id}, body FROM {name} WHERE backend_id = ?1 ORDER BY {id}",
+            id = t.id_col,
+            name = t.name
+        ))?
+        .query_map([backend_id], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<rusqlite::Result<Vec<(String, String)>>>()?;
+    if stored == next {
+        return Ok(false);
+    }
     conn.execute(
         &format!("DELETE FROM {} WHERE backend_id = ?1", t.name),
         [backend_id],
@@ -27,10 +44,10 @@ pub(crate) fn replace<'a, T: Serialize + 'a>(
         "INSERT INTO {} (backend_id, {}, body) VALUES (?1, ?2, ?3)",
         t.name, t.id_col
     ))?;
-    for (id, v) in items {
-        st.execute(params![backend_id, id, serde_json::to_string(v)?])?;
+    for (id, body) in &next {
+        st.execute(params![backend_id, id, body])?;
     }
-    Ok(())
+    Ok(true)
 }
 
 /// Every row of `t`, as (backend id, value), by backend then item id.

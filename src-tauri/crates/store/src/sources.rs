@@ -10,8 +10,12 @@ const TABLE: Table = Table {
     id_col: "source_id",
 };
 
-/// Replaces a backend's sources with what it reported.
-pub fn replace_all(conn: &Connection, backend_id: &str, sources: &[KnowledgeSource]) -> Result<()> {
+/// Replaces a backend's sources with what it reported; returns whether they changed.
+pub fn replace_all(
+    conn: &Connection,
+    backend_id: &str,
+    sources: &[KnowledgeSource],
+) -> Result<bool> {
     snapshot::replace(
         conn,
         &TABLE,

@@ -142,24 +142,34 @@ impl Connector for Native<'_> {
         applier: &mut Applier,
         report: &mut SyncReport,
     ) -> Result<(), SyncError> {
+        // Settings this console changes (caps, levels) that it changed after this moment are
+        // newer than what the snapshot below can show; the store keeps them.
+        let fetched_at = Utc::now();
         let caps = self.client.budgets().await?;
         let srcs = self.client.sources().await?;
         let levels = self.client.autonomy_levels().await?;
         report.budgets = caps.len() as u64;
         report.sources = srcs.len() as u64;
         let id = report.backend_id.clone();
-        applier
+        report.settings_changed = applier
             .with(move |s| {
                 let tx = s.write()?;
-                budgets::replace_all(&tx, &id, &caps)?;
-                sources::replace_all(&tx, &id, &srcs)?;
+                let mut changed = budgets::replace_synced(&tx, &id, &caps, fetched_at)?;
+                changed |= sources::replace_all(&tx, &id, &srcs)?;
                 if let Some(levels) = &levels {
-                    countersign_store::autonomy::replace_enforced(&tx, &id, levels, Utc::now())?;
+                    changed |= countersign_store::autonomy::replace_enforced(
+                        &tx,
+                        &id,
+                        levels,
+                        fetched_at,
+                        Utc::now(),
+                    )?;
                 }
                 tx.commit().map_err(countersign_store::StoreError::from)?;
-                Ok(())
+                Ok(changed)
             })
-            .await
+            .await?;
+        Ok(())
     }
 }
 

@@ -26,6 +26,10 @@ budgets: number,
  */
 sources: number, 
 /**
+ * Whether the backend's caps, sources or autonomy levels as stored changed.
+ */
+settings_changed: boolean, 
+/**
  * Records quarantined.
  */
 quarantined: number, 

@@ -72,6 +72,8 @@ pub struct SyncReport {
     pub budgets: u64,
     /// Knowledge sources reported.
     pub sources: u64,
+    /// Whether the backend's caps, sources or autonomy levels as stored changed.
+    pub settings_changed: bool,
     /// Records quarantined.
     pub quarantined: u64,
     /// Pages applied.
