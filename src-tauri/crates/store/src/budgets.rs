@@ -158,11 +158,14 @@ mod tests {
     fn a_sync_snapshot_older_than_caps_set_here_leaves_them() -> Result<()> {
         let s = Store::open_in_memory()?;
         let c = s.conn();
-        let b = crate::backends::upsert(c, "b", "http://localhost:1", "countersign", false)?
-            .backend_id;
+        let b =
+            crate::backends::upsert(c, "b", "http://localhost:1", "countersign", false)?.backend_id;
         let t = Utc::now();
         assert!(replace_synced(c, &b, &[cap("day", 10)], t)?);
-        assert!(!replace_synced(c, &b, &[cap("day", 10)], t)?, "same caps: no change");
+        assert!(
+            !replace_synced(c, &b, &[cap("day", 10)], t)?,
+            "same caps: no change"
+        );
         // Finance sets $50 here; a sync that read the backend just before puts back nothing.
         let set_at = t + chrono::Duration::milliseconds(20);
         set_here(c, &b, &[cap("day", 50)], set_at)?;

@@ -46,6 +46,10 @@ const MIGRATIONS: &[(u32, &str)] = &[
         28,
         include_str!("../migrations/0028_local_setting_writes.sql"),
     ),
+    (
+        29,
+        include_str!("../migrations/0029_search_words_by_workflow.sql"),
+    ),
 ];
 
 /// The schema's migrations as `rusqlite_migration` sees them, for its `validate()` check.
@@ -324,6 +328,73 @@ mod tests {
         let g = crate::golden::gate(store.conn(), "refunds")?;
         assert_eq!(g.current.map(|c| c.prompt), Some(String::new()));
         assert_eq!(g.previous.map(|c| c.prompt), Some("refund-v8".to_string()));
+        Ok(())
+    }
+
+    /// A store made before migration 0029 holding runs: the workflows' search vocabulary is
+    /// not used until the background pass has read those runs in; a new store uses it at once.
+    #[test]
+    fn runs_stored_before_0029_are_read_into_the_workflow_vocabulary() -> Result<()> {
+        use crate::search_words;
+        assert!(search_words::by_workflow_ready(
+            Store::open_in_memory()?.conn()
+        )?);
+        let dir = tmp()?;
+        let path = dir.path().join("old.db");
+        let before = MIGRATIONS
+            .iter()
+            .position(|(n, _)| *n == 29)
+            .ok_or_else(|| crate::StoreError::Invalid("no migration 0029".into()))?;
+        {
+            let mut conn = Connection::open(&path)?;
+            for (_, sql) in &MIGRATIONS[..before] {
+                conn.execute_batch(sql)?;
+            }
+            conn.pragma_update(None, "user_version", before as i64)?;
+            let tx = conn.transaction()?;
+            tx.execute(
+                "INSERT INTO backends (backend_id, name, url, kind, added_at_ms)
+                 VALUES ('b', 'b', 'http://127.0.0.1:1', 'countersign', 0)",
+                [],
+            )?;
+            for (id, workflow, body) in [
+                ("r1", "kyc", r#"{"inputs": {"doc": "Passport scan"}}"#),
+                ("r2", "refunds", r#"{"inputs": {"note": "refund café"}}"#),
+                ("r3", "kyc", r#"{"outputs": {"ok": "verified"}}"#),
+            ] {
+                tx.execute(
+                    "INSERT INTO runs (backend_id, run_id, revision, tenant, workflow,
+                         workflow_version, user_id, model, outcome, decision, cost_micros,
+                         latency_ms, tool_calls, policy_failures, citation_warnings,
+                         started_at_ms, updated_at_ms, body)
+                     VALUES ('b', ?1, 1, 't', ?2, 'v3', 'u', 'm1', 'success', '', 0, 1,
+                         0, 0, 0, 1, 1, ?3)",
+                    rusqlite::params![id, workflow, body],
+                )?;
+            }
+            tx.commit()?;
+        }
+        let mut store = Store::open(&path)?;
+        assert!(!search_words::by_workflow_ready(store.conn())?);
+        let tx = store.write()?;
+        assert_eq!(search_words::backfill_by_workflow(&tx, 2)?, 2);
+        assert!(!search_words::by_workflow_ready(&tx)?);
+        assert_eq!(search_words::backfill_by_workflow(&tx, 2)?, 1);
+        assert_eq!(search_words::backfill_by_workflow(&tx, 2)?, 0);
+        assert!(search_words::by_workflow_ready(&tx)?);
+        for (workflow, word, present) in [
+            ("kyc", "passport", true),
+            ("kyc", "verified", true),
+            ("refunds", "passport", false),
+            ("refunds", "cafe", true),
+        ] {
+            assert_eq!(
+                search_words::in_workflow(&tx, workflow, word)?,
+                present,
+                "{word} in {workflow}"
+            );
+        }
+        tx.commit()?;
         Ok(())
     }
 

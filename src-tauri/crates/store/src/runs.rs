@@ -2,6 +2,7 @@
 //! run list filters and sorts on.
 
 use crate::error::Result;
+use crate::search::Matched;
 use crate::time::{from_ms, to_ms};
 use chrono::{DateTime, Utc};
 use countersign_core::{Micros, Outcome, Run, RunColumns, RunSummary};
@@ -215,7 +216,7 @@ fn store_run(
             conn.prepare_cached("INSERT INTO run_fts (rowid, text) VALUES (?1, ?2)")?
                 .execute(rusqlite::params![rid, text])?;
             let mut words = crate::search_words::Words::default();
-            words.add(&text);
+            words.add(&run.workflow, &text);
             words.store(conn)?;
         }
         None => {
@@ -493,10 +494,19 @@ fn plan(conn: &Connection, q: &RunQuery) -> Result<Plan> {
     if q.cites_stale {
         clauses.push("r.citation_warnings > 0");
     }
-    let words = match q.search.as_deref() {
-        Some(typed) => crate::search::fts_match(conn, typed)?,
-        None => None,
+    let workflow = q.workflow.as_deref().filter(|w| !w.is_empty());
+    let (words, no_run) = match q.search.as_deref() {
+        Some(typed) => match crate::search::fts_match_in(conn, typed, workflow)? {
+            Matched::Query(m) => (Some(m), false),
+            Matched::NoRun => (None, true),
+            Matched::Nothing => (None, false),
+        },
+        None => (None, false),
     };
+    if no_run {
+        // A typed word the workflow's runs never contain: nothing to walk.
+        clauses.push("0");
+    }
     let fts = match words {
         // The filters' markers join the typed words, so the index intersects both.
         Some(words) => {
@@ -588,7 +598,8 @@ fn plan(conn: &Connection, q: &RunQuery) -> Result<Plan> {
         ("policy", q.policy_failed),
         ("stale", q.cites_stale),
     ];
-    let exact_count = fts.is_none() && used.iter().all(|(name, on)| !on || covered.contains(name));
+    let exact_count =
+        fts.is_none() && !no_run && used.iter().all(|(name, on)| !on || covered.contains(name));
     let filter = if clauses.is_empty() {
         String::new()
     } else {
@@ -600,7 +611,7 @@ fn plan(conn: &Connection, q: &RunQuery) -> Result<Plan> {
         order,
         args,
         exact_count,
-        searching: fts.is_some(),
+        searching: fts.is_some() || no_run,
     })
 }
 

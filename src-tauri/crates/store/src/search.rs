@@ -263,24 +263,67 @@ mod text_json {
 /// transaction, repeatedly, until it returns 0. A run's text is its searchable words plus the
 /// markers of its filter values ([`crate::search_filters::markers`]).
 pub fn index_pending(conn: &rusqlite::Connection, max: u32) -> crate::Result<usize> {
-    let mut st = conn.prepare_cached(
-        "SELECT q.rid, r.body, r.backend_id, r.tenant, r.workflow, r.outcome, r.model,
-                r.user_id, r.cost_micros, r.started_at_ms, r.policy_failures, r.citation_warnings
-         FROM fts_queue q JOIN runs r ON r.rid = q.rid ORDER BY q.rid LIMIT ?1",
-    )?;
     let mut insert = conn.prepare_cached("INSERT INTO run_fts (rowid, text) VALUES (?1, ?2)")?;
-    let mut rows = st.query([max])?;
+    let mut words = crate::search_words::Words::default();
     let mut last = None;
     let mut n = 0;
-    let mut words = crate::search_words::Words::default();
+    let mut failed = None;
+    indexed_texts(conn, QUEUED, max, |rid, workflow, text| {
+        words.add(workflow, text);
+        if failed.is_none()
+            && let Err(e) = insert.execute(rusqlite::params![rid, text])
+        {
+            failed = Some(e);
+        }
+        last = Some(rid);
+        n += 1;
+    })?;
+    if let Some(e) = failed {
+        return Err(e.into());
+    }
+    words.store(conn)?;
+    // The batch is the queue's oldest `n` rows: one range delete instead of one per run.
+    if let Some(last) = last {
+        conn.prepare_cached("DELETE FROM fts_queue WHERE rid <= ?1")?
+            .execute([last])?;
+    }
+    Ok(n)
+}
+
+/// [`indexed_texts`] over the runs queued for indexing.
+const QUEUED: (i64, i64) = (-1, -1);
+
+/// Hands `each` the indexed text (searchable words and filter markers) of up to `max` runs,
+/// by rid, with the run's workflow: the runs queued for indexing when `range` is [`QUEUED`],
+/// else those with `range.0 < rid <= range.1`.
+pub(crate) fn indexed_texts(
+    conn: &rusqlite::Connection,
+    range: (i64, i64),
+    max: u32,
+    mut each: impl FnMut(i64, &str, &str),
+) -> crate::Result<()> {
+    const COLUMNS: &str = "r.rid, r.body, r.backend_id, r.tenant, r.workflow, r.outcome, r.model,
+        r.user_id, r.cost_micros, r.started_at_ms, r.policy_failures, r.citation_warnings";
+    let mut st = if range == QUEUED {
+        conn.prepare_cached(&format!(
+            // ?1 and ?2 (the range) are bound but unused: the count of parameters is ?3's.
+            "SELECT {COLUMNS} FROM fts_queue q JOIN runs r ON r.rid = q.rid
+             ORDER BY q.rid LIMIT ?3"
+        ))?
+    } else {
+        conn.prepare_cached(&format!(
+            "SELECT {COLUMNS} FROM runs r WHERE r.rid > ?1 AND r.rid <= ?2 ORDER BY r.rid LIMIT ?3"
+        ))?
+    };
+    let mut rows = st.query(rusqlite::params![range.0, range.1, max])?;
     while let Some(r) = rows.next()? {
-        let rid: i64 = r.get(0)?;
         let mut text = run_text_json(text_at(r, 1)?)?;
+        let workflow = text_at(r, 4)?;
         text.push_str(&crate::search_filters::markers(
             &crate::search_filters::RunFacets {
                 backend_id: text_at(r, 2)?,
                 tenant: text_at(r, 3)?,
-                workflow: text_at(r, 4)?,
+                workflow,
                 outcome: text_at(r, 5)?,
                 model: text_at(r, 6)?,
                 user_id: text_at(r, 7)?,
@@ -290,18 +333,9 @@ pub fn index_pending(conn: &rusqlite::Connection, max: u32) -> crate::Result<usi
                 citation_warnings: r.get(11)?,
             },
         ));
-        words.add(&text);
-        insert.execute(rusqlite::params![rid, text])?;
-        last = Some(rid);
-        n += 1;
+        each(r.get(0)?, workflow, &text);
     }
-    words.store(conn)?;
-    // The batch is the queue's oldest `n` rows: one range delete instead of one per run.
-    if let Some(last) = last {
-        conn.prepare_cached("DELETE FROM fts_queue WHERE rid <= ?1")?
-            .execute([last])?;
-    }
-    Ok(n)
+    Ok(())
 }
 
 /// A text column borrowed from the row (no copy).
@@ -390,10 +424,64 @@ pub const MAX_SPELLED_OUT: usize = 48;
 /// of the index that start with it (read from the index's vocabulary, [`MAX_SPELLED_OUT`] at
 /// most; more, or a word the tokenizer would fold beyond ASCII case, stays an FTS5 prefix).
 pub fn fts_match(conn: &rusqlite::Connection, input: &str) -> crate::Result<Option<String>> {
+    Ok(match fts_match_in(conn, input, None)? {
+        Matched::Query(q) => Some(q),
+        Matched::Nothing | Matched::NoRun => None,
+    })
+}
+
+/// What a search asks of the full-text index.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Matched {
+    /// Nothing typed to search for.
+    Nothing,
+    /// No run can match: a typed word that runs of the filtered workflow never contain.
+    NoRun,
+    /// This FTS5 query.
+    Query(String),
+}
+
+/// [`fts_match`] for runs of `workflow` (when the run list filters on one): prefixes are
+/// spelled out into the words of that workflow's runs only, and a word its runs never contain
+/// answers [`Matched::NoRun`] at once. FTS5 would find that by intersecting the word's row list
+/// with the workflow's, both long when both are common (tens of ms over a million runs).
+pub fn fts_match_in(
+    conn: &rusqlite::Connection,
+    input: &str,
+    workflow: Option<&str>,
+) -> crate::Result<Matched> {
     let terms = terms(input);
+    let scoped = match workflow {
+        Some(w) if crate::search_words::by_workflow_ready(conn)? => Some(w),
+        _ => None,
+    };
     let mut parts = Vec::with_capacity(terms.len());
     for t in &terms {
         let word = quoted(&t.word);
+        // Words the vocabulary holds: ASCII with a letter (see crate::search_words).
+        let in_vocabulary = t.word.is_ascii() && t.word.bytes().any(|b| b.is_ascii_alphabetic());
+        if let (Some(wf), true) = (scoped, in_vocabulary) {
+            let folded = t.word.to_ascii_lowercase();
+            if !t.prefix {
+                if !crate::search_words::in_workflow(conn, wf, &folded)? {
+                    return Ok(Matched::NoRun);
+                }
+                parts.push(word);
+                continue;
+            }
+            let words =
+                crate::search_words::starting_in_workflow(conn, wf, &folded, MAX_SPELLED_OUT + 2)?;
+            match words.len() {
+                0 => return Ok(Matched::NoRun),
+                1 => parts.push(quoted(&words[0])),
+                n if n <= MAX_SPELLED_OUT + 1 => {
+                    let alternatives: Vec<String> = words.iter().map(|w| quoted(w)).collect();
+                    parts.push(format!("({})", alternatives.join(" OR ")));
+                }
+                _ => parts.push(format!("{word}*")),
+            }
+            continue;
+        }
         if !t.prefix {
             parts.push(word);
             continue;
@@ -409,7 +497,11 @@ pub fn fts_match(conn: &rusqlite::Connection, input: &str) -> crate::Result<Opti
         }
     }
     // Explicit ANDs: an OR group beside an implicit AND would bind differently.
-    Ok((!parts.is_empty()).then(|| parts.join(" AND ")))
+    Ok(if parts.is_empty() {
+        Matched::Nothing
+    } else {
+        Matched::Query(parts.join(" AND "))
+    })
 }
 
 /// The indexed words that start with `word` and are longer than it, or `None` when FTS5

@@ -32,6 +32,8 @@ fn make(i: u64, rev: u64) -> Run {
     } else {
         ""
     };
+    // A word only one workflow's runs contain.
+    let kyc = if k % 3 == 2 { " passport_scan" } else { "" };
     Run {
         run_id: format!("r{i}"),
         revision: 1 + rev,
@@ -41,7 +43,7 @@ fn make(i: u64, rev: u64) -> Run {
         workflow: WORKFLOWS[(k % 3) as usize].into(),
         workflow_version: "v1".into(),
         model: ["gpt-4.1-mini", "claude-sonnet", "llama"][(k / 3 % 3) as usize].into(),
-        inputs: json!({"ticket": format!("zd_{i}"), "note": format!("order{rare}{escalation}")}),
+        inputs: json!({"ticket": format!("zd_{i}"), "note": format!("order{rare}{escalation}{kyc}")}),
         tool_calls: vec![ToolCall {
             call_id: "c1".into(),
             parent_id: None,
@@ -373,6 +375,8 @@ fn every_search_and_filter_combination_matches_a_plain_scan() -> Result<()> {
         "order quasar",
         "nonexistentword",
         "30 da",
+        "passport", // one workflow's word
+        "passp",    // and as a prefix
     ];
     let mut nonempty = 0;
     for search in searches {
@@ -463,7 +467,7 @@ fn prefixes_are_spelled_out_into_the_words_that_start_them() -> Result<()> {
             "INSERT INTO run_fts (rowid, text) VALUES (?1, ?2)",
             rusqlite::params![i as i64 + 1, t],
         )?;
-        words.add(t);
+        words.add("support_triage", t);
     }
     words.store(c)?;
     let spelled = |s: &str| -> Result<Option<String>> { search::fts_match(c, s) };
@@ -507,5 +511,115 @@ fn prefixes_are_spelled_out_into_the_words_that_start_them() -> Result<()> {
         assert_eq!(fast, native, "{typed}");
     }
     assert_eq!(rows(&spelled("refu")?.unwrap_or_default())?.len(), 6);
+    Ok(())
+}
+
+/// Every workflow-filtered search of [`every_search_and_filter_combination_matches_a_plain_scan`]'s
+/// words, against the plain scan.
+fn workflow_searches_match_a_plain_scan(
+    c: &rusqlite::Connection,
+    all: &[(String, Run)],
+) -> Result<usize> {
+    let mut empty = 0;
+    for wf in WORKFLOWS {
+        for search in [
+            "passport", "passp", "pass", "refund", "escalat", "quasar", "30 da", "zd_1",
+        ] {
+            let q = RunQuery {
+                search: Some(search.into()),
+                workflow: Some(wf.into()),
+                limit: Some(1000),
+                ..Default::default()
+            };
+            let want: Vec<&str> = all
+                .iter()
+                .rev()
+                .filter(|(b, r)| matches(b, r, &q))
+                .map(|(_, r)| r.run_id.as_str())
+                .collect();
+            let got = runs::list(c, &q)?;
+            let got: Vec<&str> = got.items.iter().map(|r| r.run_id.as_str()).collect();
+            assert_eq!(got, want, "{search:?} in {wf}");
+            empty += usize::from(want.is_empty());
+        }
+    }
+    Ok(empty)
+}
+
+#[test]
+fn a_word_a_workflow_never_contains_is_known_absent_there_and_older_stores_catch_up() -> Result<()>
+{
+    use countersign_store::search_words;
+    let (store, all) = store()?;
+    let c = store.conn();
+    assert!(search_words::by_workflow_ready(c)?);
+    let scoped = |typed: &str, wf: &str| search::fts_match_in(c, typed, Some(wf));
+    assert_eq!(
+        scoped("passport", "refund_request")?,
+        search::Matched::NoRun
+    );
+    assert_eq!(
+        scoped("order passp", "support_triage")?,
+        search::Matched::NoRun
+    );
+    assert_eq!(
+        scoped("passp", "kyc_check")?,
+        search::Matched::Query("\"passport\"".into()),
+        "spelled out into the workflow's words"
+    );
+    // Numbers are not in the vocabulary: left to the index.
+    assert!(matches!(
+        scoped("883190", "kyc_check")?,
+        search::Matched::Query(_)
+    ));
+    assert!(
+        workflow_searches_match_a_plain_scan(c, &all)? > 0,
+        "some are empty"
+    );
+
+    // A store from before the workflows' vocabularies: searches answer as before until the
+    // background pass has read every run in.
+    let pairs = |c: &rusqlite::Connection| -> Result<Vec<(String, String)>> {
+        let mut st = c.prepare("SELECT workflow, term FROM run_word_workflows ORDER BY 1, 2")?;
+        Ok(st
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<rusqlite::Result<_>>()?)
+    };
+    let built = pairs(c)?;
+    c.execute_batch(
+        "DELETE FROM run_word_workflows;
+         INSERT INTO run_word_workflows_backfill (next_rid, to_rid) SELECT 0, max(rid) FROM runs;",
+    )?;
+    assert!(!search_words::by_workflow_ready(c)?);
+    assert!(matches!(
+        scoped("passport", "refund_request")?,
+        search::Matched::Query(_)
+    ));
+    workflow_searches_match_a_plain_scan(c, &all)?;
+    let mut read = 0;
+    loop {
+        let n = search_words::backfill_by_workflow(c, 37)?;
+        if n == 0 {
+            break;
+        }
+        read += n;
+    }
+    assert_eq!(read as u64, RUNS, "every run read once");
+    assert!(search_words::by_workflow_ready(c)?);
+    let again = pairs(c)?;
+    assert!(
+        again.iter().all(|p| built.contains(p)),
+        "nothing the indexing did not build"
+    );
+    assert!(
+        again
+            .iter()
+            .any(|(w, t)| w == "kyc_check" && t == "passport")
+    );
+    assert_eq!(
+        scoped("passport", "refund_request")?,
+        search::Matched::NoRun
+    );
+    workflow_searches_match_a_plain_scan(c, &all)?;
     Ok(())
 }

@@ -217,7 +217,9 @@ async fn fetch_plan<T: Record + Send + 'static>(
 }
 
 /// Indexes runs that sync stored for full-text search, `chunk` per transaction, until none are
-/// left or `cancel` is set. Returns how many were indexed.
+/// left or `cancel` is set, then reads runs indexed before the search vocabulary had
+/// workflows into it ([`countersign_store::search_words::backfill_by_workflow`]). Returns how
+/// many runs were indexed.
 pub async fn index_search(
     store_path: &Path,
     chunk: u32,
@@ -238,6 +240,24 @@ pub async fn index_search(
             break;
         }
         total += n as u64;
+    }
+    // A store indexed before the search vocabulary had workflows: read its runs in, a chunk
+    // a transaction (nothing to do once done).
+    while !cancel.is_cancelled() {
+        let n = applier
+            .with(move |s| {
+                if countersign_store::search_words::by_workflow_ready(s.conn())? {
+                    return Ok(0);
+                }
+                let tx = s.write()?;
+                let n = countersign_store::search_words::backfill_by_workflow(&tx, chunk)?;
+                tx.commit().map_err(countersign_store::StoreError::from)?;
+                Ok(n)
+            })
+            .await?;
+        if n == 0 {
+            break;
+        }
     }
     Ok(total)
 }
