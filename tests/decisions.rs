@@ -45,7 +45,7 @@ async fn live_refund(rig: &Rig) -> PendingAction {
     assert_eq!(status, 200, "{body}");
     assert_eq!(rig.sync(200).await.error, None);
     let store = Store::open(&rig.store_path).expect("store");
-    actions::list(store.conn(), Some("pending"))
+    actions::list(store.conn(), Some("pending"), None)
         .expect("actions")
         .into_iter()
         .map(|(_, a)| a)
@@ -447,7 +447,7 @@ async fn an_amount_above_the_cited_policy_is_a_trap_that_blocks_a_plain_approve(
     assert_eq!(status, 200);
     assert_eq!(rig.sync(500).await.error, None);
     let store = Store::open(&rig.store_path).expect("store");
-    let over = actions::list(store.conn(), Some("pending"))
+    let over = actions::list(store.conn(), Some("pending"), None)
         .expect("actions")
         .into_iter()
         .map(|(_, a)| a)

@@ -22,7 +22,7 @@ async fn full_sync_stores_every_run_once() {
     assert!(report.budgets > 0 && report.sources > 0);
 
     let store = Store::open(&rig.store_path).expect("store");
-    let pending = actions::list(store.conn(), None).expect("actions");
+    let pending = actions::list(store.conn(), None, None).expect("actions");
     let served = countersign_tests::backend_revisions(
         &rig.backend.url,
         &rig.backend.token,
@@ -73,7 +73,7 @@ async fn a_run_changed_after_sync_is_replaced_by_its_later_revision() {
     assert_eq!(rig.sync(100).await.error, None);
     let store = Store::open(&rig.store_path).expect("store");
     let now = chrono::Utc::now();
-    let (_, action) = actions::list(store.conn(), Some("pending"))
+    let (_, action) = actions::list(store.conn(), Some("pending"), None)
         .expect("actions")
         .into_iter()
         .find(|(_, a)| a.expires_at > now)

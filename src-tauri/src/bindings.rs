@@ -36,6 +36,7 @@ fn export_types(dir: &Path) -> Result<(), ExportError> {
         runs::Facets,
         countersign_store::overview::Overview,
         approvals::ActionView,
+        approvals::ActionList,
         crate::commands::review_gate::OpenedReview,
         countersign_core::review::ReviewInput,
         countersign_core::review::Warning,

@@ -38,7 +38,7 @@ pub async fn check(app: &AppHandle, state: &Arc<AppState>) {
     let found = with_store(state, |s| {
         let now = chrono::Utc::now();
         let mut items = Vec::new();
-        for (b, a) in countersign_store::actions::list(s.conn(), Some("pending"))? {
+        for (b, a) in countersign_store::actions::list(s.conn(), Some("pending"), None)? {
             if a.risk >= RiskLevel::High && a.effective_status(now) == ActionStatus::Pending {
                 let body = format!(
                     "{} — {} {}",

@@ -198,11 +198,10 @@ async fn deliver_outbox(
 /// Shows the number of pending approvals in the window title.
 async fn update_title(app: &AppHandle, state: &Arc<AppState>) {
     let pending = with_store(state, |s| {
-        let now = chrono::Utc::now();
-        Ok(countersign_store::actions::list(s.conn(), Some("pending"))?
-            .iter()
-            .filter(|(_, a)| a.effective_status(now) == countersign_core::ActionStatus::Pending)
-            .count())
+        Ok(countersign_store::actions::pending_at(
+            s.conn(),
+            chrono::Utc::now(),
+        )?)
     })
     .await
     .unwrap_or(0);

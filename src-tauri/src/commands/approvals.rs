@@ -24,19 +24,32 @@ pub struct ActionView {
     effective_status: ActionStatus,
 }
 
-/// Synced actions, most urgent first, optionally with one stored status.
+/// The most actions [`list_actions`] returns; the list says how many there are beyond them.
+pub const LIST_CAP: u32 = 5_000;
+
+/// A list of actions: the first [`LIST_CAP`] most urgent, and how many match in all.
+#[derive(Serialize, ts_rs::TS)]
+pub struct ActionList {
+    /// Most urgent first.
+    items: Vec<ActionView>,
+    /// Actions with the status asked for (all of them when none was), listed or not.
+    total: u64,
+}
+
+/// Synced actions, most urgent first, optionally with one stored status: at most
+/// [`LIST_CAP`], with the total so the UI says when the list stops short.
 #[tauri::command]
 pub async fn list_actions(
     state: State<'_, Arc<AppState>>,
     status: Option<String>,
-) -> CmdResult<Vec<ActionView>> {
+) -> CmdResult<ActionList> {
     with_store(&state, move |s| {
         let names: HashMap<String, String> = backends::list(s.conn())?
             .into_iter()
             .map(|b| (b.backend_id, b.name))
             .collect();
         let now = chrono::Utc::now();
-        Ok(actions::list(s.conn(), status.as_deref())?
+        let items = actions::list(s.conn(), status.as_deref(), Some(LIST_CAP))?
             .into_iter()
             .map(|(backend_id, action)| ActionView {
                 backend_name: names.get(&backend_id).cloned().unwrap_or_default(),
@@ -44,7 +57,9 @@ pub async fn list_actions(
                 backend_id,
                 action,
             })
-            .collect())
+            .collect();
+        let total = actions::count(s.conn(), status.as_deref())?;
+        Ok(ActionList { items, total })
     })
     .await
 }

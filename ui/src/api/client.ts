@@ -3,7 +3,7 @@
 import { call } from './call';
 import { isOpenableUrl } from '../lib/url';
 import type {
-  ActionItem,
+  ActionList,
   AppInfo,
   BackendEdit,
   BackendView,
@@ -85,8 +85,9 @@ export function getRun(backendId: string, runId: string): Promise<RunDetail> {
   return call(COMMANDS.getRun, { backendId, runId });
 }
 
-/** Actions, optionally filtered by status (null = all). */
-export function listActions(status: string | null): Promise<ActionItem[]> {
+/** Actions, optionally filtered by status (null = all): the most urgent first, at most a cap,
+ * with how many there are in all. */
+export function listActions(status: string | null): Promise<ActionList> {
   return call(COMMANDS.listActions, { status });
 }
 

@@ -745,7 +745,7 @@ fn list_approvals(a: ApprovalsListArgs) -> Result<(), String> {
         return Err(format!("--status {s:?} is not an action status"));
     }
     let store = a.store.open_existing()?;
-    let rows = countersign_store::actions::list(store.conn(), a.status.as_deref())
+    let rows = countersign_store::actions::list(store.conn(), a.status.as_deref(), None)
         .map_err(|e| e.to_string())?;
     let now = chrono::Utc::now();
     for (backend, action) in rows {

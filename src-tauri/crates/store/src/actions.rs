@@ -100,15 +100,38 @@ fn bodies(
 }
 
 /// Actions with a stored status (all when `None`), most urgent first: pending by deadline,
-/// then the rest newest first. Returns (backend id, action).
-pub fn list(conn: &Connection, status: Option<&str>) -> Result<Vec<(String, PendingAction)>> {
+/// then the rest newest first; the first `limit` of them when given (see [`count`] for how
+/// many there are). Returns (backend id, action).
+pub fn list(
+    conn: &Connection,
+    status: Option<&str>,
+    limit: Option<u32>,
+) -> Result<Vec<(String, PendingAction)>> {
     bodies(
         conn,
         "SELECT backend_id, body FROM actions WHERE ?1 IS NULL OR status = ?1
          ORDER BY status <> 'pending', CASE WHEN status = 'pending' THEN expires_at_ms END,
-                  requested_at_ms DESC LIMIT 5000",
-        params![status],
+                  requested_at_ms DESC LIMIT ?2",
+        params![status, limit.map_or(-1, i64::from)],
     )
+}
+
+/// How many actions have a stored status (all when `None`).
+pub fn count(conn: &Connection, status: Option<&str>) -> Result<u64> {
+    let n: i64 = conn
+        .prepare_cached("SELECT count(*) FROM actions WHERE ?1 IS NULL OR status = ?1")?
+        .query_row(params![status], |r| r.get(0))?;
+    Ok(n as u64)
+}
+
+/// How many actions wait for a decision at `now` (pending and not past their deadline).
+pub fn pending_at(conn: &Connection, now: chrono::DateTime<chrono::Utc>) -> Result<u64> {
+    let n: i64 = conn
+        .prepare_cached(
+            "SELECT count(*) FROM actions WHERE status = 'pending' AND expires_at_ms > ?1",
+        )?
+        .query_row([to_ms(now)], |r| r.get(0))?;
+    Ok(n as u64)
 }
 
 /// Every action requested in `[from, to)` (either end open when `None`), oldest first, then
@@ -159,4 +182,54 @@ pub fn get(conn: &Connection, backend_id: &str, action_id: &str) -> Result<Optio
         )
         .optional()?;
     Ok(body.map(|b| serde_json::from_str(&b)).transpose()?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Store;
+    use chrono::{Duration, Utc};
+
+    #[test]
+    fn a_capped_list_keeps_the_most_urgent_and_the_counts_cover_every_action()
+    -> std::result::Result<(), Box<dyn std::error::Error>> {
+        let s = Store::open_in_memory()?;
+        let c = s.conn();
+        let b =
+            crate::backends::upsert(c, "b", "http://127.0.0.1:1", "countersign", false)?.backend_id;
+        let now = Utc::now();
+        // Six pending (one already past its deadline) and four executed.
+        for i in 0..10i64 {
+            let status = if i < 6 { "pending" } else { "executed" };
+            let expires = if i == 5 {
+                now - Duration::minutes(1)
+            } else {
+                now + Duration::hours(10 - i)
+            };
+            let a: PendingAction = serde_json::from_value(serde_json::json!({
+                "action_id": format!("a{i}"), "revision": 1, "run_id": "r", "kind": "issue_refund",
+                "title": "Refund", "target": {"system": "billing", "record_id": "o1"},
+                "risk": "high", "fields": [], "status": status,
+                "requested_at": now - Duration::minutes(i), "expires_at": expires,
+                "updated_at": now,
+            }))?;
+            upsert(c, &b, &a)?;
+        }
+        let ids = |rows: Vec<(String, PendingAction)>| -> Vec<String> {
+            rows.into_iter().map(|(_, a)| a.action_id).collect()
+        };
+        // Pending first by deadline (the expired one is the most urgent of all).
+        assert_eq!(ids(list(c, None, Some(3))?), ["a5", "a4", "a3"]);
+        assert_eq!(list(c, None, None)?.len(), 10);
+        assert_eq!(count(c, None)?, 10);
+        assert_eq!(count(c, Some("executed"))?, 4);
+        assert_eq!(ids(list(c, Some("executed"), Some(2))?), ["a6", "a7"]);
+        assert_eq!(pending_at(c, now)?, 5, "the expired one no longer waits");
+        assert_eq!(
+            pending_at(c, now + Duration::hours(8))?,
+            2,
+            "a deadline reached is past"
+        );
+        Ok(())
+    }
 }

@@ -1,6 +1,7 @@
 // Generated from the Rust sources by src-tauri/src/bindings.rs (scripts/gen-types.sh). Do not edit.
 export type * from './ActionBatch';
 export type * from './ActionItem';
+export type * from './ActionList';
 export type * from './ActionStatus';
 export type * from './ApiError';
 export type * from './AppInfo';

@@ -19,6 +19,19 @@ function batchSiblings(all: readonly ActionItem[], item: ActionItem): ActionItem
   );
 }
 
+/** Says when the list stops short of every action (the command lists the most urgent up to a
+ * cap); nothing when all are listed. */
+export function CappedNote({ shown, total, filtered }: { shown: number; total: number; filtered: boolean }) {
+  if (total <= shown) return null;
+  return (
+    <p className="warn-text" role="status" data-testid="queue-capped" data-shown={shown} data-total={total}>
+      Showing the {shown.toLocaleString('en-US')} most urgent of {total.toLocaleString('en-US')} actions
+      {filtered ? '' : ' (pending first)'}; {(total - shown).toLocaleString('en-US')} more are not listed. Filter by status
+      to see others.
+    </p>
+  );
+}
+
 interface OpenRef {
   backendId: string;
   actionId: string;
@@ -35,13 +48,15 @@ export function ApprovalsView({ onOpenRun }: { onOpenRun: (backendId: string, ru
   const all = useLoad(() => listActions(null), 'actions:all', 'list_actions');
   const backends = useLoad(() => listBackends(), 'backends', 'list_backends');
   const filtered = useLoad(() => (s ? listActions(s) : Promise.resolve(null)), `actions:${status}`, 'list_actions');
-  const { data, loading, loadedAt } = s ? filtered : all;
+  const { data: list, loading, loadedAt } = s ? filtered : all;
+  const data = list?.items ?? null;
+  const allItems = all.data?.items ?? [];
   const now = useNow(1000);
   const items = useMemo(() => sortQueue(data ?? [], now), [data, now]);
   const pending = items.filter((it) => statusAt(it, now) === 'pending').length;
 
   const openItem = open
-    ? ((all.data ?? []).find((i) => i.backend_id === open.backendId && i.action.action_id === open.actionId) ??
+    ? (allItems.find((i) => i.backend_id === open.backendId && i.action.action_id === open.actionId) ??
       (data ?? []).find((i) => i.backend_id === open.backendId && i.action.action_id === open.actionId) ??
       open.snapshot)
     : null;
@@ -52,7 +67,7 @@ export function ApprovalsView({ onOpenRun }: { onOpenRun: (backendId: string, ru
         key={`${open.backendId}/${open.actionId}`}
         item={openItem}
         right={decisionRight(backends.data ?? null, openItem)}
-        siblings={batchSiblings(all.data ?? [], openItem)}
+        siblings={batchSiblings(allItems, openItem)}
         onBack={() => setOpen(null)}
         onOpenRun={onOpenRun}
         onOpenAction={(backendId, actionId) => setOpen({ backendId, actionId, snapshot: null })}
@@ -80,11 +95,12 @@ export function ApprovalsView({ onOpenRun }: { onOpenRun: (backendId: string, ru
         }
       />
       <p className="muted note" data-testid="queue-summary">
-        {data ? `${pending} pending${s ? '' : ` · ${items.length} in total`} — most urgent first.` : ''} Open an item to review each
+        {list ? `${pending} pending${s ? '' : ` · ${list.total} in total`} — most urgent first.` : ''} Open an item to review each
         value before deciding.
       </p>
+      {list ? <CappedNote shown={list.items.length} total={list.total} filtered={s !== null} /> : null}
       <OutboxList
-        items={all.data ?? []}
+        items={allItems}
         onOpen={(backendId, actionId) => setOpen({ backendId, actionId, snapshot: null })}
       />
       {loading && !data ? <p className="muted">Loading…</p> : null}

@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import type { ActionItem, OutboxEntry, PendingAction } from '../../api';
 import { ErrorProvider } from '../../app/errors';
 import { StoreProvider } from '../../app/store';
+import { CappedNote } from './ApprovalsView';
 import { DeliveryState } from './DeliveryState';
 import { FieldReview } from './FieldReview';
 import { QueueTable } from './QueueTable';
@@ -255,5 +256,18 @@ describe('interrupt shapes', () => {
     const html = renderToStaticMarkup(<DeliveryState entry={e} />);
     expect(html).toContain('waiting for 1 other request of this interrupt');
     expect(html).toContain('when all 2 requests of this interrupt are decided');
+  });
+});
+
+describe('the queue at its cap', () => {
+  it('says how many actions are not listed, and nothing when all are', () => {
+    const html = renderToStaticMarkup(<CappedNote shown={5000} total={82693} filtered={false} />);
+    expect(html).toContain('data-testid="queue-capped"');
+    expect(html).toContain('data-total="82693"');
+    expect(html).toContain('5,000 most urgent of 82,693');
+    expect(html).toContain('77,693 more are not listed');
+    expect(html).toContain('pending first');
+    expect(renderToStaticMarkup(<CappedNote shown={12} total={12} filtered={false} />)).toBe('');
+    expect(renderToStaticMarkup(<CappedNote shown={5000} total={5001} filtered />)).not.toContain('pending first');
   });
 });
