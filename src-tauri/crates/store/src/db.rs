@@ -272,22 +272,9 @@ mod tests {
     fn labels_sent_before_0025_are_read_back_from_the_bodies() -> Result<()> {
         let dir = tmp()?;
         let path = dir.path().join("old.db");
-        let before = MIGRATIONS
-            .iter()
-            .position(|(n, _)| *n == 25)
-            .ok_or_else(|| crate::StoreError::Invalid("no migration 0025".into()))?;
         {
-            let mut conn = Connection::open(&path)?;
-            for (_, sql) in &MIGRATIONS[..before] {
-                conn.execute_batch(sql)?;
-            }
-            conn.pragma_update(None, "user_version", before as i64)?;
+            let mut conn = store_before(&path, 25)?;
             let tx = conn.transaction()?;
-            tx.execute(
-                "INSERT INTO backends (backend_id, name, url, kind, added_at_ms)
-                 VALUES ('b', 'b', 'http://127.0.0.1:1', 'countersign', 0)",
-                [],
-            )?;
             for (id, body, at) in [
                 ("r1", r#"{"prompt": "refund-v7", "retrieval": "kb-10"}"#, 1),
                 ("r2", r#"{"prompt": "refund-v8"}"#, 2),
@@ -341,22 +328,9 @@ mod tests {
         )?);
         let dir = tmp()?;
         let path = dir.path().join("old.db");
-        let before = MIGRATIONS
-            .iter()
-            .position(|(n, _)| *n == 29)
-            .ok_or_else(|| crate::StoreError::Invalid("no migration 0029".into()))?;
         {
-            let mut conn = Connection::open(&path)?;
-            for (_, sql) in &MIGRATIONS[..before] {
-                conn.execute_batch(sql)?;
-            }
-            conn.pragma_update(None, "user_version", before as i64)?;
+            let mut conn = store_before(&path, 29)?;
             let tx = conn.transaction()?;
-            tx.execute(
-                "INSERT INTO backends (backend_id, name, url, kind, added_at_ms)
-                 VALUES ('b', 'b', 'http://127.0.0.1:1', 'countersign', 0)",
-                [],
-            )?;
             for (id, workflow, body) in [
                 ("r1", "kyc", r#"{"inputs": {"doc": "Passport scan"}}"#),
                 ("r2", "refunds", r#"{"inputs": {"note": "refund café"}}"#),
@@ -396,6 +370,25 @@ mod tests {
         }
         tx.commit()?;
         Ok(())
+    }
+
+    /// A store at `path` with the migrations before `migration` applied and backend `b`.
+    fn store_before(path: &Path, migration: u32) -> Result<Connection> {
+        let before = MIGRATIONS
+            .iter()
+            .position(|(n, _)| *n == migration)
+            .ok_or_else(|| crate::StoreError::Invalid(format!("no migration {migration}")))?;
+        let conn = Connection::open(path)?;
+        for (_, sql) in &MIGRATIONS[..before] {
+            conn.execute_batch(sql)?;
+        }
+        conn.pragma_update(None, "user_version", before as i64)?;
+        conn.execute(
+            "INSERT INTO backends (backend_id, name, url, kind, added_at_ms)
+             VALUES ('b', 'b', 'http://127.0.0.1:1', 'countersign', 0)",
+            [],
+        )?;
+        Ok(conn)
     }
 
     fn tmp() -> Result<tempfile::TempDir> {

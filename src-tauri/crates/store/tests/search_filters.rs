@@ -154,6 +154,15 @@ fn matches(backend: &str, r: &Run, q: &RunQuery) -> bool {
         && (!q.cites_stale || r.citations.iter().any(|c| c.deprecated))
 }
 
+/// The plain-scan answer for `q` over `all`: matching run ids, newest-synced first.
+fn scanned<'a>(all: &'a [(String, Run)], q: &RunQuery) -> Vec<&'a str> {
+    all.iter()
+        .rev()
+        .filter(|(b, r)| matches(b, r, q))
+        .map(|(_, r)| r.run_id.as_str())
+        .collect()
+}
+
 const RUNS: u64 = 600;
 
 /// A store of [`RUNS`] runs over two backends: even runs indexed as stored, odd runs queued
@@ -386,12 +395,7 @@ fn every_search_and_filter_combination_matches_a_plain_scan() -> Result<()> {
                 limit: Some(1000),
                 ..filter.clone()
             };
-            let want: Vec<&str> = all
-                .iter()
-                .rev()
-                .filter(|(b, r)| matches(b, r, &q))
-                .map(|(_, r)| r.run_id.as_str())
-                .collect();
+            let want = scanned(&all, &q);
             let page = runs::list(c, &q)?;
             let got: Vec<&str> = page.items.iter().map(|r| r.run_id.as_str()).collect();
             assert_eq!(got, want, "search {search:?} with {name}");
@@ -531,12 +535,7 @@ fn workflow_searches_match_a_plain_scan(
                 limit: Some(1000),
                 ..Default::default()
             };
-            let want: Vec<&str> = all
-                .iter()
-                .rev()
-                .filter(|(b, r)| matches(b, r, &q))
-                .map(|(_, r)| r.run_id.as_str())
-                .collect();
+            let want = scanned(all, &q);
             let got = runs::list(c, &q)?;
             let got: Vec<&str> = got.items.iter().map(|r| r.run_id.as_str()).collect();
             assert_eq!(got, want, "{search:?} in {wf}");
