@@ -48,7 +48,7 @@ const MIGRATIONS: &[(u32, &str)] = &[
     ),
     (
         29,
-        include_str!("../migrations/0029_search_words_by_workflow.sql"),
+        include_str!("../migrations/0029_search_words_by_facet.sql"),
     ),
 ];
 
@@ -318,12 +318,12 @@ mod tests {
         Ok(())
     }
 
-    /// A store made before migration 0029 holding runs: the workflows' search vocabulary is
+    /// A store made before migration 0029 holding runs: the facets' search vocabulary is
     /// not used until the background pass has read those runs in; a new store uses it at once.
     #[test]
-    fn runs_stored_before_0029_are_read_into_the_workflow_vocabulary() -> Result<()> {
+    fn runs_stored_before_0029_are_read_into_the_facet_vocabulary() -> Result<()> {
         use crate::search_words;
-        assert!(search_words::by_workflow_ready(
+        assert!(search_words::by_facet_ready(
             Store::open_in_memory()?.conn()
         )?);
         let dir = tmp()?;
@@ -349,13 +349,20 @@ mod tests {
             tx.commit()?;
         }
         let mut store = Store::open(&path)?;
-        assert!(!search_words::by_workflow_ready(store.conn())?);
+        assert!(!search_words::by_facet_ready(store.conn())?);
         let tx = store.write()?;
-        assert_eq!(search_words::backfill_by_workflow(&tx, 2)?, 2);
-        assert!(!search_words::by_workflow_ready(&tx)?);
-        assert_eq!(search_words::backfill_by_workflow(&tx, 2)?, 1);
-        assert_eq!(search_words::backfill_by_workflow(&tx, 2)?, 0);
-        assert!(search_words::by_workflow_ready(&tx)?);
+        assert_eq!(search_words::backfill_by_facet(&tx, 2)?, 2);
+        assert!(!search_words::by_facet_ready(&tx)?);
+        assert_eq!(search_words::backfill_by_facet(&tx, 2)?, 1);
+        assert_eq!(search_words::backfill_by_facet(&tx, 2)?, 0);
+        assert!(search_words::by_facet_ready(&tx)?);
+        let success = search_words::outcome_facet("success");
+        assert!(search_words::in_facet(&tx, &success, "passport")?);
+        assert!(!search_words::in_facet(
+            &tx,
+            &search_words::outcome_facet("fail"),
+            "passport"
+        )?);
         for (workflow, word, present) in [
             ("kyc", "passport", true),
             ("kyc", "verified", true),
@@ -363,7 +370,7 @@ mod tests {
             ("refunds", "cafe", true),
         ] {
             assert_eq!(
-                search_words::in_workflow(&tx, workflow, word)?,
+                search_words::in_facet(&tx, &search_words::workflow_facet(workflow), word)?,
                 present,
                 "{word} in {workflow}"
             );

@@ -216,7 +216,7 @@ fn store_run(
             conn.prepare_cached("INSERT INTO run_fts (rowid, text) VALUES (?1, ?2)")?
                 .execute(rusqlite::params![rid, text])?;
             let mut words = crate::search_words::Words::default();
-            words.add(&run.workflow, &text);
+            words.add(&run.workflow, run.outcome.as_str(), &text);
             words.store(conn)?;
         }
         None => {
@@ -494,9 +494,16 @@ fn plan(conn: &Connection, q: &RunQuery) -> Result<Plan> {
     if q.cites_stale {
         clauses.push("r.citation_warnings > 0");
     }
-    let workflow = q.workflow.as_deref().filter(|w| !w.is_empty());
+    let set_value = |v: &Option<String>| v.clone().filter(|v| !v.is_empty());
+    let facets: Vec<String> = [
+        set_value(&q.workflow).map(|w| crate::search_words::workflow_facet(&w)),
+        set_value(&q.outcome).map(|o| crate::search_words::outcome_facet(&o)),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
     let (words, no_run) = match q.search.as_deref() {
-        Some(typed) => match crate::search::fts_match_in(conn, typed, workflow)? {
+        Some(typed) => match crate::search::fts_match_in(conn, typed, &facets)? {
             Matched::Query(m) => (Some(m), false),
             Matched::NoRun => (None, true),
             Matched::Nothing => (None, false),
@@ -504,7 +511,7 @@ fn plan(conn: &Connection, q: &RunQuery) -> Result<Plan> {
         None => (None, false),
     };
     if no_run {
-        // A typed word the workflow's runs never contain: nothing to walk.
+        // A typed word the filtered workflow's or outcome's runs never contain.
         clauses.push("0");
     }
     let fts = match words {

@@ -268,8 +268,8 @@ pub fn index_pending(conn: &rusqlite::Connection, max: u32) -> crate::Result<usi
     let mut last = None;
     let mut n = 0;
     let mut failed = None;
-    indexed_texts(conn, QUEUED, max, |rid, workflow, text| {
-        words.add(workflow, text);
+    indexed_texts(conn, QUEUED, max, |rid, facets, text| {
+        words.add(facets.workflow, facets.outcome, text);
         if failed.is_none()
             && let Err(e) = insert.execute(rusqlite::params![rid, text])
         {
@@ -293,14 +293,20 @@ pub fn index_pending(conn: &rusqlite::Connection, max: u32) -> crate::Result<usi
 /// [`indexed_texts`] over the runs queued for indexing.
 const QUEUED: (i64, i64) = (-1, -1);
 
+/// The facets of a run the search vocabulary is kept by.
+pub(crate) struct TextFacets<'a> {
+    pub workflow: &'a str,
+    pub outcome: &'a str,
+}
+
 /// Hands `each` the indexed text (searchable words and filter markers) of up to `max` runs,
-/// by rid, with the run's workflow: the runs queued for indexing when `range` is [`QUEUED`],
+/// by rid, with the run's facets: the runs queued for indexing when `range` is [`QUEUED`],
 /// else those with `range.0 < rid <= range.1`.
 pub(crate) fn indexed_texts(
     conn: &rusqlite::Connection,
     range: (i64, i64),
     max: u32,
-    mut each: impl FnMut(i64, &str, &str),
+    mut each: impl FnMut(i64, TextFacets<'_>, &str),
 ) -> crate::Result<()> {
     const COLUMNS: &str = "r.rid, r.body, r.backend_id, r.tenant, r.workflow, r.outcome, r.model,
         r.user_id, r.cost_micros, r.started_at_ms, r.policy_failures, r.citation_warnings";
@@ -318,13 +324,13 @@ pub(crate) fn indexed_texts(
     let mut rows = st.query(rusqlite::params![range.0, range.1, max])?;
     while let Some(r) = rows.next()? {
         let mut text = run_text_json(text_at(r, 1)?)?;
-        let workflow = text_at(r, 4)?;
+        let (workflow, outcome) = (text_at(r, 4)?, text_at(r, 5)?);
         text.push_str(&crate::search_filters::markers(
             &crate::search_filters::RunFacets {
                 backend_id: text_at(r, 2)?,
                 tenant: text_at(r, 3)?,
                 workflow,
-                outcome: text_at(r, 5)?,
+                outcome,
                 model: text_at(r, 6)?,
                 user_id: text_at(r, 7)?,
                 cost_micros: r.get(8)?,
@@ -333,7 +339,7 @@ pub(crate) fn indexed_texts(
                 citation_warnings: r.get(11)?,
             },
         ));
-        each(r.get(0)?, workflow, &text);
+        each(r.get(0)?, TextFacets { workflow, outcome }, &text);
     }
     Ok(())
 }
@@ -424,7 +430,7 @@ pub const MAX_SPELLED_OUT: usize = 48;
 /// of the index that start with it (read from the index's vocabulary, [`MAX_SPELLED_OUT`] at
 /// most; more, or a word the tokenizer would fold beyond ASCII case, stays an FTS5 prefix).
 pub fn fts_match(conn: &rusqlite::Connection, input: &str) -> crate::Result<Option<String>> {
-    Ok(match fts_match_in(conn, input, None)? {
+    Ok(match fts_match_in(conn, input, &[])? {
         Matched::Query(q) => Some(q),
         Matched::Nothing | Matched::NoRun => None,
     })
@@ -435,50 +441,54 @@ pub fn fts_match(conn: &rusqlite::Connection, input: &str) -> crate::Result<Opti
 pub enum Matched {
     /// Nothing typed to search for.
     Nothing,
-    /// No run can match: a typed word that runs of the filtered workflow never contain.
+    /// No run can match: a typed word that runs of the filtered workflow or outcome never
+    /// contain.
     NoRun,
     /// This FTS5 query.
     Query(String),
 }
 
-/// [`fts_match`] for runs of `workflow` (when the run list filters on one): prefixes are
-/// spelled out into the words of that workflow's runs only, and a word its runs never contain
-/// answers [`Matched::NoRun`] at once. FTS5 would find that by intersecting the word's row list
-/// with the workflow's, both long when both are common (tens of ms over a million runs).
+/// [`fts_match`] for runs of the `facets` the run list filters on (see
+/// [`crate::search_words::workflow_facet`], [`crate::search_words::outcome_facet`]): prefixes
+/// are spelled out into the words those runs contain, and a word they never contain answers
+/// [`Matched::NoRun`] at once. FTS5 would find that by intersecting the word's row list with the
+/// filter's, both long when both are common (tens of ms over a million runs).
 pub fn fts_match_in(
     conn: &rusqlite::Connection,
     input: &str,
-    workflow: Option<&str>,
+    facets: &[String],
 ) -> crate::Result<Matched> {
     let terms = terms(input);
-    let scoped = match workflow {
-        Some(w) if crate::search_words::by_workflow_ready(conn)? => Some(w),
-        _ => None,
-    };
+    let scoped = !facets.is_empty() && crate::search_words::by_facet_ready(conn)?;
     let mut parts = Vec::with_capacity(terms.len());
     for t in &terms {
         let word = quoted(&t.word);
         // Words the vocabulary holds: ASCII with a letter (see crate::search_words).
         let in_vocabulary = t.word.is_ascii() && t.word.bytes().any(|b| b.is_ascii_alphabetic());
-        if let (Some(wf), true) = (scoped, in_vocabulary) {
+        if scoped && in_vocabulary {
             let folded = t.word.to_ascii_lowercase();
             if !t.prefix {
-                if !crate::search_words::in_workflow(conn, wf, &folded)? {
-                    return Ok(Matched::NoRun);
+                for f in facets {
+                    if !crate::search_words::in_facet(conn, f, &folded)? {
+                        return Ok(Matched::NoRun);
+                    }
                 }
                 parts.push(word);
                 continue;
             }
-            let words =
-                crate::search_words::starting_in_workflow(conn, wf, &folded, MAX_SPELLED_OUT + 2)?;
-            match words.len() {
-                0 => return Ok(Matched::NoRun),
-                1 => parts.push(quoted(&words[0])),
-                n if n <= MAX_SPELLED_OUT + 1 => {
+            match crate::search_words::starting_in_facets(
+                conn,
+                facets,
+                &folded,
+                MAX_SPELLED_OUT + 1,
+            )? {
+                Some(words) if words.is_empty() => return Ok(Matched::NoRun),
+                Some(words) if words.len() == 1 => parts.push(quoted(&words[0])),
+                Some(words) => {
                     let alternatives: Vec<String> = words.iter().map(|w| quoted(w)).collect();
                     parts.push(format!("({})", alternatives.join(" OR ")));
                 }
-                _ => parts.push(format!("{word}*")),
+                None => parts.push(format!("{word}*")),
             }
             continue;
         }

@@ -13,82 +13,103 @@
 //! kept: a typed number stays an FTS5 prefix, and run, ticket and amount numbers would make
 //! most of the table. Words are never removed: a word whose runs are gone spells out to
 //! nothing.
+//!
+//! Beside it, the vocabulary by facet (`run_word_facets`): which words occur in runs of which
+//! workflow, and of which outcome. A search filtered on either spells a prefix out into the
+//! words of those runs only, and knows at once that a word they never contain matches nothing.
 
 use crate::error::Result;
 use rusqlite::{Connection, OptionalExtension};
 use std::collections::{HashMap, HashSet};
 
-/// The distinct words of a batch of indexed texts, by the workflow of their run.
-#[derive(Default)]
-pub struct Words {
-    by_workflow: HashMap<String, Chunks>,
+/// The facet key of runs whose workflow is `workflow`.
+pub fn workflow_facet(workflow: &str) -> String {
+    format!("w:{workflow}")
 }
 
-/// One workflow's words: ASCII ones folded here, the others as found (folded when stored).
+/// The facet key of runs whose outcome is `outcome`.
+pub fn outcome_facet(outcome: &str) -> String {
+    format!("o:{outcome}")
+}
+
+/// The distinct words of a batch of indexed texts, by the facets (workflow, outcome) of their
+/// run.
+#[derive(Default)]
+pub struct Words {
+    by_facet: HashMap<String, Chunks>,
+    key: String,
+}
+
+/// One facet's words: ASCII ones folded here, the others as found (folded when stored).
 #[derive(Default)]
 struct Chunks {
     ascii: HashSet<String>,
     other: HashSet<String>,
 }
 
-impl Words {
-    /// Adds the words of `text`, the indexed text of a run of `workflow`.
-    pub fn add(&mut self, workflow: &str, text: &str) {
-        let chunks = match self.by_workflow.get_mut(workflow) {
-            Some(c) => c,
-            None => self.by_workflow.entry(workflow.to_string()).or_default(),
-        };
-        for chunk in text.split(|c: char| c.is_ascii() && !c.is_ascii_alphanumeric()) {
-            if chunk.is_empty() {
-                continue;
+impl Chunks {
+    fn add(&mut self, chunk: &str) {
+        if !chunk.is_ascii() {
+            if !self.other.contains(chunk) {
+                self.other.insert(chunk.to_string());
             }
-            if !chunk.is_ascii() {
-                if !chunks.other.contains(chunk) {
-                    chunks.other.insert(chunk.to_string());
-                }
-            } else if chunk.bytes().any(|b| b.is_ascii_alphabetic()) {
-                if chunk.bytes().any(|b| b.is_ascii_uppercase()) {
-                    chunks.ascii.insert(chunk.to_ascii_lowercase());
-                } else if !chunks.ascii.contains(chunk) {
-                    chunks.ascii.insert(chunk.to_string());
-                }
+        } else if chunk.bytes().any(|b| b.is_ascii_alphabetic()) {
+            if chunk.bytes().any(|b| b.is_ascii_uppercase()) {
+                self.ascii.insert(chunk.to_ascii_lowercase());
+            } else if !self.ascii.contains(chunk) {
+                self.ascii.insert(chunk.to_string());
+            }
+        }
+    }
+}
+
+impl Words {
+    /// Adds the words of `text`, the indexed text of a run of `workflow` with `outcome`.
+    pub fn add(&mut self, workflow: &str, outcome: &str, text: &str) {
+        let chunks: Vec<&str> = text
+            .split(|c: char| c.is_ascii() && !c.is_ascii_alphanumeric())
+            .filter(|c| !c.is_empty())
+            .collect();
+        for (kind, value) in [("w:", workflow), ("o:", outcome)] {
+            self.key.clear();
+            self.key.push_str(kind);
+            self.key.push_str(value);
+            let facet = match self.by_facet.get_mut(self.key.as_str()) {
+                Some(f) => f,
+                None => self.by_facet.entry(self.key.clone()).or_default(),
+            };
+            for chunk in &chunks {
+                facet.add(chunk);
             }
         }
     }
 
-    /// Adds the words to the vocabulary and to their workflows' vocabularies, in the caller's
+    /// Adds the words to the vocabulary and to their facets' vocabularies, in the caller's
     /// transaction.
     pub fn store(&self, conn: &Connection) -> Result<()> {
         let mut word = conn.prepare_cached("INSERT OR IGNORE INTO run_words (term) VALUES (?1)")?;
-        let mut pair = conn.prepare_cached(
-            "INSERT OR IGNORE INTO run_word_workflows (workflow, term) VALUES (?1, ?2)",
-        )?;
         let mut seen: HashSet<&str> = HashSet::new();
-        for (workflow, chunks) in &self.by_workflow {
+        for chunks in self.by_facet.values() {
             for w in &chunks.ascii {
                 if seen.insert(w) {
                     word.execute([w])?;
                 }
-                pair.execute([workflow, w])?;
-            }
-            if !chunks.other.is_empty() {
-                fold_through_tokenizer(conn, workflow, &chunks.other)?;
             }
         }
-        Ok(())
+        self.store_by_facet(conn)
     }
 
-    /// Adds only the workflows' vocabularies (for runs whose words are in `run_words` already).
-    fn store_by_workflow(&self, conn: &Connection) -> Result<()> {
+    /// Adds only the facets' vocabularies (and the non-ASCII words to both).
+    fn store_by_facet(&self, conn: &Connection) -> Result<()> {
         let mut pair = conn.prepare_cached(
-            "INSERT OR IGNORE INTO run_word_workflows (workflow, term) VALUES (?1, ?2)",
+            "INSERT OR IGNORE INTO run_word_facets (facet, term) VALUES (?1, ?2)",
         )?;
-        for (workflow, chunks) in &self.by_workflow {
+        for (facet, chunks) in &self.by_facet {
             for w in &chunks.ascii {
-                pair.execute([workflow, w])?;
+                pair.execute([facet, w])?;
             }
             if !chunks.other.is_empty() {
-                fold_through_tokenizer(conn, workflow, &chunks.other)?;
+                fold_through_tokenizer(conn, facet, &chunks.other)?;
             }
         }
         Ok(())
@@ -97,13 +118,9 @@ impl Words {
 
 /// Words of chunks with non-ASCII characters, as the index's tokenizer makes them (split on
 /// Unicode separators, accents removed, lower case): indexed in a temporary table and read
-/// back from its vocabulary into both vocabularies. Words that stay non-ASCII are not kept (a
-/// typed non-ASCII word is matched by FTS5's own prefix).
-fn fold_through_tokenizer(
-    conn: &Connection,
-    workflow: &str,
-    chunks: &HashSet<String>,
-) -> Result<()> {
+/// back from its vocabulary into the vocabulary and `facet`'s. Words that stay non-ASCII are
+/// not kept (a typed non-ASCII word is matched by FTS5's own prefix).
+fn fold_through_tokenizer(conn: &Connection, facet: &str, chunks: &HashSet<String>) -> Result<()> {
     conn.execute_batch(
         "CREATE VIRTUAL TABLE IF NOT EXISTS temp.word_batch USING fts5(
              text, detail = none, tokenize = 'unicode61 remove_diacritics 2');
@@ -124,61 +141,77 @@ fn fold_through_tokenizer(
     )?
     .execute([])?;
     conn.prepare_cached(
-        "INSERT OR IGNORE INTO run_word_workflows (workflow, term)
+        "INSERT OR IGNORE INTO run_word_facets (facet, term)
          SELECT ?1, term FROM temp.word_batch_terms
          WHERE term GLOB '*[a-z]*' AND NOT term GLOB '*[^a-z0-9]*'",
     )?
-    .execute([workflow])?;
+    .execute([facet])?;
     conn.prepare_cached("DELETE FROM temp.word_batch")?
         .execute([])?;
     Ok(())
 }
 
-/// Whether the workflows' vocabularies hold every indexed run's words: false while runs
-/// indexed before they existed are still being read in ([`backfill_by_workflow`]).
-pub fn by_workflow_ready(conn: &Connection) -> Result<bool> {
+/// Whether the facets' vocabularies hold every indexed run's words: false while runs indexed
+/// before they existed are still being read in ([`backfill_by_facet`]).
+pub fn by_facet_ready(conn: &Connection) -> Result<bool> {
     Ok(conn
-        .prepare_cached("SELECT 1 FROM run_word_workflows_backfill")?
+        .prepare_cached("SELECT 1 FROM run_word_facets_backfill")?
         .query_row([], |_| Ok(()))
         .optional()?
         .is_none())
 }
 
-/// Whether runs of `workflow` contain the word `folded` (lower-case ASCII).
-pub fn in_workflow(conn: &Connection, workflow: &str, folded: &str) -> Result<bool> {
+/// Whether runs of `facet` contain the word `folded` (lower-case ASCII).
+pub fn in_facet(conn: &Connection, facet: &str, folded: &str) -> Result<bool> {
     Ok(conn
-        .prepare_cached("SELECT 1 FROM run_word_workflows WHERE workflow = ?1 AND term = ?2")?
-        .query_row([workflow, folded], |_| Ok(()))
+        .prepare_cached("SELECT 1 FROM run_word_facets WHERE facet = ?1 AND term = ?2")?
+        .query_row([facet, folded], |_| Ok(()))
         .optional()?
         .is_some())
 }
 
-/// The words of `workflow`'s runs that start with `folded` (lower-case ASCII), itself
-/// included, at most `limit`.
-pub fn starting_in_workflow(
+/// The words that start with `folded` (lower-case ASCII), itself included, and occur in runs
+/// of every one of `facets` (at least one), in order; `None` when the first facet has more
+/// than `limit` of them.
+pub fn starting_in_facets(
     conn: &Connection,
-    workflow: &str,
+    facets: &[String],
     folded: &str,
     limit: usize,
-) -> Result<Vec<String>> {
+) -> Result<Option<Vec<String>>> {
+    let Some((first, rest)) = facets.split_first() else {
+        return Ok(None);
+    };
     let mut st = conn.prepare_cached(
-        "SELECT term FROM run_word_workflows
-         WHERE workflow = ?1 AND term >= ?2 AND term < ?3 LIMIT ?4",
+        "SELECT term FROM run_word_facets
+         WHERE facet = ?1 AND term >= ?2 AND term < ?3 LIMIT ?4",
     )?;
     let words = st
         .query_map(
-            rusqlite::params![workflow, folded, after_prefix(folded), limit as i64],
+            rusqlite::params![first, folded, after_prefix(folded), limit as i64 + 1],
             |r| r.get::<_, String>(0),
         )?
         .collect::<rusqlite::Result<Vec<_>>>()?;
-    Ok(words)
+    if words.len() > limit {
+        return Ok(None);
+    }
+    let mut kept = Vec::with_capacity(words.len());
+    'word: for w in words {
+        for f in rest {
+            if !in_facet(conn, f, &w)? {
+                continue 'word;
+            }
+        }
+        kept.push(w);
+    }
+    Ok(Some(kept))
 }
 
-/// Reads up to `max` runs indexed before the workflows' vocabularies existed into them, oldest
-/// first; call in a transaction, repeatedly, until it returns 0 (then [`by_workflow_ready`]).
-pub fn backfill_by_workflow(conn: &Connection, max: u32) -> Result<usize> {
+/// Reads up to `max` runs indexed before the facets' vocabularies existed into them, oldest
+/// first; call in a transaction, repeatedly, until it returns 0 (then [`by_facet_ready`]).
+pub fn backfill_by_facet(conn: &Connection, max: u32) -> Result<usize> {
     let Some((next, to)) = conn
-        .prepare_cached("SELECT next_rid, to_rid FROM run_word_workflows_backfill")?
+        .prepare_cached("SELECT next_rid, to_rid FROM run_word_facets_backfill")?
         .query_row([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?)))
         .optional()?
     else {
@@ -187,19 +220,19 @@ pub fn backfill_by_workflow(conn: &Connection, max: u32) -> Result<usize> {
     let mut words = Words::default();
     let mut last = None;
     let mut n = 0;
-    crate::search::indexed_texts(conn, (next, to), max, |rid, workflow, text| {
-        words.add(workflow, text);
+    crate::search::indexed_texts(conn, (next, to), max, |rid, facets, text| {
+        words.add(facets.workflow, facets.outcome, text);
         last = Some(rid);
         n += 1;
     })?;
-    words.store_by_workflow(conn)?;
+    words.store_by_facet(conn)?;
     match last {
         Some(last) if last < to => {
-            conn.prepare_cached("UPDATE run_word_workflows_backfill SET next_rid = ?1")?
+            conn.prepare_cached("UPDATE run_word_facets_backfill SET next_rid = ?1")?
                 .execute([last])?;
         }
         _ => {
-            conn.prepare_cached("DELETE FROM run_word_workflows_backfill")?
+            conn.prepare_cached("DELETE FROM run_word_facets_backfill")?
                 .execute([])?;
         }
     }
@@ -250,7 +283,7 @@ mod tests {
         let conn = store.conn();
         let text = "Refund_request ESCALATED zd_883190 Ünïcode café—naïve don’t 42 x9 kb-101";
         let mut w = Words::default();
-        w.add("refund_request", text);
+        w.add("refund_request", "success", text);
         w.store(conn)?;
         // The index's own words for the same text (letters, ASCII): the vocabulary matches.
         conn.execute_batch(

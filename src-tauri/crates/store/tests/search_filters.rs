@@ -32,8 +32,9 @@ fn make(i: u64, rev: u64) -> Run {
     } else {
         ""
     };
-    // A word only one workflow's runs contain.
+    // A word only one workflow's runs contain, and one only denied runs contain.
     let kyc = if k % 3 == 2 { " passport_scan" } else { "" };
+    let denied = if k % 4 == 3 { " chargeback" } else { "" };
     Run {
         run_id: format!("r{i}"),
         revision: 1 + rev,
@@ -43,7 +44,7 @@ fn make(i: u64, rev: u64) -> Run {
         workflow: WORKFLOWS[(k % 3) as usize].into(),
         workflow_version: "v1".into(),
         model: ["gpt-4.1-mini", "claude-sonnet", "llama"][(k / 3 % 3) as usize].into(),
-        inputs: json!({"ticket": format!("zd_{i}"), "note": format!("order{rare}{escalation}{kyc}")}),
+        inputs: json!({"ticket": format!("zd_{i}"), "note": format!("order{rare}{escalation}{kyc}{denied}")}),
         tool_calls: vec![ToolCall {
             call_id: "c1".into(),
             parent_id: None,
@@ -471,7 +472,7 @@ fn prefixes_are_spelled_out_into_the_words_that_start_them() -> Result<()> {
             "INSERT INTO run_fts (rowid, text) VALUES (?1, ?2)",
             rusqlite::params![i as i64 + 1, t],
         )?;
-        words.add("support_triage", t);
+        words.add("support_triage", "success", t);
     }
     words.store(c)?;
     let spelled = |s: &str| -> Result<Option<String>> { search::fts_match(c, s) };
@@ -518,41 +519,54 @@ fn prefixes_are_spelled_out_into_the_words_that_start_them() -> Result<()> {
     Ok(())
 }
 
-/// Every workflow-filtered search of [`every_search_and_filter_combination_matches_a_plain_scan`]'s
-/// words, against the plain scan.
-fn workflow_searches_match_a_plain_scan(
+/// Searches filtered on a workflow, an outcome or both, against the plain scan; returns how
+/// many came back empty.
+fn facet_searches_match_a_plain_scan(
     c: &rusqlite::Connection,
     all: &[(String, Run)],
 ) -> Result<usize> {
     let mut empty = 0;
-    for wf in WORKFLOWS {
-        for search in [
-            "passport", "passp", "pass", "refund", "escalat", "quasar", "30 da", "zd_1",
-        ] {
-            let q = RunQuery {
-                search: Some(search.into()),
-                workflow: Some(wf.into()),
-                limit: Some(1000),
-                ..Default::default()
-            };
-            let want = scanned(all, &q);
-            let got = runs::list(c, &q)?;
-            let got: Vec<&str> = got.items.iter().map(|r| r.run_id.as_str()).collect();
-            assert_eq!(got, want, "{search:?} in {wf}");
-            empty += usize::from(want.is_empty());
+    let workflows = WORKFLOWS.iter().map(|w| Some(w.to_string())).chain([None]);
+    for wf in workflows {
+        let outcomes = OUTCOMES
+            .iter()
+            .map(|o| Some(o.as_str().to_string()))
+            .chain([Some("budget_stopped".to_string()), None]);
+        for outcome in outcomes {
+            if wf.is_none() && outcome.is_none() {
+                continue;
+            }
+            for search in [
+                "passport", "passp", "pass", "chargeb", "refund", "escalat", "quasar", "30 da",
+                "zd_1",
+            ] {
+                let q = RunQuery {
+                    search: Some(search.into()),
+                    workflow: wf.clone(),
+                    outcome: outcome.clone(),
+                    limit: Some(1000),
+                    ..Default::default()
+                };
+                let want = scanned(all, &q);
+                let got = runs::list(c, &q)?;
+                let got: Vec<&str> = got.items.iter().map(|r| r.run_id.as_str()).collect();
+                assert_eq!(got, want, "{search:?} in {wf:?} / {outcome:?}");
+                empty += usize::from(want.is_empty());
+            }
         }
     }
     Ok(empty)
 }
 
 #[test]
-fn a_word_a_workflow_never_contains_is_known_absent_there_and_older_stores_catch_up() -> Result<()>
-{
+fn a_word_runs_of_a_workflow_or_outcome_never_contain_is_known_absent_and_older_stores_catch_up()
+-> Result<()> {
     use countersign_store::search_words;
     let (store, all) = store()?;
     let c = store.conn();
-    assert!(search_words::by_workflow_ready(c)?);
-    let scoped = |typed: &str, wf: &str| search::fts_match_in(c, typed, Some(wf));
+    assert!(search_words::by_facet_ready(c)?);
+    let scoped =
+        |typed: &str, wf: &str| search::fts_match_in(c, typed, &[search_words::workflow_facet(wf)]);
     assert_eq!(
         scoped("passport", "refund_request")?,
         search::Matched::NoRun
@@ -566,45 +580,62 @@ fn a_word_a_workflow_never_contains_is_known_absent_there_and_older_stores_catch
         search::Matched::Query("\"passport\"".into()),
         "spelled out into the workflow's words"
     );
+    let denied_in = |typed: &str, outcome: &str| {
+        search::fts_match_in(c, typed, &[search_words::outcome_facet(outcome)])
+    };
+    assert_eq!(denied_in("chargeback", "success")?, search::Matched::NoRun);
+    assert!(matches!(
+        denied_in("chargeb", "denied")?,
+        search::Matched::Query(_)
+    ));
+    // Both facets: a word must be in the runs of each.
+    let both = [
+        search_words::workflow_facet("kyc_check"),
+        search_words::outcome_facet("success"),
+    ];
+    assert!(matches!(
+        search::fts_match_in(c, "passp", &both)?,
+        search::Matched::Query(_)
+    ));
     // Numbers are not in the vocabulary: left to the index.
     assert!(matches!(
         scoped("883190", "kyc_check")?,
         search::Matched::Query(_)
     ));
     assert!(
-        workflow_searches_match_a_plain_scan(c, &all)? > 0,
+        facet_searches_match_a_plain_scan(c, &all)? > 0,
         "some are empty"
     );
 
     // A store from before the workflows' vocabularies: searches answer as before until the
     // background pass has read every run in.
     let pairs = |c: &rusqlite::Connection| -> Result<Vec<(String, String)>> {
-        let mut st = c.prepare("SELECT workflow, term FROM run_word_workflows ORDER BY 1, 2")?;
+        let mut st = c.prepare("SELECT facet, term FROM run_word_facets ORDER BY 1, 2")?;
         Ok(st
             .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
             .collect::<rusqlite::Result<_>>()?)
     };
     let built = pairs(c)?;
     c.execute_batch(
-        "DELETE FROM run_word_workflows;
-         INSERT INTO run_word_workflows_backfill (next_rid, to_rid) SELECT 0, max(rid) FROM runs;",
+        "DELETE FROM run_word_facets;
+         INSERT INTO run_word_facets_backfill (next_rid, to_rid) SELECT 0, max(rid) FROM runs;",
     )?;
-    assert!(!search_words::by_workflow_ready(c)?);
+    assert!(!search_words::by_facet_ready(c)?);
     assert!(matches!(
         scoped("passport", "refund_request")?,
         search::Matched::Query(_)
     ));
-    workflow_searches_match_a_plain_scan(c, &all)?;
+    facet_searches_match_a_plain_scan(c, &all)?;
     let mut read = 0;
     loop {
-        let n = search_words::backfill_by_workflow(c, 37)?;
+        let n = search_words::backfill_by_facet(c, 37)?;
         if n == 0 {
             break;
         }
         read += n;
     }
     assert_eq!(read as u64, RUNS, "every run read once");
-    assert!(search_words::by_workflow_ready(c)?);
+    assert!(search_words::by_facet_ready(c)?);
     let again = pairs(c)?;
     assert!(
         again.iter().all(|p| built.contains(p)),
@@ -613,12 +644,12 @@ fn a_word_a_workflow_never_contains_is_known_absent_there_and_older_stores_catch
     assert!(
         again
             .iter()
-            .any(|(w, t)| w == "kyc_check" && t == "passport")
+            .any(|(f, t)| f == "w:kyc_check" && t == "passport")
     );
     assert_eq!(
         scoped("passport", "refund_request")?,
         search::Matched::NoRun
     );
-    workflow_searches_match_a_plain_scan(c, &all)?;
+    facet_searches_match_a_plain_scan(c, &all)?;
     Ok(())
 }

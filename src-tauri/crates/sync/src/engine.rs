@@ -218,7 +218,7 @@ async fn fetch_plan<T: Record + Send + 'static>(
 
 /// Indexes runs that sync stored for full-text search, `chunk` per transaction, until none are
 /// left or `cancel` is set, then reads runs indexed before the search vocabulary had
-/// workflows into it ([`countersign_store::search_words::backfill_by_workflow`]). Returns how
+/// facets into it ([`countersign_store::search_words::backfill_by_facet`]). Returns how
 /// many runs were indexed.
 pub async fn index_search(
     store_path: &Path,
@@ -241,16 +241,16 @@ pub async fn index_search(
         }
         total += n as u64;
     }
-    // A store indexed before the search vocabulary had workflows: read its runs in, a chunk
-    // a transaction (nothing to do once done).
+    // A store indexed before the search vocabulary had facets: read its runs in, a chunk a
+    // transaction (nothing to do once done).
     while !cancel.is_cancelled() {
         let n = applier
             .with(move |s| {
-                if countersign_store::search_words::by_workflow_ready(s.conn())? {
+                if countersign_store::search_words::by_facet_ready(s.conn())? {
                     return Ok(0);
                 }
                 let tx = s.write()?;
-                let n = countersign_store::search_words::backfill_by_workflow(&tx, chunk)?;
+                let n = countersign_store::search_words::backfill_by_facet(&tx, chunk)?;
                 tx.commit().map_err(countersign_store::StoreError::from)?;
                 Ok(n)
             })
