@@ -41,6 +41,23 @@ async fn full_sync_stores_every_run_once() {
     );
     let h = health::get(store.conn(), &rig.backend_id).expect("health");
     assert_eq!(h.state, health::HealthState::Healthy);
+    // The native sync indexes runs for search as it stores them: nothing is left queued, and
+    // a run is found by its id (a word only its own text holds) before any indexing pass.
+    assert_eq!(
+        countersign_store::search::pending(store.conn()).expect("queue"),
+        0
+    );
+    let some = backend.keys().nth(117).expect("a run").clone();
+    let found = countersign_store::runs::list(
+        store.conn(),
+        &countersign_store::runs::RunQuery {
+            search: Some(some.clone()),
+            ..Default::default()
+        },
+    )
+    .expect("search");
+    let found: Vec<_> = found.items.into_iter().map(|r| r.run_id).collect();
+    assert_eq!(found, [some]);
 
     // A second sync with nothing new changes nothing.
     let again = rig.sync(50).await;

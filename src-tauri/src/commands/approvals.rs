@@ -34,6 +34,8 @@ pub struct ActionList {
     items: Vec<ActionView>,
     /// Actions with the status asked for (all of them when none was), listed or not.
     total: u64,
+    /// Of those, how many are pending and unexpired, listed or not.
+    pending: u64,
 }
 
 /// Synced actions, most urgent first, optionally with one stored status: at most
@@ -59,7 +61,15 @@ pub async fn list_actions(
             })
             .collect();
         let total = actions::count(s.conn(), status.as_deref())?;
-        Ok(ActionList { items, total })
+        let pending = match status.as_deref() {
+            None | Some("pending") => actions::pending_at(s.conn(), now)?,
+            Some(_) => 0,
+        };
+        Ok(ActionList {
+            items,
+            total,
+            pending,
+        })
     })
     .await
 }

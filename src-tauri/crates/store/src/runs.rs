@@ -2,6 +2,7 @@
 //! run list filters and sorts on.
 
 use crate::error::Result;
+use crate::search::Batch;
 use crate::search::Matched;
 use crate::time::{from_ms, to_ms};
 use chrono::{DateTime, Utc};
@@ -32,21 +33,29 @@ pub fn upsert(
     freshness_days: i64,
 ) -> Result<Applied> {
     let body = serde_json::to_string(run)?;
-    store_run(
+    let text = crate::search::run_text(run);
+    let mut batch = Batch::default();
+    batch
+        .words()
+        .add(&run.workflow, run.outcome.as_str(), &text);
+    let applied = store_run(
         conn,
         backend_id,
         &run.columns(),
-        Some(run),
+        Index::Now(&text, &mut batch),
         &body,
         now,
         freshness_days,
-    )
+    )?;
+    batch.store(conn)?;
+    Ok(applied)
 }
 
 /// Sync's path: stores a run record from its columns (read by [`RunColumns::from_json`]) and
 /// its exact JSON `body`, and queues it for full-text indexing instead of indexing it in this
-/// transaction, so ingest stays fast and [`crate::search::index_pending`] catches up. The run is
-/// listed, filtered, charted and opened at once; search finds it once indexed.
+/// transaction; [`crate::search::index_pending`] catches up. The run is listed, filtered,
+/// charted and opened at once; search finds it once indexed. (The native sync reads the text
+/// ahead instead: [`upsert_indexed`].)
 pub fn upsert_deferred(
     conn: &Connection,
     backend_id: &str,
@@ -55,16 +64,57 @@ pub fn upsert_deferred(
     now: DateTime<Utc>,
     freshness_days: i64,
 ) -> Result<Applied> {
-    store_run(conn, backend_id, run, None, body, now, freshness_days)
+    store_run(
+        conn,
+        backend_id,
+        run,
+        Index::Queue,
+        body,
+        now,
+        freshness_days,
+    )
 }
 
-/// Stores a run; with the full `indexed` run at hand it enters the full-text index now,
-/// otherwise it is queued for indexing.
+/// Sync's path when the run's searchable text was read ahead, off the writing thread: `text`
+/// is [`crate::search::run_text_json`] of `body`, whose words the caller has added to
+/// `batch`'s (by the run's workflow and outcome). The run's indexed text joins `batch`, which
+/// the caller stores ([`Batch::store`]) in this transaction after the batch's runs.
+#[allow(clippy::too_many_arguments)]
+pub fn upsert_indexed(
+    conn: &Connection,
+    backend_id: &str,
+    run: &RunColumns,
+    body: &str,
+    text: &str,
+    batch: &mut Batch,
+    now: DateTime<Utc>,
+    freshness_days: i64,
+) -> Result<Applied> {
+    store_run(
+        conn,
+        backend_id,
+        run,
+        Index::Now(text, batch),
+        body,
+        now,
+        freshness_days,
+    )
+}
+
+/// How a stored run reaches the full-text index.
+enum Index<'a> {
+    /// Queued for [`crate::search::index_pending`].
+    Queue,
+    /// With the batch, from its searchable text without markers.
+    Now(&'a str, &'a mut Batch),
+}
+
+/// Stores a run and indexes it for search as `index` says.
 fn store_run(
     conn: &Connection,
     backend_id: &str,
     run: &RunColumns,
-    indexed: Option<&Run>,
+    index: Index<'_>,
     body: &str,
     now: DateTime<Utc>,
     freshness_days: i64,
@@ -196,30 +246,26 @@ fn store_run(
         note_config(conn, run)?;
     }
     queue_for_failure_review(conn, backend_id, rid, run, existing.is_some())?;
-    match indexed {
-        Some(full) => {
-            let mut text = crate::search::run_text(full);
-            text.push_str(&crate::search_filters::markers(
-                &crate::search_filters::RunFacets {
-                    backend_id,
-                    tenant: &run.tenant,
-                    workflow: &run.workflow,
-                    outcome: run.outcome.as_str(),
-                    model: &run.model,
-                    user_id: &run.user_id,
-                    cost_micros: run.cost_micros.0,
-                    started_at_ms: to_ms(run.started_at),
-                    policy_failures: run.policy_failures as i64,
-                    citation_warnings: stale,
-                },
-            ));
-            conn.prepare_cached("INSERT INTO run_fts (rowid, text) VALUES (?1, ?2)")?
-                .execute(rusqlite::params![rid, text])?;
-            let mut words = crate::search_words::Words::default();
-            words.add(&run.workflow, run.outcome.as_str(), &text);
-            words.store(conn)?;
+    match index {
+        Index::Now(text, batch) => {
+            let markers = crate::search_filters::markers(&crate::search_filters::RunFacets {
+                backend_id,
+                tenant: &run.tenant,
+                workflow: &run.workflow,
+                outcome: run.outcome.as_str(),
+                model: &run.model,
+                user_id: &run.user_id,
+                cost_micros: run.cost_micros.0,
+                started_at_ms: to_ms(run.started_at),
+                policy_failures: run.policy_failures as i64,
+                citation_warnings: stale,
+            });
+            batch
+                .words()
+                .add(&run.workflow, run.outcome.as_str(), &markers);
+            batch.push(rid, format!("{text}{markers}"));
         }
-        None => {
+        Index::Queue => {
             conn.prepare_cached("INSERT INTO fts_queue (rid) VALUES (?1)")?
                 .execute([rid])?;
         }

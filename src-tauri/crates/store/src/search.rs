@@ -259,6 +259,50 @@ mod text_json {
     }
 }
 
+/// Runs' searchable texts gathered while a batch of runs is written, entered into the
+/// full-text index together by [`Batch::store`], with their words by facet.
+///
+/// Kept apart from the runs' own writes on purpose: once the index has joined a transaction,
+/// every later statement that opens a statement journal (an insert into `runs`, with its
+/// unique key) makes FTS5 flush its pending terms as a new segment, so interleaved inserts
+/// left a segment a run and spent the time merging them.
+#[derive(Default)]
+pub struct Batch {
+    rows: Vec<(i64, String)>,
+    words: crate::search_words::Words,
+}
+
+impl Batch {
+    /// The batch's words: the caller adds each run's text words (by its workflow and outcome)
+    /// here; the runs' filter markers are added as they are written.
+    pub fn words(&mut self) -> &mut crate::search_words::Words {
+        &mut self.words
+    }
+
+    /// Adds run `rid`'s indexed text (searchable words, then filter markers).
+    pub(crate) fn push(&mut self, rid: i64, text: String) {
+        self.rows.push((rid, text));
+    }
+
+    /// Enters the texts into the full-text index (a run written twice, its last text) and the
+    /// words into the vocabulary, in the caller's transaction.
+    pub fn store(&mut self, conn: &rusqlite::Connection) -> crate::Result<()> {
+        let mut insert =
+            conn.prepare_cached("INSERT INTO run_fts (rowid, text) VALUES (?1, ?2)")?;
+        let mut seen = rustc_hash::FxHashSet::default();
+        let rows = std::mem::take(&mut self.rows);
+        let last: Vec<_> = rows
+            .into_iter()
+            .rev()
+            .filter(|(rid, _)| seen.insert(*rid))
+            .collect();
+        for (rid, text) in last.iter().rev() {
+            insert.execute(rusqlite::params![rid, text])?;
+        }
+        self.words.store(conn)
+    }
+}
+
 /// Indexes up to `max` queued runs (oldest first) and returns how many; call in a
 /// transaction, repeatedly, until it returns 0. A run's text is its searchable words plus the
 /// markers of its filter values ([`crate::search_filters::markers`]).
@@ -268,7 +312,7 @@ pub fn index_pending(conn: &rusqlite::Connection, max: u32) -> crate::Result<usi
     let mut last = None;
     let mut n = 0;
     let mut failed = None;
-    indexed_texts(conn, QUEUED, max, |rid, facets, text| {
+    indexed_texts(conn, Runs::Queued, max, |rid, facets, text| {
         words.add(facets.workflow, facets.outcome, text);
         if failed.is_none()
             && let Err(e) = insert.execute(rusqlite::params![rid, text])
@@ -290,8 +334,13 @@ pub fn index_pending(conn: &rusqlite::Connection, max: u32) -> crate::Result<usi
     Ok(n)
 }
 
-/// [`indexed_texts`] over the runs queued for indexing.
-const QUEUED: (i64, i64) = (-1, -1);
+/// Which runs [`indexed_texts`] reads.
+pub(crate) enum Runs {
+    /// Those queued for indexing.
+    Queued,
+    /// Those with `from < rid <= to`.
+    Rids { from: i64, to: i64 },
+}
 
 /// The facets of a run the search vocabulary is kept by.
 pub(crate) struct TextFacets<'a> {
@@ -300,28 +349,36 @@ pub(crate) struct TextFacets<'a> {
 }
 
 /// Hands `each` the indexed text (searchable words and filter markers) of up to `max` runs,
-/// by rid, with the run's facets: the runs queued for indexing when `range` is [`QUEUED`],
-/// else those with `range.0 < rid <= range.1`.
+/// by rid, with the run's facets, of the runs `which` names.
 pub(crate) fn indexed_texts(
     conn: &rusqlite::Connection,
-    range: (i64, i64),
+    which: Runs,
     max: u32,
     mut each: impl FnMut(i64, TextFacets<'_>, &str),
 ) -> crate::Result<()> {
     const COLUMNS: &str = "r.rid, r.body, r.backend_id, r.tenant, r.workflow, r.outcome, r.model,
         r.user_id, r.cost_micros, r.started_at_ms, r.policy_failures, r.citation_warnings";
-    let mut st = if range == QUEUED {
-        conn.prepare_cached(&format!(
-            // ?1 and ?2 (the range) are bound but unused: the count of parameters is ?3's.
-            "SELECT {COLUMNS} FROM fts_queue q JOIN runs r ON r.rid = q.rid
-             ORDER BY q.rid LIMIT ?3"
-        ))?
-    } else {
-        conn.prepare_cached(&format!(
-            "SELECT {COLUMNS} FROM runs r WHERE r.rid > ?1 AND r.rid <= ?2 ORDER BY r.rid LIMIT ?3"
-        ))?
+    let (sql, bounds) = match which {
+        Runs::Queued => (
+            format!(
+                "SELECT {COLUMNS} FROM fts_queue q JOIN runs r ON r.rid = q.rid
+                 ORDER BY q.rid LIMIT ?1"
+            ),
+            None,
+        ),
+        Runs::Rids { from, to } => (
+            format!(
+                "SELECT {COLUMNS} FROM runs r WHERE r.rid > ?2 AND r.rid <= ?3
+                 ORDER BY r.rid LIMIT ?1"
+            ),
+            Some((from, to)),
+        ),
     };
-    let mut rows = st.query(rusqlite::params![range.0, range.1, max])?;
+    let mut st = conn.prepare_cached(&sql)?;
+    let mut rows = match bounds {
+        Some((from, to)) => st.query(rusqlite::params![max, from, to])?,
+        None => st.query([max])?,
+    };
     while let Some(r) = rows.next()? {
         let mut text = run_text_json(text_at(r, 1)?)?;
         let (workflow, outcome) = (text_at(r, 4)?, text_at(r, 5)?);

@@ -20,7 +20,7 @@
 
 use crate::error::Result;
 use rusqlite::{Connection, OptionalExtension};
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 /// The facet key of runs whose workflow is `workflow`.
 pub fn workflow_facet(workflow: &str) -> String {
@@ -88,7 +88,7 @@ impl Words {
     /// transaction.
     pub fn store(&self, conn: &Connection) -> Result<()> {
         let mut word = conn.prepare_cached("INSERT OR IGNORE INTO run_words (term) VALUES (?1)")?;
-        let mut seen: HashSet<&str> = HashSet::new();
+        let mut seen: HashSet<&str> = HashSet::default();
         for chunks in self.by_facet.values() {
             for w in &chunks.ascii {
                 if seen.insert(w) {
@@ -220,7 +220,8 @@ pub fn backfill_by_facet(conn: &Connection, max: u32) -> Result<usize> {
     let mut words = Words::default();
     let mut last = None;
     let mut n = 0;
-    crate::search::indexed_texts(conn, (next, to), max, |rid, facets, text| {
+    let runs = crate::search::Runs::Rids { from: next, to };
+    crate::search::indexed_texts(conn, runs, max, |rid, facets, text| {
         words.add(facets.workflow, facets.outcome, text);
         last = Some(rid);
         n += 1;

@@ -483,3 +483,112 @@ fn deferred_runs_are_browsable_at_once_and_searchable_once_indexed() -> Result<(
     assert_eq!(runs::list(c, &RunQuery::default())?.total, 0);
     Ok(())
 }
+
+/// The index's terms by run, and both vocabularies, to compare stores.
+fn search_state(c: &countersign_store::rusqlite::Connection) -> Result<SearchState> {
+    c.execute_batch(
+        "CREATE VIRTUAL TABLE IF NOT EXISTS temp.fts_terms USING fts5vocab(main, run_fts, instance)",
+    )?;
+    let read = |sql: &str| -> Result<std::collections::BTreeSet<String>> {
+        let mut st = c.prepare(sql)?;
+        let rows = st.query_map([], |r| r.get::<_, String>(0))?;
+        Ok(rows.collect::<std::result::Result<_, _>>()?)
+    };
+    Ok(SearchState {
+        index: read(
+            "SELECT r.run_id || ':' || v.term FROM temp.fts_terms v JOIN runs r ON r.rid = v.doc",
+        )?,
+        words: read(
+            "SELECT term FROM run_words
+             UNION ALL SELECT facet || ' ' || term FROM run_word_facets",
+        )?,
+        queued: c.query_row("SELECT count(*) FROM fts_queue", [], |r| r.get(0))?,
+    })
+}
+
+#[derive(Debug, PartialEq)]
+struct SearchState {
+    index: std::collections::BTreeSet<String>,
+    words: std::collections::BTreeSet<String>,
+    queued: i64,
+}
+
+#[test]
+fn runs_indexed_as_they_are_written_match_runs_indexed_later() -> Result<()> {
+    let body = |r: &Run| serde_json::to_string(r).unwrap_or_default();
+    let mut x = run("x", "refunds", 0, 10, Outcome::Success);
+    x.outputs = json!({"reply": "partial refund approved", "note": "Érstattung"});
+    let mut x2 = x.clone();
+    x2.revision = 2;
+    x2.outputs = json!({"reply": "refund denied"});
+    x2.outcome = Outcome::Denied;
+    let y = run("y", "triage", 5, 30, Outcome::Escalated);
+    // x twice in one batch (its second revision wins), y, then x's second revision again in
+    // a later batch (already indexed: unchanged).
+    let batches = [vec![&x, &y, &x2], vec![&x2]];
+    let deferred = |batches: &[Vec<&Run>]| -> Result<Store> {
+        let (mut store, b) = store_with_backend()?;
+        for batch in batches {
+            let tx = store.write()?;
+            for r in batch {
+                runs::upsert_deferred(&tx, &b, &r.columns(), &body(r), t0(), 365)?;
+            }
+            while countersign_store::search::index_pending(&tx, 2)? > 0 {}
+            tx.commit()?;
+        }
+        Ok(store)
+    };
+    let later = search_state(deferred(&batches)?.conn())?;
+
+    let (mut store, b) = store_with_backend()?;
+    for batch in &batches {
+        let tx = store.write()?;
+        let mut index = countersign_store::search::Batch::default();
+        for r in batch {
+            let text = countersign_store::search::run_text_json(&body(r))?;
+            index.words().add(&r.workflow, r.outcome.as_str(), &text);
+            runs::upsert_indexed(
+                &tx,
+                &b,
+                &r.columns(),
+                &body(r),
+                &text,
+                &mut index,
+                t0(),
+                365,
+            )?;
+        }
+        index.store(&tx)?;
+        tx.commit()?;
+    }
+    let now = search_state(store.conn())?;
+
+    assert_eq!((&now.index, now.queued), (&later.index, 0));
+    assert!(now.index.contains("x:denied") && now.index.contains("y:needle"));
+    assert!(!now.index.contains("x:partial"), "x's first text is gone");
+    // The vocabularies only widen: words read ahead of a revision replaced in the same batch
+    // stay, as words of any replaced revision do.
+    let replaced = search_state(deferred(&[vec![&x]])?.conn())?;
+    assert!(now.words.is_superset(&later.words));
+    assert!(
+        now.words
+            .difference(&later.words)
+            .all(|w| replaced.words.contains(w))
+    );
+    assert!(now.words.contains("erstattung"), "non-ASCII words fold");
+    for (search, outcome, want) in [
+        ("refund", None, vec!["x", "y"]),
+        ("partial", Some("success"), vec![]),
+        ("denied", Some("denied"), vec!["x"]),
+    ] {
+        let q = RunQuery {
+            search: Some(search.into()),
+            outcome: outcome.map(Into::into),
+            ..Default::default()
+        };
+        let mut got = ids(store.conn(), q)?;
+        got.sort();
+        assert_eq!(got, want, "{search} {outcome:?}");
+    }
+    Ok(())
+}

@@ -12,7 +12,7 @@ use countersign_core::{PendingAction, RunColumns};
 use countersign_store::backends::BackendRow;
 use countersign_store::runs::Applied as Upserted;
 use countersign_store::rusqlite::Transaction;
-use countersign_store::{actions, backends, budgets, runs, sources};
+use countersign_store::{actions, backends, budgets, runs, search, sources};
 use std::path::Path;
 
 pub use crate::kit::types::{Cancel, Progress, SyncOptions, SyncReport};
@@ -63,8 +63,8 @@ const ACTIONS: StreamSpec = StreamSpec {
 
 /// A native page's accepted records.
 pub enum NativeWrites {
-    /// Runs, stored with the backend's freshness window.
-    Runs(PagePlan<RunColumns>, i64),
+    /// Runs, stored with the backend's freshness window and their searchable text.
+    Runs(PagePlan<RunColumns>, i64, RunTexts),
     /// Pending actions.
     Actions(PagePlan<PendingAction>),
 }
@@ -73,20 +73,29 @@ impl PageWrites for NativeWrites {
     fn apply(self, tx: &Transaction<'_>, backend_id: &str) -> Result<Applied, SyncError> {
         let mut applied = Applied::default();
         match self {
-            NativeWrites::Runs(plan, fresh) => {
-                for a in &plan.accepted {
-                    let r = runs::upsert_deferred(
-                        tx,
-                        backend_id,
-                        &a.record,
-                        &a.raw,
-                        Utc::now(),
-                        fresh,
-                    )?;
+            NativeWrites::Runs(plan, fresh, mut texts) => {
+                for (a, text) in plan.accepted.iter().zip(&texts.texts) {
+                    let now = Utc::now();
+                    let r = match text {
+                        Some(text) => runs::upsert_indexed(
+                            tx,
+                            backend_id,
+                            &a.record,
+                            &a.raw,
+                            text,
+                            &mut texts.batch,
+                            now,
+                            fresh,
+                        )?,
+                        None => {
+                            runs::upsert_deferred(tx, backend_id, &a.record, &a.raw, now, fresh)?
+                        }
+                    };
                     if r != Upserted::Unchanged {
                         applied.runs += 1;
                     }
                 }
+                texts.batch.store(tx)?;
             }
             NativeWrites::Actions(plan) => {
                 for a in &plan.accepted {
@@ -127,12 +136,19 @@ impl Connector for Native<'_> {
         opts: &SyncOptions,
     ) -> Result<Page<NativeWrites>, SyncError> {
         if stream == RUNS {
-            let (page, plan) =
-                fetch_plan::<RunColumns>(self.client, Stream::Runs, cursor, opts).await?;
-            Ok(page.with(NativeWrites::Runs(plan, self.freshness_days)))
+            let (page, (plan, texts)) =
+                fetch_plan::<RunColumns, _>(self.client, Stream::Runs, cursor, opts, |plan| {
+                    let texts = RunTexts::read(&plan);
+                    (plan, texts)
+                })
+                .await?;
+            Ok(page.with(NativeWrites::Runs(plan, self.freshness_days, texts)))
         } else {
-            let (page, plan) =
-                fetch_plan::<PendingAction>(self.client, Stream::Actions, cursor, opts).await?;
+            let (page, (plan, ())) =
+                fetch_plan::<PendingAction, _>(self.client, Stream::Actions, cursor, opts, |p| {
+                    (p, ())
+                })
+                .await?;
             Ok(page.with(NativeWrites::Actions(plan)))
         }
     }
@@ -184,21 +200,50 @@ impl Page<()> {
     }
 }
 
-/// Fetches the page after `cursor` and plans it on a blocking thread: the page without its
-/// writes (quarantines, cursor) and the plan whose accepted records are the writes.
-async fn fetch_plan<T: Record + Send + 'static>(
+/// The searchable text of a page's accepted runs, read on the planning thread so the writer
+/// only enters it into the index: one text per run (`None` when the text could not be read:
+/// that run is queued for indexing instead), and the page's index batch holding its words.
+pub struct RunTexts {
+    texts: Vec<Option<String>>,
+    batch: search::Batch,
+}
+
+impl RunTexts {
+    /// Reads the text and words of every run `plan` accepted.
+    fn read(plan: &PagePlan<RunColumns>) -> RunTexts {
+        let mut batch = search::Batch::default();
+        let texts = plan
+            .accepted
+            .iter()
+            .map(|a| {
+                let text = search::run_text_json(&a.raw).ok()?;
+                let outcome = a.record.outcome.as_str();
+                batch.words().add(&a.record.workflow, outcome, &text);
+                Some(text)
+            })
+            .collect();
+        RunTexts { texts, batch }
+    }
+}
+
+/// Fetches the page after `cursor` and plans it on a blocking thread, where `then` also runs
+/// on the plan: the page without its writes (quarantines, cursor) and what `then` made of the
+/// plan whose accepted records are the writes.
+async fn fetch_plan<T: Record + Send + 'static, W: Send + 'static>(
     client: &Client,
     stream: Stream,
     cursor: Option<&str>,
     opts: &SyncOptions,
-) -> Result<(Page<()>, PagePlan<T>), SyncError> {
+    then: impl FnOnce(PagePlan<T>) -> (PagePlan<T>, W) + Send + 'static,
+) -> Result<(Page<()>, (PagePlan<T>, W)), SyncError> {
     let page = client.page(stream.as_str(), cursor, opts.page_size).await?;
     let has_more = page.has_more && !page.items.is_empty();
     let items = page.items;
     let max_record = opts.max_record_bytes;
-    let mut plan = tokio::task::spawn_blocking(move || plan_page::<T>(&items, max_record))
-        .await
-        .map_err(|e| SyncError::Protocol(format!("parse task failed: {e}")))?;
+    let (mut plan, extra) =
+        tokio::task::spawn_blocking(move || then(plan_page::<T>(&items, max_record)))
+            .await
+            .map_err(|e| SyncError::Protocol(format!("parse task failed: {e}")))?;
     let quarantined = std::mem::take(&mut plan.quarantined)
         .into_iter()
         .map(|(reason, raw)| Quarantined {
@@ -213,7 +258,7 @@ async fn fetch_plan<T: Record + Send + 'static>(
         next_cursor: page.next_cursor,
         has_more,
     };
-    Ok((page, plan))
+    Ok((page, (plan, extra)))
 }
 
 /// Indexes runs that sync stored for full-text search, `chunk` per transaction, until none are
@@ -226,38 +271,42 @@ pub async fn index_search(
     cancel: &Cancel,
 ) -> Result<u64, SyncError> {
     let mut applier = Applier::new(store_path);
+    let total = drain(&mut applier, cancel, move |s| {
+        let tx = s.write()?;
+        let n = countersign_store::search::index_pending(&tx, chunk)?;
+        tx.commit().map_err(countersign_store::StoreError::from)?;
+        Ok(n)
+    })
+    .await?;
+    // A store indexed before the search vocabulary had facets: read its runs in, a chunk a
+    // transaction (nothing to do once done).
+    drain(&mut applier, cancel, move |s| {
+        if countersign_store::search_words::by_facet_ready(s.conn())? {
+            return Ok(0);
+        }
+        let tx = s.write()?;
+        let n = countersign_store::search_words::backfill_by_facet(&tx, chunk)?;
+        tx.commit().map_err(countersign_store::StoreError::from)?;
+        Ok(n)
+    })
+    .await?;
+    Ok(total)
+}
+
+/// Runs `step` (one transaction, returning how many runs it handled) until it handles none or
+/// `cancel` is set; returns the runs handled.
+async fn drain(
+    applier: &mut Applier,
+    cancel: &Cancel,
+    step: impl Fn(&mut countersign_store::Store) -> Result<usize, SyncError> + Copy + Send + 'static,
+) -> Result<u64, SyncError> {
     let mut total = 0u64;
     while !cancel.is_cancelled() {
-        let n = applier
-            .with(move |s| {
-                let tx = s.write()?;
-                let n = countersign_store::search::index_pending(&tx, chunk)?;
-                tx.commit().map_err(countersign_store::StoreError::from)?;
-                Ok(n)
-            })
-            .await?;
+        let n = applier.with(step).await?;
         if n == 0 {
             break;
         }
         total += n as u64;
-    }
-    // A store indexed before the search vocabulary had facets: read its runs in, a chunk a
-    // transaction (nothing to do once done).
-    while !cancel.is_cancelled() {
-        let n = applier
-            .with(move |s| {
-                if countersign_store::search_words::by_facet_ready(s.conn())? {
-                    return Ok(0);
-                }
-                let tx = s.write()?;
-                let n = countersign_store::search_words::backfill_by_facet(&tx, chunk)?;
-                tx.commit().map_err(countersign_store::StoreError::from)?;
-                Ok(n)
-            })
-            .await?;
-        if n == 0 {
-            break;
-        }
     }
     Ok(total)
 }

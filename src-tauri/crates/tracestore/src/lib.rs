@@ -32,8 +32,10 @@
 //!   shared engine for every store); a store that keeps no resource attributes names the
 //!   service its spans assume (Phoenix: the project), so a run's workflow falls back to it.
 //!
-//! Runs are stored with `runs::upsert_deferred`: like the native sync, they are listed at once
-//! and searchable once [`countersign_sync::index_search`] has run.
+//! Runs are stored with `runs::upsert_deferred`: they are listed at once and searchable once
+//! [`countersign_sync::index_search`] has run. (The native sync reads each run's text ahead
+//! and indexes it as it stores it, `runs::upsert_indexed`; a trace store's run is assembled
+//! from many spans, so it keeps the deferred path.)
 //!
 //! **Which project.** A backend row is one project of one server. The project is
 //! `backends.config.project`; because `backends.url` is UNIQUE (and the backend id derives from

@@ -12,4 +12,8 @@ items: Array<ActionItem>,
 /**
  * Actions with the status asked for (all of them when none was), listed or not.
  */
-total: number, };
+total: number, 
+/**
+ * Of those, how many are pending and unexpired, listed or not.
+ */
+pending: number, };

@@ -1,5 +1,5 @@
 import { useMemo, useState } from 'react';
-import { ACTION_STATUSES, listActions, listBackends, type ActionItem } from '../../api';
+import { ACTION_STATUSES, listActions, listBackends, type ActionItem, type ActionList } from '../../api';
 import { decisionRight } from '../../lib/queue';
 import { useLoad } from '../../app/useLoad';
 import { useNow } from '../../app/useNow';
@@ -39,6 +39,15 @@ interface OpenRef {
   snapshot: ActionItem | null;
 }
 
+/**
+ * How many actions are pending: counted live from the list (so expiry shows at once) while it
+ * holds every action; past its cap, the store's count at load.
+ */
+export function pendingCount(list: Pick<ActionList, 'items' | 'total' | 'pending'> | null, items: ActionItem[], now: Date): number {
+  if (list && list.items.length < list.total) return Number(list.pending);
+  return items.filter((it) => statusAt(it, now) === 'pending').length;
+}
+
 export function ApprovalsView({ onOpenRun }: { onOpenRun: (backendId: string, runId: string) => void }) {
   const [status, setStatus] = useState<string>('');
   const [open, setOpen] = useState<OpenRef | null>(null);
@@ -53,7 +62,7 @@ export function ApprovalsView({ onOpenRun }: { onOpenRun: (backendId: string, ru
   const allItems = all.data?.items ?? [];
   const now = useNow(1000);
   const items = useMemo(() => sortQueue(data ?? [], now), [data, now]);
-  const pending = items.filter((it) => statusAt(it, now) === 'pending').length;
+  const pending = pendingCount(list ?? null, items, now);
 
   const openItem = open
     ? (allItems.find((i) => i.backend_id === open.backendId && i.action.action_id === open.actionId) ??

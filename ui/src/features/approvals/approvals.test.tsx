@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import type { ActionItem, OutboxEntry, PendingAction } from '../../api';
 import { ErrorProvider } from '../../app/errors';
 import { StoreProvider } from '../../app/store';
-import { CappedNote } from './ApprovalsView';
+import { CappedNote, pendingCount } from './ApprovalsView';
 import { DeliveryState } from './DeliveryState';
 import { FieldReview } from './FieldReview';
 import { QueueTable } from './QueueTable';
@@ -269,5 +269,17 @@ describe('the queue at its cap', () => {
     expect(html).toContain('pending first');
     expect(renderToStaticMarkup(<CappedNote shown={12} total={12} filtered={false} />)).toBe('');
     expect(renderToStaticMarkup(<CappedNote shown={5000} total={5001} filtered />)).not.toContain('pending first');
+  });
+});
+
+describe('the pending count', () => {
+  const now = new Date('2026-06-01T00:00:00Z');
+  const live = { ...item, action: { ...item.action, action_id: 'p1', expires_at: '2026-07-01T00:00:00Z' } };
+  const gone = { ...item, action: { ...item.action, action_id: 'p2', expires_at: '2026-05-01T00:00:00Z' } };
+  it('counts the list live while it holds every action: an expired one is not pending', () => {
+    expect(pendingCount({ items: [live, gone], total: 2, pending: 2 }, [live, gone], now)).toBe(1);
+  });
+  it("past the cap, takes the store's count, not the listed items'", () => {
+    expect(pendingCount({ items: [live, gone], total: 9000, pending: 7200 }, [live, gone], now)).toBe(7200);
   });
 });
