@@ -13,14 +13,11 @@
 // out), per process with the part not backed by a file ([anon N]): mapped store files (SQLite
 // mmap) and shared libraries count in RSS but are page cache the kernel can drop.
 //
-// Last measured (release, 1 round, 20 switches, 100 opens, 100,000 rows; 2 shared cores under
-// other builds): empty window 434-452 MiB, page 1.0-1.7 s. Demo: first rows 2.0 s from launch
-// (2.8 s when the embedded backend still started inside setup), idle 519-533 MiB = 1.15-1.23x.
-// 100,000 runs: first rows 9.7 s, synced and indexed 44 s, idle 1179 MiB of which the app 822
-// (anon 54; the rest is the SQLite files mapped: the embedded backend's backend.db ~500 MiB and
-// the store), web process 296 (anon 146). While used, the app's anonymous memory stays at
-// 136-145 MiB (410-459 MiB before freed heap went back to the system each sync round).
-//
+// Last measured (2026-11-28, release, 1 round, 20 switches, 100 opens, 100,000 rows): empty
+// window 435-453 MiB, page 0.8-1.2 s. Demo: first rows 1.2-1.9 s from launch, idle 498-518 MiB =
+// 1.11-1.15x. 100,000 runs: first rows 7.5-11.4 s, synced and indexed 20-37 s, idle 726-733 MiB
+// = 1.62-1.67x (1,208 MiB = 2.67x while the embedded backend's database was memory-mapped).
+// See the latest closing note of issue 17 for the figures after use.
 // Build (release, UI embedded), then run:
 //   (cd ui && npm run build)
 //   cargo build --release -p countersign-app -p countersign-empty-window \
@@ -107,10 +104,15 @@ async function openView(s, v) {
   ), 20_000, 20);
 }
 
-/** Uses the app: every view `switches` times, `opens` runs opened and closed, the list scrolled. */
+/** Uses the app: every view `switches` times, `opens` runs opened and closed, the list scrolled.
+ * Returns the rows listed and each phase's seconds. */
 async function churn(s, switches, opens) {
+  const secs = {};
+  let t = Date.now();
   for (let i = 0; i < switches; i++) for (const v of VIEWS) await openView(s, v);
   await openView(s, 'runs');
+  secs.views = (Date.now() - t) / 1000;
+  t = Date.now();
   for (let i = 0; i < opens; i++) {
     await s.waitFind('[data-testid="run-row"]');
     const rows = await s.findAll('[data-testid="run-row"]');
@@ -119,27 +121,55 @@ async function churn(s, switches, opens) {
     await (await s.find('[data-testid="run-back"]')).click();
     await s.waitFind('[data-testid="runs-scroll"]');
   }
+  secs.opens = (Date.now() - t) / 1000;
+  t = Date.now();
   // Scroll the list to its end and back, a page of rows (PAGE_PX) at a time, waiting at each
-  // stop for the rows there to load (every page of the list is fetched and shown once).
-  let listed = 0;
-  for (const dir of [1, -1]) {
-    for (;;) {
-      const at = await s.execute(`const el = document.querySelector('[data-testid="runs-scroll"]');
-        const max = el.scrollHeight - el.clientHeight;
-        el.scrollTop = Math.max(0, Math.min(max, el.scrollTop + ${dir * PAGE_PX}));
-        const counted = document.querySelector('[data-testid="run-count"]');
-        return [el.scrollTop, max, Math.round(el.scrollHeight / 30), !!counted && counted.dataset.capped !== 'true'];`);
-      listed = Math.max(listed, at[2]);
-      await waitFor('rows in view', () => s.execute(`const box = document.querySelector('[data-testid="runs-scroll"]').getBoundingClientRect();
-        return [...document.querySelectorAll('[data-testid="run-row"]')].some((r) => {
-          const b = r.getBoundingClientRect();
-          return b.bottom > box.top && b.top < box.bottom;
-        });`), 20_000, 20);
-      // Down: the end once the last (short) page has loaded and the list stopped growing.
-      if (dir > 0 ? at[0] >= at[1] && at[3] : at[0] <= 0) break;
-    }
-  }
-  return listed;
+  // stop for the rows there to be shown (every page of the list is fetched and shown once).
+  // An in-page loop, polled for its end: a driver round trip a stop made this phase take most
+  // of half an hour, and one request held open for it outlives fetch's 5-minute limit.
+  await s.execute(`const el = document.querySelector('[data-testid="runs-scroll"]');
+    const state = (window.__churnScroll = { stops: 0, listed: 0, done: false, error: null, slowest: 0 });
+    // Timers, not animation frames: WebKit under Xvfb runs few frames for a window nobody sees.
+    const frame = () => new Promise((r) => setTimeout(r, 16));
+    const rowsInView = () => {
+      const box = el.getBoundingClientRect();
+      return [...document.querySelectorAll('[data-testid="run-row"]')].some((r) => {
+        const b = r.getBoundingClientRect();
+        return b.bottom > box.top && b.top < box.bottom;
+      });
+    };
+    (async () => {
+      for (const dir of [1, -1]) {
+        for (;;) {
+          const t = performance.now();
+          const max = el.scrollHeight - el.clientHeight;
+          el.scrollTop = Math.max(0, Math.min(max, el.scrollTop + dir * ${PAGE_PX}));
+          const counted = document.querySelector('[data-testid="run-count"]');
+          const complete = !!counted && counted.dataset.capped !== 'true';
+          state.listed = Math.max(state.listed, Math.round(el.scrollHeight / 30));
+          await frame();
+          const deadline = Date.now() + 20000;
+          while (!rowsInView()) {
+            if (Date.now() > deadline) throw new Error('no rows in view at ' + el.scrollTop);
+            await frame();
+          }
+          state.stops += 1;
+          state.slowest = Math.max(state.slowest, performance.now() - t);
+          // Down: the end once the last (short) page has loaded and the list stopped growing.
+          if (dir > 0 ? el.scrollTop >= el.scrollHeight - el.clientHeight && complete : el.scrollTop <= 0) break;
+        }
+      }
+    })().then(() => { state.done = true; }, (e) => { state.error = String(e && e.message); });`);
+  const scrolled = await waitFor('the list scrolled down and up', async () => {
+    const st = await s.execute('return window.__churnScroll');
+    return st.done || st.error ? st : null;
+  }, 3_600_000, 1000);
+  if (scrolled.error) throw new Error(`scrolling failed: ${scrolled.error}`);
+  const listed = scrolled.listed;
+  secs.stops = scrolled.stops;
+  secs.slowestStopMs = Math.round(scrolled.slowest);
+  secs.scroll = (Date.now() - t) / 1000;
+  return { listed, secs };
 }
 
 /** Waits until the store at `db` holds at least `n` runs, all of them indexed for search (the
@@ -202,10 +232,10 @@ for (let i = 0; i < rounds; i++) {
     const ratio = floor ? ` = ${(idle.kb / floor.kb).toFixed(2)}x the empty window` : '';
     console.log(`round ${i + 1}: app (${rows} runs): first run rows ${tRows} ms, all synced ${tSynced} ms, idle RSS ${idle.text}${ratio}`);
     const tc = Date.now();
-    const scrolled = await churn(s, switches, opens);
+    const { listed: scrolled, secs } = await churn(s, switches, opens);
     const after = await idleMemory(rig);
     const delta = ((after.kb - idle.kb) / idle.kb) * 100;
-    console.log(`round ${i + 1}: app (${rows} runs) after ${switches}x every view, ${opens} runs opened, ${scrolled} rows scrolled down and up (${((Date.now() - tc) / 1000).toFixed(0)} s): idle RSS ${after.text}, ${delta >= 0 ? '+' : ''}${delta.toFixed(1)} %`);
+    console.log(`round ${i + 1}: app (${rows} runs) after ${switches}x every view, ${opens} runs opened, ${scrolled} rows scrolled down and up (${((Date.now() - tc) / 1000).toFixed(0)} s: views ${secs.views} s, opens ${secs.opens} s, scroll ${secs.scroll} s over ${secs.stops} stops, slowest ${secs.slowestStopMs} ms): idle RSS ${after.text}, ${delta >= 0 ? '+' : ''}${delta.toFixed(1)} %`);
   } finally {
     await rig.stop();
   }
