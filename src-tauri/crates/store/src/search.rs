@@ -307,25 +307,16 @@ impl Batch {
 /// transaction, repeatedly, until it returns 0. A run's text is its searchable words plus the
 /// markers of its filter values ([`crate::search_filters::markers`]).
 pub fn index_pending(conn: &rusqlite::Connection, max: u32) -> crate::Result<usize> {
-    let mut insert = conn.prepare_cached("INSERT INTO run_fts (rowid, text) VALUES (?1, ?2)")?;
-    let mut words = crate::search_words::Words::default();
+    let mut batch = Batch::default();
     let mut last = None;
     let mut n = 0;
-    let mut failed = None;
     indexed_texts(conn, Runs::Queued, max, |rid, facets, text| {
-        words.add(facets.workflow, facets.outcome, text);
-        if failed.is_none()
-            && let Err(e) = insert.execute(rusqlite::params![rid, text])
-        {
-            failed = Some(e);
-        }
+        batch.words().add(facets.workflow, facets.outcome, text);
+        batch.push(rid, text.to_string());
         last = Some(rid);
         n += 1;
     })?;
-    if let Some(e) = failed {
-        return Err(e.into());
-    }
-    words.store(conn)?;
+    batch.store(conn)?;
     // The batch is the queue's oldest `n` rows: one range delete instead of one per run.
     if let Some(last) = last {
         conn.prepare_cached("DELETE FROM fts_queue WHERE rid <= ?1")?

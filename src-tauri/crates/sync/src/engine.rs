@@ -136,19 +136,19 @@ impl Connector for Native<'_> {
         opts: &SyncOptions,
     ) -> Result<Page<NativeWrites>, SyncError> {
         if stream == RUNS {
-            let (page, (plan, texts)) =
-                fetch_plan::<RunColumns, _>(self.client, Stream::Runs, cursor, opts, |plan| {
-                    let texts = RunTexts::read(&plan);
-                    (plan, texts)
-                })
-                .await?;
+            let (page, (plan, texts)) = fetch_plan::<RunColumns, _>(
+                self.client,
+                Stream::Runs,
+                cursor,
+                opts,
+                RunTexts::read,
+            )
+            .await?;
             Ok(page.with(NativeWrites::Runs(plan, self.freshness_days, texts)))
         } else {
             let (page, (plan, ())) =
-                fetch_plan::<PendingAction, _>(self.client, Stream::Actions, cursor, opts, |p| {
-                    (p, ())
-                })
-                .await?;
+                fetch_plan::<PendingAction, _>(self.client, Stream::Actions, cursor, opts, |_| ())
+                    .await?;
             Ok(page.with(NativeWrites::Actions(plan)))
         }
     }
@@ -227,23 +227,26 @@ impl RunTexts {
 }
 
 /// Fetches the page after `cursor` and plans it on a blocking thread, where `then` also runs
-/// on the plan: the page without its writes (quarantines, cursor) and what `then` made of the
-/// plan whose accepted records are the writes.
+/// on the plan: the page without its writes (quarantines, cursor), and the plan whose accepted
+/// records are the writes with what `then` read from it.
 async fn fetch_plan<T: Record + Send + 'static, W: Send + 'static>(
     client: &Client,
     stream: Stream,
     cursor: Option<&str>,
     opts: &SyncOptions,
-    then: impl FnOnce(PagePlan<T>) -> (PagePlan<T>, W) + Send + 'static,
+    then: impl FnOnce(&PagePlan<T>) -> W + Send + 'static,
 ) -> Result<(Page<()>, (PagePlan<T>, W)), SyncError> {
     let page = client.page(stream.as_str(), cursor, opts.page_size).await?;
     let has_more = page.has_more && !page.items.is_empty();
     let items = page.items;
     let max_record = opts.max_record_bytes;
-    let (mut plan, extra) =
-        tokio::task::spawn_blocking(move || then(plan_page::<T>(&items, max_record)))
-            .await
-            .map_err(|e| SyncError::Protocol(format!("parse task failed: {e}")))?;
+    let (mut plan, extra) = tokio::task::spawn_blocking(move || {
+        let plan = plan_page::<T>(&items, max_record);
+        let extra = then(&plan);
+        (plan, extra)
+    })
+    .await
+    .map_err(|e| SyncError::Protocol(format!("parse task failed: {e}")))?;
     let quarantined = std::mem::take(&mut plan.quarantined)
         .into_iter()
         .map(|(reason, raw)| Quarantined {
