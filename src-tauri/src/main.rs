@@ -49,17 +49,29 @@ fn main() {
         )
         .with_writer(std::io::stderr)
         .init();
+    // The store opens (migrating an older one) and the embedded backend starts (seeding a fresh
+    // demo) on their own threads while Tauri brings the window and its web view up: on a fresh
+    // demo its first synced rows are what the user waits for (`node benches/startup.mjs`).
+    let store_path = state::AppState::store_path();
+    let launch = embedded::launch(&state::AppState::data_dir(&store_path));
+    let opening = std::thread::spawn(move || state::AppState::init(store_path));
+    let mut launch = Some(launch);
+    let mut opening = Some(opening);
     let result = tauri::Builder::default()
         .plugin(tauri_plugin_notification::init())
-        .setup(|app| {
-            let state = state::AppState::init(app.handle())?;
+        .setup(move |app| {
+            let state = opening
+                .take()
+                .ok_or("set up twice")?
+                .join()
+                .map_err(|_| "opening the store panicked")??;
             let state = Arc::new(state);
             app.manage(state.clone());
-            // The window is already up: start the embedded backend (seeding a fresh demo)
-            // without holding its first paint, then the sync loop that reads it.
+            // Register the embedded backend once it is up, then start the sync loop that reads it.
+            let launch = launch.take().flatten();
             let handle = app.handle().clone();
             tauri::async_runtime::spawn(async move {
-                if let Err(e) = embedded::start(&state).await {
+                if let Err(e) = embedded::register(&state, launch).await {
                     tracing::error!(error = %e, "the embedded reference backend did not start");
                 }
                 commands::traces::start_on_launch(handle.clone(), state.clone());

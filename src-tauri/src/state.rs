@@ -9,7 +9,6 @@ use countersign_sync::Cancel;
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
-use tauri::Manager;
 
 /// Shared app state.
 pub struct AppState {
@@ -25,8 +24,8 @@ pub struct AppState {
     pub secrets: Box<dyn SecretStore>,
     /// Tokens that live only for this session (the embedded backend's).
     pub session_tokens: Mutex<HashMap<String, String>>,
-    /// The embedded reference backend, once started ([`crate::embedded::start`], after the
-    /// window is up).
+    /// The embedded reference backend, once started and registered
+    /// ([`crate::embedded::register`]).
     pub embedded: std::sync::OnceLock<Embedded>,
     /// One sync at a time.
     pub sync_gate: tokio::sync::Mutex<()>,
@@ -41,18 +40,30 @@ pub struct AppState {
 }
 
 impl AppState {
-    /// Opens the store (in `$COUNTERSIGN_STORE` or the app-data directory), picks the secret
-    /// store and makes sure this installation's signing key exists and is a trusted key. The
-    /// embedded reference backend starts later, in the background ([`crate::embedded::start`]).
-    pub fn init(app: &tauri::AppHandle) -> Result<AppState, Box<dyn std::error::Error>> {
-        let store_path = match std::env::var_os(paths::STORE_ENV).filter(|p| !p.is_empty()) {
-            Some(p) => PathBuf::from(p),
-            None => app.path().app_data_dir()?.join("countersign.db"),
-        };
-        let data_dir = store_path
+    /// Where the store lives: `$COUNTERSIGN_STORE`, else `countersign.db` in the app-data
+    /// directory (Tauri's, named after the bundle identifier; the CLI opens the same file).
+    pub fn store_path() -> PathBuf {
+        paths::default_store_path()
+    }
+
+    /// The folder of the store at `store_path`: the signing key, the secrets file and the
+    /// embedded backend's data live there.
+    pub fn data_dir(store_path: &std::path::Path) -> PathBuf {
+        store_path
             .parent()
             .map(PathBuf::from)
-            .unwrap_or_else(|| PathBuf::from("."));
+            .unwrap_or_else(|| PathBuf::from("."))
+    }
+
+    /// Opens the store at `store_path`, picks the secret store and makes sure this
+    /// installation's signing key exists and is a trusted key. Needs no window: `main` runs it
+    /// on its own thread while Tauri brings the window up.
+    pub fn init(store_path: PathBuf) -> Result<AppState, String> {
+        Self::open(store_path).map_err(|e| e.to_string())
+    }
+
+    fn open(store_path: PathBuf) -> Result<AppState, Box<dyn std::error::Error>> {
+        let data_dir = Self::data_dir(&store_path);
         let mut store = Store::open(&store_path)?;
         tracing::info!(store = %store_path.display(), "store open");
         let key = countersign_audit::load_or_create_key(&data_dir)?;

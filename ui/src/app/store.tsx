@@ -63,8 +63,8 @@ export function StoreProvider({ children }: { children: ReactNode }) {
       p
         .then((u) => (dead ? u() : unsubs.push(u)))
         .catch((e) => report(e, 'events'));
-    keep(onStoreChanged(() => setVersion((v) => v + 1)));
-    keep(
+    const changed = keep(onStoreChanged(() => setVersion((v) => v + 1)));
+    const status = keep(
       onSyncStatus((p) => {
         const entry: SyncEntry = { ...p, at: new Date() };
         setSyncStatus((s) => ({ ...s, [p.backend_id]: entry }));
@@ -72,6 +72,11 @@ export function StoreProvider({ children }: { children: ReactNode }) {
         if (p.state !== 'running') setVersion((v) => v + 1);
       }),
     );
+    // What changed before these listeners were in place (a sync page stored while the app was
+    // still loading) had no event here: reload once, now that every later change will.
+    void Promise.all([changed, status]).then(() => {
+      if (!dead) setVersion((v) => v + 1);
+    });
     return () => {
       dead = true;
       unsubs.forEach((u) => u());

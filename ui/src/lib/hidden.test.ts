@@ -44,6 +44,20 @@ describe('segmentHidden', () => {
 });
 
 describe('the marked set is the Rust one', () => {
+  it('finds text to mark exactly where a character-by-character check does', () => {
+    const probes = [0x00, 0x09, 0x0a, 0x1f, 0x20, 0x7e, 0x7f, 0x9f, 0xa0, 0xad, 0x200a, 0x200b, 0x2027, 0x2028, 0x202f, 0xfeff, 0xffef, 0xfff0, 0x1bca0, 0x1f389, 0xe0000, 0xe1000];
+    for (const [lo, hi] of [...INVISIBLE_OR_BIDI, ...DISPLAY_CONTROLS]) probes.push(lo - 1, lo, hi, hi + 1);
+    for (const cp of probes.filter((c) => c >= 0 && c <= 0x10ffff)) {
+      const text = `ab${String.fromCodePoint(cp)}cd`;
+      expect(hasHiddenCharacters(text), `U+${cp.toString(16)}`).toBe(shouldMark(cp));
+    }
+    // A lone surrogate is marked; the same surrogate paired into one character is not.
+    expect(hasHiddenCharacters('a\ud83cb')).toBe(true);
+    expect(hasHiddenCharacters('a\udf89')).toBe(true);
+    expect(hasHiddenCharacters('a\ud83c\udf89b')).toBe(false);
+    expect(revealHidden('a\ud83cb')).toBe('a⟦U+D83C⟧b');
+  });
+
   it('marks both ends of every generated range and nothing just outside', () => {
     for (const [lo, hi] of [...INVISIBLE_OR_BIDI, ...DISPLAY_CONTROLS]) {
       expect(shouldMark(lo)).toBe(true);

@@ -30,12 +30,24 @@ export function codePointLabel(cp: number): string {
   return `U+${cp.toString(16).toUpperCase().padStart(4, '0')}`;
 }
 
+const hex = (cp: number) => `\\u{${cp.toString(16)}}`;
+/**
+ * Matches any character `shouldMark` flags (the same ranges, and a lone surrogate, which a
+ * `u`-flag class matches only when unpaired): most text has none, and one regex test tells so
+ * faster than a range lookup per character.
+ */
+const MARKED = new RegExp(
+  `[${[...INVISIBLE_OR_BIDI, ...DISPLAY_CONTROLS, [0xd800, 0xdfff] as const].map(([lo, hi]) => `${hex(lo)}-${hex(hi)}`).join('')}]`,
+  'u',
+);
+
 export type TextSegment =
   | { kind: 'text'; text: string }
   | { kind: 'hidden'; codePoint: number; label: string; marker: string };
 
 /** Splits untrusted text into plain runs and visible markers for hidden characters. */
 export function segmentHidden(text: string): TextSegment[] {
+  if (!hasHiddenCharacters(text)) return text ? [{ kind: 'text', text }] : [];
   const out: TextSegment[] = [];
   let buf = '';
   for (const ch of text) {
@@ -60,9 +72,7 @@ export function revealHidden(text: string): string {
     .join('');
 }
 
+/** Whether `text` holds any character `shouldMark` flags. */
 export function hasHiddenCharacters(text: string): boolean {
-  for (const ch of text) {
-    if (shouldMark(ch.codePointAt(0) ?? 0)) return true;
-  }
-  return false;
+  return MARKED.test(text);
 }

@@ -1,8 +1,8 @@
 // Pages through the run list in chunks of PAGE as rows scroll into view. Pages are cached per
 // query, at most KEEP pages either side of the view (scrolling 100,000 rows keeps memory flat);
 // a store change (sync) refreshes the pages in view without clearing the table.
-import { useCallback, useEffect, useReducer, useRef } from 'react';
-import { listRuns, type RunQuery, type RunSummary } from '../../api';
+import { useCallback, useEffect, useReducer, useRef, useState } from 'react';
+import { listRuns, type RunPage, type RunQuery, type RunSummary } from '../../api';
 import { useReportError } from '../../app/errors';
 import { useStore } from '../../app/store';
 import { pagesFor, pagesToDrop } from '../../lib/virtual';
@@ -37,6 +37,8 @@ interface Cache {
   reached: number;
   loadedAt: Date | null;
   range: [number, number];
+  /** The first page, asked for before the list mounted (see `prefetchFirstPage`), not yet answered. */
+  early: Promise<RunPage> | null;
 }
 
 function emptyCache(key: string): Cache {
@@ -54,7 +56,54 @@ function emptyCache(key: string): Cache {
     reached: 0,
     loadedAt: null,
     range: [0, 60],
+    early: null,
   };
+}
+
+/** Records page `p` of the list (answered for `epoch`) in `c`. */
+function applyPage(c: Cache, p: number, page: RunPage, epoch: number) {
+  c.pages.set(p, page.items);
+  c.reached = Math.max(c.reached, p * PAGE + page.items.length);
+  if (c.epoch === epoch) c.fresh.add(p);
+  c.failed.delete(p);
+  c.total = page.total;
+  c.capped = page.total_capped;
+  c.searchPending = page.search_pending ?? 0;
+  if (page.items.length < PAGE) c.exactEnd = p * PAGE + page.items.length;
+  else if (c.exactEnd !== null && c.exactEnd <= (p + 1) * PAGE) c.exactEnd = null;
+  c.loadedAt = new Date();
+}
+
+/** The landing list's first page, asked for before the app's first render. */
+let early: { key: string; page: RunPage | null; pending: Promise<RunPage> } | null = null;
+
+/**
+ * Asks for the first page of `query` at once, before the list mounts, and resolves when it has
+ * answered (or failed): the app awaits it, briefly, before its first render, so the first paint
+ * already holds the rows. The list takes the page (or the request) instead of asking again.
+ */
+export function prefetchFirstPage(query: RunQuery): Promise<void> {
+  const pending = listRuns({ ...query, limit: PAGE, offset: 0 });
+  const slot = { key: JSON.stringify(query), page: null as RunPage | null, pending };
+  early = slot;
+  return pending.then(
+    (page) => {
+      slot.page = page;
+    },
+    () => undefined, // the list asks again and reports the error
+  );
+}
+
+/** A cache for `key`, holding the prefetched first page (answered or on its way) when it is for `key`. */
+function startCache(key: string): Cache {
+  const c = emptyCache(key);
+  const e = early;
+  early = null;
+  if (e && e.key === key) {
+    if (e.page) applyPage(c, 0, e.page, c.epoch);
+    else c.early = e.pending;
+  }
+  return c;
 }
 
 export interface RunPages {
@@ -77,7 +126,8 @@ export function useRunPages(query: RunQuery): RunPages {
   const key = JSON.stringify(query);
   const report = useReportError();
   const { version } = useStore();
-  const cache = useRef<Cache>(emptyCache(key));
+  const [first] = useState(() => startCache(key));
+  const cache = useRef<Cache>(first);
   const [, force] = useReducer((x: number) => x + 1, 0);
   const queryRef = useRef(query);
   queryRef.current = query;
@@ -89,20 +139,14 @@ export function useRunPages(query: RunQuery): RunPages {
       if (c.inflight.has(tag)) return;
       c.inflight.add(tag);
       const { key: k, epoch } = c;
-      listRuns({ ...queryRef.current, limit: PAGE, offset: p * PAGE })
+      // The prefetched first page, when it is still on its way, instead of asking again.
+      const request = p === 0 && c.early ? c.early : listRuns({ ...queryRef.current, limit: PAGE, offset: p * PAGE });
+      c.early = null;
+      request
         .then((page) => {
           const now = cache.current;
           if (now.key !== k) return;
-          now.pages.set(p, page.items);
-          now.reached = Math.max(now.reached, p * PAGE + page.items.length);
-          if (now.epoch === epoch) now.fresh.add(p);
-          now.failed.delete(p);
-          now.total = page.total;
-          now.capped = page.total_capped;
-          now.searchPending = page.search_pending ?? 0;
-          if (page.items.length < PAGE) now.exactEnd = p * PAGE + page.items.length;
-          else if (now.exactEnd !== null && now.exactEnd <= (p + 1) * PAGE) now.exactEnd = null;
-          now.loadedAt = new Date();
+          applyPage(now, p, page, epoch);
           force();
         })
         .catch((e) => {
@@ -137,8 +181,10 @@ export function useRunPages(query: RunQuery): RunPages {
   // New query: start over.
   useEffect(() => {
     if (cache.current.key !== key || cache.current.total === null) {
-      const range = cache.current.range;
+      const { range, early: pending } = cache.current;
+      const sameKey = cache.current.key === key;
       cache.current = emptyCache(key);
+      if (sameKey) cache.current.early = pending;
       cache.current.range = [0, Math.max(60, range[1] - range[0])];
       force();
     }
