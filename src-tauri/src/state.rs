@@ -10,6 +10,9 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
+/// Page cache of the UI's store connection, MiB.
+const UI_CACHE_MIB: i64 = 16;
+
 /// Shared app state.
 pub struct AppState {
     /// The store file's folder (signing key, secrets file, exports).
@@ -65,6 +68,10 @@ impl AppState {
     fn open(store_path: PathBuf) -> Result<AppState, Box<dyn std::error::Error>> {
         let data_dir = Self::data_dir(&store_path);
         let mut store = Store::open(&store_path)?;
+        // The UI's connection lives as long as the app: bounded, so memory stays flat however
+        // big the store and however much the views read (`node benches/startup.mjs`). Syncs
+        // and the CLI open their own, mapped connections.
+        store.bound_memory(UI_CACHE_MIB)?;
         tracing::info!(store = %store_path.display(), "store open");
         let key = countersign_audit::load_or_create_key(&data_dir)?;
         if crate::trust::trust_this_installation(&mut store, &key)? {

@@ -214,6 +214,17 @@ impl Store {
         Ok(Store { conn })
     }
 
+    /// Bounds what this connection holds in memory, for one that lives as long as the app: it
+    /// reads through SQLite's page cache, at most `cache_mib` MiB, instead of mapping the file.
+    /// A mapped file stays resident as far as queries have read it (views over a big store read
+    /// most of it), so the app's memory would grow with the store and with use.
+    pub fn bound_memory(&self, cache_mib: i64) -> Result<()> {
+        self.conn.pragma_update(None, "mmap_size", 0)?;
+        self.conn
+            .pragma_update(None, "cache_size", -cache_mib * 1024)?;
+        Ok(())
+    }
+
     /// The connection, for reads.
     pub fn conn(&self) -> &Connection {
         &self.conn
@@ -230,6 +241,27 @@ impl Store {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_bounded_connection_maps_nothing_and_caches_at_most_what_it_was_given() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let store = super::Store::open(&dir.path().join("s.db")).expect("store");
+        let pragma = |name: &str| -> i64 {
+            store
+                .conn()
+                .query_row(&format!("PRAGMA {name}"), [], |r| r.get(0))
+                .expect("pragma")
+        };
+        assert_eq!(pragma("mmap_size"), 1 << 30);
+        store.bound_memory(16).expect("bounded");
+        assert_eq!(pragma("mmap_size"), 0);
+        assert_eq!(pragma("cache_size"), -16 * 1024);
+        // Still a working store.
+        assert_eq!(
+            crate::runs::count(store.conn(), "none").expect("count"),
+            0,
+            "queries still answer"
+        );
+    }
     use super::*;
 
     fn migrations_count() -> i64 {
