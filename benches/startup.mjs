@@ -15,11 +15,12 @@
 // out), per process with the part not backed by a file ([anon N]): mapped store files (SQLite
 // mmap) and shared libraries count in RSS but are page cache the kernel can drop.
 //
-// Last measured (2026-11-28, release, 1 round, 20 switches, 100 opens, 100,000 rows): empty
-// window 435-453 MiB, page 0.8-1.2 s. Demo: first rows 1.2-1.9 s from launch, idle 498-518 MiB =
-// 1.11-1.15x. 100,000 runs: first rows 7.5-11.4 s, synced and indexed 20-37 s, idle 726-733 MiB
-// = 1.62-1.67x (1,208 MiB = 2.67x while the embedded backend's database was memory-mapped).
-// See the latest closing note of issue 17 for the figures after use.
+// Last measured (2026-11-28 afternoon, release, 1 round, 100,000 rows), from each app's own
+// launch: empty window first paint 477-706 ms, idle 436-453 MiB. Demo: first rows painted
+// 914-1,194 ms, idle 465-471 MiB = 1.03-1.08x. 100,000 runs: first rows 7.3-9.2 s, synced and
+// indexed 23-28 s, idle 509 MiB = 1.17x (609 MiB while the UI's store connection was mapped,
+// 726-733 MiB before that). The use phase (views, opens, scrolling 100,000 rows) did not finish
+// within 48 minutes: see the latest closing note of issue 17.
 // Build (release, UI embedded), then run:
 //   (cd ui && npm run build)
 //   cargo build --release -p countersign-app -p countersign-empty-window \
