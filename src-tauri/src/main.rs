@@ -52,23 +52,16 @@ fn main() {
     // The store opens (migrating an older one) and the embedded backend starts (seeding a fresh
     // demo) on their own threads while Tauri brings the window and its web view up: on a fresh
     // demo its first synced rows are what the user waits for (`node benches/startup.mjs`).
-    let store_path = state::AppState::store_path();
+    let store_path = countersign_store::paths::default_store_path();
     let launch = embedded::launch(&state::AppState::data_dir(&store_path));
     let opening = std::thread::spawn(move || state::AppState::init(store_path));
-    let mut launch = Some(launch);
-    let mut opening = Some(opening);
     let result = tauri::Builder::default()
         .plugin(tauri_plugin_notification::init())
         .setup(move |app| {
-            let state = opening
-                .take()
-                .ok_or("set up twice")?
-                .join()
-                .map_err(|_| "opening the store panicked")??;
+            let state = opening.join().map_err(|_| "opening the store panicked")??;
             let state = Arc::new(state);
             app.manage(state.clone());
             // Register the embedded backend once it is up, then start the sync loop that reads it.
-            let launch = launch.take().flatten();
             let handle = app.handle().clone();
             tauri::async_runtime::spawn(async move {
                 if let Err(e) = embedded::register(&state, launch).await {

@@ -4,7 +4,7 @@
 use crate::embedded::Embedded;
 use crate::error::{CmdError, CmdResult};
 use crate::secrets::{self, SecretStore};
-use countersign_store::{Store, paths};
+use countersign_store::Store;
 use countersign_sync::Cancel;
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -43,12 +43,6 @@ pub struct AppState {
 }
 
 impl AppState {
-    /// Where the store lives: `$COUNTERSIGN_STORE`, else `countersign.db` in the app-data
-    /// directory (Tauri's, named after the bundle identifier; the CLI opens the same file).
-    pub fn store_path() -> PathBuf {
-        paths::default_store_path()
-    }
-
     /// The folder of the store at `store_path`: the signing key, the secrets file and the
     /// embedded backend's data live there.
     pub fn data_dir(store_path: &std::path::Path) -> PathBuf {
@@ -58,9 +52,10 @@ impl AppState {
             .unwrap_or_else(|| PathBuf::from("."))
     }
 
-    /// Opens the store at `store_path`, picks the secret store and makes sure this
-    /// installation's signing key exists and is a trusted key. Needs no window: `main` runs it
-    /// on its own thread while Tauri brings the window up.
+    /// Opens the store at `store_path` (`countersign_store::paths::default_store_path`: the file
+    /// Tauri's app-data directory names, and the CLI's), picks the secret store and makes sure
+    /// this installation's signing key exists and is a trusted key. Needs no window: `main` runs
+    /// it on its own thread while Tauri brings the window up.
     pub fn init(store_path: PathBuf) -> Result<AppState, String> {
         Self::open(store_path).map_err(|e| e.to_string())
     }

@@ -241,6 +241,8 @@ impl Store {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
     #[test]
     fn a_bounded_connection_maps_nothing_and_caches_at_most_what_it_was_given() {
         let dir = tempfile::tempdir().expect("temp dir");
@@ -262,7 +264,6 @@ mod tests {
             "queries still answer"
         );
     }
-    use super::*;
 
     fn migrations_count() -> i64 {
         std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/migrations"))
